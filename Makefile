@@ -1,0 +1,35 @@
+# backrelief: `make lab` to run the kit, `make test` to test it. Both create .venv when missing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: lab test bench lint demo clean
+
+lab: $(STAMP)
+	@if [ -f notebooks/01_guided_session.ipynb ]; then target=notebooks/01_guided_session.ipynb; else target=notebooks; fi; \
+	$(VENV)/bin/jupyter lab $$target
+
+test: $(STAMP)
+	$(PY) -m pytest --nbval-lax
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+demo: $(STAMP)
+	$(VENV)/bin/backrelief demo --out data/demo
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "backrelief needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,251 @@
+"""The exercise plan: a TOML file, validated field by field.
+
+A plan names the exercises (hold, reps, release, sides), the weekly target and the clinical
+thresholds the analysis uses. Every threshold has one home, :class:`Thresholds`, whose defaults
+are the kit's clinical reference numbers; a plan file may override any of them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from . import paths
+
+SIDES = ("left", "right")
+_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class PlanError(ValueError):
+    """A plan file that cannot be used; the message names the file, exercise and field."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Clinical yardsticks, with defaults from the kit's clinical reference.
+
+    Attributes
+    ----------
+    pain_change_points, pain_change_percent
+        A meaningful change in pain: this many NPRS points or this percentage of the baseline
+        (Ostelo et al. 2008; Farrar et al. 2001).
+    baseline_days
+        The baseline is the mean of the first this-many days that have a pain score.
+    pain_after_max
+        Pain during or after exercise up to this score is acceptable (Silbernagel et al. 2007).
+    settle_margin_points
+        Pain has not settled when the next day's first score is more than this above the
+        session's pain before.
+    rising_weeks
+        Flag weekly mean pain that rises this many weeks running.
+    adherence_percent
+        Operational adherence cut-off, percent of prescribed sessions.
+    traffic_light_fine_max, traffic_light_caution_max
+        Clinic-handout bands (0-3 fine, 4-5 caution, 6-10 too much): a guide, not validated.
+    """
+
+    pain_change_points: float = 2
+    pain_change_percent: float = 30
+    baseline_days: int = 7
+    pain_after_max: float = 5
+    settle_margin_points: float = 2
+    rising_weeks: int = 2
+    adherence_percent: float = 80
+    traffic_light_fine_max: int = 3
+    traffic_light_caution_max: int = 5
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise of a plan.
+
+    ``sides`` is empty for an exercise done once per rep, or ``("left", "right")`` when the
+    reps are done on each side.
+    """
+
+    id: str
+    name: str
+    instructions: str
+    hold_s: float
+    reps: int
+    release_s: float
+    sides: tuple[str, ...] = ()
+
+    @property
+    def blocks(self) -> tuple[str, ...]:
+        """The sides this exercise is done on, ``("",)`` when it has none."""
+        return self.sides or ("",)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A home exercise plan."""
+
+    name: str
+    target_sessions_per_week: int
+    rest_between_exercises_s: float
+    exercises: tuple[Exercise, ...]
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    source: Path | None = None
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        """Return the exercise with this id."""
+        for exercise in self.exercises:
+            if exercise.id == exercise_id:
+                return exercise
+        raise KeyError(exercise_id)
+
+    def summary_lines(self) -> list[str]:
+        """One line per exercise, e.g. ``"Knee to chest: 5 s hold x 10 reps, each side"``."""
+        lines = []
+        for exercise in self.exercises:
+            each = ", each side" if exercise.sides else ""
+            lines.append(
+                f"{exercise.name}: {exercise.hold_s:g} s hold x {exercise.reps} reps{each}"
+            )
+        return lines
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_exercise(raw: Any, index: int, problems: list[str]) -> Exercise | None:
+    if not isinstance(raw, dict):
+        problems.append(f"exercise #{index}: must be a table of fields")
+        return None
+    problems_before = len(problems)
+    label = f"exercise #{index}" + (f" ({raw['id']!r})" if isinstance(raw.get("id"), str) else "")
+
+    def bad(name: str, reason: str) -> None:
+        problems.append(f"{label}, field '{name}': {reason}")
+
+    for name in ("id", "name", "instructions"):
+        value = raw.get(name)
+        if not isinstance(value, str) or not value.strip():
+            bad(name, "is missing or empty")
+    if isinstance(raw.get("id"), str) and raw["id"] and not _SLUG.match(raw["id"]):
+        bad("id", "must be a slug of lower-case letters, digits and '_'")
+    hold = raw.get("hold_s")
+    if not _is_number(hold) or hold <= 0:
+        bad("hold_s", f"must be a number of seconds above 0, not {hold!r}")
+    reps = raw.get("reps")
+    if not isinstance(reps, int) or isinstance(reps, bool) or reps < 1:
+        bad("reps", f"must be a whole number of 1 or more, not {reps!r}")
+    release = raw.get("release_s", 0)
+    if not _is_number(release) or release < 0:
+        bad("release_s", f"must be a number of seconds, 0 or more, not {release!r}")
+    sides = raw.get("sides", [])
+    if not isinstance(sides, list) or any(side not in SIDES for side in sides):
+        bad("sides", f"must be [] or a list of {list(SIDES)}, not {sides!r}")
+    elif len(set(sides)) != len(sides):
+        bad("sides", "names a side twice")
+    unknown = set(raw) - {f.name for f in fields(Exercise)}
+    for name in sorted(unknown):
+        bad(name, "is not a known field")
+    if len(problems) > problems_before:
+        return None
+    return Exercise(
+        id=raw["id"],
+        name=raw["name"].strip(),
+        instructions=" ".join(raw["instructions"].split()),
+        hold_s=hold,
+        reps=reps,
+        release_s=release,
+        sides=tuple(sides),
+    )
+
+
+def _check_thresholds(raw: Any, problems: list[str]) -> Thresholds:
+    if raw is None:
+        return Thresholds()
+    if not isinstance(raw, dict):
+        problems.append("field 'thresholds': must be a table")
+        return Thresholds()
+    known = {f.name: f for f in fields(Thresholds)}
+    values = {}
+    for name, value in raw.items():
+        if name not in known:
+            problems.append(f"thresholds, field '{name}': is not a known threshold")
+        elif not _is_number(value) or value < 0:
+            problems.append(f"thresholds, field '{name}': must be a number, 0 or more")
+        else:
+            values[name] = value
+    return Thresholds(**values)
+
+
+def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
+    """Build a :class:`Plan` from parsed TOML, raising one :class:`PlanError` for all problems."""
+    problems: list[str] = []
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append("field 'name': is missing or empty")
+    target = data.get("target_sessions_per_week")
+    if not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= 21:
+        problems.append(
+            f"field 'target_sessions_per_week': must be a whole number from 1 to 21, not {target!r}"
+        )
+    rest = data.get("rest_between_exercises_s", 0)
+    if not _is_number(rest) or rest < 0:
+        problems.append(f"field 'rest_between_exercises_s': must be 0 or more, not {rest!r}")
+    raw_exercises = data.get("exercise")
+    exercises: list[Exercise] = []
+    if not isinstance(raw_exercises, list) or not raw_exercises:
+        problems.append("no [[exercise]] tables: a plan needs at least one exercise")
+    else:
+        for index, raw in enumerate(raw_exercises, start=1):
+            exercise = _check_exercise(raw, index, problems)
+            if exercise is not None:
+                exercises.append(exercise)
+        seen: set[str] = set()
+        for exercise in exercises:
+            if exercise.id in seen:
+                problems.append(f"exercise {exercise.id!r}, field 'id': is used twice")
+            seen.add(exercise.id)
+    thresholds = _check_thresholds(data.get("thresholds"), problems)
+    known_top = {"name", "target_sessions_per_week", "rest_between_exercises_s", "exercise",
+                 "thresholds"}
+    for unknown in sorted(set(data) - known_top):
+        problems.append(f"field '{unknown}': is not a known plan field")
+    if problems:
+        where = str(source) if source else "plan"
+        raise PlanError(f"{where}: " + "; ".join(problems))
+    return Plan(
+        name=name.strip(),
+        target_sessions_per_week=target,
+        rest_between_exercises_s=rest,
+        exercises=tuple(exercises),
+        thresholds=thresholds,
+        source=source,
+    )
+
+
+def load_plan(path: Path | str | None = None) -> Plan:
+    """Load and validate a plan.
+
+    Parameters
+    ----------
+    path
+        A plan TOML file; by default ``$BACKRELIEF_PLAN`` or the shipped default plan.
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    PlanError
+        One error naming the file, and for each problem the exercise and the field.
+    """
+    plan_path = Path(path) if path is not None else paths.plan_file()
+    try:
+        with plan_path.open("rb") as file:
+            data = tomllib.load(file)
+    except FileNotFoundError:
+        raise PlanError(f"{plan_path}: no such plan file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise PlanError(f"{plan_path}: not valid TOML ({error})") from None
+    return parse_plan(data, source=plan_path)

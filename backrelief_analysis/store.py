@@ -1,0 +1,518 @@
+"""The log store: two append-only CSV files that never lose a finished row.
+
+Writing
+    One row is one ``os.write`` of the whole line to a file opened with ``O_APPEND``, under a lock
+    on a separate lock file, then fsynced. Two tabs or processes logging at once lose and
+    interleave nothing. New files are created readable by their owner only.
+Reading
+    :func:`load_log` validates every row and raises one :class:`LogError` listing every problem
+    (file, line, column, reason). A process killed mid-write leaves at most a torn last line: it is
+    moved to a side file (``exercise_log.csv.torn``), a :class:`TornLineWarning` is issued once, and
+    every whole row loads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from filelock import FileLock
+
+from . import paths
+
+EXERCISE_COLUMNS = (
+    "session_id", "session_started_at", "exercise", "side", "reps_target", "reps_done",
+    "hold_s_target", "hold_s_mean", "status", "logged_at",
+)  # fmt: skip
+PAIN_COLUMNS = ("recorded_at", "pain", "context", "session_id", "flare", "note")
+STATUSES = ("completed", "stopped", "skipped")
+CONTEXTS = ("before_session", "after_session", "check_in")
+SIDES = ("", "left", "right")
+FLARES = ("", "yes", "no")
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+_TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z)"
+
+
+class LogError(ValueError):
+    """A log that cannot be used; ``problems`` lists each one with file, line and column."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        lines = [str(problem) for problem in self.problems]
+        count = len(lines)
+        head = f"{count} problem{'s' if count != 1 else ''} in the log:"
+        super().__init__("\n".join([head, *(f"  {line}" for line in lines)]))
+
+
+class TornLineWarning(UserWarning):
+    """A torn last line (an interrupted write) was set aside."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a log file."""
+
+    file: str
+    line: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file + (f", line {self.line}" if self.line is not None else "")
+        column = f", column '{self.column}'" if self.column else ""
+        return f"{where}{column}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ExerciseBlock:
+    """One exercise block (one exercise, one side) of a session: a row of exercise_log.csv."""
+
+    session_id: str
+    session_started_at: datetime
+    exercise: str
+    side: str
+    reps_target: int
+    reps_done: int
+    hold_s_target: float
+    hold_s_mean: float | None
+    status: str
+    logged_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PainEntry:
+    """One pain score the user reported: a row of pain_log.csv."""
+
+    recorded_at: datetime
+    pain: int
+    context: str
+    session_id: str = ""
+    flare: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Log:
+    """A loaded, validated log.
+
+    Attributes
+    ----------
+    exercise
+        exercise_log.csv with typed columns: timestamps as UTC-aware ``datetime64``, counts as
+        integers, ``hold_s_*`` as floats, empty text as ``""``; plus ``started_local`` (the wall
+        clock as written) and ``date`` (the user's local calendar day, midnight).
+    pain
+        pain_log.csv typed likewise, plus ``recorded_local`` and ``date``.
+    directory
+        Where it was read from.
+    """
+
+    exercise: pd.DataFrame
+    pain: pd.DataFrame
+    directory: Path
+
+    @property
+    def empty(self) -> bool:
+        """True when neither file has a row."""
+        return self.exercise.empty and self.pain.empty
+
+
+def now_local() -> datetime:
+    """The current time, timezone-aware in the user's local zone."""
+    return datetime.now().astimezone()
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 with the UTC offset, to the second: ``2026-11-24T08:15:02+01:00``."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("log timestamps must be timezone-aware")
+    return moment.isoformat(timespec="seconds")
+
+
+def _csv_line(values: Sequence[object]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _split_torn(data: bytes) -> tuple[bytes, bytes]:
+    """Split ``data`` into its whole records and a torn tail (empty when the file is whole)."""
+    if not data or (data.endswith(b"\n") and data.count(b'"') % 2 == 0):
+        return data, b""
+    # a record ends at a newline with an even number of quotes before it
+    quotes_after = 0
+    end = len(data)
+    while True:
+        newline = data.rfind(b"\n", 0, end)
+        if newline < 0:
+            return b"", data
+        quotes_after += data.count(b'"', newline + 1, end)
+        end = newline
+        if (data.count(b'"') - quotes_after) % 2 == 0:
+            return data[: newline + 1], data[newline + 1 :]
+
+
+class LogStore:
+    """Append rows to the two log files in ``directory``.
+
+    Parameters
+    ----------
+    directory
+        The log directory; created (owner-only) on the first write.
+    """
+
+    def __init__(self, directory: Path | str | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else paths.log_dir()
+        self.exercise_path = self.directory / paths.EXERCISE_LOG_NAME
+        self.pain_path = self.directory / paths.PAIN_LOG_NAME
+
+    def append_block(self, block: ExerciseBlock) -> None:
+        """Append one exercise block to exercise_log.csv, durably."""
+        if block.status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, not {block.status!r}")
+        if block.side not in SIDES:
+            raise ValueError(f"side must be one of {SIDES}, not {block.side!r}")
+        if not 0 <= block.reps_done <= block.reps_target:
+            raise ValueError("reps_done must be between 0 and reps_target")
+        mean = "" if block.hold_s_mean is None else f"{block.hold_s_mean:.3f}"
+        self._append(self.exercise_path, EXERCISE_COLUMNS, [
+            block.session_id, format_timestamp(block.session_started_at), block.exercise,
+            block.side, block.reps_target, block.reps_done, f"{block.hold_s_target:g}", mean,
+            block.status, format_timestamp(block.logged_at or now_local()),
+        ])  # fmt: skip
+
+    def append_pain(self, entry: PainEntry) -> None:
+        """Append one pain score to pain_log.csv, durably."""
+        if isinstance(entry.pain, bool) or entry.pain not in range(11):
+            raise ValueError(f"pain must be a whole number from 0 to 10, not {entry.pain!r}")
+        if entry.context not in CONTEXTS:
+            raise ValueError(f"context must be one of {CONTEXTS}, not {entry.context!r}")
+        if entry.flare not in FLARES:
+            raise ValueError(f"flare must be one of {FLARES}, not {entry.flare!r}")
+        self._append(self.pain_path, PAIN_COLUMNS, [
+            format_timestamp(entry.recorded_at), entry.pain, entry.context, entry.session_id,
+            entry.flare, entry.note,
+        ])  # fmt: skip
+
+    def _append(self, path: Path, columns: Sequence[str], values: Sequence[object]) -> None:
+        self.directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        line = _csv_line(values)
+        with _lock(path):
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+            try:
+                size = os.fstat(fd).st_size
+                if size == 0:
+                    line = _csv_line(columns) + line
+                else:
+                    _check_header_before_append(path, columns)
+                    if _set_aside_torn_locked(path):
+                        size = 0  # re-read below: the torn tail is gone
+                _write_all(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if size == 0:
+                _fsync_dir(self.directory)
+
+
+def _lock(path: Path) -> FileLock:
+    return FileLock(f"{path}.lock", mode=FILE_MODE)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    written = os.write(fd, data)
+    # a regular file takes the whole write; loop only for the pathological short write
+    while written < len(data):
+        written += os.write(fd, data[written:])
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _check_header_before_append(path: Path, columns: Sequence[str]) -> None:
+    with path.open("rb") as file:
+        header = file.readline().rstrip(b"\r\n")
+    if header != _csv_line(columns).rstrip(b"\n"):
+        raise LogError([Problem(path.name, 1, None,
+                                f"wrong header; expected {','.join(columns)}")])
+
+
+def _set_aside_torn_locked(path: Path) -> bytes:
+    """Move a torn tail of ``path`` to ``<path>.torn``; the caller holds the lock."""
+    with path.open("rb") as file:
+        file.seek(0, os.SEEK_END)
+        size = file.tell()
+        if size == 0:
+            return b""
+        file.seek(size - 1)
+        if file.read(1) == b"\n":
+            # the common case, decided from one byte; a torn quoted note ending in a
+            # newline is caught by the loader's full scan
+            return b""
+        file.seek(0)
+        data = file.read()
+    whole, torn = _split_torn(data)
+    if torn:
+        side = path.with_name(path.name + ".torn")
+        fd = os.open(side, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        try:
+            _write_all(fd, torn if torn.endswith(b"\n") else torn + b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.truncate(path, len(whole))
+    return torn
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def _record_layout(data: bytes, skip: int) -> tuple[np.ndarray, np.ndarray]:
+    """Field count and first physical line of every record after the first ``skip`` bytes.
+
+    Vectorised with numpy: commas and newlines count only outside quoted fields (an even
+    number of quotes before them), so notes with commas and newlines are one field.
+    """
+    raw = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(raw == ord("\n"))
+    commas = np.flatnonzero(raw == ord(","))
+    quotes = np.flatnonzero(raw == ord('"'))
+    if quotes.size:
+        newlines_out = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+        commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
+    else:
+        newlines_out = newlines
+    ends = newlines_out[newlines_out >= skip]
+    starts = np.concatenate(([skip], ends[:-1] + 1))
+    fields = np.diff(np.searchsorted(commas, np.concatenate(([skip], ends)))) + 1
+    blank = ends == starts
+    fields[blank] = 0
+    first_line = np.searchsorted(newlines, starts) + 1  # lines counted from 1
+    return fields, first_line
+
+
+def _read_file(path: Path, columns: Sequence[str], problems: list[Problem]) -> pd.DataFrame:
+    """Read one log file as text columns plus a ``_line`` column; note problems found."""
+    name = path.name
+    empty = pd.DataFrame({column: pd.Series(dtype=str) for column in columns})
+    empty["_line"] = pd.Series(dtype="int64")
+    if not path.exists():
+        return empty
+    if not path.is_file():
+        problems.append(Problem(name, None, None, "is not a file"))
+        return empty
+    data = path.read_bytes()
+    whole, torn = _split_torn(data)
+    if torn:
+        _set_aside_torn(path, torn)
+        data = whole
+    if not data:
+        return empty
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        problems.append(Problem(name, line, None, "is not UTF-8 text"))
+        return empty
+    header_end = data.index(b"\n") + 1
+    expected = _csv_line(columns)
+    if data[:header_end].replace(b"\r\n", b"\n") != expected:
+        found = data[:header_end].decode("utf-8").strip()
+        problems.append(Problem(name, 1, None,
+                                f"wrong header '{found}'; expected '{expected.decode().strip()}'"))
+        return empty
+    fields, first_line = _record_layout(data, header_end)
+    for index in np.flatnonzero(fields != len(columns)):
+        reason = ("is empty" if fields[index] == 0
+                  else f"has {fields[index]} fields; expected {len(columns)}")
+        problems.append(Problem(name, int(first_line[index]), None, reason))
+    frame = pd.read_csv(
+        io.BytesIO(data), dtype=str, keep_default_na=False, on_bad_lines="skip",
+        encoding="utf-8", skip_blank_lines=True,
+    )  # fmt: skip
+    # pandas skips blank and over-long lines; short ones it pads: keep the lines in step
+    frame["_line"] = first_line[(fields <= len(columns)) & (fields > 0)]
+    return frame
+
+
+def _set_aside_torn(path: Path, torn: bytes) -> None:
+    try:
+        with _lock(path):
+            _set_aside_torn_locked(path)
+        kept = f"kept in {path.name}.torn"
+    except OSError:
+        kept = "left in place (the folder is read-only)"
+    warnings.warn(
+        f"{path.name}: the last line was cut off by an interrupted write ({len(torn)} bytes); "
+        f"it is {kept} and every whole row was loaded.",
+        TornLineWarning,
+        stacklevel=4,
+    )
+
+
+class _Checker:
+    """Vectorised column checks that add a :class:`Problem` for every bad cell."""
+
+    def __init__(self, frame: pd.DataFrame, file: str, problems: list[Problem]) -> None:
+        self.frame = frame
+        self.file = file
+        self.problems = problems
+
+    def flag(self, bad: pd.Series, column: str, reason: str) -> None:
+        for line, value in zip(self.frame.loc[bad, "_line"], self.frame.loc[bad, column],
+                               strict=True):
+            shown = value if len(value) <= 40 else value[:37] + "..."
+            self.problems.append(Problem(self.file, int(line), column, f"{reason} (got '{shown}')"))
+
+    def choice(self, column: str, allowed: Sequence[str]) -> None:
+        bad = ~self.frame[column].isin(allowed)
+        listed = ", ".join(repr(a) if a else "empty" for a in allowed)
+        self.flag(bad, column, f"must be one of {listed}")
+
+    def required(self, column: str) -> None:
+        self.flag(self.frame[column].str.strip() == "", column, "must not be empty")
+
+    def whole(self, column: str, low: int, high: int | None = None) -> pd.Series:
+        number = pd.to_numeric(self.frame[column], errors="coerce")
+        bad = number.isna() | (number % 1 != 0) | (number < low)
+        if high is not None:
+            bad |= number > high
+        span = f"from {low} to {high}" if high is not None else f"of {low} or more"
+        self.flag(bad, column, f"must be a whole number {span}")
+        return number.fillna(0).astype("int64")
+
+    def number(self, column: str, *, optional: bool = False) -> pd.Series:
+        text = self.frame[column]
+        number = pd.to_numeric(text, errors="coerce")
+        bad = number.isna() | (number < 0)
+        if optional:
+            bad &= text != ""
+        self.flag(bad, column, "must be a number of seconds, 0 or more"
+                  + (", or empty" if optional else ""))
+        return number.astype("float64")
+
+    def timestamp(self, column: str) -> tuple[pd.Series, pd.Series]:
+        """Return (UTC instant, local wall clock) for an ISO 8601 column with an offset."""
+        text = self.frame[column]
+        shaped = text.str.fullmatch(_TIMESTAMP)
+        local = pd.to_datetime(text.str.slice(0, 19).where(shaped), errors="coerce",
+                               format="%Y-%m-%dT%H:%M:%S")
+        self.flag(~shaped, column, "must be an ISO 8601 time with its UTC offset, "
+                  "like 2026-11-24T08:15:02+01:00")
+        self.flag(shaped & local.isna(), column, "is not a real date and time")
+        offset = text.str.slice(-6).where(~text.str.endswith("Z"), "+00:00")
+        sign = np.where(offset.str.slice(0, 1) == "-", -1, 1)
+        minutes = (pd.to_numeric(offset.str.slice(1, 3), errors="coerce") * 60
+                   + pd.to_numeric(offset.str.slice(4, 6), errors="coerce")) * sign
+        instant = (local - pd.to_timedelta(minutes, unit="min")).dt.tz_localize("UTC")
+        return instant, local
+
+
+def _typed_exercise(frame: pd.DataFrame, file: str, problems: list[Problem]) -> pd.DataFrame:
+    check = _Checker(frame, file, problems)
+    check.required("session_id")
+    check.required("exercise")
+    check.choice("side", SIDES)
+    check.choice("status", STATUSES)
+    started, started_local = check.timestamp("session_started_at")
+    logged, _ = check.timestamp("logged_at")
+    reps_target = check.whole("reps_target", 0)
+    reps_done = check.whole("reps_done", 0)
+    too_many = reps_done > reps_target
+    check.flag(too_many, "reps_done", "is more than reps_target")
+    return pd.DataFrame({
+        "session_id": frame["session_id"],
+        "session_started_at": started,
+        "exercise": frame["exercise"],
+        "side": frame["side"],
+        "reps_target": reps_target,
+        "reps_done": reps_done,
+        "hold_s_target": check.number("hold_s_target"),
+        "hold_s_mean": check.number("hold_s_mean", optional=True),
+        "status": frame["status"],
+        "logged_at": logged,
+        "started_local": started_local,
+        "date": started_local.dt.normalize(),
+    })  # fmt: skip
+
+
+def _typed_pain(frame: pd.DataFrame, file: str, problems: list[Problem]) -> pd.DataFrame:
+    check = _Checker(frame, file, problems)
+    recorded, recorded_local = check.timestamp("recorded_at")
+    pain = check.whole("pain", 0, 10)
+    check.choice("context", CONTEXTS)
+    check.choice("flare", FLARES)
+    in_session = frame["context"].isin(("before_session", "after_session"))
+    check.flag(in_session & (frame["session_id"].str.strip() == ""), "session_id",
+               "must name the session for a before/after score")
+    return pd.DataFrame({
+        "recorded_at": recorded,
+        "pain": pain,
+        "context": frame["context"],
+        "session_id": frame["session_id"],
+        "flare": frame["flare"],
+        "note": frame["note"],
+        "recorded_local": recorded_local,
+        "date": recorded_local.dt.normalize(),
+    })  # fmt: skip
+
+
+def load_log(directory: Path | str | None = None) -> Log:
+    """Load and validate the two log files of ``directory``.
+
+    Parameters
+    ----------
+    directory
+        A log directory; by default ``$BACKRELIEF_DATA_DIR`` or ``data/log/``. Missing files
+        load as empty frames.
+
+    Returns
+    -------
+    Log
+
+    Raises
+    ------
+    LogError
+        Listing every problem found, each with file, line number, column and reason.
+    FileNotFoundError
+        When ``directory`` does not exist.
+    """
+    folder = Path(directory) if directory is not None else paths.log_dir()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no log folder at {folder}")
+    problems: list[Problem] = []
+    exercise_raw = _read_file(folder / paths.EXERCISE_LOG_NAME, EXERCISE_COLUMNS, problems)
+    pain_raw = _read_file(folder / paths.PAIN_LOG_NAME, PAIN_COLUMNS, problems)
+    exercise = _typed_exercise(exercise_raw, paths.EXERCISE_LOG_NAME, problems)
+    pain = _typed_pain(pain_raw, paths.PAIN_LOG_NAME, problems)
+    if problems:
+        problems.sort(key=lambda p: (p.file, p.line or 0))
+        raise LogError(problems)
+    return Log(exercise=exercise, pain=pain, directory=folder)
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    """Raise a clear ``ValueError`` naming the columns ``frame`` lacks."""
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise ValueError(f"{what} needs the column(s) {', '.join(missing)}")

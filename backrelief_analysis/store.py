@@ -17,7 +17,7 @@ import csv
 import io
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -139,9 +139,9 @@ def format_timestamp(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def _csv_line(values: Sequence[object]) -> bytes:
+def _csv_lines(rows: Iterable[Sequence[object]]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(values)
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -178,51 +178,68 @@ class LogStore:
 
     def append_block(self, block: ExerciseBlock) -> None:
         """Append one exercise block to exercise_log.csv, durably."""
-        if block.status not in STATUSES:
-            raise ValueError(f"status must be one of {STATUSES}, not {block.status!r}")
-        if block.side not in SIDES:
-            raise ValueError(f"side must be one of {SIDES}, not {block.side!r}")
-        if not 0 <= block.reps_done <= block.reps_target:
-            raise ValueError("reps_done must be between 0 and reps_target")
-        mean = "" if block.hold_s_mean is None else f"{block.hold_s_mean:.3f}"
-        self._append(self.exercise_path, EXERCISE_COLUMNS, [
-            block.session_id, format_timestamp(block.session_started_at), block.exercise,
-            block.side, block.reps_target, block.reps_done, f"{block.hold_s_target:g}", mean,
-            block.status, format_timestamp(block.logged_at or now_local()),
-        ])  # fmt: skip
+        self.extend_blocks([block])
 
     def append_pain(self, entry: PainEntry) -> None:
         """Append one pain score to pain_log.csv, durably."""
-        if isinstance(entry.pain, bool) or entry.pain not in range(11):
-            raise ValueError(f"pain must be a whole number from 0 to 10, not {entry.pain!r}")
-        if entry.context not in CONTEXTS:
-            raise ValueError(f"context must be one of {CONTEXTS}, not {entry.context!r}")
-        if entry.flare not in FLARES:
-            raise ValueError(f"flare must be one of {FLARES}, not {entry.flare!r}")
-        self._append(self.pain_path, PAIN_COLUMNS, [
-            format_timestamp(entry.recorded_at), entry.pain, entry.context, entry.session_id,
-            entry.flare, entry.note,
-        ])  # fmt: skip
+        self.extend_pain([entry])
 
-    def _append(self, path: Path, columns: Sequence[str], values: Sequence[object]) -> None:
+    def extend_blocks(self, blocks: Iterable[ExerciseBlock]) -> None:
+        """Append many exercise blocks in one locked, fsynced write."""
+        self._append(self.exercise_path, EXERCISE_COLUMNS, [_block_values(b) for b in blocks])
+
+    def extend_pain(self, entries: Iterable[PainEntry]) -> None:
+        """Append many pain scores in one locked, fsynced write."""
+        self._append(self.pain_path, PAIN_COLUMNS, [_pain_values(e) for e in entries])
+
+    def _append(self, path: Path, columns: Sequence[str], rows: list[list[object]]) -> None:
+        if not rows:
+            return
         self.directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        line = _csv_line(values)
+        data = _csv_lines(rows)
         with _lock(path):
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
             try:
-                size = os.fstat(fd).st_size
-                if size == 0:
-                    line = _csv_line(columns) + line
+                created = os.fstat(fd).st_size == 0
+                if created:
+                    data = _csv_lines([columns]) + data
                 else:
                     _check_header_before_append(path, columns)
-                    if _set_aside_torn_locked(path):
-                        size = 0  # re-read below: the torn tail is gone
-                _write_all(fd, line)
+                    _set_aside_torn_locked(path)
+                _write_all(fd, data)
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            if size == 0:
+            if created:
                 _fsync_dir(self.directory)
+
+
+def _block_values(block: ExerciseBlock) -> list[object]:
+    if block.status not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES}, not {block.status!r}")
+    if block.side not in SIDES:
+        raise ValueError(f"side must be one of {SIDES}, not {block.side!r}")
+    if not 0 <= block.reps_done <= block.reps_target:
+        raise ValueError("reps_done must be between 0 and reps_target")
+    mean = "" if block.hold_s_mean is None else f"{block.hold_s_mean:.3f}"
+    return [
+        block.session_id, format_timestamp(block.session_started_at), block.exercise,
+        block.side, block.reps_target, block.reps_done, f"{block.hold_s_target:g}", mean,
+        block.status, format_timestamp(block.logged_at or now_local()),
+    ]  # fmt: skip
+
+
+def _pain_values(entry: PainEntry) -> list[object]:
+    if isinstance(entry.pain, bool) or entry.pain not in range(11):
+        raise ValueError(f"pain must be a whole number from 0 to 10, not {entry.pain!r}")
+    if entry.context not in CONTEXTS:
+        raise ValueError(f"context must be one of {CONTEXTS}, not {entry.context!r}")
+    if entry.flare not in FLARES:
+        raise ValueError(f"flare must be one of {FLARES}, not {entry.flare!r}")
+    return [
+        format_timestamp(entry.recorded_at), entry.pain, entry.context, entry.session_id,
+        entry.flare, entry.note,
+    ]
 
 
 def _lock(path: Path) -> FileLock:
@@ -252,7 +269,7 @@ def _fsync_dir(directory: Path) -> None:
 def _check_header_before_append(path: Path, columns: Sequence[str]) -> None:
     with path.open("rb") as file:
         header = file.readline().rstrip(b"\r\n")
-    if header != _csv_line(columns).rstrip(b"\n"):
+    if header != _csv_lines([columns]).rstrip(b"\n"):
         raise LogError([Problem(path.name, 1, None,
                                 f"wrong header; expected {','.join(columns)}")])
 
@@ -335,7 +352,7 @@ def _read_file(path: Path, columns: Sequence[str], problems: list[Problem]) -> p
         problems.append(Problem(name, line, None, "is not UTF-8 text"))
         return empty
     header_end = data.index(b"\n") + 1
-    expected = _csv_line(columns)
+    expected = _csv_lines([columns])
     if data[:header_end].replace(b"\r\n", b"\n") != expected:
         found = data[:header_end].decode("utf-8").strip()
         problems.append(Problem(name, 1, None,

@@ -84,6 +84,61 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_plan(plan_path: Path | None):  # -> Plan
+    from .plan import PlanError, load_plan
+
+    try:
+        return load_plan(plan_path)
+    except PlanError as error:
+        raise CommandError(str(error)) from None
+
+
+def _check_period(log, start: date | None, end: date | None) -> None:
+    from .export import check_period
+
+    try:
+        check_period(log, start, end)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the spreadsheet export (one row per session and per check-in)."""
+    from .export import export_sessions, write_export
+
+    if args.out.suffix.lower() != ".csv":
+        raise CommandError(f"the export is a CSV file, so --out must end in .csv (got {args.out})")
+    log, _ = _load(args.data_dir)
+    _check_period(log, args.start, args.end)
+    plan = _load_plan(args.plan)
+    protected = {(log.directory / name).resolve() for name in ("exercise_log.csv", "pain_log.csv")}
+    if args.out.resolve() in protected:
+        raise CommandError(f"--out {args.out} would overwrite the log itself; choose another file")
+    rows = export_sessions(log, plan, start=args.start, end=args.end)
+    written = write_export(rows, args.out)
+    sessions = int((rows["kind"] == "session").sum())
+    print(f"Wrote {sessions} sessions and {len(rows) - sessions} check-ins to {written}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the physiotherapist's report as PDF or HTML."""
+    from .report import build_report
+
+    if args.out.suffix.lower() not in (".pdf", ".html"):
+        raise CommandError(f"--out must end in .pdf or .html (got {args.out})")
+    if args.deidentify and args.patient:
+        raise CommandError("--patient and --deidentify contradict each other; give only one")
+    log, is_demo = _load(args.data_dir)
+    _check_period(log, args.start, args.end)
+    plan = _load_plan(args.plan)
+    written = build_report(log, plan, args.out, start=args.start, end=args.end,
+                           patient=args.patient, deidentify=args.deidentify)
+    source = " from the demo data" if is_demo else ""
+    print(f"Wrote the report{source} to {written}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -105,6 +160,35 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Validate the two log files and list every problem.")
     check.add_argument("--data-dir", type=Path, help="log folder (default: your log)")
     check.set_defaults(handler=cmd_check)
+
+    report = commands.add_parser(
+        "report", help="write the physiotherapist's report (PDF or HTML)",
+        description="Write a one-to-two page progress report for the physiotherapist: PDF, or "
+        "HTML when --out ends in .html.")
+    report.add_argument("--data-dir", type=Path, help="log folder (default: your log, else demo)")
+    report.add_argument("--plan", type=Path, help="plan file (default: your plan)")
+    report.add_argument("--from", dest="start", type=_iso_date, metavar="DATE",
+                        help="first day, like 2026-09-01 (default: the log's first day)")
+    report.add_argument("--to", dest="end", type=_iso_date, metavar="DATE",
+                        help="last day (default: the log's last day)")
+    report.add_argument("--patient", metavar="NAME", help="patient name for the header")
+    report.add_argument("--deidentify", action="store_true",
+                        help="no name, no calendar dates (day N / week N), no notes")
+    report.add_argument("--out", type=Path, default=Path("report.pdf"),
+                        help="file to write, .pdf or .html (default report.pdf)")
+    report.set_defaults(handler=cmd_report)
+
+    export = commands.add_parser(
+        "export", help="write a spreadsheet-safe CSV of sessions and check-ins",
+        description="Write one row per session and per check-in to a CSV file that is safe to "
+        "open in a spreadsheet. The log itself is only read.")
+    export.add_argument("--data-dir", type=Path, help="log folder (default: your log, else demo)")
+    export.add_argument("--plan", type=Path, help="plan file, for exercise names")
+    export.add_argument("--from", dest="start", type=_iso_date, metavar="DATE",
+                        help="first day, like 2026-09-01")
+    export.add_argument("--to", dest="end", type=_iso_date, metavar="DATE", help="last day")
+    export.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    export.set_defaults(handler=cmd_export)
     return parser
 
 

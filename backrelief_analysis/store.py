@@ -416,7 +416,7 @@ class _Checker:
             bad |= number > high
         span = f"from {low} to {high}" if high is not None else f"of {low} or more"
         self.flag(bad, column, f"must be a whole number {span}")
-        return number.fillna(0).astype("int64")
+        return number.where(~bad)
 
     def number(self, column: str, *, optional: bool = False) -> pd.Series:
         text = self.frame[column]
@@ -455,15 +455,14 @@ def _typed_exercise(frame: pd.DataFrame, file: str, problems: list[Problem]) -> 
     logged, _ = check.timestamp("logged_at")
     reps_target = check.whole("reps_target", 0)
     reps_done = check.whole("reps_done", 0)
-    too_many = reps_done > reps_target
-    check.flag(too_many, "reps_done", "is more than reps_target")
+    check.flag(reps_done > reps_target, "reps_done", "is more than reps_target")
     return pd.DataFrame({
         "session_id": frame["session_id"],
         "session_started_at": started,
         "exercise": frame["exercise"],
         "side": frame["side"],
-        "reps_target": reps_target,
-        "reps_done": reps_done,
+        "reps_target": reps_target.fillna(0).astype("int64"),
+        "reps_done": reps_done.fillna(0).astype("int64"),
         "hold_s_target": check.number("hold_s_target"),
         "hold_s_mean": check.number("hold_s_mean", optional=True),
         "status": frame["status"],
@@ -476,7 +475,7 @@ def _typed_exercise(frame: pd.DataFrame, file: str, problems: list[Problem]) -> 
 def _typed_pain(frame: pd.DataFrame, file: str, problems: list[Problem]) -> pd.DataFrame:
     check = _Checker(frame, file, problems)
     recorded, recorded_local = check.timestamp("recorded_at")
-    pain = check.whole("pain", 0, 10)
+    pain = check.whole("pain", 0, 10).fillna(0).astype("int64")
     check.choice("context", CONTEXTS)
     check.choice("flare", FLARES)
     in_session = frame["context"].isin(("before_session", "after_session"))

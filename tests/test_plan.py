@@ -1,0 +1,121 @@
+"""The plan: the shipped default, validation of every field, thresholds, the env override."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backrelief_analysis import paths
+from backrelief_analysis.plan import PlanError, Thresholds, load_plan
+
+GOOD_EXERCISE = """
+[[exercise]]
+id = "{id}"
+name = "{name}"
+instructions = "Lie down. Breathe."
+hold_s = {hold}
+reps = {reps}
+release_s = 2
+sides = {sides}
+"""
+
+
+def write_plan(tmp_path: Path, *exercises: dict, extra: str = "") -> Path:
+    text = 'name = "Test plan"\ntarget_sessions_per_week = 5\nrest_between_exercises_s = 10\n'
+    for fields in exercises:
+        values = {"id": "tilt", "name": "Tilt", "hold": 5, "reps": 10, "sides": "[]"} | fields
+        text += GOOD_EXERCISE.format(**values)
+    path = tmp_path / "plan.toml"
+    path.write_text(text + extra, encoding="utf-8")
+    return path
+
+
+def test_default_plan_is_the_four_exercise_programme() -> None:
+    plan = load_plan(paths.DEFAULT_PLAN_FILE)
+    assert [e.id for e in plan.exercises] == [
+        "pelvic_tilt", "knee_to_chest", "back_extension", "bridge",
+    ]  # fmt: skip
+    assert all(e.hold_s == 5 and e.reps == 10 for e in plan.exercises)
+    assert plan.exercise("knee_to_chest").sides == ("left", "right")
+    assert sum(e.reps * len(e.blocks) for e in plan.exercises) == 50
+    assert plan.target_sessions_per_week == 7
+
+
+def test_default_thresholds_are_the_clinical_reference_numbers() -> None:
+    assert load_plan(paths.DEFAULT_PLAN_FILE).thresholds == Thresholds(
+        pain_change_points=2, pain_change_percent=30, baseline_days=7, pain_after_max=5,
+        settle_margin_points=2, rising_weeks=2, adherence_percent=80,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"hold": -5}, "field 'hold_s'"),
+        ({"reps": 0}, "field 'reps'"),
+        ({"sides": '["up"]'}, "field 'sides'"),
+        ({"name": ""}, "field 'name'"),
+        ({"id": "Pelvic Tilt"}, "field 'id'"),
+    ],
+)
+def test_bad_exercise_field_names_file_exercise_and_field(
+    tmp_path: Path, fields: dict, expected: str
+) -> None:
+    path = write_plan(tmp_path, {"id": "ok"}, fields | {"id": fields.get("id", "bad_one")})
+    with pytest.raises(PlanError) as error:
+        load_plan(path)
+    message = str(error.value)
+    assert str(path) in message
+    assert "exercise #2" in message
+    assert expected in message
+
+
+def test_duplicate_exercise_id_is_refused(tmp_path: Path) -> None:
+    path = write_plan(tmp_path, {"id": "tilt"}, {"id": "tilt"})
+    with pytest.raises(PlanError, match=r"exercise 'tilt', field 'id': is used twice"):
+        load_plan(path)
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    path = write_plan(tmp_path, {"id": "a", "hold": 0}, {"id": "b", "reps": -1})
+    with pytest.raises(PlanError) as error:
+        load_plan(path)
+    assert "'a'), field 'hold_s'" in str(error.value)
+    assert "'b'), field 'reps'" in str(error.value)
+
+
+def test_thresholds_can_be_overridden_in_the_plan(tmp_path: Path) -> None:
+    path = write_plan(tmp_path, {}, extra="\n[thresholds]\nadherence_percent = 70\n")
+    plan = load_plan(path)
+    assert plan.thresholds.adherence_percent == 70
+    assert plan.thresholds.pain_change_points == 2
+
+
+def test_unknown_threshold_is_refused(tmp_path: Path) -> None:
+    path = write_plan(tmp_path, {}, extra="\n[thresholds]\nadherance = 70\n")
+    with pytest.raises(PlanError, match="adherance"):
+        load_plan(path)
+
+
+def test_missing_and_malformed_files_give_one_sentence(tmp_path: Path) -> None:
+    with pytest.raises(PlanError, match="no such plan file"):
+        load_plan(tmp_path / "nope.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("name = \n", encoding="utf-8")
+    with pytest.raises(PlanError, match="not valid TOML"):
+        load_plan(broken)
+
+
+def test_environment_selects_the_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_plan(tmp_path, {"id": "only_one", "name": "Only one"})
+    monkeypatch.setenv(paths.PLAN_ENV, str(path))
+    plan = load_plan()
+    assert [e.id for e in plan.exercises] == ["only_one"]
+    assert plan.source == path
+
+
+def test_summary_lines_say_hold_reps_and_sides() -> None:
+    lines = load_plan(paths.DEFAULT_PLAN_FILE).summary_lines()
+    assert lines[1] == "Knee to chest: 5 s hold x 10 reps, each side"
+    assert lines[0] == "Pelvic tilt: 5 s hold x 10 reps"

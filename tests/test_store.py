@@ -1,0 +1,326 @@
+"""The log store: round trips, concurrent writers, a killed writer, and every validation error."""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import warnings
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from backrelief_analysis.store import (
+    EXERCISE_COLUMNS,
+    PAIN_COLUMNS,
+    ExerciseBlock,
+    LogError,
+    LogStore,
+    PainEntry,
+    TornLineWarning,
+    load_log,
+)
+
+BST = timezone(timedelta(hours=1))
+T0 = datetime(2026, 6, 1, 8, 15, 2, tzinfo=BST)
+AWKWARD_NOTES = [
+    "plain",
+    "commas, everywhere, here",
+    'she said "hold it", then "relax"',
+    "two\nlines",
+    "windows\r\nline end",
+    "ünïcødé — 背中が痛い 🙂",
+    "=SUM(A1:A9)",
+    "",
+    "  leading and trailing spaces  ",
+    '"',
+]
+
+
+def block(session: str = "s1", **changes: object) -> ExerciseBlock:
+    values = dict(session_id=session, session_started_at=T0, exercise="bridge", side="",
+                  reps_target=10, reps_done=10, hold_s_target=5.0, hold_s_mean=5.02,
+                  status="completed", logged_at=T0 + timedelta(minutes=2))
+    return ExerciseBlock(**(values | changes))
+
+
+def test_pain_notes_round_trip_exactly(tmp_path: Path) -> None:
+    store = LogStore(tmp_path)
+    for minute, note in enumerate(AWKWARD_NOTES):
+        store.append_pain(PainEntry(T0 + timedelta(minutes=minute), 3, "check_in", note=note))
+    log = load_log(tmp_path)
+    assert log.pain["note"].tolist() == AWKWARD_NOTES
+    assert log.pain["pain"].tolist() == [3] * len(AWKWARD_NOTES)
+
+
+def test_exercise_rows_round_trip_with_types(tmp_path: Path) -> None:
+    store = LogStore(tmp_path)
+    store.append_block(block())
+    store.append_block(block(exercise="knee_to_chest", side="left", reps_done=4,
+                             hold_s_mean=None, status="stopped"))
+    frame = load_log(tmp_path).exercise
+    assert frame["side"].tolist() == ["", "left"]
+    assert frame["reps_done"].tolist() == [10, 4]
+    assert frame["hold_s_mean"].iloc[0] == pytest.approx(5.02)
+    assert pd.isna(frame["hold_s_mean"].iloc[1])
+    assert frame["session_started_at"].iloc[0] == pd.Timestamp("2026-06-01T07:15:02Z")
+    assert frame["started_local"].iloc[0] == pd.Timestamp("2026-06-01T08:15:02")
+
+
+def test_written_file_has_the_documented_header_and_format(tmp_path: Path) -> None:
+    LogStore(tmp_path).append_pain(PainEntry(T0, 4, "before_session", "s1"))
+    lines = (tmp_path / "pain_log.csv").read_text(encoding="utf-8").splitlines()
+    assert lines == [",".join(PAIN_COLUMNS), "2026-06-01T08:15:02+01:00,4,before_session,s1,,"]
+
+
+def test_new_files_and_folder_are_owner_only(tmp_path: Path) -> None:
+    folder = tmp_path / "log"
+    LogStore(folder).append_block(block())
+    assert stat.S_IMODE((folder / "exercise_log.csv").stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_local_day_is_the_day_written_not_the_utc_day(tmp_path: Path) -> None:
+    store = LogStore(tmp_path)
+    store.append_pain(PainEntry(datetime(2026, 6, 1, 23, 59, 30, tzinfo=BST), 5, "check_in"))
+    store.append_pain(PainEntry(datetime(2026, 6, 2, 0, 0, 30, tzinfo=BST), 6, "check_in"))
+    pain = load_log(tmp_path).pain
+    # both are on 1 June in UTC, but the user lived them on two different days
+    assert pain["recorded_at"].dt.day.tolist() == [1, 1]
+    assert pain["date"].tolist() == [pd.Timestamp("2026-06-01"), pd.Timestamp("2026-06-02")]
+
+
+def _append_many(directory: str, writer: int, count: int) -> None:
+    store = LogStore(directory)
+    for index in range(count):
+        note = f"writer {writer} row {index}, " + "x" * (index % 50) + "\nend"
+        store.append_pain(PainEntry(T0, index % 11, "check_in", note=note))
+
+
+def test_processes_appending_at_once_lose_and_interleave_nothing(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_append_many, args=(str(tmp_path), w, 150))
+               for w in range(4)]
+    for process in writers:
+        process.start()
+    for process in writers:
+        process.join()
+    assert [p.exitcode for p in writers] == [0, 0, 0, 0]
+    notes = load_log(tmp_path).pain["note"]
+    expected = {f"writer {w} row {i}, " + "x" * (i % 50) + "\nend"
+                for w in range(4) for i in range(150)}
+    assert len(notes) == 600
+    assert set(notes) == expected
+
+
+KILLED_WRITER = textwrap.dedent("""
+    import sys
+    from datetime import datetime, timezone
+    from backrelief_analysis.store import LogStore, PainEntry
+    store = LogStore(sys.argv[1])
+    note = "n" * 4_000_000  # big rows make a kill land inside a write now and then
+    index = 0
+    while True:
+        store.append_pain(PainEntry(datetime.now(timezone.utc), index % 11, "check_in",
+                                    note=f"{index}:" + note))
+        index += 1
+        print(index, flush=True)
+""")
+
+
+def test_writer_killed_mid_loop_keeps_every_completed_row(tmp_path: Path) -> None:
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(tmp_path)],
+                              stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None
+    for _ in range(5):  # wait for five acknowledged rows, then kill without warning
+        writer.stdout.readline()
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    acknowledged = 5
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pain = load_log(tmp_path).pain
+    assert len(pain) >= acknowledged
+    assert [int(note.split(":")[0]) for note in pain["note"]] == list(range(len(pain)))
+    torn = tmp_path / "pain_log.csv.torn"
+    assert bool(caught) == torn.exists()
+    # whatever happened, the file now ends on a whole row and loads without a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(load_log(tmp_path).pain) == len(pain)
+
+
+def test_torn_last_line_is_set_aside_once_and_whole_rows_load(tmp_path: Path) -> None:
+    store = LogStore(tmp_path)
+    store.append_block(block("s1"))
+    store.append_block(block("s2"))
+    path = tmp_path / "exercise_log.csv"
+    whole = path.read_bytes()
+    torn = b"s3,2026-06-01T08:15:02+01:00,bridge,,10,1"
+    path.write_bytes(whole + torn)
+    with pytest.warns(TornLineWarning, match="cut off"):
+        log = load_log(tmp_path)
+    assert log.exercise["session_id"].tolist() == ["s1", "s2"]
+    assert (tmp_path / "exercise_log.csv.torn").read_bytes() == torn + b"\n"
+    assert path.read_bytes() == whole
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_log(tmp_path)  # warns once: the second load is clean
+
+
+def test_torn_quoted_note_ending_in_a_newline_is_detected(tmp_path: Path) -> None:
+    store = LogStore(tmp_path)
+    store.append_pain(PainEntry(T0, 3, "check_in", note="ok"))
+    path = tmp_path / "pain_log.csv"
+    path.write_bytes(path.read_bytes() + b'2026-06-01T09:00:00+01:00,4,check_in,,,"first line\n')
+    with pytest.warns(TornLineWarning):
+        assert load_log(tmp_path).pain["note"].tolist() == ["ok"]
+
+
+def test_append_after_a_torn_tail_writes_a_whole_row(tmp_path: Path) -> None:
+    store = LogStore(tmp_path)
+    store.append_block(block("s1"))
+    path = tmp_path / "exercise_log.csv"
+    path.write_bytes(path.read_bytes() + b"s2,2026-06-01T08:1")
+    store.append_block(block("s3"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_log(tmp_path).exercise["session_id"].tolist() == ["s1", "s3"]
+    assert (tmp_path / "exercise_log.csv.torn").read_bytes() == b"s2,2026-06-01T08:1\n"
+
+
+GOOD_PAIN = "2026-06-01T08:00:00+01:00,3,check_in,,no,fine"
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "column", "reason"),
+    [
+        ("2026-06-01T08:00:00+01:00,11,check_in,,,", "pain", "whole number from 0 to 10"),
+        ("2026-06-01T08:00:00+01:00,2.5,check_in,,,", "pain", "whole number from 0 to 10"),
+        ("2026-06-01T08:00:00+01:00,-1,check_in,,,", "pain", "whole number from 0 to 10"),
+        ("2026-06-01T08:00:00+01:00,three,check_in,,,", "pain", "whole number from 0 to 10"),
+        ("2026-06-01T08:00:00+01:00,3,morning,,,", "context", "must be one of"),
+        ("2026-06-01T08:00:00+01:00,3,check_in,,maybe,", "flare", "must be one of"),
+        ("2026-06-01T08:00:00,3,check_in,,,", "recorded_at", "UTC offset"),
+        ("yesterday,3,check_in,,,", "recorded_at", "UTC offset"),
+        ("2026-02-30T08:00:00+00:00,3,check_in,,,", "recorded_at", "not a real date"),
+        ("2026-06-01T08:00:00+01:00,3,before_session,,,", "session_id", "must name the session"),
+    ],
+)
+def test_bad_pain_row_is_named_by_line_and_column(
+    tmp_path: Path, bad_row: str, column: str, reason: str
+) -> None:
+    text = "\n".join([",".join(PAIN_COLUMNS), GOOD_PAIN, GOOD_PAIN, bad_row, GOOD_PAIN]) + "\n"
+    (tmp_path / "pain_log.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(LogError) as error:
+        load_log(tmp_path)
+    [problem] = error.value.problems
+    assert (problem.file, problem.line, problem.column) == ("pain_log.csv", 4, column)
+    assert reason in problem.reason
+    assert f"pain_log.csv, line 4, column '{column}'" in str(error.value)
+
+
+GOOD_BLOCK = "s1,2026-06-01T08:00:00+01:00,bridge,,10,10,5,5.01,completed,2026-06-01T08:02:00+01:00"
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "column", "reason"),
+    [
+        (GOOD_BLOCK.replace(",10,10,", ",10,12,"), "reps_done", "more than reps_target"),
+        (GOOD_BLOCK.replace("completed", "finished"), "status", "must be one of"),
+        (GOOD_BLOCK.replace("bridge,,", "bridge,middle,"), "side", "must be one of"),
+        (GOOD_BLOCK.replace(",5.01,", ",long,"), "hold_s_mean", "number of seconds"),
+        (GOOD_BLOCK.replace(",10,10,", ",ten,10,"), "reps_target", "whole number"),
+        (GOOD_BLOCK.replace("s1,", ",", 1), "session_id", "must not be empty"),
+    ],
+)
+def test_bad_exercise_row_is_named_by_line_and_column(
+    tmp_path: Path, bad_row: str, column: str, reason: str
+) -> None:
+    text = "\n".join([",".join(EXERCISE_COLUMNS), GOOD_BLOCK, bad_row]) + "\n"
+    (tmp_path / "exercise_log.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(LogError) as error:
+        load_log(tmp_path)
+    [problem] = error.value.problems
+    assert (problem.line, problem.column) == (3, column)
+    assert reason in problem.reason
+
+
+def test_line_numbers_count_lines_inside_multi_line_notes(tmp_path: Path) -> None:
+    rows = [",".join(PAIN_COLUMNS), '2026-06-01T08:00:00+01:00,3,check_in,,,"one\ntwo\nthree"',
+            "2026-06-01T09:00:00+01:00,12,check_in,,,"]
+    (tmp_path / "pain_log.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(LogError) as error:
+        load_log(tmp_path)
+    assert [p.line for p in error.value.problems] == [5]
+
+
+def test_rows_with_too_few_or_too_many_fields_are_named(tmp_path: Path) -> None:
+    rows = [",".join(PAIN_COLUMNS), GOOD_PAIN, "2026-06-01T08:00:00+01:00,3,check_in",
+            GOOD_PAIN + ",extra", GOOD_PAIN]
+    (tmp_path / "pain_log.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(LogError) as error:
+        load_log(tmp_path)
+    assert [(p.line, p.reason) for p in error.value.problems] == [
+        (3, "has 3 fields; expected 6"), (4, "has 7 fields; expected 6"),
+    ]  # fmt: skip
+
+
+def test_every_problem_in_both_files_is_listed_in_one_error(tmp_path: Path) -> None:
+    (tmp_path / "pain_log.csv").write_text(
+        ",".join(PAIN_COLUMNS) + "\n2026-06-01T08:00:00+01:00,11,nap,,,\n", encoding="utf-8")
+    (tmp_path / "exercise_log.csv").write_text(
+        ",".join(EXERCISE_COLUMNS) + "\n" + GOOD_BLOCK.replace("completed", "done") + "\n",
+        encoding="utf-8")
+    with pytest.raises(LogError) as error:
+        load_log(tmp_path)
+    found = {(p.file, p.line, p.column) for p in error.value.problems}
+    assert found == {("exercise_log.csv", 2, "status"), ("pain_log.csv", 2, "pain"),
+                     ("pain_log.csv", 2, "context")}
+
+
+def test_wrong_header_is_refused_when_loading_and_appending(tmp_path: Path) -> None:
+    path = tmp_path / "pain_log.csv"
+    path.write_text("time,pain,context,session,flare,note\n", encoding="utf-8")
+    with pytest.raises(LogError, match="line 1: wrong header"):
+        load_log(tmp_path)
+    with pytest.raises(LogError, match="wrong header"):
+        LogStore(tmp_path).append_pain(PainEntry(T0, 2, "check_in"))
+    assert path.read_text(encoding="utf-8") == "time,pain,context,session,flare,note\n"
+
+
+def test_text_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    (tmp_path / "pain_log.csv").write_bytes(
+        (",".join(PAIN_COLUMNS) + "\n").encode()
+        + b"2026-06-01T08:00:00+01:00,3,check_in,,,caf\xe9\n"
+    )
+    with pytest.raises(LogError, match="line 2: is not UTF-8"):
+        load_log(tmp_path)
+
+
+def test_empty_folder_loads_an_empty_log_with_typed_columns(tmp_path: Path) -> None:
+    log = load_log(tmp_path)
+    assert log.empty
+    assert list(log.pain.columns[:6]) == list(PAIN_COLUMNS)
+    assert list(log.exercise.columns[:10]) == list(EXERCISE_COLUMNS)
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no log folder"):
+        load_log(tmp_path / "absent")
+
+
+def test_store_refuses_rows_the_loader_would_reject(tmp_path: Path) -> None:
+    store = LogStore(tmp_path)
+    with pytest.raises(ValueError, match="pain must be"):
+        store.append_pain(PainEntry(T0, 11, "check_in"))
+    with pytest.raises(ValueError, match="reps_done"):
+        store.append_block(block(reps_done=11))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        store.append_pain(PainEntry(datetime(2026, 6, 1, 8, 0), 3, "check_in"))  # noqa: DTZ001
+    assert load_log(tmp_path).empty

@@ -1,0 +1,254 @@
+"""A spreadsheet export of the log: one row per session, one per check-in, safe to open.
+
+The export is for a physiotherapist who opens CSV files in a spreadsheet. Three promises:
+
+- one row per session (local date, start time, duration, exercises with reps, pain before and
+  after, flare, note) and one row per check-in, told apart by the ``kind`` column;
+- a text cell that a spreadsheet would read as a formula (it begins with ``=``, ``+``, ``-``,
+  ``@``, a tab or a carriage return) gets a leading ``'``, as OWASP advises against CSV
+  injection; numbers stay numbers;
+- the file is written to a temporary file beside the target and renamed into place, readable by
+  its owner only; the stored log is only read, never written.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from .plan import Plan
+from .store import EXERCISE_COLUMNS, PAIN_COLUMNS, Log, require_columns
+
+FILE_MODE = 0o600
+KINDS = ("session", "check_in")
+EXPORT_COLUMNS = (
+    "kind", "date", "time", "duration_min", "exercises", "reps_done", "reps_prescribed",
+    "pain_before", "pain_after", "pain_check_in", "flare", "note", "session_id",
+)  # fmt: skip
+# cells a spreadsheet would read as a formula or a command (OWASP, "CSV Injection")
+_FORMULA_START = r"^[=+\-@\t\r]"
+_SIDE_MARK = {"": "", "left": "L ", "right": "R "}
+
+DayLike = str | date | datetime | pd.Timestamp | None
+
+
+def _day(value: DayLike, what: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        stamp = pd.NaT
+    if stamp is pd.NaT:
+        raise ValueError(f"the {what} date {value!r} is not a date like 2026-11-24")
+    return stamp.tz_localize(None).normalize() if stamp.tzinfo else stamp.normalize()
+
+
+def log_span(log: Log) -> tuple[date, date] | None:
+    """The first and last local day with any row in the log, or None for an empty log."""
+    days = pd.concat([log.exercise["date"], log.pain["date"]]).dropna()
+    if days.empty:
+        return None
+    return days.min().date(), days.max().date()
+
+
+def check_period(log: Log, start: DayLike = None, end: DayLike = None) -> None:
+    """Raise one clear ``ValueError`` when a period cannot be used with this log.
+
+    The start must not follow the end, and each given day must lie within the log's first and
+    last day (a day outside it would report on days the log knows nothing about).
+    """
+    first, last = _day(start, "start"), _day(end, "end")
+    if first is not None and last is not None and first > last:
+        raise ValueError(f"the start date {first:%Y-%m-%d} is after the end date {last:%Y-%m-%d}")
+    if first is None and last is None:
+        return
+    span = log_span(log)
+    if span is None:
+        raise ValueError("the log is empty, so there is no period to choose from")
+    low, high = (pd.Timestamp(day) for day in span)
+    for day, what in ((first, "start"), (last, "end")):
+        if day is not None and not low <= day <= high:
+            raise ValueError(
+                f"the {what} date {day:%Y-%m-%d} is outside the log, which runs from "
+                f"{low:%Y-%m-%d} to {high:%Y-%m-%d}"
+            )
+
+
+def _in_period(frame: pd.DataFrame, first: pd.Timestamp | None, last: pd.Timestamp | None):
+    keep = pd.Series(True, index=frame.index)
+    if first is not None:
+        keep &= frame["date"] >= first
+    if last is not None:
+        keep &= frame["date"] <= last
+    return frame.loc[keep]
+
+
+def _exercise_text(blocks: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Per session: ``"Pelvic tilt 10/10; Knee to chest L 10/10 R 8/10"`` and rep totals."""
+    ordered = blocks.sort_values(["session_id", "logged_at"], kind="stable")
+    part = (
+        ordered["side"].map(_SIDE_MARK).fillna("")
+        + ordered["reps_done"].astype(str) + "/" + ordered["reps_target"].astype(str)
+    )
+    part = part.where(ordered["status"] == "completed",
+                      part + " (" + ordered["status"] + ")")
+    per_exercise = (
+        ordered.assign(part=part, name=ordered["exercise"].replace(names))
+        .groupby(["session_id", "exercise"], sort=False)
+        .agg(name=("name", "first"), parts=("part", " ".join))
+    )
+    per_exercise["text"] = per_exercise["name"] + " " + per_exercise["parts"]
+    text = per_exercise.groupby(level="session_id", sort=False)["text"].agg("; ".join)
+    totals = ordered.groupby("session_id", sort=False).agg(
+        started_at=("session_started_at", "first"),
+        started_local=("started_local", "first"),
+        date=("date", "first"),
+        last_logged=("logged_at", "max"),
+        reps_done=("reps_done", "sum"),
+        reps_prescribed=("reps_target", "sum"),
+    )
+    totals["exercises"] = text
+    totals["duration_min"] = (
+        (totals["last_logged"] - totals["started_at"]).dt.total_seconds() / 60
+    ).round(1)
+    return totals.drop(columns=["started_at", "last_logged"])
+
+
+def _session_pain(pain: pd.DataFrame) -> pd.DataFrame:
+    """Per session: pain before and after, flare, notes, and when the first score was given."""
+    scores = pain.loc[pain["context"] != "check_in"].sort_values("recorded_at", kind="stable")
+    last = scores.drop_duplicates(["session_id", "context"], keep="last")
+    pivot = last.pivot_table(index="session_id", columns="context", values="pain", aggfunc="last")
+    grouped = scores.groupby("session_id", sort=False)
+    flare = grouped["flare"].agg(
+        lambda flags: "yes" if (flags == "yes").any() else ("no" if (flags == "no").any() else "")
+    )
+    noted = scores.loc[scores["note"].str.strip() != ""]
+    notes = noted.groupby("session_id")["note"].agg(" | ".join)
+    frame = pd.DataFrame({
+        "pain_before": pivot.get("before_session"),
+        "pain_after": pivot.get("after_session"),
+        "flare": flare,
+        "note": notes,
+        "first_local": grouped["recorded_local"].min(),
+        "first_date": grouped["date"].min(),
+    })  # fmt: skip
+    return frame
+
+
+def export_sessions(
+    log: Log, plan: Plan | None = None, *, start: DayLike = None, end: DayLike = None
+) -> pd.DataFrame:
+    """One row per session and one per check-in, for a spreadsheet.
+
+    Parameters
+    ----------
+    log
+        A loaded log (only read).
+    plan
+        Gives exercise names; an exercise id the plan does not know is shown as the id.
+    start, end
+        First and last local day to include (inclusive); by default the whole log.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``EXPORT_COLUMNS``, ordered by time: ``kind`` is ``"session"`` or
+        ``"check_in"``; ``date`` (``YYYY-MM-DD``) and ``time`` (``HH:MM``) are local;
+        ``duration_min`` runs from the session's start to its last logged block; pain columns
+        are nullable integers. Text is not yet neutralised: :func:`write_export` does that.
+    """
+    require_columns(log.exercise, [*EXERCISE_COLUMNS, "started_local", "date"], "the exercise log")
+    require_columns(log.pain, [*PAIN_COLUMNS, "recorded_local", "date"], "the pain log")
+    first, last = _day(start, "start"), _day(end, "end")
+    if first is not None and last is not None and first > last:
+        raise ValueError(f"the start date {first:%Y-%m-%d} is after the end date {last:%Y-%m-%d}")
+    names = {exercise.id: exercise.name for exercise in plan.exercises} if plan else {}
+
+    blocks = _exercise_text(log.exercise, names)
+    pain = _session_pain(log.pain)
+    sessions = blocks.join(pain, how="outer")
+    # a session with scores but no logged block (stopped before the first exercise)
+    sessions["started_local"] = sessions["started_local"].fillna(sessions["first_local"])
+    sessions["date"] = sessions["date"].fillna(sessions["first_date"])
+    sessions = sessions.rename_axis("session_id").reset_index().assign(kind="session")
+
+    checks = log.pain.loc[log.pain["context"] == "check_in"]
+    check_ins = pd.DataFrame({
+        "kind": "check_in",
+        "session_id": "",
+        "started_local": checks["recorded_local"],
+        "date": checks["date"],
+        "pain_check_in": checks["pain"],
+        "flare": checks["flare"],
+        "note": checks["note"],
+    })  # fmt: skip
+
+    rows = pd.concat([sessions, check_ins], ignore_index=True)
+    rows = _in_period(rows, first, last).sort_values("started_local", kind="stable")
+    out = pd.DataFrame({
+        "kind": rows["kind"].astype(str),
+        "date": rows["date"].dt.strftime("%Y-%m-%d"),
+        "time": rows["started_local"].dt.strftime("%H:%M"),
+        "duration_min": rows["duration_min"].astype("float64") if "duration_min" in rows
+        else float("nan"),
+    })  # fmt: skip
+    for column in ("exercises", "flare", "note", "session_id"):
+        out[column] = rows[column].fillna("").astype(str) if column in rows else ""
+    for column in ("reps_done", "reps_prescribed", "pain_before", "pain_after", "pain_check_in"):
+        out[column] = rows[column].astype("Int64") if column in rows else pd.NA
+    return out.loc[:, list(EXPORT_COLUMNS)].reset_index(drop=True)
+
+
+def neutralise_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy where every text cell a spreadsheet would run as a formula starts with ``'``.
+
+    Cells beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are prefixed
+    with a single quote (OWASP, "CSV Injection"). Numeric columns are left untouched.
+    """
+    safe = frame.copy()
+    for column in safe.columns:
+        values = safe[column]
+        if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+            continue
+        text = values.astype("str").where(values.notna(), "")
+        risky = text.str.contains(_FORMULA_START, regex=True)
+        safe[column] = text.where(~risky, "'" + text)
+    return safe
+
+
+def write_export(frame: pd.DataFrame, out: Path | str) -> Path:
+    """Write ``frame`` as CSV to ``out``, neutralised, atomically and owner-only.
+
+    The rows go to a temporary file in ``out``'s folder, which is fsynced and then renamed over
+    ``out``: a reader never sees half a file, and a crash leaves any old file whole. The file
+    is UTF-8 with a byte-order mark so that spreadsheets read accents correctly.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    target = Path(out)
+    folder = target.parent
+    if not folder.is_dir():
+        raise ValueError(f"there is no folder {folder} to write {target.name} into")
+    safe = neutralise_cells(frame)
+    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    temp = Path(temp_name)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as file:
+            safe.to_csv(file, index=False, lineterminator="\r\n")
+            file.flush()
+            os.fsync(file.fileno())
+        temp.replace(target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return target

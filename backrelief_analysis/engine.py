@@ -1,0 +1,543 @@
+"""The session engine: walks a plan step by step on an asyncio loop and logs each block.
+
+No widgets here: the engine can be driven from a test with a fake clock, and the widget in
+:mod:`backrelief_analysis.session_widget` is a thin view that listens to it.
+
+A session is a list of :class:`Step` s: *get ready*, then for every exercise and side a *hold*
+and a *release* per rep, a *switch* step between the two sides of an exercise, a *rest* before
+each following exercise, and *done*. Lead-in steps (get ready, switch, rest) show the block that
+comes next.
+
+Timing
+------
+Every step ends at a deadline on a monotonic clock. The next deadline is the previous deadline
+plus the next step's length, so a late wake-up shortens the following wait instead of adding up
+over a session. The loop wakes at each whole second of the countdown; a late wake-up jumps to
+the current second instead of replaying the missed ones (no pile of tick sounds).
+
+Logging
+-------
+Each block (one exercise, one side) is appended to ``exercise_log.csv`` the moment it ends:
+
+* its last hold ends: ``completed``;
+* *Skip exercise*: ``skipped`` when no rep of it was done, else ``stopped`` with the reps done;
+* *Stop* ends the session. The block in progress (its first hold has begun) is logged
+  ``stopped`` with the reps done, even 0, so a physiotherapist sees where a session was cut
+  short. Every block not begun yet is logged ``skipped`` with 0 reps, so adherence per exercise
+  counts what was prescribed but not done.
+
+``hold_s_mean`` is the mean measured length of the block's finished holds, from the hold's
+start to its release on the monotonic clock, paused time left out; empty when no rep was done.
+A block that cannot be written (full disk, read-only folder) stays in :attr:`SessionEngine.unsaved`
+and is retried with the next block or by :meth:`SessionEngine.flush`; the error is reported to
+the observers, never dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from .plan import Exercise, Plan
+from .store import ExerciseBlock, LogStore, now_local
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+GET_READY_S = 10.0
+SWITCH_SIDE_S = 5.0
+TICK_LAST_S = 3
+# Cue names; audio.py has a tone for each.
+CUES = ("hold_start", "release", "tick", "next", "session_end")
+# While paused the loop still wakes now and then; a resume wakes it at once anyway.
+_PAUSED_WAKE_S = 1.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a session.
+
+    Attributes
+    ----------
+    kind
+        ``"get_ready"``, ``"hold"``, ``"release"``, ``"switch"``, ``"rest"`` or ``"done"``.
+    duration_s
+        Planned length in seconds (0 for ``done``).
+    block
+        Index of the block the step belongs to; lead-in steps belong to the block they lead
+        into; ``done`` has the number of blocks.
+    exercise, side
+        The exercise and side shown (``None`` and ``""`` for ``done``).
+    rep, reps
+        Rep number (from 1) of a hold or release and the reps of the block; ``rep`` is 0 for
+        other steps.
+    """
+
+    kind: str
+    duration_s: float
+    block: int
+    exercise: Exercise | None = None
+    side: str = ""
+    rep: int = 0
+    reps: int = 0
+
+
+def build_blocks(plan: Plan) -> list[tuple[Exercise, str]]:
+    """Return the blocks of a session: one ``(exercise, side)`` pair per exercise and side."""
+    return [(exercise, side) for exercise in plan.exercises for side in exercise.blocks]
+
+
+def build_steps(
+    plan: Plan, *, get_ready_s: float = GET_READY_S, switch_side_s: float = SWITCH_SIDE_S
+) -> list[Step]:
+    """Turn a plan into the steps of a session.
+
+    Steps with a length of 0 (a plan with ``release_s = 0``, say) are left out, except the
+    final ``done``.
+
+    Examples
+    --------
+    >>> from backrelief_analysis.plan import load_plan
+    >>> steps = build_steps(load_plan())
+    >>> sum(step.kind == "hold" for step in steps)  # the default plan
+    50
+    """
+    steps: list[Step] = []
+    blocks = build_blocks(plan)
+    for index, (exercise, side) in enumerate(blocks):
+        if index == 0:
+            lead = Step("get_ready", float(get_ready_s), index, exercise, side)
+        elif blocks[index - 1][0] is exercise:
+            lead = Step("switch", float(switch_side_s), index, exercise, side)
+        else:
+            lead = Step("rest", float(plan.rest_between_exercises_s), index, exercise, side)
+        steps.append(lead)
+        for rep in range(1, exercise.reps + 1):
+            steps.append(Step("hold", float(exercise.hold_s), index, exercise, side, rep,
+                              exercise.reps))
+            steps.append(Step("release", float(exercise.release_s), index, exercise, side, rep,
+                              exercise.reps))
+    kept = [step for step in steps if step.duration_s > 0]
+    kept.append(Step("done", 0.0, len(blocks)))
+    return kept
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """What the session looks like now: everything a view shows.
+
+    Attributes
+    ----------
+    status
+        ``"ready"`` (not started), ``"running"``, ``"paused"``, ``"finished"`` (walked to the
+        end) or ``"stopped"``.
+    phase
+        The current step's kind, ``"ready"`` before the start.
+    exercise, side, rep, reps
+        As in :class:`Step`.
+    remaining_s
+        Seconds left in the current step (frozen while paused).
+    countdown
+        ``remaining_s`` rounded up to a whole second: the big number on screen.
+    progress
+        Fraction of the session's planned time done, 0 to 1.
+    time_left_s
+        Planned seconds left in the whole session.
+    """
+
+    status: str
+    phase: str
+    exercise: Exercise | None
+    side: str
+    rep: int
+    reps: int
+    remaining_s: float
+    countdown: int
+    progress: float
+    time_left_s: float
+
+    @property
+    def ended(self) -> bool:
+        """True once the session has finished or was stopped."""
+        return self.status in ("finished", "stopped")
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """Sent to observers.
+
+    ``kind`` is ``"state"`` (re-render), ``"cue"`` (play ``cue``), ``"block"`` (``block`` was
+    written to the log), ``"error"`` (``error`` happened; the session goes on) or ``"ended"``.
+    """
+
+    kind: str
+    state: SessionState
+    cue: str | None = None
+    block: ExerciseBlock | None = None
+    error: BaseException | None = None
+
+
+Observer = Callable[[SessionEvent], None]
+
+
+def _countdown(remaining: float) -> int:
+    # 1e-9 keeps float noise (4.0000000001) from showing one second too many
+    return max(0, math.ceil(remaining - 1e-9))
+
+
+class SessionEngine:
+    """Run one guided session of ``plan`` and log it to ``store``.
+
+    Parameters
+    ----------
+    plan
+        The plan to follow.
+    store
+        Where blocks are logged.
+    clock
+        A monotonic clock in seconds; tests pass a fake one.
+    sleep
+        ``async`` sleep; tests pass one that moves the fake clock on.
+    now
+        Aware local time for ``session_started_at`` and ``logged_at``.
+    get_ready_s, switch_side_s
+        Length of the first lead-in and of the switch between the two sides of an exercise.
+    session_id
+        Default: a fresh ``uuid4`` hex.
+
+    Examples
+    --------
+    In a notebook, from a button handler: ``engine.start()``. In a test:
+    ``asyncio.run(engine.run())``.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        store: LogStore,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        now: Callable[[], datetime] = now_local,
+        get_ready_s: float = GET_READY_S,
+        switch_side_s: float = SWITCH_SIDE_S,
+        session_id: str | None = None,
+    ) -> None:
+        self.plan = plan
+        self.store = store
+        self.session_id = session_id or uuid.uuid4().hex
+        self.steps = build_steps(plan, get_ready_s=get_ready_s, switch_side_s=switch_side_s)
+        self.blocks = build_blocks(plan)
+        self.total_s = sum(step.duration_s for step in self.steps)
+        self.started_at: datetime | None = None
+        self.logged: list[ExerciseBlock] = []
+        self.unsaved: list[ExerciseBlock] = []
+        self.errors: list[BaseException] = []
+        self.task: asyncio.Task[None] | None = None
+        self._clock = clock
+        self._sleep = sleep
+        self._now = now
+        self._observers: list[Observer] = []
+        self._status = "ready"
+        self._index = 0
+        self._deadline = 0.0
+        self._remaining_when_paused = 0.0
+        self._shown_countdown = -1
+        self._block_done: set[int] = set()
+        self._reps_done = [0] * len(self.blocks)
+        self._hold_times: list[list[float]] = [[] for _ in self.blocks]
+        self._hold_started = 0.0
+        self._hold_paused_s = 0.0
+        self._paused_at = 0.0
+        self._wake: asyncio.Event | None = None
+
+    # --- observing ---------------------------------------------------------------------------
+
+    def add_observer(self, observer: Observer) -> None:
+        """Call ``observer(event)`` on every :class:`SessionEvent`."""
+        self._observers.append(observer)
+
+    def _emit(self, kind: str, **fields: object) -> None:
+        event = SessionEvent(kind, self.state, **fields)  # type: ignore[arg-type]
+        for observer in list(self._observers):
+            try:
+                observer(event)
+            except Exception as error:  # a broken view must not stop the session
+                self.errors.append(error)
+
+    @property
+    def step(self) -> Step:
+        """The current step."""
+        return self.steps[self._index]
+
+    @property
+    def remaining_s(self) -> float:
+        """Seconds left in the current step."""
+        if self._status == "ready":
+            return self.step.duration_s
+        if self._status == "paused":
+            return self._remaining_when_paused
+        if self._status in ("finished", "stopped"):
+            return 0.0
+        return max(0.0, self._deadline - self._clock())
+
+    @property
+    def state(self) -> SessionState:
+        """A snapshot of the session for a view."""
+        step = self.step
+        remaining = min(self.remaining_s, step.duration_s)
+        ended = self._status in ("finished", "stopped")
+        later = sum(s.duration_s for s in self.steps[self._index + 1 :])
+        time_left = 0.0 if ended else later + remaining
+        progress = 1.0 if ended or self.total_s == 0 else 1 - time_left / self.total_s
+        return SessionState(
+            status=self._status,
+            phase="ready" if self._status == "ready" else step.kind,
+            exercise=step.exercise,
+            side=step.side,
+            rep=step.rep,
+            reps=step.reps,
+            remaining_s=remaining,
+            countdown=_countdown(remaining),
+            progress=min(1.0, max(0.0, progress)),
+            time_left_s=time_left,
+        )
+
+    # --- commands ----------------------------------------------------------------------------
+
+    def start(self) -> asyncio.Task[None]:
+        """Run the session as a task on the running event loop (the kernel's, in Jupyter)."""
+        if self.task is not None:
+            raise RuntimeError("this session has already been started")
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = asyncio.get_event_loop()
+        self.task = loop.create_task(self.run())
+        self.task.add_done_callback(self._on_task_done)
+        return self.task
+
+    def _on_task_done(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            self.errors.append(error)
+            self._emit("error", error=error)
+
+    def pause(self) -> None:
+        """Freeze the current step's remaining time."""
+        if self._status != "running":
+            return
+        now = self._clock()
+        self._remaining_when_paused = max(0.0, self._deadline - now)
+        self._paused_at = now
+        self._status = "paused"
+        self._poke()
+        self._emit("state")
+
+    def resume(self) -> None:
+        """Continue the current step with the time it had left."""
+        if self._status != "paused":
+            return
+        now = self._clock()
+        self._deadline = now + self._remaining_when_paused
+        if self.step.kind == "hold":
+            self._hold_paused_s += now - self._paused_at
+        self._status = "running"
+        self._poke()
+        self._emit("state")
+
+    def skip_exercise(self) -> None:
+        """End the current block (``skipped``, or ``stopped`` if reps were done); go on."""
+        if self._status not in ("running", "paused"):
+            return
+        block = self.step.block
+        if block not in self._block_done:
+            status = "stopped" if self._reps_done[block] else "skipped"
+            self._log_block(block, status)
+        target = next(i for i, s in enumerate(self.steps) if s.block > block)
+        cue = self._enter(target, self._clock())
+        if cue is not None:
+            self._emit("cue", cue=cue)
+        self._poke()
+        self._emit("state")
+        if self._status == "finished":
+            self._emit("ended")
+
+    def stop(self) -> None:
+        """End the session: the block in progress ``stopped``, blocks not begun ``skipped``."""
+        if self._status not in ("running", "paused", "ready"):
+            return
+        started = self._status != "ready"
+        if started:
+            current = self.step
+            for block in range(current.block, len(self.blocks)):
+                if block in self._block_done:
+                    continue
+                begun = block == current.block and current.kind in ("hold", "release")
+                self._log_block(block, "stopped" if begun else "skipped")
+        self._status = "stopped"
+        self._poke()
+        self._emit("state")
+        self._emit("ended")
+
+    def flush(self) -> bool:
+        """Retry writing blocks that could not be written; True when none is left unsaved."""
+        while self.unsaved:
+            try:
+                self.store.append_block(self.unsaved[0])
+            except Exception as error:  # reported, and kept to retry
+                self.errors.append(error)
+                self._emit("error", error=error)
+                return False
+            self.logged.append(self.unsaved.pop(0))
+        return True
+
+    # --- the loop ----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Walk the whole session; returns when it has finished or was stopped."""
+        if self._status == "stopped":
+            return
+        self._wake = asyncio.Event()
+        self.started_at = self._now()
+        self._status = "running"
+        self._enter(0, self._clock())
+        self._emit("state")
+        while self._status in ("running", "paused"):
+            if self._status == "paused":
+                await self._wait(_PAUSED_WAKE_S)
+                continue
+            now = self._clock()
+            if now >= self._deadline:
+                self._advance(now)
+                if self._status != "running":
+                    break
+                continue
+            remaining = self._deadline - now
+            shown = _countdown(remaining)
+            if shown != self._shown_countdown:
+                self._shown_countdown = shown
+                if self.step.kind == "hold" and shown <= TICK_LAST_S and shown < math.ceil(
+                    self.step.duration_s - 1e-9
+                ):
+                    self._emit("cue", cue="tick")
+                self._emit("state")
+            # wake when the shown second changes, or at the deadline
+            next_change = self._deadline - (shown - 1) if shown > 1 else self._deadline
+            await self._wait(max(0.0, next_change - now))
+
+    async def _wait(self, delay: float) -> None:
+        assert self._wake is not None
+        self._wake.clear()
+        sleeper = asyncio.ensure_future(self._sleep(delay))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waker.cancel()
+
+    def _poke(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    def _advance(self, now: float) -> None:
+        """Leave every step whose deadline has passed; one cue for where we land."""
+        cue = None
+        while self._status == "running" and now >= self._deadline:
+            ending = self.step
+            if ending.kind == "hold":
+                # the hold ends when the loop acts on it: when the user hears "release"
+                held = now - self._hold_started - self._hold_paused_s
+                self._hold_times[ending.block].append(max(0.0, held))
+                self._reps_done[ending.block] = ending.rep
+                if ending.rep == ending.reps:
+                    self._log_block(ending.block, "completed")
+            cue = self._enter(self._index + 1, self._deadline)
+        if cue is not None:
+            self._emit("cue", cue=cue)
+        self._shown_countdown = _countdown(self._deadline - now)
+        self._emit("state")
+        if self._status == "finished":
+            self._emit("ended")
+
+    def _enter(self, index: int, start: float) -> str | None:
+        """Make ``steps[index]`` current, starting at ``start``; return its cue."""
+        self._index = index
+        step = self.step
+        self._deadline = start + step.duration_s
+        self._shown_countdown = -1
+        if self._status == "paused":
+            # skipped to while paused: the new step waits, whole, for Resume
+            self._remaining_when_paused = step.duration_s
+            self._paused_at = self._clock()
+        cue = {"hold": "hold_start", "release": "release", "switch": "next",
+               "rest": "next", "done": "session_end"}.get(step.kind)
+        if step.kind == "hold":
+            self._hold_started = self._clock()
+            self._hold_paused_s = 0.0
+        if step.kind == "done":
+            self._status = "finished"
+        return cue
+
+    def _log_block(self, block: int, status: str) -> None:
+        exercise, side = self.blocks[block]
+        holds = self._hold_times[block]
+        row = ExerciseBlock(
+            session_id=self.session_id,
+            session_started_at=self.started_at or self._now(),
+            exercise=exercise.id,
+            side=side,
+            reps_target=exercise.reps,
+            reps_done=self._reps_done[block],
+            hold_s_target=float(exercise.hold_s),
+            hold_s_mean=sum(holds) / len(holds) if holds else None,
+            status=status,
+            logged_at=self._now(),
+        )
+        self._block_done.add(block)
+        self.unsaved.append(row)
+        if self.flush():
+            self._emit("block", block=row)
+
+
+def sessions_in_week(exercise: pd.DataFrame, day: date) -> int:
+    """Count the sessions in the ISO week (Monday to Sunday) of ``day``.
+
+    A session counts when at least one of its blocks has a rep done.
+
+    Parameters
+    ----------
+    exercise
+        The ``exercise`` frame of :func:`backrelief_analysis.store.load_log`.
+    day
+        Any day of the week to count.
+    """
+    from .store import require_columns
+
+    require_columns(exercise, ("session_id", "reps_done", "date"), "counting sessions")
+    year, week, _ = day.isocalendar()
+    calendar = exercise["date"].dt.isocalendar()
+    in_week = (calendar["year"] == year) & (calendar["week"] == week)
+    done = exercise.loc[in_week & (exercise["reps_done"] > 0), "session_id"]
+    return int(done.nunique())
+
+
+__all__ = [
+    "CUES",
+    "SessionEngine",
+    "SessionEvent",
+    "SessionState",
+    "Step",
+    "build_blocks",
+    "build_steps",
+    "sessions_in_week",
+]

@@ -1,0 +1,329 @@
+"""The session engine, walked through whole sessions instantly with a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from backrelief_analysis.engine import SessionEngine, SessionEvent, build_steps, sessions_in_week
+from backrelief_analysis.plan import load_plan, parse_plan
+from backrelief_analysis.store import LogStore, load_log
+
+STARTED = datetime(2026, 11, 24, 8, 15, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+class FakeTime:
+    """A monotonic clock that only moves when the engine sleeps."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.start = start
+        self.hooks: list = []
+        self.late_by = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        self.now += delay + self.late_by
+        for hook in list(self.hooks):
+            hook()
+        await asyncio.sleep(0)
+
+
+def short_plan(*, hold: float = 3, reps: int = 2, release: float = 2, rest: float = 4):
+    """Two exercises, the second one on both sides."""
+    return parse_plan({
+        "name": "short", "target_sessions_per_week": 3, "rest_between_exercises_s": rest,
+        "exercise": [
+            {"id": "tilt", "name": "Tilt", "instructions": "Tilt.", "hold_s": hold,
+             "reps": reps, "release_s": release},
+            {"id": "knee", "name": "Knee", "instructions": "Knee.", "hold_s": hold,
+             "reps": reps, "release_s": release, "sides": ["left", "right"]},
+        ],
+    })  # fmt: skip
+
+
+def make_engine(plan, directory: Path, fake: FakeTime, **kwargs) -> SessionEngine:
+    return SessionEngine(plan, LogStore(directory), clock=fake.clock, sleep=fake.sleep,
+                         now=lambda: STARTED, get_ready_s=1, switch_side_s=2, **kwargs)
+
+
+def rows(directory: Path) -> list[dict[str, str]]:
+    """The exercise log as written, read with the csv module (no engine code involved)."""
+    path = directory / "exercise_log.csv"
+    if not path.exists():
+        return []
+    with path.open(newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def summary(directory: Path) -> list[tuple[str, str, str, str]]:
+    return [(r["exercise"], r["side"], r["reps_done"], r["status"]) for r in rows(directory)]
+
+
+def test_default_plan_walks_fifty_holds_in_order():
+    steps = build_steps(load_plan(), get_ready_s=10, switch_side_s=5)
+    pairs = ["hold", "release"] * 10
+    expected = (["get_ready", *pairs, "rest", *pairs, "switch", *pairs, "rest", *pairs,
+                 "rest", *pairs, "done"])  # fmt: skip
+    assert [step.kind for step in steps] == expected
+    holds = Counter((s.exercise.id, s.side) for s in steps if s.kind == "hold")
+    assert holds == {("pelvic_tilt", ""): 10, ("knee_to_chest", "left"): 10,
+                     ("knee_to_chest", "right"): 10, ("back_extension", ""): 10,
+                     ("bridge", ""): 10}  # fmt: skip
+    # reps count 1..10 inside each block
+    assert [s.rep for s in steps if s.kind == "hold"][:11] == [*range(1, 11), 1]
+
+
+def test_whole_default_session_logs_five_completed_blocks(tmp_path):
+    fake = FakeTime()
+    engine = SessionEngine(load_plan(), LogStore(tmp_path), clock=fake.clock, sleep=fake.sleep,
+                           now=lambda: STARTED, get_ready_s=10, switch_side_s=5)
+    asyncio.run(engine.run())
+    # 10 s get ready + 50 x (5 s hold + 3 s release) + 3 rests of 15 s + 5 s switch
+    assert fake.now - fake.start == pytest.approx(460)
+    assert engine.state.status == "finished"
+    log = load_log(tmp_path)
+    assert list(log.exercise["exercise"]) == [
+        "pelvic_tilt", "knee_to_chest", "knee_to_chest", "back_extension", "bridge"]
+    assert list(log.exercise["side"]) == ["", "left", "right", "", ""]
+    assert (log.exercise["status"] == "completed").all()
+    assert (log.exercise["reps_done"] == 10).all()
+    assert log.exercise["hold_s_mean"].tolist() == pytest.approx([5.0] * 5)
+    assert set(log.exercise["session_id"]) == {engine.session_id}
+    assert (log.exercise["started_local"] == pd.Timestamp("2026-11-24 08:15:00")).all()
+
+
+def test_cues_for_a_tiny_session(tmp_path):
+    plan = parse_plan({
+        "name": "tiny", "target_sessions_per_week": 1,
+        "exercise": [{"id": "tilt", "name": "Tilt", "instructions": "Tilt.", "hold_s": 3,
+                      "reps": 2, "release_s": 2}],
+    })  # fmt: skip
+    fake = FakeTime()
+    engine = make_engine(plan, tmp_path, fake)
+    cues: list[str] = []
+    engine.add_observer(lambda e: cues.append(e.cue) if e.kind == "cue" else None)
+    asyncio.run(engine.run())
+    # a 3 s hold ticks at 2 and 1 (not as it starts); each transition gives one cue
+    hold = ["hold_start", "tick", "tick", "release"]
+    assert cues == [*hold, *hold, "session_end"]
+
+
+def test_next_cue_before_other_side_and_next_exercise(tmp_path):
+    fake = FakeTime()
+    engine = make_engine(short_plan(), tmp_path, fake)
+    seen: list[tuple[str, str]] = []
+
+    def watch(event: SessionEvent) -> None:
+        if event.kind == "cue" and event.cue == "next":
+            seen.append((event.state.exercise.id, event.state.side))
+
+    engine.add_observer(watch)
+    asyncio.run(engine.run())
+    assert seen == [("knee", "left"), ("knee", "right")]
+
+
+def test_pause_freezes_and_resume_keeps_remaining_time(tmp_path):
+    fake = FakeTime()
+    engine = make_engine(short_plan(hold=5), tmp_path, fake)
+    frozen: list[float] = []
+    resumed: list[float] = []
+
+    def pause_in_second_hold(event: SessionEvent) -> None:
+        state = event.state
+        if (not frozen and state.status == "running" and state.phase == "hold"
+                and state.rep == 2 and state.countdown == 2):
+            engine.pause()
+            frozen.append(engine.state.remaining_s)
+
+    paused_wakes = 0
+
+    def while_paused() -> None:
+        nonlocal paused_wakes
+        if engine.state.status != "paused":
+            return
+        paused_wakes += 1
+        # the user is away for a while: the step must not move on
+        assert engine.state.remaining_s == frozen[0]
+        assert (engine.state.phase, engine.state.rep) == ("hold", 2)
+        if paused_wakes == 30:
+            engine.resume()
+            resumed.append(engine.state.remaining_s)
+
+    engine.add_observer(pause_in_second_hold)
+    fake.hooks.append(while_paused)
+    asyncio.run(engine.run())
+    assert paused_wakes == 30
+    assert frozen == [pytest.approx(2.0)]
+    assert resumed == frozen
+    paused_for = fake.now - fake.start - engine.total_s
+    assert paused_for >= 29  # the session took its planned time plus the pause
+    log = load_log(tmp_path)
+    assert (log.exercise["status"] == "completed").all()
+    # paused time is not counted as holding
+    assert log.exercise["hold_s_mean"].tolist() == pytest.approx([5.0, 5.0, 5.0])
+
+
+def test_skip_logs_skipped_or_stopped_and_moves_on(tmp_path):
+    fake = FakeTime()
+    engine = make_engine(short_plan(reps=3), tmp_path, fake)
+    skipped: list[tuple[str, str, int]] = []
+
+    def skip(event: SessionEvent) -> None:
+        state = event.state
+        if event.kind != "state" or state.status != "running" or state.phase != "hold":
+            return
+        where = (state.exercise.id, state.side, state.rep)
+        # tilt: skip in its third hold (2 reps done); knee left: skip in its first hold
+        if where in {("tilt", "", 3), ("knee", "left", 1)} and where not in skipped:
+            skipped.append(where)
+            engine.skip_exercise()
+
+    engine.add_observer(skip)
+    asyncio.run(engine.run())
+    assert summary(tmp_path) == [
+        ("tilt", "", "2", "stopped"),
+        ("knee", "left", "0", "skipped"),
+        ("knee", "right", "3", "completed"),
+    ]
+    assert rows(tmp_path)[1]["hold_s_mean"] == ""
+    assert float(rows(tmp_path)[0]["hold_s_mean"]) == pytest.approx(3.0)
+    assert engine.state.status == "finished"
+
+
+def test_skip_in_a_rest_skips_the_exercise_that_comes_next(tmp_path):
+    fake = FakeTime()
+    engine = make_engine(short_plan(), tmp_path, fake)
+
+    def skip_in_rest(event: SessionEvent) -> None:
+        if event.kind == "state" and event.state.phase == "rest" and event.state.countdown == 4:
+            engine.skip_exercise()
+
+    engine.add_observer(skip_in_rest)
+    asyncio.run(engine.run())
+    assert summary(tmp_path) == [
+        ("tilt", "", "2", "completed"),
+        ("knee", "left", "0", "skipped"),
+        ("knee", "right", "2", "completed"),
+    ]
+
+
+def test_stop_logs_block_in_progress_and_blocks_not_reached(tmp_path):
+    fake = FakeTime()
+    engine = make_engine(short_plan(reps=3), tmp_path, fake)
+
+    def stop_in_release(event: SessionEvent) -> None:
+        state = event.state
+        if (state.status == "running" and state.phase == "release"
+                and (state.exercise.id, state.side, state.rep) == ("knee", "left", 1)):
+            engine.stop()
+
+    engine.add_observer(stop_in_release)
+    asyncio.run(engine.run())
+    assert engine.state.status == "stopped"
+    assert summary(tmp_path) == [
+        ("tilt", "", "3", "completed"),
+        ("knee", "left", "1", "stopped"),
+        ("knee", "right", "0", "skipped"),
+    ]
+
+
+def test_stop_in_first_hold_marks_that_block_stopped_with_no_reps(tmp_path):
+    fake = FakeTime()
+    engine = make_engine(short_plan(), tmp_path, fake)
+
+    def stop(event: SessionEvent) -> None:
+        if event.state.status == "running" and event.state.phase == "hold":
+            engine.stop()
+
+    engine.add_observer(stop)
+    asyncio.run(engine.run())
+    assert summary(tmp_path) == [
+        ("tilt", "", "0", "stopped"),
+        ("knee", "left", "0", "skipped"),
+        ("knee", "right", "0", "skipped"),
+    ]
+
+
+def test_every_finished_block_is_in_the_csv_before_the_next_starts(tmp_path):
+    fake = FakeTime()
+    engine = make_engine(short_plan(), tmp_path, fake)
+    checked: list[int] = []
+
+    def check(event: SessionEvent) -> None:
+        step = engine.step
+        if event.kind == "state" and step.kind == "hold" and step.rep == 1:
+            if step.block not in checked:
+                checked.append(step.block)
+            # read the real file: every earlier block is already written
+            assert len(rows(tmp_path)) == step.block
+
+    engine.add_observer(check)
+    asyncio.run(engine.run())
+    assert checked == [0, 1, 2]
+    assert len(rows(tmp_path)) == 3
+
+
+def test_late_wakeups_neither_pile_up_ticks_nor_add_up(tmp_path):
+    fake = FakeTime()
+    fake.late_by = 0.3  # every sleep overshoots
+    engine = make_engine(short_plan(hold=5, reps=5), tmp_path, fake)
+    cues: list[str] = []
+    engine.add_observer(lambda e: cues.append(e.cue) if e.kind == "cue" else None)
+    asyncio.run(engine.run())
+    # the deadlines are cumulative: the session ends within one late wake of its plan
+    assert fake.now - fake.start <= engine.total_s + 0.3 + 1e-9
+    # at most 3 ticks per hold, never a burst of missed ones
+    assert cues.count("tick") <= 3 * cues.count("hold_start")
+    assert cues.count("hold_start") == 15
+
+
+def test_a_failed_write_is_reported_and_kept_for_retry(tmp_path):
+    blocked = tmp_path / "not_a_folder"
+    blocked.write_text("a file where the log folder should be")
+    fake = FakeTime()
+    engine = make_engine(short_plan(), blocked, fake)
+    errors: list[BaseException] = []
+    engine.add_observer(lambda e: errors.append(e.error) if e.kind == "error" else None)
+    asyncio.run(engine.run())
+    assert engine.state.status == "finished"  # the session went on
+    assert errors
+    assert len(engine.unsaved) == 3
+    engine.store = LogStore(tmp_path / "log")
+    assert engine.flush()
+    assert [r["status"] for r in rows(tmp_path / "log")] == ["completed"] * 3
+
+
+def test_start_runs_on_the_running_loop(tmp_path):
+    fake = FakeTime()
+    engine = make_engine(short_plan(), tmp_path, fake)
+
+    async def main() -> None:
+        task = engine.start()
+        assert engine.state.status == "ready"  # the task has not run yet
+        await task
+
+    asyncio.run(main())
+    assert len(rows(tmp_path)) == 3
+
+
+def test_sessions_in_week_counts_sessions_with_a_rep_done():
+    exercise = pd.DataFrame({
+        "session_id": ["a", "a", "b", "c", "d"],
+        "reps_done": [10, 0, 0, 3, 5],
+        # Mon 23 Nov 2026 .. Sun 29 Nov is ISO week 48; 22 Nov is the Sunday before
+        "date": pd.to_datetime(["2026-11-23", "2026-11-23", "2026-11-25", "2026-11-29",
+                                "2026-11-22"]),
+    })  # fmt: skip
+    # a counts, b did no rep, c counts, d is last week
+    assert sessions_in_week(exercise, date(2026, 11, 26)) == 2
+    with pytest.raises(ValueError, match="reps_done"):
+        sessions_in_week(exercise.drop(columns="reps_done"), date(2026, 11, 26))

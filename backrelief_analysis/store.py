@@ -40,6 +40,7 @@ FLARES = ("", "yes", "no")
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
+_NUMERIC_COLUMNS = frozenset(("reps_target", "reps_done", "hold_s_target", "hold_s_mean", "pain"))
 _TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z)"
 
 
@@ -363,9 +364,13 @@ def _read_file(path: Path, columns: Sequence[str], problems: list[Problem]) -> p
         reason = ("is empty" if fields[index] == 0
                   else f"has {fields[index]} fields; expected {len(columns)}")
         problems.append(Problem(name, int(first_line[index]), None, reason))
+    # numbers are left to the C parser (the fast path); a bad cell makes its column text, which
+    # the checks below then examine cell by cell
+    text_columns = [column for column in columns if column not in _NUMERIC_COLUMNS]
     frame = pd.read_csv(
-        io.BytesIO(data), dtype=str, keep_default_na=False, on_bad_lines="skip",
-        encoding="utf-8", skip_blank_lines=True,
+        io.BytesIO(data), dtype=dict.fromkeys(text_columns, str), keep_default_na=False,
+        na_values={column: [""] for column in _NUMERIC_COLUMNS.intersection(columns)},
+        on_bad_lines="skip", encoding="utf-8", skip_blank_lines=True,
     )  # fmt: skip
     # pandas skips blank and over-long lines; short ones it pads: keep the lines in step
     frame["_line"] = first_line[(fields <= len(columns)) & (fields > 0)]
@@ -395,9 +400,13 @@ class _Checker:
         self.file = file
         self.problems = problems
 
-    def flag(self, bad: pd.Series, column: str, reason: str) -> None:
-        for line, value in zip(self.frame.loc[bad, "_line"], self.frame.loc[bad, column],
-                               strict=True):
+    def flag(self, bad: pd.Series | np.ndarray, column: str, reason: str) -> None:
+        bad = np.asarray(bad, dtype=bool)
+        if not bad.any():
+            return
+        for line, cell in zip(self.frame["_line"].to_numpy()[bad],
+                              self.frame[column].to_numpy()[bad], strict=True):
+            value = "" if pd.isna(cell) else str(cell)
             shown = value if len(value) <= 40 else value[:37] + "..."
             self.problems.append(Problem(self.file, int(line), column, f"{reason} (got '{shown}')"))
 
@@ -407,10 +416,18 @@ class _Checker:
         self.flag(bad, column, f"must be one of {listed}")
 
     def required(self, column: str) -> None:
-        self.flag(self.frame[column].str.strip() == "", column, "must not be empty")
+        self.flag(self.frame[column] == "", column, "must not be empty")
+
+    def _numbers(self, column: str) -> tuple[pd.Series, pd.Series]:
+        """The column as floats, and where a non-empty cell is not a number."""
+        values = self.frame[column]
+        if pd.api.types.is_numeric_dtype(values):
+            return values.astype("float64"), pd.Series(False, index=values.index)
+        number = pd.to_numeric(values.where(values != ""), errors="coerce")  # the slow path
+        return number, number.isna() & values.notna() & (values != "")
 
     def whole(self, column: str, low: int, high: int | None = None) -> pd.Series:
-        number = pd.to_numeric(self.frame[column], errors="coerce")
+        number, _ = self._numbers(column)
         bad = number.isna() | (number % 1 != 0) | (number < low)
         if high is not None:
             bad |= number > high
@@ -419,30 +436,82 @@ class _Checker:
         return number.where(~bad)
 
     def number(self, column: str, *, optional: bool = False) -> pd.Series:
-        text = self.frame[column]
-        number = pd.to_numeric(text, errors="coerce")
-        bad = number.isna() | (number < 0)
-        if optional:
-            bad &= text != ""
+        number, unparsable = self._numbers(column)
+        bad = (number < 0) | unparsable
+        if not optional:
+            bad |= number.isna()
         self.flag(bad, column, "must be a number of seconds, 0 or more"
                   + (", or empty" if optional else ""))
-        return number.astype("float64")
+        return number
 
     def timestamp(self, column: str) -> tuple[pd.Series, pd.Series]:
         """Return (UTC instant, local wall clock) for an ISO 8601 column with an offset."""
         text = self.frame[column]
-        shaped = text.str.fullmatch(_TIMESTAMP)
-        local = pd.to_datetime(text.str.slice(0, 19).where(shaped), errors="coerce",
-                               format="%Y-%m-%dT%H:%M:%S")
-        self.flag(~shaped, column, "must be an ISO 8601 time with its UTC offset, "
-                  "like 2026-11-24T08:15:02+01:00")
-        self.flag(shaped & local.isna(), column, "is not a real date and time")
-        offset = text.str.slice(-6).where(~text.str.endswith("Z"), "+00:00")
-        sign = np.where(offset.str.slice(0, 1) == "-", -1, 1)
-        minutes = (pd.to_numeric(offset.str.slice(1, 3), errors="coerce") * 60
-                   + pd.to_numeric(offset.str.slice(4, 6), errors="coerce")) * sign
-        instant = (local - pd.to_timedelta(minutes, unit="min")).dt.tz_localize("UTC")
-        return instant, local
+        local, offset_min, fast = _parse_fixed_timestamps(text.to_numpy(dtype=object))
+        if not fast.all():  # fractional seconds, "Z" or a bad cell: the regex path
+            slow = ~fast
+            rest = pd.Series(text.to_numpy(dtype=object)[slow])
+            shaped = rest.str.fullmatch(_TIMESTAMP).fillna(False).to_numpy(dtype=bool)
+            wall = pd.to_datetime(rest.str.slice(0, 19).where(shaped), errors="coerce",
+                                  format="%Y-%m-%dT%H:%M:%S")
+            tail = rest.str.slice(-6).where(~rest.str.endswith("Z"), "+00:00")
+            sign = np.where(tail.str.slice(0, 1) == "-", -1, 1)
+            minutes = (pd.to_numeric(tail.str.slice(1, 3), errors="coerce") * 60
+                       + pd.to_numeric(tail.str.slice(4, 6), errors="coerce")) * sign
+            local[slow] = wall.to_numpy(dtype="datetime64[s]")
+            offset_min[slow] = np.nan_to_num(minutes.to_numpy(dtype=float)).astype("int64")
+            not_shaped = np.zeros(len(text), dtype=bool)
+            not_shaped[slow] = ~shaped
+            unreal = np.zeros(len(text), dtype=bool)
+            unreal[slow] = shaped & wall.isna().to_numpy()
+            self.flag(not_shaped, column, "must be an ISO 8601 time with its UTC offset, "
+                      "like 2026-11-24T08:15:02+01:00")
+            self.flag(unreal, column, "is not a real date and time")
+        instant = local - offset_min.astype("timedelta64[m]")
+        index = self.frame.index
+        return (pd.Series(instant, index=index).dt.tz_localize("UTC"),
+                pd.Series(local, index=index))
+
+
+_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24])
+_SEPARATORS = {4: b"-", 7: b"-", 10: b"T", 13: b":", 16: b":", 22: b":"}
+
+
+def _parse_fixed_timestamps(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse ``YYYY-MM-DDTHH:MM:SS+HH:MM`` strings with numpy, all at once.
+
+    Returns the local wall clock (``datetime64[s]``), the UTC offset in minutes, and a mask of the
+    values that had exactly this shape and a real date and time; the others are left to the caller.
+    """
+    count = len(values)
+    local = np.full(count, np.datetime64("NaT"), dtype="datetime64[s]")
+    offset = np.zeros(count, dtype="int64")
+    if count == 0:
+        return local, offset, np.ones(0, dtype=bool)
+    try:
+        raw = values.astype("S26")
+    except UnicodeEncodeError:  # non-ASCII text cannot be a timestamp: leave it to the checks
+        return local, offset, np.zeros(count, dtype=bool)
+    grid = raw.view(np.uint8).reshape(count, 26)
+    digits = grid[:, _DIGITS].astype("int64") - ord("0")
+    ok = (grid[:, 25] == 0) & ((digits >= 0) & (digits <= 9)).all(axis=1)
+    for position, char in _SEPARATORS.items():
+        ok &= grid[:, position] == ord(char)
+    sign = np.where(grid[:, 19] == ord("-"), -1, 1)
+    ok &= (grid[:, 19] == ord("+")) | (grid[:, 19] == ord("-"))
+    pairs = digits[:, 0::2] * 10 + digits[:, 1::2]  # yyYY MM DD hh mm ss HH MM as numbers
+    year = pairs[:, 0] * 100 + pairs[:, 1]
+    month, day, hour, minute, second = (pairs[:, k] for k in range(2, 7))
+    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (hour <= 23) & (minute <= 59)
+    ok &= second <= 59
+    months = (np.where(ok, year, 1970) - 1970) * 12 + np.where(ok, month, 1) - 1
+    first = months.astype("datetime64[M]").astype("datetime64[D]")
+    dates = first + np.where(ok, day, 1) - 1
+    ok &= dates.astype("datetime64[M]") == months.astype("datetime64[M]")  # 30 February
+    seconds = hour * 3600 + minute * 60 + second
+    local[ok] = dates[ok].astype("datetime64[s]") + seconds[ok].astype("timedelta64[s]")
+    offset[ok] = (sign * (pairs[:, 7] * 60 + pairs[:, 8]))[ok]
+    return local, offset, ok
 
 
 def _typed_exercise(frame: pd.DataFrame, file: str, problems: list[Problem]) -> pd.DataFrame:
@@ -468,7 +537,7 @@ def _typed_exercise(frame: pd.DataFrame, file: str, problems: list[Problem]) -> 
         "status": frame["status"],
         "logged_at": logged,
         "started_local": started_local,
-        "date": started_local.dt.normalize(),
+        "date": started_local.dt.floor("D"),
     })  # fmt: skip
 
 
@@ -479,7 +548,7 @@ def _typed_pain(frame: pd.DataFrame, file: str, problems: list[Problem]) -> pd.D
     check.choice("context", CONTEXTS)
     check.choice("flare", FLARES)
     in_session = frame["context"].isin(("before_session", "after_session"))
-    check.flag(in_session & (frame["session_id"].str.strip() == ""), "session_id",
+    check.flag(in_session & (frame["session_id"] == ""), "session_id",
                "must name the session for a before/after score")
     return pd.DataFrame({
         "recorded_at": recorded,
@@ -489,7 +558,7 @@ def _typed_pain(frame: pd.DataFrame, file: str, problems: list[Problem]) -> pd.D
         "flare": frame["flare"],
         "note": frame["note"],
         "recorded_local": recorded_local,
-        "date": recorded_local.dt.normalize(),
+        "date": recorded_local.dt.floor("D"),
     })  # fmt: skip
 
 

@@ -324,3 +324,16 @@ def test_store_refuses_rows_the_loader_would_reject(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         store.append_pain(PainEntry(datetime(2026, 6, 1, 8, 0), 3, "check_in"))  # noqa: DTZ001
     assert load_log(tmp_path).empty
+
+
+def test_fractional_seconds_and_z_are_read_beside_the_usual_form(tmp_path: Path) -> None:
+    rows = [",".join(PAIN_COLUMNS), "2026-03-29T00:30:00+00:00,3,check_in,,,",
+            "2026-03-29T08:00:00.250+01:00,4,check_in,,,", "2026-03-29T23:00:00Z,5,check_in,,,"]
+    (tmp_path / "pain_log.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    pain = load_log(tmp_path).pain
+    assert pain["recorded_at"].tolist() == [
+        pd.Timestamp("2026-03-29T00:30:00Z"), pd.Timestamp("2026-03-29T07:00:00Z"),
+        pd.Timestamp("2026-03-29T23:00:00Z"),
+    ]  # fmt: skip
+    assert pain["recorded_local"].dt.hour.tolist() == [0, 8, 23]
+    assert (pain["date"] == pd.Timestamp("2026-03-29")).all()

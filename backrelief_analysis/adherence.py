@@ -1,0 +1,240 @@
+"""Adherence: sessions per ISO week against the plan, reps against what was prescribed, streaks.
+
+Definitions used throughout
+---------------------------
+- A *session* counts when at least one of its blocks has ``reps_done > 0``; a session whose
+  every block was skipped does not count.
+- A session's day is the local calendar day it started on (the log's ``date`` column).
+- Weekly adherence is ``sessions / target_sessions_per_week`` as a percentage and is **not
+  capped**: 8 sessions against 7 shows as 114 %, and counts as meeting the cut-off
+  (``plan.thresholds.adherence_percent``). A week with no session is 0 %, never missing.
+- The sessions target comes from the plan given (the log does not record it); reps are counted
+  against each block's own ``reps_target``, so a plan changed mid-way is counted right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .periods import (
+    DATE_DTYPE,
+    DayLike,
+    all_days,
+    all_weeks,
+    day_series,
+    period_bounds,
+    week_label,
+    week_start,
+    within,
+)
+from .plan import Plan
+from .store import require_columns
+
+SESSION_COLUMNS = ("session_id", "date", "reps_done", "reps_target")
+
+
+def sessions(exercise: pd.DataFrame) -> pd.DataFrame:
+    """One row per session of the exercise log.
+
+    Parameters
+    ----------
+    exercise
+        The exercise frame of a :class:`~backrelief_analysis.store.Log`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``session_id``, ``date`` (local day it started), ``blocks``, ``reps_done``,
+        ``reps_target``, ``counted`` (True when any block has reps done), sorted by date.
+    """
+    require_columns(exercise, SESSION_COLUMNS, "the exercise log")
+    frame = pd.DataFrame({
+        "session_id": exercise["session_id"],
+        "date": day_series(exercise["date"]),
+        "reps_done": exercise["reps_done"].astype("int64"),
+        "reps_target": exercise["reps_target"].astype("int64"),
+    })  # fmt: skip
+    per_session = frame.groupby("session_id", sort=False).agg(
+        date=("date", "min"),
+        blocks=("reps_done", "size"),
+        reps_done=("reps_done", "sum"),
+        reps_target=("reps_target", "sum"),
+    )
+    per_session["counted"] = per_session["reps_done"] > 0
+    per_session = per_session.reset_index().sort_values(["date", "session_id"], kind="stable")
+    return per_session.reset_index(drop=True)
+
+
+def weekly_adherence(
+    exercise: pd.DataFrame, plan: Plan, *, start: DayLike = None, end: DayLike = None
+) -> pd.DataFrame:
+    """Sessions per ISO week against the plan's target.
+
+    Parameters
+    ----------
+    exercise
+        The exercise frame of a Log.
+    plan
+        Gives ``target_sessions_per_week`` and the adherence cut-off.
+    start, end
+        The period (inclusive local days); by default the first and last day in the log.
+        Every week touching the period appears, with 0 sessions when none was done.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``week`` (``2026-W13``), ``week_start`` (Monday), ``days_in_period`` (7 unless the period
+        cuts the week), ``sessions``, ``days_exercised``, ``target``, ``percent`` (uncapped),
+        ``meets_target`` (percent at or above the cut-off).
+    """
+    table = sessions(exercise)
+    first, last = period_bounds([table["date"]], start, end)
+    weeks = all_weeks(first, last)
+    done = within(table.loc[table["counted"]], first, last)
+    done["week_start"] = week_start(done["date"])
+    counts = done.groupby("week_start").agg(
+        sessions=("session_id", "size"), days_exercised=("date", "nunique")
+    )
+    result = weeks.merge(counts, how="left", left_on="week_start", right_index=True)
+    result["sessions"] = result["sessions"].fillna(0).astype("int64")
+    result["days_exercised"] = result["days_exercised"].fillna(0).astype("int64")
+    result["target"] = int(plan.target_sessions_per_week)
+    result["percent"] = 100.0 * result["sessions"] / result["target"]
+    result["meets_target"] = result["percent"] >= plan.thresholds.adherence_percent
+    return result.reset_index(drop=True)
+
+
+def exercise_adherence(
+    exercise: pd.DataFrame,
+    plan: Plan | None = None,
+    *,
+    start: DayLike = None,
+    end: DayLike = None,
+) -> pd.DataFrame:
+    """Reps done against reps prescribed, per exercise and side, over the period.
+
+    The prescription is each block's own ``reps_target`` as logged, so weeks before a plan
+    change keep their old targets.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``exercise``, ``name`` (from the plan, else the id), ``side``, ``blocks``,
+        ``reps_done``, ``reps_target``, ``percent``, ``completed``, ``stopped``, ``skipped``
+        (block counts); in plan order, then any exercise the plan no longer has.
+    """
+    require_columns(exercise, ("exercise", "side", "status", *SESSION_COLUMNS), "the exercise log")
+    first, last = period_bounds([exercise["date"]], start, end)
+    rows = within(exercise, first, last)
+    rows["completed"] = rows["status"] == "completed"
+    rows["stopped"] = rows["status"] == "stopped"
+    rows["skipped"] = rows["status"] == "skipped"
+    table = rows.groupby(["exercise", "side"], sort=False, as_index=False).agg(
+        blocks=("reps_done", "size"),
+        reps_done=("reps_done", "sum"),
+        reps_target=("reps_target", "sum"),
+        completed=("completed", "sum"),
+        stopped=("stopped", "sum"),
+        skipped=("skipped", "sum"),
+    )
+    for column in ("blocks", "reps_done", "reps_target", "completed", "stopped", "skipped"):
+        table[column] = table[column].astype("int64")
+    table["percent"] = (100.0 * table["reps_done"] / table["reps_target"].where(
+        table["reps_target"] > 0)).astype("float64")
+    order = {ex.id: index for index, ex in enumerate(plan.exercises)} if plan else {}
+    names = {ex.id: ex.name for ex in plan.exercises} if plan else {}
+    table["name"] = table["exercise"].map(names).fillna(table["exercise"]).astype(str)
+    table["_order"] = table["exercise"].map(order).fillna(len(order)).astype("int64")
+    table = table.sort_values(["_order", "exercise", "side"], kind="stable")
+    columns = ["exercise", "name", "side", "blocks", "reps_done", "reps_target", "percent",
+               "completed", "stopped", "skipped"]
+    return table[columns].reset_index(drop=True)
+
+
+def days_exercised(
+    exercise: pd.DataFrame, *, start: DayLike = None, end: DayLike = None
+) -> pd.DataFrame:
+    """Every local day of the period and whether a session was done on it (for a calendar).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date``, ``week`` (ISO label), ``weekday`` (0 = Monday), ``sessions`` (counted
+        sessions), ``reps_done``, ``exercised`` (at least one counted session).
+    """
+    table = sessions(exercise)
+    first, last = period_bounds([table["date"]], start, end)
+    days = all_days(first, last)
+    done = within(table.loc[table["counted"]], first, last)
+    per_day = done.groupby("date").agg(sessions=("session_id", "size"),
+                                       reps_done=("reps_done", "sum"))
+    per_day = per_day.reindex(days, fill_value=0)
+    result = pd.DataFrame({
+        "date": pd.Series(days, dtype=DATE_DTYPE),
+        "sessions": per_day["sessions"].to_numpy(dtype="int64"),
+        "reps_done": per_day["reps_done"].to_numpy(dtype="int64"),
+    })  # fmt: skip
+    result.insert(1, "week", week_label(week_start(result["date"])))
+    result.insert(2, "weekday", result["date"].dt.day_of_week.astype("int64"))
+    result["exercised"] = result["sessions"] > 0
+    return result
+
+
+@dataclass(frozen=True)
+class Streaks:
+    """Runs of consecutive local days with at least one counted session.
+
+    ``current`` counts back from ``as_of`` (the period's last day): 0 when that day had none.
+    """
+
+    current: int
+    longest: int
+    longest_start: pd.Timestamp | None
+    longest_end: pd.Timestamp | None
+    as_of: pd.Timestamp | None
+
+    def sentence(self) -> str:
+        """The streaks in one plain sentence."""
+        if self.as_of is None:
+            return "No sessions logged yet, so there are no streaks."
+        if self.longest == 0:
+            return "No day with a session in this period."
+        longest = (f"longest run: {_days(self.longest)} "
+                   f"({self.longest_start:%Y-%m-%d} to {self.longest_end:%Y-%m-%d})")
+        return f"Current run: {_days(self.current)} up to {self.as_of:%Y-%m-%d}; {longest}."
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'s' if count != 1 else ''}"
+
+
+def streaks(exercise: pd.DataFrame, *, start: DayLike = None, end: DayLike = None) -> Streaks:
+    """Current and longest run of days with a session.
+
+    Parameters
+    ----------
+    exercise
+        The exercise frame of a Log.
+    start, end
+        The period; the current streak counts back from ``end`` (by default the last day in the
+        log, never today's date, so results do not change with the clock).
+    """
+    calendar = days_exercised(exercise, start=start, end=end)
+    if calendar.empty:
+        return Streaks(0, 0, None, None, None)
+    active = calendar["exercised"].to_numpy()
+    # number the runs: a new run starts wherever the exercised flag changes
+    run_id = np.cumsum(np.r_[True, active[1:] != active[:-1]])
+    runs = pd.DataFrame({"run": run_id, "active": active, "date": calendar["date"]})
+    by_run = runs.groupby("run").agg(active=("active", "first"), length=("date", "size"),
+                                     first=("date", "min"), last=("date", "max"))
+    active_runs = by_run.loc[by_run["active"]]
+    current = int(by_run["length"].iloc[-1]) if bool(by_run["active"].iloc[-1]) else 0
+    as_of = calendar["date"].iloc[-1]
+    if active_runs.empty:
+        return Streaks(0, 0, None, None, as_of)
+    best = active_runs.loc[active_runs["length"].idxmax()]  # the earliest of equal runs
+    return Streaks(current, int(best["length"]), best["first"], best["last"], as_of)

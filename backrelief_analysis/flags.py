@@ -1,0 +1,188 @@
+"""Flags from the pain-monitoring model: prompts to talk to the physiotherapist, never instructions.
+
+Four kinds, every threshold from :class:`~backrelief_analysis.plan.Thresholds`:
+
+``pain_after``
+    A score after a session above ``pain_after_max``.
+``not_settled``
+    The first score of the next local day more than ``settle_margin_points`` above that
+    session's pain before.
+``rising``
+    Weekly mean pain rising ``rising_weeks`` weeks running (one flag per run, dated at the
+    Monday of its last week).
+``flare``
+    Days marked as a flare-up; one flag per run of consecutive days.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .pain import daily_pain, session_effects, weekly_pain
+from .periods import DATE_DTYPE, DayLike, day_series, period_bounds, within
+from .plan import Thresholds
+from .store import require_columns
+
+FLAG_COLUMNS = ("date", "end_date", "kind", "session_id", "value", "limit", "sentence")
+FLAG_TITLES = {
+    "pain_after": "Pain after a session above the acceptable level",
+    "not_settled": "Pain not settled by the next day",
+    "rising": "Weekly pain rising",
+    "flare": "Flare-up marked",
+}
+PROMPT = "Worth mentioning to your physiotherapist."
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({
+        "date": pd.Series(dtype=DATE_DTYPE), "end_date": pd.Series(dtype=DATE_DTYPE),
+        "kind": pd.Series(dtype=str), "session_id": pd.Series(dtype=str),
+        "value": pd.Series(dtype="float64"), "limit": pd.Series(dtype="float64"),
+        "sentence": pd.Series(dtype=str),
+    })  # fmt: skip
+
+
+def _frame(date: pd.Series, kind: str, value: pd.Series, limit: pd.Series | float,
+           sentence: pd.Series, *, end_date: pd.Series | None = None,
+           session_id: pd.Series | None = None) -> pd.DataFrame:
+    if len(date) == 0:
+        return _empty()
+    date = day_series(pd.Series(date).reset_index(drop=True))
+    return pd.DataFrame({
+        "date": date,
+        "end_date": date if end_date is None else day_series(end_date.reset_index(drop=True)),
+        "kind": kind,
+        "session_id": "" if session_id is None else session_id.reset_index(drop=True).astype(str),
+        "value": pd.Series(value).reset_index(drop=True).astype("float64"),
+        "limit": (pd.Series(limit).reset_index(drop=True).astype("float64")
+                  if isinstance(limit, pd.Series) else float(limit)),
+        "sentence": sentence.reset_index(drop=True).astype(str),
+    })  # fmt: skip
+
+
+def _num(values: pd.Series) -> pd.Series:
+    """Scores as text without a needless ``.0``."""
+    return values.map("{:g}".format).astype(str)
+
+
+def pain_after_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = None,
+                     end: DayLike = None) -> pd.DataFrame:
+    """One flag per after-session score above ``thresholds.pain_after_max``."""
+    require_columns(pain, ("pain", "context", "session_id", "date", "recorded_at"), "the pain log")
+    first, last = period_bounds([pain["date"]], start, end)
+    rows = within(pain, first, last)
+    high = rows.loc[(rows["context"] == "after_session")
+                    & (rows["pain"] > thresholds.pain_after_max)].sort_values("recorded_at")
+    limit = f"{thresholds.pain_after_max:g}/10"
+    sentence = ("Pain after the session on " + day_series(high["date"]).dt.strftime("%Y-%m-%d")
+                + " was " + _num(high["pain"]) + f"/10, above the {limit} the plan treats as "
+                f"acceptable during and after exercise. {PROMPT}")
+    return _frame(high["date"], "pain_after", high["pain"], float(thresholds.pain_after_max),
+                  sentence, session_id=high["session_id"])
+
+
+def not_settled_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = None,
+                      end: DayLike = None) -> pd.DataFrame:
+    """Sessions whose next local day starts more than the margin above the pain before.
+
+    A session without a before score, or whose next day has no score, cannot raise this flag.
+    """
+    require_columns(pain, ("recorded_at", "pain", "date"), "the pain log")
+    first, last = period_bounds([pain["date"]], start, end)
+    effects = session_effects(pain, start=first, end=last).dropna(subset=["before"])
+    rows = within(pain, first, last)
+    rows["date"] = day_series(rows["date"])
+    first_scores = rows.sort_values("recorded_at", kind="stable").groupby("date").agg(
+        next_first=("pain", "first"))
+    effects["next_date"] = effects["date"] + pd.Timedelta(days=1)
+    joined = effects.merge(first_scores, left_on="next_date", right_index=True, how="inner")
+    joined["limit"] = joined["before"] + thresholds.settle_margin_points
+    hit = joined.loc[joined["next_first"] > joined["limit"]]
+    sentence = ("The first score on " + hit["next_date"].dt.strftime("%Y-%m-%d") + " was "
+                + _num(hit["next_first"]) + "/10, more than "
+                + f"{thresholds.settle_margin_points:g} points above the "
+                + _num(hit["before"]) + "/10 before the session on "
+                + hit["date"].dt.strftime("%Y-%m-%d")
+                + f": pain had not settled by the next day. {PROMPT}")
+    return _frame(hit["date"], "not_settled", hit["next_first"], hit["limit"], sentence,
+                  end_date=hit["next_date"], session_id=hit["session_id"])
+
+
+def rising_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = None,
+                 end: DayLike = None) -> pd.DataFrame:
+    """One flag per run of at least ``thresholds.rising_weeks`` weekly rises in mean pain.
+
+    A week without a score breaks a run: a rise is only counted between neighbouring weeks.
+    """
+    weeks = weekly_pain(pain, start=start, end=end)
+    need = max(int(thresholds.rising_weeks), 1)
+    if len(weeks) <= need:
+        return _empty()
+    rise = (weeks["mean"].diff() > 0).to_numpy()
+    run_id = np.cumsum(np.r_[True, rise[1:] != rise[:-1]])
+    runs = pd.DataFrame({"run": run_id, "rise": rise, "row": np.arange(len(weeks))})
+    by_run = runs.loc[runs["rise"]].groupby("run").agg(first=("row", "min"), last=("row", "max"),
+                                                       length=("row", "size"))
+    long_runs = by_run.loc[by_run["length"] >= need]
+    if long_runs.empty:
+        return _empty()
+    start_rows = weeks.iloc[long_runs["first"].to_numpy() - 1].reset_index(drop=True)
+    end_rows = weeks.iloc[long_runs["last"].to_numpy()].reset_index(drop=True)
+    lengths = long_runs["length"].reset_index(drop=True)
+    sentence = ("Weekly mean pain rose " + lengths.astype(str) + " weeks running, from "
+                + start_rows["mean"].map("{:.1f}".format).astype(str) + "/10 in "
+                + start_rows["week"] + " to " + end_rows["mean"].map("{:.1f}".format).astype(str)
+                + "/10 in " + end_rows["week"] + f". {PROMPT}")
+    return _frame(end_rows["week_start"], "rising", end_rows["mean"], start_rows["mean"],
+                  sentence, end_date=end_rows["week_start"] + pd.Timedelta(days=6))
+
+
+def flare_flags(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None) -> pd.DataFrame:
+    """One flag per run of consecutive local days with a flare-up mark."""
+    daily = daily_pain(pain, start=start, end=end)
+    if daily.empty or not daily["flare"].any():
+        return _empty()
+    flare = daily["flare"].to_numpy()
+    run_id = np.cumsum(np.r_[True, flare[1:] != flare[:-1]])
+    runs = pd.DataFrame({"run": run_id, "flare": flare, "date": daily["date"]})
+    by_run = runs.loc[runs["flare"]].groupby("run").agg(first=("date", "min"),
+                                                        last=("date", "max"),
+                                                        days=("date", "size"))
+    first_text = by_run["first"].dt.strftime("%Y-%m-%d")
+    many = ("Flare-up marked on " + by_run["days"].astype(str) + " days running, "
+            + first_text + " to " + by_run["last"].dt.strftime("%Y-%m-%d") + f". {PROMPT}")
+    one = "Flare-up marked on " + first_text + f". {PROMPT}"
+    sentence = many.where(by_run["days"] > 1, one)
+    return _frame(by_run["first"], "flare", by_run["days"], float("nan"), sentence,
+                  end_date=by_run["last"])
+
+
+def all_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = None,
+              end: DayLike = None) -> pd.DataFrame:
+    """Every flag of the period, sorted by date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date`` (the day it concerns; for ``rising`` the Monday of the last rising week),
+        ``end_date`` (last day it covers), ``kind`` (see :data:`FLAG_TITLES`), ``session_id``
+        ("" when none), ``value`` (the number that raised it: a score, a weekly mean, or the
+        days in a flare run), ``limit`` (what it was compared with; NaN for flares),
+        ``sentence`` (plain words, ending with a prompt to talk to the physiotherapist).
+    """
+    first, last = period_bounds([pain["date"]], start, end)
+    parts = [
+        pain_after_flags(pain, thresholds, start=first, end=last),
+        not_settled_flags(pain, thresholds, start=first, end=last),
+        rising_flags(pain, thresholds, start=first, end=last),
+        flare_flags(pain, start=first, end=last),
+    ]
+    parts = [part for part in parts if not part.empty]
+    if not parts:
+        return _empty()
+    order = {kind: index for index, kind in enumerate(FLAG_TITLES)}
+    result = pd.concat(parts, ignore_index=True)
+    result["_order"] = result["kind"].map(order)
+    result = result.sort_values(["date", "_order"], kind="stable").drop(columns="_order")
+    return result.reset_index(drop=True)[list(FLAG_COLUMNS)]

@@ -1,0 +1,179 @@
+"""One entry point for the notebook and the report: :func:`summarise` a log against its plan.
+
+The period is taken from the data (first to last day with any entry), never from today's date,
+so the same log always gives the same summary. Pass ``start``/``end`` to look at part of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import adherence, associations, flags, pain
+from .periods import DayLike, period_bounds, week_label, week_start, within
+from .plan import Plan
+from .store import Log
+
+
+def restrict_log(log: Log, start: DayLike = None, end: DayLike = None) -> Log:
+    """A new Log holding only the rows whose local day lies in ``start``..``end`` (inclusive)."""
+    first, last = period_bounds([log.exercise["date"], log.pain["date"]], start, end)
+    return Log(exercise=within(log.exercise, first, last), pain=within(log.pain, first, last),
+               directory=log.directory)
+
+
+@dataclass(frozen=True)
+class ProgressSummary:
+    """Everything the progress notebook and the physiotherapist report show.
+
+    Frames are described in the functions that make them (see each field's module).
+    """
+
+    plan: Plan
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    sessions: pd.DataFrame  # adherence.sessions
+    weekly_adherence: pd.DataFrame  # adherence.weekly_adherence
+    exercise_adherence: pd.DataFrame  # adherence.exercise_adherence
+    days_exercised: pd.DataFrame  # adherence.days_exercised
+    streaks: adherence.Streaks
+    daily_pain: pd.DataFrame  # pain.daily_pain (over the whole period)
+    weekly_pain: pd.DataFrame  # pain.weekly_pain
+    baseline: pain.PainChange
+    trend: pain.Trend
+    session_effects: pd.DataFrame  # pain.session_effects
+    session_effect: pain.SessionEffect
+    weekly_reps_pain: pd.DataFrame  # associations.weekly_reps_and_pain
+    exercise_pain_change: pd.DataFrame  # associations.exercise_pain_change
+    next_day_pain: pd.DataFrame  # associations.next_day_pain
+    flags: pd.DataFrame  # flags.all_flags
+
+    @property
+    def empty(self) -> bool:
+        """True when the period holds no entry at all."""
+        return self.start is None
+
+    @property
+    def sessions_done(self) -> int:
+        """Counted sessions (at least one rep done) in the period."""
+        return int(self.sessions["counted"].sum())
+
+    @property
+    def adherence_percent(self) -> float:
+        """Sessions done against the target over all weeks of the period, in % (not capped).
+
+        Like the weekly figures, a week the period only partly covers keeps its full target.
+        """
+        weeks = self.weekly_adherence
+        if weeks.empty:
+            return float("nan")
+        return 100.0 * self.sessions_done / (self.plan.target_sessions_per_week * len(weeks))
+
+    @property
+    def partial_weeks(self) -> list[str]:
+        """ISO weeks the period only partly covers (their percentages are of a full week)."""
+        weeks = self.weekly_adherence
+        return weeks.loc[weeks["days_in_period"] < 7, "week"].tolist()
+
+    @property
+    def weeks_meeting_target(self) -> int:
+        """Weeks at or above the adherence cut-off."""
+        return int(self.weekly_adherence["meets_target"].sum())
+
+    def summary_lines(self) -> list[str]:
+        """The summary numbers as short plain lines (stable for a given log and plan)."""
+        if self.empty:
+            return ["No entries in this period: nothing to summarise yet."]
+        cut = f"{self.plan.thresholds.adherence_percent:g} %"
+        weeks = self.weekly_adherence
+        first_week, last_week = week_label(week_start(pd.Series([self.start, self.end])))
+        partial = (f"; only part of {' and '.join(self.partial_weeks)} is in the period"
+                   if self.partial_weeks else "")
+        lines = [
+            f"Period: {self.start:%Y-%m-%d} to {self.end:%Y-%m-%d} "
+            f"({len(weeks)} ISO week{'s' if len(weeks) != 1 else ''}, {first_week} to "
+            f"{last_week}{partial}).",
+            f"Plan: {self.plan.name}; target {self.plan.target_sessions_per_week} sessions a week.",
+            f"Sessions done: {self.sessions_done}; adherence {self.adherence_percent:.0f} % of "
+            f"the target; {self.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}.",
+            self.streaks.sentence(),
+        ]
+        for row in self.exercise_adherence.itertuples(index=False):
+            side = f" ({row.side})" if row.side else ""
+            percent = "n/a" if pd.isna(row.percent) else f"{row.percent:.0f} %"
+            lines.append(f"  {row.name}{side}: {row.reps_done} of {row.reps_target} reps "
+                         f"({percent}).")
+        lines += [self.baseline.message, self.trend.message, self.session_effect.message]
+        next_day = _next_day_text(self.next_day_pain)
+        lines.append(f"Next-day pain (association, not cause): {next_day}")
+        if self.flags.empty:
+            lines.append("Flags: none.")
+        else:
+            counts = self.flags["kind"].value_counts()
+            listed = ", ".join(f"{counts[kind]} {flags.FLAG_TITLES[kind].lower()}"
+                               for kind in flags.FLAG_TITLES if kind in counts.index)
+            lines.append(f"Flags (prompts to talk to the physiotherapist): {listed}.")
+        return lines
+
+    def as_text(self) -> str:
+        """:meth:`summary_lines` joined into one block of text."""
+        return "\n".join(self.summary_lines())
+
+
+def _next_day_text(table: pd.DataFrame) -> str:
+    if table.empty or table["note"].iloc[0]:
+        return table["note"].iloc[0] if not table.empty else "no days to compare."
+    with_row, without_row = table.iloc[0], table.iloc[1]
+    return (f"mean {with_row['mean_next_day_pain']:.1f}/10 {with_row['group']} "
+            f"({with_row['days']} days), {without_row['mean_next_day_pain']:.1f}/10 "
+            f"{without_row['group']} ({without_row['days']} days).")
+
+
+def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = None
+              ) -> ProgressSummary:
+    """Analyse a log against its plan over a period.
+
+    Parameters
+    ----------
+    log
+        From :func:`~backrelief_analysis.store.load_log`.
+    plan
+        The plan in use: its target and thresholds.
+    start, end
+        Inclusive local days; by default the first and last day with any entry in either file.
+
+    Returns
+    -------
+    ProgressSummary
+
+    Example
+    -------
+    >>> summary = summarise(load_log(directory), load_plan())  # doctest: +SKIP
+    >>> print(summary.as_text())  # doctest: +SKIP
+    """
+    first, last = period_bounds([log.exercise["date"], log.pain["date"]], start, end)
+    window = restrict_log(log, first, last) if first is not None else log
+    ex, pn, th = window.exercise, window.pain, plan.thresholds
+    period = {"start": first, "end": last}
+    effects = pain.session_effects(pn, ex, **period)
+    return ProgressSummary(
+        plan=plan,
+        start=first,
+        end=last,
+        sessions=adherence.sessions(ex),
+        weekly_adherence=adherence.weekly_adherence(ex, plan, **period),
+        exercise_adherence=adherence.exercise_adherence(ex, plan, **period),
+        days_exercised=adherence.days_exercised(ex, **period),
+        streaks=adherence.streaks(ex, **period),
+        daily_pain=pain.daily_pain(pn, **period),
+        weekly_pain=pain.weekly_pain(pn, **period),
+        baseline=pain.baseline_change(pn, th, **period),
+        trend=pain.pain_trend(pn, **period),
+        session_effects=effects,
+        session_effect=pain.session_effect_summary(effects),
+        weekly_reps_pain=associations.weekly_reps_and_pain(ex, pn, plan, **period),
+        exercise_pain_change=associations.exercise_pain_change(ex, pn, plan, **period),
+        next_day_pain=associations.next_day_pain(ex, pn, **period),
+        flags=flags.all_flags(pn, th, **period),
+    )

@@ -1,0 +1,155 @@
+"""Adherence on tiny hand-made logs: weekly sessions, reps against targets, streaks, calendar."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from analysis_fixtures import full, plan_of, score, session, write_log
+
+from backrelief_analysis import adherence
+
+
+def test_week_without_session_is_zero_percent_and_present(tmp_path):
+    log = write_log(tmp_path, full("a", "2026-03-02T08:00:00+00:00")
+                    + full("b", "2026-03-04T08:00:00+00:00")
+                    + full("c", "2026-03-16T08:00:00+00:00"))
+    weeks = adherence.weekly_adherence(log.exercise, plan_of(target=3))
+    assert weeks["week"].tolist() == ["2026-W10", "2026-W11", "2026-W12"]
+    assert weeks["sessions"].tolist() == [2, 0, 1]
+    assert weeks["percent"].tolist() == pytest.approx([200 / 3, 0.0, 100 / 3])
+    assert weeks["meets_target"].tolist() == [False, False, False]
+    assert weeks["week_start"].tolist() == [pd.Timestamp("2026-03-02"), pd.Timestamp("2026-03-09"),
+                                            pd.Timestamp("2026-03-16")]
+
+
+def test_more_sessions_than_target_is_shown_uncapped_and_meets_cut_off(tmp_path):
+    rows = [row for day in (2, 3, 4, 5)
+            for row in full(f"s{day}", f"2026-03-0{day}T08:00:00+00:00")]
+    log = write_log(tmp_path, rows)
+    weeks = adherence.weekly_adherence(log.exercise, plan_of(target=3))
+    assert weeks["sessions"].tolist() == [4]
+    assert weeks["percent"].iloc[0] == pytest.approx(400 / 3)
+    assert bool(weeks["meets_target"].iloc[0])
+
+
+def test_cut_off_comes_from_plan_thresholds(tmp_path):
+    rows = full("a", "2026-03-02T08:00:00+00:00") + full("b", "2026-03-03T08:00:00+00:00")
+    log = write_log(tmp_path, rows)
+    assert not adherence.weekly_adherence(log.exercise, plan_of(target=3))["meets_target"].iloc[0]
+    lenient = plan_of(target=3, adherence_percent=60)
+    assert adherence.weekly_adherence(log.exercise, lenient)["meets_target"].iloc[0]
+
+
+def test_fully_skipped_session_does_not_count(tmp_path):
+    skipped = session("x", "2026-03-10T08:00:00+00:00", ("tilt", "", 10, 0, "skipped"),
+                      ("knee", "left", 10, 0, "skipped"))
+    partial = session("y", "2026-03-11T08:00:00+00:00", ("tilt", "", 10, 0, "skipped"),
+                      ("knee", "left", 10, 3, "stopped"))
+    log = write_log(tmp_path, skipped + partial)
+    table = adherence.sessions(log.exercise)
+    assert table["counted"].tolist() == [False, True]
+    weeks = adherence.weekly_adherence(log.exercise, plan_of(target=2))
+    assert weeks["sessions"].tolist() == [1]
+    assert weeks["percent"].tolist() == [50.0]
+
+
+def test_period_given_adds_empty_weeks_at_both_ends(tmp_path):
+    log = write_log(tmp_path, full("a", "2026-03-11T08:00:00+00:00"))
+    weeks = adherence.weekly_adherence(log.exercise, plan_of(), start="2026-03-01",
+                                       end="2026-03-18")
+    assert weeks["week"].tolist() == ["2026-W09", "2026-W10", "2026-W11", "2026-W12"]
+    assert weeks["sessions"].tolist() == [0, 0, 1, 0]
+    assert weeks["days_in_period"].tolist() == [1, 7, 7, 3]
+
+
+def test_week_crossing_dst_counts_local_days(tmp_path):
+    # Europe/London: +00:00 until 01:00 UTC on Sunday 2026-03-29, +01:00 after
+    rows = (full("sat", "2026-03-28T23:30:00+00:00")   # Saturday local, W13
+            + full("sun", "2026-03-29T23:30:00+01:00")  # Sunday local (22:30 UTC), W13
+            + full("mon", "2026-03-30T00:30:00+01:00"))  # Monday local, though Sunday in UTC
+    log = write_log(tmp_path, rows)
+    weeks = adherence.weekly_adherence(log.exercise, plan_of(target=3))
+    assert weeks["week"].tolist() == ["2026-W13", "2026-W14"]
+    assert weeks["sessions"].tolist() == [2, 1]
+    calendar = adherence.days_exercised(log.exercise)
+    assert calendar["date"].tolist() == [pd.Timestamp("2026-03-28"), pd.Timestamp("2026-03-29"),
+                                         pd.Timestamp("2026-03-30")]
+    assert calendar["exercised"].tolist() == [True, True, True]
+
+
+def test_plan_change_midway_counts_reps_against_target_of_the_time(tmp_path):
+    before = session("a", "2026-03-02T08:00:00+00:00", ("tilt", "", 10, 10, "completed"),
+                     ("knee", "left", 10, 10, "completed"), ("knee", "right", 10, 8, "stopped"))
+    after = session("b", "2026-03-09T08:00:00+00:00", ("tilt", "", 15, 12, "stopped"),
+                    ("knee", "left", 12, 12, "completed"), ("knee", "right", 12, 0, "skipped"))
+    log = write_log(tmp_path, before + after)
+    table = adherence.exercise_adherence(log.exercise, plan_of())
+    assert table[["exercise", "side"]].values.tolist() == [["tilt", ""], ["knee", "left"],
+                                                           ["knee", "right"]]
+    assert table["name"].tolist() == ["Pelvic tilt", "Knee to chest", "Knee to chest"]
+    assert table["reps_done"].tolist() == [22, 22, 8]
+    assert table["reps_target"].tolist() == [25, 22, 22]
+    assert table["percent"].tolist() == pytest.approx([88.0, 100.0, 800 / 22])
+    assert table["completed"].tolist() == [1, 2, 0]
+    assert table["stopped"].tolist() == [1, 0, 1]
+    assert table["skipped"].tolist() == [0, 0, 1]
+
+
+def test_streaks_current_and_longest(tmp_path):
+    days = ["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-06", "2026-03-07"]
+    rows = [row for day in days for row in full(day, f"{day}T08:00:00+00:00")]
+    log = write_log(tmp_path, rows)
+    result = adherence.streaks(log.exercise)
+    assert (result.current, result.longest) == (2, 3)
+    assert result.longest_start == pd.Timestamp("2026-03-02")
+    assert result.longest_end == pd.Timestamp("2026-03-04")
+    assert result.as_of == pd.Timestamp("2026-03-07")
+    later = adherence.streaks(log.exercise, end="2026-03-08")
+    assert (later.current, later.longest) == (0, 3)
+    assert "longest run: 3 days" in result.sentence()
+
+
+def test_two_sessions_on_one_day_are_one_day_exercised(tmp_path):
+    rows = full("a", "2026-03-02T07:00:00+00:00") + full("b", "2026-03-02T19:00:00+00:00")
+    log = write_log(tmp_path, rows)
+    calendar = adherence.days_exercised(log.exercise)
+    assert calendar["sessions"].tolist() == [2]
+    assert calendar["reps_done"].tolist() == [60]
+    weeks = adherence.weekly_adherence(log.exercise, plan_of(target=3))
+    assert weeks[["sessions", "days_exercised"]].values.tolist() == [[2, 1]]
+
+
+def test_one_session_only(tmp_path):
+    log = write_log(tmp_path, full("only", "2026-03-05T08:00:00+00:00"))
+    weeks = adherence.weekly_adherence(log.exercise, plan_of(target=4))
+    assert weeks["sessions"].tolist() == [1]
+    assert weeks["percent"].tolist() == [25.0]
+    assert weeks["days_in_period"].tolist() == [1]
+    result = adherence.streaks(log.exercise)
+    assert (result.current, result.longest) == (1, 1)
+
+
+def test_empty_log_gives_empty_results(tmp_path):
+    log = write_log(tmp_path, [], [score("2026-03-05T08:00:00+00:00", 3)])
+    assert adherence.sessions(log.exercise).empty
+    assert adherence.weekly_adherence(log.exercise, plan_of()).empty
+    assert adherence.exercise_adherence(log.exercise, plan_of()).empty
+    assert adherence.days_exercised(log.exercise).empty
+    result = adherence.streaks(log.exercise)
+    assert (result.current, result.longest) == (0, 0)
+    assert result.sentence() == "No sessions logged yet, so there are no streaks."
+
+
+def test_missing_column_is_named(tmp_path):
+    log = write_log(tmp_path, full("a", "2026-03-02T08:00:00+00:00"))
+    with pytest.raises(ValueError, match="reps_done"):
+        adherence.weekly_adherence(log.exercise.drop(columns="reps_done"), plan_of())
+
+
+def test_inputs_are_not_mutated(tmp_path):
+    log = write_log(tmp_path, full("a", "2026-03-02T08:00:00+00:00"))
+    before = log.exercise.copy()
+    adherence.weekly_adherence(log.exercise, plan_of())
+    adherence.exercise_adherence(log.exercise, plan_of())
+    adherence.streaks(log.exercise)
+    pd.testing.assert_frame_equal(log.exercise, before)

@@ -1,0 +1,233 @@
+"""Pain analysis on tiny hand-made logs: daily/weekly series, baseline verdict, trend, sessions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from analysis_fixtures import full, plan_of, score, write_log
+
+from backrelief_analysis import pain
+from backrelief_analysis.plan import Thresholds
+
+
+def daily_scores(values: list[float | None], first: str = "2026-01-05") -> list[list[object]]:
+    """One check-in a day at 09:00 from ``first``; None leaves the day without a score."""
+    start = pd.Timestamp(first)
+    return [score(f"{(start + pd.Timedelta(days=i)):%Y-%m-%d}T09:00:00+00:00", v)
+            for i, v in enumerate(values) if v is not None]
+
+
+def test_daily_series_by_context_and_mean(tmp_path):
+    log = write_log(tmp_path, [], [
+        score("2026-03-02T08:00:00+00:00", 6, "before_session", "s1"),
+        score("2026-03-02T08:30:00+00:00", 4, "after_session", "s1"),
+        score("2026-03-02T20:00:00+00:00", 5, "check_in", flare="yes"),
+        score("2026-03-04T20:00:00+00:00", 2),
+    ])
+    daily = pain.daily_pain(log.pain)
+    assert daily["date"].tolist() == [pd.Timestamp(f"2026-03-0{d}") for d in (2, 3, 4)]
+    first = daily.iloc[0]
+    assert (first["before_session"], first["after_session"], first["check_in"]) == (6, 4, 5)
+    assert first["mean"] == 5.0
+    assert daily["scores"].tolist() == [3, 0, 1]
+    assert math.isnan(daily["mean"].iloc[1])
+    assert daily["flare"].tolist() == [True, False, False]
+    assert daily["week"].tolist() == ["2026-W10"] * 3
+
+
+def test_scores_either_side_of_local_midnight_fall_on_their_local_days(tmp_path):
+    log = write_log(tmp_path, [], [
+        score("2026-03-29T23:59:30+01:00", 8),  # 22:59:30 UTC on the 29th
+        score("2026-03-30T00:00:30+01:00", 2),  # 23:00:30 UTC, still the 29th in UTC
+        score("2026-03-28T23:59:30+00:00", 4),  # before the clocks change
+    ])
+    daily = pain.daily_pain(log.pain)
+    by_day = dict(zip(daily["date"], daily["mean"], strict=True))
+    assert by_day == {pd.Timestamp("2026-03-28"): 4.0, pd.Timestamp("2026-03-29"): 8.0,
+                      pd.Timestamp("2026-03-30"): 2.0}
+    weekly = pain.weekly_pain(log.pain)
+    assert weekly["week"].tolist() == ["2026-W13", "2026-W14"]
+    assert weekly["mean"].tolist() == [6.0, 2.0]
+
+
+def test_rolling_mean_over_seven_calendar_days(tmp_path):
+    log = write_log(tmp_path, [], daily_scores([2, 4, 6, 8, None, None, None, None, 3]))
+    rolling = pain.daily_pain(log.pain)["rolling_mean"].tolist()
+    # a value once 3 days of the 7-day window have a score
+    assert math.isnan(rolling[0])
+    assert math.isnan(rolling[1])
+    # day 8's window is days 2-8 (4, 6, 8); day 9's is days 3-9 (6, 8, 3)
+    assert rolling[2:] == pytest.approx([4.0, 5.0, 5.0, 5.0, 5.0, 6.0, 17 / 3])
+
+
+def test_weekly_mean_and_median_of_daily_means_with_empty_week(tmp_path):
+    values = [2, None, 4, None, 9, None, None] + [None] * 7 + [3]
+    extra = [score("2026-01-05T20:00:00+00:00", 4)]  # Monday: mean of 2 and 4 = 3
+    log = write_log(tmp_path, [], daily_scores(values) + extra)
+    weekly = pain.weekly_pain(log.pain)
+    assert weekly["week"].tolist() == ["2026-W02", "2026-W03", "2026-W04"]
+    assert weekly["days_with_score"].tolist() == [3, 0, 1]
+    assert weekly["mean"].iloc[0] == pytest.approx((3 + 4 + 9) / 3)
+    assert weekly["median"].iloc[0] == 4.0
+    assert math.isnan(weekly["mean"].iloc[1])
+    assert weekly["mean"].iloc[2] == 3.0
+
+
+def two_windows(base: tuple[int, ...], late: tuple[int, ...]) -> list[list[object]]:
+    """7 days scored ``base`` (each value one score that day), a day without, 7 days ``late``."""
+    rows = []
+    for index in range(15):
+        values = base if index < 7 else () if index == 7 else late
+        day = pd.Timestamp("2026-01-05") + pd.Timedelta(days=index)
+        rows += [score(f"{day:%Y-%m-%d}T{9 + hour:02d}:00:00+00:00", value)
+                 for hour, value in enumerate(values)]
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("base", "late", "baseline", "latest", "verdict", "rules"),
+    [
+        ((6,), (4,), 6, 4, pain.IMPROVEMENT, ("2 points", "30 %")),  # -2 points, -33 %
+        ((3,), (2,), 3, 2, pain.IMPROVEMENT, ("30 %",)),  # -1 point but -33 %: low baseline
+        ((8,), (6, 7), 8, 6.5, pain.NO_CLEAR_CHANGE, ()),  # -1.5 points, -19 %
+        ((3,), (5,), 3, 5, pain.WORSENING, ("2 points", "30 %")),  # +2 points, +67 %
+        ((9,), (7,), 9, 7, pain.IMPROVEMENT, ("2 points",)),  # -2 points but only -22 %
+        ((2, 8), (5,), 5, 5, pain.NO_CLEAR_CHANGE, ()),  # baseline = mean of daily means
+    ],
+)
+def test_baseline_verdict_names_the_rule_met(tmp_path, base, late, baseline, latest, verdict,
+                                             rules):
+    log = write_log(tmp_path, [], two_windows(base, late))
+    change = pain.baseline_change(log.pain, Thresholds())
+    assert change.baseline == pytest.approx(baseline)
+    assert change.latest == pytest.approx(latest)
+    assert change.change_points == pytest.approx(latest - baseline)
+    assert change.change_percent == pytest.approx(100 * (latest - baseline) / baseline)
+    assert change.verdict == verdict
+    assert change.rules_met == rules
+    assert f"Baseline {baseline:.1f}/10" in change.message
+    assert verdict in change.message
+    assert change.baseline_first == pd.Timestamp("2026-01-05")
+    assert change.baseline_last == pd.Timestamp("2026-01-11")
+    assert change.latest_first == pd.Timestamp("2026-01-13")
+    assert change.latest_last == pd.Timestamp("2026-01-19")
+
+
+def test_baseline_rules_come_from_thresholds(tmp_path):
+    log = write_log(tmp_path, [], daily_scores([8] * 7 + [7] * 7))
+    default = pain.baseline_change(log.pain, Thresholds())
+    assert default.verdict == pain.NO_CLEAR_CHANGE
+    lenient = pain.baseline_change(log.pain, Thresholds(pain_change_points=1))
+    assert lenient.verdict == pain.IMPROVEMENT
+    assert lenient.rules_met == ("1 points",)
+    shorter = pain.baseline_change(log.pain, Thresholds(baseline_days=3))
+    assert shorter.baseline_days == 3
+    assert shorter.baseline_last == pd.Timestamp("2026-01-07")
+
+
+def test_baseline_with_too_few_days_says_so(tmp_path):
+    log = write_log(tmp_path, [], daily_scores([5] * 13))
+    change = pain.baseline_change(log.pain, Thresholds())
+    assert change.verdict == pain.NOT_ENOUGH
+    assert not change.enough_data
+    assert "13 day(s)" in change.message
+    assert "needs 14" in change.message
+
+
+def test_trend_recovers_a_straight_line(tmp_path):
+    # daily mean falls 1 point every 5 days: -1.4 points per week
+    values = [8 - i // 5 for i in range(20)]
+    log = write_log(tmp_path, [], daily_scores(values))
+    trend = pain.pain_trend(log.pain)
+    assert trend.available
+    assert trend.points == 20
+    assert trend.low <= trend.slope_per_week <= trend.high
+    assert -1.6 < trend.slope_per_week < -1.2
+    assert trend.high < 0
+    assert "falling" in trend.message
+
+
+def test_trend_with_too_few_days_says_so(tmp_path):
+    log = write_log(tmp_path, [], daily_scores([5, 4, 3]))
+    trend = pain.pain_trend(log.pain)
+    assert not trend.available
+    assert "Too few days" in trend.message
+
+
+def test_session_effects_and_mean_with_t_interval(tmp_path):
+    exercise = (full("s1", "2026-03-02T08:00:00+00:00") + full("s2", "2026-03-03T08:00:00+00:00")
+                + full("s3", "2026-03-04T08:00:00+00:00") + full("s4", "2026-03-05T08:00:00+00:00"))
+    log = write_log(tmp_path, exercise, [
+        score("2026-03-02T07:59:00+00:00", 6, "before_session", "s1"),
+        score("2026-03-02T08:30:00+00:00", 4, "after_session", "s1"),
+        score("2026-03-03T07:59:00+00:00", 5, "before_session", "s2"),
+        score("2026-03-03T08:30:00+00:00", 5, "after_session", "s2"),
+        score("2026-03-04T07:59:00+00:00", 7, "before_session", "s3"),  # no after score
+    ])
+    effects = pain.session_effects(log.pain, log.exercise)
+    assert effects["session_id"].tolist() == ["s1", "s2", "s3", "s4"]
+    assert effects["change"].tolist()[:2] == [-2.0, 0.0]
+    assert effects["complete"].tolist() == [True, True, False, False]
+    assert effects["before"].iloc[2] == 7
+    summary = pain.session_effect_summary(effects)
+    assert (summary.sessions, summary.with_both, summary.left_out) == (4, 2, 2)
+    assert summary.mean_change == -1.0
+    # two values -2 and 0: sd = sqrt(2), se = 1, t(0.975, 1) = 12.7062
+    assert summary.ci_low == pytest.approx(-1 - 12.7062, abs=1e-3)
+    assert summary.ci_high == pytest.approx(-1 + 12.7062, abs=1e-3)
+    assert "2 session(s) without both" in summary.message
+
+
+def test_session_effect_with_only_an_after_score(tmp_path):
+    log = write_log(tmp_path, full("s1", "2026-03-02T08:00:00+00:00"),
+                    [score("2026-03-02T08:30:00+00:00", 3, "after_session", "s1")])
+    effects = pain.session_effects(log.pain, log.exercise)
+    assert effects["after"].tolist() == [3.0]
+    assert np.isnan(effects["change"].iloc[0])
+    summary = pain.session_effect_summary(effects)
+    assert summary.with_both == 0
+    assert summary.left_out == 1
+    assert summary.message.startswith("No session has both")
+
+
+def test_one_session_only(tmp_path):
+    log = write_log(tmp_path, full("s1", "2026-03-02T08:00:00+00:00"), [
+        score("2026-03-02T07:59:00+00:00", 6, "before_session", "s1"),
+        score("2026-03-02T08:30:00+00:00", 5, "after_session", "s1"),
+    ])
+    summary = pain.session_effect_summary(pain.session_effects(log.pain, log.exercise))
+    assert summary.mean_change == -1.0
+    assert math.isnan(summary.ci_low)
+    assert "too few for an interval" in summary.message
+    assert pain.baseline_change(log.pain, plan_of().thresholds).verdict == pain.NOT_ENOUGH
+
+
+def test_empty_log_gives_empty_results_and_messages(tmp_path):
+    log = write_log(tmp_path)
+    assert pain.daily_pain(log.pain).empty
+    assert pain.weekly_pain(log.pain).empty
+    assert pain.session_effects(log.pain, log.exercise).empty
+    assert pain.baseline_change(log.pain, Thresholds()).verdict == pain.NOT_ENOUGH
+    assert not pain.pain_trend(log.pain).available
+    summary = pain.session_effect_summary(pain.session_effects(log.pain, log.exercise))
+    assert summary.sessions == 0
+    assert "No session" in summary.message
+
+
+def test_missing_column_is_named(tmp_path):
+    log = write_log(tmp_path, [], daily_scores([3]))
+    with pytest.raises(ValueError, match="context"):
+        pain.daily_pain(log.pain.drop(columns="context"))
+
+
+def test_inputs_are_not_mutated(tmp_path):
+    log = write_log(tmp_path, full("s1", "2026-03-02T08:00:00+00:00"), daily_scores([3] * 15))
+    before = log.pain.copy()
+    pain.daily_pain(log.pain)
+    pain.weekly_pain(log.pain)
+    pain.baseline_change(log.pain, Thresholds())
+    pain.session_effects(log.pain, log.exercise)
+    pd.testing.assert_frame_equal(log.pain, before)

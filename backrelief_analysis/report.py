@@ -1,0 +1,459 @@
+"""The physiotherapist's report: what it says, gathered from the analysis, rendered as HTML or PDF.
+
+:func:`gather_report` turns a :class:`~backrelief_analysis.progress.ProgressSummary` into
+:class:`ReportContent`: plain strings and PNG charts, every number taken from the analysis and
+only formatted here. :func:`render_html` fills the jinja2 template (autoescaping on);
+:mod:`backrelief_analysis.report_pdf` lays the same content out with reportlab.
+:func:`build_report` does all of it in one call and writes the file by its suffix.
+
+De-identified reports carry no name, no note and no calendar date: every date, in the analysis'
+sentences and on the charts' axes, becomes "day N" or "week N" counted from the period's first
+day, and the files' metadata carry neither.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .plan import Plan
+from .store import Log, now_local
+
+FILE_MODE = 0o600
+TITLE = "Home exercise progress report"
+DEIDENTIFIED = "de-identified"
+DISCLAIMER = ("Generated from self-reported data; associations, not causes; not medical advice. "
+              "Flags are prompts for a conversation, not instructions.")
+MAX_FLAGS = 14  # the most flags listed; with more, the latest are shown and the rest counted
+MAX_NOTES = 10  # likewise for notes, to keep twelve weeks within two A4 pages
+CHART_SIZE_IN = (7.2, 2.35)  # width, height of each chart in inches
+CHART_DPI = 150
+CONTEXT_WORDS = {"before_session": "before session", "after_session": "after session",
+                 "check_in": "check-in"}
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_ISO_WEEK = re.compile(r"\b(\d{4})-W(\d{2})\b")
+
+
+@dataclass(frozen=True)
+class KeyNumber:
+    """One line of the key numbers: a label, the value, an optional smaller detail."""
+
+    label: str
+    value: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Item:
+    """A dated entry: a flag or a note."""
+
+    when: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart as PNG bytes, with a caption and a text alternative."""
+
+    png: bytes
+    caption: str
+    alt: str
+    width_in: float = CHART_SIZE_IN[0]
+    height_in: float = CHART_SIZE_IN[1]
+
+    @property
+    def base64(self) -> str:
+        """The PNG as base64 text, for a ``data:`` URL."""
+        return base64.b64encode(self.png).decode("ascii")
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything the report shows, as ready-to-print strings and images."""
+
+    title: str
+    patient: str
+    deidentified: bool
+    period: str
+    generated: str
+    plan_name: str
+    plan_lines: tuple[str, ...]
+    target: str
+    has_data: bool
+    no_data_message: str = ""
+    source_note: str = ""
+    key_numbers: tuple[KeyNumber, ...] = ()
+    exercise_head: tuple[str, ...] = ("Exercise", "Side", "Reps done / prescribed", "% done",
+                                      "Blocks stopped / skipped")
+    exercise_rows: tuple[tuple[str, ...], ...] = ()
+    charts: tuple[Chart, ...] = ()
+    flag_count: int = 0
+    flags: tuple[Item, ...] = ()
+    flags_more: str = ""
+    flag_note: str = ""
+    notes: tuple[Item, ...] = ()
+    notes_more: str = ""
+    footer: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class DateMasker:
+    """Say days and weeks either as calendar dates or, de-identified, as "day N" / "week N".
+
+    Days count from the period's first day (day 1); weeks count the ISO weeks (Monday start,
+    as the analysis uses) from the one holding the first day (week 1).
+    """
+
+    def __init__(self, first_day: pd.Timestamp | None, *, deidentify: bool) -> None:
+        self.first = pd.Timestamp(first_day).normalize() if first_day is not None else None
+        self.deidentify = deidentify
+        self.first_monday = (self.first - pd.Timedelta(days=self.first.weekday())
+                             if self.first is not None else None)
+
+    def day(self, value: pd.Timestamp | date) -> str:
+        """A day as ``2026-09-02`` or ``day 3``."""
+        stamp = pd.Timestamp(value).normalize()
+        if not self.deidentify:
+            return f"{stamp:%Y-%m-%d}"
+        return f"day {(stamp - self.first).days + 1}"
+
+    def week_number(self, monday: pd.Timestamp | date) -> int:
+        """The week's number in the period, 1 for the week holding the first day."""
+        return (pd.Timestamp(monday).normalize() - self.first_monday).days // 7 + 1
+
+    def scrub(self, text: str) -> str:
+        """Replace every ISO date and ISO week label in ``text`` when de-identifying."""
+        if not self.deidentify or self.first is None:
+            return text
+
+        def week(match: re.Match[str]) -> str:
+            monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+            return f"week {self.week_number(monday)}"
+
+        def day(match: re.Match[str]) -> str:
+            try:
+                return self.day(date(int(match[1]), int(match[2]), int(match[3])))
+            except ValueError:
+                return "a day"
+
+        return _ISO_DAY.sub(day, _ISO_WEEK.sub(week, text))
+
+
+# --- gathering ---------------------------------------------------------------------------------
+
+
+def _period_text(summary, masker: DateMasker) -> str:
+    weeks = len(summary.weekly_adherence)
+    days = (summary.end - summary.start).days + 1
+    span = f"{days} day{'s' if days != 1 else ''}, {weeks} ISO week{'s' if weeks != 1 else ''}"
+    if masker.deidentify:
+        return f"day 1 to day {days} ({span})"
+    return f"{summary.start:%d %b %Y} to {summary.end:%d %b %Y} ({span})"
+
+
+def _has_data(summary) -> bool:
+    if summary.empty:
+        return False
+    return bool(len(summary.sessions)) or bool(summary.daily_pain["scores"].sum())
+
+
+def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
+    plan = summary.plan
+    weeks = summary.weekly_adherence
+    cut = f"{plan.thresholds.adherence_percent:g} %"
+    keys = [KeyNumber(
+        "Sessions and adherence",
+        f"{summary.sessions_done} sessions against a target of {plan.target_sessions_per_week} "
+        f"a week: adherence {summary.adherence_percent:.0f} %",
+        f"{summary.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}. A session "
+        "counts when at least one rep was done; part weeks are pro-rated.",
+    )]
+    change = summary.baseline
+    if change.enough_data:
+        rules = " and ".join(change.rules_met)
+        why = (f"{rules} rule met" if change.rules_met else
+               f"neither the {plan.thresholds.pain_change_points:g} points nor the "
+               f"{plan.thresholds.pain_change_percent:g} % rule met")
+        keys.append(KeyNumber(
+            "Pain: baseline to latest (0-10)",
+            f"baseline {change.baseline:.1f}, latest {change.latest:.1f}: "
+            f"change {change.change_points:+.1f} points ({change.change_percent:+.0f} %); "
+            f"{change.verdict} ({why})",
+            f"Baseline: mean of the first {change.baseline_days} days with a score "
+            f"({masker.day(change.baseline_first)} to {masker.day(change.baseline_last)}); "
+            f"latest: the last {change.latest_days} days with a score "
+            f"({masker.day(change.latest_first)} to {masker.day(change.latest_last)}).",
+        ))
+    else:
+        keys.append(KeyNumber("Pain: baseline to latest (0-10)", change.message))
+    keys.append(KeyNumber("Pain trend", masker.scrub(summary.trend.message)))
+    keys.append(KeyNumber("Pain across a session", masker.scrub(summary.session_effect.message)))
+    next_day = summary.next_day_pain
+    if not next_day.empty:
+        if next_day["note"].iloc[0]:
+            text = next_day["note"].iloc[0]
+        else:
+            text = "; ".join(
+                f"{row.mean_next_day_pain:.1f}/10 {row.group} ({row.days} days)"
+                for row in next_day.itertuples(index=False)
+            )
+        keys.append(KeyNumber("Next-day pain (association)", text))
+    keys.append(KeyNumber("Flags", _flag_counts(summary.flags)))
+    return tuple(keys)
+
+
+def _flag_counts(flag_table: pd.DataFrame) -> str:
+    from .flags import FLAG_TITLES
+
+    if flag_table.empty:
+        return "none"
+    counts = flag_table["kind"].value_counts()
+    listed = "; ".join(f"{FLAG_TITLES[kind].lower()}: {counts[kind]}"
+                       for kind in FLAG_TITLES if kind in counts.index)
+    return f"{len(flag_table)} ({listed})"
+
+
+def _exercise_rows(summary) -> tuple[tuple[str, ...], ...]:
+    table = summary.exercise_adherence
+    rows = []
+    for row in table.itertuples(index=False):
+        percent = "n/a" if pd.isna(row.percent) else f"{row.percent:.0f} %"
+        rows.append((row.name, row.side or "-", f"{row.reps_done} / {row.reps_target}", percent,
+                     f"{row.stopped} / {row.skipped}"))
+    return tuple(rows)
+
+
+def _flag_items(summary, masker: DateMasker) -> tuple[tuple[Item, ...], str]:
+    from .flags import FLAG_TITLES, PROMPT
+
+    table = summary.flags
+    shown = table.tail(MAX_FLAGS)
+    items = tuple(
+        Item(masker.day(row.date), FLAG_TITLES.get(row.kind, row.kind),
+             masker.scrub(row.sentence.removesuffix(PROMPT).strip()))
+        for row in shown.itertuples(index=False)
+    )
+    hidden = len(table) - len(shown)
+    more = (f"{hidden} earlier flag{'s' if hidden != 1 else ''} not listed; the progress "
+            "notebook lists them all." if hidden else "")
+    return items, more
+
+
+def _note_items(log: Log, summary, masker: DateMasker) -> tuple[tuple[Item, ...], str]:
+    pain = log.pain
+    days = pain["date"]
+    noted = pain.loc[(pain["note"].str.strip() != "") & (days >= summary.start)
+                     & (days <= summary.end)].sort_values("recorded_at", kind="stable")
+    shown = noted.tail(MAX_NOTES)
+    items = tuple(
+        Item(masker.day(row.date), CONTEXT_WORDS.get(row.context, row.context), row.note.strip())
+        for row in shown.itertuples(index=False)
+    )
+    hidden = len(noted) - len(shown)
+    more = (f"{hidden} earlier note{'s' if hidden != 1 else ''} not listed; every note is in "
+            "the spreadsheet export (backrelief export)." if hidden else "")
+    return items, more
+
+
+def gather_report(
+    log: Log,
+    plan: Plan,
+    *,
+    start: date | str | None = None,
+    end: date | str | None = None,
+    patient: str | None = None,
+    deidentify: bool = False,
+    charts: bool = True,
+    source_note: str = "",
+) -> ReportContent:
+    """Gather what the report shows from :func:`~backrelief_analysis.progress.summarise`.
+
+    Parameters
+    ----------
+    log, plan
+        The loaded log and the plan it is measured against.
+    start, end
+        Inclusive local days; by default the log's first and last day.
+    patient
+        The name for the header (ignored when de-identifying).
+    deidentify
+        No name, no notes, no calendar dates.
+    charts
+        Render the three charts (False skips matplotlib, e.g. for a quick text check).
+    source_note
+        A line saying where the data came from (e.g. the demo data).
+
+    Returns
+    -------
+    ReportContent
+    """
+    from .progress import summarise
+
+    summary = summarise(log, plan, start=start, end=end)
+    masker = DateMasker(summary.start, deidentify=deidentify)
+    who = DEIDENTIFIED if deidentify else (patient.strip() if patient and patient.strip()
+                                           else "not named")
+    generated = ("date withheld (de-identified report)" if deidentify
+                 else f"{now_local():%d %b %Y}")
+    footer = f"backrelief {__version__}. {DISCLAIMER}"
+    common = {
+        "title": TITLE,
+        "patient": who,
+        "deidentified": deidentify,
+        "generated": generated,
+        "plan_name": plan.name,
+        "plan_lines": tuple(plan.summary_lines()),
+        "target": f"{plan.target_sessions_per_week} sessions a week",
+        "footer": footer,
+        "source_note": source_note,
+        "metadata": {
+            "title": TITLE if deidentify or not patient else f"{TITLE}: {who}",
+            "author": "backrelief (self-reported data)",
+            "subject": "Home exercise programme for lower back pain: progress summary",
+        },
+    }
+    if not _has_data(summary):
+        period = ("no entries" if summary.empty else _period_text(summary, masker))
+        message = ("There is no session and no pain score in this period, so there is nothing "
+                   "to report yet." if not summary.empty else
+                   "The log has no sessions and no pain scores yet, so there is nothing to "
+                   "report.")
+        return ReportContent(period=period, has_data=False, no_data_message=message, **common)
+
+    flags, flags_more = _flag_items(summary, masker)
+    notes, notes_more = ((), "") if deidentify else _note_items(log, summary, masker)
+    figures = _charts(summary, masker) if charts else ()
+    return ReportContent(
+        period=_period_text(summary, masker),
+        has_data=True,
+        key_numbers=_key_numbers(summary, masker),
+        exercise_rows=_exercise_rows(summary),
+        charts=figures,
+        flag_count=len(summary.flags),
+        flags=flags,
+        flags_more=flags_more,
+        flag_note=("Thresholds from the plan: pain after a session above "
+                   f"{plan.thresholds.pain_after_max:g}/10; next day's first score more than "
+                   f"{plan.thresholds.settle_margin_points:g} points above the pain before; "
+                   f"weekly mean rising {plan.thresholds.rising_weeks} weeks running; "
+                   "flare-ups as marked by the patient."),
+        notes=notes,
+        notes_more=notes_more,
+        **common,
+    )
+
+
+# --- charts ------------------------------------------------------------------------------------
+
+
+def _charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
+    return ()
+
+
+# --- rendering and writing ---------------------------------------------------------------------
+
+
+def render_html(content: ReportContent) -> str:
+    """The report as one self-contained HTML page (charts inline, autoescaped text)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    environment = Environment(
+        loader=PackageLoader("backrelief_analysis", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
+    )
+    return environment.get_template("report.html.j2").render(r=content)
+
+
+def write_private(data: bytes, out: Path) -> Path:
+    """Write ``data`` to ``out`` owner-only, via a temporary file renamed into place."""
+    folder = out.parent
+    if not folder.is_dir():
+        raise ValueError(f"there is no folder {folder} to write {out.name} into")
+    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".tmp")
+    temp = Path(temp_name)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        temp.replace(out)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return out
+
+
+def render(content: ReportContent, suffix: str) -> bytes:
+    """The report as the bytes of a ``.pdf`` or ``.html`` file."""
+    if suffix == ".html":
+        return render_html(content).encode("utf-8")
+    if suffix == ".pdf":
+        from .report_pdf import render_pdf
+
+        return render_pdf(content)
+    raise ValueError(f"the report is written as .pdf or .html, not {suffix or 'no suffix'}")
+
+
+def build_report(
+    log: Log,
+    plan: Plan,
+    out: Path | str,
+    *,
+    start: date | str | None = None,
+    end: date | str | None = None,
+    patient: str | None = None,
+    deidentify: bool = False,
+    source_note: str = "",
+) -> Path:
+    """Write the physiotherapist's report, PDF or HTML by the suffix of ``out``.
+
+    Parameters
+    ----------
+    log, plan
+        The loaded log and its plan.
+    out
+        ``something.pdf`` or ``something.html``; written owner-only, atomically.
+    start, end
+        Inclusive local days; by default the whole log.
+    patient
+        The patient's name for the header.
+    deidentify
+        Leave out the name and notes and show days as "day N" / "week N".
+    source_note
+        A line saying where the data came from (the notebook says "demo data").
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Example
+    -------
+    >>> build_report(load_log(), load_plan(), Path("report.pdf"))  # doctest: +SKIP
+    """
+    target = Path(out)
+    suffix = target.suffix.lower()
+    if suffix not in (".pdf", ".html"):
+        raise ValueError(f"the report is written as .pdf or .html, not {target.name}")
+    content = gather_report(log, plan, start=start, end=end, patient=patient,
+                            deidentify=deidentify, source_note=source_note)
+    return write_private(render(content, suffix), target)
+
+
+def preview_html(content: ReportContent) -> str:
+    """The HTML report, for ``IPython.display.HTML`` in a notebook."""
+    return render_html(content)
+
+
+__all__ = ["Chart", "DateMasker", "Item", "KeyNumber", "ReportContent", "build_report",
+           "gather_report", "render", "render_html", "write_private"]

@@ -1,0 +1,188 @@
+"""Lay the report out as an A4 PDF with reportlab's platypus and its built-in Helvetica.
+
+Every piece of text goes through :func:`_text`, which escapes it: platypus paragraphs read a
+small markup language, so a note holding ``<b>`` must be shown, not obeyed. A de-identified
+report is built with reportlab's ``invariant`` mode and a fixed date formatter, so neither the
+creation nor the modification date in the file's metadata is the real one.
+"""
+
+from __future__ import annotations
+
+import io
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import inch, mm
+from reportlab.platypus import (
+    Image,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from .report import ReportContent
+
+MARGIN = 13 * mm
+# a fixed, meaningless date for de-identified files (the PDF format requires some date string)
+_NO_DATE = "D:20000101000000+00'00'"
+_INK = colors.HexColor("#1a1a1a")
+_MUTED = colors.HexColor("#555555")
+_RULE = colors.HexColor("#bbbbbb")
+_WARN = colors.HexColor("#7a3b00")
+
+_BASE = ParagraphStyle("base", fontName="Helvetica", fontSize=8.6, leading=10.6,
+                       textColor=_INK, alignment=TA_LEFT)
+_STYLES = {
+    "title": ParagraphStyle("title", parent=_BASE, fontName="Helvetica-Bold", fontSize=14,
+                            leading=17, spaceAfter=2),
+    "meta": ParagraphStyle("meta", parent=_BASE, textColor=_INK),
+    "h2": ParagraphStyle("h2", parent=_BASE, fontName="Helvetica-Bold", fontSize=10.5,
+                         leading=13, spaceBefore=6, spaceAfter=2),
+    "cell": _BASE,
+    "label": ParagraphStyle("label", parent=_BASE, fontName="Helvetica-Bold"),
+    "detail": ParagraphStyle("detail", parent=_BASE, fontSize=7.4, leading=9, textColor=_MUTED),
+    "item": ParagraphStyle("item", parent=_BASE, fontSize=8, leading=9.8, leftIndent=8,
+                           firstLineIndent=-8, spaceAfter=1.2),
+    "empty": ParagraphStyle("empty", parent=_BASE, fontName="Helvetica-Bold", fontSize=11,
+                            leading=14, borderColor=_RULE, borderWidth=0.6, borderPadding=8,
+                            spaceBefore=10, spaceAfter=10),
+    "footer": ParagraphStyle("footer", parent=_BASE, fontSize=7, leading=8.5, textColor=_MUTED),
+}
+
+
+def _text(value: str) -> str:
+    """Escape text for a platypus Paragraph (which would otherwise read it as markup)."""
+    return escape(value).replace("\n", "<br/>")
+
+
+def _para(value: str, style: str = "cell") -> Paragraph:
+    return Paragraph(_text(value), _STYLES[style])
+
+
+def _rule_table(rows: list[list], widths: list[float], *, header: bool) -> Table:
+    table = Table(rows, colWidths=widths, hAlign="LEFT")
+    commands = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#dddddd")),
+    ]
+    if header:
+        commands.append(("LINEBELOW", (0, 0), (-1, 0), 0.6, _RULE))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _header(content: ReportContent) -> list:
+    parts = [
+        Paragraph(_text(content.title), _STYLES["title"]),
+        Paragraph(f"<b>Patient:</b> {_text(content.patient)} &nbsp;&nbsp; "
+                  f"<b>Period:</b> {_text(content.period)} &nbsp;&nbsp; "
+                  f"<b>Generated:</b> {_text(content.generated)}", _STYLES["meta"]),
+        Paragraph(f"<b>Plan:</b> {_text(content.plan_name)}; target {_text(content.target)}. "
+                  + " &nbsp;·&nbsp; ".join(_text(line) for line in content.plan_lines),
+                  _STYLES["meta"]),
+    ]
+    if content.source_note:
+        parts.append(_para(content.source_note, "detail"))
+    return parts
+
+
+def _key_numbers(content: ReportContent, width: float) -> list:
+    rows = []
+    for key in content.key_numbers:
+        cell = [_para(key.value)]
+        if key.detail:
+            cell.append(_para(key.detail, "detail"))
+        rows.append([_para(key.label, "label"), cell])
+    return [_para("Key numbers", "h2"), _rule_table(rows, [0.24 * width, 0.76 * width],
+                                                     header=False)]
+
+
+def _exercise_table(content: ReportContent, width: float) -> list:
+    if not content.exercise_rows:
+        return []
+    head = [_para(text, "label") for text in content.exercise_head]
+    body = [[_para(cell) for cell in row] for row in content.exercise_rows]
+    shares = (0.3, 0.1, 0.22, 0.12, 0.26)
+    return [_para("Reps done against prescribed", "h2"),
+            _rule_table([head, *body], [share * width for share in shares], header=True)]
+
+
+def _charts(content: ReportContent, width: float) -> list:
+    flowables = []
+    for chart in content.charts:
+        scale = width / (chart.width_in * inch)
+        image = Image(io.BytesIO(chart.png), width=width,
+                      height=chart.height_in * inch * scale)
+        flowables.append(KeepTogether([image, _para(chart.caption, "detail"), Spacer(1, 3)]))
+    return flowables
+
+
+def _items(title: str, items, more: str, empty_text: str, note: str = "") -> list:
+    flowables = [_para(title, "h2")]
+    if not items:
+        flowables.append(_para(empty_text))
+    for item in items:
+        flowables.append(Paragraph(
+            f"<b>{_text(item.when)}</b> · <font color='{_WARN.hexval()[2:].join(('#', ''))}'>"
+            f"{_text(item.title)}</font>: {_text(item.text)}", _STYLES["item"]))
+    if more:
+        flowables.append(_para(more, "detail"))
+    if note:
+        flowables.append(_para(note, "detail"))
+    return flowables
+
+
+def _story(content: ReportContent, width: float) -> list:
+    story = _header(content)
+    if not content.has_data:
+        story.append(_para(content.no_data_message, "empty"))
+    else:
+        story += _key_numbers(content, width)
+        story += _exercise_table(content, width)
+        story += [_para("Charts", "h2"), *_charts(content, width)]
+        story += _items(f"Flags ({content.flag_count})", content.flags, content.flags_more,
+                        "No flags in this period.", content.flag_note)
+    if content.deidentified:
+        story += [_para("Patient's notes", "h2"), _para("Left out: this report is de-identified.")]
+    else:
+        story += _items("Patient's notes", content.notes, content.notes_more,
+                        "No notes in this period.")
+    return story
+
+
+def render_pdf(content: ReportContent) -> bytes:
+    """The report as PDF bytes (A4, Helvetica, charts as embedded PNG images)."""
+    buffer = io.BytesIO()
+    meta = content.metadata
+    document = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+        bottomMargin=MARGIN + 5 * mm, title=meta.get("title", content.title),
+        author=meta.get("author", ""), subject=meta.get("subject", ""), creator="backrelief",
+        producer="backrelief (ReportLab)", keywords=[], invariant=1 if content.deidentified
+        else 0, lang="en",
+    )  # fmt: skip
+    footer = _text(content.footer)
+
+    def on_page(canvas, doc) -> None:
+        if content.deidentified:
+            # invariant mode already fixes the date; the formatter also overrides any
+            # SOURCE_DATE_EPOCH in the environment, which invariant mode would honour
+            canvas.setDateFormatter(lambda *_: _NO_DATE)
+        canvas.saveState()
+        paragraph = Paragraph(f"{footer} &nbsp; Page {doc.page}.", _STYLES["footer"])
+        _, height = paragraph.wrap(doc.width, MARGIN)
+        paragraph.drawOn(canvas, doc.leftMargin, MARGIN - height + 2 * mm)
+        canvas.restoreState()
+
+    document.build(_story(content, document.width), onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()

@@ -1,0 +1,77 @@
+"""summarise(): one bundle of every number, its text lines, and restriction to a period."""
+
+from __future__ import annotations
+
+import pandas as pd
+from analysis_fixtures import full, plan_of, score, write_log
+
+from backrelief_analysis import pain
+from backrelief_analysis.progress import restrict_log, summarise
+
+
+def small_log(tmp_path):
+    """Two weeks (W10, W11) plus an empty W12 and a session on Monday of W13."""
+    exercise = (full("a", "2026-03-02T08:00:00+00:00") + full("b", "2026-03-03T08:00:00+00:00")
+                + full("c", "2026-03-04T08:00:00+00:00") + full("d", "2026-03-10T08:00:00+00:00")
+                + full("e", "2026-03-23T08:00:00+00:00"))
+    scores = [
+        score("2026-03-02T07:59:00+00:00", 6, "before_session", "a"),
+        score("2026-03-02T08:30:00+00:00", 7, "after_session", "a"),
+        score("2026-03-03T07:00:00+00:00", 5, flare="yes"),
+    ]
+    return write_log(tmp_path, exercise, scores)
+
+
+def test_summary_bundles_the_numbers(tmp_path):
+    summary = summarise(small_log(tmp_path), plan_of(target=3))
+    assert summary.start == pd.Timestamp("2026-03-02")
+    assert summary.end == pd.Timestamp("2026-03-23")
+    assert summary.weekly_adherence["sessions"].tolist() == [3, 1, 0, 1]
+    assert summary.sessions_done == 5
+    assert summary.adherence_percent == 100 * 5 / (3 * 4)
+    assert summary.weeks_meeting_target == 1
+    assert summary.partial_weeks == ["2026-W13"]
+    assert summary.session_effect.with_both == 1
+    assert summary.flags["kind"].tolist() == ["pain_after", "flare"]
+    assert summary.baseline.verdict == pain.NOT_ENOUGH
+    assert len(summary.days_exercised) == 22
+
+
+def test_summary_lines_state_numbers_in_words(tmp_path):
+    lines = summarise(small_log(tmp_path), plan_of(target=3)).summary_lines()
+    text = "\n".join(lines)
+    assert lines[0] == ("Period: 2026-03-02 to 2026-03-23 (4 ISO weeks, 2026-W10 to 2026-W13; "
+                        "only part of 2026-W13 is in the period).")
+    assert "Sessions done: 5; adherence 42 % of the target; 1 of 4 weeks at or above 80 %." in text
+    assert "  Knee to chest (left): 50 of 50 reps (100 %)." in lines
+    assert "Not enough data to compare" in text
+    assert "association, not cause" in text
+    assert "prompts to talk to the physiotherapist" in text
+
+
+def test_restricting_to_a_period(tmp_path):
+    log = small_log(tmp_path)
+    summary = summarise(log, plan_of(target=3), start="2026-03-09", end="2026-03-15")
+    assert summary.weekly_adherence["week"].tolist() == ["2026-W11"]
+    assert summary.sessions_done == 1
+    assert summary.flags.empty
+    assert summary.daily_pain.empty or summary.daily_pain["scores"].sum() == 0
+    cut = restrict_log(log, "2026-03-03", "2026-03-03")
+    assert cut.exercise["session_id"].unique().tolist() == ["b"]
+    assert cut.pain["pain"].tolist() == [5]
+
+
+def test_empty_log_summary_says_so(tmp_path):
+    summary = summarise(write_log(tmp_path), plan_of())
+    assert summary.empty
+    assert summary.summary_lines() == ["No entries in this period: nothing to summarise yet."]
+    assert summary.weekly_adherence.empty
+    assert summary.flags.empty
+
+
+def test_summarise_does_not_mutate_the_log(tmp_path):
+    log = small_log(tmp_path)
+    exercise, scores = log.exercise.copy(), log.pain.copy()
+    summarise(log, plan_of())
+    pd.testing.assert_frame_equal(log.exercise, exercise)
+    pd.testing.assert_frame_equal(log.pain, scores)

@@ -177,6 +177,11 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
         f"{summary.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}. A session "
         "counts when at least one rep was done; part weeks are pro-rated.",
     )]
+    by_week = " · ".join(
+        f"{masker.scrub(row.week)}: {row.sessions} ({row.percent:.0f} %)"
+        for row in weeks.itertuples(index=False)
+    )
+    keys.append(KeyNumber("Sessions by week", by_week))
     change = summary.baseline
     if change.enough_data:
         rules = " and ".join(change.rules_met)

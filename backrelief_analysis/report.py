@@ -452,13 +452,35 @@ def build_report(
         raise ValueError(f"the report is written as .pdf or .html, not {target.name}")
     content = gather_report(log, plan, start=start, end=end, patient=patient,
                             deidentify=deidentify, source_note=source_note)
-    return write_private(render(content, suffix), target)
+    return write_report(content, target)
 
 
-def preview_html(content: ReportContent) -> str:
-    """The HTML report, for ``IPython.display.HTML`` in a notebook."""
-    return render_html(content)
+def write_report(content: ReportContent, out: Path | str) -> Path:
+    """Render gathered content to ``out`` (PDF or HTML by its suffix), owner-only, atomically."""
+    target = Path(out)
+    return write_private(render(content, target.suffix.lower()), target)
+
+
+def report_folder(log_directory: Path, is_demo: bool) -> Path:
+    """Where the notebook writes reports: beside a user's log (never committed), or a new
+    temporary folder for the demo data (the shipped demo folder stays untouched)."""
+    if is_demo:
+        return Path(tempfile.mkdtemp(prefix="backrelief-report-"))
+    folder = Path(log_directory) / "reports"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def iframe_html(content: ReportContent, height_px: int = 900) -> str:
+    """The HTML report inside a sandboxed ``<iframe srcdoc>``, so its page styles stay inside
+    it when shown in a notebook with ``IPython.display.HTML``."""
+    from html import escape
+
+    document = escape(render_html(content), quote=True)
+    return (f'<iframe sandbox="" srcdoc="{document}" title="Report preview" '
+            f'style="width:100%;height:{height_px}px;border:1px solid #ccc"></iframe>')
 
 
 __all__ = ["Chart", "DateMasker", "Item", "KeyNumber", "ReportContent", "build_report",
-           "gather_report", "render", "render_html", "write_private"]
+           "gather_report", "iframe_html", "render", "render_html", "report_folder",
+           "write_private", "write_report"]

@@ -1,0 +1,354 @@
+"""Progress charts: object-oriented matplotlib, readable in print, greyscale, colour-blind safe.
+
+Every ``plot_*`` function takes a frame from the analysis modules, draws on ``ax`` (a new
+figure when omitted, made without pyplot so a library call never leaks global state), passes
+``**kwargs`` to its main artist and returns the Axes. Colours come from the Okabe-Ito palette,
+and each series also differs by line style, marker or hatch so it reads in greyscale.
+"""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from .associations import ASSOCIATION_NOTE
+from .pain import PainChange
+from .plan import Plan, Thresholds
+from .progress import ProgressSummary
+from .store import require_columns
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour deficiencies
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+}  # fmt: skip
+SERIES_COLOURS = ("blue", "orange", "green", "purple", "sky_blue", "vermillion", "yellow")
+SERIES_HATCHES = ("", "//", "..", "xx", "\\\\", "--", "oo")
+PAIN_LABEL = "pain (0–10 NPRS)"
+WEEK_LABEL = "ISO week (Monday start)"
+MAX_WEEK_TICKS = 14
+MAX_BAR_LABELS = 26  # write each week's percentage on its bar only while they stay readable
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (9, 4)) -> Axes:
+    if ax is not None:
+        return ax
+    figure = Figure(figsize=size, layout="constrained")
+    return figure.add_subplot()
+
+
+def _iso_week(moment: pd.Timestamp) -> str:
+    year, week, _ = moment.isocalendar()
+    return f"W{week:02d}\n{year}"
+
+
+def _week_axis(ax: Axes, first: pd.Timestamp, last: pd.Timestamp) -> None:
+    """Ticks on Mondays labelled with ISO weeks, thinned to stay readable over years."""
+    weeks = max(int((last - first).days // 7) + 1, 1)
+    step = max(int(np.ceil(weeks / MAX_WEEK_TICKS)), 1)
+    ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, interval=step))
+    ax.xaxis.set_major_formatter(FuncFormatter(
+        lambda value, _pos: _iso_week(pd.Timestamp(mdates.num2date(value)).tz_localize(None))))
+    ax.set_xlim(first - pd.Timedelta(hours=12), last + pd.Timedelta(hours=12))
+    ax.set_xlabel(WEEK_LABEL)
+
+
+def _no_data(ax: Axes, title: str, message: str) -> Axes:
+    ax.set_title(title)
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def plot_pain_trend(
+    daily: pd.DataFrame,
+    *,
+    baseline: PainChange | None = None,
+    thresholds: Thresholds | None = None,
+    ax: Axes | None = None,
+    **kwargs: object,
+) -> Axes:
+    """Daily mean pain, its 7-day mean, the baseline and the lines of a meaningful change.
+
+    Parameters
+    ----------
+    daily
+        :func:`~backrelief_analysis.pain.daily_pain`.
+    baseline
+        :func:`~backrelief_analysis.pain.baseline_change`; its lines are drawn when it has one.
+    thresholds
+        Give the change lines (baseline − points, baseline × (1 − percent/100)).
+    ax
+        Where to draw; a new figure when omitted.
+    **kwargs
+        Passed to the 7-day mean line.
+    """
+    require_columns(daily, ("date", "mean", "rolling_mean", "flare"), "the daily pain frame")
+    ax = _axes(ax)
+    title = "Pain over time: 7-day mean against the baseline"
+    scored = daily.loc[daily["mean"].notna()]
+    if scored.empty:
+        return _no_data(ax, title, "No pain scores in this period yet.")
+    thresholds = thresholds or Thresholds()
+    ax.plot(scored["date"], scored["mean"], linestyle="none", marker="o", markersize=3,
+            color="#999999", label="daily mean")
+    style = {"color": OKABE_ITO["blue"], "linewidth": 2.2, "label": "7-day mean", **kwargs}
+    ax.plot(daily["date"], daily["rolling_mean"], **style)
+    if baseline is not None and baseline.enough_data:
+        base = baseline.baseline
+        points = base - thresholds.pain_change_points
+        percent = base * (1 - thresholds.pain_change_percent / 100)
+        ax.axhline(base, color=OKABE_ITO["black"], linestyle="--", linewidth=1.2,
+                   label=f"baseline {base:.1f}")
+        ax.axhline(points, color=OKABE_ITO["vermillion"], linestyle=":", linewidth=1.6,
+                   label=f"baseline − {thresholds.pain_change_points:g} points ({points:.1f})")
+        ax.axhline(percent, color=OKABE_ITO["green"], linestyle="-.", linewidth=1.4,
+                   label=f"baseline − {thresholds.pain_change_percent:g} % ({percent:.1f})")
+    flares = daily.loc[daily["flare"]]
+    if not flares.empty:
+        ax.plot(flares["date"], np.full(len(flares), 9.7), linestyle="none", marker="v",
+                markersize=7, color=OKABE_ITO["vermillion"], label="flare-up marked")
+    ax.set_ylim(0, 10.2)
+    ax.set_ylabel(PAIN_LABEL)
+    if baseline is not None and baseline.enough_data:
+        rules = f" ({' and '.join(baseline.rules_met)} rule met)" if baseline.rules_met else ""
+        title += (f"\nbaseline {baseline.baseline:.1f} → latest 7 days {baseline.latest:.1f} "
+                  f"({baseline.change_points:+.1f} points, {baseline.change_percent:+.0f} %): "
+                  f"{baseline.verdict}{rules}")
+    ax.set_title(title)
+    _week_axis(ax, daily["date"].iloc[0], daily["date"].iloc[-1])
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="lower left", fontsize="small", ncols=2, framealpha=0.9)
+    return ax
+
+
+def plot_weekly_adherence(
+    weekly: pd.DataFrame,
+    *,
+    thresholds: Thresholds | None = None,
+    ax: Axes | None = None,
+    **kwargs: object,
+) -> Axes:
+    """Sessions per ISO week as bars against the plan's target and the adherence cut-off.
+
+    Parameters
+    ----------
+    weekly
+        :func:`~backrelief_analysis.adherence.weekly_adherence`.
+    thresholds
+        Give the cut-off (``adherence_percent``, 80 % by default).
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.bar`.
+    """
+    require_columns(weekly, ("week_start", "sessions", "target", "percent", "meets_target"),
+                    "the weekly adherence frame")
+    ax = _axes(ax)
+    title = "Sessions per week against the plan's target"
+    if weekly.empty:
+        return _no_data(ax, title, "No sessions in this period yet.")
+    cut = (thresholds or Thresholds()).adherence_percent
+    meets = weekly["meets_target"].to_numpy(dtype=bool)
+    centres = weekly["week_start"] + pd.Timedelta(days=3)
+    style = {
+        "width": pd.Timedelta(days=5.5),
+        "color": np.where(meets, OKABE_ITO["blue"], OKABE_ITO["sky_blue"]).tolist(),
+        "hatch": np.where(meets, "", "//").tolist(),
+        "edgecolor": OKABE_ITO["black"],
+        "linewidth": 0.6,
+        **kwargs,
+    }
+    bars = ax.bar(centres, weekly["sessions"], **style)
+    target = float(weekly["target"].iloc[-1])
+    ax.axhline(target, color=OKABE_ITO["black"], linestyle="-", linewidth=1.3)
+    ax.axhline(target * cut / 100, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1.5)
+    if len(weekly) <= MAX_BAR_LABELS:
+        ax.bar_label(bars, labels=[f"{p:.0f}%" for p in weekly["percent"]], fontsize="x-small",
+                     padding=2)
+    handles = [
+        Patch(facecolor=OKABE_ITO["blue"], edgecolor="black", label=f"at or above {cut:g} %"),
+        Patch(facecolor=OKABE_ITO["sky_blue"], edgecolor="black", hatch="//",
+              label=f"below {cut:g} %"),
+        ax.get_lines()[0], ax.get_lines()[1],
+    ]
+    handles[2].set_label(f"target: {target:g} a week")
+    handles[3].set_label(f"{cut:g} % of target ({target * cut / 100:.1f})")
+    ax.legend(handles=handles, loc="upper left", fontsize="small", ncols=2, framealpha=0.9)
+    top = max(float(weekly["sessions"].max()), target)
+    ax.set_ylim(0, top * 1.35 + 0.5)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("sessions per week")
+    ax.set_title(title)
+    _week_axis(ax, weekly["week_start"].iloc[0], weekly["week_start"].iloc[-1]
+               + pd.Timedelta(days=6))
+    return ax
+
+
+def plot_calendar(days: pd.DataFrame, *, ax: Axes | None = None, **kwargs: object) -> Axes:
+    """A calendar heatmap of days with a session: one row per weekday, one column per ISO week.
+
+    Drawn as one image (fast for years of days). Days outside the period are left blank.
+
+    Parameters
+    ----------
+    days
+        :func:`~backrelief_analysis.adherence.days_exercised`.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.imshow`.
+    """
+    require_columns(days, ("date", "weekday", "sessions"), "the days-exercised frame")
+    ax = _axes(ax, (9, 2.8))
+    title = "Days with a session"
+    if days.empty:
+        return _no_data(ax, title, "No days in this period yet.")
+    monday = days["date"] - pd.to_timedelta(days["weekday"], unit="D")
+    column = ((monday - monday.iloc[0]).dt.days // 7).to_numpy()
+    grid = np.full((7, int(column.max()) + 1), np.nan)
+    grid[days["weekday"].to_numpy(), column] = np.minimum(days["sessions"].to_numpy(), 2)
+    colours = ListedColormap(["#EEEEEE", OKABE_ITO["sky_blue"], OKABE_ITO["blue"]]).with_extremes(
+        bad="white")
+    style = {"cmap": colours, "norm": BoundaryNorm([-0.5, 0.5, 1.5, 2.5], 3),
+             "aspect": "auto", "interpolation": "nearest", **kwargs}
+    ax.imshow(np.ma.masked_invalid(grid), **style)
+    ax.set_yticks(range(7), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
+    starts = monday.drop_duplicates().reset_index(drop=True)
+    step = max(int(np.ceil(len(starts) / MAX_WEEK_TICKS)), 1)
+    ticks = list(range(0, len(starts), step))
+    ax.set_xticks(ticks, [_iso_week(starts.iloc[i]) for i in ticks])
+    ax.tick_params(length=0)
+    ax.set_xlabel(WEEK_LABEL)
+    ax.set_title(title)
+    ax.legend(handles=[
+        Patch(facecolor="#EEEEEE", edgecolor="grey", label="no session"),
+        Patch(facecolor=OKABE_ITO["sky_blue"], edgecolor="grey", label="1 session"),
+        Patch(facecolor=OKABE_ITO["blue"], edgecolor="grey", label="2 or more"),
+    ], loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
+    return ax
+
+
+def plot_session_effect(effects: pd.DataFrame, *, ax: Axes | None = None,
+                        **kwargs: object) -> Axes:
+    """Pain before and after each session: a short line from before to after per session.
+
+    Parameters
+    ----------
+    effects
+        :func:`~backrelief_analysis.pain.session_effects` (sessions without both scores are
+        left out and counted in the title).
+    **kwargs
+        Passed to the line collection joining before and after.
+    """
+    require_columns(effects, ("date", "before", "after", "complete"), "the session effects")
+    ax = _axes(ax)
+    title = "Pain before and after each session"
+    both = effects.loc[effects["complete"]]
+    if both.empty:
+        return _no_data(ax, title, "No session with both a before and an after score yet.")
+    left_out = len(effects) - len(both)
+    x = mdates.date2num(both["date"].to_numpy())
+    segments = np.stack([np.column_stack([x, both["before"]]),
+                         np.column_stack([x, both["after"]])], axis=1)
+    style = {"colors": "#777777", "linewidths": 1.0, **kwargs}
+    ax.add_collection(LineCollection(segments, **style))
+    ax.plot(both["date"], both["before"], linestyle="none", marker="o", markersize=5,
+            markerfacecolor="white", color=OKABE_ITO["orange"], label="before")
+    ax.plot(both["date"], both["after"], linestyle="none", marker="s", markersize=4,
+            color=OKABE_ITO["blue"], label="after")
+    ax.set_ylim(-0.3, 10.3)
+    ax.set_ylabel(PAIN_LABEL)
+    note = f" ({left_out} without both scores left out)" if left_out else ""
+    ax.set_title(title + note)
+    _week_axis(ax, both["date"].iloc[0], both["date"].iloc[-1])
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper right", fontsize="small", ncols=2, framealpha=0.9)
+    return ax
+
+
+def plot_reps_and_pain(
+    weekly: pd.DataFrame,
+    plan: Plan | None = None,
+    *,
+    ax: Axes | None = None,
+    **kwargs: object,
+) -> Axes:
+    """Weekly reps per exercise (stacked bars) under the weekly mean pain line.
+
+    The pain line is drawn on a twin y axis (``ax`` keeps the reps). The chart shows an
+    association in a self-reported diary, and its title says so.
+
+    Parameters
+    ----------
+    weekly
+        :func:`~backrelief_analysis.associations.weekly_reps_and_pain`.
+    plan
+        Gives exercise names (the ids are shown otherwise).
+    **kwargs
+        Passed to every :meth:`~matplotlib.axes.Axes.bar` call.
+    """
+    require_columns(weekly, ("week_start", "pain_mean"), "the weekly reps and pain frame")
+    ax = _axes(ax)
+    title = "Weekly reps per exercise and weekly mean pain\n(an association, not cause and effect)"
+    rep_columns = [c for c in weekly.columns if c.startswith("reps_") and c != "reps_total"]
+    if weekly.empty:
+        return _no_data(ax, title, "No weeks in this period yet.")
+    names = {ex.id: ex.name + (" (all sides)" if ex.sides else "")
+             for ex in plan.exercises} if plan else {}
+    centres = weekly["week_start"] + pd.Timedelta(days=3)
+    bottom = np.zeros(len(weekly))
+    for index, column in enumerate(rep_columns):
+        exercise = column.removeprefix("reps_")
+        style = {
+            "width": pd.Timedelta(days=5.5),
+            "color": OKABE_ITO[SERIES_COLOURS[index % len(SERIES_COLOURS)]],
+            "hatch": SERIES_HATCHES[index % len(SERIES_HATCHES)],
+            "edgecolor": "white", "linewidth": 0.5,
+            "label": names.get(exercise, exercise), **kwargs,
+        }  # fmt: skip
+        values = weekly[column].to_numpy(dtype="float64")
+        ax.bar(centres, values, bottom=bottom, **style)
+        bottom += values
+    ax.set_ylabel("reps done per week")
+    ax.set_ylim(0, max(bottom.max(), 1) * 1.1)
+    pain_ax = ax.twinx()
+    pain_ax.plot(centres, weekly["pain_mean"], color=OKABE_ITO["black"], linewidth=2,
+                 marker="D", markersize=5, label="weekly mean pain")
+    pain_ax.set_ylim(0, 10.2)
+    pain_ax.set_ylabel(PAIN_LABEL)
+    ax.set_title(title)
+    _week_axis(ax, weekly["week_start"].iloc[0],
+               weekly["week_start"].iloc[-1] + pd.Timedelta(days=6))
+    handles = ax.get_legend_handles_labels()
+    line = pain_ax.get_legend_handles_labels()
+    ax.legend(handles[0] + line[0], handles[1] + line[1], loc="upper left",
+              bbox_to_anchor=(1.08, 1.0), fontsize="small", frameon=False)
+    return ax
+
+
+def dashboard(summary: ProgressSummary) -> Figure:
+    """One figure with the main charts of a :class:`~backrelief_analysis.progress.ProgressSummary`.
+
+    Pain trend on top; weekly sessions and the calendar; session effect and reps against pain.
+    """
+    figure = Figure(figsize=(14, 14), layout="constrained")
+    grid = figure.add_gridspec(4, 2, height_ratios=[1.2, 1, 0.7, 1])
+    plan = summary.plan
+    plot_pain_trend(summary.daily_pain, baseline=summary.baseline, thresholds=plan.thresholds,
+                    ax=figure.add_subplot(grid[0, :]))
+    plot_weekly_adherence(summary.weekly_adherence, thresholds=plan.thresholds,
+                          ax=figure.add_subplot(grid[1, 0]))
+    plot_session_effect(summary.session_effects, ax=figure.add_subplot(grid[1, 1]))
+    plot_calendar(summary.days_exercised, ax=figure.add_subplot(grid[2, :]))
+    plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=figure.add_subplot(grid[3, :]))
+    period = ("no entries yet" if summary.empty
+              else f"{summary.start:%Y-%m-%d} to {summary.end:%Y-%m-%d}")
+    figure.suptitle(f"Progress with “{plan.name}”, {period}", fontsize="x-large")
+    figure.supxlabel(ASSOCIATION_NOTE, fontsize="small",
+                     style="italic")
+    return figure

@@ -1,0 +1,166 @@
+"""Charts on tiny hand-made logs: the returned Axes hold the expected artists, labels and titles."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+from analysis_fixtures import full, plan_of, score, write_log
+from matplotlib.collections import LineCollection
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
+
+from backrelief_analysis import adherence, associations, charts, pain
+from backrelief_analysis.plan import Thresholds
+from backrelief_analysis.progress import summarise
+
+
+def two_week_pain(tmp_path):
+    """7 days at 6, a gap day, 7 days at 4 (a flare on the 3rd day), and sessions in week 1."""
+    rows = []
+    for index in range(15):
+        day = pd.Timestamp("2026-01-05") + pd.Timedelta(days=index)
+        if index == 7:
+            continue
+        value = 6 if index < 7 else 4
+        rows.append(score(f"{day:%Y-%m-%d}T09:00:00+00:00", value,
+                          flare="yes" if index == 2 else ""))
+    exercise = full("a", "2026-01-05T08:00:00+00:00") + full("b", "2026-01-07T08:00:00+00:00")
+    rows += [score("2026-01-05T07:59:00+00:00", 6, "before_session", "a"),
+             score("2026-01-05T08:30:00+00:00", 4, "after_session", "a"),
+             score("2026-01-07T07:59:00+00:00", 6, "before_session", "b")]
+    return write_log(tmp_path, exercise, rows)
+
+
+def labelled(ax) -> None:
+    assert ax.get_title()
+    assert ax.get_xlabel()
+    assert ax.get_ylabel()
+
+
+def test_pain_trend_draws_mean_baseline_and_change_lines(tmp_path):
+    log = two_week_pain(tmp_path)
+    thresholds = Thresholds()
+    daily = pain.daily_pain(log.pain)
+    change = pain.baseline_change(log.pain, thresholds)
+    ax = charts.plot_pain_trend(daily, baseline=change, thresholds=thresholds, linewidth=3)
+    labelled(ax)
+    assert ax.get_ylabel() == "pain (0–10 NPRS)"
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    baseline = change.baseline  # the first 7 days with a score: 6 (the session day averages 16/3)
+    assert lines[f"baseline {baseline:.1f}"].get_ydata()[0] == pytest.approx(baseline)
+    assert lines[f"baseline − 2 points ({baseline - 2:.1f})"].get_ydata()[0] == pytest.approx(
+        baseline - 2)
+    assert lines[f"baseline − 30 % ({baseline * 0.7:.1f})"].get_ydata()[0] == pytest.approx(
+        baseline * 0.7)
+    assert lines["7-day mean"].get_linewidth() == 3  # kwargs reach the main artist
+    flare = lines["flare-up marked"]
+    assert [pd.Timestamp(x) for x in flare.get_xdata()] == [pd.Timestamp("2026-01-07")]
+    assert change.verdict in ax.get_title()
+    assert ax.get_legend() is not None
+
+
+def test_pain_trend_with_given_axes_and_no_scores(tmp_path):
+    log = write_log(tmp_path)
+    ax = Figure().add_subplot()
+    returned = charts.plot_pain_trend(pain.daily_pain(log.pain), ax=ax)
+    assert returned is ax
+    assert ax.get_title()
+    assert "No pain scores" in ax.texts[0].get_text()
+
+
+def test_weekly_adherence_has_one_bar_per_week_and_the_cut_off_line(tmp_path):
+    log = write_log(tmp_path, full("a", "2026-03-02T08:00:00+00:00")
+                    + full("b", "2026-03-03T08:00:00+00:00")
+                    + full("c", "2026-03-16T08:00:00+00:00"))
+    weekly = adherence.weekly_adherence(log.exercise, plan_of(target=2))
+    ax = charts.plot_weekly_adherence(weekly, thresholds=Thresholds(), alpha=0.5)
+    labelled(ax)
+    assert ax.get_ylabel() == "sessions per week"
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert len(bars) == 1
+    assert len(bars[0]) == 3  # W10, W11 (no session), W12
+    assert [patch.get_height() for patch in bars[0]] == [2, 0, 1]
+    assert bars[0][0].get_alpha() == 0.5
+    heights = sorted(line.get_ydata()[0] for line in ax.get_lines())
+    assert heights == pytest.approx([1.6, 2.0])  # 80 % of the target of 2, and the target
+    assert [t.get_text() for t in ax.texts] == ["100%", "0%", "50%"]
+    # weeks below the cut-off are hatched so they read in greyscale
+    assert [patch.get_hatch() or "" for patch in bars[0]] == ["", "//", "//"]
+
+
+def test_calendar_is_one_image_with_a_cell_per_day(tmp_path):
+    log = write_log(tmp_path, full("a", "2026-03-04T08:00:00+00:00")
+                    + full("b", "2026-03-10T08:00:00+00:00")
+                    + full("c", "2026-03-10T19:00:00+00:00"))
+    days = adherence.days_exercised(log.exercise)
+    ax = charts.plot_calendar(days)
+    images = [a for a in ax.get_children() if isinstance(a, AxesImage)]
+    assert len(images) == 1
+    grid = images[0].get_array()
+    assert grid.shape == (7, 2)  # Monday to Sunday, weeks W10 and W11
+    assert grid[2, 0] == 1  # Wednesday 4 March: one session
+    assert grid[1, 1] == 2  # Tuesday 10 March: two sessions
+    assert grid[3, 0] == 0  # Thursday: none
+    assert np.ma.is_masked(grid[0, 0])  # Monday 2 March is before the period
+    weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == weekdays
+    assert ax.get_title()
+    assert ax.get_xlabel()
+
+
+def test_session_effect_joins_before_and_after(tmp_path):
+    log = two_week_pain(tmp_path)
+    effects = pain.session_effects(log.pain, log.exercise)
+    ax = charts.plot_session_effect(effects, linestyles="dashed")
+    labelled(ax)
+    collections = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(collections) == 1
+    segments = collections[0].get_segments()
+    assert len(segments) == 1
+    assert segments[0][:, 1].tolist() == [6.0, 4.0]
+    labels = {line.get_label() for line in ax.get_lines()}
+    assert labels == {"before", "after"}
+    assert "1 without both scores left out" in ax.get_title()
+
+
+def test_reps_and_pain_stacks_exercises_under_the_pain_line(tmp_path):
+    log = two_week_pain(tmp_path)
+    weekly = associations.weekly_reps_and_pain(log.exercise, log.pain, plan_of())
+    ax = charts.plot_reps_and_pain(weekly, plan_of())
+    labelled(ax)
+    assert "association" in ax.get_title()
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert len(bars) == 2  # tilt and knee
+    assert [len(c) for c in bars] == [3, 3]  # W02, W03, W04
+    assert bars[1][0].get_y() == 20  # knee stacked on the 20 tilt reps of week W02
+    assert bars[1][0].get_height() == 40
+    twins = [other for other in ax.figure.axes if other is not ax]
+    assert len(twins) == 1
+    pain_line = twins[0].get_lines()[0]
+    assert pain_line.get_ydata()[1] == pytest.approx(weekly["pain_mean"].iloc[1])
+    assert twins[0].get_ylabel() == "pain (0–10 NPRS)"
+
+
+def test_dashboard_combines_the_main_charts(tmp_path):
+    figure = charts.dashboard(summarise(two_week_pain(tmp_path), plan_of()))
+    titles = [ax.get_title() for ax in figure.axes]
+    assert any(t.startswith("Pain over time") for t in titles)
+    assert "Sessions per week against the plan's target" in titles
+    assert "Days with a session" in titles
+    assert any(t.startswith("Pain before and after") for t in titles)
+    assert any(t.startswith("Weekly reps per exercise") for t in titles)
+    figure.savefig(tmp_path / "dashboard.png")
+    assert (tmp_path / "dashboard.png").stat().st_size > 10_000
+
+
+def test_dashboard_of_an_empty_log_draws_messages(tmp_path):
+    figure = charts.dashboard(summarise(write_log(tmp_path), plan_of()))
+    texts = [text.get_text() for ax in figure.axes for text in ax.texts]
+    assert any("No pain scores" in text for text in texts)
+    figure.savefig(tmp_path / "empty.png")

@@ -119,7 +119,8 @@ def plot_pain_trend(
     ax.set_ylim(0, 10.2)
     ax.set_ylabel(PAIN_LABEL)
     if baseline is not None and baseline.enough_data:
-        rules = f" ({' and '.join(baseline.rules_met)} rule met)" if baseline.rules_met else ""
+        met = baseline.rules_met
+        rules = f" ({' and '.join(met)} rule{'s' if len(met) > 1 else ''} met)" if met else ""
         title += (f"\nbaseline {baseline.baseline:.1f} → latest 7 days {baseline.latest:.1f} "
                   f"({baseline.change_points:+.1f} points, {baseline.change_percent:+.0f} %): "
                   f"{baseline.verdict}{rules}")

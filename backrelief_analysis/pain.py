@@ -189,7 +189,7 @@ def baseline_change(
     else:
         verdict = NO_CLEAR_CHANGE
     shown_percent = "n/a, baseline 0" if np.isnan(percent) else f"{percent:+.0f} %"
-    why = (f" ({' and '.join(rules)} rule met)" if rules else
+    why = (f" ({' and '.join(rules)} rule{'s' if len(rules) > 1 else ''} met)" if rules else
            f" (neither the {rule_points} nor the {rule_percent} rule met)")
     message = (
         f"Baseline {baseline:.1f}/10 (first {need_base} days with a score, "

@@ -111,7 +111,7 @@ class ProgressSummary:
             lines.append("Flags: none.")
         else:
             counts = self.flags["kind"].value_counts()
-            listed = ", ".join(f"{counts[kind]} {flags.FLAG_TITLES[kind].lower()}"
+            listed = ", ".join(f"{counts[kind]} × {flags.FLAG_TITLES[kind].lower()}"
                                for kind in flags.FLAG_TITLES if kind in counts.index)
             lines.append(f"Flags (prompts to talk to the physiotherapist): {listed}.")
         return lines

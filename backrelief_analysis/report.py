@@ -14,6 +14,7 @@ day, and the files' metadata carry neither.
 from __future__ import annotations
 
 import base64
+import io
 import os
 import re
 import tempfile
@@ -32,10 +33,12 @@ TITLE = "Home exercise progress report"
 DEIDENTIFIED = "de-identified"
 DISCLAIMER = ("Generated from self-reported data; associations, not causes; not medical advice. "
               "Flags are prompts for a conversation, not instructions.")
-MAX_FLAGS = 14  # the most flags listed; with more, the latest are shown and the rest counted
+MAX_FLAGS = 20  # the most flags listed; with more, the latest are shown and the rest counted
 MAX_NOTES = 10  # likewise for notes, to keep twelve weeks within two A4 pages
 CHART_SIZE_IN = (7.2, 2.35)  # width, height of each chart in inches
 CHART_DPI = 150
+# the charts' own sizes are relative ("small", "large"): a smaller base suits a printed page
+CHART_STYLE = {"font.size": 7.5, "axes.titlesize": "medium", "lines.markersize": 4}
 CONTEXT_WORDS = {"before_session": "before session", "after_session": "after session",
                  "check_in": "check-in"}
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -69,6 +72,7 @@ class Chart:
     alt: str
     width_in: float = CHART_SIZE_IN[0]
     height_in: float = CHART_SIZE_IN[1]
+    labels: tuple[str, ...] = ()  # every text drawn on it (titles, ticks, legend), for checks
 
     @property
     def base64(self) -> str:
@@ -200,7 +204,8 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
         ))
     else:
         keys.append(KeyNumber("Pain: baseline to latest (0-10)", change.message))
-    keys.append(KeyNumber("Pain trend", masker.scrub(summary.trend.message)))
+    trend = summary.trend.message.removeprefix("Trend: ")
+    keys.append(KeyNumber("Pain trend", masker.scrub(trend)))
     keys.append(KeyNumber("Pain across a session", masker.scrub(summary.session_effect.message)))
     next_day = summary.next_day_pain
     if not next_day.empty:
@@ -243,7 +248,8 @@ def _flag_items(summary, masker: DateMasker) -> tuple[tuple[Item, ...], str]:
     table = summary.flags
     shown = table.tail(MAX_FLAGS)
     items = tuple(
-        Item(masker.day(row.date), FLAG_TITLES.get(row.kind, row.kind),
+        # the sentence names the date and the numbers itself
+        Item("", FLAG_TITLES.get(row.kind, row.kind),
              masker.scrub(row.sentence.removesuffix(PROMPT).strip()))
         for row in shown.itertuples(index=False)
     )
@@ -360,8 +366,83 @@ def gather_report(
 # --- charts ------------------------------------------------------------------------------------
 
 
+def _week_formatter(masker: DateMasker):
+    """Tick labels "wk N" for a date axis whose ticks sit on Mondays."""
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FuncFormatter
+
+    def label(value: float, _position: int) -> str:
+        day = pd.Timestamp(mdates.num2date(value)).tz_localize(None).normalize()
+        monday = day - pd.Timedelta(days=day.weekday())
+        return f"wk {masker.week_number(monday)}"
+
+    return FuncFormatter(label)
+
+
+def _render(figure, axes, masker: DateMasker, caption: str, alt: str) -> Chart:
+    if masker.deidentify:
+        for ax in axes:
+            ax.xaxis.set_major_formatter(_week_formatter(masker))
+            ax.set_xlabel("week of the period (Monday start; week 1 holds day 1)")
+    buffer = io.BytesIO()
+    # no Software/date text chunks: the image must not say when or with what it was made
+    figure.savefig(buffer, format="png", dpi=CHART_DPI, metadata={"Software": None})
+    from matplotlib.text import Text
+
+    labels = tuple(text.get_text() for text in figure.findobj(Text) if text.get_text())
+    width, height = figure.get_size_inches()
+    return Chart(buffer.getvalue(), caption, alt, float(width), float(height), labels)
+
+
 def _charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
-    return ()
+    """The three charts, drawn by :mod:`backrelief_analysis.charts` and rendered to PNG."""
+    from matplotlib import rc_context
+
+    with rc_context(CHART_STYLE):
+        return _draw_charts(summary, masker)
+
+
+def _figure(*, right: float, top: float):
+    """A report-sized figure with fixed margins.
+
+    Fixed margins instead of constrained layout: the layout pass costs about as much as the
+    drawing itself, and these three charts always have the same furniture.
+    """
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=CHART_SIZE_IN)
+    figure.subplots_adjust(left=0.075, right=right, top=top, bottom=0.22)
+    return figure, figure.add_subplot()
+
+
+def _draw_charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
+    from . import charts
+
+    plan = summary.plan
+    drawn = []
+    figure, ax = _figure(right=0.985, top=0.8)
+    charts.plot_pain_trend(summary.daily_pain, baseline=summary.baseline,
+                           thresholds=plan.thresholds, ax=ax)
+    drawn.append(_render(
+        figure, [ax], masker,
+        "Daily mean pain (dots) and its 7-day mean, against the baseline and the two lines of a "
+        "clinically meaningful fall; triangles mark days the patient marked a flare-up.",
+        "Chart of pain over time against the baseline and the meaningful-change lines."))
+    figure, ax = _figure(right=0.985, top=0.88)
+    charts.plot_weekly_adherence(summary.weekly_adherence, thresholds=plan.thresholds, ax=ax)
+    drawn.append(_render(
+        figure, [ax], masker,
+        "Sessions per week against the plan's target and the adherence cut-off; each bar shows "
+        "that week's percentage of the target.",
+        "Bar chart of sessions per week against the target."))
+    figure, ax = _figure(right=0.74, top=0.8)
+    charts.plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=ax)
+    drawn.append(_render(
+        figure, [ax], masker,
+        "Reps done per week, stacked by exercise, under the weekly mean pain (right axis). "
+        "An association in a self-reported diary, not cause and effect.",
+        "Stacked bar chart of weekly reps per exercise with the weekly mean pain line."))
+    return tuple(drawn)
 
 
 # --- rendering and writing ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -34,7 +35,6 @@ _NO_DATE = "D:20000101000000+00'00'"
 _INK = colors.HexColor("#1a1a1a")
 _MUTED = colors.HexColor("#555555")
 _RULE = colors.HexColor("#bbbbbb")
-_WARN = colors.HexColor("#7a3b00")
 
 _BASE = ParagraphStyle("base", fontName="Helvetica", fontSize=8.6, leading=10.6,
                        textColor=_INK, alignment=TA_LEFT)
@@ -132,9 +132,10 @@ def _items(title: str, items, more: str, empty_text: str, note: str = "") -> lis
     if not items:
         flowables.append(_para(empty_text))
     for item in items:
-        flowables.append(Paragraph(
-            f"<b>{_text(item.when)}</b> · <font color='{_WARN.hexval()[2:].join(('#', ''))}'>"
-            f"{_text(item.title)}</font>: {_text(item.text)}", _STYLES["item"]))
+        # a flag's sentence already names its date and kind; a note needs both added
+        lead = "" if not item.when else (f"<b>{_text(item.when)}</b> · "
+                                         f"<font color='#7a3b00'>{_text(item.title)}</font>: ")
+        flowables.append(Paragraph(f"• {lead}{_text(item.text)}", _STYLES["item"]))
     if more:
         flowables.append(_para(more, "detail"))
     if note:
@@ -184,5 +185,13 @@ def render_pdf(content: ReportContent) -> bytes:
         paragraph.drawOn(canvas, doc.leftMargin, MARGIN - height + 2 * mm)
         canvas.restoreState()
 
-    document.build(_story(content, document.width), onFirstPage=on_page, onLaterPages=on_page)
+    # images as binary streams: reportlab's pure-Python ASCII85 step is the slowest part of
+    # the build and only serves 7-bit mail transports
+    saved = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        document.build(_story(content, document.width), onFirstPage=on_page,
+                       onLaterPages=on_page)
+    finally:
+        rl_config.useA85 = saved
     return buffer.getvalue()

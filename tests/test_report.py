@@ -1,0 +1,242 @@
+"""The physiotherapist's report, read back as a user would: PDF text, HTML, metadata."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from backrelief_analysis import __version__, paths
+from backrelief_analysis.plan import load_plan
+from backrelief_analysis.progress import summarise
+from backrelief_analysis.report import build_report, gather_report, render_html
+from backrelief_analysis.store import load_log, now_local
+
+EXERCISE_HEADER = ("session_id,session_started_at,exercise,side,reps_target,reps_done,"
+                   "hold_s_target,hold_s_mean,status,logged_at\n")
+PAIN_HEADER = "recorded_at,pain,context,session_id,flare,note\n"
+HOSTILE = "<script>alert(1)</script>"
+NAME = "Zelda Quux"
+DATE_PATTERNS = [
+    re.compile(r"\d{4}-\d{2}-\d{2}"),
+    re.compile(r"\b20\d\d\b"),
+    # month names, full or short ("Dec" but not the PDF key "Decode")
+    re.compile(r"\b(Jan(uary)?|Feb(ruary)?|Mar(ch)?|Apr(il)?|May|June?|July?|Aug(ust)?"
+               r"|Sept?(ember)?|Oct(ober)?|Nov(ember)?|Dec(ember)?)\b"),
+    re.compile(r"\d{4}-W\d{2}"),
+]
+
+# Two ISO weeks, Monday 2026-09-07 to Sunday 2026-09-20 (UTC+1 wall clock).
+# Week 1: sessions on Tue 8 and Thu 10; week 2: sessions Mon 14 to Fri 18 (five).
+# Every week-1 day has a daily mean of 6 (session days: before 7, after 5; other days a check-in
+# of 6); every week-2 day has a mean of 3 (before 4, after 2, a check-in of 3 on Wed 16 marked
+# as a flare, and check-ins of 3 on the weekend).
+WEEK1_SESSIONS = ("08", "10")
+WEEK2_SESSIONS = ("14", "15", "16", "17", "18")
+CHECK_IN_DAYS = {"07": 6, "09": 6, "11": 6, "12": 6, "13": 6, "19": 3, "20": 3}
+
+
+def write_hand_log(folder: Path, *, note: str = "Felt stiff") -> Path:
+    """The two-week log above, written as real CSV files."""
+    exercise, pain = [EXERCISE_HEADER], [PAIN_HEADER]
+    for day in WEEK1_SESSIONS + WEEK2_SESSIONS:
+        session = f"s{day}"
+        before, after = (7, 5) if day in WEEK1_SESSIONS else (4, 2)
+        # one session does 6 of its 10 reps: 66 of 70 reps in all
+        done = 6 if day == "15" else 10
+        status = "stopped" if done < 10 else "completed"
+        exercise.append(f"{session},2026-09-{day}T08:00:00+01:00,pelvic_tilt,,10,{done},5,5.0,"
+                        f"{status},2026-09-{day}T08:02:00+01:00\n")
+        pain.append(f"2026-09-{day}T07:59:00+01:00,{before},before_session,{session},,\n")
+        text = note if day == "10" else ""
+        pain.append(f'2026-09-{day}T08:03:00+01:00,{after},after_session,{session},no,"{text}"\n')
+    for day, score in CHECK_IN_DAYS.items():
+        pain.append(f"2026-09-{day}T20:00:00+01:00,{score},check_in,,,\n")
+    pain.append("2026-09-16T20:00:00+01:00,3,check_in,,yes,bad evening\n")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "exercise_log.csv").write_text("".join(exercise), encoding="utf-8")
+    (folder / "pain_log.csv").write_text("".join(pain), encoding="utf-8")
+    return folder
+
+
+def pdf_text(path: Path) -> str:
+    reader = pypdf.PdfReader(path)
+    # pypdf breaks lines where the layout wraps: join them so phrases can be searched
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def pdf_metadata_text(path: Path) -> str:
+    metadata = pypdf.PdfReader(path).metadata or {}
+    return " ".join(f"{key}={value}" for key, value in metadata.items())
+
+
+@pytest.fixture
+def hand_log(tmp_path: Path) -> Path:
+    return write_hand_log(tmp_path / "log")
+
+
+def test_pdf_holds_the_hand_computed_numbers(hand_log: Path, tmp_path: Path) -> None:
+    out = build_report(load_log(hand_log), load_plan(), tmp_path / "report.pdf", patient=NAME)
+    text = pdf_text(out)
+    # 7 sessions against 7 a week over 14 days = 7 of 14 = 50 %; week 1: 2 of 7 = 29 %,
+    # week 2: 5 of 7 = 71 %; no week reaches 80 %
+    assert "7 sessions against a target of 7 a week: adherence 50 %" in text
+    assert "0 of 2 weeks at or above 80 %" in text
+    assert "2026-W37: 2 (29 %)" in text and "2026-W38: 5 (71 %)" in text
+    # baseline = mean of days 1-7 = 6.0; latest = days 8-14 = 3.0; -3.0 points = -50 %
+    assert "baseline 6.0, latest 3.0: change -3.0 points (-50 %)" in text
+    assert "clinically meaningful improvement (2 points and 30 % rule met)" in text
+    # every session: after minus before = -2
+    assert "-2.00 points on average" in text and "over 7 sessions" in text
+    # reps: 6 sessions x 10 + one of 6 = 66 of 70 = 94 %
+    assert "66 / 70" in text and "94 %" in text
+    # the one flare on 16 September is the only flag
+    assert "Flags (1)" in text and "Flare-up marked on 2026-09-16" in text
+    assert NAME in text and "Felt stiff" in text and "bad evening" in text
+    assert f"backrelief {__version__}" in text
+    assert "associations, not causes; not medical advice" in text
+
+
+def test_pdf_header_lists_the_plan_and_target(hand_log: Path, tmp_path: Path) -> None:
+    plan = load_plan()
+    text = pdf_text(build_report(load_log(hand_log), plan, tmp_path / "r.pdf"))
+    for line in plan.summary_lines():
+        assert line in text
+    assert f"target {plan.target_sessions_per_week} sessions a week" in text
+    assert "07 Sep 2026 to 20 Sep 2026" in text
+
+
+def test_demo_pdf_shows_what_the_analysis_computes_on_two_pages(tmp_path: Path) -> None:
+    log, plan = load_log(paths.DEMO_DIR), load_plan()
+    summary = summarise(log, plan)
+    out = build_report(log, plan, tmp_path / "demo.pdf")
+    assert len(pypdf.PdfReader(out).pages) <= 2
+    text = pdf_text(out)
+    change, effect = summary.baseline, summary.session_effect
+    expected = [
+        f"{summary.sessions_done} sessions",
+        f"adherence {summary.adherence_percent:.0f} %",
+        f"{summary.weeks_meeting_target} of {len(summary.weekly_adherence)} weeks",
+        f"baseline {change.baseline:.1f}, latest {change.latest:.1f}",
+        f"change {change.change_points:+.1f} points ({change.change_percent:+.0f} %)",
+        change.verdict,
+        f"{effect.mean_change:+.2f} points on average",
+        f"Flags ({len(summary.flags)})",
+    ]
+    for row in summary.exercise_adherence.itertuples():
+        expected.append(f"{row.reps_done} / {row.reps_target}")
+    missing = [phrase for phrase in expected if phrase not in text]
+    assert not missing
+
+
+def test_pdf_embeds_three_charts(hand_log: Path, tmp_path: Path) -> None:
+    out = build_report(load_log(hand_log), load_plan(), tmp_path / "r.pdf")
+    images = [image for page in pypdf.PdfReader(out).pages for image in page.images]
+    assert len(images) == 3
+
+
+def test_html_is_self_contained_and_escapes_a_hostile_note(tmp_path: Path) -> None:
+    folder = write_hand_log(tmp_path / "log", note=HOSTILE)
+    out = build_report(load_log(folder), load_plan(), tmp_path / "r.html", patient="<b>Al</b>")
+    html = out.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html
+    assert "&lt;b&gt;Al&lt;/b&gt;" in html
+    # no resource outside the file: charts are inline data, nothing is fetched
+    assert "://" not in html and "src=\"data:image/png;base64," in html
+    assert html.count("<img") == 3
+    assert "@page" in html and "A4" in html
+
+
+def test_pdf_shows_a_hostile_note_as_text(tmp_path: Path) -> None:
+    folder = write_hand_log(tmp_path / "log", note=HOSTILE + " <b>x</b> & more")
+    text = pdf_text(build_report(load_log(folder), load_plan(), tmp_path / "r.pdf"))
+    assert HOSTILE + " <b>x</b> & more" in text
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".html"])
+def test_deidentified_report_has_no_name_no_date_no_note(
+    hand_log: Path, tmp_path: Path, suffix: str
+) -> None:
+    out = build_report(load_log(hand_log), load_plan(), tmp_path / f"r{suffix}", patient=NAME,
+                       deidentify=True)
+    if suffix == ".pdf":
+        text = pdf_text(out) + " " + pdf_metadata_text(out)
+        # every byte outside the (binary) streams: the document's objects and metadata
+        outside = re.sub(rb"stream\r?\n.*?endstream", b"", out.read_bytes(), flags=re.DOTALL)
+        raw = outside.decode("latin-1")
+        assert "/Info" in raw
+    else:
+        text = raw = out.read_text(encoding="utf-8")
+    for pattern in DATE_PATTERNS:
+        assert not pattern.search(text), pattern.pattern
+        assert not pattern.search(raw), pattern.pattern
+    for private in (NAME, "Zelda", "Felt stiff", "bad evening"):
+        assert private not in text and private not in raw
+    assert "de-identified" in text
+    # the flare of 16 September is day 10 of a period starting 7 September
+    assert "Flare-up marked on day 10" in text
+    assert "week 1: 2 (29 %)" in text and "week 2: 5 (71 %)" in text
+
+
+def test_deidentified_pdf_metadata_is_set_and_dateless(hand_log: Path, tmp_path: Path) -> None:
+    out = build_report(load_log(hand_log), load_plan(), tmp_path / "r.pdf", patient=NAME,
+                       deidentify=True)
+    meta = pypdf.PdfReader(out).metadata
+    assert meta.title == "Home exercise progress report"
+    assert NAME not in (meta.author or "") and NAME not in (meta.title or "")
+    # the PDF format needs some date: it must be neither today's nor the data's
+    assert meta.creation_date is None or meta.creation_date.year == 2000
+    for value in meta.values():
+        assert "2026" not in str(value) and str(now_local().year) not in str(value)
+
+
+def test_chart_axes_carry_no_calendar_dates_when_deidentified(hand_log: Path) -> None:
+    content = gather_report(load_log(hand_log), load_plan(), deidentify=True)
+    for chart in content.charts:
+        labels = " ".join(chart.labels)
+        for pattern in DATE_PATTERNS:
+            assert not pattern.search(labels), (chart.caption, labels)
+        # no date in the PNG's own metadata chunks either
+        assert b"2026" not in chart.png and b"Date" not in chart.png
+
+
+def test_a_period_without_data_says_so(tmp_path: Path) -> None:
+    folder = write_hand_log(tmp_path / "log")
+    # keep only the first and the last day: nothing happens between them
+    for name in ("exercise_log.csv", "pain_log.csv"):
+        path = folder / name
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        path.write_text(lines[0] + "".join(line for line in lines[1:]
+                                           if "2026-09-07" in line or "2026-09-20" in line))
+    out = build_report(load_log(folder), load_plan(), tmp_path / "r.pdf",
+                       start="2026-09-10", end="2026-09-15")
+    text = pdf_text(out)
+    assert "no session and no pain score in this period" in text
+    assert not [image for page in pypdf.PdfReader(out).pages for image in page.images]
+
+
+def test_an_empty_log_gives_a_report_that_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "log"
+    folder.mkdir()
+    out = build_report(load_log(folder), load_plan(), tmp_path / "r.html")
+    assert "no sessions and no pain scores yet" in out.read_text(encoding="utf-8")
+
+
+def test_report_file_is_owner_only(hand_log: Path, tmp_path: Path) -> None:
+    out = build_report(load_log(hand_log), load_plan(), tmp_path / "r.pdf")
+    assert out.stat().st_mode & 0o777 == 0o600
+
+
+def test_unknown_suffix_is_refused(hand_log: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"\.pdf or \.html"):
+        build_report(load_log(hand_log), load_plan(), tmp_path / "r.docx")
+
+
+def test_render_html_does_not_need_a_file(hand_log: Path) -> None:
+    html = render_html(gather_report(load_log(hand_log), load_plan(), charts=False))
+    assert html.lstrip().startswith("<!DOCTYPE html>")
+    assert io.StringIO(html).read().count("<h2>") >= 3

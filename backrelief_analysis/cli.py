@@ -132,8 +132,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     log, is_demo = _load(args.data_dir)
     _check_period(log, args.start, args.end)
     plan = _load_plan(args.plan)
+    note = "Made from the shipped demo data, not a real patient." if is_demo else ""
     written = build_report(log, plan, args.out, start=args.start, end=args.end,
-                           patient=args.patient, deidentify=args.deidentify)
+                           patient=args.patient, deidentify=args.deidentify, source_note=note)
     source = " from the demo data" if is_demo else ""
     print(f"Wrote the report{source} to {written}")
     return 0

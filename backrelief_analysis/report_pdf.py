@@ -9,6 +9,7 @@ creation nor the modification date in the file's metadata is the real one.
 from __future__ import annotations
 
 import io
+import unicodedata
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config
@@ -56,9 +57,28 @@ _STYLES = {
 }
 
 
+def _printable(value: str) -> str:
+    """Keep what the built-in fonts can draw (Windows-1252); others lose their accent or
+    become "?" rather than an empty box (the HTML report shows every character)."""
+    try:
+        value.encode("cp1252")
+        return value
+    except UnicodeEncodeError:
+        pass
+    kept = []
+    for char in value:
+        try:
+            char.encode("cp1252")
+            kept.append(char)
+        except UnicodeEncodeError:
+            base = unicodedata.normalize("NFKD", char)[:1]
+            kept.append(base if base.isascii() and base.isprintable() else "?")
+    return "".join(kept)
+
+
 def _text(value: str) -> str:
     """Escape text for a platypus Paragraph (which would otherwise read it as markup)."""
-    return escape(value).replace("\n", "<br/>")
+    return escape(_printable(value)).replace("\n", "<br/>")
 
 
 def _para(value: str, style: str = "cell") -> Paragraph:

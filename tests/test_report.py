@@ -240,3 +240,11 @@ def test_render_html_does_not_need_a_file(hand_log: Path) -> None:
     html = render_html(gather_report(load_log(hand_log), load_plan(), charts=False))
     assert html.lstrip().startswith("<!DOCTYPE html>")
     assert io.StringIO(html).read().count("<h2>") >= 3
+
+
+def test_pdf_keeps_accents_and_never_draws_empty_boxes(tmp_path: Path) -> None:
+    folder = write_hand_log(tmp_path / "log", note="Zoë: naïve – 5 € ok; Łódź 😀")
+    text = pdf_text(build_report(load_log(folder), load_plan(), tmp_path / "r.pdf"))
+    # the built-in fonts draw Windows-1252; other characters lose an accent or become "?"
+    assert "Zoë: naïve – 5 € ok; ?ódz ?" in text
+    assert "\u25a0" not in text

@@ -48,7 +48,7 @@ def _pain_buttons(css_class: str) -> widgets.ToggleButtons:
     buttons = widgets.ToggleButtons(
         options=[(str(score), score) for score in range(11)],
         value=None,
-        style={"button_width": "2.6em"},
+        style={"button_width": "3.2em"},
     )
     buttons.add_class(css_class)
     return buttons
@@ -80,7 +80,8 @@ def _html(css_class: str, value: str = "", **layout: Any) -> widgets.HTML:
 def _button(description: str, css_class: str, style: str = "", icon: str = "") -> widgets.Button:
     button = widgets.Button(
         description=description, button_style=style, icon=icon,
-        layout=widgets.Layout(width="auto", height="3em", padding="0 1.2em"),
+        layout=widgets.Layout(width="auto", height="3em", padding="0 1.2em",
+                              align_self="flex-start"),
     )  # fmt: skip
     button.add_class(css_class)
     return button
@@ -93,6 +94,11 @@ def _label(text: str) -> widgets.HTML:
 def _minutes(seconds: float) -> str:
     whole = round(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _about(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return "Under a minute" if minutes < 1 else f"About {minutes} minute{'s' * (minutes > 1)}"
 
 
 def _week_line(store: LogStore, plan: Plan) -> str:
@@ -168,7 +174,7 @@ class SessionWidget(_Guarded, widgets.VBox):
         self._title = widgets.HTML(
             f"<h3 style='margin:0.2em 0'>Guided session: {html.escape(self.plan.name)}</h3>"
             f"<div style='color:#444'>{html.escape('; '.join(self.plan.summary_lines()))}."
-            f" About {round(self.engine.total_s / 60)} minutes.</div>"
+            f" {_about(self.engine.total_s)}.</div>"
         )
         self._safety = _html(
             "br-safety",
@@ -203,7 +209,7 @@ class SessionWidget(_Guarded, widgets.VBox):
         self._save = _button("Save", "br-save", "primary", "check")
         self._after = widgets.VBox([
             widgets.HTML("<h4 style='margin:0.4em 0'>How are you now?</h4>"),
-            _label(PAIN_QUESTION + " (required)"), self._pain_after,
+            _label(PAIN_QUESTION + ", needed to save"), self._pain_after,
             _label("Is today a flare-up (a bad spell that is hard to bear and gets in the way "
                    "of your day)?"), self._flare,
             _label("Note"), self._note, self._save,

@@ -1,0 +1,151 @@
+"""Shared fixtures for browser tests: a real JupyterLab server and headless Chromium.
+
+Nothing is downloaded: the server is the venv's JupyterLab and the browser is Debian's
+``/usr/bin/chromium``, driven by the Python playwright package.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--no-first-run",
+    # cue sounds must play without a click on the page itself
+    "--autoplay-policy=no-user-gesture-required",
+]
+SERVER_START_TIMEOUT_S = 90
+
+
+def free_loopback_port() -> int:
+    """A TCP port nobody listens on right now, on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+LAB_SETTINGS = {
+    # no news pop-up and no update check (no network, nothing covering the page)
+    ("apputils-extension", "notification"): {"fetchNews": "false", "checkForUpdates": False},
+    # never write the notebook under test, with its outputs, back into the checkout
+    ("docmanager-extension", "plugin"): {"autosave": False},
+}
+
+
+def _quiet_lab_settings(settings_dir: Path) -> None:
+    """User settings for a test server: quiet, and read-only towards the repository."""
+    for (extension, plugin), values in LAB_SETTINGS.items():
+        folder = settings_dir / "@jupyterlab" / extension
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{plugin}.jupyterlab-settings").write_text(json.dumps(values))
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    # the server was started in its own process group, with its kernels
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture
+def jupyter_lab(tmp_path_factory) -> Iterator[Callable[[dict[str, str]], str]]:
+    """Start JupyterLab on a free loopback port with no token; return its base URL.
+
+    Call it with extra environment variables for the server and its kernels. The server is
+    always stopped when the test ends, whatever happens.
+    """
+    processes: list[subprocess.Popen] = []
+
+    def start(extra_env: dict[str, str]) -> str:
+        home = tmp_path_factory.mktemp("lab")
+        settings = home / "settings"
+        _quiet_lab_settings(settings)
+        port = free_loopback_port()
+        env = {
+            **os.environ,
+            "JUPYTERLAB_SETTINGS_DIR": str(settings),
+            "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+            **extra_env,
+        }
+        command = [
+            sys.executable, "-m", "jupyterlab", "--no-browser",
+            "--IdentityProvider.token=", "--ServerApp.password=",
+            f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+            "--ServerApp.ip=127.0.0.1", f"--LabApp.workspaces_dir={home / 'workspaces'}",
+            f"--ServerApp.root_dir={REPO}",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",
+        ]  # fmt: skip
+        if os.geteuid() == 0:  # containers and CI often run as root
+            command.append("--allow-root")
+        log = (home / "server.log").open("wb")
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   cwd=REPO, start_new_session=True)
+        processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError("JupyterLab exited at start:\n"
+                                   + (home / "server.log").read_text()[-3000:])
+            try:
+                with urllib.request.urlopen(f"{base}/api/status", timeout=2) as response:
+                    if response.status == 200:
+                        return base
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("JupyterLab did not answer in time:\n"
+                                   + (home / "server.log").read_text()[-3000:])
+            time.sleep(0.25)  # waiting for a server to come up, not timing anything
+
+    yield start
+    for process in processes:
+        _stop(process)
+
+
+@pytest.fixture
+def chromium_page():
+    """A headless Chromium page (the system browser, never a downloaded one)."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: install it with `apt-get install chromium`"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()

@@ -98,9 +98,18 @@ def exercise_pain_change(
     require_columns(exercise, ("session_id", "exercise", "status", "date"), "the exercise log")
     first, last = period_bounds([exercise["date"], pain["date"]], start, end)
     rows = within(exercise, first, last)
-    rows["is_completed"] = rows["status"] == "completed"
-    per_session = rows.groupby(["session_id", "exercise"], as_index=False).agg(
-        completed=("is_completed", "all"))
+    # one integer key per (session, exercise): far faster than grouping on two text columns
+    session_codes, session_ids = pd.factorize(rows["session_id"])
+    exercise_codes, exercise_ids = pd.factorize(rows["exercise"])
+    width = max(len(exercise_ids), 1)
+    key = session_codes.astype("int64") * width + exercise_codes
+    completed = pd.Series((rows["status"] == "completed").to_numpy()).groupby(key).all()
+    keys = completed.index.to_numpy()
+    per_session = pd.DataFrame({
+        "session_id": pd.Series(session_ids, dtype=str).to_numpy()[keys // width],
+        "exercise": pd.Series(exercise_ids, dtype=str).to_numpy()[keys % width],
+        "completed": completed.to_numpy(dtype=bool),
+    })  # fmt: skip
     effects = session_effects(pain, start=first, end=last)
     effects = effects.loc[effects["complete"], ["session_id", "change"]]
     joined = per_session.merge(effects, on="session_id", how="inner")
@@ -108,7 +117,7 @@ def exercise_pain_change(
                                  aggfunc=["size", "mean"])
     planned = [ex.id for ex in plan.exercises] if plan else []
     names = {ex.id: ex.name for ex in plan.exercises} if plan else {}
-    order = planned + sorted(set(per_session["exercise"]) - set(planned))
+    order = planned + sorted(set(exercise_ids) - set(planned))
     grouped = grouped.reindex(index=order)
 
     def column(stat: str, flag: bool) -> pd.Series:
@@ -148,7 +157,7 @@ def next_day_pain(
     """Mean pain on the day after a day with a session, against after a day without one.
 
     Next-day pain is the next local day's mean score; pairs whose next day has no score are
-    left out.
+    left out. ``exercise`` is the exercise frame of a Log, or its ``adherence.sessions`` table.
 
     Returns
     -------

@@ -78,10 +78,12 @@ def within(
     frame: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp | None
 ) -> pd.DataFrame:
     """Rows of ``frame`` whose ``date`` lies in the inclusive period (a new frame)."""
+    # pandas copy-on-write: the result is a new frame, and changing it never touches ``frame``
     if start is None or end is None:
-        return frame.iloc[0:0].copy()
-    days = day_series(frame["date"])
-    return frame.loc[(days >= start) & (days <= end)].copy()
+        return frame.iloc[0:0]
+    days = frame["date"]
+    inside = (days >= start) & (days <= end)
+    return frame.copy(deep=False) if bool(inside.all()) else frame.loc[inside]
 
 
 def all_days(start: pd.Timestamp | None, end: pd.Timestamp | None) -> pd.DatetimeIndex:

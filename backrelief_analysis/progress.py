@@ -156,16 +156,18 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
     window = restrict_log(log, first, last) if first is not None else log
     ex, pn, th = window.exercise, window.pain, plan.thresholds
     period = {"start": first, "end": last}
-    effects = pain.session_effects(pn, ex, **period)
+    # the sessions table stands in for the exercise log wherever only sessions matter
+    table = adherence.sessions(ex)
+    effects = pain.session_effects(pn, table, **period)
     return ProgressSummary(
         plan=plan,
         start=first,
         end=last,
-        sessions=adherence.sessions(ex),
-        weekly_adherence=adherence.weekly_adherence(ex, plan, **period),
+        sessions=table,
+        weekly_adherence=adherence.weekly_adherence(table, plan, **period),
         exercise_adherence=adherence.exercise_adherence(ex, plan, **period),
-        days_exercised=adherence.days_exercised(ex, **period),
-        streaks=adherence.streaks(ex, **period),
+        days_exercised=adherence.days_exercised(table, **period),
+        streaks=adherence.streaks(table, **period),
         daily_pain=pain.daily_pain(pn, **period),
         weekly_pain=pain.weekly_pain(pn, **period),
         baseline=pain.baseline_change(pn, th, **period),
@@ -174,6 +176,6 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
         session_effect=pain.session_effect_summary(effects),
         weekly_reps_pain=associations.weekly_reps_and_pain(ex, pn, plan, **period),
         exercise_pain_change=associations.exercise_pain_change(ex, pn, plan, **period),
-        next_day_pain=associations.next_day_pain(ex, pn, **period),
+        next_day_pain=associations.next_day_pain(table, pn, **period),
         flags=flags.all_flags(pn, th, **period),
     )

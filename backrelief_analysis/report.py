@@ -34,6 +34,7 @@ DEIDENTIFIED = "de-identified"
 DISCLAIMER = ("Generated from self-reported data; associations, not causes; not medical advice. "
               "Flags are prompts for a conversation, not instructions.")
 MAX_FLAGS = 20  # the most flags listed; with more, the latest are shown and the rest counted
+MAX_WEEKS_LISTED = 16  # weeks listed by number; the adherence chart shows every week
 MAX_NOTES = 10  # likewise for notes, to keep twelve weeks within two A4 pages
 CHART_SIZE_IN = (7.2, 2.35)  # width, height of each chart in inches
 CHART_DPI = 150
@@ -181,15 +182,19 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
         f"{summary.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}. A session "
         "counts when at least one rep was done; part weeks are pro-rated.",
     )]
+    recent = weeks.tail(MAX_WEEKS_LISTED)
     by_week = " · ".join(
         f"{masker.scrub(row.week)}: {row.sessions} ({row.percent:.0f} %)"
-        for row in weeks.itertuples(index=False)
+        for row in recent.itertuples(index=False)
     )
-    keys.append(KeyNumber("Sessions by week", by_week))
+    label = ("Sessions by week" if len(recent) == len(weeks)
+             else f"Sessions by week (last {len(recent)})")
+    keys.append(KeyNumber(label, by_week))
     change = summary.baseline
     if change.enough_data:
         rules = " and ".join(change.rules_met)
-        why = (f"{rules} rule met" if change.rules_met else
+        plural = "s" if len(change.rules_met) > 1 else ""
+        why = (f"{rules} rule{plural} met" if change.rules_met else
                f"neither the {plan.thresholds.pain_change_points:g} points nor the "
                f"{plan.thresholds.pain_change_percent:g} % rule met")
         keys.append(KeyNumber(

@@ -88,7 +88,7 @@ def test_pdf_holds_the_hand_computed_numbers(hand_log: Path, tmp_path: Path) -> 
     assert "2026-W37: 2 (29 %)" in text and "2026-W38: 5 (71 %)" in text
     # baseline = mean of days 1-7 = 6.0; latest = days 8-14 = 3.0; -3.0 points = -50 %
     assert "baseline 6.0, latest 3.0: change -3.0 points (-50 %)" in text
-    assert "clinically meaningful improvement (2 points and 30 % rule met)" in text
+    assert "clinically meaningful improvement (2 points and 30 % rules met)" in text
     # every session: after minus before = -2
     assert "-2.00 points on average" in text and "over 7 sessions" in text
     # reps: 6 sessions x 10 + one of 6 = 66 of 70 = 94 %

@@ -50,7 +50,7 @@ from .store import ExerciseBlock, LogStore, now_local
 if TYPE_CHECKING:
     import pandas as pd
 
-GET_READY_S = 10.0
+GET_READY_S = 15.0  # time to get down onto the floor after pressing Start
 SWITCH_SIDE_S = 5.0
 TICK_LAST_S = 3
 # Cue names; audio.py has a tone for each.

@@ -41,6 +41,9 @@ _PHASES = {
     "stopped": ("STOPPED", "#333333"),
 }
 _SIDE_WORDS = {"left": "left leg", "right": "right leg", "": ""}
+# the session running in this kernel: re-running the notebook cell makes a new widget, and the
+# old, now invisible session must not go on logging behind the user's back
+_running: list[SessionEngine] = []
 
 
 def _pain_buttons(css_class: str) -> widgets.ToggleButtons:
@@ -275,6 +278,9 @@ class SessionWidget(_Guarded, widgets.VBox):
             return
         self._pain_before.disabled = True
         self._start.disabled = True
+        for other in _running:
+            other.stop()  # logged as stopped where it was
+        _running[:] = [self.engine]
         self._show("Session started. Lie down and follow the sounds.")
         self.engine.start()
 

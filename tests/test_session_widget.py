@@ -271,3 +271,30 @@ def test_check_in_saves_a_row_and_counts_the_week(plan, tmp_path):
     assert save.disabled
     save.click()
     assert len(load_log(tmp_path / "log").pain) == 1
+
+
+def test_a_new_session_stops_one_still_running_in_the_kernel(make, fake, tmp_path):
+    # re-running the notebook cell leaves the old widget's session running out of sight
+    first, second = make(), make()
+    find(first, "br-pain-before").value = 3
+    find(second, "br-pain-before").value = 4
+
+    def start_second_in_first_hold() -> None:
+        if first.engine.state.phase == "hold" and second.engine.task is None:
+            find(second, "br-start").click()
+
+    async def both() -> None:
+        find(first, "br-start").click()
+        fake.hooks.append(start_second_in_first_hold)
+        await first.engine.task
+        await second.engine.task
+
+    asyncio.run(both())
+    assert first.engine.state.status == "stopped"
+    assert second.engine.state.status == "finished"
+    exercise = load_log(tmp_path / "log").exercise
+    by_session = exercise.groupby("session_id")["status"].agg(list).to_dict()
+    assert by_session == {
+        first.engine.session_id: ["stopped", "skipped", "skipped"],
+        second.engine.session_id: ["completed"] * 3,
+    }

@@ -35,6 +35,7 @@ PAIN_LABEL = "pain (0–10 NPRS)"
 WEEK_LABEL = "ISO week (Monday start)"
 MAX_WEEK_TICKS = 14
 MAX_BAR_LABELS = 26  # write each week's percentage on its bar only while they stay readable
+MAX_BARS = 60  # above this many weeks, draw filled steps (one artist per series) instead of bars
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (9, 4)) -> Axes:
@@ -58,6 +59,12 @@ def _week_axis(ax: Axes, first: pd.Timestamp, last: pd.Timestamp) -> None:
         lambda value, _pos: _iso_week(pd.Timestamp(mdates.num2date(value)).tz_localize(None))))
     ax.set_xlim(first - pd.Timedelta(hours=12), last + pd.Timedelta(hours=12))
     ax.set_xlabel(WEEK_LABEL)
+
+
+def _week_edges(week_starts: pd.Series) -> np.ndarray:
+    """Bin edges (matplotlib date numbers) of consecutive ISO weeks, for ``Axes.stairs``."""
+    starts = mdates.date2num(week_starts.to_numpy())
+    return np.append(starts, starts[-1] + 7)
 
 
 def _no_data(ax: Axes, title: str, message: str) -> Axes:
@@ -166,11 +173,21 @@ def plot_weekly_adherence(
         "linewidth": 0.6,
         **kwargs,
     }
-    bars = ax.bar(centres, weekly["sessions"], **style)
+    if len(weekly) > MAX_BARS:
+        ax.xaxis_date()
+        edges = _week_edges(weekly["week_start"])
+        sessions = weekly["sessions"].to_numpy(dtype="float64")
+        # two filled steps (weeks at or above the cut-off, and below), not hundreds of bars
+        ax.stairs(np.where(meets, sessions, 0), edges, fill=True, color=OKABE_ITO["blue"])
+        ax.stairs(np.where(meets, 0, sessions), edges, fill=True, color=OKABE_ITO["sky_blue"],
+                  hatch="//", edgecolor=OKABE_ITO["black"], linewidth=0)
+        bars = None
+    else:
+        bars = ax.bar(centres, weekly["sessions"], **style)
     target = float(weekly["target"].iloc[-1])
     ax.axhline(target, color=OKABE_ITO["black"], linestyle="-", linewidth=1.3)
     ax.axhline(target * cut / 100, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1.5)
-    if len(weekly) <= MAX_BAR_LABELS:
+    if bars is not None and len(weekly) <= MAX_BAR_LABELS:
         ax.bar_label(bars, labels=[f"{p:.0f}%" for p in weekly["percent"]], fontsize="x-small",
                      padding=2)
     handles = [
@@ -303,6 +320,10 @@ def plot_reps_and_pain(
              for ex in plan.exercises} if plan else {}
     centres = weekly["week_start"] + pd.Timedelta(days=3)
     bottom = np.zeros(len(weekly))
+    many = len(weekly) > MAX_BARS
+    if many:
+        ax.xaxis_date()
+        edges = _week_edges(weekly["week_start"])
     for index, column in enumerate(rep_columns):
         exercise = column.removeprefix("reps_")
         style = {
@@ -313,13 +334,19 @@ def plot_reps_and_pain(
             "label": names.get(exercise, exercise), **kwargs,
         }  # fmt: skip
         values = weekly[column].to_numpy(dtype="float64")
-        ax.bar(centres, values, bottom=bottom, **style)
+        if many:
+            # one filled step per exercise keeps years of weeks to a handful of artists
+            del style["width"]
+            style["linewidth"] = 0
+            ax.stairs(bottom + values, edges, baseline=bottom.copy(), fill=True, **style)
+        else:
+            ax.bar(centres, values, bottom=bottom, **style)
         bottom += values
     ax.set_ylabel("reps done per week")
     ax.set_ylim(0, max(bottom.max(), 1) * 1.1)
     pain_ax = ax.twinx()
     pain_ax.plot(centres, weekly["pain_mean"], color=OKABE_ITO["black"], linewidth=2,
-                 marker="D", markersize=5, label="weekly mean pain")
+                 marker=None if many else "D", markersize=5, label="weekly mean pain")
     pain_ax.set_ylim(0, 10.2)
     pain_ax.set_ylabel(PAIN_LABEL)
     ax.set_title(title)

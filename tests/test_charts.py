@@ -94,6 +94,24 @@ def test_weekly_adherence_has_one_bar_per_week_and_the_cut_off_line(tmp_path):
     assert [patch.get_hatch() or "" for patch in bars[0]] == ["", "//", "//"]
 
 
+def test_years_of_weeks_are_drawn_with_few_artists(tmp_path):
+    starts = [pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=i) for i in range(70)]
+    rows = [row for i, start in enumerate(starts) if i % 2 == 0
+            for row in full(f"s{i}", f"{start:%Y-%m-%d}T08:00:00+00:00")]
+    pain_rows = [score(f"{start:%Y-%m-%d}T20:00:00+00:00", 4) for start in starts]
+    log = write_log(tmp_path, rows, pain_rows)
+    weekly = adherence.weekly_adherence(log.exercise, plan_of(target=1), end=starts[-1])
+    assert len(weekly) == 70
+    ax = charts.plot_weekly_adherence(weekly)
+    assert not [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert len(ax.patches) == 2  # filled steps: weeks at or above the cut-off, and below
+    steps = ax.patches[0]
+    assert steps.get_data().values.tolist() == [1.0, 0.0] * 35
+    reps = associations.weekly_reps_and_pain(log.exercise, log.pain, plan_of())
+    ax = charts.plot_reps_and_pain(reps, plan_of())
+    assert len(ax.patches) == 2  # one filled step per exercise
+
+
 def test_calendar_is_one_image_with_a_cell_per_day(tmp_path):
     log = write_log(tmp_path, full("a", "2026-03-04T08:00:00+00:00")
                     + full("b", "2026-03-10T08:00:00+00:00")

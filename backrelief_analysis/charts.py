@@ -128,9 +128,9 @@ def plot_pain_trend(
     if baseline is not None and baseline.enough_data:
         met = baseline.rules_met
         rules = f" ({' and '.join(met)} rule{'s' if len(met) > 1 else ''} met)" if met else ""
-        title += (f"\nbaseline {baseline.baseline:.1f} → latest 7 days {baseline.latest:.1f} "
-                  f"({baseline.change_points:+.1f} points, {baseline.change_percent:+.0f} %): "
-                  f"{baseline.verdict}{rules}")
+        title += (f"\nbaseline {baseline.baseline:.1f} → latest 7 days {baseline.latest:.1f}: "
+                  f"{baseline.change_points:+.1f} points ({baseline.change_percent:+.0f} %)"
+                  f"\n{baseline.verdict}{rules}")
     ax.set_title(title)
     _week_axis(ax, daily["date"].iloc[0], daily["date"].iloc[-1])
     ax.grid(axis="y", alpha=0.3)

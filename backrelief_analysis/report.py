@@ -36,7 +36,7 @@ DISCLAIMER = ("Generated from self-reported data; associations, not causes; not 
 MAX_FLAGS = 20  # the most flags listed; with more, the latest are shown and the rest counted
 MAX_WEEKS_LISTED = 16  # weeks listed by number; the adherence chart shows every week
 MAX_NOTES = 10  # likewise for notes, to keep twelve weeks within two A4 pages
-CHART_SIZE_IN = (7.2, 2.35)  # width, height of each chart in inches
+CHART_SIZE_IN = (7.2, 2.15)  # width, height of each chart in inches
 CHART_DPI = 150
 # the charts' own sizes are relative ("small", "large"): a smaller base suits a printed page
 CHART_STYLE = {"font.size": 7.5, "axes.titlesize": "medium", "lines.markersize": 4}
@@ -384,7 +384,17 @@ def _week_formatter(masker: DateMasker):
     return FuncFormatter(label)
 
 
+def _tidy(figure) -> None:
+    """Small-size touches: whole-number pain ticks, and a side legend clear of the right axis."""
+    for ax in figure.axes:
+        if ax.get_ylabel().startswith("pain (0"):
+            ax.set_yticks(range(0, 11, 2))
+    if len(figure.axes) > 1 and figure.axes[0].get_legend() is not None:
+        figure.axes[0].get_legend().set_bbox_to_anchor((1.12, 1.0))
+
+
 def _render(figure, axes, masker: DateMasker, caption: str, alt: str) -> Chart:
+    _tidy(figure)
     if masker.deidentify:
         for ax in axes:
             ax.xaxis.set_major_formatter(_week_formatter(masker))
@@ -416,7 +426,7 @@ def _figure(*, right: float, top: float):
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=CHART_SIZE_IN)
-    figure.subplots_adjust(left=0.075, right=right, top=top, bottom=0.22)
+    figure.subplots_adjust(left=0.075, right=right, top=top, bottom=0.235)
     return figure, figure.add_subplot()
 
 
@@ -425,7 +435,7 @@ def _draw_charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
 
     plan = summary.plan
     drawn = []
-    figure, ax = _figure(right=0.985, top=0.8)
+    figure, ax = _figure(right=0.985, top=0.79)
     charts.plot_pain_trend(summary.daily_pain, baseline=summary.baseline,
                            thresholds=plan.thresholds, ax=ax)
     drawn.append(_render(
@@ -440,7 +450,7 @@ def _draw_charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
         "Sessions per week against the plan's target and the adherence cut-off; each bar shows "
         "that week's percentage of the target.",
         "Bar chart of sessions per week against the target."))
-    figure, ax = _figure(right=0.74, top=0.8)
+    figure, ax = _figure(right=0.72, top=0.79)
     charts.plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=ax)
     drawn.append(_render(
         figure, [ax], masker,

@@ -101,18 +101,28 @@ def _rule_table(rows: list[list], widths: list[float], *, header: bool) -> Table
     return table
 
 
-def _header(content: ReportContent) -> list:
+def _header(content: ReportContent, width: float) -> list:
     parts = [
         Paragraph(_text(content.title), _STYLES["title"]),
         Paragraph(f"<b>Patient:</b> {_text(content.patient)} &nbsp;&nbsp; "
                   f"<b>Period:</b> {_text(content.period)} &nbsp;&nbsp; "
-                  f"<b>Generated:</b> {_text(content.generated)}", _STYLES["meta"]),
-        Paragraph(f"<b>Plan:</b> {_text(content.plan_name)}; target {_text(content.target)}. "
-                  + " &nbsp;·&nbsp; ".join(_text(line) for line in content.plan_lines),
+                  f"<b>Generated:</b> {_text(content.generated)}"
+                  + (f" &nbsp;&nbsp; <i>{_text(content.source_note)}</i>"
+                     if content.source_note else ""), _STYLES["meta"]),
+        Paragraph(f"<b>Plan:</b> {_text(content.plan_name)}; target {_text(content.target)}.",
                   _STYLES["meta"]),
     ]
-    if content.source_note:
-        parts.append(_para(content.source_note, "detail"))
+    # one line per exercise, in two columns to save height
+    lines = [_para(f"• {line}") for line in content.plan_lines]
+    half = (len(lines) + 1) // 2
+    left, right = lines[:half], lines[half:] + [""] * (2 * half - len(lines))
+    if lines:
+        plan = Table([list(pair) for pair in zip(left, right, strict=True)],
+                     colWidths=[width / 2, width / 2], hAlign="LEFT")
+        plan.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                  ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+                                  ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5)]))
+        parts.append(plan)
     return parts
 
 
@@ -164,7 +174,7 @@ def _items(title: str, items, more: str, empty_text: str, note: str = "") -> lis
 
 
 def _story(content: ReportContent, width: float) -> list:
-    story = _header(content)
+    story = _header(content, width)
     if not content.has_data:
         story.append(_para(content.no_data_message, "empty"))
     else:

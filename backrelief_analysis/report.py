@@ -396,6 +396,11 @@ def _tidy(figure) -> None:
 def _render(figure, axes, masker: DateMasker, caption: str, alt: str) -> Chart:
     _tidy(figure)
     if masker.deidentify:
+        from matplotlib.text import Text
+
+        # titles and legends are fixed text: any date the chart module writes there goes too
+        for text in figure.findobj(Text):
+            text.set_text(masker.scrub(text.get_text()))
         for ax in axes:
             ax.xaxis.set_major_formatter(_week_formatter(masker))
             ax.set_xlabel("week of the period (Monday start; week 1 holds day 1)")

@@ -248,3 +248,18 @@ def test_pdf_keeps_accents_and_never_draws_empty_boxes(tmp_path: Path) -> None:
     # the built-in fonts draw Windows-1252; other characters lose an accent or become "?"
     assert "Zoë: naïve – 5 € ok; ?ódz ?" in text
     assert "\u25a0" not in text
+
+
+@pytest.mark.parametrize("keep", ["exercise_log.csv", "pain_log.csv"])
+def test_a_log_with_only_one_file_still_reports(tmp_path: Path, keep: str) -> None:
+    folder = write_hand_log(tmp_path / "log")
+    for name in ("exercise_log.csv", "pain_log.csv"):
+        if name != keep:
+            (folder / name).unlink()
+    text = pdf_text(build_report(load_log(folder), load_plan(), tmp_path / "r.pdf"))
+    if keep == "pain_log.csv":
+        assert "0 sessions against a target of 7 a week: adherence 0 %" in text
+        assert "baseline 6.0, latest 3.0" in text
+    else:
+        assert "7 sessions against a target of 7 a week" in text
+        assert "Not enough data to compare" in text

@@ -40,7 +40,8 @@ LATEST_DAYS = 7  # the "latest" window: the last 7 days with a score (the issue'
 ROLLING_DAYS = 7  # calendar days in the rolling mean
 ROLLING_MIN_DAYS = 3  # days with a score needed inside the window before it shows a value
 MIN_TREND_DAYS = 10  # days with a score needed before a trend is estimated
-TREND_MAX_DAILY_POINTS = 1000  # Theil-Sen is O(n^2): above this, fit the weekly means instead
+TREND_MAX_DAILY_POINTS = 1000  # Theil-Sen is O(n^2) in time and memory: above this many
+# points, fit the means of whole-week bins (1 week, 2 weeks, ...) so at most this many remain
 CONFIDENCE = 0.95
 
 IMPROVEMENT = "clinically meaningful improvement"
@@ -225,8 +226,9 @@ class Trend:
 def pain_trend(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None) -> Trend:
     """Theil-Sen slope of the daily mean pain, in points per week, with a 95 % interval.
 
-    Uses :func:`scipy.stats.theilslopes` on the daily means (the weekly means when there are more
-    than :data:`TREND_MAX_DAILY_POINTS` days with a score, to stay fast over years of data).
+    Uses :func:`scipy.stats.theilslopes` on the daily means. With more than
+    :data:`TREND_MAX_DAILY_POINTS` days with a score it fits the means of whole-week bins (weekly,
+    or several weeks per bin for decades of data) so that time and memory stay bounded.
     """
     daily = daily_pain(pain, start=start, end=end)
     scored = daily.loc[daily["scores"] > 0]
@@ -239,11 +241,13 @@ def pain_trend(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None
     x_days = (scored["date"] - scored["date"].iloc[0]).dt.days.to_numpy(dtype="float64")
     y = scored["mean"].to_numpy(dtype="float64")
     if len(scored) > TREND_MAX_DAILY_POINTS:
-        weekly = weekly_pain(pain, start=start, end=end).dropna(subset=["mean"])
-        x_days = (weekly["week_start"] - weekly["week_start"].iloc[0]).dt.days.to_numpy(
-            dtype="float64")
-        y = weekly["mean"].to_numpy(dtype="float64")
-        basis = "weekly means"
+        first = scored["date"].iloc[0]
+        weeks = (scored["date"] - (first - pd.Timedelta(days=first.day_of_week))).dt.days // 7
+        per_bin = max(1, -(-int(weeks.iloc[-1] + 1) // TREND_MAX_DAILY_POINTS))
+        binned = scored["mean"].groupby((weeks // per_bin).to_numpy()).mean()
+        x_days = binned.index.to_numpy(dtype="float64") * 7 * per_bin
+        y = binned.to_numpy(dtype="float64")
+        basis = "weekly means" if per_bin == 1 else f"{per_bin}-week means"
     fit = stats.theilslopes(y, x_days, alpha=CONFIDENCE)
     slope, low, high = fit.slope * scale, fit.low_slope * scale, fit.high_slope * scale
     direction = "falling" if high < 0 else "rising" if low > 0 else "no clear direction"

@@ -150,6 +150,21 @@ def test_trend_recovers_a_straight_line(tmp_path):
     assert "falling" in trend.message
 
 
+@pytest.mark.parametrize(("days", "basis"), [(1400, "weekly means"), (14_000, "2-week means")])
+def test_trend_over_years_fits_whole_week_bins(tmp_path, days, basis):
+    # one point down every 100 days (-0.07 per week), in whole-week steps, for years of
+    # check-ins; Theil-Sen on a staircase lands a little under the line's slope
+    values = [9 - (i // 7 * 7) // 100 for i in range(days)]
+    values = [v % 10 for v in values]  # stay within 0-10 over decades: a saw-tooth
+    log = write_log(tmp_path, [], daily_scores(values))
+    trend = pain.pain_trend(log.pain)
+    assert trend.basis == basis
+    assert trend.points <= pain.TREND_MAX_DAILY_POINTS
+    if days == 1400:
+        assert -0.08 < trend.slope_per_week < -0.04
+        assert trend.high < 0
+
+
 def test_trend_with_too_few_days_says_so(tmp_path):
     log = write_log(tmp_path, [], daily_scores([5, 4, 3]))
     trend = pain.pain_trend(log.pain)

@@ -173,7 +173,8 @@ class SessionEvent:
     """Sent to observers.
 
     ``kind`` is ``"state"`` (re-render), ``"cue"`` (play ``cue``), ``"block"`` (``block`` was
-    written to the log), ``"error"`` (``error`` happened; the session goes on) or ``"ended"``.
+    written to the log), ``"error"`` (writing the log failed; the session goes on), ``"failed"``
+    (the session's task died of ``error``; ``"ended"`` follows) or ``"ended"``.
     """
 
     kind: str
@@ -324,12 +325,15 @@ class SessionEngine:
         return self.task
 
     def _on_task_done(self, task: asyncio.Task[None]) -> None:
-        if task.cancelled():
+        error = None if task.cancelled() else task.exception()
+        if error is None:
             return
-        error = task.exception()
-        if error is not None:
-            self.errors.append(error)
-            self._emit("error", error=error)
+        # a bug, not a user action: say so, and still let the user give their pain after
+        self.errors.append(error)
+        if self._status not in ("finished", "stopped"):
+            self._status = "stopped"
+        self._emit("failed", error=error)
+        self._emit("ended")
 
     def pause(self) -> None:
         """Freeze the current step's remaining time."""
@@ -444,6 +448,8 @@ class SessionEngine:
         finally:
             sleeper.cancel()
             waker.cancel()
+        if sleeper.done() and not sleeper.cancelled() and sleeper.exception() is not None:
+            raise sleeper.exception()  # a broken sleep must not turn into a busy loop
 
     def _poke(self) -> None:
         if self._wake is not None:

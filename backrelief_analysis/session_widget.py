@@ -173,6 +173,7 @@ class SessionWidget(_Guarded, widgets.VBox):
         self.engine = SessionEngine(self.plan, self.store, **engine_options)
         self._variant = 0
         self._saved = False
+        self._failed = False
 
         self._title = widgets.HTML(
             f"<h3 style='margin:0.2em 0'>Guided session: {html.escape(self.plan.name)}</h3>"
@@ -318,6 +319,9 @@ class SessionWidget(_Guarded, widgets.VBox):
                 f"Could not write to the log in {self.store.directory} (the session goes on and "
                 "will try again)", event.error,
             )  # fmt: skip
+        elif event.kind == "failed" and event.error is not None:
+            self._failed = True
+            self._report("The session timer stopped because of an error", event.error)
         elif event.kind == "ended":
             self._on_ended(event.state)
         if event.kind in ("state", "ended"):
@@ -363,6 +367,8 @@ class SessionWidget(_Guarded, widgets.VBox):
         blocks = self.engine.logged + self.engine.unsaved
         done = sum(block.status == "completed" for block in blocks)
         ended = "finished" if state.status == "finished" else "stopped"
+        if self._failed:
+            return  # the error stays on screen; the pain form is open all the same
         self._show(f"Session {ended}: {done} of {len(blocks)} exercise blocks completed. "
                    "Please give your pain score now and press Save.")
 

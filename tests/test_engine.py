@@ -327,3 +327,23 @@ def test_sessions_in_week_counts_sessions_with_a_rep_done():
     assert sessions_in_week(exercise, date(2026, 11, 26)) == 2
     with pytest.raises(ValueError, match="reps_done"):
         sessions_in_week(exercise.drop(columns="reps_done"), date(2026, 11, 26))
+
+
+def test_a_crashed_session_says_so_and_ends(tmp_path):
+    fake = FakeTime()
+
+    async def broken_sleep(delay: float) -> None:
+        raise RuntimeError("the clock broke")
+
+    engine = SessionEngine(short_plan(), LogStore(tmp_path), clock=fake.clock, sleep=broken_sleep)
+    kinds: list[str] = []
+    engine.add_observer(lambda e: kinds.append(e.kind))
+
+    async def main() -> None:
+        task = engine.start()
+        with pytest.raises(RuntimeError, match="the clock broke"):
+            await task
+
+    asyncio.run(main())
+    assert kinds[-2:] == ["failed", "ended"]
+    assert engine.state.status == "stopped"

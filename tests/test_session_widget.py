@@ -298,3 +298,23 @@ def test_a_new_session_stops_one_still_running_in_the_kernel(make, fake, tmp_pat
         first.engine.session_id: ["stopped", "skipped", "skipped"],
         second.engine.session_id: ["completed"] * 3,
     }
+
+
+def test_a_crashed_timer_is_shown_and_pain_after_can_still_be_saved(plan, tmp_path):
+    async def broken_sleep(delay: float) -> None:
+        raise RuntimeError("the clock broke")
+
+    widget = SessionWidget(plan, LogStore(tmp_path / "log"), sleep=broken_sleep)
+    find(widget, "br-pain-before").value = 3
+
+    async def session() -> None:
+        find(widget, "br-start").click()
+        with pytest.raises(RuntimeError):
+            await widget.engine.task
+
+    asyncio.run(session())
+    assert "the clock broke" in text(find(widget, "br-message"))
+    assert find(widget, "br-after").layout.display != "none"
+    find(widget, "br-pain-after").value = 3
+    find(widget, "br-save").click()
+    assert list(load_log(tmp_path / "log").pain["context"]) == ["before_session", "after_session"]

@@ -428,7 +428,8 @@ class SessionWidget(_Guarded, widgets.VBox):
         reps = state.exercise.reps if state.exercise else 0
         if state.phase == "switch":
             return f"next: the {side}, {reps} reps"
-        return f"next: {reps} reps{with_side}"
+        first = "first" if state.phase == "get_ready" else "next"
+        return f"{first}: {reps} reps{with_side}"
 
     @staticmethod
     def _set(widget: widgets.HTML, value: str) -> None:

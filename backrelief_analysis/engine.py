@@ -458,6 +458,7 @@ class SessionEngine:
     def _advance(self, now: float) -> None:
         """Leave every step whose deadline has passed; one cue for where we land."""
         cue = None
+        completed: list[int] = []
         while self._status == "running" and now >= self._deadline:
             ending = self.step
             if ending.kind == "hold":
@@ -466,10 +467,13 @@ class SessionEngine:
                 self._hold_times[ending.block].append(max(0.0, held))
                 self._reps_done[ending.block] = ending.rep
                 if ending.rep == ending.reps:
-                    self._log_block(ending.block, "completed")
+                    completed.append(ending.block)
             cue = self._enter(self._index + 1, self._deadline)
         if cue is not None:
             self._emit("cue", cue=cue)
+        # the cue goes out first: a log write with its fsync must not delay what the user hears
+        for block in completed:
+            self._log_block(block, "completed")
         self._shown_countdown = _countdown(self._deadline - now)
         self._emit("state")
         if self._status == "finished":

@@ -1,0 +1,1 @@
+"""Benchmarks for backrelief: ``make bench`` (``python -m benchmarks``)."""

@@ -1,0 +1,95 @@
+"""3-4. Analysis at scale and the report: load and validate, summarise, chart, build the PDF.
+
+Each log is made by the demo generator (one year, ten years, a million exercise rows). Loading is
+compared with a plain ``pandas.read_csv`` of the same two files in the same run. Peak memory is
+what Python and numpy allocate (``tracemalloc``), measured in a separate pass so that tracing
+does not slow the timed runs.
+"""
+
+from __future__ import annotations
+
+import gc
+import tempfile
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from backrelief_analysis.charts import dashboard
+from backrelief_analysis.plan import load_plan
+from backrelief_analysis.progress import summarise
+from backrelief_analysis.report import build_report
+from backrelief_analysis.store import load_log
+
+from . import datasets
+from .common import Row, median, repeat
+
+RUNS = 3
+LOAD_RATIO_GOAL = 2.0
+ANALYSIS_GOAL_S = 1.0
+REPORT_GOAL_S = 1.5
+
+
+def _peak_mb(action: Callable[[], object]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        action()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def _plain_read(folder: Path) -> None:
+    pd.read_csv(folder / "exercise_log.csv")
+    pd.read_csv(folder / "pain_log.csv")
+
+
+def _dashboard(summary) -> None:
+    plt.close(dashboard(summary))
+
+
+def run() -> list[Row]:
+    plan = load_plan()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        logs = datasets.make(Path(tmp))
+        for label, folder in logs.items():
+            log = load_log(folder)  # warm the file cache and imports
+            size = f"{len(log.exercise):,} exercise + {len(log.pain):,} pain rows"
+            load_s = repeat(lambda folder=folder: load_log(folder), RUNS)
+            plain_s = repeat(lambda folder=folder: _plain_read(folder), RUNS)
+            ratio = median(load_s) / median(plain_s)
+            summary = summarise(log, plan)
+            runs = RUNS if len(log.exercise) < 500_000 else 1
+            summarise_s = repeat(lambda log=log: summarise(log, plan), runs)
+            chart_s = repeat(lambda summary=summary: _dashboard(summary), 1)
+            load_mb = _peak_mb(lambda folder=folder: load_log(folder))
+            summary_mb = _peak_mb(lambda log=log: summarise(log, plan))
+            rows.append(Row(
+                "analysis", f"{label}: load and validate ({size})", median(load_s) * 1000,
+                max(load_s) * 1000, "ms", f"<= {LOAD_RATIO_GOAL:g}x plain read_csv",
+                ratio <= LOAD_RATIO_GOAL,
+                f"plain read_csv {median(plain_s) * 1000:.0f} ms ({ratio:.1f}x); "
+                f"peak {load_mb:.0f} MB"))
+            goal = f"< {ANALYSIS_GOAL_S:g} s" if label == "10 years" else "no goal set"
+            rows.append(Row(
+                "analysis", f"{label}: full analysis (summarise)", median(summarise_s) * 1000,
+                max(summarise_s) * 1000, "ms", goal,
+                max(summarise_s) < ANALYSIS_GOAL_S if label == "10 years" else None,
+                f"dashboard figure {chart_s[0] * 1000:.0f} ms; peak {summary_mb:.0f} MB"))
+        year = load_log(logs["1 year"])
+        out = Path(tmp) / "report.pdf"
+        build_report(year, plan, out)  # warm: imports, fonts, the first figure
+        report_s = repeat(lambda: build_report(year, plan, out), RUNS)
+        html_s = repeat(lambda: build_report(year, plan, out.with_suffix(".html")), RUNS)
+    rows.append(Row("report", "PDF report, one year of data, warm process",
+                    median(report_s) * 1000, max(report_s) * 1000, "ms",
+                    f"< {REPORT_GOAL_S:g} s", max(report_s) < REPORT_GOAL_S,
+                    f"HTML report {median(html_s) * 1000:.0f} ms"))
+    return rows

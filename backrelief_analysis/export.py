@@ -13,17 +13,14 @@ The export is for a physiotherapist who opens CSV files in a spreadsheet. Three 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from .plan import Plan
-from .store import EXERCISE_COLUMNS, PAIN_COLUMNS, Log, require_columns
+from .store import EXERCISE_COLUMNS, PAIN_COLUMNS, Log, require_columns, write_private
 
-FILE_MODE = 0o600
 KINDS = ("session", "check_in")
 EXPORT_COLUMNS = (
     "kind", "date", "time", "duration_min", "exercises", "reps_done", "reps_prescribed",
@@ -234,21 +231,5 @@ def write_export(frame: pd.DataFrame, out: Path | str) -> Path:
     Path
         The file written.
     """
-    target = Path(out)
-    folder = target.parent
-    if not folder.is_dir():
-        raise ValueError(f"there is no folder {folder} to write {target.name} into")
-    safe = neutralise_cells(frame)
-    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    temp = Path(temp_name)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as file:
-            safe.to_csv(file, index=False, lineterminator="\r\n")
-            file.flush()
-            os.fsync(file.fileno())
-        temp.replace(target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return target
+    data = neutralise_cells(frame).to_csv(index=False, lineterminator="\r\n")
+    return write_private(data.encode("utf-8-sig"), Path(out))

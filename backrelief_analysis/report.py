@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -26,9 +25,8 @@ import pandas as pd
 
 from . import __version__
 from .plan import Plan
-from .store import Log, now_local
+from .store import Log, now_local, write_private
 
-FILE_MODE = 0o600
 TITLE = "Home exercise progress report"
 DEIDENTIFIED = "de-identified"
 DISCLAIMER = ("Generated from self-reported data; associations, not causes; not medical advice. "
@@ -477,26 +475,6 @@ def render_html(content: ReportContent) -> str:
         autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
     )
     return environment.get_template("report.html.j2").render(r=content)
-
-
-def write_private(data: bytes, out: Path) -> Path:
-    """Write ``data`` to ``out`` owner-only, via a temporary file renamed into place."""
-    folder = out.parent
-    if not folder.is_dir():
-        raise ValueError(f"there is no folder {folder} to write {out.name} into")
-    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".tmp")
-    temp = Path(temp_name)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        temp.replace(out)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return out
 
 
 def render(content: ReportContent, suffix: str) -> bytes:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -300,6 +301,30 @@ def _set_aside_torn_locked(path: Path) -> bytes:
             os.close(fd)
         os.truncate(path, len(whole))
     return torn
+
+
+def write_private(data: bytes, out: Path) -> Path:
+    """Write ``data`` to ``out`` owner-only, via an fsynced temporary file renamed into place.
+
+    A reader never sees half a file, and a crash leaves any older file whole. Reports and
+    exports hold health data, so they get the same owner-only mode as the log.
+    """
+    folder = out.parent
+    if not folder.is_dir():
+        raise ValueError(f"there is no folder {folder} to write {out.name} into")
+    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".tmp")
+    temp = Path(temp_name)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        temp.replace(out)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return out
 
 
 # --- loading -------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 DayLike = str | date | datetime | pd.Timestamp | None
@@ -49,8 +50,13 @@ def week_start(days: pd.Series) -> pd.Series:
 def week_label(starts: pd.Series | pd.DatetimeIndex) -> pd.Series:
     """ISO week labels like ``2026-W13`` for week-start Mondays."""
     starts = pd.Series(starts)
-    iso = starts.dt.isocalendar()
-    return iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
+    # label each distinct week once: a daily frame repeats every week seven times
+    codes, distinct = pd.factorize(starts)
+    iso = pd.Series(distinct).dt.isocalendar()
+    labels = (iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)).to_numpy()
+    if not len(labels):
+        return pd.Series([""] * len(starts), index=starts.index, dtype=str)
+    return pd.Series(np.where(codes >= 0, labels[codes], ""), index=starts.index, dtype=str)
 
 
 def period_bounds(

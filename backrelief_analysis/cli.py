@@ -140,6 +140,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_log_options(parser: argparse.ArgumentParser) -> None:
+    """The options every command that reads a log and a period shares."""
+    parser.add_argument("--data-dir", type=Path, help="log folder (default: your log, else demo)")
+    parser.add_argument("--plan", type=Path, help="plan file (default: your plan)")
+    parser.add_argument("--from", dest="start", type=_iso_date, metavar="DATE",
+                        help="first day, like 2026-09-01 (default: the log's first day)")
+    parser.add_argument("--to", dest="end", type=_iso_date, metavar="DATE",
+                        help="last day (default: the log's last day)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -166,12 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         "report", help="write the physiotherapist's report (PDF or HTML)",
         description="Write a one-to-two page progress report for the physiotherapist: PDF, or "
         "HTML when --out ends in .html.")
-    report.add_argument("--data-dir", type=Path, help="log folder (default: your log, else demo)")
-    report.add_argument("--plan", type=Path, help="plan file (default: your plan)")
-    report.add_argument("--from", dest="start", type=_iso_date, metavar="DATE",
-                        help="first day, like 2026-09-01 (default: the log's first day)")
-    report.add_argument("--to", dest="end", type=_iso_date, metavar="DATE",
-                        help="last day (default: the log's last day)")
+    _add_log_options(report)
     report.add_argument("--patient", metavar="NAME", help="patient name for the header")
     report.add_argument("--deidentify", action="store_true",
                         help="no name, no calendar dates (day N / week N), no notes")
@@ -183,11 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="write a spreadsheet-safe CSV of sessions and check-ins",
         description="Write one row per session and per check-in to a CSV file that is safe to "
         "open in a spreadsheet. The log itself is only read.")
-    export.add_argument("--data-dir", type=Path, help="log folder (default: your log, else demo)")
-    export.add_argument("--plan", type=Path, help="plan file, for exercise names")
-    export.add_argument("--from", dest="start", type=_iso_date, metavar="DATE",
-                        help="first day, like 2026-09-01")
-    export.add_argument("--to", dest="end", type=_iso_date, metavar="DATE", help="last day")
+    _add_log_options(export)
     export.add_argument("--out", type=Path, required=True, help="CSV file to write")
     export.set_defaults(handler=cmd_export)
     return parser

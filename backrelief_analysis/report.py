@@ -178,7 +178,8 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
         f"{summary.sessions_done} sessions against a target of {plan.target_sessions_per_week} "
         f"a week: adherence {summary.adherence_percent:.0f} %",
         f"{summary.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}. A session "
-        "counts when at least one rep was done; part weeks are pro-rated.",
+        "counts when at least one rep was done; a week only partly in the period keeps its "
+        "full weekly target.",
     )]
     recent = weeks.tail(MAX_WEEKS_LISTED)
     by_week = " · ".join(

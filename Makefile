@@ -6,9 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: lab test bench lint demo clean
 
+# Jupyter refuses to run as root unless told; containers often are root
 lab: $(STAMP)
 	@if [ -f notebooks/01_guided_session.ipynb ]; then target=notebooks/01_guided_session.ipynb; else target=notebooks; fi; \
-	$(VENV)/bin/jupyter lab $$target
+	if [ "$$(id -u)" = 0 ]; then root=--allow-root; fi; \
+	$(VENV)/bin/jupyter lab $$root $$target
 
 test: $(STAMP)
 	$(PY) -m pytest --nbval-lax

@@ -8,8 +8,10 @@ Definitions used throughout
 - Weekly adherence is ``sessions / target_sessions_per_week`` as a percentage and is **not
   capped**: 8 sessions against 7 shows as 114 %, and counts as meeting the cut-off
   (``plan.thresholds.adherence_percent``). A week with no session is 0 %, never missing.
-- The sessions target comes from the plan given (the log does not record it); reps are counted
-  against each block's own ``reps_target``, so a plan changed mid-way is counted right.
+- The sessions target comes from the plan (the log does not record it): each week keeps the
+  target in force on its Monday, earlier ones listed in the plan's ``[[earlier_target]]``
+  tables. Reps are counted against each block's own ``reps_target``. Either way, a plan changed
+  mid-way is counted against what was prescribed at the time.
 """
 
 from __future__ import annotations
@@ -112,10 +114,24 @@ def weekly_adherence(
     result = weeks.merge(counts, how="left", left_on="week_start", right_index=True)
     result["sessions"] = result["sessions"].fillna(0).astype("int64")
     result["days_exercised"] = result["days_exercised"].fillna(0).astype("int64")
-    result["target"] = int(plan.target_sessions_per_week)
+    result["target"] = weekly_targets(result["week_start"], plan)
     result["percent"] = 100.0 * result["sessions"] / result["target"]
     result["meets_target"] = result["percent"] >= plan.thresholds.adherence_percent
     return result.reset_index(drop=True)
+
+
+def weekly_targets(week_starts: pd.Series, plan: Plan) -> pd.Series:
+    """The session target of each week: the one in force on its Monday (a new Series).
+
+    Weeks before a change of plan keep the target of the time (``plan.earlier_targets``).
+    """
+    targets = pd.Series(int(plan.target_sessions_per_week), index=week_starts.index,
+                        dtype="int64")
+    # oldest first, so walk newest to oldest and let the earliest matching period win
+    for earlier in reversed(plan.earlier_targets):
+        targets = targets.mask(week_starts <= pd.Timestamp(earlier.until),
+                               earlier.sessions_per_week)
+    return targets
 
 
 def exercise_adherence(

@@ -184,9 +184,15 @@ def plot_weekly_adherence(
         bars = None
     else:
         bars = ax.bar(centres, weekly["sessions"], **style)
-    target = float(weekly["target"].iloc[-1])
-    ax.axhline(target, color=OKABE_ITO["black"], linestyle="-", linewidth=1.3)
-    ax.axhline(target * cut / 100, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1.5)
+    # the target as prescribed each week: one flat line, or steps where the plan changed
+    targets = weekly["target"].to_numpy(dtype="float64")
+    edges, steps = _week_edges(weekly["week_start"]), np.append(targets, targets[-1])
+    ax.plot(edges, steps, drawstyle="steps-post", color=OKABE_ITO["black"], linestyle="-",
+            linewidth=1.3)
+    ax.plot(edges, steps * cut / 100, drawstyle="steps-post", color=OKABE_ITO["vermillion"],
+            linestyle="--", linewidth=1.5)
+    target = float(targets[-1])
+    changed = bool((targets != target).any())
     if bars is not None and len(weekly) <= MAX_BAR_LABELS:
         ax.bar_label(bars, labels=[f"{p:.0f}%" for p in weekly["percent"]], fontsize="x-small",
                      padding=2)
@@ -196,10 +202,14 @@ def plot_weekly_adherence(
               label=f"below {cut:g} %"),
         ax.get_lines()[0], ax.get_lines()[1],
     ]
-    handles[2].set_label(f"target: {target:g} a week")
-    handles[3].set_label(f"{cut:g} % of target ({target * cut / 100:.1f})")
+    if changed:
+        handles[2].set_label("target as prescribed each week")
+        handles[3].set_label(f"{cut:g} % of target")
+    else:
+        handles[2].set_label(f"target: {target:g} a week")
+        handles[3].set_label(f"{cut:g} % of target ({target * cut / 100:.1f})")
     ax.legend(handles=handles, loc="upper left", fontsize="small", ncols=2, framealpha=0.9)
-    top = max(float(weekly["sessions"].max()), target)
+    top = max(float(weekly["sessions"].max()), float(targets.max()))
     ax.set_ylim(0, top * 1.35 + 0.5)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("sessions per week")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +82,20 @@ class Exercise:
 
 
 @dataclass(frozen=True)
+class EarlierTarget:
+    """A weekly session target that applied up to and including ``until``."""
+
+    until: date
+    sessions_per_week: int
+
+
+@dataclass(frozen=True)
 class Plan:
-    """A home exercise plan."""
+    """A home exercise plan.
+
+    ``earlier_targets`` keeps the weekly targets of earlier versions of the plan (oldest first),
+    so that past weeks are counted against what was prescribed at the time.
+    """
 
     name: str
     target_sessions_per_week: int
@@ -90,6 +103,14 @@ class Plan:
     exercises: tuple[Exercise, ...]
     thresholds: Thresholds = field(default_factory=Thresholds)
     source: Path | None = None
+    earlier_targets: tuple[EarlierTarget, ...] = ()
+
+    def target_on(self, day: date) -> int:
+        """The weekly session target in force on ``day``."""
+        for earlier in self.earlier_targets:
+            if day <= earlier.until:
+                return earlier.sessions_per_week
+        return self.target_sessions_per_week
 
     def exercise(self, exercise_id: str) -> Exercise:
         """Return the exercise with this id."""
@@ -97,6 +118,14 @@ class Plan:
             if exercise.id == exercise_id:
                 return exercise
         raise KeyError(exercise_id)
+
+    @property
+    def target_text(self) -> str:
+        """The weekly target in words, noting earlier targets without naming their dates."""
+        text = f"{self.target_sessions_per_week} sessions a week"
+        if self.earlier_targets:
+            text += " (weeks before the last change keep the target of the time)"
+        return text
 
     def summary_lines(self) -> list[str]:
         """One line per exercise, e.g. ``"Knee to chest: 5 s hold x 10 reps, each side"``."""
@@ -177,6 +206,31 @@ def _check_thresholds(raw: Any, problems: list[str]) -> Thresholds:
     return Thresholds(**values)
 
 
+def _check_earlier_targets(raw: Any, problems: list[str]) -> tuple[EarlierTarget, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append("field 'earlier_target': must be a list of [[earlier_target]] tables")
+        return ()
+    targets = []
+    for index, entry in enumerate(raw, start=1):
+        label = f"earlier_target #{index}"
+        if not isinstance(entry, dict) or set(entry) != {"until", "sessions_per_week"}:
+            problems.append(f"{label}: needs exactly 'until' (a date) and 'sessions_per_week'")
+            continue
+        until, target = entry["until"], entry["sessions_per_week"]
+        if not isinstance(until, date) or hasattr(until, "hour"):
+            problems.append(f"{label}, field 'until': must be a date like 2026-10-04")
+        elif not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= 21:
+            problems.append(f"{label}, field 'sessions_per_week': must be a whole number "
+                            f"from 1 to 21, not {target!r}")
+        elif targets and until <= targets[-1].until:
+            problems.append(f"{label}, field 'until': must come after the one before it")
+        else:
+            targets.append(EarlierTarget(until, target))
+    return tuple(targets)
+
+
 def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
     """Build a :class:`Plan` from parsed TOML, raising one :class:`PlanError` for all problems."""
     problems: list[str] = []
@@ -206,8 +260,9 @@ def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
                 problems.append(f"exercise {exercise.id!r}, field 'id': is used twice")
             seen.add(exercise.id)
     thresholds = _check_thresholds(data.get("thresholds"), problems)
+    earlier = _check_earlier_targets(data.get("earlier_target"), problems)
     known_top = {"name", "target_sessions_per_week", "rest_between_exercises_s", "exercise",
-                 "thresholds"}
+                 "thresholds", "earlier_target"}
     for unknown in sorted(set(data) - known_top):
         problems.append(f"field '{unknown}': is not a known plan field")
     if problems:
@@ -220,6 +275,7 @@ def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
         exercises=tuple(exercises),
         thresholds=thresholds,
         source=source,
+        earlier_targets=earlier,
     )
 
 

@@ -68,7 +68,7 @@ class ProgressSummary:
         weeks = self.weekly_adherence
         if weeks.empty:
             return float("nan")
-        return 100.0 * self.sessions_done / (self.plan.target_sessions_per_week * len(weeks))
+        return 100.0 * self.sessions_done / float(weeks["target"].sum())
 
     @property
     def partial_weeks(self) -> list[str]:
@@ -94,7 +94,7 @@ class ProgressSummary:
             f"Period: {self.start:%Y-%m-%d} to {self.end:%Y-%m-%d} "
             f"({len(weeks)} ISO week{'s' if len(weeks) != 1 else ''}, {first_week} to "
             f"{last_week}{partial}).",
-            f"Plan: {self.plan.name}; target {self.plan.target_sessions_per_week} sessions a week.",
+            f"Plan: {self.plan.name}; target {self.plan.target_text}.",
             f"Sessions done: {self.sessions_done}; adherence {self.adherence_percent:.0f} % of "
             f"the target; {self.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}.",
             self.streaks.sentence(),

@@ -176,7 +176,8 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
     keys = [KeyNumber(
         "Sessions and adherence",
         f"{summary.sessions_done} sessions against a target of {plan.target_sessions_per_week} "
-        f"a week: adherence {summary.adherence_percent:.0f} %",
+        f"a week{' (earlier weeks: the target of the time)' if plan.earlier_targets else ''}: "
+        f"adherence {summary.adherence_percent:.0f} %",
         f"{summary.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}. A session "
         "counts when at least one rep was done; a week only partly in the period keeps its "
         "full weekly target.",
@@ -327,7 +328,7 @@ def gather_report(
         "generated": generated,
         "plan_name": plan.name,
         "plan_lines": tuple(plan.summary_lines()),
-        "target": f"{plan.target_sessions_per_week} sessions a week",
+        "target": plan.target_text,
         "footer": footer,
         "source_note": source_note,
         "metadata": {

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 import pandas as pd
 import pytest
 from analysis_fixtures import full, plan_of, score, session, write_log
 
 from backrelief_analysis import adherence
+from backrelief_analysis.plan import EarlierTarget
+from backrelief_analysis.progress import summarise
 
 
 def test_week_without_session_is_zero_percent_and_present(tmp_path):
@@ -93,6 +98,20 @@ def test_plan_change_midway_counts_reps_against_target_of_the_time(tmp_path):
     assert table["completed"].tolist() == [1, 2, 0]
     assert table["stopped"].tolist() == [1, 0, 1]
     assert table["skipped"].tolist() == [0, 0, 1]
+
+
+def test_weeks_before_a_target_change_keep_the_target_of_the_time(tmp_path):
+    # the target was 2 a week up to Sunday 8 March, then 3: W10 has 2 sessions, W11 has 3
+    days = ["2026-03-02", "2026-03-04", "2026-03-09", "2026-03-10", "2026-03-11"]
+    log = write_log(tmp_path, [row for day in days for row in full(day, f"{day}T08:00:00+00:00")])
+    plan = replace(plan_of(target=3), earlier_targets=(EarlierTarget(date(2026, 3, 8), 2),))
+    weekly = adherence.weekly_adherence(log.exercise, plan)
+    assert weekly["target"].tolist() == [2, 3]
+    assert weekly["percent"].tolist() == pytest.approx([100.0, 100.0])
+    # without the history, the first week would look like 2 of 3
+    assert adherence.weekly_adherence(log.exercise, plan_of(target=3))["percent"].iloc[0] == (
+        pytest.approx(200 / 3))
+    assert summarise(log, plan).adherence_percent == pytest.approx(100.0)
 
 
 def test_streaks_current_and_longest(tmp_path):

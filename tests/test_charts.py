@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -16,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
 from backrelief_analysis import adherence, associations, charts, pain
-from backrelief_analysis.plan import Thresholds
+from backrelief_analysis.plan import EarlierTarget, Thresholds
 from backrelief_analysis.progress import summarise
 
 
@@ -92,6 +95,17 @@ def test_weekly_adherence_has_one_bar_per_week_and_the_cut_off_line(tmp_path):
     assert [t.get_text() for t in ax.texts] == ["100%", "0%", "50%"]
     # weeks below the cut-off are hatched so they read in greyscale
     assert [patch.get_hatch() or "" for patch in bars[0]] == ["", "//", "//"]
+
+
+def test_a_changed_target_is_drawn_as_steps_with_its_own_label(tmp_path):
+    log = write_log(tmp_path, full("a", "2026-03-02T08:00:00+00:00")
+                    + full("b", "2026-03-09T08:00:00+00:00"))
+    plan = replace(plan_of(target=3), earlier_targets=(EarlierTarget(date(2026, 3, 8), 2),))
+    ax = charts.plot_weekly_adherence(adherence.weekly_adherence(log.exercise, plan))
+    target_line = ax.get_lines()[0]
+    assert target_line.get_drawstyle() == "steps-post"
+    assert list(target_line.get_ydata()) == [2, 3, 3]
+    assert "target as prescribed each week" in [t.get_text() for t in ax.get_legend().texts]
 
 
 def test_years_of_weeks_are_drawn_with_few_artists(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,26 @@ def test_summary_lines_say_hold_reps_and_sides() -> None:
     lines = load_plan(paths.DEFAULT_PLAN_FILE).summary_lines()
     assert lines[1] == "Knee to chest: 5 s hold x 10 reps, each side"
     assert lines[0] == "Pelvic tilt: 5 s hold x 10 reps"
+
+
+def test_earlier_targets_are_read_in_order(tmp_path: Path) -> None:
+    extra = ("\n[[earlier_target]]\nuntil = 2026-09-06\nsessions_per_week = 3\n"
+             "\n[[earlier_target]]\nuntil = 2026-10-04\nsessions_per_week = 4\n")
+    plan = load_plan(write_plan(tmp_path, {}, extra=extra))
+    assert [plan.target_on(date(2026, 9, d)) for d in (1, 6, 7)] == [3, 3, 4]
+    assert plan.target_on(date(2026, 10, 5)) == 5
+    assert "keep the target of the time" in plan.target_text
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("\n[[earlier_target]]\nuntil = 2026-10-04\nsessions_per_week = 0\n", "sessions_per_week"),
+        ("\n[[earlier_target]]\nuntil = \"soon\"\nsessions_per_week = 3\n", "'until'"),
+        ("\n[[earlier_target]]\nuntil = 2026-10-04\nsessions_per_week = 3\n"
+         "\n[[earlier_target]]\nuntil = 2026-09-04\nsessions_per_week = 4\n", "come after"),
+    ],
+)
+def test_bad_earlier_target_is_named(tmp_path: Path, extra: str, expected: str) -> None:
+    with pytest.raises(PlanError, match=expected):
+        load_plan(write_plan(tmp_path, {}, extra=extra))

@@ -557,7 +557,8 @@ def _counts(values: np.ndarray) -> np.ndarray:
 
 _DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24])
 _MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-_SEPARATORS = {4: b"-", 7: b"-", 10: b"T", 13: b":", 16: b":", 22: b":"}
+_SEPARATOR_AT = np.array([4, 7, 10, 13, 16, 22])
+_SEPARATOR_IS = np.array([ord(c) for c in "--T:::"], dtype=np.uint32)
 
 
 def _parse_fixed_timestamps(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -574,8 +575,7 @@ def _parse_fixed_timestamps(values: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     # np.take, not grid[:, _DIGITS]: the same gather, ten times faster on a wide array
     digits = np.take(grid, _DIGITS, axis=1) - np.uint32(ord("0"))  # non-digits wrap above 9
     ok = (grid[:, 25] == 0) & (digits <= 9).all(axis=1)
-    for position, char in _SEPARATORS.items():
-        ok &= grid[:, position] == ord(char)
+    ok &= (np.take(grid, _SEPARATOR_AT, axis=1) == _SEPARATOR_IS).all(axis=1)
     sign = grid[:, 19]
     ok &= (sign == ord("+")) | (sign == ord("-"))
     # 32-bit arithmetic from here: half the memory traffic of numpy's default 64 bits

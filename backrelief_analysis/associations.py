@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .adherence import days_exercised
-from .pain import daily_pain, session_effects
+from .pain import reuse_daily, session_effects
 from .periods import DayLike, all_weeks, day_series, period_bounds, week_start, within
 from .plan import Plan
 from .store import require_columns
@@ -37,8 +37,11 @@ def weekly_reps_and_pain(
     *,
     start: DayLike = None,
     end: DayLike = None,
+    daily: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Reps done per exercise in each ISO week, next to that week's mean pain.
+
+    ``daily`` reuses a :func:`~backrelief_analysis.pain.daily_pain` frame of the same period.
 
     Returns
     -------
@@ -63,7 +66,7 @@ def weekly_reps_and_pain(
     rep_columns = list(reps.columns)
     result[rep_columns] = result[rep_columns].fillna(0).astype("int64")
     result["reps_total"] = result[rep_columns].sum(axis=1).astype("int64")
-    daily = daily_pain(pain, start=first, end=last)
+    daily = reuse_daily(pain, daily, start=first, end=last)
     daily = daily.loc[daily["scores"] > 0].assign(week_start=lambda d: week_start(d["date"]))
     weekly = daily.groupby("week_start").agg(pain_mean=("mean", "mean"),
                                              days_with_score=("mean", "size"))
@@ -153,11 +156,13 @@ def next_day_pain(
     start: DayLike = None,
     end: DayLike = None,
     min_count: int = MIN_COUNT,
+    daily: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Mean pain on the day after a day with a session, against after a day without one.
 
     Next-day pain is the next local day's mean score; pairs whose next day has no score are
-    left out. ``exercise`` is the exercise frame of a Log, or its ``adherence.sessions`` table.
+    left out. ``exercise`` is the exercise frame of a Log, or its ``adherence.sessions`` table;
+    ``daily`` reuses a :func:`~backrelief_analysis.pain.daily_pain` frame of the same period.
 
     Returns
     -------
@@ -168,7 +173,7 @@ def next_day_pain(
     """
     first, last = period_bounds([exercise["date"], pain["date"]], start, end)
     calendar = days_exercised(exercise, start=first, end=last) if first is not None else None
-    daily = daily_pain(pain, start=first, end=last)
+    daily = reuse_daily(pain, daily, start=first, end=last)
     columns = {"group": pd.Series([WITH_SESSION, WITHOUT_SESSION], dtype=str)}
     if calendar is None or calendar.empty:
         return pd.DataFrame({**columns, "days": [0, 0], "mean_next_day_pain": [float("nan")] * 2,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .pain import daily_pain, session_effects, weekly_pain
+from .pain import reuse_daily, session_effects, weekly_pain
 from .periods import DATE_DTYPE, DayLike, day_series, period_bounds, within
 from .plan import Thresholds
 from .store import require_columns
@@ -110,12 +110,12 @@ def not_settled_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayL
 
 
 def rising_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = None,
-                 end: DayLike = None) -> pd.DataFrame:
+                 end: DayLike = None, daily: pd.DataFrame | None = None) -> pd.DataFrame:
     """One flag per run of at least ``thresholds.rising_weeks`` weekly rises in mean pain.
 
     A week without a score breaks a run: a rise is only counted between neighbouring weeks.
     """
-    weeks = weekly_pain(pain, start=start, end=end)
+    weeks = weekly_pain(pain, start=start, end=end, daily=daily)
     need = max(int(thresholds.rising_weeks), 1)
     if len(weeks) <= need:
         return _empty()
@@ -138,9 +138,10 @@ def rising_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike =
                   sentence, end_date=end_rows["week_start"] + pd.Timedelta(days=6))
 
 
-def flare_flags(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None) -> pd.DataFrame:
+def flare_flags(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None,
+                daily: pd.DataFrame | None = None) -> pd.DataFrame:
     """One flag per run of consecutive local days with a flare-up mark."""
-    daily = daily_pain(pain, start=start, end=end)
+    daily = reuse_daily(pain, daily, start=start, end=end)
     if daily.empty or not daily["flare"].any():
         return _empty()
     flare = daily["flare"].to_numpy()
@@ -159,8 +160,10 @@ def flare_flags(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = Non
 
 
 def all_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = None,
-              end: DayLike = None) -> pd.DataFrame:
+              end: DayLike = None, daily: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every flag of the period, sorted by date.
+
+    ``daily`` reuses a :func:`~backrelief_analysis.pain.daily_pain` frame of the same period.
 
     Returns
     -------
@@ -175,8 +178,8 @@ def all_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = No
     parts = [
         pain_after_flags(pain, thresholds, start=first, end=last),
         not_settled_flags(pain, thresholds, start=first, end=last),
-        rising_flags(pain, thresholds, start=first, end=last),
-        flare_flags(pain, start=first, end=last),
+        rising_flags(pain, thresholds, start=first, end=last, daily=daily),
+        flare_flags(pain, start=first, end=last, daily=daily),
     ]
     parts = [part for part in parts if not part.empty]
     if not parts:

@@ -96,8 +96,21 @@ def daily_pain(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None
     return result
 
 
-def weekly_pain(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None) -> pd.DataFrame:
+def reuse_daily(pain: pd.DataFrame, daily: pd.DataFrame | None, *, start: DayLike = None,
+                end: DayLike = None) -> pd.DataFrame:
+    """``daily`` when the caller already has :func:`daily_pain` of this period, else compute it."""
+    return daily if daily is not None else daily_pain(pain, start=start, end=end)
+
+
+def weekly_pain(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None,
+                daily: pd.DataFrame | None = None) -> pd.DataFrame:
     """Mean and median of the daily means per ISO week; every week of the period appears.
+
+    Parameters
+    ----------
+    daily
+        :func:`daily_pain` of the same pain and period, when the caller has it already
+        (:func:`~backrelief_analysis.progress.summarise` does): it is not computed again.
 
     Returns
     -------
@@ -105,7 +118,7 @@ def weekly_pain(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = Non
         ``week``, ``week_start``, ``days_in_period``, ``days_with_score``, ``mean``, ``median``
         (NaN for a week without a score), ``flare_days``.
     """
-    daily = daily_pain(pain, start=start, end=end)
+    daily = reuse_daily(pain, daily, start=start, end=end)
     first, last = period_bounds([daily["date"]])
     weeks = all_weeks(first, last)
     scored = daily.loc[daily["scores"] > 0].copy()
@@ -150,14 +163,16 @@ class PainChange:
 
 
 def baseline_change(
-    pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = None, end: DayLike = None
+    pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = None, end: DayLike = None,
+    daily: pd.DataFrame | None = None,
 ) -> PainChange:
     """Compare the baseline with the latest week of scores and give the clinical verdict.
 
     Improvement when pain fell by at least ``thresholds.pain_change_points`` points OR by at
     least ``thresholds.pain_change_percent`` % of the baseline; worsening for the same rise.
+    ``daily`` reuses a :func:`daily_pain` frame of the same period.
     """
-    daily = daily_pain(pain, start=start, end=end)
+    daily = reuse_daily(pain, daily, start=start, end=end)
     scored = daily.loc[daily["scores"] > 0, ["date", "mean"]]
     need_base = int(thresholds.baseline_days)
     nan, none = float("nan"), None
@@ -223,14 +238,16 @@ class Trend:
         return not np.isnan(self.slope_per_week)
 
 
-def pain_trend(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None) -> Trend:
+def pain_trend(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None,
+               daily: pd.DataFrame | None = None) -> Trend:
     """Theil-Sen slope of the daily mean pain, in points per week, with a 95 % interval.
 
     Uses :func:`scipy.stats.theilslopes` on the daily means. With more than
     :data:`TREND_MAX_DAILY_POINTS` days with a score it fits the means of whole-week bins (weekly,
     or several weeks per bin for decades of data) so that time and memory stay bounded.
+    ``daily`` reuses a :func:`daily_pain` frame of the same period.
     """
-    daily = daily_pain(pain, start=start, end=end)
+    daily = reuse_daily(pain, daily, start=start, end=end)
     scored = daily.loc[daily["scores"] > 0]
     nan = float("nan")
     if len(scored) < MIN_TREND_DAYS:

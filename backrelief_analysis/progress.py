@@ -159,6 +159,8 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
     # the sessions table stands in for the exercise log wherever only sessions matter
     table = adherence.sessions(ex)
     effects = pain.session_effects(pn, table, **period)
+    # one daily pain frame serves every measure of the period
+    daily = pain.daily_pain(pn, **period)
     return ProgressSummary(
         plan=plan,
         start=first,
@@ -168,14 +170,14 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
         exercise_adherence=adherence.exercise_adherence(ex, plan, **period),
         days_exercised=adherence.days_exercised(table, **period),
         streaks=adherence.streaks(table, **period),
-        daily_pain=pain.daily_pain(pn, **period),
-        weekly_pain=pain.weekly_pain(pn, **period),
-        baseline=pain.baseline_change(pn, th, **period),
-        trend=pain.pain_trend(pn, **period),
+        daily_pain=daily,
+        weekly_pain=pain.weekly_pain(pn, **period, daily=daily),
+        baseline=pain.baseline_change(pn, th, **period, daily=daily),
+        trend=pain.pain_trend(pn, **period, daily=daily),
         session_effects=effects,
         session_effect=pain.session_effect_summary(effects),
-        weekly_reps_pain=associations.weekly_reps_and_pain(ex, pn, plan, **period),
+        weekly_reps_pain=associations.weekly_reps_and_pain(ex, pn, plan, **period, daily=daily),
         exercise_pain_change=associations.exercise_pain_change(ex, pn, plan, **period),
-        next_day_pain=associations.next_day_pain(table, pn, **period),
-        flags=flags.all_flags(pn, th, **period),
+        next_day_pain=associations.next_day_pain(table, pn, **period, daily=daily),
+        flags=flags.all_flags(pn, th, **period, daily=daily),
     )

@@ -17,6 +17,7 @@ Definitions used throughout
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -118,6 +119,17 @@ def weekly_adherence(
     result["percent"] = 100.0 * result["sessions"] / result["target"]
     result["meets_target"] = result["percent"] >= plan.thresholds.adherence_percent
     return result.reset_index(drop=True)
+
+
+def sessions_in_week(exercise: pd.DataFrame, day: date) -> int:
+    """Counted sessions (at least one rep done) in the ISO week, Monday to Sunday, of ``day``.
+
+    ``exercise`` is the exercise frame of a Log; a session belongs to the day it started.
+    """
+    table = sessions(exercise)
+    monday = pd.Timestamp(day) - pd.Timedelta(days=day.weekday())
+    in_week = (table["date"] >= monday) & (table["date"] < monday + pd.Timedelta(days=7))
+    return int(table.loc[in_week, "counted"].sum())
 
 
 def weekly_targets(week_starts: pd.Series, plan: Plan) -> pd.Series:

@@ -41,14 +41,10 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 from .plan import Exercise, Plan
 from .store import ExerciseBlock, LogStore, now_local
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 GET_READY_S = 15.0  # time to get down onto the floor after pressing Start
 SWITCH_SIDE_S = 5.0
@@ -519,28 +515,6 @@ class SessionEngine:
             self._emit("block", block=row)
 
 
-def sessions_in_week(exercise: pd.DataFrame, day: date) -> int:
-    """Count the sessions in the ISO week (Monday to Sunday) of ``day``.
-
-    A session counts when at least one of its blocks has a rep done.
-
-    Parameters
-    ----------
-    exercise
-        The ``exercise`` frame of :func:`backrelief_analysis.store.load_log`.
-    day
-        Any day of the week to count.
-    """
-    from .store import require_columns
-
-    require_columns(exercise, ("session_id", "reps_done", "date"), "counting sessions")
-    year, week, _ = day.isocalendar()
-    calendar = exercise["date"].dt.isocalendar()
-    in_week = (calendar["year"] == year) & (calendar["week"] == week)
-    done = exercise.loc[in_week & (exercise["reps_done"] > 0), "session_id"]
-    return int(done.nunique())
-
-
 __all__ = [
     "CUES",
     "SessionEngine",
@@ -549,5 +523,4 @@ __all__ = [
     "Step",
     "build_blocks",
     "build_steps",
-    "sessions_in_week",
 ]

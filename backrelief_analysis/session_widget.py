@@ -17,7 +17,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from . import audio
-from .engine import SessionEngine, SessionEvent, SessionState, sessions_in_week
+from .adherence import sessions_in_week
+from .engine import SessionEngine, SessionEvent, SessionState
 from .plan import Plan, load_plan
 from .store import LogStore, PainEntry, load_log, now_local
 

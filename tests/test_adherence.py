@@ -172,3 +172,18 @@ def test_inputs_are_not_mutated(tmp_path):
     adherence.exercise_adherence(log.exercise, plan_of())
     adherence.streaks(log.exercise)
     pd.testing.assert_frame_equal(log.exercise, before)
+
+
+def test_sessions_in_week_counts_sessions_with_a_rep_done():
+    exercise = pd.DataFrame({
+        "session_id": ["a", "a", "b", "c", "d"],
+        "reps_done": [10, 0, 0, 3, 5],
+        "reps_target": [10, 10, 10, 10, 10],
+        # Mon 23 Nov 2026 .. Sun 29 Nov is ISO week 48; 22 Nov is the Sunday before
+        "date": pd.to_datetime(["2026-11-23", "2026-11-23", "2026-11-25", "2026-11-29",
+                                "2026-11-22"]),
+    })  # fmt: skip
+    # a counts, b did no rep, c counts, d is last week
+    assert adherence.sessions_in_week(exercise, date(2026, 11, 26)) == 2
+    with pytest.raises(ValueError, match="reps_done"):
+        adherence.sessions_in_week(exercise.drop(columns="reps_done"), date(2026, 11, 26))

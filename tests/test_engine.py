@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import csv
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from backrelief_analysis.engine import SessionEngine, SessionEvent, build_steps, sessions_in_week
+from backrelief_analysis.engine import SessionEngine, SessionEvent, build_steps
 from backrelief_analysis.plan import load_plan, parse_plan
 from backrelief_analysis.store import LogStore, load_log
 
@@ -313,20 +313,6 @@ def test_start_runs_on_the_running_loop(tmp_path):
 
     asyncio.run(main())
     assert len(rows(tmp_path)) == 3
-
-
-def test_sessions_in_week_counts_sessions_with_a_rep_done():
-    exercise = pd.DataFrame({
-        "session_id": ["a", "a", "b", "c", "d"],
-        "reps_done": [10, 0, 0, 3, 5],
-        # Mon 23 Nov 2026 .. Sun 29 Nov is ISO week 48; 22 Nov is the Sunday before
-        "date": pd.to_datetime(["2026-11-23", "2026-11-23", "2026-11-25", "2026-11-29",
-                                "2026-11-22"]),
-    })  # fmt: skip
-    # a counts, b did no rep, c counts, d is last week
-    assert sessions_in_week(exercise, date(2026, 11, 26)) == 2
-    with pytest.raises(ValueError, match="reps_done"):
-        sessions_in_week(exercise.drop(columns="reps_done"), date(2026, 11, 26))
 
 
 def test_a_crashed_session_says_so_and_ends(tmp_path):

@@ -14,11 +14,12 @@ Reading
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import tempfile
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,7 +43,9 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 _NUMERIC_COLUMNS = frozenset(("reps_target", "reps_done", "hold_s_target", "hold_s_mean", "pain"))
-_TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z)"
+# ASCII digits only: Python's \d would also take digits of other scripts
+_TIMESTAMP = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+              r"(?:[+-][0-9]{2}:[0-9]{2}|Z)")
 
 
 class LogError(ValueError):
@@ -330,6 +333,18 @@ def write_private(data: bytes, out: Path) -> Path:
 # --- loading -------------------------------------------------------------------------------------
 
 
+class _Rows:
+    """A file's parsed rows, and (worked out on first use) the line each row starts on."""
+
+    def __init__(self, frame: pd.DataFrame, find_lines: Callable[[], np.ndarray]) -> None:
+        self.frame = frame
+        self._find_lines = find_lines
+
+    @functools.cached_property
+    def lines(self) -> np.ndarray:
+        return self._find_lines()
+
+
 def _record_layout(data: bytes, skip: int) -> tuple[np.ndarray, np.ndarray]:
     """Field count and first physical line of every record after the first ``skip`` bytes.
 
@@ -354,8 +369,7 @@ def _record_layout(data: bytes, skip: int) -> tuple[np.ndarray, np.ndarray]:
     return fields, first_line
 
 
-def _read_file(path: Path, columns: Sequence[str], problems: list[Problem]
-               ) -> tuple[pd.DataFrame, np.ndarray]:
+def _read_file(path: Path, columns: Sequence[str], problems: list[Problem]) -> _Rows:
     """Read one log file: its columns, and the line each row starts on; note problems found."""
     name = path.name
     if not path.exists():
@@ -364,6 +378,53 @@ def _read_file(path: Path, columns: Sequence[str], problems: list[Problem]
         problems.append(Problem(name, None, None, "is not a file"))
         return _empty(columns)
     data = path.read_bytes()
+    return _read_whole(data, columns) or _read_exactly(path, data, columns, problems)
+
+
+def _read_whole(data: bytes, columns: Sequence[str]) -> _Rows | None:
+    """The usual file, read in one pass: whole, the right header, every record complete.
+
+    Returns None when that cannot be shown cheaply (a torn tail, a blank, short or long row,
+    bytes that are not UTF-8); :func:`_read_exactly` then finds and names each problem.
+    """
+    expected = _csv_lines([columns])
+    if not (data.endswith(b"\n") and data.startswith(expected)):
+        return None
+    try:
+        # "error": a long row or an open quote at the end stops the parse
+        frame = _parse_csv(data, columns, on_bad_lines="error", skip_blank_lines=False)
+    except (pd.errors.ParserError, UnicodeDecodeError):
+        return None
+    records = len(frame)
+    start = len(expected)
+    if b'"' not in data:
+        # no row is long, and the commas add up: no row is short or blank either
+        if _commas(data, start) != (len(columns) - 1) * records:
+            return None
+        return _Rows(frame, lambda: np.arange(2, records + 2))
+    quotes = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord('"'))
+    if quotes.size % 2:
+        return None
+    # the commas inside quoted fields are text, not separators (a doubled quote inside a field
+    # opens and closes an empty stretch, which holds no comma)
+    quoted = sum(data.count(b",", opens, closes)
+                 for opens, closes in zip(quotes[0::2].tolist(), quotes[1::2].tolist(),
+                                          strict=True))
+    if _commas(data, start) - quoted != (len(columns) - 1) * records:
+        return None
+    # lines are needed only to name a problem: find them only then
+    return _Rows(frame, lambda: _record_layout(data, start)[1])
+
+
+def _commas(data: bytes, start: int) -> int:
+    """How many commas ``data`` holds from ``start`` (numpy counts bytes five times faster)."""
+    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8, offset=start) == ord(",")))
+
+
+def _read_exactly(path: Path, data: bytes, columns: Sequence[str], problems: list[Problem]
+                  ) -> _Rows:
+    """Read a file that may be torn or have bad rows, naming each problem by its line."""
+    name = path.name
     whole, torn = _split_torn(data)
     if torn:
         _set_aside_torn(path, torn)
@@ -387,41 +448,35 @@ def _read_file(path: Path, columns: Sequence[str], problems: list[Problem]
             line = data.count(b"\n", 0, error.start) + 1
             problems.append(Problem(name, line, None, "is not UTF-8 text"))
         return _empty(columns)
-    records = len(frame)
-    # cheapest test first: most logs have quotes (notes) or none (the exercise log)
-    plain = (b'"' not in data and data.count(b"\n", header_end) == records
-             and data.count(b",", header_end) == (len(columns) - 1) * records)
-    if plain:
-        # no quoted field, one line per row read (no blank or skipped line), and the commas
-        # add up: no row can be short or long either, and every record is one line
-        return frame, np.arange(2, records + 2)
     fields, first_line = _record_layout(data, header_end)
     for index in np.flatnonzero(fields != len(columns)):
         reason = ("is empty" if fields[index] == 0
                   else f"has {fields[index]} fields; expected {len(columns)}")
         problems.append(Problem(name, int(first_line[index]), None, reason))
     # pandas skips blank and over-long lines; short ones it pads: keep the lines in step
-    return frame, first_line[(fields <= len(columns)) & (fields > 0)]
+    kept = first_line[(fields <= len(columns)) & (fields > 0)]
+    return _Rows(frame, lambda: kept)
 
 
-def _empty(columns: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray]:
+def _empty(columns: Sequence[str]) -> _Rows:
     """A file without rows (made only when needed: a frame costs a millisecond)."""
     frame = pd.DataFrame({column: pd.Series(dtype=str) for column in columns})
-    return frame, np.zeros(0, dtype="int64")
+    return _Rows(frame, lambda: np.zeros(0, dtype="int64"))
 
 
-def _parse_csv(data: bytes, columns: Sequence[str]) -> pd.DataFrame:
+def _parse_csv(data: bytes, columns: Sequence[str], *, on_bad_lines: str = "skip",
+               skip_blank_lines: bool = True) -> pd.DataFrame:
     """Parse a log's bytes: text columns as ``str``, numbers left to the C parser.
 
     Numbers parsed by pandas are the fast path; a bad cell makes its column text, which the
-    checks then examine cell by cell. Over-long rows are skipped (they are reported from the
-    record layout), blank lines too.
+    checks then examine cell by cell. By default over-long rows are skipped (they are reported
+    from the record layout), blank lines too.
     """
     text_columns = [column for column in columns if column not in _NUMERIC_COLUMNS]
     return pd.read_csv(
         io.BytesIO(data), dtype=dict.fromkeys(text_columns, str), keep_default_na=False,
         na_values={column: [""] for column in _NUMERIC_COLUMNS.intersection(columns)},
-        on_bad_lines="skip", encoding="utf-8", skip_blank_lines=True,
+        on_bad_lines=on_bad_lines, encoding="utf-8", skip_blank_lines=skip_blank_lines,
     )  # fmt: skip
 
 
@@ -447,29 +502,36 @@ class _Checker:
     pandas call costs tens of microseconds whatever its size, which adds up on a small log.
     """
 
-    def __init__(self, frame: pd.DataFrame, lines: np.ndarray, file: str,
-                 problems: list[Problem]) -> None:
-        self.frame = frame
-        self.lines = lines
+    def __init__(self, rows: _Rows, file: str, problems: list[Problem]) -> None:
+        self.rows = rows
         self.file = file
         self.problems = problems
+        self._columns: dict[str, pd.Series] = {}
+        self._texts: dict[str, np.ndarray] = {}
+
+    def column(self, column: str) -> pd.Series:
+        """The parsed column (looked up once: each lookup is a pandas call)."""
+        if column not in self._columns:
+            self._columns[column] = self.rows.frame[column]
+        return self._columns[column]
 
     def text(self, column: str) -> np.ndarray:
-        return self.frame[column].to_numpy(dtype=object)
+        if column not in self._texts:
+            self._texts[column] = self.column(column).to_numpy(dtype=object)
+        return self._texts[column]
 
     def flag(self, bad: np.ndarray, column: str, reason: str) -> None:
         bad = np.asarray(bad, dtype=bool)
         if not bad.any():
             return
-        for line, cell in zip(self.lines[bad],
-                              self.frame[column].to_numpy(dtype=object)[bad], strict=True):
+        for line, cell in zip(self.rows.lines[bad], self.text(column)[bad], strict=True):
             value = "" if pd.isna(cell) else str(cell)
             shown = value if len(value) <= 40 else value[:37] + "..."
             self.problems.append(Problem(self.file, int(line), column, f"{reason} (got '{shown}')"))
 
     def choice(self, column: str, allowed: Sequence[str]) -> None:
         values = self.text(column)
-        if set(pd.unique(values)) <= set(allowed):  # one hash pass; the mask only when needed
+        if set(values) <= set(allowed):  # one hash pass; the mask only when needed
             return
         listed = ", ".join(repr(a) if a else "empty" for a in allowed)
         self.flag(~np.isin(values, list(allowed)), column, f"must be one of {listed}")
@@ -479,7 +541,7 @@ class _Checker:
 
     def _numbers(self, column: str) -> tuple[np.ndarray, np.ndarray | bool]:
         """The column as floats, and where a non-empty cell is not a number."""
-        values = self.frame[column]
+        values = self.column(column)
         if pd.api.types.is_numeric_dtype(values):
             return values.to_numpy(dtype="float64"), False
         number = pd.to_numeric(values.where(values != ""), errors="coerce")  # the slow path
@@ -487,7 +549,13 @@ class _Checker:
         return number.to_numpy(dtype="float64"), unparsable.to_numpy(dtype=bool)
 
     def whole(self, column: str, low: int, high: int | None = None) -> np.ndarray:
-        """The column as whole numbers (floats, NaN where bad)."""
+        """The column as whole numbers (integers, or floats with NaN where a cell is bad)."""
+        values = self.column(column)
+        if values.dtype == np.int64:  # the C parser found only integers: check the range alone
+            integers = values.to_numpy()
+            if integers.min(initial=low) >= low and (high is None
+                                                     or integers.max(initial=high) <= high):
+                return integers
         number, _ = self._numbers(column)
         with np.errstate(invalid="ignore"):
             bad = np.isnan(number) | (number % 1 != 0) | (number < low)
@@ -510,14 +578,17 @@ class _Checker:
     def timestamp(self, column: str, *, repeated: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Return (UTC instant, local wall clock), ``datetime64[s]``, for an ISO 8601 column.
 
-        ``repeated``: the column repeats values (a session's start on each of its blocks), so
-        each distinct value is parsed once.
+        ``repeated``: the column repeats a value over consecutive rows (a session's start on each
+        of its blocks), so each run of equal values is parsed once.
         """
         values = self.text(column)
-        if repeated:
-            codes, distinct = pd.factorize(values)
-            local, offset_min, fast = (part.take(codes) for part in
-                                       _parse_fixed_timestamps(np.asarray(distinct, dtype=object)))
+        if repeated and len(values):
+            changes = np.empty(len(values), dtype=bool)
+            changes[0] = True
+            np.not_equal(values[1:], values[:-1], out=changes[1:])
+            run = np.cumsum(changes) - 1
+            local, offset_min, fast = (part.take(run) for part in
+                                       _parse_fixed_timestamps(values[changes]))
         else:
             local, offset_min, fast = _parse_fixed_timestamps(values)
         if not fast.all():  # fractional seconds, "Z" or a bad cell: the regex path
@@ -543,7 +614,7 @@ class _Checker:
 
 
 def _utc(instants: np.ndarray) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(instants).tz_localize("UTC")
+    return pd.DatetimeIndex(instants, tz="UTC")
 
 
 def _day(local: np.ndarray) -> np.ndarray:
@@ -556,9 +627,43 @@ def _counts(values: np.ndarray) -> np.ndarray:
 
 
 _DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24])
-_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _SEPARATOR_AT = np.array([4, 7, 10, 13, 16, 22])
-_SEPARATOR_IS = np.array([ord(c) for c in "--T:::"], dtype=np.uint32)
+_SEPARATOR_IS = np.frombuffer(b"--T:::", dtype=np.uint8)
+_TIMESTAMP_LENGTH = 25
+
+
+@functools.cache
+def _calendar() -> tuple[np.ndarray, np.ndarray]:
+    """For every month from 0001-01 to 9999-12: its first day (days since 1970) and its length."""
+    months = np.arange(np.datetime64("0001-01"), np.datetime64("10000-01"), dtype="datetime64[M]")
+    first = np.append(months, np.datetime64("10000-01")).astype("datetime64[D]").astype(np.int64)
+    return first[:-1], np.diff(first).astype(np.int8)
+
+
+def _character_grid(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each value's first 25 characters as a row of bytes, and which values are longer.
+
+    The usual column (every value 25 ASCII characters) is joined and encoded in one C call;
+    anything else goes through numpy's fixed-width strings, with non-ASCII characters as 255.
+    """
+    count = len(values)
+    try:
+        joined = "\n".join(values).encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        joined = b""
+    if len(joined) == (_TIMESTAMP_LENGTH + 1) * count - 1:
+        grid = np.frombuffer(joined + b"\n", dtype=np.uint8).reshape(count, -1)
+        # a newline after every 25th character and nowhere else: every value has 25
+        if (grid[:, -1] == ord("\n")).all() and joined.count(b"\n") == count - 1:
+            return grid[:, :-1], None
+    wide = values.astype(f"U{_TIMESTAMP_LENGTH + 1}").view(np.uint32).reshape(count, -1)
+    return np.minimum(wide[:, :-1], 255).astype(np.uint8), wide[:, -1] != 0
+
+
+def _in_every_value(condition: np.ndarray) -> np.ndarray | bool:
+    """Values (columns of a 2-D condition) for which it holds throughout; one cheap pass when
+    it holds for all of them."""
+    return True if condition.all() else condition.all(axis=0)
 
 
 def _parse_fixed_timestamps(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -570,34 +675,31 @@ def _parse_fixed_timestamps(values: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     count = len(values)
     if count == 0:
         return np.empty(0, "datetime64[s]"), np.zeros(0, "int64"), np.ones(0, dtype=bool)
-    # one 32-bit code point per character; a 26th character means the text is too long
-    grid = values.astype("U26").view(np.uint32).reshape(count, 26)
-    # np.take, not grid[:, _DIGITS]: the same gather, ten times faster on a wide array
-    digits = np.take(grid, _DIGITS, axis=1) - np.uint32(ord("0"))  # non-digits wrap above 9
-    ok = (grid[:, 25] == 0) & (digits <= 9).all(axis=1)
-    ok &= (np.take(grid, _SEPARATOR_AT, axis=1) == _SEPARATOR_IS).all(axis=1)
-    sign = grid[:, 19]
-    ok &= (sign == ord("+")) | (sign == ord("-"))
-    # 32-bit arithmetic from here: half the memory traffic of numpy's default 64 bits
-    digits = digits.astype(np.int32)
-    pairs = digits[:, 0::2] * 10 + digits[:, 1::2]  # yy YY MM DD hh mm ss HH MM
-    year = pairs[:, 0] * 100 + pairs[:, 1]
-    month, day, hour, minute, second = (pairs[:, k] for k in range(2, 7))
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_ok = (month >= 1) & (month <= 12)
-    month_days = _MONTH_DAYS.take(np.where(month_ok, month, 1) - 1) + (leap & (month == 2))
-    ok &= month_ok & (day >= 1) & (day <= month_days)
+    grid, too_long = _character_grid(values)
+    # one contiguous row per character position: every step below runs down whole rows
+    chars = np.ascontiguousarray(grid.T)
+    digits = chars[_DIGITS] - np.uint8(ord("0"))  # non-digits wrap above 9
+    is_digit = digits <= 9
+    sign = chars[19]
+    ok = (_in_every_value(is_digit)
+          & _in_every_value(chars[_SEPARATOR_AT] == _SEPARATOR_IS[:, None])
+          & ((sign == ord("+")) | (sign == ord("-"))))
+    if too_long is not None:
+        ok = ok & ~too_long
+    if not ok.all():
+        digits[~is_digit] = 0
+    # the nine two-digit numbers: yy YY MM DD hh mm ss HH MM
+    pairs = digits[0::2].astype(np.int32) * 10 + digits[1::2]
+    century, year, month, day, hour, minute, second, offset_hours, offset_minutes = pairs
+    first_day, month_length = _calendar()
+    month_index = (century * 100 + year - 1) * 12 + month - 1  # months since 0001-01
+    ok = ok & (month >= 1) & (month <= 12) & (month_index >= 0)
+    month_index[~ok] = 0
+    ok &= (day >= 1) & (day <= month_length.take(month_index))
     ok &= (hour <= 23) & (minute <= 59) & (second <= 59)
-    # days since 1970-01-01 from the civil date (H. Hinnant's days_from_civil), vectorised
-    shifted = year - (month <= 2)
-    era = shifted // 400
-    year_of_era = shifted - era * 400
-    day_of_year = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    days = (era * 146097 + day_of_era - 719468).astype(np.int64)
-    wall = days * 86400 + (hour * 3600 + minute * 60 + second)
-    local = wall.astype("datetime64[s]")
-    minutes = pairs[:, 7] * 60 + pairs[:, 8]
+    days = first_day.take(month_index) + (day - 1)
+    local = (days * 86400 + (hour * 3600 + minute * 60 + second)).astype("datetime64[s]")
+    minutes = offset_hours * 60 + offset_minutes
     offset = np.where(sign == ord("-"), -minutes, minutes).astype(np.int64)
     if not ok.all():
         local[~ok] = np.datetime64("NaT")
@@ -605,10 +707,9 @@ def _parse_fixed_timestamps(values: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return local, offset, ok
 
 
-def _typed_exercise(raw: tuple[pd.DataFrame, np.ndarray], file: str, problems: list[Problem]
+def _typed_exercise(rows: _Rows, file: str, problems: list[Problem]
                     ) -> pd.DataFrame:
-    frame, lines = raw
-    check = _Checker(frame, lines, file, problems)
+    check = _Checker(rows, file, problems)
     check.required("session_id")
     check.required("exercise")
     check.choice("side", SIDES)
@@ -620,25 +721,24 @@ def _typed_exercise(raw: tuple[pd.DataFrame, np.ndarray], file: str, problems: l
     with np.errstate(invalid="ignore"):
         check.flag(reps_done > reps_target, "reps_done", "is more than reps_target")
     return pd.DataFrame({
-        "session_id": frame["session_id"],
+        "session_id": check.column("session_id"),
         "session_started_at": _utc(started),
-        "exercise": frame["exercise"],
-        "side": frame["side"],
+        "exercise": check.column("exercise"),
+        "side": check.column("side"),
         "reps_target": _counts(reps_target),
         "reps_done": _counts(reps_done),
         "hold_s_target": check.number("hold_s_target"),
         "hold_s_mean": check.number("hold_s_mean", optional=True),
-        "status": frame["status"],
+        "status": check.column("status"),
         "logged_at": _utc(logged),
         "started_local": started_local,
         "date": _day(started_local),
-    }, index=frame.index)  # fmt: skip
+    }, index=rows.frame.index, copy=False)  # fmt: skip
 
 
-def _typed_pain(raw: tuple[pd.DataFrame, np.ndarray], file: str, problems: list[Problem]
+def _typed_pain(rows: _Rows, file: str, problems: list[Problem]
                 ) -> pd.DataFrame:
-    frame, lines = raw
-    check = _Checker(frame, lines, file, problems)
+    check = _Checker(rows, file, problems)
     recorded, recorded_local = check.timestamp("recorded_at")
     pain = _counts(check.whole("pain", 0, 10))
     check.choice("context", CONTEXTS)
@@ -650,13 +750,13 @@ def _typed_pain(raw: tuple[pd.DataFrame, np.ndarray], file: str, problems: list[
     return pd.DataFrame({
         "recorded_at": _utc(recorded),
         "pain": pain,
-        "context": frame["context"],
-        "session_id": frame["session_id"],
-        "flare": frame["flare"],
-        "note": frame["note"],
+        "context": check.column("context"),
+        "session_id": check.column("session_id"),
+        "flare": check.column("flare"),
+        "note": check.column("note"),
         "recorded_local": recorded_local,
         "date": _day(recorded_local),
-    }, index=frame.index)  # fmt: skip
+    }, index=rows.frame.index, copy=False)  # fmt: skip
 
 
 def load_log(directory: Path | str | None = None) -> Log:

@@ -9,9 +9,10 @@ import subprocess
 import sys
 import textwrap
 import warnings
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -337,3 +338,110 @@ def test_fractional_seconds_and_z_are_read_beside_the_usual_form(tmp_path: Path)
     ]  # fmt: skip
     assert pain["recorded_local"].dt.hour.tolist() == [0, 8, 23]
     assert (pain["date"] == pd.Timestamp("2026-03-29")).all()
+
+
+# --- the one-pass read of a whole file, and when it must hand over to the exact read -------------
+
+QUOTED_PAIN = '2026-06-01T08:00:00+01:00,3,check_in,,no,"stiff, then easier\nafter a walk"'
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["no quotes", "quoted notes"])
+def test_blank_line_is_named_by_its_line(tmp_path: Path, quoted: bool) -> None:
+    first = QUOTED_PAIN if quoted else GOOD_PAIN  # the quoted note spans lines 2 and 3
+    rows = [",".join(PAIN_COLUMNS), first, "", GOOD_PAIN]
+    (tmp_path / "pain_log.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(LogError) as error:
+        load_log(tmp_path)
+    assert [(p.line, p.reason) for p in error.value.problems] == [(4 if quoted else 3, "is empty")]
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["no quotes", "quoted notes"])
+def test_short_row_whose_missing_cells_may_be_empty_is_still_named(
+    tmp_path: Path, quoted: bool
+) -> None:
+    first = QUOTED_PAIN if quoted else GOOD_PAIN
+    rows = [",".join(PAIN_COLUMNS), first, "2026-06-01T09:00:00+01:00,4,check_in,,", GOOD_PAIN]
+    (tmp_path / "pain_log.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(LogError) as error:
+        load_log(tmp_path)
+    line = 4 if quoted else 3
+    assert [(p.line, p.reason) for p in error.value.problems] == [
+        (line, "has 5 fields; expected 6")]
+
+
+def test_commas_inside_quoted_notes_are_not_counted_as_fields(tmp_path: Path) -> None:
+    store = LogStore(tmp_path)
+    notes = ['a, b, c', 'said "x, y"', ",,,,,,,,", "plain"]
+    for minute, note in enumerate(notes):
+        store.append_pain(PainEntry(T0 + timedelta(minutes=minute), 2, "check_in", note=note))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_log(tmp_path).pain["note"].tolist() == notes
+
+
+def test_windows_line_ends_load_like_unix_ones(tmp_path: Path) -> None:
+    store = LogStore(tmp_path)
+    store.append_block(block("s1"))
+    store.append_pain(PainEntry(T0, 3, "check_in", note="ok"))
+    unix = load_log(tmp_path)
+    for name in ("exercise_log.csv", "pain_log.csv"):
+        path = tmp_path / name
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    windows = load_log(tmp_path)
+    pd.testing.assert_frame_equal(windows.exercise, unix.exercise)
+    pd.testing.assert_frame_equal(windows.pain, unix.pain)
+
+
+@pytest.mark.parametrize(
+    ("stamp", "reason"),
+    [
+        ("2026-06-01T08:00:00+01:00x", "UTC offset"),
+        ("2026-06-01T08:00:00+01", "UTC offset"),
+        ("2026-06-01T08:00:0٣+01:00", "UTC offset"),  # an Arabic-Indic digit is not ASCII
+        ("2026+06-01T08:00:00+01:00", "UTC offset"),
+        ("2026-06-01T08:00:00*01:00", "UTC offset"),
+        ("2025-02-29T08:00:00+01:00", "not a real date"),
+        ("2026-06-31T08:00:00+01:00", "not a real date"),
+        ("2026-06-01T08:60:00+01:00", "not a real date"),
+    ],
+)
+def test_bad_timestamp_among_good_ones_is_named(tmp_path: Path, stamp: str, reason: str) -> None:
+    good = "2026-06-01T08:00:00+01:00"
+    rows = [",".join(PAIN_COLUMNS)] + [f"{good},3,check_in,,," for _ in range(3)]
+    rows.insert(3, f"{stamp},3,check_in,,,")
+    (tmp_path / "pain_log.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(LogError) as error:
+        load_log(tmp_path)
+    [problem] = error.value.problems
+    assert (problem.line, problem.column) == (4, "recorded_at")
+    assert reason in problem.reason
+
+
+def test_timestamps_agree_with_python_across_calendars_and_offsets(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    base = datetime(1970, 1, 1, tzinfo=UTC)
+    seconds = rng.integers(-2_000_000_000, 8_000_000_000, size=3000)
+    offsets = rng.integers(-14 * 4, 14 * 4 + 1, size=3000) * 15  # quarter hours, both signs
+    leap_days = [datetime(y, 2, 29, 23, 59, 59, tzinfo=UTC) for y in (1904, 2000, 2024)]
+    moments = [base + timedelta(seconds=int(s)) for s in seconds] + leap_days
+    zones = [timezone(timedelta(minutes=int(m))) for m in offsets] + [UTC] * 3
+    stamps = [m.astimezone(z).isoformat(timespec="seconds") for m, z in zip(moments, zones,
+                                                                            strict=True)]
+    rows = [",".join(PAIN_COLUMNS)] + [f"{s},3,check_in,,," for s in stamps]
+    (tmp_path / "pain_log.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    pain = load_log(tmp_path).pain
+    expected = [datetime.fromisoformat(s) for s in stamps]
+    assert pain["recorded_at"].tolist() == [pd.Timestamp(e).tz_convert("UTC") for e in expected]
+    assert pain["recorded_local"].tolist() == [pd.Timestamp(e.replace(tzinfo=None))
+                                               for e in expected]
+
+
+def test_session_starts_are_right_when_sessions_interleave(tmp_path: Path) -> None:
+    starts = {"a": T0, "b": T0 + timedelta(hours=5), "c": T0 + timedelta(days=1)}
+    order = ["a", "a", "b", "a", "c", "c", "b"]
+    LogStore(tmp_path).extend_blocks(
+        block(s, session_started_at=starts[s], logged_at=starts[s] + timedelta(minutes=i))
+        for i, s in enumerate(order))
+    exercise = load_log(tmp_path).exercise
+    assert exercise["session_started_at"].tolist() == [pd.Timestamp(starts[s]) for s in order]
+    assert exercise["date"].dt.day.tolist() == [starts[s].day for s in order]

@@ -402,7 +402,7 @@ def _read_whole(data: bytes, columns: Sequence[str]) -> _Rows | None:
         if _commas(data, start) != (len(columns) - 1) * records:
             return None
         return _Rows(frame, lambda: np.arange(2, records + 2))
-    quotes = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord('"'))
+    quotes = _quotes(data)
     if quotes.size % 2:
         return None
     # the commas inside quoted fields are text, not separators (a doubled quote inside a field
@@ -416,9 +416,22 @@ def _read_whole(data: bytes, columns: Sequence[str]) -> _Rows | None:
     return _Rows(frame, lambda: _record_layout(data, start)[1])
 
 
+_CHUNK = 1 << 20  # a megabyte at a time: no temporary as large as the file
+
+
 def _commas(data: bytes, start: int) -> int:
     """How many commas ``data`` holds from ``start`` (numpy counts bytes five times faster)."""
-    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8, offset=start) == ord(",")))
+    raw = np.frombuffer(data, dtype=np.uint8)
+    return sum(int(np.count_nonzero(raw[at : at + _CHUNK] == ord(",")))
+               for at in range(start, len(raw), _CHUNK))
+
+
+def _quotes(data: bytes) -> np.ndarray:
+    """Where ``data`` holds a double quote."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    found = [np.flatnonzero(raw[at : at + _CHUNK] == ord('"')) + at
+             for at in range(0, len(raw), _CHUNK)]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
 
 
 def _read_exactly(path: Path, data: bytes, columns: Sequence[str], problems: list[Problem]
@@ -630,6 +643,7 @@ _DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 
 _SEPARATOR_AT = np.array([4, 7, 10, 13, 16, 22])
 _SEPARATOR_IS = np.frombuffer(b"--T:::", dtype=np.uint8)
 _TIMESTAMP_LENGTH = 25
+_TIMESTAMP_BLOCK = 1 << 15
 
 
 @functools.cache
@@ -640,60 +654,69 @@ def _calendar() -> tuple[np.ndarray, np.ndarray]:
     return first[:-1], np.diff(first).astype(np.int8)
 
 
-def _character_grid(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Each value's first 25 characters as a row of bytes, and which values are longer.
+def _characters(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each value's first 25 characters as bytes, one row per position, and which values are
+    longer (None when none is).
 
     The usual column (every value 25 ASCII characters) is joined and encoded in one C call;
     anything else goes through numpy's fixed-width strings, with non-ASCII characters as 255.
     """
     count = len(values)
+    width = _TIMESTAMP_LENGTH
     try:
         joined = "\n".join(values).encode("ascii")
     except (TypeError, UnicodeEncodeError):
         joined = b""
-    if len(joined) == (_TIMESTAMP_LENGTH + 1) * count - 1:
-        grid = np.frombuffer(joined + b"\n", dtype=np.uint8).reshape(count, -1)
+    if len(joined) == (width + 1) * count - 1:
+        buffer = np.frombuffer(joined, dtype=np.uint8)
         # a newline after every 25th character and nowhere else: every value has 25
-        if (grid[:, -1] == ord("\n")).all() and joined.count(b"\n") == count - 1:
-            return grid[:, :-1], None
-    wide = values.astype(f"U{_TIMESTAMP_LENGTH + 1}").view(np.uint32).reshape(count, -1)
-    return np.minimum(wide[:, :-1], 255).astype(np.uint8), wide[:, -1] != 0
-
-
-def _in_every_value(condition: np.ndarray) -> np.ndarray | bool:
-    """Values (columns of a 2-D condition) for which it holds throughout; one cheap pass when
-    it holds for all of them."""
-    return True if condition.all() else condition.all(axis=0)
+        if ((buffer[width :: width + 1] == ord("\n")).all()
+                and joined.count(b"\n") == count - 1):
+            rows = np.lib.stride_tricks.as_strided(buffer, shape=(count, width),
+                                                   strides=(width + 1, 1), writeable=False)
+            return np.ascontiguousarray(rows.T), None
+    wide = values.astype(f"U{width + 1}").view(np.uint32).reshape(count, width + 1)
+    return np.minimum(wide[:, :width].T, 255).astype(np.uint8), wide[:, width] != 0
 
 
 def _parse_fixed_timestamps(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Parse ``YYYY-MM-DDTHH:MM:SS+HH:MM`` strings with numpy, all at once.
+    """Parse ``YYYY-MM-DDTHH:MM:SS+HH:MM`` strings with numpy, a block of values at a time.
 
     Returns the local wall clock (``datetime64[s]``), the UTC offset in minutes, and a mask of the
     values that had exactly this shape and a real date and time; the others are left to the caller.
+    Blocks keep every temporary array small enough to stay in cache and be reused.
     """
     count = len(values)
-    if count == 0:
-        return np.empty(0, "datetime64[s]"), np.zeros(0, "int64"), np.ones(0, dtype=bool)
-    grid, too_long = _character_grid(values)
-    # one contiguous row per character position: every step below runs down whole rows
-    chars = np.ascontiguousarray(grid.T)
-    digits = chars[_DIGITS] - np.uint8(ord("0"))  # non-digits wrap above 9
-    is_digit = digits <= 9
+    local = np.empty(count, dtype="datetime64[s]")
+    offset = np.empty(count, dtype=np.int64)
+    ok = np.empty(count, dtype=bool)
+    for at in range(0, count, _TIMESTAMP_BLOCK):
+        block = slice(at, at + _TIMESTAMP_BLOCK)
+        local[block], offset[block], ok[block] = _parse_timestamp_block(values[block])
+    return local, offset, ok
+
+
+def _parse_timestamp_block(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_parse_fixed_timestamps` for one block of values."""
+    # one contiguous row per character position: every step below runs along whole rows
+    chars, too_long = _characters(values)
+    digits = chars[_DIGITS]
+    digits -= np.uint8(ord("0"))  # non-digits wrap above 9
+    separators = chars[_SEPARATOR_AT] == _SEPARATOR_IS[:, None]
     sign = chars[19]
-    ok = (_in_every_value(is_digit)
-          & _in_every_value(chars[_SEPARATOR_AT] == _SEPARATOR_IS[:, None])
-          & ((sign == ord("+")) | (sign == ord("-"))))
-    if too_long is not None:
-        ok = ok & ~too_long
-    if not ok.all():
+    ok = (sign == ord("+")) | (sign == ord("-"))
+    if digits.max() > 9 or not separators.all():  # the usual column skips these masks
+        is_digit = digits <= 9
+        ok &= is_digit.all(axis=0) & separators.all(axis=0)
         digits[~is_digit] = 0
+    if too_long is not None:
+        ok &= ~too_long
     # the nine two-digit numbers: yy YY MM DD hh mm ss HH MM
     pairs = digits[0::2].astype(np.int32) * 10 + digits[1::2]
     century, year, month, day, hour, minute, second, offset_hours, offset_minutes = pairs
     first_day, month_length = _calendar()
     month_index = (century * 100 + year - 1) * 12 + month - 1  # months since 0001-01
-    ok = ok & (month >= 1) & (month <= 12) & (month_index >= 0)
+    ok &= (month >= 1) & (month <= 12) & (month_index >= 0)
     month_index[~ok] = 0
     ok &= (day >= 1) & (day <= month_length.take(month_index))
     ok &= (hour <= 23) & (minute <= 59) & (second <= 59)

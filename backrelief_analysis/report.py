@@ -16,16 +16,15 @@ from __future__ import annotations
 import base64
 import io
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, paths
 from .plan import Plan
-from .store import Log, now_local, write_private
+from .store import DIR_MODE, Log, now_local, write_private
 
 TITLE = "Home exercise progress report"
 DEIDENTIFIED = "de-identified"
@@ -543,13 +542,14 @@ def write_report(content: ReportContent, out: Path | str) -> Path:
 
 
 def report_folder(log_directory: Path, is_demo: bool) -> Path:
-    """Where the notebook writes reports: beside a user's log (never committed), or a new
-    temporary folder for the demo data (the shipped demo folder stays untouched)."""
-    if is_demo:
-        return Path(tempfile.mkdtemp(prefix="backrelief-report-"))
-    folder = Path(log_directory) / "reports"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
+    """Where the notebook writes reports, created owner-only: ``reports/`` beside the user's log,
+    or ``reports/demo/`` in the log folder for the demo data (the shipped demo folder stays
+    untouched). Both are in the git-ignored log folder, and easy to find again."""
+    folder = (paths.log_dir() if is_demo else Path(log_directory)) / "reports"
+    folders = [folder, folder / "demo"] if is_demo else [folder]
+    for level in folders:  # each level owner-only, not only the last
+        level.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    return folders[-1]
 
 
 def iframe_html(content: ReportContent, height_px: int = 900) -> str:

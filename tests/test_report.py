@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import stat
 from pathlib import Path
 
 import pypdf
@@ -12,7 +13,7 @@ import pytest
 from backrelief_analysis import __version__, paths
 from backrelief_analysis.plan import load_plan
 from backrelief_analysis.progress import summarise
-from backrelief_analysis.report import build_report, gather_report, render_html
+from backrelief_analysis.report import build_report, gather_report, render_html, report_folder
 from backrelief_analysis.store import load_log, now_local
 
 EXERCISE_HEADER = ("session_id,session_started_at,exercise,side,reps_target,reps_done,"
@@ -263,3 +264,18 @@ def test_a_log_with_only_one_file_still_reports(tmp_path: Path, keep: str) -> No
     else:
         assert "7 sessions against a target of 7 a week" in text
         assert "Not enough data to compare" in text
+
+
+@pytest.mark.parametrize("is_demo", [False, True], ids=["own log", "demo data"])
+def test_reports_go_to_an_owner_only_folder_in_the_log_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, is_demo: bool
+) -> None:
+    log_folder = tmp_path / "log"
+    monkeypatch.setenv(paths.DATA_DIR_ENV, str(log_folder))
+    analysed = paths.DEMO_DIR if is_demo else log_folder
+    folder = report_folder(analysed, is_demo)
+    expected = log_folder / "reports" / "demo" if is_demo else log_folder / "reports"
+    assert folder == expected and folder.is_dir()
+    for level in (log_folder / "reports", folder):
+        assert stat.S_IMODE(level.stat().st_mode) == 0o700
+    assert not (paths.DEMO_DIR / "reports").exists()  # the shipped demo stays untouched

@@ -1,4 +1,7 @@
-"""Lay the report out as an A4 PDF with reportlab's platypus and its built-in Helvetica.
+"""Lay the report out as an A4 PDF with reportlab's platypus, in DejaVu Sans.
+
+The font files come with matplotlib (a dependency already), so nothing is downloaded: DejaVu
+draws Latin, Greek and Cyrillic text, which reportlab's built-in fonts (Windows-1252 only) do not.
 
 Every piece of text goes through :func:`_text`, which escapes it: platypus paragraphs read a
 small markup language, so a note holding ``<b>`` must be shown, not obeyed. A de-identified
@@ -8,16 +11,24 @@ creation nor the modification date in the file's metadata is the real one.
 
 from __future__ import annotations
 
+import functools
 import io
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from xml.sax.saxutils import escape
 
+import matplotlib
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch, mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import registerFontFamily
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import (
     Image,
     KeepTogether,
@@ -37,42 +48,84 @@ _INK = colors.HexColor("#1a1a1a")
 _MUTED = colors.HexColor("#555555")
 _RULE = colors.HexColor("#bbbbbb")
 
-_BASE = ParagraphStyle("base", fontName="Helvetica", fontSize=8.6, leading=10.6,
-                       textColor=_INK, alignment=TA_LEFT)
-_STYLES = {
-    "title": ParagraphStyle("title", parent=_BASE, fontName="Helvetica-Bold", fontSize=14,
-                            leading=17, spaceAfter=2),
-    "meta": ParagraphStyle("meta", parent=_BASE, textColor=_INK),
-    "h2": ParagraphStyle("h2", parent=_BASE, fontName="Helvetica-Bold", fontSize=10.5,
-                         leading=13, spaceBefore=6, spaceAfter=2),
-    "cell": _BASE,
-    "label": ParagraphStyle("label", parent=_BASE, fontName="Helvetica-Bold"),
-    "detail": ParagraphStyle("detail", parent=_BASE, fontSize=7.4, leading=9, textColor=_MUTED),
-    "item": ParagraphStyle("item", parent=_BASE, fontSize=8, leading=9.8, leftIndent=8,
-                           firstLineIndent=-8, spaceAfter=1.2),
-    "empty": ParagraphStyle("empty", parent=_BASE, fontName="Helvetica-Bold", fontSize=11,
-                            leading=14, borderColor=_RULE, borderWidth=0.6, borderPadding=8,
-                            spaceBefore=10, spaceAfter=10),
-    "footer": ParagraphStyle("footer", parent=_BASE, fontSize=7, leading=8.5, textColor=_MUTED),
-}
+_FAMILY = "BackreliefSans"
+_FACES = {"": "DejaVuSans.ttf", "-Bold": "DejaVuSans-Bold.ttf",
+          "-Oblique": "DejaVuSans-Oblique.ttf", "-BoldOblique": "DejaVuSans-BoldOblique.ttf"}
+
+
+@dataclass(frozen=True)
+class _Fonts:
+    regular: str
+    bold: str
+    covers: Callable[[str], bool]
+
+
+@functools.cache
+def _fonts() -> _Fonts:
+    """Register DejaVu Sans from matplotlib's own font folder, once per process.
+
+    If the files cannot be read, fall back to the built-in Helvetica and what it can draw.
+    """
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    try:
+        faces = {suffix: TTFont(_FAMILY + suffix, str(folder / name))
+                 for suffix, name in _FACES.items()}
+    except (OSError, TTFError):
+        return _Fonts("Helvetica", "Helvetica-Bold", _in_cp1252)
+    for face in faces.values():
+        pdfmetrics.registerFont(face)
+    registerFontFamily(_FAMILY, normal=_FAMILY, bold=_FAMILY + "-Bold",
+                       italic=_FAMILY + "-Oblique", boldItalic=_FAMILY + "-BoldOblique")
+    glyphs = frozenset(faces[""].face.charToGlyph)
+    return _Fonts(_FAMILY, _FAMILY + "-Bold", lambda char: ord(char) in glyphs)
+
+
+def _in_cp1252(char: str) -> bool:
+    try:
+        char.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@functools.cache
+def _styles() -> dict[str, ParagraphStyle]:
+    fonts = _fonts()
+    base = ParagraphStyle("base", fontName=fonts.regular, bulletFontName=fonts.regular,
+                          fontSize=8, leading=9.9, textColor=_INK, alignment=TA_LEFT)
+    return {
+        "title": ParagraphStyle("title", parent=base, fontName=fonts.bold, fontSize=13,
+                                leading=16, spaceAfter=2),
+        "meta": ParagraphStyle("meta", parent=base, textColor=_INK),
+        "h2": ParagraphStyle("h2", parent=base, fontName=fonts.bold, fontSize=10,
+                             leading=12.4, spaceBefore=6, spaceAfter=2),
+        "cell": base,
+        "label": ParagraphStyle("label", parent=base, fontName=fonts.bold),
+        "detail": ParagraphStyle("detail", parent=base, fontSize=6.9, leading=8.4,
+                                 textColor=_MUTED),
+        "item": ParagraphStyle("item", parent=base, fontSize=7.5, leading=9.2, leftIndent=8,
+                               firstLineIndent=-8, spaceAfter=1.2),
+        "empty": ParagraphStyle("empty", parent=base, fontName=fonts.bold, fontSize=11,
+                                leading=14, borderColor=_RULE, borderWidth=0.6, borderPadding=8,
+                                spaceBefore=10, spaceAfter=10),
+        "footer": ParagraphStyle("footer", parent=base, fontSize=6.6, leading=8,
+                                 textColor=_MUTED),
+    }
 
 
 def _printable(value: str) -> str:
-    """Keep what the built-in fonts can draw (Windows-1252); others lose their accent or
-    become "?" rather than an empty box (the HTML report shows every character)."""
-    try:
-        value.encode("cp1252")
+    """Keep what the font can draw; other characters lose their accent or become "?" rather
+    than an empty box (the HTML report shows every character)."""
+    covers = _fonts().covers
+    if all(covers(char) for char in value if char not in "\n\t"):
         return value
-    except UnicodeEncodeError:
-        pass
     kept = []
     for char in value:
-        try:
-            char.encode("cp1252")
+        if char in "\n\t" or covers(char):
             kept.append(char)
-        except UnicodeEncodeError:
+        else:
             base = unicodedata.normalize("NFKD", char)[:1]
-            kept.append(base if base.isascii() and base.isprintable() else "?")
+            kept.append(base if base and covers(base) and base.isprintable() else "?")
     return "".join(kept)
 
 
@@ -82,12 +135,13 @@ def _text(value: str) -> str:
 
 
 def _para(value: str, style: str = "cell") -> Paragraph:
-    return Paragraph(_text(value), _STYLES[style])
+    return Paragraph(_text(value), _styles()[style])
 
 
 def _rule_table(rows: list[list], widths: list[float], *, header: bool) -> Table:
     table = Table(rows, colWidths=widths, hAlign="LEFT")
     commands = [
+        ("FONTNAME", (0, 0), (-1, -1), _fonts().regular),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("RIGHTPADDING", (0, 0), (-1, -1), 6),
@@ -103,14 +157,14 @@ def _rule_table(rows: list[list], widths: list[float], *, header: bool) -> Table
 
 def _header(content: ReportContent, width: float) -> list:
     parts = [
-        Paragraph(_text(content.title), _STYLES["title"]),
+        Paragraph(_text(content.title), _styles()["title"]),
         Paragraph(f"<b>Patient:</b> {_text(content.patient)} &nbsp;&nbsp; "
                   f"<b>Period:</b> {_text(content.period)} &nbsp;&nbsp; "
                   f"<b>Generated:</b> {_text(content.generated)}"
                   + (f" &nbsp;&nbsp; <i>{_text(content.source_note)}</i>"
-                     if content.source_note else ""), _STYLES["meta"]),
+                     if content.source_note else ""), _styles()["meta"]),
         Paragraph(f"<b>Plan:</b> {_text(content.plan_name)}; target {_text(content.target)}.",
-                  _STYLES["meta"]),
+                  _styles()["meta"]),
     ]
     # one line per exercise, in two columns to save height
     lines = [_para(f"• {line}") for line in content.plan_lines]
@@ -119,7 +173,8 @@ def _header(content: ReportContent, width: float) -> list:
     if lines:
         plan = Table([list(pair) for pair in zip(left, right, strict=True)],
                      colWidths=[width / 2, width / 2], hAlign="LEFT")
-        plan.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0),
+        plan.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), _fonts().regular),
+                                  ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                   ("TOPPADDING", (0, 0), (-1, -1), 0.5),
                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5)]))
         parts.append(plan)
@@ -165,7 +220,7 @@ def _items(title: str, items, more: str, empty_text: str, note: str = "") -> lis
         # a flag's sentence already names its date and kind; a note needs both added
         lead = "" if not item.when else (f"<b>{_text(item.when)}</b> · "
                                          f"<font color='#7a3b00'>{_text(item.title)}</font>: ")
-        flowables.append(Paragraph(f"• {lead}{_text(item.text)}", _STYLES["item"]))
+        flowables.append(Paragraph(f"• {lead}{_text(item.text)}", _styles()["item"]))
     if more:
         flowables.append(_para(more, "detail"))
     if note:
@@ -192,7 +247,7 @@ def _story(content: ReportContent, width: float) -> list:
 
 
 def render_pdf(content: ReportContent) -> bytes:
-    """The report as PDF bytes (A4, Helvetica, charts as embedded PNG images)."""
+    """The report as PDF bytes (A4, DejaVu Sans, charts as embedded PNG images)."""
     buffer = io.BytesIO()
     meta = content.metadata
     document = SimpleDocTemplate(
@@ -200,7 +255,7 @@ def render_pdf(content: ReportContent) -> bytes:
         bottomMargin=MARGIN + 5 * mm, title=meta.get("title", content.title),
         author=meta.get("author", ""), subject=meta.get("subject", ""), creator="backrelief",
         producer="backrelief (ReportLab)", keywords=[], invariant=1 if content.deidentified
-        else 0, lang="en",
+        else 0, lang="en", initialFontName=_fonts().regular,
     )  # fmt: skip
     footer = _text(content.footer)
 
@@ -210,7 +265,7 @@ def render_pdf(content: ReportContent) -> bytes:
             # SOURCE_DATE_EPOCH in the environment, which invariant mode would honour
             canvas.setDateFormatter(lambda *_: _NO_DATE)
         canvas.saveState()
-        paragraph = Paragraph(f"{footer} &nbsp; Page {doc.page}.", _STYLES["footer"])
+        paragraph = Paragraph(f"{footer} &nbsp; Page {doc.page}.", _styles()["footer"])
         _, height = paragraph.wrap(doc.width, MARGIN)
         paragraph.drawOn(canvas, doc.leftMargin, MARGIN - height + 2 * mm)
         canvas.restoreState()

@@ -243,12 +243,18 @@ def test_render_html_does_not_need_a_file(hand_log: Path) -> None:
     assert io.StringIO(html).read().count("<h2>") >= 3
 
 
-def test_pdf_keeps_accents_and_never_draws_empty_boxes(tmp_path: Path) -> None:
-    folder = write_hand_log(tmp_path / "log", note="Zoë: naïve – 5 € ok; Łódź 😀")
-    text = pdf_text(build_report(load_log(folder), load_plan(), tmp_path / "r.pdf"))
-    # the built-in fonts draw Windows-1252; other characters lose an accent or become "?"
-    assert "Zoë: naïve – 5 € ok; ?ódz ?" in text
+def test_pdf_draws_latin_greek_and_cyrillic_and_never_empty_boxes(tmp_path: Path) -> None:
+    note = "Zoë: naïve – 5 € ok; Łódź, Ψ, Жжение; 背中"
+    folder = write_hand_log(tmp_path / "log", note=note)
+    pdf = build_report(load_log(folder), load_plan(), tmp_path / "r.pdf", patient="Ådne Øst")
+    text = pdf_text(pdf)
+    # DejaVu Sans (shipped with matplotlib) has no CJK characters: those become "?"
+    assert "Zoë: naïve – 5 € ok; Łódź, Ψ, Жжение; ??" in text
+    assert "Ådne Øst" in text
     assert "\u25a0" not in text
+    fonts = {str(page["/Resources"]["/Font"][name]["/BaseFont"])
+             for page in pypdf.PdfReader(pdf).pages for name in page["/Resources"]["/Font"]}
+    assert fonts and all("DejaVuSans" in font for font in fonts)  # embedded, not Helvetica
 
 
 @pytest.mark.parametrize("keep", ["exercise_log.csv", "pain_log.csv"])
@@ -279,3 +285,21 @@ def test_reports_go_to_an_owner_only_folder_in_the_log_folder(
     for level in (log_folder / "reports", folder):
         assert stat.S_IMODE(level.stat().st_mode) == 0o700
     assert not (paths.DEMO_DIR / "reports").exists()  # the shipped demo stays untouched
+
+
+def test_pdf_falls_back_to_the_built_in_font_without_the_font_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backrelief_analysis import report_pdf
+
+    monkeypatch.setattr(report_pdf.matplotlib, "get_data_path", lambda: str(tmp_path / "none"))
+    report_pdf._fonts.cache_clear()
+    report_pdf._styles.cache_clear()
+    try:
+        folder = write_hand_log(tmp_path / "log", note="Zoë; Łódź")
+        pdf = build_report(load_log(folder), load_plan(), tmp_path / "r.pdf")
+        # Windows-1252 only: an accent the font lacks is dropped, never an empty box
+        assert "Zoë; ?ódz" in pdf_text(pdf)
+    finally:
+        report_pdf._fonts.cache_clear()
+        report_pdf._styles.cache_clear()

@@ -46,8 +46,6 @@ from datetime import datetime
 from .plan import Exercise, Plan
 from .store import ExerciseBlock, LogStore, now_local
 
-GET_READY_S = 15.0  # time to get down onto the floor after pressing Start
-SWITCH_SIDE_S = 5.0
 TICK_LAST_S = 3
 # Cue names; audio.py has a tone for each.
 CUES = ("hold_start", "release", "tick", "next", "session_end")
@@ -90,12 +88,12 @@ def build_blocks(plan: Plan) -> list[tuple[Exercise, str]]:
 
 
 def build_steps(
-    plan: Plan, *, get_ready_s: float = GET_READY_S, switch_side_s: float = SWITCH_SIDE_S
+    plan: Plan, *, get_ready_s: float | None = None, switch_side_s: float | None = None
 ) -> list[Step]:
     """Turn a plan into the steps of a session.
 
-    Steps with a length of 0 (a plan with ``release_s = 0``, say) are left out, except the
-    final ``done``.
+    ``get_ready_s`` and ``switch_side_s`` override the plan's own. Steps with a length of 0
+    (a plan with ``release_s = 0``, say) are left out, except the final ``done``.
 
     Examples
     --------
@@ -104,6 +102,8 @@ def build_steps(
     >>> sum(step.kind == "hold" for step in steps)  # the default plan
     50
     """
+    get_ready_s = plan.get_ready_s if get_ready_s is None else get_ready_s
+    switch_side_s = plan.switch_side_s if switch_side_s is None else switch_side_s
     steps: list[Step] = []
     blocks = build_blocks(plan)
     for index, (exercise, side) in enumerate(blocks):
@@ -222,8 +222,8 @@ class SessionEngine:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         now: Callable[[], datetime] = now_local,
-        get_ready_s: float = GET_READY_S,
-        switch_side_s: float = SWITCH_SIDE_S,
+        get_ready_s: float | None = None,
+        switch_side_s: float | None = None,
         session_id: str | None = None,
     ) -> None:
         self.plan = plan

@@ -17,6 +17,8 @@ from typing import Any
 from . import paths
 
 SIDES = ("left", "right")
+GET_READY_S = 15.0  # time to get down onto the floor after pressing Start
+SWITCH_SIDE_S = 5.0  # time to change sides between the blocks of a two-sided exercise
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -94,7 +96,9 @@ class Plan:
     """A home exercise plan.
 
     ``earlier_targets`` keeps the weekly targets of earlier versions of the plan (oldest first),
-    so that past weeks are counted against what was prescribed at the time.
+    so that past weeks are counted against what was prescribed at the time. ``get_ready_s`` is
+    the time between pressing Start and the first hold (to get down onto the floor), and
+    ``switch_side_s`` the pause between the two sides of an exercise.
     """
 
     name: str
@@ -104,6 +108,8 @@ class Plan:
     thresholds: Thresholds = field(default_factory=Thresholds)
     source: Path | None = None
     earlier_targets: tuple[EarlierTarget, ...] = ()
+    get_ready_s: float = GET_READY_S
+    switch_side_s: float = SWITCH_SIDE_S
 
     def target_on(self, day: date) -> int:
         """The weekly session target in force on ``day``."""
@@ -242,9 +248,14 @@ def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
         problems.append(
             f"field 'target_sessions_per_week': must be a whole number from 1 to 21, not {target!r}"
         )
-    rest = data.get("rest_between_exercises_s", 0)
-    if not _is_number(rest) or rest < 0:
-        problems.append(f"field 'rest_between_exercises_s': must be 0 or more, not {rest!r}")
+    pauses = {"rest_between_exercises_s": 0, "get_ready_s": GET_READY_S,
+              "switch_side_s": SWITCH_SIDE_S}
+    for key, default in pauses.items():
+        value = data.get(key, default)
+        if not _is_number(value) or value < 0:
+            problems.append(f"field '{key}': must be a number of seconds, 0 or more, "
+                            f"not {value!r}")
+        pauses[key] = value
     raw_exercises = data.get("exercise")
     exercises: list[Exercise] = []
     if not isinstance(raw_exercises, list) or not raw_exercises:
@@ -261,8 +272,8 @@ def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
             seen.add(exercise.id)
     thresholds = _check_thresholds(data.get("thresholds"), problems)
     earlier = _check_earlier_targets(data.get("earlier_target"), problems)
-    known_top = {"name", "target_sessions_per_week", "rest_between_exercises_s", "exercise",
-                 "thresholds", "earlier_target"}
+    known_top = {"name", "target_sessions_per_week", *pauses, "exercise", "thresholds",
+                 "earlier_target"}
     for unknown in sorted(set(data) - known_top):
         problems.append(f"field '{unknown}': is not a known plan field")
     if problems:
@@ -271,11 +282,13 @@ def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
     return Plan(
         name=name.strip(),
         target_sessions_per_week=target,
-        rest_between_exercises_s=rest,
+        rest_between_exercises_s=pauses["rest_between_exercises_s"],
         exercises=tuple(exercises),
         thresholds=thresholds,
         source=source,
         earlier_targets=earlier,
+        get_ready_s=pauses["get_ready_s"],
+        switch_side_s=pauses["switch_side_s"],
     )
 
 

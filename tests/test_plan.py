@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from backrelief_analysis import paths
+from backrelief_analysis.engine import build_steps
 from backrelief_analysis.plan import PlanError, Thresholds, load_plan
 
 GOOD_EXERCISE = """
@@ -22,8 +23,9 @@ sides = {sides}
 """
 
 
-def write_plan(tmp_path: Path, *exercises: dict, extra: str = "") -> Path:
+def write_plan(tmp_path: Path, *exercises: dict, extra: str = "", top: str = "") -> Path:
     text = 'name = "Test plan"\ntarget_sessions_per_week = 5\nrest_between_exercises_s = 10\n'
+    text += top
     for fields in exercises:
         values = {"id": "tilt", "name": "Tilt", "hold": 5, "reps": 10, "sides": "[]"} | fields
         text += GOOD_EXERCISE.format(**values)
@@ -143,3 +145,19 @@ def test_earlier_targets_are_read_in_order(tmp_path: Path) -> None:
 def test_bad_earlier_target_is_named(tmp_path: Path, extra: str, expected: str) -> None:
     with pytest.raises(PlanError, match=expected):
         load_plan(write_plan(tmp_path, {}, extra=extra))
+
+
+def test_get_ready_and_switch_side_times_come_from_the_plan(tmp_path: Path) -> None:
+    default = load_plan()
+    assert (default.get_ready_s, default.switch_side_s) == (15, 5)
+    plan = load_plan(write_plan(tmp_path, {"sides": '["left", "right"]'},
+                                top="get_ready_s = 30\nswitch_side_s = 8\n"))
+    steps = build_steps(plan)
+    assert [(s.kind, s.duration_s) for s in steps if s.kind in ("get_ready", "switch")] == [
+        ("get_ready", 30.0), ("switch", 8.0)]
+
+
+@pytest.mark.parametrize("line", ["get_ready_s = -1", 'switch_side_s = "slow"'])
+def test_bad_pause_length_is_named(tmp_path: Path, line: str) -> None:
+    with pytest.raises(PlanError, match=f"field '{line.split()[0]}': must be a number of seconds"):
+        load_plan(write_plan(tmp_path, {}, top=line + "\n"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import io
+import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ _INK = colors.HexColor("#1a1a1a")
 _MUTED = colors.HexColor("#555555")
 _RULE = colors.HexColor("#bbbbbb")
 
+_BUILDING = threading.Lock()
 _FAMILY = "BackreliefSans"
 _FACES = {"": "DejaVuSans.ttf", "-Bold": "DejaVuSans-Bold.ttf",
           "-Oblique": "DejaVuSans-Oblique.ttf", "-BoldOblique": "DejaVuSans-BoldOblique.ttf"}
@@ -271,12 +273,14 @@ def render_pdf(content: ReportContent) -> bytes:
         canvas.restoreState()
 
     # images as binary streams: reportlab's pure-Python ASCII85 step is the slowest part of
-    # the build and only serves 7-bit mail transports
-    saved = rl_config.useA85
-    rl_config.useA85 = 0
-    try:
-        document.build(_story(content, document.width), onFirstPage=on_page,
-                       onLaterPages=on_page)
-    finally:
-        rl_config.useA85 = saved
+    # the build and only serves 7-bit mail transports. The setting is process-wide, so builds
+    # take turns: two threads never see each other's value
+    with _BUILDING:
+        saved = rl_config.useA85
+        rl_config.useA85 = 0
+        try:
+            document.build(_story(content, document.width), onFirstPage=on_page,
+                           onLaterPages=on_page)
+        finally:
+            rl_config.useA85 = saved
     return buffer.getvalue()

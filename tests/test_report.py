@@ -303,3 +303,21 @@ def test_pdf_falls_back_to_the_built_in_font_without_the_font_files(
     finally:
         report_pdf._fonts.cache_clear()
         report_pdf._styles.cache_clear()
+
+
+def test_reports_built_in_threads_at_once_are_whole_and_leave_reportlab_as_it_was(
+    hand_log: Path, tmp_path: Path
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reportlab import rl_config
+
+    before = rl_config.useA85
+    log, plan = load_log(hand_log), load_plan()
+    outs = [tmp_path / f"r{index}.pdf" for index in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        written = list(pool.map(lambda out: build_report(log, plan, out), outs))
+    assert rl_config.useA85 == before
+    for pdf in written:
+        assert b"/ASCII85Decode" not in pdf.read_bytes()  # images stored as binary
+        assert "Key numbers" in pdf_text(pdf)

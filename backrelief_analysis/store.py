@@ -417,6 +417,8 @@ def _read_whole(data: bytes, columns: Sequence[str]) -> _Rows | None:
 
 
 _CHUNK = 1 << 20  # a megabyte at a time: no temporary as large as the file
+# files up to this size are parsed in one block (pandas splits larger ones to save memory)
+_ONE_BLOCK_BYTES = 16 << 20
 
 
 def _commas(data: bytes, start: int) -> int:
@@ -490,6 +492,7 @@ def _parse_csv(data: bytes, columns: Sequence[str], *, on_bad_lines: str = "skip
         io.BytesIO(data), dtype=dict.fromkeys(text_columns, str), keep_default_na=False,
         na_values={column: [""] for column in _NUMERIC_COLUMNS.intersection(columns)},
         on_bad_lines=on_bad_lines, encoding="utf-8", skip_blank_lines=skip_blank_lines,
+        low_memory=len(data) > _ONE_BLOCK_BYTES,
     )  # fmt: skip
 
 

@@ -463,14 +463,40 @@ def _read_exactly(path: Path, data: bytes, columns: Sequence[str], problems: lis
             line = data.count(b"\n", 0, error.start) + 1
             problems.append(Problem(name, line, None, "is not UTF-8 text"))
         return _empty(columns)
+    except pd.errors.ParserError:
+        # a quote that opens a field and never closes it swallows the rest of the file
+        problems.append(Problem(name, _last_record_line(data), None,
+                                'starts a quoted field (") that is never closed'))
+        return _empty(columns)
     fields, first_line = _record_layout(data, header_end)
     for index in np.flatnonzero(fields != len(columns)):
         reason = ("is empty" if fields[index] == 0
                   else f"has {fields[index]} fields; expected {len(columns)}")
         problems.append(Problem(name, int(first_line[index]), None, reason))
-    # pandas skips blank and over-long lines; short ones it pads: keep the lines in step
-    kept = first_line[(fields <= len(columns)) & (fields > 0)]
+    # pandas skips blank and over-long lines (but keeps an over-long first row, cut to the
+    # header's width) and pads short ones: keep the lines in step
+    keep = (fields <= len(columns)) & (fields > 0)
+    keep[:1] |= fields[:1] > len(columns)
+    kept = first_line[keep]
+    if len(kept) != len(frame):  # quotes that pandas and the layout read differently
+        problems.append(Problem(name, None, None, "its rows could not be told apart; "
+                                "fix the problems named above and load it again"))
+        return _empty(columns)
     return _Rows(frame, lambda: kept)
+
+
+def _last_record_line(data: bytes) -> int:
+    """The line the last record starts on, as a CSV reader sees quotes (Python's csv module
+    treats a quote inside an unquoted field as text, as pandas does). Used only to name a
+    problem, so its speed does not matter."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace"), newline=""))
+    start = end = 0
+    try:
+        for _ in reader:
+            start, end = end + 1, reader.line_num
+    except csv.Error:
+        return end + 1
+    return start
 
 
 def _empty(columns: Sequence[str]) -> _Rows:
@@ -488,12 +514,17 @@ def _parse_csv(data: bytes, columns: Sequence[str], *, on_bad_lines: str = "skip
     from the record layout), blank lines too.
     """
     text_columns = [column for column in columns if column not in _NUMERIC_COLUMNS]
-    return pd.read_csv(
-        io.BytesIO(data), dtype=dict.fromkeys(text_columns, str), keep_default_na=False,
-        na_values={column: [""] for column in _NUMERIC_COLUMNS.intersection(columns)},
-        on_bad_lines=on_bad_lines, encoding="utf-8", skip_blank_lines=skip_blank_lines,
-        low_memory=len(data) > _ONE_BLOCK_BYTES,
-    )  # fmt: skip
+    with warnings.catch_warnings():
+        # pandas warns when it cuts an over-long first row; the layout check names that row
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        return pd.read_csv(
+            io.BytesIO(data), dtype=dict.fromkeys(text_columns, str), keep_default_na=False,
+            na_values={column: [""] for column in _NUMERIC_COLUMNS.intersection(columns)},
+            on_bad_lines=on_bad_lines, encoding="utf-8", skip_blank_lines=skip_blank_lines,
+            low_memory=len(data) > _ONE_BLOCK_BYTES,
+            # without this, a first row with one field too many silently becomes the index
+            index_col=False,
+        )  # fmt: skip
 
 
 def _set_aside_torn(path: Path, torn: bytes) -> None:

@@ -191,13 +191,17 @@ class LogStore:
 
     def extend_blocks(self, blocks: Iterable[ExerciseBlock]) -> None:
         """Append many exercise blocks in one locked, fsynced write."""
-        self._append(self.exercise_path, EXERCISE_COLUMNS, [_block_values(b) for b in blocks])
+        # no exercise field holds a quote or a line break, so a torn row never ends in one
+        self._append(self.exercise_path, EXERCISE_COLUMNS, [_block_values(b) for b in blocks],
+                     text_fields=False)
 
     def extend_pain(self, entries: Iterable[PainEntry]) -> None:
         """Append many pain scores in one locked, fsynced write."""
-        self._append(self.pain_path, PAIN_COLUMNS, [_pain_values(e) for e in entries])
+        self._append(self.pain_path, PAIN_COLUMNS, [_pain_values(e) for e in entries],
+                     text_fields=True)
 
-    def _append(self, path: Path, columns: Sequence[str], rows: list[list[object]]) -> None:
+    def _append(self, path: Path, columns: Sequence[str], rows: list[list[object]], *,
+                text_fields: bool) -> None:
         if not rows:
             return
         self.directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
@@ -210,7 +214,7 @@ class LogStore:
                     data = _csv_lines([columns]) + data
                 else:
                     _check_header_before_append(path, columns)
-                    _set_aside_torn_locked(path)
+                    _set_aside_torn_locked(path, scan_whole=text_fields)
                 _write_all(fd, data)
                 os.fsync(fd)
             finally:
@@ -279,18 +283,22 @@ def _check_header_before_append(path: Path, columns: Sequence[str]) -> None:
                                 f"wrong header; expected {','.join(columns)}")])
 
 
-def _set_aside_torn_locked(path: Path) -> bytes:
-    """Move a torn tail of ``path`` to ``<path>.torn``; the caller holds the lock."""
+def _set_aside_torn_locked(path: Path, *, scan_whole: bool) -> bytes:
+    """Move a torn tail of ``path`` to ``<path>.torn``; the caller holds the lock.
+
+    ``scan_whole``: the file may hold quoted text with line breaks (notes), so a write torn
+    just after a line break inside a note also ends in a newline; only a look at every quote
+    tells. Without it, a file that ends in a newline is whole, decided from one byte.
+    """
     with path.open("rb") as file:
         file.seek(0, os.SEEK_END)
         size = file.tell()
         if size == 0:
             return b""
-        file.seek(size - 1)
-        if file.read(1) == b"\n":
-            # the common case, decided from one byte; a torn quoted note ending in a
-            # newline is caught by the loader's full scan
-            return b""
+        if not scan_whole:
+            file.seek(size - 1)
+            if file.read(1) == b"\n":
+                return b""
         file.seek(0)
         data = file.read()
     whole, torn = _split_torn(data)
@@ -442,7 +450,7 @@ def _read_exactly(path: Path, data: bytes, columns: Sequence[str], problems: lis
     name = path.name
     whole, torn = _split_torn(data)
     if torn:
-        _set_aside_torn(path, torn)
+        _set_aside_torn(path, torn, first_line=whole.count(b"\n") + 1)
         data = whole
     if not data:
         return _empty(columns)
@@ -527,16 +535,22 @@ def _parse_csv(data: bytes, columns: Sequence[str], *, on_bad_lines: str = "skip
         )  # fmt: skip
 
 
-def _set_aside_torn(path: Path, torn: bytes) -> None:
+def _set_aside_torn(path: Path, torn: bytes, first_line: int) -> None:
     try:
         with _lock(path):
-            _set_aside_torn_locked(path)
+            _set_aside_torn_locked(path, scan_whole=True)
         kept = f"kept in {path.name}.torn"
     except OSError:
         kept = "left in place (the folder is read-only)"
+    lines = torn.count(b"\n") + (not torn.endswith(b"\n"))
+    if lines == 1:
+        what = f"the last line (line {first_line}) was cut off by an interrupted write"
+    else:  # a torn note that held line breaks, or a quote typed into the file by hand
+        what = (f"lines {first_line} to {first_line + lines - 1} lie inside a quoted field that "
+                "never closes (an interrupted write, or a quote typed by hand)")
     warnings.warn(
-        f"{path.name}: the last line was cut off by an interrupted write ({len(torn)} bytes); "
-        f"it is {kept} and every whole row was loaded.",
+        f"{path.name}: {what} ({len(torn)} bytes); it is {kept} and every row before it was "
+        "loaded.",
         TornLineWarning,
         stacklevel=4,
     )

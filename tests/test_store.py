@@ -164,7 +164,7 @@ def test_torn_last_line_is_set_aside_once_and_whole_rows_load(tmp_path: Path) ->
     whole = path.read_bytes()
     torn = b"s3,2026-06-01T08:15:02+01:00,bridge,,10,1"
     path.write_bytes(whole + torn)
-    with pytest.warns(TornLineWarning, match="cut off"):
+    with pytest.warns(TornLineWarning, match=r"the last line \(line 4\) was cut off"):
         log = load_log(tmp_path)
     assert log.exercise["session_id"].tolist() == ["s1", "s2"]
     assert (tmp_path / "exercise_log.csv.torn").read_bytes() == torn + b"\n"
@@ -174,13 +174,43 @@ def test_torn_last_line_is_set_aside_once_and_whole_rows_load(tmp_path: Path) ->
         load_log(tmp_path)  # warns once: the second load is clean
 
 
+TORN_NOTE = b'2026-06-01T09:00:00+01:00,4,check_in,,,"first line\n'
+
+
 def test_torn_quoted_note_ending_in_a_newline_is_detected(tmp_path: Path) -> None:
     store = LogStore(tmp_path)
     store.append_pain(PainEntry(T0, 3, "check_in", note="ok"))
     path = tmp_path / "pain_log.csv"
-    path.write_bytes(path.read_bytes() + b'2026-06-01T09:00:00+01:00,4,check_in,,,"first line\n')
-    with pytest.warns(TornLineWarning):
+    whole = path.read_bytes()
+    path.write_bytes(whole + TORN_NOTE)
+    with pytest.warns(TornLineWarning, match=r"the last line \(line 3\) was cut off"):
         assert load_log(tmp_path).pain["note"].tolist() == ["ok"]
+    assert (tmp_path / "pain_log.csv.torn").read_bytes() == TORN_NOTE
+    assert path.read_bytes() == whole
+
+
+def test_append_after_a_torn_note_ending_in_a_newline_is_not_swallowed(tmp_path: Path) -> None:
+    # without a look at every quote, the next row would be read as more of the open note
+    store = LogStore(tmp_path)
+    store.append_pain(PainEntry(T0, 3, "check_in", note="ok"))
+    path = tmp_path / "pain_log.csv"
+    path.write_bytes(path.read_bytes() + TORN_NOTE)
+    store.append_pain(PainEntry(T0 + timedelta(hours=1), 2, "check_in", note="later"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_log(tmp_path).pain["note"].tolist() == ["ok", "later"]
+    assert (tmp_path / "pain_log.csv.torn").read_bytes() == TORN_NOTE
+
+
+def test_quote_typed_by_hand_sets_the_rest_aside_and_says_which_lines(tmp_path: Path) -> None:
+    rows = [",".join(PAIN_COLUMNS), GOOD_PAIN, '2026-06-01T09:00:00+01:00,4,check_in,,,"open',
+            GOOD_PAIN, GOOD_PAIN]
+    path = tmp_path / "pain_log.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.warns(TornLineWarning, match="lines 3 to 5 lie inside a quoted field"):
+        assert len(load_log(tmp_path).pain) == 1
+    set_aside = (tmp_path / "pain_log.csv.torn").read_text(encoding="utf-8")
+    assert set_aside == "\n".join(rows[2:]) + "\n"
 
 
 def test_append_after_a_torn_tail_writes_a_whole_row(tmp_path: Path) -> None:

@@ -362,7 +362,7 @@ def _record_layout(data: bytes, skip: int) -> tuple[np.ndarray, np.ndarray]:
     raw = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(raw == ord("\n"))
     commas = np.flatnonzero(raw == ord(","))
-    quotes = np.flatnonzero(raw == ord('"'))
+    quotes = _quotes(data)
     if quotes.size:
         newlines_out = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
         commas = commas[np.searchsorted(quotes, commas) % 2 == 0]

@@ -7,6 +7,7 @@ are the kit's clinical reference numbers; a plan file may override any of them.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -24,6 +25,11 @@ _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
 class PlanError(ValueError):
     """A plan file that cannot be used; the message names the file, exercise and field."""
+
+
+def _allowed(low: float, high: float | None, *, whole: bool = False) -> dict[str, Any]:
+    """The values a threshold may take, kept beside its default (read by the plan check)."""
+    return {"low": low, "high": high, "whole": whole}
 
 
 @dataclass(frozen=True)
@@ -50,15 +56,15 @@ class Thresholds:
         Clinic-handout bands (0-3 fine, 4-5 caution, 6-10 too much): a guide, not validated.
     """
 
-    pain_change_points: float = 2
-    pain_change_percent: float = 30
-    baseline_days: int = 7
-    pain_after_max: float = 5
-    settle_margin_points: float = 2
-    rising_weeks: int = 2
-    adherence_percent: float = 80
-    traffic_light_fine_max: int = 3
-    traffic_light_caution_max: int = 5
+    pain_change_points: float = field(default=2, metadata=_allowed(0, 10))
+    pain_change_percent: float = field(default=30, metadata=_allowed(0, 100))
+    baseline_days: int = field(default=7, metadata=_allowed(1, None, whole=True))
+    pain_after_max: float = field(default=5, metadata=_allowed(0, 10))
+    settle_margin_points: float = field(default=2, metadata=_allowed(0, 10))
+    rising_weeks: int = field(default=2, metadata=_allowed(1, None, whole=True))
+    adherence_percent: float = field(default=80, metadata=_allowed(0, 100))
+    traffic_light_fine_max: int = field(default=3, metadata=_allowed(0, 10, whole=True))
+    traffic_light_caution_max: int = field(default=5, metadata=_allowed(0, 10, whole=True))
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,8 @@ class Plan:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite number (TOML also allows ``inf`` and ``nan``, which no plan field means)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _check_exercise(raw: Any, index: int, problems: list[str]) -> Exercise | None:
@@ -200,16 +207,25 @@ def _check_thresholds(raw: Any, problems: list[str]) -> Thresholds:
     if not isinstance(raw, dict):
         problems.append("field 'thresholds': must be a table")
         return Thresholds()
-    known = {f.name: f for f in fields(Thresholds)}
+    known = {f.name: f.metadata for f in fields(Thresholds)}
     values = {}
     for name, value in raw.items():
         if name not in known:
             problems.append(f"thresholds, field '{name}': is not a known threshold")
-        elif not _is_number(value) or value < 0:
-            problems.append(f"thresholds, field '{name}': must be a number, 0 or more")
+            continue
+        low, high, whole = known[name]["low"], known[name]["high"], known[name]["whole"]
+        kind = "a whole number" if whole else "a number"
+        span = f"from {low:g} to {high:g}" if high is not None else f"of {low:g} or more"
+        if (not _is_number(value) or value < low or (high is not None and value > high)
+                or (whole and value != int(value))):
+            problems.append(f"thresholds, field '{name}': must be {kind} {span}, not {value!r}")
         else:
-            values[name] = value
-    return Thresholds(**values)
+            values[name] = int(value) if whole else value
+    thresholds = Thresholds(**values)
+    if thresholds.traffic_light_fine_max > thresholds.traffic_light_caution_max:
+        problems.append("thresholds, field 'traffic_light_fine_max': must not be above "
+                        "traffic_light_caution_max")
+    return thresholds
 
 
 def _check_earlier_targets(raw: Any, problems: list[str]) -> tuple[EarlierTarget, ...]:

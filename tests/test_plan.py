@@ -161,3 +161,39 @@ def test_get_ready_and_switch_side_times_come_from_the_plan(tmp_path: Path) -> N
 def test_bad_pause_length_is_named(tmp_path: Path, line: str) -> None:
     with pytest.raises(PlanError, match=f"field '{line.split()[0]}': must be a number of seconds"):
         load_plan(write_plan(tmp_path, {}, top=line + "\n"))
+
+
+@pytest.mark.parametrize(("top", "exercise", "thresholds", "field"), [
+    ("get_ready_s = inf\n", {}, "", "get_ready_s"),
+    ("", {"hold": "nan"}, "", "hold_s"),
+    ("", {"hold": "inf"}, "", "hold_s"),
+    ("", {}, "\n[thresholds]\npain_after_max = nan\n", "pain_after_max"),
+])
+def test_infinite_or_not_a_number_values_are_refused(
+    tmp_path: Path, top: str, exercise: dict, thresholds: str, field: str
+) -> None:
+    # TOML spells them inf and nan; a hold of nan seconds would stall the session timer
+    with pytest.raises(PlanError, match=f"field '{field}'"):
+        load_plan(write_plan(tmp_path, exercise, extra=thresholds, top=top))
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("baseline_days = 0", "whole number of 1 or more"),
+    ("baseline_days = 2.5", "whole number of 1 or more"),
+    ("rising_weeks = 0", "whole number of 1 or more"),
+    ("adherence_percent = 150", "number from 0 to 100"),
+    ("pain_after_max = 11", "number from 0 to 10"),
+    ("traffic_light_fine_max = 7", "must not be above traffic_light_caution_max"),
+])
+def test_threshold_outside_its_range_is_named(tmp_path: Path, line: str, expected: str) -> None:
+    path = write_plan(tmp_path, {}, extra=f"\n[thresholds]\n{line}\n")
+    with pytest.raises(PlanError, match=f"field '{line.split()[0]}': .*{expected}"):
+        load_plan(path)
+
+
+def test_whole_number_threshold_written_as_a_float_is_taken_as_a_whole_number(
+    tmp_path: Path,
+) -> None:
+    plan = load_plan(write_plan(tmp_path, {}, extra="\n[thresholds]\nbaseline_days = 10.0\n"))
+    assert plan.thresholds.baseline_days == 10
+    assert isinstance(plan.thresholds.baseline_days, int)

@@ -119,16 +119,14 @@ def _printable(value: str) -> str:
     """Keep what the font can draw; other characters lose their accent or become "?" rather
     than an empty box (the HTML report shows every character)."""
     covers = _fonts().covers
-    if all(covers(char) for char in value if char not in "\n\t"):
-        return value
-    kept = []
-    for char in value:
+
+    def stand_in(char: str) -> str:
         if char in "\n\t" or covers(char):
-            kept.append(char)
-        else:
-            base = unicodedata.normalize("NFKD", char)[:1]
-            kept.append(base if base and covers(base) and base.isprintable() else "?")
-    return "".join(kept)
+            return char
+        base = unicodedata.normalize("NFKD", char)[:1]
+        return base if base and covers(base) and base.isprintable() else "?"
+
+    return "".join(map(stand_in, value))
 
 
 def _text(value: str) -> str:

@@ -536,9 +536,13 @@ def _parse_csv(data: bytes, columns: Sequence[str], *, on_bad_lines: str = "skip
 
 
 def _set_aside_torn(path: Path, torn: bytes, first_line: int) -> None:
+    """Set a torn tail aside (under the lock) and say so once, naming its lines."""
     try:
         with _lock(path):
-            _set_aside_torn_locked(path, scan_whole=True)
+            if not _set_aside_torn_locked(path, scan_whole=True):
+                # a row was being written when the file was read, and is whole now: it will
+                # load next time, and nothing is torn
+                return
         kept = f"kept in {path.name}.torn"
     except OSError:
         kept = "left in place (the folder is read-only)"

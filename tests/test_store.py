@@ -189,6 +189,22 @@ def test_torn_quoted_note_ending_in_a_newline_is_detected(tmp_path: Path) -> Non
     assert path.read_bytes() == whole
 
 
+def test_a_row_finished_while_the_file_was_being_read_is_not_called_torn(tmp_path: Path) -> None:
+    # the loader read the file while another tab was writing a row; by the time it holds the
+    # lock the row is whole: nothing may be moved, and no warning given
+    from backrelief_analysis import store as store_module
+
+    store = LogStore(tmp_path)
+    store.append_pain(PainEntry(T0, 3, "check_in", note="ok"))
+    path = tmp_path / "pain_log.csv"
+    whole = path.read_bytes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        store_module._set_aside_torn(path, b"2026-06-01T09:0", first_line=3)
+    assert path.read_bytes() == whole
+    assert not (tmp_path / "pain_log.csv.torn").exists()
+
+
 def test_append_after_a_torn_note_ending_in_a_newline_is_not_swallowed(tmp_path: Path) -> None:
     # without a look at every quote, the next row would be read as more of the open note
     store = LogStore(tmp_path)

@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, StepPatch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .associations import ASSOCIATION_NOTE
@@ -59,6 +59,16 @@ def _week_axis(ax: Axes, first: pd.Timestamp, last: pd.Timestamp) -> None:
         lambda value, _pos: _iso_week(pd.Timestamp(mdates.num2date(value)).tz_localize(None))))
     ax.set_xlim(first - pd.Timedelta(hours=12), last + pd.Timedelta(hours=12))
     ax.set_xlabel(WEEK_LABEL)
+
+
+def _filled_steps(ax: Axes, values: np.ndarray, edges: np.ndarray, *,
+                  color: str, **style: object) -> StepPatch:
+    """``ax.stairs(..., fill=True)`` without its autoscaling, which walks every step in Python
+    (seconds for thousands of weeks); the caller sets both axis limits."""
+    patch = StepPatch(values, edges, fill=True, facecolor=color,
+                      **{"linewidth": 0, **style})  # fmt: skip
+    ax.add_artist(patch)
+    return patch
 
 
 def _week_edges(week_starts: pd.Series) -> np.ndarray:
@@ -178,9 +188,9 @@ def plot_weekly_adherence(
         edges = _week_edges(weekly["week_start"])
         sessions = weekly["sessions"].to_numpy(dtype="float64")
         # two filled steps (weeks at or above the cut-off, and below), not hundreds of bars
-        ax.stairs(np.where(meets, sessions, 0), edges, fill=True, color=OKABE_ITO["blue"])
-        ax.stairs(np.where(meets, 0, sessions), edges, fill=True, color=OKABE_ITO["sky_blue"],
-                  hatch="//", edgecolor=OKABE_ITO["black"], linewidth=0)
+        _filled_steps(ax, np.where(meets, sessions, 0), edges, color=OKABE_ITO["blue"])
+        _filled_steps(ax, np.where(meets, 0, sessions), edges, color=OKABE_ITO["sky_blue"],
+                      hatch="//", edgecolor=OKABE_ITO["black"])
         bars = None
     else:
         bars = ax.bar(centres, weekly["sessions"], **style)
@@ -348,7 +358,7 @@ def plot_reps_and_pain(
             # one filled step per exercise keeps years of weeks to a handful of artists
             del style["width"]
             style["linewidth"] = 0
-            ax.stairs(bottom + values, edges, baseline=bottom.copy(), fill=True, **style)
+            _filled_steps(ax, bottom + values, edges, baseline=bottom.copy(), **style)
         else:
             ax.bar(centres, values, bottom=bottom, **style)
         bottom += values

@@ -121,9 +121,21 @@ def test_years_of_weeks_are_drawn_with_few_artists(tmp_path):
     assert len(ax.patches) == 2  # filled steps: weeks at or above the cut-off, and below
     steps = ax.patches[0]
     assert steps.get_data().values.tolist() == [1.0, 0.0] * 35
+    # the steps skip matplotlib's autoscaling (slow on thousands of weeks): the chart's own
+    # limits must still hold every week and the highest stack
+    low, high = ax.get_xlim()
+    edges = steps.get_data().edges  # in days; the axis ends at noon on the last Sunday
+    assert low <= edges[0] and edges[-2] + 6 <= high
+    assert ax.get_ylim()[1] >= 1
     reps = associations.weekly_reps_and_pain(log.exercise, log.pain, plan_of())
     ax = charts.plot_reps_and_pain(reps, plan_of())
     assert len(ax.patches) == 2  # one filled step per exercise
+    stacked = ax.patches[-1].get_data()
+    assert ax.get_ylim()[1] >= stacked.values.max() > 0
+    low, high = ax.get_xlim()
+    assert low <= stacked.edges[0] and stacked.edges[-2] + 6 <= high
+    legend = [text.get_text() for text in ax.get_legend().texts]
+    assert [patch.get_label() for patch in ax.patches] == legend[:2]
 
 
 def test_calendar_is_one_image_with_a_cell_per_day(tmp_path):

@@ -83,12 +83,14 @@ def exercise_pain_change(
     start: DayLike = None,
     end: DayLike = None,
     min_count: int = MIN_COUNT,
+    effects: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Mean change in pain across sessions where each exercise was completed, or not.
 
     An exercise counts as completed in a session when every one of its blocks (each side) was
     completed; otherwise (any block skipped or stopped) as not completed. Only sessions with
-    both a before and an after score take part.
+    both a before and an after score take part. ``effects`` reuses a
+    :func:`~backrelief_analysis.pain.session_effects` frame of the same period.
 
     Returns
     -------
@@ -113,7 +115,8 @@ def exercise_pain_change(
         "exercise": pd.Series(exercise_ids, dtype=str).to_numpy()[keys % width],
         "completed": completed.to_numpy(dtype=bool),
     })  # fmt: skip
-    effects = session_effects(pain, start=first, end=last)
+    if effects is None:
+        effects = session_effects(pain, start=first, end=last)
     effects = effects.loc[effects["complete"], ["session_id", "change"]]
     joined = per_session.merge(effects, on="session_id", how="inner")
     grouped = joined.pivot_table(index="exercise", columns="completed", values="change",

@@ -83,14 +83,17 @@ def pain_after_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLi
 
 
 def not_settled_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = None,
-                      end: DayLike = None) -> pd.DataFrame:
+                      end: DayLike = None, effects: pd.DataFrame | None = None) -> pd.DataFrame:
     """Sessions whose next local day starts more than the margin above the pain before.
 
     A session without a before score, or whose next day has no score, cannot raise this flag.
+    ``effects`` reuses a :func:`~backrelief_analysis.pain.session_effects` frame of the period.
     """
     require_columns(pain, ("recorded_at", "pain", "date"), "the pain log")
     first, last = period_bounds([pain["date"]], start, end)
-    effects = session_effects(pain, start=first, end=last).dropna(subset=["before"])
+    if effects is None:
+        effects = session_effects(pain, start=first, end=last)
+    effects = effects.dropna(subset=["before"])
     rows = within(pain, first, last)
     rows["date"] = day_series(rows["date"])
     first_scores = rows.sort_values("recorded_at", kind="stable").groupby("date").agg(
@@ -160,10 +163,12 @@ def flare_flags(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = Non
 
 
 def all_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = None,
-              end: DayLike = None, daily: pd.DataFrame | None = None) -> pd.DataFrame:
+              end: DayLike = None, daily: pd.DataFrame | None = None,
+              effects: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every flag of the period, sorted by date.
 
-    ``daily`` reuses a :func:`~backrelief_analysis.pain.daily_pain` frame of the same period.
+    ``daily`` and ``effects`` reuse :func:`~backrelief_analysis.pain.daily_pain` and
+    :func:`~backrelief_analysis.pain.session_effects` frames of the same period.
 
     Returns
     -------
@@ -177,7 +182,7 @@ def all_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = No
     first, last = period_bounds([pain["date"]], start, end)
     parts = [
         pain_after_flags(pain, thresholds, start=first, end=last),
-        not_settled_flags(pain, thresholds, start=first, end=last),
+        not_settled_flags(pain, thresholds, start=first, end=last, effects=effects),
         rising_flags(pain, thresholds, start=first, end=last, daily=daily),
         flare_flags(pain, start=first, end=last, daily=daily),
     ]

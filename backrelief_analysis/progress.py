@@ -158,8 +158,8 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
     period = {"start": first, "end": last}
     # the sessions table stands in for the exercise log wherever only sessions matter
     table = adherence.sessions(ex)
+    # one frame of session effects and one of daily pain serve every measure of the period
     effects = pain.session_effects(pn, table, **period)
-    # one daily pain frame serves every measure of the period
     daily = pain.daily_pain(pn, **period)
     return ProgressSummary(
         plan=plan,
@@ -177,7 +177,8 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
         session_effects=effects,
         session_effect=pain.session_effect_summary(effects),
         weekly_reps_pain=associations.weekly_reps_and_pain(ex, pn, plan, **period, daily=daily),
-        exercise_pain_change=associations.exercise_pain_change(ex, pn, plan, **period),
+        exercise_pain_change=associations.exercise_pain_change(ex, pn, plan, **period,
+                                                               effects=effects),
         next_day_pain=associations.next_day_pain(table, pn, **period, daily=daily),
-        flags=flags.all_flags(pn, th, **period, daily=daily),
+        flags=flags.all_flags(pn, th, **period, daily=daily, effects=effects),
     )

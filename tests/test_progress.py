@@ -75,3 +75,24 @@ def test_summarise_does_not_mutate_the_log(tmp_path):
     summarise(log, plan_of())
     pd.testing.assert_frame_equal(log.exercise, exercise)
     pd.testing.assert_frame_equal(log.pain, scores)
+
+
+def test_summary_shares_its_frames_and_matches_each_measure_computed_alone():
+    # summarise computes daily pain and session effects once and lends them to every measure;
+    # each measure computed on its own from the demo log must agree
+    from backrelief_analysis import associations, flags, paths
+    from backrelief_analysis.plan import load_plan
+    from backrelief_analysis.store import load_log
+
+    log, plan = load_log(paths.DEMO_DIR), load_plan()
+    summary = summarise(log, plan)
+    period = {"start": summary.start, "end": summary.end}
+    pd.testing.assert_frame_equal(
+        summary.flags, flags.all_flags(log.pain, plan.thresholds, **period))
+    pd.testing.assert_frame_equal(
+        summary.exercise_pain_change,
+        associations.exercise_pain_change(log.exercise, log.pain, plan, **period))
+    pd.testing.assert_frame_equal(
+        summary.weekly_pain, pain.weekly_pain(log.pain, **period))
+    assert summary.baseline == pain.baseline_change(log.pain, plan.thresholds, **period)
+    assert not summary.flags.empty and summary.exercise_pain_change["completed_sessions"].sum()

@@ -264,14 +264,13 @@ def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
         problems.append(
             f"field 'target_sessions_per_week': must be a whole number from 1 to 21, not {target!r}"
         )
-    pauses = {"rest_between_exercises_s": 0, "get_ready_s": GET_READY_S,
-              "switch_side_s": SWITCH_SIDE_S}
-    for key, default in pauses.items():
-        value = data.get(key, default)
+    defaults = {"rest_between_exercises_s": 0, "get_ready_s": GET_READY_S,
+                "switch_side_s": SWITCH_SIDE_S}
+    pauses = {key: data.get(key, default) for key, default in defaults.items()}
+    for key, value in pauses.items():
         if not _is_number(value) or value < 0:
             problems.append(f"field '{key}': must be a number of seconds, 0 or more, "
                             f"not {value!r}")
-        pauses[key] = value
     raw_exercises = data.get("exercise")
     exercises: list[Exercise] = []
     if not isinstance(raw_exercises, list) or not raw_exercises:

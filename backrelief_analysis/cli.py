@@ -140,6 +140,59 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_share(args: argparse.Namespace) -> int:
+    """Write a share bundle: the log, the plan, the PDF report and a manifest in one zip."""
+    from .bundle import BundleError, write_bundle
+
+    if args.out.suffix.lower() != ".zip":
+        raise CommandError(f"a bundle is a .zip file, so --out must end in .zip (got {args.out})")
+    if args.deidentify and args.patient:
+        raise CommandError("--patient and --deidentify contradict each other; give only one")
+    log, is_demo = _load(args.data_dir)
+    _check_period(log, args.start, args.end)
+    plan = _load_plan(args.plan)
+    note = "Made from the shipped demo data, not a real patient." if is_demo else ""
+    try:
+        written = write_bundle(log.directory, plan, args.out, start=args.start, end=args.end,
+                               patient=args.patient, deidentify=args.deidentify,
+                               source_note=note)
+    except BundleError as error:
+        raise CommandError(str(error)) from None
+    kind = "de-identified bundle" if args.deidentify else "bundle"
+    source = " from the demo data" if is_demo else ""
+    print(f"Wrote the {kind}{source} to {written} (readable by you only)")
+    return 0
+
+
+def cmd_caseload(args: argparse.Namespace) -> int:
+    """Read every bundle and log folder of a folder into one table, most in need first."""
+    from .caseload import display_table, load_caseload, write_table
+
+    if args.out is not None and args.out.suffix.lower() not in (".csv", ".html"):
+        raise CommandError(f"--out must end in .csv or .html (got {args.out})")
+    if not args.directory.is_dir():
+        raise CommandError(f"there is no caseload folder at {args.directory}")
+    if args.plan is not None:
+        _load_plan(args.plan)
+    caseload = load_caseload(args.directory, args.plan, use_cache=not args.no_cache)
+    table = caseload.table
+    if table.empty:
+        raise CommandError(f"{args.directory} holds no bundle (.zip) and no log folder")
+    if args.out is not None:
+        written = write_table(caseload, args.out)
+        print(f"Wrote {len(table)} patients to {written}")
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.width", 200, "display.max_columns", None,
+                               "display.max_colwidth", 60):
+            print(display_table(table).to_string(index=False))
+    bad = len(caseload.problems)
+    if bad:
+        print(f"{bad} of {len(table)} could not be read; each row says why.", file=sys.stderr)
+    return 0
+
+
 def _add_log_options(parser: argparse.ArgumentParser) -> None:
     """The options every command that reads a log and a period shares."""
     parser.add_argument("--data-dir", type=Path, help="log folder (default: your log, else demo)")
@@ -183,6 +236,32 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, default=Path("report.pdf"),
                         help="file to write, .pdf or .html (default report.pdf)")
     report.set_defaults(handler=cmd_report)
+
+    share = commands.add_parser(
+        "share", help="write a share bundle (.zip) for the physiotherapist",
+        description="Write one zip holding the log's CSV files, the plan, the PDF report and a "
+        "manifest with a SHA-256 of each file. --deidentify writes a pseudonymous bundle: a "
+        "random patient code, no notes, no PSFS activity names, every timestamp moved by one "
+        "random whole number of weeks.")
+    _add_log_options(share)
+    share.add_argument("--patient", metavar="NAME", help="patient name for the report")
+    share.add_argument("--deidentify", action="store_true",
+                       help="random code, no notes or activity names, dates moved")
+    share.add_argument("--out", type=Path, required=True, help="the .zip file to write")
+    share.set_defaults(handler=cmd_share)
+
+    caseload = commands.add_parser(
+        "caseload", help="one row per patient from a folder of bundles and log folders",
+        description="Read every bundle (.zip) and log folder in DIR and show one row per "
+        "patient, those who most need a look first. A patient that cannot be read gets a row "
+        "saying why; the others load.")
+    caseload.add_argument("directory", type=Path, metavar="DIR", help="the caseload folder")
+    caseload.add_argument("--plan", type=Path,
+                          help="plan for log folders without their own plan.toml")
+    caseload.add_argument("--out", type=Path, help="write the table to a .csv or .html file")
+    caseload.add_argument("--no-cache", action="store_true",
+                          help="neither read nor write the cache file in DIR")
+    caseload.set_defaults(handler=cmd_caseload)
 
     export = commands.add_parser(
         "export", help="write a spreadsheet-safe CSV of sessions and check-ins",

@@ -1,0 +1,385 @@
+"""Share bundles: one zip a patient hands to their physiotherapist, and the safe way to read one.
+
+A bundle holds the log's CSV files exactly as logged, the plan, the PDF report and
+``manifest.json`` (kit version, the report's period, the SHA-256 and size of every other file).
+
+De-identified bundles (``deidentify=True``) hold a random patient code instead of a name, no
+notes, no PSFS activity names, and every timestamp moved by one random whole number of weeks
+(so weekdays, times of day and intervals are kept, and no real date remains). The session ids,
+which can hold a date, are renumbered; the plan loses its name and instructions and its dates
+move with the log. The manifest says all this, but not by how much the dates moved.
+
+Reading (:func:`read_bundle`) never writes a member's own name anywhere: the known files are
+checked against the manifest's hashes and copied, under fixed names, into a temporary folder
+that :func:`~backrelief_analysis.store.load_log` reads. A member named ``../x``, an absolute path or
+a symlink makes the bundle refused, in one sentence.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import secrets
+import stat
+import tempfile
+import tomllib
+import warnings
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path, PurePosixPath
+
+from . import __version__, paths
+from .plan import Plan, PlanError, parse_plan
+
+MANIFEST = "manifest.json"
+PLAN_NAME = "plan.toml"
+REPORT_NAME = "report.pdf"
+FORMAT = "backrelief-bundle"
+FORMAT_VERSION = 1
+LOG_NAMES = (paths.EXERCISE_LOG_NAME, paths.PAIN_LOG_NAME)
+OUTCOMES_NAME = getattr(paths, "OUTCOMES_LOG_NAME", "outcomes_log.csv")
+OPTIONAL_NAMES = (OUTCOMES_NAME,)
+MAX_MEMBER_BYTES = 256 * 1024 * 1024  # far above a lifetime of daily logging; stops zip bombs
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip's earliest date: no member carries a real one
+SHIFT_NOTE = ("every timestamp was moved by the same random whole number of weeks, so weekdays, "
+              "times of day and intervals are kept; the shift is not recorded")
+
+
+class BundleError(ValueError):
+    """A bundle that cannot be used, said in one sentence."""
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def patient_code() -> str:
+    """A random pseudonymous patient code like ``P-7F3A9C`` (no link to the name)."""
+    return f"P-{secrets.token_hex(3).upper()}"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _toml_string(text: str) -> str:
+    # a JSON string with ASCII escapes is also a valid TOML basic string
+    return json.dumps(text, ensure_ascii=True)
+
+
+def plan_toml(plan: Plan, *, deidentify: bool = False, shift: timedelta = timedelta(0)) -> str:
+    """The plan as TOML that :func:`~backrelief_analysis.plan.load_plan` reads back the same.
+
+    With ``deidentify`` the plan's name and the exercises' instructions (free text a clinician
+    wrote, which may name the patient) are replaced by neutral words; ``shift`` moves the dates
+    of earlier targets with the log.
+    """
+    name = "Shared plan" if deidentify else plan.name
+    lines = [f"name = {_toml_string(name)}",
+             f"target_sessions_per_week = {plan.target_sessions_per_week}",
+             f"rest_between_exercises_s = {plan.rest_between_exercises_s!r}",
+             f"get_ready_s = {plan.get_ready_s!r}",
+             f"switch_side_s = {plan.switch_side_s!r}"]
+    for exercise in plan.exercises:
+        text = "Not shared." if deidentify else exercise.instructions
+        lines += ["", "[[exercise]]", f"id = {_toml_string(exercise.id)}",
+                  f"name = {_toml_string(exercise.name)}",
+                  f"instructions = {_toml_string(text)}",
+                  f"hold_s = {exercise.hold_s!r}", f"reps = {exercise.reps}",
+                  f"release_s = {exercise.release_s!r}",
+                  f"sides = {json.dumps(list(exercise.sides))}"]
+    for earlier in plan.earlier_targets:
+        lines += ["", "[[earlier_target]]", f"until = {(earlier.until + shift).isoformat()}",
+                  f"sessions_per_week = {earlier.sessions_per_week}"]
+    lines += ["", "[thresholds]"]
+    thresholds = plan.thresholds
+    lines += [f"{key} = {value!r}" for key, value in vars(thresholds).items()]
+    return "\n".join(lines) + "\n"
+
+
+def _shift_stamp(text: str, shift: timedelta) -> str:
+    if not text:
+        return text
+    moment = datetime.fromisoformat(text)
+    spec = "seconds" if moment.microsecond == 0 else "auto"
+    return (moment + shift).isoformat(timespec=spec)
+
+
+def _rewrite_csv(data: bytes, rewrite: Callable[[dict[str, str]], dict[str, str]]) -> bytes:
+    """Rewrite every row of a CSV file with ``rewrite`` (row in, row out), header kept."""
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [], lineterminator="\n")
+    writer.writeheader()
+    for row in reader:
+        writer.writerow(rewrite(row))
+    return out.getvalue().encode("utf-8")
+
+
+class _Deidentifier:
+    """Moves timestamps by one shift, renumbers session and set ids, drops free text."""
+
+    def __init__(self, shift: timedelta) -> None:
+        self.shift = shift
+        self._ids: dict[str, dict[str, str]] = {}
+        self._activities: dict[str, str] = {}
+
+    def ident(self, kind: str, value: str) -> str:
+        if not value:
+            return value
+        table = self._ids.setdefault(kind, {})
+        return table.setdefault(value, f"{kind.removesuffix('_id')}-{len(table) + 1:05d}")
+
+    def row(self, row: dict[str, str]) -> dict[str, str]:
+        result = {}
+        for column, value in row.items():
+            if column is None:  # a row longer than its header: keep nothing extra
+                continue
+            value = value or ""
+            if column.endswith("_at"):
+                value = _shift_stamp(value, self.shift)
+            elif column == "date" and value:
+                value = (date.fromisoformat(value) + self.shift).isoformat()
+            elif column.endswith("_id"):
+                value = self.ident(column, value)
+            elif column == "note":
+                value = ""
+            result[column] = value
+        # PSFS activities are named by the patient and can identify them
+        if (row.get("measure") or "").lower() == "psfs" and result.get("item"):
+            result["item"] = self._activities.setdefault(
+                row["item"], f"activity {len(self._activities) + 1}")
+        return result
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What :func:`bundle_bytes` made: the zip's bytes and its manifest."""
+
+    data: bytes
+    manifest: dict
+
+
+def random_shift(first: date, last: date) -> timedelta:
+    """A whole number of weeks back in time, more than the log's span, so no real date remains."""
+    span_weeks = (last - first).days // 7 + 1
+    return timedelta(weeks=-(span_weeks + 52 + secrets.randbelow(520)))
+
+
+def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | None = None,
+                 end: date | None = None, patient: str | None = None,
+                 deidentify: bool = False, source_note: str = "") -> Shared:
+    """Build a share bundle from the log in ``log_dir``.
+
+    Parameters
+    ----------
+    log_dir
+        A log folder (its CSV files are read as they are; the log must load without problems).
+    plan
+        The plan the report is measured against; it goes into the bundle.
+    start, end
+        The report's period (inclusive local days); by default the whole log. The whole log
+        goes into the bundle either way, so the baseline stays that of the whole log.
+    patient
+        The patient's name (in the manifest and the report); ignored with ``deidentify``.
+    deidentify
+        A pseudonymous bundle: see the module's description.
+
+    Returns
+    -------
+    Shared
+    """
+    from .report import gather_report, render
+    from .store import load_log
+
+    files: dict[str, bytes] = {}
+    for name in (*LOG_NAMES, *OPTIONAL_NAMES):
+        path = Path(log_dir) / name
+        if path.is_file():
+            files[name] = path.read_bytes()
+    log = load_log(log_dir)
+    days = [*log.exercise["date"], *log.pain["date"]]
+    if not days:
+        raise BundleError(f"the log in {log_dir} has no entries yet, so there is nothing to share")
+    first, last = min(days).date(), max(days).date()
+    shift = timedelta(0)
+    code = None
+    if deidentify:
+        shift = random_shift(first, last)
+        code = patient_code()
+        scrubber = _Deidentifier(shift)
+        files = {name: _rewrite_csv(data, scrubber.row) for name, data in files.items()}
+        plan_text = plan_toml(plan, deidentify=True, shift=shift)
+    elif plan.source is not None and Path(plan.source).is_file():
+        plan_text = Path(plan.source).read_text(encoding="utf-8")
+    else:
+        plan_text = plan_toml(plan)
+    files[PLAN_NAME] = plan_text.encode("utf-8")
+    shifted_plan = parse_plan(tomllib.loads(plan_text), source=Path(PLAN_NAME))
+    period = {"start": (start + shift).isoformat() if start else None,
+              "end": (end + shift).isoformat() if end else None}
+    with tempfile.TemporaryDirectory(prefix="backrelief-share-") as folder:
+        for name in LOG_NAMES:
+            if name in files:
+                (Path(folder) / name).write_bytes(files[name])
+        shared_log = load_log(folder)
+        content = gather_report(shared_log, shifted_plan, start=period["start"],
+                                end=period["end"], patient=None if deidentify else patient,
+                                deidentify=deidentify, source_note=source_note)
+    files[REPORT_NAME] = render(content, ".pdf")
+    whole = [*shared_log.exercise["date"], *shared_log.pain["date"]]
+    period = {"start": period["start"] or min(whole).date().isoformat(),
+              "end": period["end"] or max(whole).date().isoformat()}
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "kit_version": __version__,
+        "patient": None if deidentify else (patient.strip() if patient else None),
+        "patient_code": code,
+        "deidentified": deidentify,
+        "period": period,
+        "time_shift": SHIFT_NOTE if deidentify else "none",
+        "files": {name: {"sha256": _sha256(data), "bytes": len(data)}
+                  for name, data in files.items()},
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in [(MANIFEST, json.dumps(manifest, indent=2).encode("utf-8")),
+                           *files.items()]:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            archive.writestr(info, data)
+    return Shared(buffer.getvalue(), manifest)
+
+
+def write_bundle(log_dir: Path, plan: Plan, out: Path, **options) -> Path:
+    """Write a share bundle (see :func:`bundle_bytes`) to ``out``, owner-only and atomically."""
+    from .store import write_private
+
+    if out.suffix.lower() != ".zip":
+        raise BundleError(f"a bundle is a .zip file, so the name must end in .zip (got {out.name})")
+    return write_private(bundle_bytes(log_dir, plan, **options).data, out)
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+@dataclass
+class OpenedBundle:
+    """A bundle checked against its manifest: the log's files, the plan, the period."""
+
+    manifest: dict
+    files: dict[str, bytes]
+    plan: Plan
+    start: str | None
+    end: str | None
+
+    @property
+    def patient(self) -> str | None:
+        """The name, or the code of a de-identified bundle."""
+        return self.manifest.get("patient") or self.manifest.get("patient_code")
+
+
+def _unsafe(info: zipfile.ZipInfo) -> str | None:
+    """Why a member must not be read, or None."""
+    name = info.filename
+    posix = PurePosixPath(name.replace("\\", "/"))
+    if posix.is_absolute() or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return f"a member with an absolute path ({name!r})"
+    if ".." in posix.parts:
+        return f"a member that points outside the bundle ({name!r})"
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return f"a symbolic link ({name!r})"
+    return None
+
+
+def open_bundle(data: bytes, label: str) -> OpenedBundle:
+    """Check a bundle's bytes and return its contents (nothing is written to disk).
+
+    Raises
+    ------
+    BundleError
+        One sentence naming ``label`` and what is wrong: not a zip, a hostile member, no
+        manifest, a missing file, a hash that does not match, a plan that does not load.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise BundleError(f"{label} is not a readable zip file (damaged or not a bundle)") from None
+    for info in members:
+        reason = _unsafe(info)
+        if reason:
+            raise BundleError(f"{label} was refused: it holds {reason}")
+    names = {info.filename: info for info in members}
+
+    def read(name: str) -> bytes:
+        info = names[name]
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise BundleError(f"{label}: {name} is larger than any log could be, so it was "
+                              "not read")
+        try:
+            return archive.read(info)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
+            raise BundleError(f"{label}: {name} is damaged inside the zip") from None
+
+    if MANIFEST not in names:
+        raise BundleError(f"{label} has no {MANIFEST}, so it is not a backrelief bundle")
+    try:
+        manifest = json.loads(read(MANIFEST).decode("utf-8"))
+        listed = manifest["files"]
+        if manifest.get("format") != FORMAT or not isinstance(listed, dict):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise BundleError(f"{label}: its {MANIFEST} is not a backrelief manifest") from None
+    files: dict[str, bytes] = {}
+    for name in (*LOG_NAMES, *OPTIONAL_NAMES, PLAN_NAME, REPORT_NAME):
+        if name not in listed:
+            if name in OPTIONAL_NAMES:
+                continue
+            raise BundleError(f"{label}: the manifest lists no {name}")
+        if name not in names:
+            raise BundleError(f"{label}: {name} is listed in the manifest but missing")
+        content = read(name)
+        expected = listed[name].get("sha256") if isinstance(listed[name], dict) else None
+        if _sha256(content) != expected:
+            raise BundleError(f"{label}: {name} does not match its hash in the manifest, so "
+                              "it was changed or damaged after sharing")
+        files[name] = content
+    try:
+        plan = parse_plan(tomllib.loads(files[PLAN_NAME].decode("utf-8")),
+                          source=Path(f"{label}:{PLAN_NAME}"))
+    except (PlanError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise BundleError(f"{label}: its plan cannot be used ({_first_line(error)})") from None
+    period = manifest.get("period") if isinstance(manifest.get("period"), dict) else {}
+    return OpenedBundle(manifest, files, plan, period.get("start"), period.get("end"))
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def load_files(files: dict[str, bytes]):  # -> tuple[Log, list[str]]
+    """Load log files given as bytes with the store's own loader, in a private temporary folder.
+
+    Only the known file names are written, so nothing a bundle names can land elsewhere.
+    Returns the Log and the warnings the loader gave (a torn last row set aside, say).
+    """
+    from .store import load_log
+
+    with tempfile.TemporaryDirectory(prefix="backrelief-read-") as folder:
+        for name in (*LOG_NAMES, *OPTIONAL_NAMES):
+            if name in files:
+                (Path(folder) / name).write_bytes(files[name])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            log = load_log(folder)
+    return log, [_first_line(warning.message) for warning in caught]  # type: ignore[arg-type]
+
+
+__all__ = ["BundleError", "OpenedBundle", "Shared", "bundle_bytes", "load_files",
+           "open_bundle", "patient_code", "plan_toml", "random_shift", "write_bundle"]

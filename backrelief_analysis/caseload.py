@@ -1,0 +1,528 @@
+"""The caseload: one row per patient for the physiotherapist, from bundles and log folders.
+
+Every ``.zip`` bundle and every log folder directly inside a folder is one patient. Each row's
+numbers come from the same analysis functions, called the same way, as that patient's own report
+(:func:`~backrelief_analysis.progress.summarise`), so they are the report's numbers:
+
+- ``weeks``: ISO weeks of the period; ``last_session``: the day of the last counted session;
+- ``adherence_overall``: the report's adherence; ``adherence_4wk``: the same measure over the
+  last four ISO weeks of the period (from the Monday of the fourth-last week, as notebook 02's
+  "part of the period" example);
+- ``pain_baseline``, ``pain_latest``, ``pain_change``, ``pain_change_percent``, ``pain_verdict``:
+  the report's baseline comparison;
+- ``open_flags``: flags of the period that reach into those last four weeks, by kind;
+- ``problem``: why a patient could not be read, in one sentence (the other columns are empty).
+
+Which patients come first (:data:`PRIORITY_RULE`): unreadable ones, then meaningfully worse pain
+or open flags, then adherence below the plan's cut-off over the last four weeks, then the rest.
+
+Bad input never costs the rest: each patient is read on its own, and any problem becomes that
+row's ``problem``. A cache beside the bundles (:data:`CACHE_NAME`, JSON) keeps each patient's
+row under the SHA-256 of its files, so a second opening reads each file once and analyses
+only what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, fields
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__, paths
+from .bundle import (
+    LOG_NAMES,
+    OPTIONAL_NAMES,
+    PLAN_NAME,
+    BundleError,
+    load_files,
+    open_bundle,
+)
+from .plan import Plan, PlanError, parse_plan
+
+CACHE_NAME = ".backrelief-caseload.json"
+CACHE_VERSION = 1
+RECENT_WEEKS = 4
+PARALLEL_FROM = 24  # fewer patients than this are read in this process: workers cost ~1 s
+CHUNK = 25  # patients per task sent to a worker
+PRIORITY_RULE = (
+    "1. patients whose files could not be read (fix them first); "
+    "2. pain meaningfully worse than at baseline, or a flag in the last four weeks; "
+    "3. adherence over the last four weeks below the plan's cut-off; "
+    "4. everyone else. Within a group: worse pain first, then more open flags, then lower "
+    "adherence over the last four weeks, then by name."
+)
+COLUMNS = ("patient", "source", "priority", "why", "weeks", "period_start", "period_end",
+           "last_session", "adherence_4wk", "adherence_overall", "pain_baseline", "pain_latest",
+           "pain_change", "pain_change_percent", "pain_verdict", "outcomes", "open_flags",
+           "open_flag_kinds", "flags_total", "note", "problem")
+WEEKLY_COLUMNS = ("source", "week", "week_start", "pain", "adherence")
+
+
+# --- one patient ----------------------------------------------------------------------------------
+
+
+def _partial_summary(plan: Plan, start, end, **parts):
+    """A ProgressSummary holding only the parts the caseload needs (the others are None).
+
+    Its properties (``adherence_percent``, ``sessions_done``) are the report's own, so the
+    caseload takes those definitions rather than restating them.
+    """
+    from .progress import ProgressSummary
+
+    given = {"plan": plan, "start": start, "end": end, **parts}
+    return ProgressSummary(**{f.name: given.get(f.name) for f in fields(ProgressSummary)})
+
+
+def patient_numbers(log, plan: Plan, *, start=None, end=None) -> tuple[dict, pd.DataFrame]:
+    """The caseload row and weekly series of one patient's log.
+
+    The calls and their period are those of :func:`~backrelief_analysis.progress.summarise`,
+    limited to what the row shows; ``tests/test_caseload.py`` checks the numbers against it.
+
+    Returns
+    -------
+    tuple
+        The row (a dict of :data:`COLUMNS` without ``patient``/``source``/``priority``/``why``)
+        and a frame ``week``, ``week_start``, ``pain`` (weekly mean), ``adherence`` (% of target).
+    """
+    from . import adherence, flags, pain
+    from .periods import period_bounds
+    from .progress import restrict_log
+
+    first, last = period_bounds([log.exercise["date"], log.pain["date"]], start, end)
+    if first is None:
+        return _empty_row("the log has no entries yet"), _no_weeks()
+    window = restrict_log(log, first, last)
+    ex, pn, th = window.exercise, window.pain, plan.thresholds
+    period = {"start": first, "end": last}
+    table = adherence.sessions(ex)
+    weekly = adherence.weekly_adherence(table, plan, **period)
+    daily = pain.daily_pain(pn, **period)
+    weekly_pain = pain.weekly_pain(pn, **period, daily=daily)
+    baseline = pain.baseline_change(pn, th, **period, daily=daily)
+    effects = pain.session_effects(pn, table, **period)
+    flag_table = flags.all_flags(pn, th, **period, daily=daily, effects=effects)
+    whole = _partial_summary(plan, first, last, sessions=table, weekly_adherence=weekly)
+    recent_from = weekly["week_start"].iloc[-RECENT_WEEKS:].iloc[0]
+    recent = _partial_summary(
+        plan, max(recent_from, first), last,
+        sessions=table.loc[table["date"] >= recent_from],
+        weekly_adherence=weekly.iloc[-RECENT_WEEKS:].reset_index(drop=True))
+    done = table.loc[table["counted"], "date"]
+    open_flags = flag_table.loc[flag_table["end_date"] >= recent_from]
+    kinds = open_flags["kind"].value_counts()
+    row = {
+        "weeks": len(weekly),
+        "period_start": f"{first:%Y-%m-%d}",
+        "period_end": f"{last:%Y-%m-%d}",
+        "last_session": f"{done.max():%Y-%m-%d}" if len(done) else "",
+        "adherence_4wk": float(recent.adherence_percent),
+        "adherence_overall": float(whole.adherence_percent),
+        "pain_baseline": float(baseline.baseline),
+        "pain_latest": float(baseline.latest),
+        "pain_change": float(baseline.change_points),
+        "pain_change_percent": float(baseline.change_percent),
+        "pain_verdict": baseline.verdict,
+        "outcomes": outcome_summary(log, plan),
+        "open_flags": len(open_flags),
+        "open_flag_kinds": ", ".join(f"{kinds[kind]} {kind}" for kind in flags.FLAG_TITLES
+                                     if kind in kinds.index),
+        "flags_total": len(flag_table),
+        "note": "",
+        "problem": "",
+        "_cutoff": float(th.adherence_percent),
+    }
+    weeks = pd.DataFrame({
+        "week": np.arange(1, len(weekly) + 1),
+        "week_start": weekly["week_start"].dt.strftime("%Y-%m-%d"),
+        "pain": weekly_pain["mean"].to_numpy(dtype="float64"),
+        "adherence": weekly["percent"].to_numpy(dtype="float64"),
+    })  # fmt: skip
+    return row, weeks
+
+
+def outcome_summary(log, plan: Plan) -> str:
+    """The latest outcome scores (PEG, PSFS, ODI, RMDQ) with their verdicts, as short text.
+
+    The hook for the outcomes module (issue 13): until it exists, and for logs without an
+    outcomes table, this is empty.
+    """
+    try:
+        from . import outcomes  # type: ignore[attr-defined]
+    except ImportError:
+        return ""
+    table = getattr(log, "outcomes", None)
+    caseload_text = getattr(outcomes, "caseload_text", None)
+    if table is None or caseload_text is None:
+        return ""
+    return str(caseload_text(table, plan))
+
+
+def _empty_row(problem: str, note: str = "") -> dict:
+    row: dict = dict.fromkeys(COLUMNS[4:], "")
+    for column in ("adherence_4wk", "adherence_overall", "pain_baseline", "pain_latest",
+                   "pain_change", "pain_change_percent"):
+        row[column] = float("nan")
+    row.update(weeks=0, open_flags=0, flags_total=0, problem=problem, note=note,
+               _cutoff=float("nan"))
+    return row
+
+
+def _no_weeks() -> pd.DataFrame:
+    return pd.DataFrame({"week": pd.Series(dtype="int64"), "week_start": pd.Series(dtype=str),
+                         "pain": pd.Series(dtype="float64"),
+                         "adherence": pd.Series(dtype="float64")})
+
+
+@dataclass(frozen=True)
+class _Result:
+    """What reading one source gives: its row, weekly series and content key (JSON-ready)."""
+
+    source: str
+    key: str
+    row: dict
+    weekly: list
+
+    def as_json(self) -> dict:
+        return {"key": self.key, "row": _json_row(self.row), "weekly": self.weekly}
+
+
+def _json_row(row: dict) -> dict:
+    return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+
+
+def _from_json(source: str, entry: dict) -> _Result:
+    row = {k: (float("nan") if v is None else v) for k, v in entry["row"].items()}
+    return _Result(source, entry["key"], row, entry["weekly"])
+
+
+def _first_sentence(error: Exception) -> str:
+    from .store import LogError
+
+    if isinstance(error, LogError) and error.problems:
+        more = len(error.problems) - 1
+        extra = f" (and {more} more problem{'s' if more != 1 else ''})" if more else ""
+        return f"{error.problems[0]}{extra}"
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def _folder_files(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes()
+            for name in (*LOG_NAMES, *OPTIONAL_NAMES, PLAN_NAME) if (folder / name).is_file()}
+
+
+def content_key(files: dict[str, bytes] | bytes, fallback_plan: str = "") -> str:
+    """SHA-256 over a source's bytes (and the plan it is read with), with the kit's version."""
+    digest = hashlib.sha256(f"{__version__}\0{CACHE_VERSION}\0".encode())
+    if isinstance(files, bytes):
+        digest.update(files)
+    else:
+        for name in sorted(files):
+            digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+        if PLAN_NAME not in files:
+            digest.update(b"plan\0" + fallback_plan.encode())
+    return digest.hexdigest()
+
+
+def read_source(path: Path, fallback_plan: str) -> _Result:
+    """Read one bundle or log folder into a row; any problem becomes the row's sentence."""
+    label = path.name
+    key = ""
+    try:
+        if path.is_dir():
+            files = _folder_files(path)
+            key = content_key(files, fallback_plan)
+            if not any(name in files for name in LOG_NAMES):
+                raise BundleError(f"the folder {label} holds no log (no {LOG_NAMES[0]} or "
+                                  f"{LOG_NAMES[1]})")
+            plan_text = files.get(PLAN_NAME, b"").decode("utf-8") or fallback_plan
+            plan = parse_plan(tomllib.loads(plan_text), source=Path(f"{label}:{PLAN_NAME}"))
+            patient, start, end = label, None, None
+        else:
+            data = path.read_bytes()
+            key = content_key(data)
+            opened = open_bundle(data, label)
+            files, plan = opened.files, opened.plan
+            patient, start, end = opened.patient or path.stem, opened.start, opened.end
+        log, notes = load_files(files)
+        row, weekly = patient_numbers(log, plan, start=start, end=end)
+        row["note"] = "; ".join(notes)
+    except (BundleError, PlanError, tomllib.TOMLDecodeError, UnicodeDecodeError, OSError,
+            ValueError) as error:
+        return _Result(label, key, {"patient": path.stem, **_empty_row(_first_sentence(error))},
+                       [])
+    weekly_rows = weekly.replace({np.nan: None}).to_numpy().tolist()
+    return _Result(label, key, {"patient": patient, **row}, weekly_rows)
+
+
+def _read_many(paths_and_plan: tuple[list[str], str]) -> list[_Result]:
+    names, fallback_plan = paths_and_plan
+    return [read_source(Path(name), fallback_plan) for name in names]
+
+
+# --- the caseload ---------------------------------------------------------------------------------
+
+
+def find_sources(directory: Path) -> list[Path]:
+    """The bundles (``*.zip``) and folders directly inside ``directory``, by name.
+
+    ``directory`` itself counts as one patient when it holds a log. Hidden entries are skipped.
+    """
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"there is no caseload folder at {folder}")
+    found = [entry for entry in sorted(folder.iterdir())
+             if not entry.name.startswith(".")
+             and (entry.is_dir() or entry.suffix.lower() == ".zip")]
+    if any((folder / name).is_file() for name in LOG_NAMES):
+        found.insert(0, folder)
+    return found
+
+
+@dataclass(frozen=True)
+class Caseload:
+    """The caseload table (one row per patient, most in need first) and the weekly series."""
+
+    table: pd.DataFrame
+    weekly: pd.DataFrame
+    analysed: int  # patients analysed in this opening (the rest came from the cache)
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """The rows of patients that could not be read."""
+        return self.table.loc[self.table["problem"] != ""]
+
+
+def _priority(table: pd.DataFrame) -> pd.DataFrame:
+    worse = table["pain_verdict"].eq("meaningful worsening")
+    low = table["adherence_4wk"] < table["_cutoff"]
+    problem = table["problem"] != ""
+    tier = np.select([problem, worse | (table["open_flags"] > 0), low], [1, 2, 3], default=4)
+    why = pd.Series("", index=table.index, dtype=object)
+    why = why.mask(problem, "could not be read")
+    reasons = [(worse, "pain worse than baseline"),
+               (table["open_flags"] > 0, table["open_flags"].astype(str) + " open flag(s)"),
+               (low, "adherence below cut-off, last 4 weeks")]
+    for condition, text in reasons:
+        joined = why.where(why == "", why + "; ") + text
+        why = why.mask(condition & ~problem, joined)
+    table = table.assign(priority=tier, why=why, _worse=~worse,
+                         _flags=-table["open_flags"],
+                         _adh=table["adherence_4wk"].fillna(-1.0),
+                         _name=table["patient"].str.casefold())
+    table = table.sort_values(["priority", "_worse", "_flags", "_adh", "_name", "source"],
+                              kind="stable")
+    return table.drop(columns=["_worse", "_flags", "_adh", "_name", "_cutoff"]).reset_index(
+        drop=True)
+
+
+def _load_cache(path: Path) -> dict[str, dict]:
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if cached.get("version") == CACHE_VERSION and cached.get("kit") == __version__:
+            return dict(cached["entries"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # no cache, or one from another version: read everything
+    return {}
+
+
+def _save_cache(path: Path, results: Iterable[_Result]) -> None:
+    from .store import write_private
+
+    record = {"version": CACHE_VERSION, "kit": __version__,
+              "entries": {result.source: result.as_json() for result in results}}
+    try:
+        write_private(json.dumps(record).encode("utf-8"), path)
+    except (OSError, ValueError):
+        pass  # a read-only caseload folder still opens, only without a cache
+
+
+def _source_key(path: Path, fallback_plan: str) -> str | None:
+    try:
+        if path.is_dir():
+            return content_key(_folder_files(path), fallback_plan)
+        return content_key(path.read_bytes())
+    except OSError:
+        return None
+
+
+def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
+                  workers: int | None = None, use_cache: bool = True) -> Caseload:
+    """Read every patient under ``directory`` into one table.
+
+    Parameters
+    ----------
+    directory
+        A folder of bundles (``*.zip``) and log folders, one per patient.
+    plan_path
+        The plan for log folders without their own ``plan.toml`` (bundles carry theirs); by
+        default the plan in use (``BACKRELIEF_PLAN`` or the shipped one).
+    workers
+        Processes to analyse with; by default one per core once there are
+        :data:`PARALLEL_FROM` patients or more.
+    use_cache
+        Keep and reuse rows in :data:`CACHE_NAME` inside ``directory``.
+
+    Returns
+    -------
+    Caseload
+    """
+    folder = Path(directory)
+    sources = find_sources(folder)
+    plan_file = Path(plan_path) if plan_path is not None else paths.plan_file()
+    fallback_plan = plan_file.read_text(encoding="utf-8")
+    cache_path = folder / CACHE_NAME
+    cached = _load_cache(cache_path) if use_cache else {}
+    results: dict[Path, _Result] = {}
+    todo: list[Path] = []
+    for source in sources:
+        entry = cached.get(source.name)
+        if entry is not None and _source_key(source, fallback_plan) == entry.get("key"):
+            results[source] = _from_json(source.name, entry)
+        else:
+            todo.append(source)
+    results.update(zip(todo, _analyse(todo, fallback_plan, workers), strict=True))
+    ordered = [results[source] for source in sources]
+    if use_cache:
+        _save_cache(cache_path, ordered)
+    return _assemble(ordered, len(todo))
+
+
+def _analyse(todo: list[Path], fallback_plan: str, workers: int | None) -> list[_Result]:
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    if count <= 1 or len(todo) < PARALLEL_FROM and workers is None:
+        return [read_source(path, fallback_plan) for path in todo]
+    chunks = [([str(path) for path in todo[i:i + CHUNK]], fallback_plan)
+              for i in range(0, len(todo), CHUNK)]
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["backrelief_analysis.caseload"])
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        return [result for batch in pool.map(_read_many, chunks) for result in batch]
+
+
+def _assemble(results: list[_Result], analysed: int) -> Caseload:
+    rows = [{"source": result.source, **result.row} for result in results]
+    table = pd.DataFrame(rows, columns=[*COLUMNS, "_cutoff"]) if rows else pd.DataFrame(
+        columns=[*COLUMNS, "_cutoff"])
+    for column in ("weeks", "open_flags", "flags_total"):
+        table[column] = table[column].astype("int64")
+    for column in ("adherence_4wk", "adherence_overall", "pain_baseline", "pain_latest",
+                   "pain_change", "pain_change_percent", "_cutoff"):
+        table[column] = table[column].astype("float64")
+    table = _priority(table)[list(COLUMNS)]
+    weekly_rows = [[result.source, *week] for result in results for week in result.weekly]
+    weekly = pd.DataFrame(weekly_rows, columns=list(WEEKLY_COLUMNS))
+    weekly = weekly.astype({"week": "int64", "pain": "float64", "adherence": "float64"})
+    return Caseload(table, weekly, analysed)
+
+
+# --- showing it -----------------------------------------------------------------------------------
+
+
+def display_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as a physiotherapist reads it: rounded, pain as ``baseline → latest``."""
+
+    def number(values: pd.Series, spec: str) -> pd.Series:
+        return values.map(lambda v: "" if pd.isna(v) else format(v, spec))
+
+    pain = (number(table["pain_baseline"], ".1f") + " → " + number(table["pain_latest"], ".1f")
+            + " (" + number(table["pain_change"], "+.1f") + ", "
+            + number(table["pain_change_percent"], "+.0f") + " %)")
+    pain = pain.where(table["pain_baseline"].notna(), "")
+    shown = pd.DataFrame({
+        "patient": table["patient"],
+        "needs a look because": table["why"],
+        "weeks": table["weeks"],
+        "last session": table["last_session"],
+        "adherence, last 4 weeks (%)": number(table["adherence_4wk"], ".0f"),
+        "adherence, overall (%)": number(table["adherence_overall"], ".0f"),
+        "pain baseline → latest": pain,
+        "pain verdict": table["pain_verdict"],
+        "outcomes": table["outcomes"],
+        "open flags": table["open_flag_kinds"],
+        "problem": table["problem"],
+    })  # fmt: skip
+    return shown
+
+
+def write_table(caseload: Caseload, out: Path) -> Path:
+    """Write the caseload as ``.csv`` (spreadsheet-safe, every number) or ``.html``."""
+    from .export import write_export
+    from .store import write_private
+
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        return write_export(caseload.table, out)
+    if suffix == ".html":
+        from html import escape
+
+        body = display_table(caseload.table).to_html(index=False, escape=True, na_rep="")
+        page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Caseload</title>"
+                "<style>body{font-family:sans-serif}td,th{padding:2px 6px;"
+                "border-bottom:1px solid #ddd}</style></head><body><h1>Caseload</h1>"
+                f"<p>Order: {escape(PRIORITY_RULE)}</p>{body}<p>Self-reported diaries: "
+                "associations, not causes; flags are prompts to talk, not instructions. "
+                "Not medical advice.</p></body></html>")
+        return write_private(page.encode("utf-8"), out)
+    raise ValueError(f"the caseload is written as .csv or .html, not {out.name}")
+
+
+def plot_patient_weeks(weekly: pd.DataFrame, *, title: str = "", ax=None, **kwargs):
+    """One patient's weekly adherence (bars, right axis) and weekly mean pain (line).
+
+    ``weekly`` is that patient's rows of :attr:`Caseload.weekly`. Returns the pain Axes.
+    """
+    from .charts import OKABE_ITO, _axes
+
+    ax = _axes(ax, (3, 2))
+    bars = ax.twinx()
+    bars.bar(weekly["week"], weekly["adherence"].clip(upper=150), width=0.8,
+             color=OKABE_ITO["sky_blue"], alpha=0.5, hatch="//", edgecolor="white")
+    bars.set_ylim(0, 150)
+    bars.set_yticks([0, 100])
+    bars.tick_params(labelsize=6)
+    ax.set_zorder(bars.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    ax.plot(weekly["week"], weekly["pain"], **{"color": OKABE_ITO["vermillion"], "marker": ".",
+                                                "linewidth": 1.5, **kwargs})
+    ax.set_ylim(0, 10)
+    ax.set_yticks([0, 5, 10])
+    ax.tick_params(labelsize=6)
+    ax.set_title(title, fontsize=8)
+    return ax
+
+
+def small_multiples(caseload: Caseload, limit: int = 12, columns: int = 4):
+    """A grid of :func:`plot_patient_weeks`, one per patient, in the table's order."""
+    from matplotlib.figure import Figure
+
+    readable = caseload.table.loc[caseload.table["problem"] == ""].head(limit)
+    count = max(len(readable), 1)
+    rows = -(-count // columns)
+    figure = Figure(figsize=(2.6 * columns, 1.9 * rows + 0.6), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(rows, columns, sharex=False, squeeze=False)).ravel()
+    by_source = dict(tuple(caseload.weekly.groupby("source")))
+    for ax, row in zip(axes, readable.itertuples(index=False), strict=False):
+        plot_patient_weeks(by_source.get(row.source, caseload.weekly.iloc[0:0]),
+                           title=str(row.patient), ax=ax)
+    for ax in axes[len(readable):]:
+        ax.set_visible(False)
+    figure.suptitle("Weekly mean pain (line, 0–10, left) and adherence (bars, % of target, "
+                    "right) by week of follow-up", fontsize=9)
+    figure.supxlabel("week of follow-up", fontsize=8)
+    return figure
+
+
+__all__ = ["CACHE_NAME", "COLUMNS", "PRIORITY_RULE", "Caseload", "content_key", "display_table",
+           "find_sources", "load_caseload", "outcome_summary", "patient_numbers",
+           "plot_patient_weeks", "read_source", "small_multiples", "write_table"]

@@ -24,6 +24,7 @@ only what changed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -341,10 +342,9 @@ def _save_cache(path: Path, results: Iterable[_Result]) -> None:
 
     record = {"version": CACHE_VERSION, "kit": __version__,
               "entries": {result.source: result.as_json() for result in results}}
-    try:
+    # a read-only caseload folder still opens, only without a cache
+    with contextlib.suppress(OSError, ValueError):
         write_private(json.dumps(record).encode("utf-8"), path)
-    except (OSError, ValueError):
-        pass  # a read-only caseload folder still opens, only without a cache
 
 
 def _source_key(path: Path, fallback_plan: str) -> str | None:
@@ -400,7 +400,7 @@ def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
 
 def _analyse(todo: list[Path], fallback_plan: str, workers: int | None) -> list[_Result]:
     count = workers if workers is not None else (os.cpu_count() or 1)
-    if count <= 1 or len(todo) < PARALLEL_FROM and workers is None:
+    if count <= 1 or (len(todo) < PARALLEL_FROM and workers is None):
         return [read_source(path, fallback_plan) for path in todo]
     chunks = [([str(path) for path in todo[i:i + CHUNK]], fallback_plan)
               for i in range(0, len(todo), CHUNK)]

@@ -1,0 +1,308 @@
+"""The caseload: each patient's row equals their own report, bad input costs only its own row."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import stat
+import zipfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from analysis_fixtures import full, plan_of, score, write_log
+
+from backrelief_analysis.bundle import PLAN_NAME, plan_toml, write_bundle
+from backrelief_analysis.caseload import (
+    CACHE_NAME,
+    load_caseload,
+    small_multiples,
+    write_table,
+)
+from backrelief_analysis.cli import main
+from backrelief_analysis.plan import load_plan
+from backrelief_analysis.progress import summarise
+from backrelief_analysis.store import load_log
+
+START = date(2026, 3, 2)  # a Monday
+
+
+def _stamp(day: date, hour: int, minute: int = 0) -> str:
+    return f"{day.isoformat()}T{hour:02d}:{minute:02d}:00+01:00"
+
+
+def _patient(folder: Path, *, weeks: int, pain_from: int, pain_to: int, stop_after_week: int,
+             hurt_weeks: tuple[int, ...] = (), target: int = 3):
+    """A hand-made log: three sessions a week (Mon, Wed, Fri) until ``stop_after_week``, a
+    before/after score each session and a check-in on the other days, pain moving in steps from
+    ``pain_from`` to ``pain_to``; in ``hurt_weeks`` the after-score is 7/10."""
+    exercise, pain = [], []
+    total_days = weeks * 7
+    for offset in range(total_days):
+        day = START + timedelta(days=offset)
+        week = offset // 7 + 1
+        level = round(pain_from + (pain_to - pain_from) * offset / (total_days - 1))
+        if day.weekday() in (0, 2, 4) and week <= stop_after_week:
+            sid = f"{folder.name}-{offset}"
+            exercise += full(sid, _stamp(day, 8))
+            pain.append(score(_stamp(day, 8), level, "before_session", sid))
+            after = 7 if week in hurt_weeks else max(level - 1, 0)
+            pain.append(score(_stamp(day, 8, 20), after, "after_session", sid, "no"))
+        else:
+            pain.append(score(_stamp(day, 19), level))
+    plan = plan_of(target=target)
+    log = write_log(folder, exercise, pain)
+    (folder / PLAN_NAME).write_text(plan_toml(plan), encoding="utf-8")
+    return log, load_plan(folder / PLAN_NAME)
+
+
+def _report_numbers(log, plan, start=None, end=None) -> dict:
+    """The caseload's columns as the patient's own report (``summarise``) gives them."""
+    summary = summarise(log, plan, start=start, end=end)
+    four_back = summary.weekly_adherence["week_start"].iloc[-4:].iloc[0]
+    recent = summarise(log, plan, start=max(four_back, summary.start), end=summary.end)
+    counted = summary.sessions.loc[summary.sessions["counted"], "date"]
+    return {
+        "weeks": len(summary.weekly_adherence),
+        "last_session": f"{counted.max():%Y-%m-%d}",
+        "adherence_overall": summary.adherence_percent,
+        "adherence_4wk": recent.adherence_percent,
+        "pain_baseline": summary.baseline.baseline,
+        "pain_latest": summary.baseline.latest,
+        "pain_change": summary.baseline.change_points,
+        "pain_change_percent": summary.baseline.change_percent,
+        "pain_verdict": summary.baseline.verdict,
+        "open_flags": int((summary.flags["end_date"] >= four_back).sum()),
+        "flags_total": len(summary.flags),
+    }
+
+
+@pytest.fixture
+def caseload_dir(tmp_path: Path) -> tuple[Path, dict]:
+    root = tmp_path / "caseload"
+    patients = {
+        # improving, every session done: needs no look
+        "ann": _patient(root / "ann", weeks=6, pain_from=6, pain_to=2, stop_after_week=6),
+        # pain worse and after-session pain of 7/10 in the last two weeks: first
+        "bob": _patient(root / "bob", weeks=6, pain_from=3, pain_to=6, stop_after_week=6,
+                        hurt_weeks=(5, 6)),
+        # stopped exercising after week 3: adherence over the last 4 weeks is low
+        "cat": _patient(root / "cat", weeks=6, pain_from=5, pain_to=5, stop_after_week=3),
+    }
+    return root, patients
+
+
+def test_each_row_equals_the_patients_own_report(caseload_dir):
+    root, patients = caseload_dir
+    table = load_caseload(root, use_cache=False).table.set_index("patient")
+    assert sorted(table.index) == ["ann", "bob", "cat"]
+    for name, (log, plan) in patients.items():
+        expected = _report_numbers(log, plan)
+        row = table.loc[name]
+        for column, value in expected.items():
+            if isinstance(value, float) and math.isnan(value):
+                assert math.isnan(row[column]), (name, column)
+            else:
+                assert row[column] == value, (name, column, row[column], value)
+
+
+def test_hand_computed_numbers_of_the_hand_made_patients(caseload_dir):
+    root, _ = caseload_dir
+    table = load_caseload(root, use_cache=False).table.set_index("patient")
+    # 3 sessions a week against a target of 3, six weeks
+    assert table.loc["ann", "adherence_overall"] == pytest.approx(100.0)
+    assert table.loc["ann", "weeks"] == 6
+    # cat: 9 sessions in weeks 1-3 of 18 prescribed; none in the last 4 weeks but week 3's
+    assert table.loc["cat", "adherence_overall"] == pytest.approx(50.0)
+    assert table.loc["cat", "adherence_4wk"] == pytest.approx(100.0 * 3 / 12)
+    assert table.loc["cat", "last_session"] == "2026-03-20"
+    # bob: 6 after-session scores of 7/10 in weeks 5 and 6, all open
+    assert table.loc["bob", "pain_verdict"] == "meaningful worsening"
+    assert "6 pain_after" in table.loc["bob", "open_flag_kinds"]
+
+
+def test_patients_who_most_need_a_look_come_first(caseload_dir):
+    root, _ = caseload_dir
+    table = load_caseload(root, use_cache=False).table
+    assert table["patient"].tolist() == ["bob", "cat", "ann"]
+    assert table["why"].iloc[0].startswith("pain worse than baseline")
+    assert table["why"].iloc[1] == "adherence below cut-off, last 4 weeks"
+    assert table["why"].iloc[2] == ""
+
+
+def test_a_bundle_reads_back_with_its_reports_period_and_plan(caseload_dir, tmp_path):
+    root, patients = caseload_dir
+    log, plan = patients["bob"]
+    out = tmp_path / "bundles"
+    out.mkdir()
+    write_bundle(root / "bob", plan, out / "bob.zip", patient="Bob B",
+                 start=date(2026, 3, 9), end=date(2026, 4, 5))
+    write_bundle(root / "bob", plan, out / "anon.zip", deidentify=True,
+                 start=date(2026, 3, 9), end=date(2026, 4, 5))
+    table = load_caseload(out, use_cache=False).table.set_index("source")
+    expected = _report_numbers(log, plan, start=date(2026, 3, 9), end=date(2026, 4, 5))
+    for source in ("bob.zip", "anon.zip"):
+        for column, value in expected.items():
+            if column == "last_session" and source == "anon.zip":
+                continue  # its dates are moved
+            assert table.loc[source, column] == value, (source, column)
+    assert table.loc["bob.zip", "patient"] == "Bob B"
+    assert table.loc["anon.zip", "patient"].startswith("P-")
+    # the de-identified bundle's dates moved by whole weeks: same weekday, another year
+    moved = date.fromisoformat(table.loc["anon.zip", "last_session"])
+    assert moved.weekday() == date.fromisoformat(expected["last_session"]).weekday()
+    assert moved < date(2026, 3, 2)
+
+
+def _good_bundle(tmp_path: Path) -> tuple[bytes, object, object]:
+    log, plan = _patient(tmp_path / "src", weeks=3, pain_from=5, pain_to=4, stop_after_week=3)
+    path = tmp_path / "src.zip"
+    write_bundle(tmp_path / "src", plan, path, patient="Dee")
+    return path.read_bytes(), log, plan
+
+
+def _rezip(data: bytes, change) -> bytes:
+    """A copy of a bundle with ``change(name, bytes) -> list of (ZipInfo or name, bytes)``."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info in source.infolist():
+            for target, content in change(info.filename, source.read(info)):
+                archive.writestr(target, content)
+    return buffer.getvalue()
+
+
+def _symlink(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name)
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    return info
+
+
+def test_bad_input_costs_only_its_own_row(tmp_path):
+    good, log, plan = _good_bundle(tmp_path)
+    root = tmp_path / "caseload"
+    root.mkdir()
+    (root / "good.zip").write_bytes(good)
+    (root / "corrupt.zip").write_bytes(good[: len(good) // 2])
+    (root / "tampered.zip").write_bytes(_rezip(good, lambda name, content: [(
+        name, content.replace(b",5,before_session", b",1,before_session")
+        if name == "pain_log.csv" else content)]))
+    (root / "escape.zip").write_bytes(_rezip(good, lambda name, content: [(name, content)] + (
+        [("../escaped.txt", b"outside")] if name == "manifest.json" else [])))
+    (root / "absolute.zip").write_bytes(_rezip(good, lambda name, content: [(name, content)] + (
+        [(str(tmp_path / "absolute.txt"), b"outside")] if name == "manifest.json" else [])))
+    (root / "link.zip").write_bytes(_rezip(good, lambda name, content: [
+        (_symlink(name), b"/etc/passwd") if name == "plan.toml" else (name, content)]))
+    (root / "nomanifest.zip").write_bytes(_rezip(good, lambda name, content: (
+        [] if name == "manifest.json" else [(name, content)])))
+    bad_row = root / "badrow"
+    _patient(bad_row, weeks=2, pain_from=4, pain_to=4, stop_after_week=2)
+    with (bad_row / "pain_log.csv").open("a", encoding="utf-8") as file:
+        file.write("2026-03-20T08:00:00+01:00,eleven,check_in,,,\n")
+    (root / "nolog").mkdir()
+    (root / "notes.txt").write_text("not a patient")  # neither a zip nor a folder: ignored
+
+    caseload = load_caseload(root, use_cache=False)
+    table = caseload.table.set_index("source")
+    assert sorted(table.index) == sorted(["good.zip", "corrupt.zip", "tampered.zip",
+                                          "escape.zip", "absolute.zip", "link.zip",
+                                          "nomanifest.zip", "badrow", "nolog"])
+    expected = _report_numbers(log, plan)
+    assert table.loc["good.zip", "problem"] == ""
+    assert table.loc["good.zip", "adherence_overall"] == expected["adherence_overall"]
+    problems = table["problem"].drop("good.zip")
+    assert "not a readable zip" in problems["corrupt.zip"]
+    assert "does not match its hash" in problems["tampered.zip"]
+    assert "points outside the bundle" in problems["escape.zip"]
+    assert "absolute path" in problems["absolute.zip"]
+    assert "symbolic link" in problems["link.zip"]
+    assert "no manifest.json" in problems["nomanifest.zip"]
+    assert "pain_log.csv, line" in problems["badrow"] and "'pain'" in problems["badrow"]
+    assert "holds no log" in problems["nolog"]
+    for sentence in problems:  # one sentence each, never a traceback
+        assert "\n" not in sentence and "Traceback" not in sentence
+    assert list(table["priority"].drop("good.zip").unique()) == [1]
+    assert not (tmp_path / "escaped.txt").exists() and not (root.parent / "escaped.txt").exists()
+    assert (tmp_path / "absolute.txt").exists() is False
+
+
+def test_second_opening_comes_from_the_cache_until_a_file_changes(caseload_dir, tmp_path):
+    root, patients = caseload_dir
+    _, plan = patients["ann"]
+    write_bundle(root / "ann", plan, root / "ann.zip", patient="Ann A")
+    first = load_caseload(root)
+    assert first.analysed == 4
+    cache = root / CACHE_NAME
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+    second = load_caseload(root)
+    assert second.analysed == 0
+    pd.testing.assert_frame_equal(first.table, second.table)
+    pd.testing.assert_frame_equal(first.weekly, second.weekly)
+    # a changed log is read again; a changed bundle too
+    with (root / "cat" / "pain_log.csv").open("a", encoding="utf-8") as file:
+        file.write("2026-04-12T19:00:00+01:00,9,check_in,,yes,\n")
+    write_bundle(root / "ann", plan, root / "ann.zip", patient="Ann Again")
+    third = load_caseload(root)
+    assert third.analysed == 2
+    assert "Ann Again" in third.table["patient"].tolist()
+    assert third.table.set_index("patient").loc["cat", "flags_total"] == len(
+        summarise(load_log(root / "cat"), load_plan(root / "cat" / PLAN_NAME)).flags)
+
+
+def test_a_cache_that_is_not_json_is_ignored(caseload_dir):
+    root, _ = caseload_dir
+    (root / CACHE_NAME).write_text("{not json")
+    assert load_caseload(root).analysed == 3
+    assert json.loads((root / CACHE_NAME).read_text())["version"] == 1
+
+
+def test_workers_give_the_same_table_as_one_process(caseload_dir):
+    root, _ = caseload_dir
+    alone = load_caseload(root, workers=1, use_cache=False)
+    pooled = load_caseload(root, workers=2, use_cache=False)
+    pd.testing.assert_frame_equal(alone.table, pooled.table)
+    pd.testing.assert_frame_equal(alone.weekly, pooled.weekly)
+
+
+def test_small_multiples_draw_one_panel_per_readable_patient(caseload_dir, tmp_path):
+    root, _ = caseload_dir
+    (root / "broken.zip").write_bytes(b"nope")
+    caseload = load_caseload(root, use_cache=False)
+    figure = small_multiples(caseload, limit=12, columns=2)
+    shown = [ax for ax in figure.axes if ax.get_visible() and ax.get_title()]
+    assert [ax.get_title() for ax in shown] == ["bob", "cat", "ann"]
+    pain_line = shown[0].get_lines()[0]
+    assert list(pain_line.get_ydata()) == caseload.weekly.loc[
+        caseload.weekly["source"] == "bob", "pain"].tolist()
+    figure.savefig(tmp_path / "multiples.png")
+
+
+def test_caseload_table_files_are_owner_only_and_spreadsheet_safe(caseload_dir, tmp_path):
+    root, _ = caseload_dir
+    caseload = load_caseload(root, use_cache=False)
+    csv_path = write_table(caseload, tmp_path / "table.csv")
+    html_path = write_table(caseload, tmp_path / "table.html")
+    for path in (csv_path, html_path):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    read = pd.read_csv(csv_path, encoding="utf-8-sig")
+    assert read["patient"].tolist() == ["bob", "cat", "ann"]
+    page = html_path.read_text(encoding="utf-8")
+    assert "<td>bob</td>" in page and "pain worse than baseline" in page
+
+
+def test_caseload_command_prints_and_writes_the_table(caseload_dir, tmp_path, capsys):
+    root, _ = caseload_dir
+    (root / "junk.zip").write_bytes(b"junk")
+    assert main(["caseload", str(root)]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert lines[1].split()[0] == "junk" and lines[2].split()[0] == "bob"
+    assert "1 of 4 could not be read" in captured.err
+    out = tmp_path / "t.csv"
+    assert main(["caseload", str(root), "--out", str(out)]) == 0
+    assert len(pd.read_csv(out, encoding="utf-8-sig")) == 4
+    assert main(["caseload", str(root), "--out", str(tmp_path / "t.pdf")]) == 1
+    assert main(["caseload", str(tmp_path / "missing")]) == 1
+    assert "no caseload folder" in capsys.readouterr().err

@@ -169,8 +169,8 @@ def random_shift(first: date, last: date) -> timedelta:
     return timedelta(weeks=-(span_weeks + 52 + secrets.randbelow(520)))
 
 
-def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | None = None,
-                 end: date | None = None, patient: str | None = None,
+def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
+                 end: date | str | None = None, patient: str | None = None,
                  deidentify: bool = False, source_note: str = "") -> Shared:
     """Build a share bundle from the log in ``log_dir``.
 
@@ -192,9 +192,12 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | None = None,
     -------
     Shared
     """
+    from .periods import to_day
     from .report import gather_report, render
     from .store import load_log
 
+    start = to_day(start).date() if start is not None else None
+    end = to_day(end).date() if end is not None else None
     files: dict[str, bytes] = {}
     for name in (*LOG_NAMES, *OPTIONAL_NAMES):
         path = Path(log_dir) / name
@@ -233,15 +236,22 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | None = None,
     whole = [*shared_log.exercise["date"], *shared_log.pain["date"]]
     period = {"start": period["start"] or min(whole).date().isoformat(),
               "end": period["end"] or max(whole).date().isoformat()}
+    return pack_bundle(files, patient=None if deidentify else patient, code=code,
+                       period=period, deidentified=deidentify)
+
+
+def pack_bundle(files: dict[str, bytes], *, patient: str | None, code: str | None,
+                period: dict[str, str], deidentified: bool) -> Shared:
+    """Zip ``files`` (name to bytes) with their manifest; no member carries a real date."""
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "kit_version": __version__,
-        "patient": None if deidentify else (patient.strip() if patient else None),
+        "patient": patient.strip() if patient and patient.strip() else None,
         "patient_code": code,
-        "deidentified": deidentify,
+        "deidentified": deidentified,
         "period": period,
-        "time_shift": SHIFT_NOTE if deidentify else "none",
+        "time_shift": SHIFT_NOTE if deidentified else "none",
         "files": {name: {"sha256": _sha256(data), "bytes": len(data)}
                   for name, data in files.items()},
     }
@@ -382,4 +392,5 @@ def load_files(files: dict[str, bytes]):  # -> tuple[Log, list[str]]
 
 
 __all__ = ["BundleError", "OpenedBundle", "Shared", "bundle_bytes", "load_files",
-           "open_bundle", "patient_code", "plan_toml", "random_shift", "write_bundle"]
+           "open_bundle", "pack_bundle", "patient_code", "plan_toml", "random_shift",
+           "write_bundle"]

@@ -61,6 +61,8 @@ PRIORITY_RULE = (
     "4. everyone else. Within a group: worse pain first, then more open flags, then lower "
     "adherence over the last four weeks, then by name."
 )
+FLAG_WORDS = {"pain_after": "high pain after", "not_settled": "not settled next day",
+              "rising": "weekly pain rising", "flare": "flare-up"}  # short, for a table cell
 COLUMNS = ("patient", "source", "priority", "why", "weeks", "period_start", "period_end",
            "last_session", "adherence_4wk", "adherence_overall", "pain_baseline", "pain_latest",
            "pain_change", "pain_change_percent", "pain_verdict", "outcomes", "open_flags",
@@ -135,8 +137,8 @@ def patient_numbers(log, plan: Plan, *, start=None, end=None) -> tuple[dict, pd.
         "pain_verdict": baseline.verdict,
         "outcomes": outcome_summary(log, plan),
         "open_flags": len(open_flags),
-        "open_flag_kinds": ", ".join(f"{kinds[kind]} {kind}" for kind in flags.FLAG_TITLES
-                                     if kind in kinds.index),
+        "open_flag_kinds": ", ".join(f"{kinds[kind]} × {FLAG_WORDS.get(kind, kind)}"
+                                     for kind in _flag_order(kinds.index)),
         "flags_total": len(flag_table),
         "note": "",
         "problem": "",
@@ -149,6 +151,14 @@ def patient_numbers(log, plan: Plan, *, start=None, end=None) -> tuple[dict, pd.
         "adherence": weekly["percent"].to_numpy(dtype="float64"),
     })  # fmt: skip
     return row, weeks
+
+
+def _flag_order(kinds: Iterable[str]) -> list[str]:
+    from .flags import FLAG_TITLES
+
+    present = set(kinds)
+    return ([kind for kind in FLAG_TITLES if kind in present]
+            + sorted(present - set(FLAG_TITLES)))
 
 
 def outcome_summary(log, plan: Plan) -> str:
@@ -482,12 +492,15 @@ def plot_patient_weeks(weekly: pd.DataFrame, *, title: str = "", ax=None, **kwar
 
     ``weekly`` is that patient's rows of :attr:`Caseload.weekly`. Returns the pain Axes.
     """
+    from matplotlib.ticker import MaxNLocator
+
     from .charts import OKABE_ITO, _axes
 
     ax = _axes(ax, (3, 2))
     bars = ax.twinx()
     bars.bar(weekly["week"], weekly["adherence"].clip(upper=150), width=0.8,
              color=OKABE_ITO["sky_blue"], alpha=0.5, hatch="//", edgecolor="white")
+    bars.axhline(100, color=OKABE_ITO["blue"], linewidth=0.8, linestyle=":")
     bars.set_ylim(0, 150)
     bars.set_yticks([0, 100])
     bars.tick_params(labelsize=6)
@@ -497,6 +510,7 @@ def plot_patient_weeks(weekly: pd.DataFrame, *, title: str = "", ax=None, **kwar
                                                 "linewidth": 1.5, **kwargs})
     ax.set_ylim(0, 10)
     ax.set_yticks([0, 5, 10])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
     ax.tick_params(labelsize=6)
     ax.set_title(title, fontsize=8)
     return ax
@@ -517,12 +531,51 @@ def small_multiples(caseload: Caseload, limit: int = 12, columns: int = 4):
                            title=str(row.patient), ax=ax)
     for ax in axes[len(readable):]:
         ax.set_visible(False)
-    figure.suptitle("Weekly mean pain (line, 0–10, left) and adherence (bars, % of target, "
-                    "right) by week of follow-up", fontsize=9)
+    figure.suptitle("Weekly mean pain (line, 0–10, left axis) and sessions as % of the "
+                    "weekly target (bars, right axis; dotted: 100 %)", fontsize=9)
     figure.supxlabel("week of follow-up", fontsize=8)
     return figure
 
 
+def write_demo_caseload(folder: Path | str, patients: int = 4) -> Path:
+    """A caseload of synthetic demo patients as share bundles, and one damaged bundle.
+
+    Each patient is a demo log (:func:`~backrelief_analysis.demo.generate_demo`) with its own
+    seed, length and story, so the rows differ; ``damaged.zip`` shows how a problem reads.
+    """
+    import tempfile
+
+    from .bundle import write_bundle
+    from .demo import DemoStory, generate_demo
+    from .plan import load_plan
+    from .store import LogStore
+
+    out = Path(folder)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    plan = load_plan(paths.DEFAULT_PLAN_FILE)
+    stories = [DemoStory(), DemoStory(missed_week=9, flare_week=10, pain_start=4.0,
+                                      pain_end=6.5),
+               DemoStory(missed_week=3, flare_week=4, pain_start=7.0, pain_end=5.5),
+               DemoStory(missed_week=6, flare_week=2, pain_start=5.0, pain_end=1.5)]
+    with tempfile.TemporaryDirectory() as work:
+        for index in range(patients):
+            log_dir = Path(work) / str(index)
+            blocks, entries = generate_demo(10 + 2 * index, seed=index + 1, plan=plan,
+                                            story=stories[index % len(stories)])
+            if index % len(stories) == 1:  # this patient stops exercising after week 8
+                cut = entries[0].recorded_at.date().toordinal() + 8 * 7
+                blocks = [b for b in blocks if b.session_started_at.date().toordinal() < cut]
+            store = LogStore(log_dir)
+            store.extend_blocks(blocks)
+            store.extend_pain(entries)
+            write_bundle(log_dir, plan, out / f"demo-patient-{index + 1}.zip",
+                         patient=f"Demo patient {index + 1}",
+                         source_note="Synthetic demo data, not a real patient.")
+    (out / "damaged.zip").write_bytes(b"PK\x03\x04 this bundle was cut short in transit")
+    return out
+
+
 __all__ = ["CACHE_NAME", "COLUMNS", "PRIORITY_RULE", "Caseload", "content_key", "display_table",
            "find_sources", "load_caseload", "outcome_summary", "patient_numbers",
-           "plot_patient_weeks", "read_source", "small_multiples", "write_table"]
+           "plot_patient_weeks", "read_source", "small_multiples", "write_demo_caseload",
+           "write_table"]

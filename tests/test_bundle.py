@@ -219,3 +219,22 @@ def test_demo_patients_shared_and_read_back_show_their_own_reports_numbers(tmp_p
         assert row["weeks"] == len(summary.weekly_adherence)
         assert row["flags_total"] == len(summary.flags)
         assert datetime.fromisoformat(row["period_end"]).date() == summary.end.date()
+
+
+@pytest.mark.filterwarnings("ignore:Consider using IPython.display.IFrame:UserWarning")
+def test_the_share_button_of_notebook_03_writes_a_bundle(tmp_path, monkeypatch):
+    """Run the notebook's code as the kernel would and click the button."""
+    monkeypatch.setenv("BACKRELIEF_DATA_DIR", str(tmp_path / "log"))
+    notebook = json.loads((Path(__file__).parent.parent / "notebooks" /
+                           "03_physio_report.ipynb").read_text(encoding="utf-8"))
+    namespace: dict = {}
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            exec("".join(cell["source"]), namespace)
+    namespace["share_button"].click()
+    written = tmp_path / "log" / "reports" / "demo" / "share.zip"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    opened = open_bundle(written.read_bytes(), written.name)
+    assert opened.manifest["deidentified"] is False
+    assert opened.files["pain_log.csv"] == (Path(__file__).parent.parent / "data" / "demo" /
+                                            "pain_log.csv").read_bytes()

@@ -118,9 +118,11 @@ def test_hand_computed_numbers_of_the_hand_made_patients(caseload_dir):
     assert table.loc["cat", "adherence_overall"] == pytest.approx(50.0)
     assert table.loc["cat", "adherence_4wk"] == pytest.approx(100.0 * 3 / 12)
     assert table.loc["cat", "last_session"] == "2026-03-20"
-    # bob: 6 after-session scores of 7/10 in weeks 5 and 6, all open
+    # bob: 6 after-session scores of 7/10 in weeks 5 and 6, all open; pain rising every week
+    # (one run of rises, dated on its last week, so open too)
     assert table.loc["bob", "pain_verdict"] == "meaningful worsening"
-    assert "6 pain_after" in table.loc["bob", "open_flag_kinds"]
+    assert table.loc["bob", "open_flag_kinds"] == "6 × high pain after, 1 × weekly pain rising"
+    assert table.loc["bob", "open_flags"] == 7
 
 
 def test_patients_who_most_need_a_look_come_first(caseload_dir):

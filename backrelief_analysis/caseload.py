@@ -164,18 +164,23 @@ def _flag_order(kinds: Iterable[str]) -> list[str]:
 def outcome_summary(log, plan: Plan) -> str:
     """The latest outcome scores (PEG, PSFS, ODI, RMDQ) with their verdicts, as short text.
 
-    The hook for the outcomes module (issue 13): until it exists, and for logs without an
-    outcomes table, this is empty.
+    The hook for the outcomes module (issue 13): its ``outcome_changes`` gives each measure's
+    baseline, latest and verdict. Until that module and the log's outcomes table exist, and for
+    logs without questionnaires, this is empty.
     """
     try:
         from . import outcomes  # type: ignore[attr-defined]
     except ImportError:
         return ""
     table = getattr(log, "outcomes", None)
-    caseload_text = getattr(outcomes, "caseload_text", None)
-    if table is None or caseload_text is None:
+    changes = getattr(outcomes, "outcome_changes", None)
+    if table is None or changes is None or table.empty:
         return ""
-    return str(caseload_text(table, plan))
+    rows = changes(table, plan.thresholds)
+    return "; ".join(
+        f"{row.label} {row.baseline:g} → {row.latest:g} ({row.verdict})" if row.occasions > 1
+        else f"{row.label} {row.baseline:g} ({row.verdict})"
+        for row in rows.itertuples(index=False))
 
 
 def _empty_row(problem: str, note: str = "") -> dict:

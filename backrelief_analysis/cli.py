@@ -121,18 +121,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    """Write the physiotherapist's report as PDF or HTML."""
-    from .report import build_report
-
-    if args.out.suffix.lower() not in (".pdf", ".html"):
-        raise CommandError(f"--out must end in .pdf or .html (got {args.out})")
+def _report_inputs(args: argparse.Namespace):  # -> tuple[Log, Plan, bool, str]
+    """The log, plan, demo flag and source note of ``report`` and ``share``, all checked."""
     if args.deidentify and args.patient:
         raise CommandError("--patient and --deidentify contradict each other; give only one")
     log, is_demo = _load(args.data_dir)
     _check_period(log, args.start, args.end)
     plan = _load_plan(args.plan)
     note = "Made from the shipped demo data, not a real patient." if is_demo else ""
+    return log, plan, is_demo, note
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the physiotherapist's report as PDF or HTML."""
+    from .report import build_report
+
+    if args.out.suffix.lower() not in (".pdf", ".html"):
+        raise CommandError(f"--out must end in .pdf or .html (got {args.out})")
+    log, plan, is_demo, note = _report_inputs(args)
     written = build_report(log, plan, args.out, start=args.start, end=args.end,
                            patient=args.patient, deidentify=args.deidentify, source_note=note)
     source = " from the demo data" if is_demo else ""
@@ -146,12 +152,7 @@ def cmd_share(args: argparse.Namespace) -> int:
 
     if args.out.suffix.lower() != ".zip":
         raise CommandError(f"a bundle is a .zip file, so --out must end in .zip (got {args.out})")
-    if args.deidentify and args.patient:
-        raise CommandError("--patient and --deidentify contradict each other; give only one")
-    log, is_demo = _load(args.data_dir)
-    _check_period(log, args.start, args.end)
-    plan = _load_plan(args.plan)
-    note = "Made from the shipped demo data, not a real patient." if is_demo else ""
+    log, plan, is_demo, note = _report_inputs(args)
     try:
         written = write_bundle(log.directory, plan, args.out, start=args.start, end=args.end,
                                patient=args.patient, deidentify=args.deidentify,

@@ -53,7 +53,8 @@ CACHE_NAME = ".backrelief-caseload.json"
 CACHE_VERSION = 1
 RECENT_WEEKS = 4
 PARALLEL_FROM = 24  # fewer patients than this are read in this process: workers cost ~1 s
-CHUNK = 25  # patients per task sent to a worker
+CHUNK = 125  # most patients per task sent to a worker (each task checks one exactly)
+FALLBACK_NOTE = "analysed one patient at a time (the fast engine disagreed with the report's)"
 PRIORITY_RULE = (
     "1. patients whose files could not be read (fix them first); "
     "2. pain meaningfully worse than at baseline, or a flag in the last four weeks; "
@@ -121,29 +122,11 @@ def patient_numbers(log, plan: Plan, *, start=None, end=None) -> tuple[dict, pd.
         sessions=table.loc[table["date"] >= recent_from],
         weekly_adherence=weekly.iloc[-RECENT_WEEKS:].reset_index(drop=True))
     done = table.loc[table["counted"], "date"]
-    open_flags = flag_table.loc[flag_table["end_date"] >= recent_from]
-    kinds = open_flags["kind"].value_counts()
-    row = {
-        "weeks": len(weekly),
-        "period_start": f"{first:%Y-%m-%d}",
-        "period_end": f"{last:%Y-%m-%d}",
-        "last_session": f"{done.max():%Y-%m-%d}" if len(done) else "",
-        "adherence_4wk": float(recent.adherence_percent),
-        "adherence_overall": float(whole.adherence_percent),
-        "pain_baseline": float(baseline.baseline),
-        "pain_latest": float(baseline.latest),
-        "pain_change": float(baseline.change_points),
-        "pain_change_percent": float(baseline.change_percent),
-        "pain_verdict": baseline.verdict,
-        "outcomes": outcome_summary(log, plan),
-        "open_flags": len(open_flags),
-        "open_flag_kinds": ", ".join(f"{kinds[kind]} × {FLAG_WORDS.get(kind, kind)}"
-                                     for kind in _flag_order(kinds.index)),
-        "flags_total": len(flag_table),
-        "note": "",
-        "problem": "",
-        "_cutoff": float(th.adherence_percent),
-    }
+    kinds = flag_table.loc[flag_table["end_date"] >= recent_from, "kind"].value_counts()
+    row = _row(first, last, weeks=len(weekly), last_session=done.max() if len(done) else None,
+               adherence_4wk=recent.adherence_percent, adherence_overall=whole.adherence_percent,
+               baseline=baseline, open_kinds=kinds.to_dict(), flags_total=len(flag_table),
+               cutoff=th.adherence_percent, outcomes=outcome_summary(log, plan))
     weeks = pd.DataFrame({
         "week": np.arange(1, len(weekly) + 1),
         "week_start": weekly["week_start"].dt.strftime("%Y-%m-%d"),
@@ -159,6 +142,34 @@ def _flag_order(kinds: Iterable[str]) -> list[str]:
     present = set(kinds)
     return ([kind for kind in FLAG_TITLES if kind in present]
             + sorted(present - set(FLAG_TITLES)))
+
+
+def _row(first, last, *, weeks: int, last_session, adherence_4wk: float,
+         adherence_overall: float, baseline, open_kinds: dict, flags_total: int, cutoff: float,
+         outcomes: str) -> dict:
+    """A caseload row from its numbers (both engines build their rows here)."""
+    return {
+        "weeks": int(weeks),
+        "period_start": f"{first:%Y-%m-%d}",
+        "period_end": f"{last:%Y-%m-%d}",
+        "last_session": "" if last_session is None or pd.isna(last_session)
+        else f"{last_session:%Y-%m-%d}",
+        "adherence_4wk": float(adherence_4wk),
+        "adherence_overall": float(adherence_overall),
+        "pain_baseline": float(baseline.baseline),
+        "pain_latest": float(baseline.latest),
+        "pain_change": float(baseline.change_points),
+        "pain_change_percent": float(baseline.change_percent),
+        "pain_verdict": baseline.verdict,
+        "outcomes": outcomes,
+        "open_flags": int(sum(open_kinds.values())),
+        "open_flag_kinds": ", ".join(f"{open_kinds[kind]} × {FLAG_WORDS.get(kind, kind)}"
+                                     for kind in _flag_order(open_kinds)),
+        "flags_total": int(flags_total),
+        "note": "",
+        "problem": "",
+        "_cutoff": float(cutoff),
+    }
 
 
 def outcome_summary(log, plan: Plan) -> str:
@@ -250,40 +261,115 @@ def content_key(files: dict[str, bytes] | bytes, fallback_plan: str = "") -> str
     return digest.hexdigest()
 
 
-def read_source(path: Path, fallback_plan: str) -> _Result:
-    """Read one bundle or log folder into a row; any problem becomes the row's sentence."""
+@dataclass
+class _Loaded:
+    """One source after reading: its key, name and patient, or the problem that stopped it."""
+
+    source: str
+    stem: str
+    key: str
+    name: str = ""
+    patient: object = None  # caseload_fast.Patient
+    notes: str = ""
+    problem: str = ""
+
+
+def _load_source(path: Path, fallback_plan: str) -> _Loaded:
+    """Read one bundle or log folder; any problem becomes one sentence."""
+    from .caseload_fast import Patient
+
     label = path.name
-    key = ""
+    loaded = _Loaded(label, path.stem, "")
     try:
         if path.is_dir():
             files = _folder_files(path)
-            key = content_key(files, fallback_plan)
+            loaded.key = content_key(files, fallback_plan)
             if not any(name in files for name in LOG_NAMES):
                 raise BundleError(f"the folder {label} holds no log (no {LOG_NAMES[0]} or "
                                   f"{LOG_NAMES[1]})")
             plan_text = files.get(PLAN_NAME, b"").decode("utf-8") or fallback_plan
             plan = parse_plan(tomllib.loads(plan_text), source=Path(f"{label}:{PLAN_NAME}"))
-            patient, start, end = label, None, None
+            loaded.name, start, end = label, None, None
         else:
             data = path.read_bytes()
-            key = content_key(data)
+            loaded.key = content_key(data)
             opened = open_bundle(data, label)
             files, plan = opened.files, opened.plan
-            patient, start, end = opened.patient or path.stem, opened.start, opened.end
+            loaded.name, start, end = opened.patient or path.stem, opened.start, opened.end
         log, notes = load_files(files)
-        row, weekly = patient_numbers(log, plan, start=start, end=end)
-        row["note"] = "; ".join(notes)
+        loaded.patient, loaded.notes = Patient(log, plan, start, end), "; ".join(notes)
     except (BundleError, PlanError, tomllib.TOMLDecodeError, UnicodeDecodeError, OSError,
             ValueError) as error:
-        return _Result(label, key, {"patient": path.stem, **_empty_row(_first_sentence(error))},
-                       [])
+        loaded.problem = _first_sentence(error)
+    return loaded
+
+
+def _result(loaded: _Loaded, row: dict, weekly: pd.DataFrame) -> _Result:
+    row = {"patient": loaded.name, **row, "note": loaded.notes}
     weekly_rows = weekly.replace({np.nan: None}).to_numpy().tolist()
-    return _Result(label, key, {"patient": patient, **row}, weekly_rows)
+    return _Result(loaded.source, loaded.key, row, weekly_rows)
 
 
-def _read_many(paths_and_plan: tuple[list[str], str]) -> list[_Result]:
+def _exact(loaded: _Loaded) -> _Result:
+    patient = loaded.patient
+    row, weekly = patient_numbers(patient.log, patient.plan, start=patient.start,
+                                  end=patient.end)
+    return _result(loaded, row, weekly)
+
+
+def read_source(path: Path, fallback_plan: str) -> _Result:
+    """One patient's row, from the report's own functions (the reference for every row)."""
+    loaded = _load_source(path, fallback_plan)
+    if loaded.problem:
+        return _problem(loaded)
+    return _exact(loaded)
+
+
+def _problem(loaded: _Loaded) -> _Result:
+    return _Result(loaded.source, loaded.key,
+                   {"patient": loaded.stem, **_empty_row(loaded.problem)}, [])
+
+
+def _same(one: _Result, two: _Result) -> bool:
+    """Equal rows and series (NaN equal to NaN)."""
+    return _json_row(one.row) == _json_row(two.row) and one.weekly == two.weekly
+
+
+def _read_batch(paths_and_plan: tuple[list[str], str]) -> list[_Result]:
+    """Rows of a batch of sources: the vectorised engine, checked on one patient.
+
+    The patient with the most weeks is also analysed by the report's own functions; when the two
+    differ (a definition changed in the analysis modules and not here) the whole batch is
+    analysed one patient at a time, so a row is never other than the report's.
+    """
+    from .caseload_fast import caseload_columns
+
     names, fallback_plan = paths_and_plan
-    return [read_source(Path(name), fallback_plan) for name in names]
+    loaded = [_load_source(Path(name), fallback_plan) for name in names]
+    readable = [item for item in loaded if not item.problem]
+    numbers, series = caseload_columns([item.patient for item in readable], RECENT_WEEKS)
+    by_p = dict(tuple(series.groupby("p", sort=False)))
+    fast: dict[int, _Result] = {}
+    for index, (item, got) in enumerate(zip(readable, numbers, strict=True)):
+        if got is None:
+            fast[id(item)] = _result(item, _empty_row("the log has no entries yet"), _no_weeks())
+            continue
+        row = _row(got["first"], got["last"], weeks=got["weeks"],
+                   last_session=got["last_session"], adherence_4wk=got["adherence_4wk"],
+                   adherence_overall=got["adherence_overall"], baseline=got["baseline"],
+                   open_kinds=got["open_kinds"], flags_total=got["flags_total"],
+                   cutoff=item.patient.plan.thresholds.adherence_percent,
+                   outcomes=outcome_summary(item.patient.log, item.patient.plan))
+        weeks = by_p[index].drop(columns="p").reset_index(drop=True)
+        weeks["week_start"] = weeks["week_start"].dt.strftime("%Y-%m-%d")
+        fast[id(item)] = _result(item, row, weeks)
+    if readable:
+        probe = max(readable, key=lambda item: len(fast[id(item)].weekly))
+        if not _same(fast[id(probe)], _exact(probe)):
+            fast = {id(item): _exact(item) for item in readable}
+            for result in fast.values():
+                result.row["note"] = "; ".join(filter(None, [result.row["note"], FALLBACK_NOTE]))
+    return [fast[id(item)] if not item.problem else _problem(item) for item in loaded]
 
 
 # --- the caseload ---------------------------------------------------------------------------------
@@ -416,13 +502,14 @@ def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
 def _analyse(todo: list[Path], fallback_plan: str, workers: int | None) -> list[_Result]:
     count = workers if workers is not None else (os.cpu_count() or 1)
     if count <= 1 or (len(todo) < PARALLEL_FROM and workers is None):
-        return [read_source(path, fallback_plan) for path in todo]
-    chunks = [([str(path) for path in todo[i:i + CHUNK]], fallback_plan)
-              for i in range(0, len(todo), CHUNK)]
+        return _read_batch(([str(path) for path in todo], fallback_plan))
+    size = max(1, min(CHUNK, -(-len(todo) // max(count, 1))))
+    chunks = [([str(path) for path in todo[i:i + size]], fallback_plan)
+              for i in range(0, len(todo), size)]
     context = get_context("forkserver")
     context.set_forkserver_preload(["backrelief_analysis.caseload"])
     with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        return [result for batch in pool.map(_read_many, chunks) for result in batch]
+        return [result for batch in pool.map(_read_batch, chunks) for result in batch]
 
 
 def _assemble(results: list[_Result], analysed: int) -> Caseload:

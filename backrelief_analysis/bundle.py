@@ -373,21 +373,29 @@ def _first_line(error: Exception) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
-def load_files(files: dict[str, bytes]):  # -> tuple[Log, list[str]]
-    """Load log files given as bytes with the store's own loader, in a private temporary folder.
+def load_files(files: dict[str, bytes], workdir: Path | None = None):  # -> (Log, list[str])
+    """Load log files given as bytes with the store's own loader, in a private folder.
 
     Only the known file names are written, so nothing a bundle names can land elsewhere.
+    ``workdir`` is an empty private folder to reuse (emptied again afterwards; a caseload of
+    a thousand patients saves a thousand folders); by default a temporary one.
     Returns the Log and the warnings the loader gave (a torn last row set aside, say).
     """
     from .store import load_log
 
-    with tempfile.TemporaryDirectory(prefix="backrelief-read-") as folder:
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="backrelief-read-") as folder:
+            return load_files(files, Path(folder))
+    try:
         for name in (*LOG_NAMES, *OPTIONAL_NAMES):
             if name in files:
-                (Path(folder) / name).write_bytes(files[name])
+                (workdir / name).write_bytes(files[name])
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            log = load_log(folder)
+            log = load_log(workdir)
+    finally:
+        for leftover in workdir.iterdir():  # the logs, lock files, any torn rows set aside
+            leftover.unlink()
     return log, [_first_line(warning.message) for warning in caught]  # type: ignore[arg-type]
 
 

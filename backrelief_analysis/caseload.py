@@ -53,7 +53,7 @@ CACHE_NAME = ".backrelief-caseload.json"
 CACHE_VERSION = 1
 RECENT_WEEKS = 4
 PARALLEL_FROM = 24  # fewer patients than this are read in this process: workers cost ~1 s
-CHUNK = 125  # most patients per task sent to a worker (each task checks one exactly)
+CHUNK = 500  # most patients per task sent to a worker (each task checks one exactly)
 FALLBACK_NOTE = "analysed one patient at a time (the fast engine disagreed with the report's)"
 PRIORITY_RULE = (
     "1. patients whose files could not be read (fix them first); "
@@ -274,7 +274,7 @@ class _Loaded:
     problem: str = ""
 
 
-def _load_source(path: Path, fallback_plan: str) -> _Loaded:
+def _load_source(path: Path, fallback_plan: str, workdir: Path | None = None) -> _Loaded:
     """Read one bundle or log folder; any problem becomes one sentence."""
     from .caseload_fast import Patient
 
@@ -296,7 +296,7 @@ def _load_source(path: Path, fallback_plan: str) -> _Loaded:
             opened = open_bundle(data, label)
             files, plan = opened.files, opened.plan
             loaded.name, start, end = opened.patient or path.stem, opened.start, opened.end
-        log, notes = load_files(files)
+        log, notes = load_files(files, workdir)
         loaded.patient, loaded.notes = Patient(log, plan, start, end), "; ".join(notes)
     except (BundleError, PlanError, tomllib.TOMLDecodeError, UnicodeDecodeError, OSError,
             ValueError) as error:
@@ -342,10 +342,13 @@ def _read_batch(paths_and_plan: tuple[list[str], str]) -> list[_Result]:
     differ (a definition changed in the analysis modules and not here) the whole batch is
     analysed one patient at a time, so a row is never other than the report's.
     """
+    import tempfile
+
     from .caseload_fast import caseload_columns
 
     names, fallback_plan = paths_and_plan
-    loaded = [_load_source(Path(name), fallback_plan) for name in names]
+    with tempfile.TemporaryDirectory(prefix="backrelief-caseload-") as workdir:
+        loaded = [_load_source(Path(name), fallback_plan, Path(workdir)) for name in names]
     readable = [item for item in loaded if not item.problem]
     numbers, series = caseload_columns([item.patient for item in readable], RECENT_WEEKS)
     by_p = dict(tuple(series.groupby("p", sort=False)))

@@ -6,8 +6,8 @@ module computes the same columns for a whole batch of patients in one pass of ea
 a patient number ``p``. It follows the definitions of the analysis modules step by step (each
 step names the function it mirrors), and keeps their own code wherever that is cheap per patient:
 the weekly targets (:func:`~backrelief_analysis.adherence.weekly_targets`), the adherence
-figures (``ProgressSummary.adherence_percent``) and the baseline verdict
-(:func:`~backrelief_analysis.pain.baseline_change`). ``tests/test_caseload.py`` checks every
+figures (``ProgressSummary.adherence_percent``) and the baseline rules' constants
+(:mod:`~backrelief_analysis.pain`). ``tests/test_caseload.py`` checks every
 column against each patient's own ``summarise``, and :func:`~backrelief_analysis.caseload.
 load_caseload` re-checks a sample of every batch against the per-patient path and uses that path
 instead when they differ, so a change of definition in the analysis modules cannot go unseen.
@@ -91,6 +91,49 @@ def _runs(keys: np.ndarray, flags: np.ndarray, step_ok: np.ndarray) -> tuple[np.
     return firsts[keep], lasts[keep]
 
 
+@dataclass(frozen=True)
+class Change:
+    """The numbers of :class:`~backrelief_analysis.pain.PainChange` a caseload row shows."""
+
+    baseline: float
+    latest: float
+    change_points: float
+    change_percent: float
+    verdict: str
+
+
+def _baselines(daily: pd.DataFrame, patients: list[Patient]) -> list[Change]:
+    """pain.baseline_change for every patient: first ``baseline_days`` days with a score
+    against the last :data:`~backrelief_analysis.pain.LATEST_DAYS`, with the same rules."""
+    from .pain import _EPS, IMPROVEMENT, LATEST_DAYS, NO_CLEAR_CHANGE, NOT_ENOUGH, WORSENING
+
+    nan = float("nan")
+    # daily is sorted by patient and day: each patient's scored days are one slice, whose mean
+    # is taken as pandas takes it (numpy's sum over the slice, divided by its length)
+    counts = daily.groupby("p").size().reindex(range(len(patients)), fill_value=0).to_numpy()
+    offsets = np.cumsum(counts) - counts
+    means = daily["mean"].to_numpy(dtype="float64")
+    result = []
+    for index, patient in enumerate(patients):
+        th = patient.plan.thresholds
+        need = int(th.baseline_days)
+        if counts[index] < need + LATEST_DAYS or need < 1:
+            result.append(Change(nan, nan, nan, nan, NOT_ENOUGH))
+            continue
+        days = means[offsets[index]:offsets[index] + counts[index]]
+        baseline = float(days[:need].sum() / need)
+        latest = float(days[-LATEST_DAYS:].sum() / LATEST_DAYS)
+        points = latest - baseline
+        percent = 100.0 * points / baseline if baseline > 0 else nan
+        size = abs(points)
+        met = size > 0 and (size >= th.pain_change_points - _EPS or (
+            not np.isnan(percent) and abs(percent) >= th.pain_change_percent - _EPS))
+        verdict = (IMPROVEMENT if met and points < 0 else WORSENING if met and points > 0
+                   else NO_CLEAR_CHANGE)
+        result.append(Change(baseline, latest, points, percent, verdict))
+    return result
+
+
 def caseload_columns(patients: list[Patient], recent_weeks: int) -> tuple[list[dict], pd.DataFrame]:
     """The caseload's numbers of each patient, and the weekly series of all of them.
 
@@ -100,7 +143,6 @@ def caseload_columns(patients: list[Patient], recent_weeks: int) -> tuple[list[d
         One dict per patient (the numeric columns of a caseload row, ``open_kinds`` a dict of
         flag kind to count) and a frame ``p``, ``week``, ``week_start``, ``pain``, ``adherence``.
     """
-    from . import pain as pain_module
     from .adherence import weekly_targets
     from .caseload import _partial_summary
 
@@ -205,13 +247,10 @@ def caseload_columns(patients: list[Patient], recent_weeks: int) -> tuple[list[d
     open_kinds = flag_table.loc[flag_table["open"]].groupby(["p", "kind"]).size()
     totals = flag_table.groupby("p").size()
     last_done = done.groupby("p")["date"].max()
+    baselines = _baselines(daily, patients)
     weeks_by_p = dict(tuple(weeks.groupby("p", sort=False)))
     sessions_by_p = dict(tuple(sessions.groupby("p", sort=False)))
-    scored_by_p = dict(tuple(daily.groupby("p", sort=False)))
     empty_sessions = sessions.iloc[0:0]
-    no_days = pd.DataFrame({"date": pd.Series(dtype=DATE_DTYPE), "mean": pd.Series(
-        dtype="float64"), "scores": pd.Series(dtype="int64")})
-    no_pain = pain.iloc[0:0]
     results = []
     starts, ends, recents = (periods["first"].to_numpy(), periods["last"].to_numpy(),
                              recent_from.to_numpy())
@@ -228,9 +267,7 @@ def caseload_columns(patients: list[Patient], recent_weeks: int) -> tuple[list[d
         recent = _partial_summary(patient.plan, max(since, first), last,
                                   sessions=table.loc[table["date"] >= since],
                                   weekly_adherence=mine.iloc[-recent_weeks:])
-        scored = scored_by_p.get(index)
-        day_frame = scored[["date", "mean", "scores"]] if scored is not None else no_days
-        baseline = pain_module.baseline_change(no_pain, patient.plan.thresholds, daily=day_frame)
+        baseline = baselines[index]
         kinds = open_kinds.loc[index].to_dict() if index in open_kinds.index.get_level_values(
             0) else {}
         results.append({

@@ -1,8 +1,11 @@
 """The caseload: one row per patient for the physiotherapist, from bundles and log folders.
 
 Every ``.zip`` bundle and every log folder directly inside a folder is one patient. Each row's
-numbers come from the same analysis functions, called the same way, as that patient's own report
-(:func:`~backrelief_analysis.progress.summarise`), so they are the report's numbers:
+numbers are those of that patient's own report (:func:`~backrelief_analysis.progress.summarise`):
+:func:`patient_numbers` takes them from the report's own functions, one patient at a time, and
+:mod:`~backrelief_analysis.caseload_fast` computes the same for a batch of patients at once;
+every batch checks one patient against :func:`patient_numbers` and falls back to it for the
+whole batch when they differ. The columns:
 
 - ``weeks``: ISO weeks of the period; ``last_session``: the day of the last counted session;
 - ``adherence_overall``: the report's adherence; ``adherence_4wk``: the same measure over the

@@ -61,20 +61,17 @@ class ProgressSummary:
 
     @property
     def adherence_percent(self) -> float:
-        """Sessions done against the target over all weeks of the period, in % (not capped).
+        """Sessions done against the target over the period, in %, each week at most 100 %.
 
-        Like the weekly figures, a week the period only partly covers keeps its full target.
+        A week the period only partly covers has a target pro rata to its days in it.
         """
-        weeks = self.weekly_adherence
-        if weeks.empty:
-            return float("nan")
-        return 100.0 * self.sessions_done / float(weeks["target"].sum())
+        return adherence.overall_percent(self.weekly_adherence)
 
     @property
     def partial_weeks(self) -> list[str]:
-        """ISO weeks the period only partly covers (their percentages are of a full week)."""
+        """ISO weeks the period only partly covers (their targets are pro rata to their days)."""
         weeks = self.weekly_adherence
-        return weeks.loc[weeks["days_in_period"] < 7, "week"].tolist()
+        return weeks.loc[weeks["part"], "week"].tolist()
 
     @property
     def weeks_meeting_target(self) -> int:
@@ -88,15 +85,16 @@ class ProgressSummary:
         cut = f"{self.plan.thresholds.adherence_percent:g} %"
         weeks = self.weekly_adherence
         first_week, last_week = week_label(week_start(pd.Series([self.start, self.end])))
-        partial = (f"; only part of {' and '.join(self.partial_weeks)} is in the period"
-                   if self.partial_weeks else "")
+        partial = (f"; only part of {' and '.join(self.partial_weeks)} is in the period, "
+                   "its target pro rata" if self.partial_weeks else "")
         lines = [
             f"Period: {self.start:%Y-%m-%d} to {self.end:%Y-%m-%d} "
             f"({len(weeks)} ISO week{'s' if len(weeks) != 1 else ''}, {first_week} to "
             f"{last_week}{partial}).",
             f"Plan: {self.plan.name}; target {self.plan.target_text}.",
             f"Sessions done: {self.sessions_done}; adherence {self.adherence_percent:.0f} % of "
-            f"the target; {self.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}.",
+            f"the target (each week counted at most 100 %); {self.weeks_meeting_target} of "
+            f"{len(weeks)} weeks at or above {cut}.",
             self.streaks.sentence(),
         ]
         for row in self.exercise_adherence.itertuples(index=False):
@@ -172,10 +170,11 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
         streaks=adherence.streaks(table, **period),
         daily_pain=daily,
         weekly_pain=pain.weekly_pain(pn, **period, daily=daily),
-        baseline=pain.baseline_change(pn, th, **period, daily=daily),
+        # the baseline comes from the whole log, whatever period is shown
+        baseline=pain.baseline_change(log.pain, th, **period, daily=daily),
         trend=pain.pain_trend(pn, **period, daily=daily),
         session_effects=effects,
-        session_effect=pain.session_effect_summary(effects),
+        session_effect=pain.session_effect_summary(effects, th),
         weekly_reps_pain=associations.weekly_reps_and_pain(ex, pn, plan, **period, daily=daily),
         exercise_pain_change=associations.exercise_pain_change(ex, pn, plan, **period,
                                                                effects=effects),

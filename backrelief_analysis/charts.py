@@ -235,7 +235,7 @@ def plot_weekly_adherence(
         handles[3].set_label(f"{cut:g} % of target ({target * cut / 100:.1f})")
     ax.legend(handles=handles, loc="upper left", fontsize="small", ncols=2, framealpha=0.9)
     top = max(float(weekly["sessions"].max()), float(targets.max()))
-    ax.set_ylim(0, top * 1.35 + 0.5)
+    ax.set_ylim(0, top * 1.6 + 0.5)  # room for the legend above the bars
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("sessions per week")
     ax.set_title(title)

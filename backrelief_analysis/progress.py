@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import adherence, associations, flags, pain
 from .periods import DayLike, period_bounds, week_label, week_start, within
-from .plan import Plan
+from .plan import Plan, Thresholds
 from .store import Log
 
 
@@ -117,6 +117,38 @@ class ProgressSummary:
     def as_text(self) -> str:
         """:meth:`summary_lines` joined into one block of text."""
         return "\n".join(self.summary_lines())
+
+
+def how_defined(thresholds: Thresholds) -> list[str]:
+    """The "how these are defined" note that ends the report and the progress notebook.
+
+    Each line names a definition with its setting (from ``plan.Thresholds``) and its source in
+    the kit's clinical reference.
+    """
+    th = thresholds
+    since = (f"from {th.baseline_from:%Y-%m-%d}" if th.baseline_from is not None
+             else "in the whole log")
+    return [
+        f"Pain: 0-10 rating scale. Baseline: mean of the first {th.baseline_days} days with a "
+        f"score {since}, whatever the period; latest: the period's last {pain.LATEST_DAYS} days "
+        f"with a score. Meaningful change: {th.pain_change_points:g} points or "
+        f"{th.pain_change_percent:g} % of the baseline (Ostelo et al., Spine 2008; Farrar et "
+        f"al., Pain 2001), never under {th.min_change_points:g} point (below the detectable "
+        "change).",
+        "Trend: Theil-Sen slope of weekly means, so its 95 % interval allows for day-to-day "
+        "correlation. Across a session: its last score before against its last after; a 95 % "
+        f"t interval from {th.min_sessions_for_interval} sessions, limited to the scale.",
+        "Flags: the pain-monitoring model of Silbernagel et al. (Am J Sports Med 2007), tested "
+        "in Achilles tendinopathy and used for other regions: pain up to "
+        f"{th.pain_after_max:g}/10 after exercise; settled when the next day's first score "
+        f"(not the session's) is within {th.settle_margin_points:g} point of the pain before; "
+        f"no weekly rise of {th.rising_points:g} point (in one week, or over up to "
+        f"{th.rising_weeks} rising weeks). Flare-ups as marked (Costa et al., J Pain 2019).",
+        f"Adherence: sessions against those prescribed at the time, cut-off "
+        f"{th.adherence_percent:g} % (Systematic Reviews 2014;3:10); a part week's target is pro "
+        "rata, and each week counts at most 100 % overall. All are plan settings; sources in "
+        "the kit's clinical reference (shared/CLINICAL.md).",
+    ]
 
 
 def _next_day_text(table: pd.DataFrame) -> str:

@@ -132,8 +132,8 @@ def test_a_shown_change_agrees_with_its_verdict(tmp_path):
     # baseline 6 (7 days); latest six days of 4 and one day of 4, 4, 5 (mean 13 / 3):
     # (24 + 13 / 3) / 7 = 4.048, change -41 / 21 = -1.952 points (-32.5 %): "-2.0 points"
     # would contradict "2-point rule not met"
-    rows = daily_scores([6] * 7 + [None] + [4] * 7) + [
-        score("2026-01-19T10:00:00+00:00", 4), score("2026-01-19T11:00:00+00:00", 5)]
+    rows = [*daily_scores([6] * 7 + [None] + [4] * 7),
+            score("2026-01-19T10:00:00+00:00", 4), score("2026-01-19T11:00:00+00:00", 5)]
     change = pain.baseline_change(write_log(tmp_path / "b", [], rows).pain, Thresholds())
     assert change.rules_met == ("30 %",)
     assert "Change -1.95 points (-33 %): clinically meaningful improvement (30 % rule met)" \

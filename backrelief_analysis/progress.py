@@ -122,8 +122,8 @@ class ProgressSummary:
 def how_defined(thresholds: Thresholds) -> list[str]:
     """The "how these are defined" note that ends the report and the progress notebook.
 
-    Each line names a definition with its setting (from ``plan.Thresholds``) and its source in
-    the kit's clinical reference.
+    Each line names a definition with its setting (from ``plan.Thresholds``) and its published
+    source, as listed in the kit's clinical reference.
     """
     th = thresholds
     since = (f"from {th.baseline_from:%Y-%m-%d}" if th.baseline_from is not None
@@ -146,8 +146,8 @@ def how_defined(thresholds: Thresholds) -> list[str]:
         f"{th.rising_weeks} rising weeks). Flare-ups as marked (Costa et al., J Pain 2019).",
         f"Adherence: sessions against those prescribed at the time, cut-off "
         f"{th.adherence_percent:g} % (Systematic Reviews 2014;3:10); a part week's target is pro "
-        "rata, and each week counts at most 100 % overall. All are plan settings; sources in "
-        "the kit's clinical reference (shared/CLINICAL.md).",
+        "rata, and each week counts at most 100 % overall. Every number here is a setting in "
+        "the plan's [thresholds] table.",
     ]
 
 

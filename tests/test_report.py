@@ -102,7 +102,7 @@ def test_pdf_holds_the_hand_computed_numbers(hand_log: Path, tmp_path: Path) -> 
     # the report ends by saying how its numbers are defined, and where they come from
     assert "How these are defined" in text
     assert "tested in Achilles tendinopathy" in text
-    assert "Ostelo et al., Spine 2008" in text and "shared/CLINICAL.md" in text
+    assert "Ostelo et al., Spine 2008" in text and "Silbernagel et al." in text
 
 
 def test_pdf_header_lists_the_plan_and_target(hand_log: Path, tmp_path: Path) -> None:

@@ -156,7 +156,8 @@ def plot_weekly_adherence(
     """Sessions per ISO week as bars against the plan's target and the adherence cut-off.
 
     A week the period cuts (``part``) has a target pro rata to its days: the target line steps
-    down there, its bar has a dashed outline and its label says how many days it holds.
+    down there, its bar has a dashed outline and its label says how many of its 7 days the
+    period holds.
 
     Parameters
     ----------
@@ -214,7 +215,7 @@ def plot_weekly_adherence(
     target = float(rates[-1])
     changed = bool((np.abs(rates - target) > 1e-9).any())
     if bars is not None and len(weekly) <= MAX_BAR_LABELS:
-        labels = [f"{p:.0f}%" + (f"\npart: {d} d" if cut_week else "")
+        labels = [f"{p:.0f}%" + (f"\n{d}/7 d" if cut_week else "")
                   for p, d, cut_week in zip(weekly["percent"], weekly["days_in_period"], part,
                                             strict=True)]
         ax.bar_label(bars, labels=labels, fontsize="x-small", padding=2)

@@ -49,8 +49,9 @@ MIN_TREND_DAYS = 10  # days with a score needed before a trend is estimated
 MIN_TREND_WEEKS = 4  # ... and weeks with a score: the slope is fitted on weekly means
 TREND_MAX_POINTS = 1000  # Theil-Sen is O(n^2) in time and memory: above this many weeks,
 # fit the means of several-week bins (2 weeks, 3 weeks, ...) so at most this many remain
-TREND_METHOD = ("Theil-Sen fit on weekly means, so the interval allows for day-to-day "
-                "correlation")
+# named wherever the interval is shown; weekly means, because neighbouring days' scores are
+# alike and an interval from daily points would be too narrow
+TREND_METHOD = "Theil-Sen fit on weekly means"
 CONFIDENCE = 0.95
 SCALE_MAX = 10  # NPRS 0-10: a change across a session lies within -10..+10
 SESSION_CONTEXTS = ("before_session", "after_session")
@@ -354,9 +355,9 @@ def pain_trend(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None
     scale = 7.0
     slope, low, high = fit.slope * scale, fit.low_slope * scale, fit.high_slope * scale
     direction = "falling" if high < 0 else "rising" if low > 0 else "no clear direction"
-    method = TREND_METHOD.replace("weekly means", basis)
+    method = TREND_METHOD.replace("weekly means", f"{len(y)} {basis}")
     message = (f"Trend: {slope:+.2f} points per week (95 % CI {low:+.2f} to {high:+.2f}), "
-               f"{direction}; {method} ({len(y)} {basis}).")
+               f"{direction}; {method}.")
     return Trend(float(slope), float(low), float(high), len(y), basis, message)
 
 

@@ -178,9 +178,8 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
         f"{summary.sessions_done} sessions against a target of {plan.target_sessions_per_week} "
         f"a week{' (earlier weeks: the target of the time)' if plan.earlier_targets else ''}: "
         f"adherence {summary.adherence_percent:.0f} %",
-        f"{summary.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}. A session "
-        "counts when at least one rep was done; a week only partly in the period (part) has a "
-        "target pro rata to its days; overall, each week counts at most 100 %.",
+        f"{summary.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}; a part week's "
+        "target is pro rata; each week counts at most 100 %.",
     )]
     recent = weeks.tail(MAX_WEEKS_LISTED)
     by_week = " · ".join(

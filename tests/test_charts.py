@@ -104,12 +104,12 @@ def test_weekly_adherence_has_one_bar_per_week_and_the_cut_off_line(tmp_path):
 
 def test_a_week_the_period_cuts_is_marked_part(tmp_path):
     # the log ends on Monday 16 March: W12 holds 1 day, so its target is 2 x 1 / 7 = 0.286
-    # and its 1 session is 350 %; the bar is outlined dashed and its label says "part: 1 d"
+    # and its 1 session is 350 %; the bar is outlined dashed and its label says "1/7 d"
     log = write_log(tmp_path, full("a", "2026-03-02T08:00:00+00:00")
                     + full("b", "2026-03-03T08:00:00+00:00")
                     + full("c", "2026-03-16T08:00:00+00:00"))
     ax = charts.plot_weekly_adherence(adherence.weekly_adherence(log.exercise, plan_of(target=2)))
-    assert [t.get_text() for t in ax.texts] == ["100%", "0%", "350%\npart: 1 d"]
+    assert [t.get_text() for t in ax.texts] == ["100%", "0%", "350%\n1/7 d"]
     bars = next(c for c in ax.containers if isinstance(c, BarContainer))
     assert [bar.get_linestyle() == "solid" for bar in bars] == [True, True, False]
     assert list(ax.get_lines()[0].get_ydata()) == pytest.approx([2, 2, 2 / 7, 2 / 7])

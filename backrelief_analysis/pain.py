@@ -256,7 +256,7 @@ def baseline_change(
             f"Not enough data to compare: the comparison needs {need_base + LATEST_DAYS} days "
             f"with a pain score ({need_base} for the baseline, the first days with a score "
             f"{since}, and {LATEST_DAYS} more in the period after them for the latest week); "
-            f"found {len(base)} for the baseline and {len(after)} day(s) after it."
+            f"found {len(base)} for the baseline and {plural(len(after), 'day')} after it."
         )
         return PainChange(nan, 0, none, none, nan, 0, none, none, nan, nan, NOT_ENOUGH, (),
                           message)
@@ -292,7 +292,7 @@ def baseline_change(
     else:
         why = f" (neither the {rule_points} nor the {rule_percent} rule met)"
     message = (
-        f"Baseline {baseline:.1f}/10 (first {need_base} days with a score {since}, "
+        f"Baseline {baseline:.1f}/10 (first {plural(need_base, 'day')} with a score {since}, "
         f"{base['date'].iloc[0]:%Y-%m-%d} to {base['date'].iloc[-1]:%Y-%m-%d}); latest "
         f"{latest:.1f}/10 (last {LATEST_DAYS} days with a score, {late['date'].iloc[0]:%Y-%m-%d} "
         f"to {late['date'].iloc[-1]:%Y-%m-%d}). Change {points_text} points ({percent_text}): "
@@ -302,7 +302,7 @@ def baseline_change(
         baseline, need_base, base["date"].iloc[0], base["date"].iloc[-1],
         latest, LATEST_DAYS, late["date"].iloc[0], late["date"].iloc[-1],
         points, percent, verdict, rules, message, points_text, percent_text,
-        f"first {need_base} days with a score {since}", why.strip(" ()"),
+        f"first {plural(need_base, 'day')} with a score {since}", why.strip(" ()"),
     )  # fmt: skip
 
 

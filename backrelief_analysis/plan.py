@@ -154,7 +154,8 @@ class Plan:
     @property
     def target_text(self) -> str:
         """The weekly target in words, noting earlier targets without naming their dates."""
-        text = f"{self.target_sessions_per_week} sessions a week"
+        count = self.target_sessions_per_week
+        text = f"{count} session{'' if count == 1 else 's'} a week"
         if self.earlier_targets:
             text += " (weeks before the last change keep the target of the time)"
         return text

@@ -156,8 +156,9 @@ def _next_day_text(table: pd.DataFrame) -> str:
         return table["note"].iloc[0] if not table.empty else "no days to compare."
     with_row, without_row = table.iloc[0], table.iloc[1]
     return (f"mean {with_row['mean_next_day_pain']:.1f}/10 {with_row['group']} "
-            f"({with_row['days']} days), {without_row['mean_next_day_pain']:.1f}/10 "
-            f"{without_row['group']} ({without_row['days']} days).")
+            f"({pain.plural(with_row['days'], 'day')}), "
+            f"{without_row['mean_next_day_pain']:.1f}/10 {without_row['group']} "
+            f"({pain.plural(without_row['days'], 'day')}).")
 
 
 def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = None

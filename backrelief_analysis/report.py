@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, paths
+from .pain import plural
 from .plan import Plan
 from .store import DIR_MODE, Log, now_local, write_private
 
@@ -175,7 +176,8 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
     cut = f"{plan.thresholds.adherence_percent:g} %"
     keys = [KeyNumber(
         "Sessions and adherence",
-        f"{summary.sessions_done} sessions against a target of {plan.target_sessions_per_week} "
+        f"{plural(summary.sessions_done, 'session')} against a target of "
+        f"{plan.target_sessions_per_week} "
         f"a week{' (earlier weeks: the target of the time)' if plan.earlier_targets else ''}: "
         f"adherence {summary.adherence_percent:.0f} %",
         f"{summary.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}; a part week's "
@@ -213,7 +215,7 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
             text = next_day["note"].iloc[0]
         else:
             text = "; ".join(
-                f"{row.mean_next_day_pain:.1f}/10 {row.group} ({row.days} days)"
+                f"{row.mean_next_day_pain:.1f}/10 {row.group} ({plural(row.days, 'day')})"
                 for row in next_day.itertuples(index=False)
             )
         keys.append(KeyNumber("Next-day pain (association)", text))

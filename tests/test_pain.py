@@ -180,7 +180,7 @@ def test_baseline_with_too_few_days_says_so(tmp_path):
     assert not change.enough_data
     # 13 days: 7 for the baseline, 6 after it, one short of the latest week
     assert "needs 14" in change.message
-    assert "found 7 for the baseline and 6 day(s) after it" in change.message
+    assert "found 7 for the baseline and 6 days after it" in change.message
 
 
 def test_trend_recovers_a_straight_line(tmp_path):

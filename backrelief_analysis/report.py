@@ -43,9 +43,9 @@ MAX_NOTES = 10  # likewise for notes, to keep twelve weeks within two A4 pages
 # characters shown of text someone typed; longer text is cut with "…" (the export has it whole)
 MAX_NOTE_CHARS = 240
 MAX_NAME_CHARS = 80  # a patient's or a plan's name
-MAX_LINE_CHARS = 90  # one line of the plan, or an exercise's name in the table
-MAX_PLAN_LINES = 12  # exercises listed under the plan; the table below lists the ones done
-MAX_EXERCISE_ROWS = 16  # rows of the reps table; with more, the rest are counted
+MAX_EXERCISE_CHARS = 24  # an exercise's name, in the plan's lines and in the reps table
+MAX_PLAN_LINES = 8  # exercises listed under the plan; the table below lists the ones done
+MAX_EXERCISE_ROWS = 10  # rows of the reps table; with more, the rest are counted
 WITHHELD = "withheld (de-identified report)"
 # kept although they are format characters: they join letters (emoji, Persian), never reorder
 _JOINERS = frozenset("\u200c\u200d")
@@ -299,7 +299,7 @@ def _exercise_rows(summary) -> tuple[tuple[tuple[str, ...], ...], str]:
     rows = []
     for row in shown.itertuples(index=False):
         percent = "n/a" if pd.isna(row.percent) else f"{row.percent:.0f} %"
-        rows.append((shown_text(row.name, MAX_LINE_CHARS), row.side or "-",
+        rows.append((shown_text(row.name, MAX_EXERCISE_CHARS), row.side or "-",
                      f"{row.reps_done} / {row.reps_target}", percent,
                      f"{row.stopped} / {row.skipped}"))
     hidden = len(table) - len(shown)
@@ -309,7 +309,9 @@ def _exercise_rows(summary) -> tuple[tuple[tuple[str, ...], ...], str]:
 
 
 def _plan_lines(plan: Plan) -> tuple[str, ...]:
-    lines = [shown_text(line, MAX_LINE_CHARS) for line in plan.summary_lines()]
+    # each line starts with the exercise's name: only the name is cut, the numbers stay
+    lines = [shown_text(exercise.name, MAX_EXERCISE_CHARS) + line[len(exercise.name):]
+             for exercise, line in zip(plan.exercises, plan.summary_lines(), strict=True)]
     if len(lines) > MAX_PLAN_LINES:
         hidden = len(lines) - MAX_PLAN_LINES + 1
         lines = [*lines[: MAX_PLAN_LINES - 1], f"and {hidden} more exercises"]

@@ -215,10 +215,6 @@ def export_sessions(
 
     rows = pd.concat([sessions, check_ins], ignore_index=True)
     rows = _in_period(rows, first, last).sort_values("started_local", kind="stable")
-    return _export_frame(rows)
-
-
-def _export_frame(rows: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({
         "kind": rows["kind"].astype(str),
         "date": rows["date"].dt.strftime("%Y-%m-%d"),

@@ -42,6 +42,7 @@ MAX_WEEKS_LISTED = 16  # weeks listed by number; the adherence chart shows every
 MAX_NOTES = 10  # likewise for notes, to keep twelve weeks within two A4 pages
 # characters shown of text someone typed; longer text is cut with "…" (the export has it whole)
 MAX_NOTE_CHARS = 240
+MAX_NOTE_LINES = 3  # line breaks kept in a cut text: a note of 200 empty lines is short, too
 MAX_NAME_CHARS = 80  # a patient's or a plan's name
 MAX_EXERCISE_CHARS = 24  # an exercise's name, in the plan's lines and in the reps table
 MAX_PLAN_LINES = 8  # exercises listed under the plan; the table below lists the ones done
@@ -173,7 +174,8 @@ def shown_text(value: object, limit: int | None = None) -> str:
     Control characters and format characters (bidirectional overrides, embeddings, isolates
     and marks, zero-width spaces) are dropped, so the text cannot reorder what surrounds it;
     tabs become spaces and every line break becomes ``\\n``. With ``limit``, text longer than
-    that many characters is cut at a word boundary and ends with "…".
+    that many characters, or than ``MAX_NOTE_LINES`` lines, is cut (at a word boundary) and
+    ends with "…".
 
     Example
     -------
@@ -186,6 +188,8 @@ def shown_text(value: object, limit: int | None = None) -> str:
     else:
         kept = _kept_characters(text.replace("\r\n", "\n").replace("\t", " "))
     text = "".join(kept)
+    if limit is not None and text.count("\n") >= MAX_NOTE_LINES:
+        text = "\n".join(text.split("\n")[:MAX_NOTE_LINES]).rstrip() + "…"
     if limit is not None and len(text) > limit:
         cut = text[: limit - 1]
         space = cut.rfind(" ")

@@ -408,8 +408,16 @@ def test_bidi_and_control_characters_never_reach_the_pdf(tmp_path: Path) -> None
     assert "leftthgir and more" in text and "Plan 2026-09-07" in text
 
 
+@pytest.mark.parametrize("lines", ["\n", "\r\n", "\u2028"])
+def test_notes_of_many_lines_are_cut_to_a_few(lines: str) -> None:
+    from backrelief_analysis.report import MAX_NOTE_CHARS, shown_text
+
+    assert shown_text(f"one{lines}two{lines}three{lines}{lines * 500}end", MAX_NOTE_CHARS) == (
+        "one\ntwo\nthree…")
+
+
 def test_a_year_of_long_daily_notes_stays_within_two_pages(tmp_path: Path) -> None:
-    words = " ".join(f"word{index}" for index in range(600))
+    words = " ".join(f"word{index}" for index in range(600)) + "\n" * 300
     folder = year_of_daily_notes(tmp_path / "log", words)
     log, plan = load_log(folder), load_plan(write_plan(tmp_path / "plan.toml", name="P" * 500,
                                                        instructions="Tilt."))

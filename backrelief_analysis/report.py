@@ -198,6 +198,11 @@ def shown_text(value: object, limit: int | None = None) -> str:
     return text
 
 
+def _one_line(text: str, limit: int) -> str:
+    """A name as one line: line breaks and runs of spaces become one space, then sanitised."""
+    return shown_text(" ".join(text.split()), limit)
+
+
 def _kept_characters(text: str) -> list[str]:
     kept = []
     for char in text:
@@ -303,7 +308,7 @@ def _exercise_rows(summary) -> tuple[tuple[tuple[str, ...], ...], str]:
     rows = []
     for row in shown.itertuples(index=False):
         percent = "n/a" if pd.isna(row.percent) else f"{row.percent:.0f} %"
-        rows.append((shown_text(row.name, MAX_EXERCISE_CHARS), row.side or "-",
+        rows.append((_one_line(row.name, MAX_EXERCISE_CHARS), row.side or "-",
                      f"{row.reps_done} / {row.reps_target}", percent,
                      f"{row.stopped} / {row.skipped}"))
     hidden = len(table) - len(shown)
@@ -314,7 +319,7 @@ def _exercise_rows(summary) -> tuple[tuple[tuple[str, ...], ...], str]:
 
 def _plan_lines(plan: Plan) -> tuple[str, ...]:
     # each line starts with the exercise's name: only the name is cut, the numbers stay
-    lines = [shown_text(exercise.name, MAX_EXERCISE_CHARS) + line[len(exercise.name):]
+    lines = [_one_line(exercise.name, MAX_EXERCISE_CHARS) + line[len(exercise.name):]
              for exercise, line in zip(plan.exercises, plan.summary_lines(), strict=True)]
     if len(lines) > MAX_PLAN_LINES:
         hidden = len(lines) - MAX_PLAN_LINES + 1
@@ -395,7 +400,7 @@ def gather_report(
         log = withhold_unknown_exercises(log, plan)
     summary = summarise(log, plan, start=start, end=end)
     masker = DateMasker(summary.start, deidentify=deidentify)
-    name = shown_text(patient or "", MAX_NAME_CHARS).strip()
+    name = _one_line(patient or "", MAX_NAME_CHARS)
     who = DEIDENTIFIED if deidentify else (name or "not named")
     generated = ("date withheld (de-identified report)" if deidentify
                  else f"{now_local():%d %b %Y}")
@@ -405,7 +410,7 @@ def gather_report(
         "patient": who,
         "deidentified": deidentify,
         "generated": generated,
-        "plan_name": WITHHELD if deidentify else shown_text(plan.name, MAX_NAME_CHARS),
+        "plan_name": WITHHELD if deidentify else _one_line(plan.name, MAX_NAME_CHARS),
         "plan_lines": _plan_lines(plan),
         "target": plan.target_text,
         "footer": footer,

@@ -400,12 +400,18 @@ def test_bidi_and_control_characters_never_reach_the_html(tmp_path: Path) -> Non
 
 def test_bidi_and_control_characters_never_reach_the_pdf(tmp_path: Path) -> None:
     folder = write_hand_log(tmp_path / "log", note=f"left{RLO}thgir{PDF_MARK} and{RLI} more{PDI}")
-    plan = write_plan(tmp_path / "plan.toml", name=f"Plan{RLO} 2026-09-07", instructions="Tilt.")
-    text = pdf_text(build_report(load_log(folder), load_plan(plan), tmp_path / "r.pdf",
-                                 patient=f"Sam{RLO}{LRE} Q\u200f"))
+    plan = write_plan(tmp_path / "plan.toml", name=f"Plan{RLO}\n\n2026-09-07",
+                      instructions="Tilt.", exercise_name=f"Tilt{RLI}\u2028x")
+    out = build_report(load_log(folder), load_plan(plan), tmp_path / "r.pdf",
+                       patient=f"Sam{RLO}{LRE}\n\n\nQ\u200f")
+    text = pdf_text(out)
     assert not [char for char in BIDI_AND_CONTROL if char in text]
-    assert "Patient: Sam Q Period: 07 Sep 2026 to 20 Sep 2026" in text
-    assert "leftthgir and more" in text and "Plan 2026-09-07" in text
+    # names stay on one line
+    first_lines = pypdf.PdfReader(out).pages[0].extract_text().splitlines()
+    assert any(" ".join(line.split()).startswith("Patient: Sam Q Period: 07 Sep 2026 to 20 Sep")
+               for line in first_lines)
+    assert "leftthgir and more" in text and "Plan: Plan 2026-09-07;" in text
+    assert "Tilt x 1: 5 s hold" in text
 
 
 @pytest.mark.parametrize("lines", ["\n", "\r\n", "\u2028"])

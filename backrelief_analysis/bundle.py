@@ -95,8 +95,13 @@ def plan_toml(plan: Plan, *, deidentify: bool = False, shift: timedelta = timede
         lines += ["", "[[earlier_target]]", f"until = {(earlier.until + shift).isoformat()}",
                   f"sessions_per_week = {earlier.sessions_per_week}"]
     lines += ["", "[thresholds]"]
-    thresholds = plan.thresholds
-    lines += [f"{key} = {value!r}" for key, value in vars(thresholds).items()]
+    for key, value in vars(plan.thresholds).items():
+        if value is None:  # an optional setting left unset
+            continue
+        if isinstance(value, date):  # a date moves with the log
+            lines.append(f"{key} = {(value + shift).isoformat()}")
+        else:
+            lines.append(f"{key} = {value!r}")
     return "\n".join(lines) + "\n"
 
 

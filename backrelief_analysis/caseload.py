@@ -115,7 +115,8 @@ def patient_numbers(log, plan: Plan, *, start=None, end=None) -> tuple[dict, pd.
     weekly = adherence.weekly_adherence(table, plan, **period)
     daily = pain.daily_pain(pn, **period)
     weekly_pain = pain.weekly_pain(pn, **period, daily=daily)
-    baseline = pain.baseline_change(pn, th, **period, daily=daily)
+    # the baseline comes from the whole log, whatever the period (as summarise takes it)
+    baseline = pain.baseline_change(log.pain, th, **period, daily=daily)
     effects = pain.session_effects(pn, table, **period)
     flag_table = flags.all_flags(pn, th, **period, daily=daily, effects=effects)
     whole = _partial_summary(plan, first, last, sessions=table, weekly_adherence=weekly)
@@ -338,6 +339,11 @@ def _same(one: _Result, two: _Result) -> bool:
     return _json_row(one.row) == _json_row(two.row) and one.weekly == two.weekly
 
 
+def _with_note(result: _Result, note: str) -> _Result:
+    result.row["note"] = "; ".join(filter(None, [result.row["note"], note]))
+    return result
+
+
 def _read_batch(paths_and_plan: tuple[list[str], str]) -> list[_Result]:
     """Rows of a batch of sources: the vectorised engine, checked on one patient.
 
@@ -353,7 +359,11 @@ def _read_batch(paths_and_plan: tuple[list[str], str]) -> list[_Result]:
     with tempfile.TemporaryDirectory(prefix="backrelief-caseload-") as workdir:
         loaded = [_load_source(Path(name), fallback_plan, Path(workdir)) for name in names]
     readable = [item for item in loaded if not item.problem]
-    numbers, series = caseload_columns([item.patient for item in readable], RECENT_WEEKS)
+    try:
+        numbers, series = caseload_columns([item.patient for item in readable], RECENT_WEEKS)
+    except Exception:
+        return [_with_note(_exact(item), FALLBACK_NOTE) if not item.problem else _problem(item)
+                for item in loaded]
     by_p = dict(tuple(series.groupby("p", sort=False)))
     fast: dict[int, _Result] = {}
     for index, (item, got) in enumerate(zip(readable, numbers, strict=True)):
@@ -372,9 +382,7 @@ def _read_batch(paths_and_plan: tuple[list[str], str]) -> list[_Result]:
     if readable:
         probe = max(readable, key=lambda item: len(fast[id(item)].weekly))
         if not _same(fast[id(probe)], _exact(probe)):
-            fast = {id(item): _exact(item) for item in readable}
-            for result in fast.values():
-                result.row["note"] = "; ".join(filter(None, [result.row["note"], FALLBACK_NOTE]))
+            fast = {id(item): _with_note(_exact(item), FALLBACK_NOTE) for item in readable}
     return [fast[id(item)] if not item.problem else _problem(item) for item in loaded]
 
 

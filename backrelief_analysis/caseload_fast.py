@@ -78,6 +78,16 @@ def _weeks(periods: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"p": p, "week_start": pd.Series(starts).astype(DATE_DTYPE)})
 
 
+def _days(periods: pd.DataFrame) -> pd.DataFrame:
+    """Every day of each patient's period (as ``periods.all_days``): ``p``, ``date``."""
+    known = periods.dropna(subset=["first"])
+    counts = ((known["last"] - known["first"]) // DAY).astype("int64").to_numpy() + 1
+    p = np.repeat(known["p"].to_numpy(), counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    days = np.repeat(known["first"].to_numpy(), counts) + offset * np.timedelta64(1, "D")
+    return pd.DataFrame({"p": p, "date": pd.Series(days).astype(DATE_DTYPE)})
+
+
 def _runs(keys: np.ndarray, flags: np.ndarray, step_ok: np.ndarray) -> tuple[np.ndarray, ...]:
     """Runs of True in ``flags`` that stay within one key and whose steps are ``step_ok``.
 
@@ -102,31 +112,53 @@ class Change:
     verdict: str
 
 
-def _baselines(daily: pd.DataFrame, patients: list[Patient]) -> list[Change]:
-    """pain.baseline_change for every patient: first ``baseline_days`` days with a score
-    against the last :data:`~backrelief_analysis.pain.LATEST_DAYS`, with the same rules."""
+def _slices(keys: np.ndarray, patients: int) -> tuple[np.ndarray, np.ndarray]:
+    """Offset and length of each patient's rows in a frame sorted by patient."""
+    counts = np.bincount(keys.astype("int64"), minlength=patients) if len(keys) else np.zeros(
+        patients, dtype="int64")
+    return np.cumsum(counts) - counts, counts
+
+
+def _baselines(whole: pd.DataFrame, period: pd.DataFrame,
+               patients: list[Patient]) -> list[Change]:
+    """pain.baseline_change for every patient: the first ``baseline_days`` days with a score of
+    the whole log (from ``baseline_from`` when set) against the last
+    :data:`~backrelief_analysis.pain.LATEST_DAYS` of the period, with the same rules.
+
+    ``whole`` and ``period`` are daily means (``p``, ``date``, ``mean``) sorted by patient and
+    day. Each mean is taken as pandas takes it: numpy's sum over the slice, over its length.
+    """
     from .pain import _EPS, IMPROVEMENT, LATEST_DAYS, NO_CLEAR_CHANGE, NOT_ENOUGH, WORSENING
 
     nan = float("nan")
-    # daily is sorted by patient and day: each patient's scored days are one slice, whose mean
-    # is taken as pandas takes it (numpy's sum over the slice, divided by its length)
-    counts = daily.groupby("p").size().reindex(range(len(patients)), fill_value=0).to_numpy()
-    offsets = np.cumsum(counts) - counts
-    means = daily["mean"].to_numpy(dtype="float64")
+    whole_at, whole_n = _slices(whole["p"].to_numpy(), len(patients))
+    period_at, period_n = _slices(period["p"].to_numpy(), len(patients))
+    whole_days, whole_means = whole["date"].to_numpy(), whole["mean"].to_numpy(dtype="float64")
+    period_days = period["date"].to_numpy()
+    period_means = period["mean"].to_numpy(dtype="float64")
     result = []
     for index, patient in enumerate(patients):
         th = patient.plan.thresholds
         need = int(th.baseline_days)
-        if counts[index] < need + LATEST_DAYS or need < 1:
+        days = whole_days[whole_at[index]:whole_at[index] + whole_n[index]]
+        means = whole_means[whole_at[index]:whole_at[index] + whole_n[index]]
+        if th.baseline_from is not None:
+            keep = days >= np.datetime64(pd.Timestamp(th.baseline_from))
+            days, means = days[keep], means[keep]
+        base_days, base = days[:need], means[:need]
+        late_days = period_days[period_at[index]:period_at[index] + period_n[index]][
+            -LATEST_DAYS:]
+        late = period_means[period_at[index]:period_at[index] + period_n[index]][-LATEST_DAYS:]
+        if (len(base) < need or len(late) < LATEST_DAYS or need < 1
+                or late_days[0] <= base_days[-1]):
             result.append(Change(nan, nan, nan, nan, NOT_ENOUGH))
             continue
-        days = means[offsets[index]:offsets[index] + counts[index]]
-        baseline = float(days[:need].sum() / need)
-        latest = float(days[-LATEST_DAYS:].sum() / LATEST_DAYS)
+        baseline, latest = float(base.sum() / len(base)), float(late.sum() / len(late))
         points = latest - baseline
         percent = 100.0 * points / baseline if baseline > 0 else nan
         size = abs(points)
-        met = size > 0 and (size >= th.pain_change_points - _EPS or (
+        big_enough = size > 0 and size >= th.min_change_points - _EPS
+        met = big_enough and (size >= th.pain_change_points - _EPS or (
             not np.isnan(percent) and abs(percent) >= th.pain_change_percent - _EPS))
         verdict = (IMPROVEMENT if met and points < 0 else WORSENING if met and points > 0
                    else NO_CLEAR_CHANGE)
@@ -143,7 +175,7 @@ def caseload_columns(patients: list[Patient], recent_weeks: int) -> tuple[list[d
         One dict per patient (the numeric columns of a caseload row, ``open_kinds`` a dict of
         flag kind to count) and a frame ``p``, ``week``, ``week_start``, ``pain``, ``adherence``.
     """
-    from .adherence import weekly_targets
+    from .adherence import targets_by_day
     from .caseload import _partial_summary
 
     if not patients:
@@ -153,6 +185,13 @@ def caseload_columns(patients: list[Patient], recent_weeks: int) -> tuple[list[d
                       ["session_id", "date", "reps_done"], periods)
     pain = _stack([pt.log.pain for pt in patients],
                   ["recorded_at", "pain", "context", "session_id", "flare", "date"], periods)
+    # pain._scored_days of the whole log: the baseline does not move with the period
+    everything = periods.assign(first=pd.Timestamp("1000-01-01"),
+                                last=pd.Timestamp("9000-01-01"))
+    whole = _stack([pt.log.pain for pt in patients], ["pain", "date"], everything)
+    whole_daily = whole.groupby(["p", "date"], sort=True)["pain"].mean().rename(
+        "mean").reset_index()
+    whole_daily["mean"] = whole_daily["mean"].astype("float64")
 
     # adherence.sessions: a session counts when any block has reps done; its day is its first
     sessions = exercise.groupby(["p", "session_id"], sort=False).agg(
@@ -166,12 +205,17 @@ def caseload_columns(patients: list[Patient], recent_weeks: int) -> tuple[list[d
     per_week = done.groupby(["p", "week_start"]).size().rename("sessions")
     weeks = weeks.join(per_week, on=["p", "week_start"])
     weeks["sessions"] = weeks["sessions"].fillna(0).astype("int64")
-    weeks["target"] = 0
+    # targets day by day (adherence.targets_by_day), summed per week and divided once by 7
+    days = _days(periods)
+    days["target"] = 0
     plan_of = pd.Series([id(pt.plan) for pt in patients])
     plans = {id(pt.plan): pt.plan for pt in patients}
     for key, plan in plans.items():
-        mine = weeks["p"].isin(plan_of.index[plan_of == key])
-        weeks.loc[mine, "target"] = weekly_targets(weeks.loc[mine, "week_start"], plan)
+        mine = days["p"].isin(plan_of.index[plan_of == key])
+        days.loc[mine, "target"] = targets_by_day(days.loc[mine, "date"], plan)
+    days["week_start"] = _week_start(days["date"])
+    target = days.groupby(["p", "week_start"])["target"].sum() / 7.0
+    weeks = weeks.join(target.rename("target"), on=["p", "week_start"])
     weeks["percent"] = 100.0 * weeks["sessions"] / weeks["target"]
 
     # pain.daily_pain: each day's mean, count and flare mark (days with a score)
@@ -188,38 +232,77 @@ def caseload_columns(patients: list[Patient], recent_weeks: int) -> tuple[list[d
     weeks = weeks.join(weekly_mean, on=["p", "week_start"])
 
     flags = []
-    # flags.pain_after_flags: an after-session score above the acceptable level
     thresholds = pd.DataFrame([pt.plan.thresholds.__dict__ for pt in patients])
-    limit_after = thresholds["pain_after_max"].to_numpy()[pain["p"].to_numpy()]
-    high = pain.loc[(pain["context"] == "after_session") & (pain["pain"] > limit_after)]
+    # pain.session_scores: the last before and the last after score of each session count
+    scored = pain.loc[pain["context"].isin(("before_session", "after_session"))]
+    last = scored.drop_duplicates(["p", "session_id", "context"], keep="last")
+    parts = []
+    for context, name in (("before_session", "before"), ("after_session", "after")):
+        rows = last.loc[last["context"] == context]
+        parts.append(pd.DataFrame({
+            name: rows["pain"].to_numpy(dtype="float64"),
+            f"{name}_date": rows["date"].to_numpy(),
+        }, index=pd.MultiIndex.from_arrays([rows["p"].to_numpy(),
+                                            rows["session_id"].astype(str).to_numpy()],
+                                           names=["p", "session_id"])))
+    effects = parts[0].join(parts[1], how="outer")
+    effects["date"] = effects["before_date"].fillna(effects["after_date"])
+    # pain.session_effects with the sessions table: dated on the session's day; a session
+    # whose every block was skipped is left out, one only in the pain log is kept
+    started = sessions.assign(session_id=sessions["session_id"].astype(str)).set_index(
+        ["p", "session_id"])[["date", "counted"]].rename(columns={"date": "session_date"})
+    effects = effects.join(started, how="outer")
+    effects["date"] = effects["session_date"].fillna(effects["date"]).astype(DATE_DTYPE)
+    effects = effects.loc[effects["counted"].fillna(True).astype(bool)].reset_index()
+
+    # flags.pain_after_flags: a session's pain after above the acceptable level, on its day
+    limit_after = thresholds["pain_after_max"].to_numpy()[effects["p"].to_numpy()]
+    high = effects.loc[effects["after"] > limit_after]
     flags.append(pd.DataFrame({"p": high["p"], "kind": "pain_after", "end_date": high["date"]}))
 
-    # flags.not_settled_flags over pain.session_effects: first before-score of each session,
-    # dated on the session's first exercise day when it has one, against the next day's first
-    before = pain.loc[pain["context"] == "before_session"].groupby(
-        ["p", "session_id"], sort=False).agg(before=("pain", "first"), date=("date", "first"))
-    started = exercise.groupby(["p", "session_id"], sort=False)["date"].min().rename("started")
-    effects = before.join(started, how="left").reset_index()
-    effects["date"] = effects["started"].fillna(effects["date"]).astype(DATE_DTYPE)
-    effects["next_date"] = effects["date"] + DAY
-    next_first = daily.set_index(["p", "date"])["first_score"].rename("next_first")
-    effects = effects.join(next_first, on=["p", "next_date"], how="inner")
-    margin = thresholds["settle_margin_points"].to_numpy()[effects["p"].to_numpy()]
-    unsettled = effects.loc[effects["next_first"] > effects["before"] + margin]
+    # flags.not_settled_flags: the next day's first score that is not the session's own
+    with_before = effects.dropna(subset=["before"])
+    with_before = with_before.assign(next_date=with_before["date"] + DAY)
+    following = pd.DataFrame({"p": pain["p"].to_numpy(), "next_date": pain["date"].to_numpy(),
+                              "scored_by": pain["session_id"].astype(str).to_numpy(),
+                              "recorded_at": pain["recorded_at"].to_numpy(),
+                              "next_first": pain["pain"].to_numpy()})
+    candidates = with_before.merge(following, on=["p", "next_date"], how="inner")
+    candidates = candidates.loc[candidates["scored_by"] != candidates["session_id"]]
+    joined = candidates.sort_values("recorded_at", kind="stable").drop_duplicates(
+        ["p", "session_id"], keep="first")
+    margin = thresholds["settle_margin_points"].to_numpy()[joined["p"].to_numpy()]
+    unsettled = joined.loc[joined["next_first"] > joined["before"] + margin]
     flags.append(pd.DataFrame({"p": unsettled["p"], "kind": "not_settled",
                                "end_date": unsettled["next_date"]}))
 
-    # flags.rising_flags: weekly mean rising this many weeks running (a gap breaks a run)
+    # flags.rising_flags: a run of rising weekly means that holds a rise of rising_points, in
+    # one week or over up to rising_weeks weeks each higher than the last (a gap breaks a run)
     keys = weeks["p"].to_numpy()
-    rise = np.zeros(len(weeks), dtype=bool)
-    rise[1:] = (weeks["pain"].to_numpy()[1:] > weeks["pain"].to_numpy()[:-1]) & (
-        keys[1:] == keys[:-1])
+    means = weeks["pain"]
+    previous = means.groupby(keys).shift(1)
+    rise = (means - previous > 0).to_numpy()
+    rise_count = pd.Series(rise.astype("int64")).groupby(keys).cumsum()
+    position = weeks.groupby("p").cumcount().to_numpy()
+    reached = np.zeros(len(weeks), dtype=bool)
+    longest = max(int(value) for value in thresholds["rising_weeks"]) if len(weeks) else 1
+    spans = np.maximum(thresholds["rising_weeks"].to_numpy().astype("int64"), 1)[keys]
+    points = thresholds["rising_points"].to_numpy()[keys]
+    for span in range(1, max(longest, 1) + 1):
+        before_window = rise_count.groupby(keys).shift(span).fillna(0).to_numpy()
+        every_week_rose = (position >= span - 1) & (
+            rise_count.to_numpy() - before_window == span)
+        gain = (means - means.groupby(keys).shift(span)).to_numpy()
+        reached |= (span <= spans) & every_week_rose & (gain >= points - 1e-9)
     firsts, lasts = _runs(keys, rise, np.ones(len(weeks), dtype=bool))
-    need = np.maximum(thresholds["rising_weeks"].to_numpy().astype("int64"), 1)
-    long_enough = (lasts - firsts + 1) >= need[keys[firsts]] if len(firsts) else firsts > 0
-    ends = weeks["week_start"].to_numpy()[lasts[long_enough]] + np.timedelta64(6, "D")
-    flags.append(pd.DataFrame({"p": keys[lasts[long_enough]], "kind": "rising",
-                               "end_date": ends}))
+    run_of = np.repeat(np.arange(len(firsts)), lasts - firsts + 1) if len(firsts) else firsts
+    flagged = np.zeros(len(firsts), dtype=bool)
+    if len(firsts):
+        members = np.concatenate([np.arange(a, b + 1) for a, b in zip(firsts, lasts,
+                                                                        strict=True)])
+        np.logical_or.at(flagged, run_of, reached[members])
+    ends = weeks["week_start"].to_numpy()[lasts[flagged]] + np.timedelta64(6, "D")
+    flags.append(pd.DataFrame({"p": keys[lasts[flagged]], "kind": "rising", "end_date": ends}))
 
     # flags.flare_flags: one flag per run of consecutive days marked as a flare-up
     flare_days = daily.loc[daily["flare"], ["p", "date"]]
@@ -247,7 +330,7 @@ def caseload_columns(patients: list[Patient], recent_weeks: int) -> tuple[list[d
     open_kinds = flag_table.loc[flag_table["open"]].groupby(["p", "kind"]).size()
     totals = flag_table.groupby("p").size()
     last_done = done.groupby("p")["date"].max()
-    baselines = _baselines(daily, patients)
+    baselines = _baselines(whole_daily, daily, patients)
     weeks_by_p = dict(tuple(weeks.groupby("p", sort=False)))
     sessions_by_p = dict(tuple(sessions.groupby("p", sort=False)))
     empty_sessions = sessions.iloc[0:0]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from analysis_fixtures import full, plan_of, score, write_log
+from analysis_fixtures import full, plan_of, score, session, write_log
 
 from backrelief_analysis.bundle import PLAN_NAME, plan_toml, write_bundle
 from backrelief_analysis.caseload import (
@@ -346,3 +346,77 @@ def test_the_vectorised_engine_agrees_with_the_reports_functions_without_falling
         assert fast.weekly == exact.weekly, path
     assert sum(result.row["flags_total"] for result in batch) > 0
     assert any(result.row["open_flags"] for result in batch)
+
+
+def _edge_patient(folder: Path, *, baseline_from: date | None = None):
+    """Four weeks from a Wednesday (part weeks at both ends) with the cases the definitions
+    single out: a session at 23:40 whose after-score falls after midnight, a session scored
+    twice before (the last score counts), a session whose every block was skipped, a target
+    that changes mid-week, and a flare-up over two days."""
+    from dataclasses import replace
+
+    from backrelief_analysis.plan import EarlierTarget
+
+    exercise, pain = [], []
+    start = date(2026, 3, 4)  # a Wednesday
+    for offset in range(26):
+        day = start + timedelta(days=offset)
+        level = 6 - offset // 7
+        sid = f"e{offset}"
+        if offset == 5:  # late session, after-score past midnight, next morning high
+            exercise += full(sid, _stamp(day, 23, 40))
+            pain.append(score(_stamp(day, 23, 40), 3, "before_session", sid))
+            pain.append(score(_stamp(day + timedelta(days=1), 0, 2), 6, "after_session", sid,
+                              "no"))
+            continue
+        if offset == 6:
+            pain.append(score(_stamp(day, 9), 6))  # the next morning: not settled
+            continue
+        if offset == 9:  # all blocks skipped: not a session
+            exercise += session(sid, _stamp(day, 8), ("tilt", "", 10, 0, "skipped"),
+                                ("knee", "left", 10, 0, "skipped"),
+                                ("knee", "right", 10, 0, "skipped"))
+            pain.append(score(_stamp(day, 8), 9, "before_session", sid))
+            pain.append(score(_stamp(day, 8, 30), 9, "after_session", sid, "no"))
+            continue
+        if day.weekday() in (0, 2, 4, 5):
+            exercise += full(sid, _stamp(day, 8))
+            pain.append(score(_stamp(day, 7, 50), level + 1, "before_session", sid))
+            if offset == 12:  # a corrected before-score: the last one counts
+                pain.append(score(_stamp(day, 7, 55), level + 3, "before_session", sid))
+            flare = "yes" if offset in (16, 17) else "no"  # Friday and Saturday
+            pain.append(score(_stamp(day, 8, 20), level, "after_session", sid, flare))
+        else:
+            pain.append(score(_stamp(day, 19), level))
+    plan = replace(plan_of(target=4, baseline_days=5),
+                   earlier_targets=(EarlierTarget(date(2026, 3, 18), 2),))
+    if baseline_from is not None:
+        plan = replace(plan, thresholds=replace(plan.thresholds, baseline_from=baseline_from))
+    write_log(folder, exercise, pain)
+    (folder / PLAN_NAME).write_text(plan_toml(plan), encoding="utf-8")
+    return load_log(folder), load_plan(folder / PLAN_NAME)
+
+
+def test_the_vectorised_engine_agrees_on_the_edge_cases_of_the_definitions(tmp_path):
+    from backrelief_analysis.caseload import _read_batch
+
+    root = tmp_path / "caseload"
+    patients = {"edge": _edge_patient(root / "edge"),
+                "edge_from": _edge_patient(root / "edge_from", baseline_from=date(2026, 3, 9))}
+    fallback = load_plan().source.read_text(encoding="utf-8")
+    batch = _read_batch(([str(root / "edge"), str(root / "edge_from")], fallback))
+    assert [result.row["note"] for result in batch] == ["", ""]
+    for result in batch:
+        log, plan = patients[result.source]
+        expected = _report_numbers(log, plan)
+        for column, value in expected.items():
+            got = result.row[column]
+            assert got == value or (isinstance(value, float) and math.isnan(value)
+                                    and math.isnan(got)), (result.source, column, got, value)
+    # the cases are there: the late session is flagged as not settled by the next morning's
+    # score (not its own after-score past midnight), the flare is one flag over two days
+    summary = summarise(*patients["edge"])
+    assert set(summary.flags["kind"]) == {"pain_after", "not_settled", "flare"}
+    assert summary.weekly_adherence["part"].iloc[0]
+    assert summary.weekly_adherence["target"].iloc[2] == pytest.approx(3 + 1 / 7)
+    assert batch[0].row["pain_baseline"] != batch[1].row["pain_baseline"]

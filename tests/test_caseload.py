@@ -350,7 +350,8 @@ def test_the_vectorised_engine_agrees_with_the_reports_functions_without_falling
 
 def _edge_patient(folder: Path, *, baseline_from: date | None = None):
     """Four weeks from a Wednesday (part weeks at both ends) with the cases the definitions
-    single out: a session at 23:40 whose after-score falls after midnight, a session scored
+    single out: a session at 23:40 whose high after-score falls after midnight and whose next
+    morning has settled, a session scored
     twice before (the last score counts), a session whose every block was skipped, a target
     that changes mid-week, and a flare-up over two days."""
     from dataclasses import replace
@@ -370,7 +371,7 @@ def _edge_patient(folder: Path, *, baseline_from: date | None = None):
                               "no"))
             continue
         if offset == 6:
-            pain.append(score(_stamp(day, 9), 6))  # the next morning: not settled
+            pain.append(score(_stamp(day, 9), 4))  # the next morning: settled
             continue
         if offset == 9:  # all blocks skipped: not a session
             exercise += session(sid, _stamp(day, 8), ("tilt", "", 10, 0, "skipped"),
@@ -413,10 +414,10 @@ def test_the_vectorised_engine_agrees_on_the_edge_cases_of_the_definitions(tmp_p
             got = result.row[column]
             assert got == value or (isinstance(value, float) and math.isnan(value)
                                     and math.isnan(got)), (result.source, column, got, value)
-    # the cases are there: the late session is flagged as not settled by the next morning's
-    # score (not its own after-score past midnight), the flare is one flag over two days
+    # the cases are there: the late session's own after-score past midnight (6/10) is not its
+    # next morning (4/10, settled), the flare is one flag over two days
     summary = summarise(*patients["edge"])
-    assert set(summary.flags["kind"]) == {"pain_after", "not_settled", "flare"}
+    assert set(summary.flags["kind"]) == {"pain_after", "flare"}
     assert summary.weekly_adherence["part"].iloc[0]
     assert summary.weekly_adherence["target"].iloc[2] == pytest.approx(3 + 1 / 7)
     assert batch[0].row["pain_baseline"] != batch[1].row["pain_baseline"]

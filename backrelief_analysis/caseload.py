@@ -281,6 +281,7 @@ class _Loaded:
 def _load_source(path: Path, fallback_plan: str, workdir: Path | None = None) -> _Loaded:
     """Read one bundle or log folder; any problem becomes one sentence."""
     from .caseload_fast import Patient
+    from .periods import period_bounds
 
     label = path.name
     loaded = _Loaded(label, path.stem, "")
@@ -301,6 +302,8 @@ def _load_source(path: Path, fallback_plan: str, workdir: Path | None = None) ->
             files, plan = opened.files, opened.plan
             loaded.name, start, end = opened.patient or path.stem, opened.start, opened.end
         log, notes = load_files(files, workdir)
+        # a period the manifest names must make sense before any analysis sees it
+        period_bounds([log.exercise["date"], log.pain["date"]], start, end)
         loaded.patient, loaded.notes = Patient(log, plan, start, end), "; ".join(notes)
     except (BundleError, PlanError, tomllib.TOMLDecodeError, UnicodeDecodeError, OSError,
             ValueError) as error:
@@ -316,8 +319,12 @@ def _result(loaded: _Loaded, row: dict, weekly: pd.DataFrame) -> _Result:
 
 def _exact(loaded: _Loaded) -> _Result:
     patient = loaded.patient
-    row, weekly = patient_numbers(patient.log, patient.plan, start=patient.start,
-                                  end=patient.end)
+    try:
+        row, weekly = patient_numbers(patient.log, patient.plan, start=patient.start,
+                                      end=patient.end)
+    except (ValueError, KeyError, TypeError) as error:  # never let one patient stop the rest
+        loaded.problem = f"{loaded.source} could not be analysed ({_first_sentence(error)})"
+        return _problem(loaded)
     return _result(loaded, row, weekly)
 
 

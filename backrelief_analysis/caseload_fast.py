@@ -52,9 +52,10 @@ def _periods(patients: list[Patient]) -> pd.DataFrame:
 
 def _stack(frames: list[pd.DataFrame], columns: list[str], periods: pd.DataFrame) -> pd.DataFrame:
     """The rows of every patient in their period, with the patient number ``p``."""
-    parts = [frame[columns].assign(p=index) for index, frame in enumerate(frames) if len(frame)]
-    # no rows at all: the first frame's empty columns keep their types
-    rows = pd.concat(parts or [frames[0][columns].iloc[0:0].assign(p=0)], ignore_index=True)
+    # column by column: one concatenation per column, not a frame per patient
+    rows = pd.DataFrame({column: pd.concat([frame[column] for frame in frames],
+                                           ignore_index=True) for column in columns})
+    rows["p"] = np.repeat(np.arange(len(frames)), [len(frame) for frame in frames])
     rows["date"] = rows["date"].astype(DATE_DTYPE)
     bounds = periods.set_index("p").reindex(rows["p"].to_numpy())
     inside = ((rows["date"].to_numpy() >= bounds["first"].to_numpy())

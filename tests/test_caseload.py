@@ -199,6 +199,14 @@ def test_bad_input_costs_only_its_own_row(tmp_path):
         (_symlink(name), b"/etc/passwd") if name == "plan.toml" else (name, content)]))
     (root / "nomanifest.zip").write_bytes(_rezip(good, lambda name, content: (
         [] if name == "manifest.json" else [(name, content)])))
+    def swap_period(name, content):
+        if name != "manifest.json":
+            return [(name, content)]
+        manifest = json.loads(content)
+        manifest["period"] = {"start": "2026-12-31", "end": "2026-01-01"}
+        return [(name, json.dumps(manifest).encode())]
+
+    (root / "badperiod.zip").write_bytes(_rezip(good, swap_period))
     bad_row = root / "badrow"
     _patient(bad_row, weeks=2, pain_from=4, pain_to=4, stop_after_week=2)
     with (bad_row / "pain_log.csv").open("a", encoding="utf-8") as file:
@@ -210,7 +218,8 @@ def test_bad_input_costs_only_its_own_row(tmp_path):
     table = caseload.table.set_index("source")
     assert sorted(table.index) == sorted(["good.zip", "corrupt.zip", "tampered.zip",
                                           "escape.zip", "absolute.zip", "link.zip",
-                                          "nomanifest.zip", "badrow", "nolog"])
+                                          "nomanifest.zip", "badperiod.zip", "badrow",
+                                          "nolog"])
     expected = _report_numbers(log, plan)
     assert table.loc["good.zip", "problem"] == ""
     assert table.loc["good.zip", "adherence_overall"] == expected["adherence_overall"]
@@ -221,6 +230,7 @@ def test_bad_input_costs_only_its_own_row(tmp_path):
     assert "absolute path" in problems["absolute.zip"]
     assert "symbolic link" in problems["link.zip"]
     assert "no manifest.json" in problems["nomanifest.zip"]
+    assert "starts (2026-12-31) after it ends" in problems["badperiod.zip"]
     assert "pain_log.csv, line" in problems["badrow"] and "'pain'" in problems["badrow"]
     assert "holds no log" in problems["nolog"]
     for sentence in problems:  # one sentence each, never a traceback

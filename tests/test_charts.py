@@ -208,3 +208,36 @@ def test_dashboard_of_an_empty_log_draws_messages(tmp_path):
     texts = [text.get_text() for ax in figure.axes for text in ax.texts]
     assert any("No pain scores" in text for text in texts)
     figure.savefig(tmp_path / "empty.png")
+
+
+def test_outcomes_chart_draws_each_measure_in_thresholds_with_the_band(tmp_path):
+    from outcome_fixtures import OCCASIONS, load_outcomes
+
+    ax = charts.plot_outcomes(load_outcomes(tmp_path, OCCASIONS))
+    lines = {line.get_label(): line for line in ax.get_lines()
+             if line.get_label().startswith(("PEG", "PSFS", "ODI"))}
+    assert sorted(lines) == ["ODI: first 34, threshold 10 points",
+                             "PEG: first 7.0, threshold 30 % fall",
+                             "PSFS: first 3.0, threshold 2 points"]
+    # PEG 7 -> 5 -> 11/3, better downwards, a threshold of 30 % of 7 = 2.1 points
+    assert lines["PEG: first 7.0, threshold 30 % fall"].get_ydata() == pytest.approx(
+        [0, 2 / 2.1, (7 - 11 / 3) / 2.1])
+    # PSFS 3 -> 3.67 -> 5, better upwards, 2 points; ODI 34 -> 26, better downwards, 10 points
+    assert lines["PSFS: first 3.0, threshold 2 points"].get_ydata() == pytest.approx(
+        [0, 1 / 3, 1])
+    assert lines["ODI: first 34, threshold 10 points"].get_ydata() == pytest.approx([0, 0.8])
+    band = [patch for patch in ax.patches if "no meaningful change yet" in patch.get_label()]
+    assert len(band) == 1
+    assert band[0].get_extents().height > 0
+    written = {text.get_text() for text in ax.texts}
+    assert {"5.0", "3.7", "26"} <= written  # later scores as entered
+    assert "general pain rule" in ax.get_title()
+
+
+def test_outcomes_chart_without_questionnaires_says_so(tmp_path):
+    from outcome_fixtures import load_outcomes
+
+    figure = Figure()
+    ax = charts.plot_outcomes(load_outcomes(tmp_path, []), ax=figure.add_subplot())
+    assert ax.figure is figure
+    assert [text.get_text() for text in ax.texts] == ["No questionnaires yet."]

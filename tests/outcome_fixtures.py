@@ -1,0 +1,86 @@
+"""Hand-made questionnaire occasions, written as a real outcomes CSV file and read back.
+
+Each occasion is ``(recorded_at, measure, [(item, score), ...])``; every occasion is its own
+set. Hand-computed expectations for :data:`OCCASIONS`:
+
+- PEG 7.0 (7, 6, 8) -> 5.0 -> 3.67 (4, 3, 4): change -3.33, -47.6 %: meaningful improvement.
+- PSFS mean 3.0 -> 3.67 -> 5.0: +2.0, meets 2 points; lifting my son 3 -> 5 (+2), gardening
+  4 -> 5 (+1), sitting at work 2 -> 5 (+3, the only activity meeting 3 points).
+- ODI 34 -> 26: -8, under 10 points: no meaningful change yet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+try:  # the store of issue 10; until it lands, a minimal reader of the contract's columns
+    from backrelief_analysis.store import LogStore, OutcomeEntry, load_log
+except ImportError:  # pragma: no cover - removed once branch `store` is merged
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class OutcomeEntry:  # type: ignore[no-redef]
+        recorded_at: datetime
+        set_id: str
+        measure: str
+        item: str
+        score: int
+        note: str = ""
+
+    LogStore = None  # type: ignore[assignment,misc]
+    load_log = None  # type: ignore[assignment]
+
+Occasion = tuple[str, str, list[tuple[str, int]]]
+
+OCCASIONS: list[Occasion] = [
+    ("2026-08-31T09:00:00+01:00", "peg", [("pain", 7), ("enjoyment", 6), ("activity", 8)]),
+    ("2026-08-31T09:01:00+01:00", "psfs",
+     [("lifting my son", 3), ("gardening", 4), ("sitting at work", 2)]),
+    ("2026-08-31T09:02:00+01:00", "odi", [("total", 34)]),
+    ("2026-09-14T09:00:00+01:00", "peg", [("pain", 5), ("enjoyment", 4), ("activity", 6)]),
+    ("2026-09-14T09:01:00+01:00", "psfs",
+     [("lifting my son", 4), ("gardening", 4), ("sitting at work", 3)]),
+    ("2026-11-16T09:00:00+00:00", "peg", [("pain", 4), ("enjoyment", 3), ("activity", 4)]),
+    ("2026-11-16T09:01:00+00:00", "psfs",
+     [("lifting my son", 5), ("gardening", 5), ("sitting at work", 5)]),
+    ("2026-11-16T09:02:00+00:00", "odi", [("total", 26)]),
+]
+
+
+def entries(occasion: Occasion, set_id: str) -> list[OutcomeEntry]:
+    """The store entries of one occasion."""
+    recorded, measure, items = occasion
+    moment = datetime.fromisoformat(recorded)
+    return [OutcomeEntry(moment, set_id, measure, item, score) for item, score in items]
+
+
+def _minimal_frame(occasions: list[Occasion]) -> pd.DataFrame:
+    rows = [entry for number, occasion in enumerate(occasions, start=1)
+            for entry in entries(occasion, f"set-{number}")]
+    frame = pd.DataFrame({
+        "recorded_at": pd.to_datetime([e.recorded_at for e in rows], utc=True),
+        "recorded_local": [e.recorded_at for e in rows],
+        "date": pd.to_datetime([e.recorded_at.date() for e in rows]),
+        "set_id": [e.set_id for e in rows], "measure": [e.measure for e in rows],
+        "item": [e.item for e in rows], "score": pd.Series([e.score for e in rows],
+                                                          dtype="int64"),
+        "note": [e.note for e in rows]})
+    return frame
+
+
+def write_outcomes(directory: Path, occasions: list[Occasion]) -> Path:
+    """Write each occasion as one set with the store's own writer; return the folder."""
+    store = LogStore(directory)
+    for number, occasion in enumerate(occasions, start=1):
+        store.extend_outcomes(entries(occasion, f"set-{number}"))
+    return directory
+
+
+def load_outcomes(directory: Path, occasions: list[Occasion]) -> pd.DataFrame:
+    """``Log.outcomes`` of a log holding only these occasions."""
+    if load_log is None:
+        return _minimal_frame(occasions)
+    return load_log(write_outcomes(directory, occasions)).outcomes

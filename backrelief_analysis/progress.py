@@ -20,7 +20,7 @@ def restrict_log(log: Log, start: DayLike = None, end: DayLike = None) -> Log:
     """A new Log holding only the rows whose local day lies in ``start``..``end`` (inclusive)."""
     first, last = period_bounds([log.exercise["date"], log.pain["date"]], start, end)
     return Log(exercise=within(log.exercise, first, last), pain=within(log.pain, first, last),
-               directory=log.directory)
+               directory=log.directory, outcomes=within(log.outcomes, first, last))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -35,6 +35,12 @@ EXERCISE_COLUMNS = (
     "hold_s_target", "hold_s_mean", "status", "logged_at",
 )  # fmt: skip
 PAIN_COLUMNS = ("recorded_at", "pain", "context", "session_id", "flare", "note")
+OUTCOME_COLUMNS = ("recorded_at", "set_id", "measure", "item", "score", "note")
+# each questionnaire's score range (whole numbers); odi and rmdq keep one "total" item
+SCORE_RANGES = {"peg": (0, 10), "psfs": (0, 10), "odi": (0, 100), "rmdq": (0, 24)}
+MEASURES = tuple(SCORE_RANGES)
+PEG_ITEMS = ("pain", "enjoyment", "activity")
+PSFS_MAX_ACTIVITIES = 5
 STATUSES = ("completed", "stopped", "skipped")
 CONTEXTS = ("before_session", "after_session", "check_in")
 SIDES = ("", "left", "right")
@@ -42,7 +48,8 @@ FLARES = ("", "yes", "no")
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
-_NUMERIC_COLUMNS = frozenset(("reps_target", "reps_done", "hold_s_target", "hold_s_mean", "pain"))
+_NUMERIC_COLUMNS = frozenset(("reps_target", "reps_done", "hold_s_target", "hold_s_mean", "pain",
+                              "score"))
 # ASCII digits only: Python's \d would also take digits of other scripts
 _TIMESTAMP = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
               r"(?:[+-][0-9]{2}:[0-9]{2}|Z)")
@@ -107,6 +114,51 @@ class PainEntry:
 
 
 @dataclass(frozen=True)
+class OutcomeEntry:
+    """One item of an outcome questionnaire: a row of outcomes_log.csv.
+
+    The rows of one occasion (a set) share ``set_id`` and are written together with
+    :meth:`LogStore.extend_outcomes`.
+    """
+
+    recorded_at: datetime
+    set_id: str
+    measure: str
+    item: str
+    score: int
+    note: str = ""
+
+
+def outcome_set_problem(measures: Sequence[str], items: Sequence[str]) -> str | None:
+    """Why the rows of one questionnaire occasion do not make a complete set (None if they do)."""
+    kinds = sorted(set(measures))
+    if len(kinds) > 1:
+        return f"mixes measures ({', '.join(kinds)}); one occasion holds one questionnaire"
+    measure = kinds[0] if kinds else ""
+    if len(set(items)) != len(items):
+        twice = sorted(item for item in set(items) if list(items).count(item) > 1)
+        return f"names an item twice ({', '.join(twice)})"
+    if measure == "peg" and sorted(items) != sorted(PEG_ITEMS):
+        return f"a PEG set needs exactly the items {', '.join(PEG_ITEMS)} (got {', '.join(items)})"
+    if measure == "psfs" and not 1 <= len(items) <= PSFS_MAX_ACTIVITIES:
+        return (f"a PSFS set needs 1 to {PSFS_MAX_ACTIVITIES} activities "
+                f"(got {len(items)})")
+    if measure in ("odi", "rmdq") and len(items) != 1:
+        return f"an {measure.upper()} set holds one total (got {len(items)} rows)"
+    return None
+
+
+def _item_problem(measure: str, item: str) -> str | None:
+    if measure == "peg" and item not in PEG_ITEMS:
+        return f"must be one of {', '.join(PEG_ITEMS)} for peg"
+    if measure in ("odi", "rmdq") and item != "total":
+        return f"must be 'total' for {measure}"
+    if measure == "psfs" and not item.strip():
+        return "must name the activity for psfs"
+    return None
+
+
+@dataclass(frozen=True)
 class Log:
     """A loaded, validated log.
 
@@ -120,11 +172,16 @@ class Log:
         pain_log.csv typed likewise, plus ``recorded_local`` and ``date``.
     directory
         Where it was read from.
+    outcomes
+        outcomes_log.csv typed likewise (``score`` as integers), plus ``recorded_local`` and
+        ``date``; empty when the log has no outcomes file.
     """
 
     exercise: pd.DataFrame
     pain: pd.DataFrame
     directory: Path
+    outcomes: pd.DataFrame = field(default_factory=lambda: _typed_outcomes(
+        _empty(OUTCOME_COLUMNS), paths.OUTCOMES_LOG_NAME, []))
 
     @property
     def empty(self) -> bool:
@@ -180,6 +237,7 @@ class LogStore:
         self.directory = Path(directory) if directory is not None else paths.log_dir()
         self.exercise_path = self.directory / paths.EXERCISE_LOG_NAME
         self.pain_path = self.directory / paths.PAIN_LOG_NAME
+        self.outcomes_path = self.directory / paths.OUTCOMES_LOG_NAME
 
     def append_block(self, block: ExerciseBlock) -> None:
         """Append one exercise block to exercise_log.csv, durably."""
@@ -199,6 +257,27 @@ class LogStore:
         """Append many pain scores in one locked, fsynced write."""
         self._append(self.pain_path, PAIN_COLUMNS, [_pain_values(e) for e in entries],
                      text_fields=True)
+
+    def extend_outcomes(self, entries: Iterable[OutcomeEntry]) -> None:
+        """Append one questionnaire occasion (one ``set_id``) in one locked, fsynced write.
+
+        Raises
+        ------
+        ValueError
+            For an incomplete or mixed set, or a score out of range; nothing is written.
+        """
+        entries = list(entries)
+        if not entries:
+            return
+        rows = [_outcome_values(e) for e in entries]
+        set_ids = {e.set_id for e in entries}
+        if len(set_ids) != 1:
+            raise ValueError("one call writes one questionnaire occasion; the entries have "
+                             f"{len(set_ids)} set ids")
+        problem = outcome_set_problem([e.measure for e in entries], [e.item for e in entries])
+        if problem:
+            raise ValueError(f"set {entries[0].set_id!r} {problem}")
+        self._append(self.outcomes_path, OUTCOME_COLUMNS, rows, text_fields=True)
 
     def _append(self, path: Path, columns: Sequence[str], rows: list[list[object]], *,
                 text_fields: bool) -> None:
@@ -249,6 +328,22 @@ def _pain_values(entry: PainEntry) -> list[object]:
         format_timestamp(entry.recorded_at), entry.pain, entry.context, entry.session_id,
         entry.flare, entry.note,
     ]
+
+
+def _outcome_values(entry: OutcomeEntry) -> list[object]:
+    if entry.measure not in SCORE_RANGES:
+        raise ValueError(f"measure must be one of {MEASURES}, not {entry.measure!r}")
+    if not entry.set_id:
+        raise ValueError("set_id must not be empty")
+    low, high = SCORE_RANGES[entry.measure]
+    if isinstance(entry.score, bool) or entry.score not in range(low, high + 1):
+        raise ValueError(f"a {entry.measure} score must be a whole number from {low} to {high}, "
+                         f"not {entry.score!r}")
+    problem = _item_problem(entry.measure, entry.item)
+    if problem:
+        raise ValueError(f"item {problem}, not {entry.item!r}")
+    return [format_timestamp(entry.recorded_at), entry.set_id, entry.measure, entry.item,
+            entry.score, entry.note]
 
 
 def _lock(path: Path) -> FileLock:
@@ -834,6 +929,46 @@ def _typed_pain(rows: _Rows, file: str, problems: list[Problem]
     }, index=rows.frame.index, copy=False)  # fmt: skip
 
 
+def _typed_outcomes(rows: _Rows, file: str, problems: list[Problem]) -> pd.DataFrame:
+    check = _Checker(rows, file, problems)
+    recorded, recorded_local = check.timestamp("recorded_at")
+    check.required("set_id")
+    check.choice("measure", MEASURES)
+    measure = check.text("measure")
+    item = check.text("item")
+    number, unparsable = check._numbers("score")
+    high = np.array([SCORE_RANGES.get(m, (0, np.nan))[1] for m in measure], dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = unparsable | np.isnan(number) | (number % 1 != 0) | (number < 0) | (number > high)
+    known = np.isin(measure, list(MEASURES))
+    for measure_name, (low, top) in SCORE_RANGES.items():
+        check.flag(bad & known & (measure == measure_name), "score",
+                   f"must be a whole number from {low} to {top} for {measure_name}")
+    item_reasons = [_item_problem(m, i) for m, i in zip(measure, item, strict=True)]
+    for reason in set(item_reasons) - {None}:
+        check.flag(np.array([r == reason for r in item_reasons], dtype=bool), "item", reason)
+    set_ids = check.text("set_id")
+    if len(set_ids):
+        lines = rows.lines
+        for set_id, positions in pd.Series(np.arange(len(set_ids))).groupby(set_ids).groups.items():
+            at = np.asarray(positions)
+            reason = outcome_set_problem(measure[at].tolist(), item[at].tolist())
+            if set_id and reason:
+                span = ", ".join(str(int(line)) for line in lines[at])
+                problems.append(Problem(file, int(lines[at[0]]), "set_id",
+                                        f"set '{set_id}' (lines {span}) {reason}"))
+    return pd.DataFrame({
+        "recorded_at": _utc(recorded),
+        "set_id": check.column("set_id"),
+        "measure": check.column("measure"),
+        "item": check.column("item"),
+        "score": _counts(np.where(bad, np.nan, number)),
+        "note": check.column("note"),
+        "recorded_local": recorded_local,
+        "date": _day(recorded_local),
+    }, index=rows.frame.index, copy=False)  # fmt: skip
+
+
 def load_log(directory: Path | str | None = None) -> Log:
     """Load and validate the two log files of ``directory``.
 
@@ -862,10 +997,12 @@ def load_log(directory: Path | str | None = None) -> Log:
     pain_raw = _read_file(folder / paths.PAIN_LOG_NAME, PAIN_COLUMNS, problems)
     exercise = _typed_exercise(exercise_raw, paths.EXERCISE_LOG_NAME, problems)
     pain = _typed_pain(pain_raw, paths.PAIN_LOG_NAME, problems)
+    outcomes_raw = _read_file(folder / paths.OUTCOMES_LOG_NAME, OUTCOME_COLUMNS, problems)
+    outcomes = _typed_outcomes(outcomes_raw, paths.OUTCOMES_LOG_NAME, problems)
     if problems:
         problems.sort(key=lambda p: (p.file, p.line or 0))
         raise LogError(problems)
-    return Log(exercise=exercise, pain=pain, directory=folder)
+    return Log(exercise=exercise, pain=pain, directory=folder, outcomes=outcomes)
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:

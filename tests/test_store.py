@@ -18,10 +18,12 @@ import pytest
 
 from backrelief_analysis.store import (
     EXERCISE_COLUMNS,
+    OUTCOME_COLUMNS,
     PAIN_COLUMNS,
     ExerciseBlock,
     LogError,
     LogStore,
+    OutcomeEntry,
     PainEntry,
     TornLineWarning,
     load_log,
@@ -576,3 +578,95 @@ def test_a_quote_that_never_closes_is_named_by_its_line(tmp_path: Path) -> None:
     assert [(p.line, p.reason) for p in error.value.problems] == [
         (3, 'starts a quoted field (") that is never closed')]
     assert not (tmp_path / "pain_log.csv.torn").exists()
+
+
+# --- the outcomes table ---------------------------------------------------------------------------
+
+
+def peg(set_id: str = "o1", at: datetime = T0, **scores: int) -> list[OutcomeEntry]:
+    values = {"pain": 6, "enjoyment": 5, "activity": 4} | scores
+    return [OutcomeEntry(at, set_id, "peg", item, score) for item, score in values.items()]
+
+
+def test_outcome_sets_round_trip_with_types(tmp_path: Path) -> None:
+    store = LogStore(tmp_path)
+    store.extend_outcomes(peg())
+    store.extend_outcomes([OutcomeEntry(T0 + timedelta(days=1), "o2", "psfs", "lifting, a child",
+                                        3, note='"heavy"'),
+                           OutcomeEntry(T0 + timedelta(days=1), "o2", "psfs", "gardening", 7)])
+    store.extend_outcomes([OutcomeEntry(T0 + timedelta(days=2), "o3", "odi", "total", 42)])
+    outcomes = load_log(tmp_path).outcomes
+    assert list(outcomes.columns) == [*OUTCOME_COLUMNS, "recorded_local", "date"]
+    assert outcomes["item"].tolist() == ["pain", "enjoyment", "activity", "lifting, a child",
+                                         "gardening", "total"]
+    assert outcomes["score"].tolist() == [6, 5, 4, 3, 7, 42]
+    assert outcomes["score"].dtype == np.int64
+    assert outcomes["note"].tolist()[3] == '"heavy"'
+    assert outcomes["recorded_at"].iloc[0] == pd.Timestamp("2026-06-01T07:15:02Z")
+    assert outcomes["date"].iloc[5] == pd.Timestamp("2026-06-03")
+    header = (tmp_path / "outcomes_log.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "recorded_at,set_id,measure,item,score,note"
+
+
+def test_a_log_without_an_outcomes_file_has_no_outcomes(tmp_path: Path) -> None:
+    LogStore(tmp_path).append_pain(PainEntry(T0, 3, "check_in"))
+    outcomes = load_log(tmp_path).outcomes
+    assert outcomes.empty
+    assert list(outcomes.columns) == [*OUTCOME_COLUMNS, "recorded_local", "date"]
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        (peg()[:2], "PEG set needs exactly the items"),
+        ([*peg(), OutcomeEntry(T0, "o1", "odi", "total", 20)], "mixes measures"),
+        (peg(pain=11), "from 0 to 10"),
+        ([OutcomeEntry(T0, "o1", "odi", "total", 101)], "from 0 to 100"),
+        ([OutcomeEntry(T0, "o1", "rmdq", "total", 25)], "from 0 to 24"),
+        ([OutcomeEntry(T0, "o1", "rmdq", "pain", 5)], "must be 'total'"),
+        ([OutcomeEntry(T0, "o1", "psfs", f"activity {n}", 5) for n in range(6)], "1 to 5"),
+        (peg() + peg("o2"), "set ids"),
+        ([OutcomeEntry(T0, "o1", "sf36", "total", 5)], "measure must be one of"),
+    ],
+)
+def test_writer_refuses_an_incomplete_mixed_or_out_of_range_set(
+    tmp_path: Path, entries: list[OutcomeEntry], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        LogStore(tmp_path).extend_outcomes(entries)
+    assert not (tmp_path / "outcomes_log.csv").exists()
+
+
+OUTCOME_HEADER = ",".join(OUTCOME_COLUMNS)
+AT = "2026-06-01T08:00:00+01:00"
+
+
+@pytest.mark.parametrize(
+    ("rows", "line", "column", "reason"),
+    [
+        ([f"{AT},o1,odi,total,101,"], 3, "score", "whole number from 0 to 100 for odi"),
+        ([f"{AT},o1,rmdq,total,2.5,"], 3, "score", "whole number from 0 to 24 for rmdq"),
+        ([f"{AT},o1,psfs,walking,11,"], 3, "score", "whole number from 0 to 10 for psfs"),
+        ([f"{AT},o1,odi,back,30,"], 3, "item", "must be 'total' for odi"),
+        ([f"{AT},o1,sf36,total,3,"], 3, "measure", "must be one of"),
+        ([f"{AT},o1,peg,pain,5,", f"{AT},o1,peg,mood,5,", f"{AT},o1,peg,activity,5,"], 4, "item",
+         "must be one of pain, enjoyment, activity"),
+        ([f"{AT},o1,peg,pain,5,", f"{AT},o1,peg,enjoyment,5,"], 3, "set_id",
+         "set 'o1' (lines 3, 4) a PEG set needs exactly"),
+        ([f"{AT},o1,peg,pain,5,", f"{AT},o1,peg,enjoyment,5,", f"{AT},o1,peg,activity,5,",
+          f"{AT},o1,odi,total,30,"], 3, "set_id", "mixes measures (odi, peg)"),
+        ([f"{AT},o1,psfs,a{n},5," for n in range(6)], 3, "set_id", "needs 1 to 5 activities"),
+    ],
+)
+def test_bad_outcome_row_or_set_is_named_by_line(
+    tmp_path: Path, rows: list[str], line: int, column: str, reason: str
+) -> None:
+    good = [f"{AT},o0,odi,total,40,"]  # line 2; the rows under test start on line 3
+    (tmp_path / "outcomes_log.csv").write_text(
+        "\n".join([OUTCOME_HEADER, *good, *rows]) + "\n", encoding="utf-8")
+    with pytest.raises(LogError) as error:
+        load_log(tmp_path)
+    named = [p for p in error.value.problems
+             if (p.file, p.line, p.column) == ("outcomes_log.csv", line, column)]
+    assert [reason in p.reason for p in named] == [True]
+    assert all(p.line >= 3 for p in error.value.problems)  # the good set on line 2 is fine

@@ -16,22 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-try:  # the store of issue 10; until it lands, a minimal reader of the contract's columns
-    from backrelief_analysis.store import LogStore, OutcomeEntry, load_log
-except ImportError:  # pragma: no cover - removed once branch `store` is merged
-    from dataclasses import dataclass
-
-    @dataclass(frozen=True)
-    class OutcomeEntry:  # type: ignore[no-redef]
-        recorded_at: datetime
-        set_id: str
-        measure: str
-        item: str
-        score: int
-        note: str = ""
-
-    LogStore = None  # type: ignore[assignment,misc]
-    load_log = None  # type: ignore[assignment]
+from backrelief_analysis.store import LogStore, OutcomeEntry, load_log
 
 Occasion = tuple[str, str, list[tuple[str, int]]]
 
@@ -57,20 +42,6 @@ def entries(occasion: Occasion, set_id: str) -> list[OutcomeEntry]:
     return [OutcomeEntry(moment, set_id, measure, item, score) for item, score in items]
 
 
-def _minimal_frame(occasions: list[Occasion]) -> pd.DataFrame:
-    rows = [entry for number, occasion in enumerate(occasions, start=1)
-            for entry in entries(occasion, f"set-{number}")]
-    frame = pd.DataFrame({
-        "recorded_at": pd.to_datetime([e.recorded_at for e in rows], utc=True),
-        "recorded_local": [e.recorded_at for e in rows],
-        "date": pd.to_datetime([e.recorded_at.date() for e in rows]),
-        "set_id": [e.set_id for e in rows], "measure": [e.measure for e in rows],
-        "item": [e.item for e in rows], "score": pd.Series([e.score for e in rows],
-                                                          dtype="int64"),
-        "note": [e.note for e in rows]})
-    return frame
-
-
 def write_outcomes(directory: Path, occasions: list[Occasion]) -> Path:
     """Write each occasion as one set with the store's own writer; return the folder."""
     store = LogStore(directory)
@@ -81,6 +52,4 @@ def write_outcomes(directory: Path, occasions: list[Occasion]) -> Path:
 
 def load_outcomes(directory: Path, occasions: list[Occasion]) -> pd.DataFrame:
     """``Log.outcomes`` of a log holding only these occasions."""
-    if load_log is None:
-        return _minimal_frame(occasions)
     return load_log(write_outcomes(directory, occasions)).outcomes

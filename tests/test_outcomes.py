@@ -6,10 +6,11 @@ import math
 
 import pandas as pd
 import pytest
-from outcome_fixtures import OCCASIONS, load_outcomes
+from outcome_fixtures import OCCASIONS, load_outcomes, write_outcomes
 
 from backrelief_analysis import outcomes
 from backrelief_analysis.plan import Thresholds
+from backrelief_analysis.store import LogError, load_log
 
 TH = Thresholds()
 
@@ -127,3 +128,14 @@ def test_unknown_measure_rule_is_a_clear_error():
 def test_missing_columns_are_named():
     with pytest.raises(ValueError, match="score"):
         outcomes.occasion_scores(pd.DataFrame({"set_id": [], "measure": []}))
+
+
+def test_an_incomplete_peg_set_in_the_file_is_refused_by_its_line(tmp_path):
+    write_outcomes(tmp_path, OCCASIONS[:2])
+    with (tmp_path / "outcomes_log.csv").open("a", encoding="utf-8") as file:
+        # a PEG occasion typed in by hand with its activity rating missing: lines 8 and 9 (header, 3 PEG, 3 PSFS rows first)
+        file.write("2026-09-14T09:00:00+01:00,hand,peg,pain,5,\n"
+                   "2026-09-14T09:00:00+01:00,hand,peg,enjoyment,4,\n")
+    with pytest.raises(LogError) as error:
+        load_log(tmp_path)
+    assert "line 8" in str(error.value) and "set 'hand'" in str(error.value)

@@ -13,7 +13,7 @@ import ipywidgets as widgets
 
 from . import questionnaire as q
 from .plan import Plan, load_plan
-from .session_widget import _button, _Guarded, _guard, _html, _label, _pain_buttons
+from .session_widget import _button, _guard, _Guarded, _html, _label, _pain_buttons
 from .store import LogStore, load_log, now_local
 
 

@@ -133,7 +133,8 @@ def test_missing_columns_are_named():
 def test_an_incomplete_peg_set_in_the_file_is_refused_by_its_line(tmp_path):
     write_outcomes(tmp_path, OCCASIONS[:2])
     with (tmp_path / "outcomes_log.csv").open("a", encoding="utf-8") as file:
-        # a PEG occasion typed in by hand with its activity rating missing: lines 8 and 9 (header, 3 PEG, 3 PSFS rows first)
+        # a PEG occasion typed in by hand without its activity rating: lines 8 and 9
+        # (after the header, 3 PEG rows and 3 PSFS rows)
         file.write("2026-09-14T09:00:00+01:00,hand,peg,pain,5,\n"
                    "2026-09-14T09:00:00+01:00,hand,peg,enjoyment,4,\n")
     with pytest.raises(LogError) as error:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from analysis_fixtures import plan_of
@@ -13,7 +13,7 @@ from backrelief_analysis import questionnaire as q
 from backrelief_analysis.questionnaire_widget import QuestionnaireWidget
 from backrelief_analysis.store import LogStore, load_log
 
-MOMENT = datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc)
+MOMENT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
 
 def test_each_measure_answered_is_its_own_set_with_its_items():
@@ -48,7 +48,7 @@ def test_typed_totals_are_optional_and_checked():
     assert q.parse_total("12", "rmdq") == 12
     with pytest.raises(ValueError, match="RMDQ total must be a whole number from 0 to 24"):
         q.parse_total("25", "rmdq")
-    with pytest.raises(ValueError, match="not '7.5'"):
+    with pytest.raises(ValueError, match=r"not '7\.5'"):
         q.parse_total("7.5", "odi")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 
@@ -36,7 +37,8 @@ TOTALS = {
                  "(optional)"),
     "rmdq": (24, "Roland-Morris (RMDQ) total, 0-24, from your clinic's form (optional)"),
 }
-DUE_MESSAGE = "Questionnaire due: fill it in below the session when you have a minute."
+DUE_MESSAGE = ("Questionnaire due: the outcome questionnaires below the session take a "
+               "couple of minutes, whenever suits you.")
 
 
 def parse_total(text: str, measure: str) -> int | None:
@@ -165,6 +167,17 @@ def questionnaire_due(log: Log, plan: Plan, today: date | None = None) -> bool:
 
     due = next_due_day(log, plan)
     return due is None or (today or now_local().date()) >= due
+
+
+def due_line(directory: Path, plan: Plan) -> str:
+    """:data:`DUE_MESSAGE` when the questionnaires are due for the log in ``directory``, else
+    ``""``; also ``""`` when the log cannot be read (a reminder never stands in the way)."""
+    from .store import load_log
+
+    try:
+        return DUE_MESSAGE if questionnaire_due(load_log(directory), plan) else ""
+    except Exception:  # the session's own message already reports an unreadable log
+        return ""
 
 
 def due_text(log: Log, plan: Plan) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import adherence, associations, flags, pain
+from . import adherence, associations, flags, outcomes, pain
 from .periods import DayLike, period_bounds, week_label, week_start, within
 from .plan import Plan
 from .store import Log
@@ -48,6 +48,9 @@ class ProgressSummary:
     exercise_pain_change: pd.DataFrame  # associations.exercise_pain_change
     next_day_pain: pd.DataFrame  # associations.next_day_pain
     flags: pd.DataFrame  # flags.all_flags
+    outcome_scores: pd.DataFrame  # outcomes.occasion_scores (up to the period's end)
+    outcome_changes: pd.DataFrame  # outcomes.outcome_changes
+    psfs_activity_changes: pd.DataFrame  # outcomes.psfs_activity_changes
 
     @property
     def empty(self) -> bool:
@@ -114,7 +117,16 @@ class ProgressSummary:
             listed = ", ".join(f"{counts[kind]} × {flags.FLAG_TITLES[kind].lower()}"
                                for kind in flags.FLAG_TITLES if kind in counts.index)
             lines.append(f"Flags (prompts to talk to the physiotherapist): {listed}.")
+        lines.append("Outcome questionnaires (first against latest):")
+        lines += ["  " + line for line in self.outcome_lines()]
         return lines
+
+    def outcome_lines(self, **options: object) -> list[str]:
+        """One line per outcome measure, then one per PSFS activity; "No questionnaires yet."
+        before the first. ``options`` go to :func:`~backrelief_analysis.outcomes.outcome_lines`
+        (``day``, ``activity_names``)."""
+        return outcomes.outcome_lines(self.outcome_changes, self.psfs_activity_changes,
+                                      **options)
 
     def as_text(self) -> str:
         """:meth:`summary_lines` joined into one block of text."""
@@ -155,6 +167,10 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
     first, last = period_bounds([log.exercise["date"], log.pain["date"]], start, end)
     window = restrict_log(log, first, last) if first is not None else log
     ex, pn, th = window.exercise, window.pain, plan.thresholds
+    # as for pain, the first questionnaire of the whole log stays the baseline of a shorter
+    # period; the latest is the last one up to the period's end (any, when no end is given)
+    answered = (log.outcomes if end is None or last is None
+                else log.outcomes.loc[log.outcomes["date"] <= last])
     period = {"start": first, "end": last}
     # the sessions table stands in for the exercise log wherever only sessions matter
     table = adherence.sessions(ex)
@@ -181,4 +197,7 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
                                                                effects=effects),
         next_day_pain=associations.next_day_pain(table, pn, **period, daily=daily),
         flags=flags.all_flags(pn, th, **period, daily=daily, effects=effects),
+        outcome_scores=outcomes.occasion_scores(answered),
+        outcome_changes=outcomes.outcome_changes(answered, th),
+        psfs_activity_changes=outcomes.psfs_activity_changes(answered, th),
     )

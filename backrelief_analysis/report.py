@@ -30,7 +30,6 @@ TITLE = "Home exercise progress report"
 DEIDENTIFIED = "de-identified"
 DISCLAIMER = ("Generated from self-reported data; associations, not causes; not medical advice. "
               "Flags are prompts for a conversation, not instructions.")
-MAX_FLAGS = 20  # the most flags listed; with more, the latest are shown and the rest counted
 MAX_WEEKS_LISTED = 16  # weeks listed by number; the adherence chart shows every week
 MAX_NOTES = 10  # likewise for notes, to keep twelve weeks within two A4 pages
 CHART_SIZE_IN = (7.2, 2.15)  # width, height of each chart in inches
@@ -102,6 +101,8 @@ class ReportContent:
     flags: tuple[Item, ...] = ()
     flags_more: str = ""
     flag_note: str = ""
+    outcomes: tuple[str, ...] = ()
+    outcomes_note: str = ""
     notes: tuple[Item, ...] = ()
     notes_more: str = ""
     footer: str = ""
@@ -247,20 +248,31 @@ def _exercise_rows(summary) -> tuple[tuple[str, ...], ...]:
 
 
 def _flag_items(summary, masker: DateMasker) -> tuple[tuple[Item, ...], str]:
-    from .flags import FLAG_TITLES, PROMPT
+    """One line per kind of flag (count, first and last day, worst value); each flag on its
+    own is listed in the progress notebook."""
+    from .flags import flag_groups
 
-    table = summary.flags
-    shown = table.tail(MAX_FLAGS)
-    items = tuple(
-        # the sentence names the date and the numbers itself
-        Item("", FLAG_TITLES.get(row.kind, row.kind),
-             masker.scrub(row.sentence.removesuffix(PROMPT).strip()))
-        for row in shown.itertuples(index=False)
-    )
-    hidden = len(table) - len(shown)
-    more = (f"{hidden} earlier flag{'s' if hidden != 1 else ''} not listed; the progress "
-            "notebook lists them all." if hidden else "")
-    return items, more
+    items = []
+    for row in flag_groups(summary.flags).itertuples(index=False):
+        times = f"{row.count} time{'s' if row.count != 1 else ''}"
+        span = (f"on {masker.day(row.first)}" if row.first == row.last
+                else f"{masker.day(row.first)} to {masker.day(row.last)}")
+        items.append(Item("", row.title, f"{row.title}: {times}, {span}; {row.worst_text}."))
+    more = ("Each flag with its day and numbers is listed in the progress notebook "
+            "(02_progress)." if items else "")
+    return tuple(items), more
+
+
+def _outcome_lines(summary, masker: DateMasker) -> tuple[str, ...]:
+    """A line per outcome measure and per PSFS activity; de-identified without the activities'
+    names (they can identify a person) and with "day N" for dates."""
+    return tuple(summary.outcome_lines(day=masker.day, activity_names=not masker.deidentify))
+
+
+OUTCOMES_NOTE = ("First questionnaire against the latest; change = latest minus first. Better is "
+                 "lower for the PEG, ODI and RMDQ and higher for the PSFS. A verdict needs two "
+                 "occasions; a change under the threshold is no meaningful change yet. "
+                 "Thresholds from the plan.")
 
 
 def _note_items(log: Log, summary, masker: DateMasker) -> tuple[tuple[Item, ...], str]:
@@ -356,6 +368,8 @@ def gather_report(
         flag_count=len(summary.flags),
         flags=flags,
         flags_more=flags_more,
+        outcomes=_outcome_lines(summary, masker),
+        outcomes_note=OUTCOMES_NOTE,
         flag_note=("Thresholds from the plan: pain after a session above "
                    f"{plan.thresholds.pain_after_max:g}/10; next day's first score more than "
                    f"{plan.thresholds.settle_margin_points:g} points above the pain before; "

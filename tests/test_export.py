@@ -160,3 +160,35 @@ def test_empty_log_exports_a_header_only(tmp_path: Path) -> None:
     out = write_export(export_sessions(load_log(folder)), tmp_path / "x.csv")
     assert out.read_text(encoding="utf-8-sig").splitlines()[0].startswith("kind,date,time")
     assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 1
+
+
+def test_one_row_per_questionnaire_occasion_with_its_score_and_answers(
+        two_sessions: Path) -> None:
+    from outcome_fixtures import OCCASIONS, write_outcomes
+
+    moved = {"2026-08-31": "2026-09-02", "2026-09-14": "2026-09-03"}  # into the log's days
+    occasions = [(moved[recorded[:10]] + recorded[10:], measure, items)
+                 for recorded, measure, items in OCCASIONS if not recorded.startswith("2026-11")]
+    write_outcomes(two_sessions, occasions)
+    rows = export_sessions(load_log(two_sessions), load_plan())
+    asked = rows.loc[rows["kind"] == "questionnaire"]
+    assert asked["measure"].tolist() == ["PEG", "PSFS", "ODI", "PEG", "PSFS"]
+    # PEG (7 + 6 + 8) / 3 = 7; PSFS (3 + 4 + 2) / 3 = 3; ODI total 34; then 5 and 3.67
+    assert asked["score"].tolist() == [7.0, 3.0, 34.0, 5.0, 3.67]
+    assert asked["answers"].iloc[1] == "lifting my son 3; gardening 4; sitting at work 2"
+    assert asked["date"].tolist() == ["2026-09-02"] * 3 + ["2026-09-03"] * 2
+    # in time order: the questionnaires at 09:00 come before the check-in at 21:00
+    assert list(rows["kind"]) == ["session", "questionnaire", "questionnaire", "questionnaire",
+                                  "check_in", "questionnaire", "questionnaire", "session"]
+
+
+def test_a_formula_typed_as_an_activity_is_neutralised(two_sessions: Path, tmp_path: Path) -> None:
+    from outcome_fixtures import write_outcomes
+
+    write_outcomes(two_sessions, [("2026-09-02T10:00:00+01:00", "psfs",
+                                   [("=HYPERLINK(\"http://x\",\"y\")", 4)])])
+    out = write_export(export_sessions(load_log(two_sessions)), tmp_path / "export.csv")
+    with out.open(encoding="utf-8-sig", newline="") as file:
+        asked = [row for row in csv.DictReader(file) if row["kind"] == "questionnaire"]
+    assert [row["answers"] for row in asked] == ['\'=HYPERLINK("http://x","y") 4']
+    assert [row["score"] for row in asked] == ["4.0"]

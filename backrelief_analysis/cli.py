@@ -103,7 +103,7 @@ def _check_period(log, start: date | None, end: date | None) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write the spreadsheet export (one row per session and per check-in)."""
+    """Write the spreadsheet export (one row per session, check-in and questionnaire)."""
     from .export import export_sessions, write_export
 
     if args.out.suffix.lower() != ".csv":
@@ -185,9 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(handler=cmd_report)
 
     export = commands.add_parser(
-        "export", help="write a spreadsheet-safe CSV of sessions and check-ins",
-        description="Write one row per session and per check-in to a CSV file that is safe to "
-        "open in a spreadsheet. The log itself is only read.")
+        "export", help="write a spreadsheet-safe CSV of sessions, check-ins and questionnaires",
+        description="Write one row per session, check-in and questionnaire to a CSV file that "
+        "is safe to open in a spreadsheet. The log itself is only read.")
     _add_log_options(export)
     export.add_argument("--out", type=Path, required=True, help="CSV file to write")
     export.set_defaults(handler=cmd_export)

@@ -160,8 +160,8 @@ def export_sessions(
         Columns ``EXPORT_COLUMNS``, ordered by time: ``kind`` is ``"session"``,
         ``"check_in"`` or ``"questionnaire"`` (``measure``, ``score``, ``answers`` and
         ``set_id`` filled for a questionnaire occasion only); ``date`` (``YYYY-MM-DD``) and
-        ``time`` (``HH:MM``) are local; ``duration_min`` runs from the session's start to its last logged block; pain columns
-        are nullable integers. Text is not yet neutralised: :func:`write_export` does that.
+        ``time`` (``HH:MM``) are local; ``duration_min`` runs from the session's start to its
+        last logged block; pain columns are nullable integers. Text is not yet neutralised: :func:`write_export` does that.
     """
     require_columns(log.exercise, [*EXERCISE_COLUMNS, "started_local", "date"], "the exercise log")
     require_columns(log.pain, [*PAIN_COLUMNS, "recorded_local", "date"], "the pain log")

@@ -161,7 +161,8 @@ def export_sessions(
         ``"check_in"`` or ``"questionnaire"`` (``measure``, ``score``, ``answers`` and
         ``set_id`` filled for a questionnaire occasion only); ``date`` (``YYYY-MM-DD``) and
         ``time`` (``HH:MM``) are local; ``duration_min`` runs from the session's start to its
-        last logged block; pain columns are nullable integers. Text is not yet neutralised: :func:`write_export` does that.
+        last logged block; pain columns are nullable integers. Text is not yet neutralised:
+        :func:`write_export` does that.
     """
     require_columns(log.exercise, [*EXERCISE_COLUMNS, "started_local", "date"], "the exercise log")
     require_columns(log.pain, [*PAIN_COLUMNS, "recorded_local", "date"], "the pain log")

@@ -402,7 +402,9 @@ def plot_outcomes(
     Parameters
     ----------
     outcomes_log
-        ``Log.outcomes``.
+        ``Log.outcomes`` (a row per item), or its
+        :func:`~backrelief_analysis.outcomes.occasion_scores` (a row per occasion, as
+        ``ProgressSummary.outcome_scores`` holds).
     thresholds
         The plan's thresholds (the default thresholds when omitted).
     ax
@@ -414,7 +416,9 @@ def plot_outcomes(
 
     ax = _axes(ax, size=(9, 4.6))
     title = "Outcome questionnaires against their meaningful change"
-    scores = occasion_scores(outcomes_log)
+    scores = (occasion_scores(outcomes_log) if "item" in outcomes_log.columns
+              else outcomes_log)
+    require_columns(scores, ("measure", "date", "score"), "the outcome scores")
     if scores.empty:
         return _no_data(ax, title, "No questionnaires yet.")
     thresholds = thresholds or Thresholds()
@@ -464,10 +468,11 @@ def plot_outcomes(
 def dashboard(summary: ProgressSummary) -> Figure:
     """One figure with the main charts of a :class:`~backrelief_analysis.progress.ProgressSummary`.
 
-    Pain trend on top; weekly sessions and the calendar; session effect and reps against pain.
+    Pain trend on top; weekly sessions and the calendar; session effect and reps against pain;
+    the outcome questionnaires at the bottom.
     """
-    figure = Figure(figsize=(14, 14), layout="constrained")
-    grid = figure.add_gridspec(4, 2, height_ratios=[1.2, 1, 0.7, 1])
+    figure = Figure(figsize=(14, 17.5), layout="constrained")
+    grid = figure.add_gridspec(5, 2, height_ratios=[1.2, 1, 0.7, 1, 1])
     plan = summary.plan
     plot_pain_trend(summary.daily_pain, baseline=summary.baseline, thresholds=plan.thresholds,
                     ax=figure.add_subplot(grid[0, :]))
@@ -476,6 +481,8 @@ def dashboard(summary: ProgressSummary) -> Figure:
     plot_session_effect(summary.session_effects, ax=figure.add_subplot(grid[1, 1]))
     plot_calendar(summary.days_exercised, ax=figure.add_subplot(grid[2, :]))
     plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=figure.add_subplot(grid[3, :]))
+    plot_outcomes(summary.outcome_scores, thresholds=plan.thresholds,
+                  ax=figure.add_subplot(grid[4, :]))
     period = ("no entries yet" if summary.empty
               else f"{summary.start:%Y-%m-%d} to {summary.end:%Y-%m-%d}")
     figure.suptitle(f"Progress with “{plan.name}”, {period}", fontsize="x-large")

@@ -199,6 +199,7 @@ def test_dashboard_combines_the_main_charts(tmp_path):
     assert "Days with a session" in titles
     assert any(t.startswith("Pain before and after") for t in titles)
     assert any(t.startswith("Weekly reps per exercise") for t in titles)
+    assert any(t.startswith("Outcome questionnaires") for t in titles)
     figure.savefig(tmp_path / "dashboard.png")
     assert (tmp_path / "dashboard.png").stat().st_size > 10_000
 
@@ -241,3 +242,15 @@ def test_outcomes_chart_without_questionnaires_says_so(tmp_path):
     ax = charts.plot_outcomes(load_outcomes(tmp_path, []), ax=figure.add_subplot())
     assert ax.figure is figure
     assert [text.get_text() for text in ax.texts] == ["No questionnaires yet."]
+
+
+def test_dashboard_draws_the_outcomes_of_the_summary(tmp_path):
+    from outcome_fixtures import OCCASIONS, write_outcomes
+
+    write_outcomes(tmp_path, OCCASIONS)
+    figure = charts.dashboard(summarise(two_week_pain(tmp_path), plan_of()))
+    outcome_ax = next(ax for ax in figure.axes
+                      if ax.get_title().startswith("Outcome questionnaires"))
+    labels = [line.get_label() for line in outcome_ax.get_lines()]
+    assert "PEG: first 7.0, threshold 30 % fall" in labels
+    assert "ODI: first 34, threshold 10 points" in labels

@@ -25,10 +25,9 @@ import numpy as np
 import pandas as pd
 
 from .plan import Thresholds
-from .store import require_columns
+from .store import SCORE_RANGES, require_columns
 
 OUTCOME_NEEDS = ("recorded_at", "date", "set_id", "measure", "item", "score")
-PEG_ITEMS = ("pain", "enjoyment", "activity")
 
 IMPROVED = "meaningful improvement"
 WORSENED = "meaningful worsening"
@@ -45,17 +44,20 @@ class Measure:
     id: str
     short: str
     name: str
-    scale_max: int
     higher_is_better: bool
+
+    @property
+    def scale_max(self) -> int:
+        """The highest score (the store's range for the measure)."""
+        return SCORE_RANGES[self.id][1]
 
 
 MEASURES = {
-    "peg": Measure("peg", "PEG", "PEG (pain, enjoyment, general activity), 0-10", 10, False),
+    "peg": Measure("peg", "PEG", "PEG (pain, enjoyment, general activity), 0-10", False),
     "psfs": Measure("psfs", "PSFS", "Patient-Specific Functional Scale, mean of activities, "
-                    "0-10", 10, True),
-    "odi": Measure("odi", "ODI", "Oswestry Disability Index total, 0-100", 100, False),
-    "rmdq": Measure("rmdq", "RMDQ", "Roland-Morris Disability Questionnaire total, 0-24", 24,
-                    False),
+                    "0-10", True),
+    "odi": Measure("odi", "ODI", "Oswestry Disability Index total, 0-100", False),
+    "rmdq": Measure("rmdq", "RMDQ", "Roland-Morris Disability Questionnaire total, 0-24", False),
 }
 
 
@@ -199,7 +201,8 @@ def psfs_activity_changes(outcomes: pd.DataFrame, thresholds: Thresholds) -> pd.
 
 
 def _number(value: float, measure: str) -> str:
-    return f"{value:.0f}" if measure in ("odi", "rmdq") else f"{value:.1f}"
+    """Totals as whole numbers, means (0-10 scales) to one decimal."""
+    return f"{value:.0f}" if MEASURES[measure].scale_max > 10 else f"{value:.1f}"
 
 
 def change_text(row: pd.Series | object, day: Callable[[pd.Timestamp], str] | None = None

@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 from .plan import Plan
-from .store import Log, OutcomeEntry
+from .store import PEG_ITEMS, PSFS_MAX_ACTIVITIES, SCORE_RANGES, Log, OutcomeEntry
 
-PEG_QUESTIONS = {
+PEG_QUESTIONS = {  # keyed by the store's PEG items
     # our own wording of the three PEG ratings (Krebs et al. 2009)
     "pain": "Over the past week, how bad was your pain on average? "
             "(0 = no pain, 10 = as bad as you can imagine)",
@@ -27,15 +27,13 @@ PEG_QUESTIONS = {
     "activity": "Over the past week, how much did pain get in the way of your everyday "
                 "activities? (0 = not at all, 10 = completely)",
 }
-PSFS_MAX_ACTIVITIES = 5
 PSFS_QUESTION = ("Activities your back makes hard (up to five, named once and offered again "
                  "next time). How well can you do each today? 0 = unable, 10 = as well as "
                  "before the problem")
 TOTALS = {
-    # measure: (highest total, what the patient is asked for)
-    "odi": (100, "Oswestry Disability Index (ODI) total, 0-100, from your clinic's form "
-                 "(optional)"),
-    "rmdq": (24, "Roland-Morris (RMDQ) total, 0-24, from your clinic's form (optional)"),
+    # measure: what the patient is asked for: a total copied from a form, never its questions
+    "odi": "Oswestry Disability Index (ODI) total, 0-100, from your clinic's form (optional)",
+    "rmdq": "Roland-Morris (RMDQ) total, 0-24, from your clinic's form (optional)",
 }
 DUE_MESSAGE = ("Questionnaire due: the outcome questionnaires below the session take a "
                "couple of minutes, whenever suits you.")
@@ -49,7 +47,7 @@ def parse_total(text: str, measure: str) -> int | None:
     ValueError
         A sentence naming the measure and its range, for anything but a whole number in range.
     """
-    high, _question = TOTALS[measure]
+    high = SCORE_RANGES[measure][1]
     value = text.strip()
     if not value:
         return None
@@ -100,12 +98,12 @@ def occasion_sets(
 
     peg = dict(peg or {})
     answered = {item: score for item, score in peg.items() if score is not None}
-    if answered and set(answered) != set(PEG_QUESTIONS):
-        missing = [item for item in PEG_QUESTIONS if item not in answered]
+    if answered and set(answered) != set(PEG_ITEMS):
+        missing = [item for item in PEG_ITEMS if item not in answered]
         raise ValueError(f"Answer all three PEG questions or none (missing: "
                          f"{', '.join(missing)}).")
     if answered:
-        new_set("peg", [(item, answered[item]) for item in PEG_QUESTIONS])
+        new_set("peg", [(item, answered[item]) for item in PEG_ITEMS])
     activities: list[tuple[str, int]] = []
     for raw_name, score in psfs:
         name = _clean_name(raw_name)

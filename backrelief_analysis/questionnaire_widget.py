@@ -54,7 +54,7 @@ class QuestionnaireWidget(_Guarded, widgets.VBox):
                for child in (_label(question), self._peg[item])]
         psfs = [widgets.HBox([name, rating]) for name, rating in zip(self._names, self._ratings,
                                                                       strict=True)]
-        totals = [child for measure, (_high, question) in q.TOTALS.items()
+        totals = [child for measure, question in q.TOTALS.items()
                   for child in (_label(question), self._totals[measure])]
         super().__init__(children=[
             widgets.HTML("<h3 style='margin:0.2em 0'>Outcome questionnaires</h3>"),

@@ -9,6 +9,7 @@ set of items) live with the loader in :mod:`backrelief_analysis.store`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal
 
 from . import paths
@@ -20,6 +21,9 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_OFFSET_HOURS = 14
 MAX_REPS = 1000
 MAX_SECONDS = 3600
+SHAPE_REASON = "must be an ISO 8601 time with its UTC offset, like 2026-11-24T08:15:02+01:00"
+OFFSET_REASON = f"has a UTC offset beyond ±{MAX_OFFSET_HOURS}:00"
+ERA_REASON = f"must be a time from {FIRST_YEAR} to {LAST_YEAR}"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,47 @@ class Column:
     choices: tuple[str, ...] | None = None
     low: int | None = None
     high: int | None = None
+
+    @property
+    def reason(self) -> str:
+        """What a bad value of this column was expected to be (for choices and numbers)."""
+        if self.choices is not None:
+            return "must be one of " + ", ".join(repr(c) if c else "empty" for c in self.choices)
+        span = f"from {self.low} to {self.high}"
+        if self.kind == "whole":
+            return f"must be a whole number {span}"
+        return f"must be a number of seconds {span}" + ("" if self.required else ", or empty")
+
+    def problem(self, value: object) -> str | None:
+        """Why one value the writer is about to write breaks this column (None if it does not).
+
+        The loader checks whole columns at once against the same declaration and reasons.
+        """
+        text = "" if value is None else str(value)
+        if self.choices is not None:
+            return None if text in self.choices else self.reason
+        if text == "":
+            return "must not be empty" if self.required else None
+        if self.kind == "text":
+            return None
+        if self.kind == "timestamp":
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                return SHAPE_REASON
+            offset = moment.utcoffset()
+            if offset is None:
+                return SHAPE_REASON
+            if abs(offset) > timedelta(hours=MAX_OFFSET_HOURS):
+                return OFFSET_REASON
+            return None if FIRST_YEAR <= moment.year <= LAST_YEAR else ERA_REASON
+        try:
+            number = float(text)
+        except ValueError:
+            return self.reason
+        whole = self.kind != "whole" or (number.is_integer() and not isinstance(value, bool))
+        inside = self.low is not None and self.high is not None and self.low <= number <= self.high
+        return None if whole and inside else self.reason
 
     def describe(self) -> str:
         """The column's type as the data dictionary states it."""

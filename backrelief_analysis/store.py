@@ -30,13 +30,16 @@ from filelock import FileLock
 
 from . import paths
 from .schema import (
+    ERA_REASON,
     EXERCISE,
     FIRST_YEAR,
     LAST_YEAR,
     MAX_OFFSET_HOURS,
+    OFFSET_REASON,
     OUTCOMES,
     PAIN,
     SCORE_RANGES,
+    SHAPE_REASON,
     TABLES,
     Column,
     Table,
@@ -293,12 +296,10 @@ class LogStore:
     def _append(self, table: Table, rows: list[list[object]]) -> None:
         if not rows:
             return
-        # the loader's own checks refuse what it would reject, before anything is written
-        problems: list[Problem] = []
-        _validate(_raw(table, [[str(v) for v in row] for row in rows]), table,
-                  list(range(len(rows))), problems)
-        if problems:
-            raise ValueError("; ".join(f"{p.column} {p.reason}" for p in problems[:3]))
+        for row in rows:
+            problems = _row_problems(table, row)
+            if problems:
+                raise ValueError("; ".join(problems))
         data = _csv_lines(rows)
         self.directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         with contextlib.suppress(OSError):  # a fresh clone's data/log/ is not owner-only
@@ -314,6 +315,29 @@ class LogStore:
                 os.close(fd)
             if created:
                 _fsync_dir(self.directory)
+
+
+def _row_problems(table: Table, values: Sequence[object]) -> list[str]:
+    """What the loader would reject in one row, checked cell by cell before it is written."""
+    row = dict(zip(table.names, values, strict=True))
+    problems = [f"{column.name} {reason}" for column in table.columns
+                if (reason := column.problem(row[column.name]))]
+    if problems:
+        return problems
+    if table is EXERCISE and float(str(row["reps_done"])) > float(str(row["reps_target"])):
+        problems.append("reps_done is more than reps_target")
+    in_session = row.get("context") in ("before_session", "after_session")
+    if table is PAIN and in_session and not row["session_id"]:
+        problems.append("session_id must name the session for a before/after score")
+    if table is OUTCOMES:
+        low, high = SCORE_RANGES[str(row["measure"])]
+        if not low <= float(str(row["score"])) <= high:
+            problems.append(f"score must be a whole number from {low} to {high} for "
+                            f"{row['measure']}")
+        reason = _item_problem(str(row["measure"]), str(row["item"]))
+        if reason:
+            problems.append(f"item {reason}")
+    return problems
 
 
 def _lock(path: Path) -> FileLock:
@@ -593,21 +617,18 @@ class _Cells:
         if column.required and column.kind != "timestamp":
             self.flag(empty, column.name, "must not be empty")
         if column.choices is not None:
-            listed = ", ".join(repr(c) if c else "empty" for c in column.choices)
-            self.flag(~text.isin(column.choices), column.name, f"must be one of {listed}")
+            self.flag(~text.isin(column.choices), column.name, column.reason)
         if column.kind == "text":
             return text
         if column.kind == "timestamp":
             return self.timestamp(column.name)
         number = pd.to_numeric(text.where(~empty), errors="coerce").astype("float64")
-        span = f"from {column.low} to {column.high}"
         bad = (number < column.low) | (number > column.high) | (number.isna() & ~empty)
         if column.kind == "whole":
             bad |= number % 1 != 0
-            self.flag(bad & ~empty, column.name, f"must be a whole number {span}")
+        self.flag(bad & ~empty, column.name, column.reason)
+        if column.kind == "whole":
             return number.where(~bad, 0).fillna(0).astype("int64")
-        empty_ok = "" if column.required else ", or empty"
-        self.flag(bad & ~empty, column.name, f"must be a number of seconds {span}{empty_ok}")
         return number.where(~bad)
 
     def timestamp(self, column: str) -> pd.Series:
@@ -623,13 +644,8 @@ class _Cells:
         unreal = shaped & (instant.isna() | local.isna())
         far = ~unreal & shaped & (offset.abs() > pd.Timedelta(hours=MAX_OFFSET_HOURS))
         era = ~unreal & shaped & ((local.dt.year < FIRST_YEAR) | (local.dt.year > LAST_YEAR))
-        for bad, reason in (
-            (~shaped, "must be an ISO 8601 time with its UTC offset, like "
-                      "2026-11-24T08:15:02+01:00"),
-            (unreal, "is not a real date and time"),
-            (far, f"has a UTC offset beyond ±{MAX_OFFSET_HOURS}:00"),
-            (era, f"must be a time from {FIRST_YEAR} to {LAST_YEAR}"),
-        ):
+        for bad, reason in ((~shaped, SHAPE_REASON), (unreal, "is not a real date and time"),
+                            (far, OFFSET_REASON), (era, ERA_REASON)):
             self.flag(pd.Series(bad.to_numpy()[codes]), column, reason)
         self._local = pd.Series(local.array.take(codes))
         return pd.Series(instant.array.take(codes))

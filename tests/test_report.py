@@ -131,6 +131,8 @@ def test_demo_pdf_shows_what_the_analysis_computes_on_two_pages(tmp_path: Path) 
     ]
     for row in summary.exercise_adherence.itertuples():
         expected.append(f"{row.reps_done} / {row.reps_target}")
+    # the outcomes of the demo (or "No questionnaires yet."), a line per measure and activity
+    expected += [line.strip() for line in summary.outcome_lines()]
     missing = [phrase for phrase in expected if phrase not in text]
     assert not missing
 

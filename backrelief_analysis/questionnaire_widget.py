@@ -96,9 +96,15 @@ class QuestionnaireWidget(_Guarded, widgets.VBox):
         except ValueError as problem:  # a form to correct, nothing written
             self._show(str(problem), error=True)
             return
-        saved = []
+        saved: list[str] = []
         for entries in sets:
-            self.store.extend_outcomes(entries)
+            try:
+                self.store.extend_outcomes(entries)
+            except Exception as error:  # say what is safe on disk and what is not
+                done = f"{', '.join(saved)} saved; " if saved else "Nothing saved; "
+                self._report(f"{done}could not save the {entries[0].measure.upper()} to "
+                             f"{self.store.directory}", error)
+                return
             saved.append(entries[0].measure.upper())
         self._show(f"Saved at {now_local():%H:%M}: {', '.join(saved)}. Thank you.")
         for buttons in self._peg.values():

@@ -132,3 +132,24 @@ def test_widget_asks_for_odi_and_rmdq_totals_only_never_their_questions(tmp_path
     for words in ("Personal care", "Lifting", "Sleeping", "Sex life", "Social life",
                   "I stay at home", "because of my back"):
         assert words not in shown
+
+
+def test_widget_says_what_was_saved_when_a_later_set_cannot_be_written(tmp_path):
+    store = LogStore(tmp_path)
+    form = QuestionnaireWidget(plan_of(), store)
+    for item in ("pain", "enjoyment", "activity"):
+        _class(form, f"br-q-peg-{item}").value = 5
+    _class(form, "br-q-rmdq").value = "9"
+    real = store.extend_outcomes
+
+    def fail_on_rmdq(entries):
+        entries = list(entries)
+        if entries[0].measure == "rmdq":
+            raise OSError("disk full")
+        real(entries)
+
+    store.extend_outcomes = fail_on_rmdq
+    _class(form, "br-q-save").click()
+    message = _class(form, "br-q-message").value
+    assert "PEG saved; could not save the RMDQ" in message and "disk full" in message
+    assert load_log(tmp_path).outcomes["measure"].unique().tolist() == ["peg"]

@@ -74,10 +74,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import write_demo
 
     try:
-        exercise_rows, pain_rows = write_demo(args.out, weeks=args.weeks, seed=args.seed)
+        exercise_rows, pain_rows, outcome_rows = write_demo(args.out, weeks=args.weeks,
+                                                            seed=args.seed)
     except FileExistsError as error:
         raise CommandError(str(error)) from None
-    print(f"Wrote {exercise_rows} exercise rows and {pain_rows} pain rows to {args.out}")
+    print(f"Wrote {exercise_rows} exercise rows, {pain_rows} pain rows and {outcome_rows} "
+          f"questionnaire rows to {args.out}")
     return 0
 
 

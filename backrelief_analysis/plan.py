@@ -345,10 +345,13 @@ def load_plan(path: Path | str | None = None) -> Plan:
     """
     plan_path = Path(path) if path is not None else paths.plan_file()
     try:
-        with plan_path.open("rb") as file:
-            data = tomllib.load(file)
+        raw = plan_path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise PlanError(f"{plan_path}: no such plan file") from None
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise PlanError(f"{plan_path}, line {line}: is not UTF-8 text; save it as UTF-8") from None
     except tomllib.TOMLDecodeError as error:
         raise PlanError(f"{plan_path}: not valid TOML ({error})") from None
     return parse_plan(data, source=plan_path)

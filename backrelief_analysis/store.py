@@ -195,6 +195,8 @@ class Log:
     set_aside
         One sentence for each file with rows that were not loaded: a torn last row, or lines
         an append moved to ``<file>.torn`` earlier. Empty when every row loaded.
+    repeated
+        One sentence for each file with rows that repeat another row exactly (all loaded).
     """
 
     exercise: pd.DataFrame
@@ -202,6 +204,7 @@ class Log:
     directory: Path
     outcomes: pd.DataFrame = field(default_factory=_no_outcomes)
     set_aside: tuple[str, ...] = ()
+    repeated: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -740,7 +743,8 @@ def load_log(directory: Path | str | None = None) -> Log:
     for repeat in repeats:
         warnings.warn(repeat, DuplicateRowWarning, stacklevel=2)
     return Log(exercise=frames[EXERCISE.file_name], pain=frames[PAIN.file_name],
-               directory=folder, outcomes=frames[OUTCOMES.file_name], set_aside=tuple(set_aside))
+               directory=folder, outcomes=frames[OUTCOMES.file_name], set_aside=tuple(set_aside),
+               repeated=tuple(repeats))
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:

@@ -197,3 +197,10 @@ def test_whole_number_threshold_written_as_a_float_is_taken_as_a_whole_number(
     plan = load_plan(write_plan(tmp_path, {}, extra="\n[thresholds]\nbaseline_days = 10.0\n"))
     assert plan.thresholds.baseline_days == 10
     assert isinstance(plan.thresholds.baseline_days, int)
+
+
+def test_plan_file_with_bytes_that_are_not_utf8_names_the_file_and_line(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_bytes(paths.DEFAULT_PLAN_FILE.read_bytes().replace(b"\n", b"\n# caf\xe9\n", 1))
+    with pytest.raises(PlanError, match=r"plan.toml, line 2: is not UTF-8 text"):
+        load_plan(plan)

@@ -20,6 +20,7 @@ from backrelief_analysis.store import (
     EXERCISE_COLUMNS,
     OUTCOME_COLUMNS,
     PAIN_COLUMNS,
+    DuplicateRowWarning,
     ExerciseBlock,
     LogError,
     LogStore,
@@ -150,12 +151,15 @@ def test_writer_killed_mid_loop_keeps_every_completed_row(tmp_path: Path) -> Non
         pain = load_log(tmp_path).pain
     assert len(pain) >= acknowledged
     assert [int(note.split(":")[0]) for note in pain["note"]] == list(range(len(pain)))
-    torn = tmp_path / "pain_log.csv.torn"
-    assert bool(caught) == torn.exists()
-    # whatever happened, the file now ends on a whole row and loads without a warning
+    # whatever the kill left, the next append heals it: every row loads, without a warning
+    with warnings.catch_warnings(record=True) as moved:
+        warnings.simplefilter("always")
+        LogStore(tmp_path).append_pain(PainEntry(datetime.now(UTC), 1, "check_in",
+                                                 note=f"{len(pain)}:after"))
+    assert bool(caught) == bool(moved) == (tmp_path / "pain_log.csv.torn").exists()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert len(load_log(tmp_path).pain) == len(pain)
+        assert len(load_log(tmp_path).pain) == len(pain) + 1
 
 
 def test_torn_last_line_is_set_aside_once_and_whole_rows_load(tmp_path: Path) -> None:
@@ -221,7 +225,8 @@ def test_append_after_a_torn_note_ending_in_a_newline_is_not_swallowed(tmp_path:
     store.append_pain(PainEntry(T0, 3, "check_in", note="ok"))
     path = tmp_path / "pain_log.csv"
     path.write_bytes(path.read_bytes() + TORN_NOTE)
-    store.append_pain(PainEntry(T0 + timedelta(hours=1), 2, "check_in", note="later"))
+    with pytest.warns(TornLineWarning, match=r"line 3\).*moved to pain_log.csv.torn"):
+        store.append_pain(PainEntry(T0 + timedelta(hours=1), 2, "check_in", note="later"))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert load_log(tmp_path).pain["note"].tolist() == ["ok", "later"]
@@ -252,7 +257,8 @@ def test_append_after_a_torn_tail_writes_a_whole_row(tmp_path: Path) -> None:
     store.append_block(block("s1"))
     path = tmp_path / "exercise_log.csv"
     path.write_bytes(path.read_bytes() + b"s2,2026-06-01T08:1")
-    store.append_block(block("s3"))
+    with pytest.warns(TornLineWarning, match=r"line 3\).*moved to exercise_log.csv.torn"):
+        store.append_block(block("s3"))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert load_log(tmp_path).exercise["session_id"].tolist() == ["s1", "s3"]
@@ -686,3 +692,151 @@ def test_bad_outcome_row_or_set_is_named_by_line(
              if (p.file, p.line, p.column) == ("outcomes_log.csv", line, column)]
     assert [reason in p.reason for p in named] == [True]
     assert all(p.line >= 3 for p in error.value.problems)  # the good set on line 2 is fine
+
+
+# --- faults from a hostile read (issues 10 and 17) -----------------------------------------------
+
+
+def _pain_file(folder: Path, *rows: str, end: str = "\n") -> Path:
+    path = folder / "pain_log.csv"
+    path.write_text("\n".join([",".join(PAIN_COLUMNS), *rows]) + end, encoding="utf-8")
+    return path
+
+
+def test_whole_last_row_without_a_final_newline_is_a_row_and_an_append_adds_one(
+    tmp_path: Path,
+) -> None:
+    # a text editor saved the file without a final newline: the row is whole, not torn
+    path = _pain_file(tmp_path, GOOD_PAIN, GOOD_PAIN.replace("08:", "09:"), end="")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log = load_log(tmp_path)
+    assert len(log.pain) == 2
+    assert log.set_aside == ()
+    LogStore(tmp_path).append_pain(PainEntry(T0, 2, "check_in", note="next"))
+    assert path.read_text(encoding="utf-8").splitlines()[2:] == [
+        GOOD_PAIN.replace("08:", "09:"), "2026-06-01T08:15:02+01:00,2,check_in,,,next"]
+    assert len(load_log(tmp_path).pain) == 3
+    assert not (tmp_path / "pain_log.csv.torn").exists()
+
+
+@pytest.mark.parametrize("note", ["\r", "one\rtwo", "end\r", "nul\x00byte", "\x1b[31mred",
+                                  "\x0b\x0c\x1c\x85\u2028"])
+def test_notes_with_control_characters_load_and_read_back_as_written(
+    tmp_path: Path, note: str
+) -> None:
+    store = LogStore(tmp_path)
+    store.append_pain(PainEntry(T0, 3, "check_in", note=note))
+    store.append_pain(PainEntry(T0, 4, "check_in", note="after"))
+    assert load_log(tmp_path).pain["note"].tolist() == [note, "after"]
+
+
+@pytest.mark.parametrize(
+    "bad_row",
+    [
+        GOOD_PAIN.replace("fine", '"a"b"c",x'),  # a quote closed early, and a field too many
+        GOOD_PAIN.replace("fine", '"x",,'),
+        GOOD_PAIN.replace(",no,", ',"no"x,'),  # text after a closing quote
+        '"' + GOOD_PAIN + '"',  # the whole row in one quoted field
+        GOOD_PAIN.replace("fine", 'x,"y'),  # an extra field that opens a quote mid-line
+    ],
+)
+def test_malformed_quoting_is_an_error_named_by_its_line(tmp_path: Path, bad_row: str) -> None:
+    later = GOOD_PAIN.replace("08:", "10:")
+    _pain_file(tmp_path, GOOD_PAIN, bad_row, '2026-06-01T11:00:00+01:00,2,check_in,,,"x"""')
+    (tmp_path / "pain_log.csv").write_text(
+        (tmp_path / "pain_log.csv").read_text(encoding="utf-8") + later + "\n", encoding="utf-8")
+    with pytest.raises(LogError) as error:
+        load_log(tmp_path)
+    assert {p.line for p in error.value.problems} == {3}
+    assert not (tmp_path / "pain_log.csv.torn").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "column", "reason"),
+    [
+        (",10,10,", ",99999999999999999999,10,", "reps_target", "from 0 to 1000"),
+        (",5,5.01,", ",inf,5.01,", "hold_s_target", "number of seconds from 0 to 3600"),
+        (",5,5.01,", ",5,1e400,", "hold_s_mean", "number of seconds"),
+        (",5,5.01,", ",nan,5.01,", "hold_s_target", "number of seconds"),
+        ("T08:00:00+01:00,bridge", "T08:00:60+01:00,bridge", "session_started_at",
+         "not a real date"),
+        ("T08:00:00+01:00,bridge", "T08:00:00+14:30,bridge", "session_started_at",
+         "UTC offset beyond ±14:00"),
+        ("2026-06-01T08:00:00+01:00,bridge", "1999-06-01T08:00:00+01:00,bridge",
+         "session_started_at", "from 2000 to 2100"),
+        ("2026-06-01T08:02:00", "2101-06-01T08:02:00", "logged_at", "from 2000 to 2100"),
+    ],
+)
+def test_values_outside_the_contract_are_refused_by_line(
+    tmp_path: Path, old: str, new: str, column: str, reason: str
+) -> None:
+    assert old in GOOD_BLOCK
+    text = "\n".join([",".join(EXERCISE_COLUMNS), GOOD_BLOCK, GOOD_BLOCK.replace(old, new)])
+    (tmp_path / "exercise_log.csv").write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(LogError) as error:
+        load_log(tmp_path)
+    assert [(p.line, p.column) for p in error.value.problems] == [(3, column)]
+    assert reason in error.value.problems[0].reason
+
+
+def test_exact_duplicate_rows_warn_naming_both_lines(tmp_path: Path) -> None:
+    _pain_file(tmp_path, GOOD_PAIN, GOOD_PAIN.replace("08:", "09:"), GOOD_PAIN)
+    with pytest.warns(DuplicateRowWarning, match="pain_log.csv: lines 2, 4 repeat"):
+        assert len(load_log(tmp_path).pain) == 3
+
+
+def test_bytes_that_are_not_utf8_in_the_header_name_the_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "pain_log.csv").write_bytes(b"recorded_at,pa\xefn,context\n")
+    with pytest.raises(LogError, match=r"pain_log.csv, line 1: is not UTF-8 text"):
+        load_log(tmp_path)
+
+
+def test_printed_problem_list_stops_after_fifty_with_a_count(tmp_path: Path) -> None:
+    _pain_file(tmp_path, *[f"2026-06-01T08:{m:02}:00+01:00,11,check_in,,," for m in range(60)])
+    with pytest.raises(LogError) as error:
+        load_log(tmp_path)
+    assert len(error.value.problems) == 60
+    printed = str(error.value).splitlines()
+    assert printed[0] == "60 problems in the log:"
+    assert len(printed) == 1 + 50 + 1
+    assert printed[-1].strip() == "... and 10 more"
+
+
+def test_torn_header_of_a_new_file_heals_on_the_next_append(tmp_path: Path) -> None:
+    path = tmp_path / "pain_log.csv"
+    path.write_bytes(b"recorded_at,pai")
+    log = load_log(tmp_path)
+    assert log.pain.empty
+    assert "only part of its header" in log.set_aside[0]
+    LogStore(tmp_path).append_pain(PainEntry(T0, 4, "check_in"))
+    assert path.read_text(encoding="utf-8").splitlines()[0] == ",".join(PAIN_COLUMNS)
+    assert load_log(tmp_path).pain["pain"].tolist() == [4]
+
+
+def test_an_existing_log_folder_is_made_owner_only(tmp_path: Path) -> None:
+    folder = tmp_path / "log"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)  # as data/log/ is in a fresh clone
+    LogStore(folder).append_pain(PainEntry(T0, 4, "check_in"))
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_a_bom_and_a_header_only_file_load(tmp_path: Path) -> None:
+    path = _pain_file(tmp_path, GOOD_PAIN)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # a spreadsheet saved it
+    (tmp_path / "exercise_log.csv").write_text(",".join(EXERCISE_COLUMNS) + "\n",
+                                               encoding="utf-8")
+    log = load_log(tmp_path)
+    assert log.pain["note"].tolist() == ["fine"]
+    assert log.exercise.empty
+    LogStore(tmp_path).append_pain(PainEntry(T0, 4, "check_in"))
+    assert len(load_log(tmp_path).pain) == 2
+
+
+def test_rows_set_aside_earlier_are_counted_on_every_load(tmp_path: Path) -> None:
+    _pain_file(tmp_path, GOOD_PAIN)
+    (tmp_path / "pain_log.csv.torn").write_bytes(b"2026-06-0\n2026-06-02T0\n")
+    assert load_log(tmp_path).set_aside == (
+        "2 lines of pain_log.csv set aside earlier in pain_log.csv.torn (an interrupted write); "
+        "they are not loaded",)

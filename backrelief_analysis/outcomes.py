@@ -11,9 +11,9 @@ Definitions used throughout
 - Better is lower for the PEG, ODI and RMDQ, higher for the PSFS (0 = unable, 10 = as before).
 - Meaningful change (``plan.Thresholds``, from the kit's clinical reference): PSFS 2 points for
   the mean and 3 for one activity (Stratford 1995); ODI 10 points and RMDQ 5 points (Ostelo
-  2008); PEG a 30 % change from its first score: Krebs (2009) sets no threshold for the PEG, so
-  the kit applies the general pain-measure rule (Farrar 2001). A smaller change is "no
-  meaningful change yet", never "not working".
+  2008); PEG a 30 % fall from its first score (a rise as large is a worsening): Krebs (2009) sets
+  no threshold for the PEG, so the kit applies the general pain-measure rule (Farrar 2001). A
+  smaller change is "no meaningful change yet", never "not working".
 """
 
 from __future__ import annotations
@@ -85,9 +85,8 @@ def rule(measure: str, thresholds: Thresholds, *, activity: bool = False) -> Rul
     th = thresholds
     if measure == "peg":
         return Rule(th.peg_change_percent, True,
-                    f"a {th.peg_change_percent:g} % fall from the first score (a rise as "
-                    "large is a worsening); Krebs 2009 sets no PEG threshold, so this is the "
-                    "general pain rule (Farrar 2001)")
+                    f"a {th.peg_change_percent:g} % fall from the first score; Krebs 2009 sets "
+                    "no PEG threshold, so this is the general pain rule (Farrar 2001)")
     if measure == "psfs" and activity:
         return Rule(th.psfs_activity_change_points, False,
                     f"{th.psfs_activity_change_points:g} points for one activity "

@@ -254,3 +254,19 @@ def test_dashboard_draws_the_outcomes_of_the_summary(tmp_path):
     labels = [line.get_label() for line in outcome_ax.get_lines()]
     assert "PEG: first 7.0, threshold 30 % fall" in labels
     assert "ODI: first 34, threshold 10 points" in labels
+
+
+def test_the_demo_dashboard_charts_the_hand_computed_outcomes():
+    from backrelief_analysis import paths
+    from backrelief_analysis.plan import load_plan
+    from backrelief_analysis.store import load_log
+
+    figure = charts.dashboard(summarise(load_log(paths.DEMO_DIR), load_plan()))
+    outcome_ax = next(ax for ax in figure.axes
+                      if ax.get_title().startswith("Outcome questionnaires"))
+    lines = {line.get_label(): line for line in outcome_ax.get_lines()}
+    # PEG 17/3 -> 3.0: a fall of 8/3 in thresholds of 30 % of 17/3 = 1.7 points
+    peg = lines["PEG: first 5.7, threshold 30 % fall"].get_ydata()
+    assert peg[-1] == pytest.approx((17 / 3 - 3) / (0.3 * 17 / 3))
+    assert lines["ODI: first 31, threshold 10 points"].get_ydata() == pytest.approx([0, 1.3])
+    assert lines["PSFS: first 4.0, threshold 2 points"].get_ydata()[-1] == pytest.approx(1.0)

@@ -192,3 +192,15 @@ def test_a_formula_typed_as_an_activity_is_neutralised(two_sessions: Path, tmp_p
         asked = [row for row in csv.DictReader(file) if row["kind"] == "questionnaire"]
     assert [row["answers"] for row in asked] == ['\'=HYPERLINK("http://x","y") 4']
     assert [row["score"] for row in asked] == ["4.0"]
+
+
+def test_the_demo_export_has_a_row_per_questionnaire_with_hand_computed_scores() -> None:
+    from backrelief_analysis import paths
+
+    rows = export_sessions(load_log(paths.DEMO_DIR), load_plan())
+    asked = rows.loc[rows["kind"] == "questionnaire"]
+    assert asked["measure"].value_counts().to_dict() == {"PEG": 6, "PSFS": 6, "ODI": 2}
+    first = asked.loc[asked["date"] == "2026-08-31"]
+    # PEG (5 + 6 + 6) / 3; PSFS (4 + 3 + 5) / 3; ODI total
+    assert first["score"].tolist() == [5.67, 4.0, 31.0]
+    assert first["answers"].iloc[0] == "pain 5; enjoyment 6; activity 6"

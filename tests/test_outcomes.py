@@ -140,3 +140,18 @@ def test_an_incomplete_peg_set_in_the_file_is_refused_by_its_line(tmp_path):
     with pytest.raises(LogError) as error:
         load_log(tmp_path)
     assert "line 8" in str(error.value) and "set 'hand'" in str(error.value)
+
+
+def test_the_demo_questionnaires_match_the_hand_computation():
+    from outcome_fixtures import DEMO_LINES
+
+    from backrelief_analysis import paths
+
+    answers = load_log(paths.DEMO_DIR).outcomes
+    changes = outcomes.outcome_changes(answers, TH)
+    assert changes["change"].tolist() == pytest.approx([3 - 17 / 3, 2.0, -13.0])
+    activities = outcomes.psfs_activity_changes(answers, TH)
+    assert activities["change"].tolist() == pytest.approx([2.0, 2.0, 2.0])
+    text = "\n".join(outcomes.outcome_lines(changes, activities))
+    for line in DEMO_LINES:
+        assert line in text, line

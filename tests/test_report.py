@@ -387,3 +387,15 @@ def test_a_report_without_questionnaires_says_so(hand_log: Path, tmp_path: Path,
     out = build_report(load_log(hand_log), load_plan(), tmp_path / f"r{suffix}")
     text = pdf_text(out) if suffix == ".pdf" else out.read_text(encoding="utf-8")
     assert "Outcome questionnaires" in text and "No questionnaires yet." in text
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".html"])
+def test_demo_report_shows_the_hand_computed_outcomes(tmp_path: Path, suffix: str) -> None:
+    from outcome_fixtures import DEMO_LINES
+
+    out = build_report(load_log(paths.DEMO_DIR), load_plan(), tmp_path / f"demo{suffix}")
+    text = (pdf_text(out) if suffix == ".pdf"
+            else " ".join(html.unescape(re.sub(r"<[^>]+>", " ",
+                                               out.read_text(encoding="utf-8"))).split()))
+    for line in DEMO_LINES:
+        assert line in text, line

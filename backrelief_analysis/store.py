@@ -500,12 +500,17 @@ def _read_fast(data: bytes, table: Table) -> pd.DataFrame | None:
     """pandas' parse of a file that is whole; None when any record may be short, long or blank."""
     if not data.endswith(b"\n"):
         return None
+    numbers = [c.name for c in table.columns if c.kind in ("whole", "seconds")]
     try:
         with warnings.catch_warnings():  # an over-long first row: the exact read names it
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
-                                encoding="utf-8", on_bad_lines="error", skip_blank_lines=False,
-                                index_col=False)
+            # numbers parsed by the C parser; a cell that is not a number sends the file to
+            # the exact read, which names it
+            frame = pd.read_csv(io.BytesIO(data), keep_default_na=False,
+                                dtype={c.name: "float64" if c.name in numbers else str
+                                       for c in table.columns},
+                                na_values={c: [""] for c in numbers}, encoding="utf-8",
+                                on_bad_lines="error", skip_blank_lines=False, index_col=False)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError):
         return None
     if tuple(frame.columns) != table.names:
@@ -515,7 +520,7 @@ def _read_fast(data: bytes, table: Table) -> pd.DataFrame | None:
     if b'"' in data:
         for column in table.columns:
             if column.kind == "text" and column.choices is None:
-                separators -= int(frame[column.name].str.count(",").sum())
+                separators -= "".join(frame[column.name].tolist()).count(",")
     return frame if separators == 0 else None
 
 
@@ -540,7 +545,7 @@ def _read_table(folder: Path, table: Table, problems: list[Problem], set_aside: 
         found: list[Problem] = []
         typed = _validate(frame, table, None, found)
         if not found:
-            _note_repeats(frame, name, None, repeats)
+            _note_repeats(frame, table, None, repeats)
             return typed
     try:
         text = data.decode("utf-8-sig")
@@ -583,13 +588,19 @@ def _read_table(folder: Path, table: Table, problems: list[Problem], set_aside: 
     frame = _raw(table, [row for row, _ in whole])
     line_numbers = [line for _, line in whole]
     typed = _validate(frame, table, line_numbers, problems)
-    _note_repeats(frame, name, line_numbers, repeats)
+    _note_repeats(frame, table, line_numbers, repeats)
     return typed
 
 
-def _note_repeats(raw: pd.DataFrame, name: str, lines: list[int] | None,
+def _note_repeats(raw: pd.DataFrame, table: Table, lines: list[int] | None,
                   repeats: list[str]) -> None:
-    repeated = raw.duplicated(keep=False)
+    name = table.file_name
+    # rows that repeat another exactly share its last timestamp: compare whole rows only there
+    last_time = [c.name for c in table.columns if c.kind == "timestamp"][-1]
+    candidates = raw.duplicated(subset=[last_time], keep=False)
+    repeated = candidates.copy()
+    if candidates.any():
+        repeated[candidates] = raw[candidates].duplicated(keep=False)
     if repeated.any():
         at = [int(i) for i in repeated.to_numpy().nonzero()[0]]
         shown = [str(lines[i] if lines else i + 2) for i in at[:10]]
@@ -616,7 +627,8 @@ class _Cells:
     def check(self, column: Column) -> pd.Series:
         """The column typed as its schema says, each bad cell flagged."""
         text = self.frame[column.name]
-        empty = text == ""
+        parsed = pd.api.types.is_float_dtype(text)  # the C parser read the numbers already
+        empty = text.isna() if parsed else text == ""
         if column.required and column.kind != "timestamp":
             self.flag(empty, column.name, "must not be empty")
         if column.choices is not None:
@@ -625,7 +637,8 @@ class _Cells:
             return text
         if column.kind == "timestamp":
             return self.timestamp(column.name)
-        number = pd.to_numeric(text.where(~empty), errors="coerce").astype("float64")
+        number = text if parsed else pd.to_numeric(text.where(~empty), errors="coerce")
+        number = number.astype("float64")
         bad = (number < column.low) | (number > column.high) | (number.isna() & ~empty)
         if column.kind == "whole":
             bad |= number % 1 != 0
@@ -696,9 +709,9 @@ def _outcome_rules(frame: pd.DataFrame, cells: _Cells) -> None:
                                                               strict=True)], dtype=object)
     for reason in set(reasons.dropna()):
         cells.flag(reasons == reason, "item", reason)
-    for set_id, at in frame.groupby("set_id").indices.items():
-        reason = outcome_set_problem(frame["measure"].iloc[at].tolist(),
-                                     frame["item"].iloc[at].tolist())
+    measures, items = frame["measure"].tolist(), frame["item"].tolist()
+    for set_id, at in frame.groupby("set_id", sort=False).indices.items():
+        reason = outcome_set_problem([measures[i] for i in at], [items[i] for i in at])
         if set_id and reason:
             span = ", ".join(str(cells.lines[i]) for i in at)
             cells.problems.append(Problem(cells.file, int(cells.lines[at[0]]), "set_id",

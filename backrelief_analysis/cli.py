@@ -145,7 +145,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     log, _ = _load(args.data_dir)
     _check_period(log, args.start, args.end)
     plan = _load_plan(args.plan)
-    protected = {(log.directory / name).resolve() for name in ("exercise_log.csv", "pain_log.csv")}
+    from .schema import TABLES
+
+    protected = {(log.directory / table.file_name).resolve() for table in TABLES}
     if args.out.resolve() in protected:
         raise CommandError(f"--out {args.out} would overwrite the log itself; choose another file")
     if args.deidentify:

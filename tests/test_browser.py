@@ -99,7 +99,9 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     page.locator(".br-pause").click()
     page.wait_for_function(
         "() => document.querySelector('.br-phase').innerText.includes('PAUSED')")
-    assert page.locator(".br-pause").inner_text().strip() == "Resume"
+    # the phase and the button are two widget updates: the button may render a moment later
+    page.wait_for_function(
+        "() => document.querySelector('.br-pause').innerText.trim() === 'Resume'")
     frozen = countdown.inner_text()
     seen = set()
     for _ in range(8):

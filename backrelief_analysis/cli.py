@@ -100,8 +100,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     sessions = log.exercise["session_id"].nunique()
     days = log.pain["date"].dt.date
     span = f", {days.min()} to {days.max()}" if len(days) else ""
-    counts = (f"{sessions} sessions, {len(log.exercise)} exercise rows, {len(log.pain)} pain "
-              f"scores, {log.outcomes['set_id'].nunique()} questionnaires{span}")
+    counts = (f"{sessions} session{'' if sessions == 1 else 's'}, {len(log.exercise)} exercise "
+              f"rows, {len(log.pain)} pain scores, {log.outcomes['set_id'].nunique()} "
+              f"questionnaires{span}")
     for sentence in log.repeated:
         print(f"Note: {sentence}.")
     if log.set_aside:
@@ -157,7 +158,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         rows = export_sessions(log, plan, start=args.start, end=args.end)
     written = write_export(rows, args.out)
     sessions = int((rows["kind"] == "session").sum())
-    print(f"Wrote {sessions} sessions and {len(rows) - sessions} check-ins to {written}")
+    kinds = rows["kind"].value_counts()
+    checks, asked = int(kinds.get("check_in", 0)), int(kinds.get("questionnaire", 0))
+    parts = [f"{sessions} session{'' if sessions == 1 else 's'}",
+             f"{checks} check-in{'' if checks == 1 else 's'}"]
+    if asked:
+        parts.append(f"{asked} questionnaire{'' if asked == 1 else 's'}")
+    print(f"Wrote {', '.join(parts[:-1])} and {parts[-1]} to {written}")
     _say_set_aside(log)
     return 0
 

@@ -30,6 +30,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, paths
+from .outcomes import NO_QUESTIONNAIRES
+from .pain import plural
 from .plan import Plan
 from .store import DIR_MODE, Log, now_local, write_private
 
@@ -38,7 +40,7 @@ DEIDENTIFIED = "de-identified"
 DISCLAIMER = ("Generated from self-reported data; associations, not causes; not medical advice. "
               "Flags are prompts for a conversation, not instructions.")
 MAX_WEEKS_LISTED = 16  # weeks listed by number; the adherence chart shows every week
-MAX_NOTES = 10  # likewise for notes, to keep twelve weeks within two A4 pages
+MAX_NOTES = 8  # likewise for notes, to keep twelve weeks within two A4 pages
 # characters shown of text someone typed; longer text is cut with "…" (the export has it whole)
 MAX_NOTE_CHARS = 240
 MAX_NOTE_LINES = 3  # line breaks kept in a cut text: a note of 200 empty lines is short, too
@@ -124,6 +126,7 @@ class ReportContent:
     outcomes_note: str = ""
     notes: tuple[Item, ...] = ()
     notes_more: str = ""
+    sources: tuple[str, ...] = ()  # "how these are defined", ending the report
     footer: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
 
@@ -242,16 +245,17 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
     cut = f"{plan.thresholds.adherence_percent:g} %"
     keys = [KeyNumber(
         "Sessions and adherence",
-        f"{summary.sessions_done} sessions against a target of {plan.target_sessions_per_week} "
+        f"{plural(summary.sessions_done, 'session')} against a target of "
+        f"{plan.target_sessions_per_week} "
         f"a week{' (earlier weeks: the target of the time)' if plan.earlier_targets else ''}: "
         f"adherence {summary.adherence_percent:.0f} %",
-        f"{summary.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}. A session "
-        "counts when at least one rep was done; a week only partly in the period keeps its "
-        "full weekly target.",
+        f"{summary.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}; a part week's "
+        "target is pro rata; each week counts at most 100 %.",
     )]
     recent = weeks.tail(MAX_WEEKS_LISTED)
     by_week = " · ".join(
-        f"{masker.scrub(row.week)}: {row.sessions} ({row.percent:.0f} %)"
+        f"{masker.scrub(row.week)}: {row.sessions} ({row.percent:.0f} %"
+        + (f", part: {row.days_in_period} of 7 days" if row.part else "") + ")"
         for row in recent.itertuples(index=False)
     )
     label = ("Sessions by week" if len(recent) == len(weeks)
@@ -259,23 +263,18 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
     keys.append(KeyNumber(label, by_week))
     change = summary.baseline
     if change.enough_data:
-        rules = " and ".join(change.rules_met)
-        plural = "s" if len(change.rules_met) > 1 else ""
-        why = (f"{rules} rule{plural} met" if change.rules_met else
-               f"neither the {plan.thresholds.pain_change_points:g} points nor the "
-               f"{plan.thresholds.pain_change_percent:g} % rule met")
         keys.append(KeyNumber(
             "Pain: baseline to latest (0-10)",
             f"baseline {change.baseline:.1f}, latest {change.latest:.1f}: "
-            f"change {change.change_points:+.1f} points ({change.change_percent:+.0f} %); "
-            f"{change.verdict} ({why})",
-            f"Baseline: mean of the first {change.baseline_days} days with a score "
+            f"change {change.points_text} points ({change.percent_text}); "
+            f"{change.verdict} ({change.why})",
+            f"Baseline: mean of the {change.baseline_note} "
             f"({masker.day(change.baseline_first)} to {masker.day(change.baseline_last)}); "
             f"latest: the last {change.latest_days} days with a score "
             f"({masker.day(change.latest_first)} to {masker.day(change.latest_last)}).",
         ))
     else:
-        keys.append(KeyNumber("Pain: baseline to latest (0-10)", change.message))
+        keys.append(KeyNumber("Pain: baseline to latest (0-10)", masker.scrub(change.message)))
     trend = summary.trend.message.removeprefix("Trend: ")
     keys.append(KeyNumber("Pain trend", masker.scrub(trend)))
     keys.append(KeyNumber("Pain across a session", masker.scrub(summary.session_effect.message)))
@@ -285,11 +284,13 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
             text = next_day["note"].iloc[0]
         else:
             text = "; ".join(
-                f"{row.mean_next_day_pain:.1f}/10 {row.group} ({row.days} days)"
+                f"{row.mean_next_day_pain:.1f}/10 {row.group} ({plural(row.days, 'day')})"
                 for row in next_day.itertuples(index=False)
             )
         keys.append(KeyNumber("Next-day pain (association)", text))
     keys.append(KeyNumber("Flags", _flag_counts(summary.flags)))
+    if summary.outcome_changes.empty:  # one line here instead of a section of its own
+        keys.append(KeyNumber("Outcome questionnaires", NO_QUESTIONNAIRES))
     return tuple(keys)
 
 
@@ -358,10 +359,8 @@ def _outcome_lines(summary, masker: DateMasker) -> tuple[str, ...]:
                                activity_names=not masker.deidentify))
 
 
-OUTCOMES_NOTE = ("First questionnaire against the latest; change = latest minus first. Better is "
-                 "lower for the PEG, ODI and RMDQ and higher for the PSFS. A verdict needs two "
-                 "occasions; a change under the threshold is no meaningful change yet. "
-                 "Thresholds from the plan.")
+OUTCOMES_NOTE = ("First questionnaire against the latest (latest minus first); lower is better for "
+                 "the PEG, ODI and RMDQ, higher for the PSFS. Thresholds from the plan.")
 
 
 def _note_items(log: Log, summary, masker: DateMasker) -> tuple[tuple[Item, ...], str]:
@@ -414,7 +413,7 @@ def gather_report(
     ReportContent
     """
     from .export import withhold_unknown_exercises
-    from .progress import summarise
+    from .progress import how_defined, summarise
 
     if deidentify:  # an exercise id the plan does not name is text someone typed
         log = withhold_unknown_exercises(log, plan)
@@ -450,6 +449,7 @@ def gather_report(
         return ReportContent(period=period, has_data=False, no_data_message=message, **common)
 
     flags, flags_more = _flag_items(summary, masker)
+    asked = not summary.outcome_changes.empty  # any questionnaire up to the period's end
     exercise_rows, exercise_more = _exercise_rows(summary)
     notes, notes_more = ((), "") if deidentify else _note_items(log, summary, masker)
     figures = _charts(summary, masker) if charts else ()
@@ -463,17 +463,23 @@ def gather_report(
         flag_count=len(summary.flags),
         flags=flags,
         flags_more=flags_more,
-        outcomes=_outcome_lines(summary, masker),
-        outcomes_note=OUTCOMES_NOTE,
-        flag_note=("Thresholds from the plan: pain after a session above "
-                   f"{plan.thresholds.pain_after_max:g}/10; next day's first score more than "
-                   f"{plan.thresholds.settle_margin_points:g} points above the pain before; "
-                   f"weekly mean rising {plan.thresholds.rising_weeks} weeks running; "
-                   "flare-ups as marked by the patient."),
+        outcomes=_outcome_lines(summary, masker) if asked else (),
+        outcomes_note=OUTCOMES_NOTE if asked else "",
+        flag_note=_flag_note(plan),
         notes=notes,
         notes_more=notes_more,
+        sources=tuple(masker.scrub(line)
+                      for line in how_defined(plan.thresholds, outcomes=asked)),
         **common,
     )
+
+
+def _flag_note(plan: Plan) -> str:
+    th = plan.thresholds
+    return (f"Thresholds from the plan: pain after a session above {th.pain_after_max:g}/10; "
+            f"not settled: the next day's first score more than {th.settle_margin_points:g} "
+            f"point above the pain before; a weekly rise of {th.rising_points:g} point or more "
+            "(see how these are defined, below). A session's flags are dated on its own day.")
 
 
 # --- charts ------------------------------------------------------------------------------------
@@ -556,12 +562,13 @@ def _draw_charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
         "Daily mean pain (dots) and its 7-day mean, against the baseline and the two lines of a "
         "clinically meaningful fall; triangles mark days the patient marked a flare-up.",
         "Chart of pain over time against the baseline and the meaningful-change lines."))
-    figure, ax = _figure(right=0.985, top=0.88)
+    figure, ax = _figure(right=0.985, top=0.79 if summary.partial_weeks else 0.88)
     charts.plot_weekly_adherence(summary.weekly_adherence, thresholds=plan.thresholds, ax=ax)
     drawn.append(_render(
         figure, [ax], masker,
         "Sessions per week against the plan's target and the adherence cut-off; each bar shows "
-        "that week's percentage of the target.",
+        "that week's percentage of the target. A week the period cuts is marked part (dashed "
+        "outline), its target pro rata to its days.",
         "Bar chart of sessions per week against the target."))
     figure, ax = _figure(right=0.72, top=0.79)
     charts.plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=ax)

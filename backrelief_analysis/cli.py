@@ -100,8 +100,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     sessions = log.exercise["session_id"].nunique()
     days = log.pain["date"].dt.date
     span = f", {days.min()} to {days.max()}" if len(days) else ""
-    counts = (f"{sessions} sessions, {len(log.exercise)} exercise rows, {len(log.pain)} pain "
-              f"scores, {log.outcomes['set_id'].nunique()} questionnaires{span}")
+    questionnaires = log.outcomes["set_id"].nunique()
+    counts = (f"{sessions} session{'' if sessions == 1 else 's'}, {len(log.exercise)} exercise "
+              f"rows, {len(log.pain)} pain scores, {questionnaires} "
+              f"questionnaire{'' if questionnaires == 1 else 's'}{span}")
     for sentence in log.repeated:
         print(f"Note: {sentence}.")
     if log.set_aside:
@@ -157,7 +159,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         rows = export_sessions(log, plan, start=args.start, end=args.end)
     written = write_export(rows, args.out)
     sessions = int((rows["kind"] == "session").sum())
-    print(f"Wrote {sessions} sessions and {len(rows) - sessions} check-ins to {written}")
+    checks = len(rows) - sessions
+    print(f"Wrote {sessions} session{'' if sessions == 1 else 's'} and {checks} "
+          f"check-in{'' if checks == 1 else 's'} to {written}")
     _say_set_aside(log)
     return 0
 

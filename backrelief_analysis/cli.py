@@ -100,9 +100,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     sessions = log.exercise["session_id"].nunique()
     days = log.pain["date"].dt.date
     span = f", {days.min()} to {days.max()}" if len(days) else ""
+    questionnaires = log.outcomes["set_id"].nunique()
     counts = (f"{sessions} session{'' if sessions == 1 else 's'}, {len(log.exercise)} exercise "
-              f"rows, {len(log.pain)} pain scores, {log.outcomes['set_id'].nunique()} "
-              f"questionnaires{span}")
+              f"rows, {len(log.pain)} pain scores, {questionnaires} "
+              f"questionnaire{'' if questionnaires == 1 else 's'}{span}")
     for sentence in log.repeated:
         print(f"Note: {sentence}.")
     if log.set_aside:

@@ -130,7 +130,8 @@ def patient_numbers(log, plan: Plan, *, start=None, end=None) -> tuple[dict, pd.
     row = _row(first, last, weeks=len(weekly), last_session=done.max() if len(done) else None,
                adherence_4wk=recent.adherence_percent, adherence_overall=whole.adherence_percent,
                baseline=baseline, open_kinds=kinds.to_dict(), flags_total=len(flag_table),
-               cutoff=th.adherence_percent, outcomes=outcome_summary(log, plan))
+               cutoff=th.adherence_percent,
+               outcomes=outcome_summary(log, plan, end=end, last=last))
     weeks = pd.DataFrame({
         "week": np.arange(1, len(weekly) + 1),
         "week_start": weekly["week_start"].dt.strftime("%Y-%m-%d"),
@@ -176,22 +177,20 @@ def _row(first, last, *, weeks: int, last_session, adherence_4wk: float,
     }
 
 
-def outcome_summary(log, plan: Plan) -> str:
+def outcome_summary(log, plan: Plan, *, end=None, last=None) -> str:
     """The latest outcome scores (PEG, PSFS, ODI, RMDQ) with their verdicts, as short text.
 
-    The hook for the outcomes module (issue 13): its ``outcome_changes`` gives each measure's
-    baseline, latest and verdict. Until that module and the log's outcomes table exist, and for
-    logs without questionnaires, this is empty.
+    As in :func:`~backrelief_analysis.progress.summarise`: the first questionnaire of the whole
+    log is the baseline, the latest is the last one up to the period's ``last`` day when an
+    ``end`` was given. Empty for a log without questionnaires.
     """
-    try:
-        from . import outcomes  # type: ignore[attr-defined]
-    except ImportError:
-        return ""
+    from . import outcomes
+
     table = getattr(log, "outcomes", None)
-    changes = getattr(outcomes, "outcome_changes", None)
-    if table is None or changes is None or table.empty:
+    if table is None or table.empty:
         return ""
-    rows = changes(table, plan.thresholds)
+    answered = table if end is None or last is None else table.loc[table["date"] <= last]
+    rows = outcomes.outcome_changes(answered, plan.thresholds)
     return "; ".join(
         f"{row.label} {row.baseline:g} → {row.latest:g} ({row.verdict})" if row.occasions > 1
         else f"{row.label} {row.baseline:g} ({row.verdict})"
@@ -382,7 +381,8 @@ def _read_batch(paths_and_plan: tuple[list[str], str]) -> list[_Result]:
                    adherence_overall=got["adherence_overall"], baseline=got["baseline"],
                    open_kinds=got["open_kinds"], flags_total=got["flags_total"],
                    cutoff=item.patient.plan.thresholds.adherence_percent,
-                   outcomes=outcome_summary(item.patient.log, item.patient.plan))
+                   outcomes=outcome_summary(item.patient.log, item.patient.plan,
+                                            end=item.patient.end, last=got["last"]))
         weeks = by_p[index].drop(columns="p").reset_index(drop=True)
         weeks["week_start"] = weeks["week_start"].dt.strftime("%Y-%m-%d")
         fast[id(item)] = _result(item, row, weeks)

@@ -35,7 +35,7 @@ OUTCOMES = (
     "recorded_at,set_id,measure,item,score,note\n"
     f"2026-09-07T09:00:00+01:00,q20260907,psfs,{ACTIVITIES[0]},4,\n"
     f"2026-09-07T09:00:00+01:00,q20260907,psfs,{ACTIVITIES[1]},3,\n"
-    "2026-09-07T09:01:00+01:00,q20260907,odi,total,30,first visit\n"
+    "2026-09-07T09:01:00+01:00,q20260907b,odi,total,30,first visit\n"
     f"2026-09-20T09:00:00+01:00,q20260920,psfs,{ACTIVITIES[0]},6,\n"
     f"2026-09-20T09:00:00+01:00,q20260920,psfs,{ACTIVITIES[1]},5,\n"
 )
@@ -238,3 +238,22 @@ def test_the_share_button_of_notebook_03_writes_a_bundle(tmp_path, monkeypatch):
     assert opened.manifest["deidentified"] is False
     assert opened.files["pain_log.csv"] == (Path(__file__).parent.parent / "data" / "demo" /
                                             "pain_log.csv").read_bytes()
+
+
+def test_the_caseload_shows_the_reports_outcome_verdicts(log_dir, tmp_path):
+    """The outcomes column says what the report's outcome lines say: baseline, latest and
+    verdict per measure, the PSFS activities unnamed."""
+    from backrelief_analysis.caseload import load_caseload
+
+    root = tmp_path / "caseload"
+    root.mkdir()
+    write_bundle(log_dir, load_plan(), root / "z.zip", patient=NAME)
+    row = load_caseload(root, use_cache=False).table.iloc[0]
+    changes = summarise(load_log(log_dir), load_plan()).outcome_changes.set_index("measure")
+    psfs, odi = changes.loc["psfs"], changes.loc["odi"]
+    assert (psfs["baseline"], psfs["latest"]) == (3.5, 5.5)
+    assert row["outcomes"] == (f"PSFS 3.5 → 5.5 ({psfs['verdict']}); "
+                               f"ODI 30 ({odi['verdict']})")
+    assert psfs["verdict"] == "meaningful improvement"
+    for activity in ACTIVITIES:
+        assert activity not in row["outcomes"]

@@ -239,8 +239,10 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
                                 deidentify=deidentify, source_note=source_note)
     files[REPORT_NAME] = render(content, ".pdf")
     whole = [*shared_log.exercise["date"], *shared_log.pain["date"]]
+    # whole_log: no period was chosen, so the report (and a reader) take the whole log
     period = {"start": period["start"] or min(whole).date().isoformat(),
-              "end": period["end"] or max(whole).date().isoformat()}
+              "end": period["end"] or max(whole).date().isoformat(),
+              "whole_log": start is None and end is None}
     return pack_bundle(files, patient=None if deidentify else patient, code=code,
                        period=period, deidentified=deidentify)
 
@@ -371,6 +373,8 @@ def open_bundle(data: bytes, label: str) -> OpenedBundle:
     except (PlanError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise BundleError(f"{label}: its plan cannot be used ({_first_line(error)})") from None
     period = manifest.get("period") if isinstance(manifest.get("period"), dict) else {}
+    if period.get("whole_log"):
+        return OpenedBundle(manifest, files, plan, None, None)
     return OpenedBundle(manifest, files, plan, period.get("start"), period.get("end"))
 
 

@@ -191,9 +191,13 @@ def outcome_summary(log, plan: Plan, *, end=None, last=None) -> str:
         return ""
     answered = table if end is None or last is None else table.loc[table["date"] <= last]
     rows = outcomes.outcome_changes(answered, plan.thresholds)
+
+    def number(row, value: float) -> str:  # totals whole, 0-10 means to one decimal
+        return f"{value:.0f}" if outcomes.MEASURES[row.measure].scale_max > 10 else f"{value:.1f}"
+
     return "; ".join(
-        f"{row.label} {row.baseline:g} → {row.latest:g} ({row.verdict})" if row.occasions > 1
-        else f"{row.label} {row.baseline:g} ({row.verdict})"
+        f"{row.label} {number(row, row.baseline)} → {number(row, row.latest)} ({row.verdict})"
+        if row.occasions > 1 else f"{row.label} {number(row, row.baseline)} ({row.verdict})"
         for row in rows.itertuples(index=False))
 
 
@@ -659,7 +663,7 @@ def write_demo_caseload(folder: Path | str, patients: int = 4) -> Path:
     import tempfile
 
     from .bundle import write_bundle
-    from .demo import DemoStory, generate_demo
+    from .demo import DemoStory, generate_demo, generate_outcomes
     from .plan import load_plan
     from .store import LogStore
 
@@ -673,14 +677,16 @@ def write_demo_caseload(folder: Path | str, patients: int = 4) -> Path:
     with tempfile.TemporaryDirectory() as work:
         for index in range(patients):
             log_dir = Path(work) / str(index)
-            blocks, entries = generate_demo(10 + 2 * index, seed=index + 1, plan=plan,
-                                            story=stories[index % len(stories)])
+            weeks, story = 10 + 2 * index, stories[index % len(stories)]
+            blocks, entries = generate_demo(weeks, seed=index + 1, plan=plan, story=story)
             if index % len(stories) == 1:  # this patient stops exercising after week 8
                 cut = entries[0].recorded_at.date().toordinal() + 8 * 7
                 blocks = [b for b in blocks if b.session_started_at.date().toordinal() < cut]
             store = LogStore(log_dir)
             store.extend_blocks(blocks)
             store.extend_pain(entries)
+            for occasion in generate_outcomes(weeks, seed=index + 1, story=story):
+                store.extend_outcomes(occasion)
             write_bundle(log_dir, plan, out / f"demo-patient-{index + 1}.zip",
                          patient=f"Demo patient {index + 1}",
                          source_note="Synthetic demo data, not a real patient.")

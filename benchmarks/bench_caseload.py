@@ -1,11 +1,12 @@
 """5. The caseload: 100 and 1,000 patients with a year of daily sessions each, shared as bundles.
 
-Each patient is a demo log of 52 weeks with its own seed and story (missed week, flare-up week,
-pain from and to), zipped as a share bundle with its CSV files, the plan, a manifest of hashes
-and a PDF report. Rendering a thousand PDFs would take a quarter of an hour, so every bundle
-carries the same real report of the first patient: the caseload reads and hashes it like any
-other, and never looks inside it. First opening: no cache. Second opening: the cache written by
-the first, every bundle read and hashed again. Peak memory is VmHWM of the opening process and
+Each patient is a demo log of 52 weeks with its own seed and story (missed week, flare-up
+week, pain from and to) and its questionnaires, zipped as a share bundle with its CSV files, the
+plan, a manifest of hashes and a PDF report. Rendering a thousand PDFs would take a quarter of an
+hour, so every bundle carries the same real report of the first patient: the caseload reads and
+hashes it like any other, and never looks inside it. First opening: no cache. Second opening: the
+cache written by the first, every bundle read and hashed again. Peak memory is VmHWM of the
+opening process and
 of each worker (sampled every 50 ms), measured in a fresh process.
 """
 
@@ -20,8 +21,8 @@ import time
 from pathlib import Path
 
 from backrelief_analysis.bundle import PLAN_NAME, REPORT_NAME, pack_bundle
-from backrelief_analysis.demo import DemoStory, generate_demo
-from backrelief_analysis.paths import EXERCISE_LOG_NAME, PAIN_LOG_NAME
+from backrelief_analysis.demo import DemoStory, generate_demo, generate_outcomes
+from backrelief_analysis.paths import EXERCISE_LOG_NAME, OUTCOMES_LOG_NAME, PAIN_LOG_NAME
 from backrelief_analysis.plan import load_plan
 from backrelief_analysis.report import gather_report, render
 from backrelief_analysis.store import LogStore, load_log
@@ -95,12 +96,14 @@ def make_caseload(folder: Path, patients: int) -> int:
             store = LogStore(log_dir)
             store.extend_blocks(blocks)
             store.extend_pain(entries)
+            for occasion in generate_outcomes(52, seed=index, story=story):
+                store.extend_outcomes(occasion)
             rows += len(blocks)
             if not report:
                 report = render(gather_report(load_log(log_dir), plan, patient="Patient 0"),
                                 ".pdf")
             files = {name: (log_dir / name).read_bytes()
-                     for name in (EXERCISE_LOG_NAME, PAIN_LOG_NAME)}
+                     for name in (EXERCISE_LOG_NAME, PAIN_LOG_NAME, OUTCOMES_LOG_NAME)}
             files.update({PLAN_NAME: plan_bytes, REPORT_NAME: report})
             days = [entry.recorded_at.date() for entry in entries]
             period = {"start": min(days).isoformat(), "end": max(days).isoformat()}

@@ -73,7 +73,7 @@ def test_bundle_holds_the_log_as_logged_the_plan_the_report_and_hashes(log_dir, 
     manifest = json.loads(members["manifest.json"])
     assert manifest["kit_version"] == __version__
     assert manifest["patient"] == NAME and manifest["deidentified"] is False
-    assert manifest["period"] == {"start": "2026-09-07", "end": "2026-09-20"}
+    assert manifest["period"] == {"start": "2026-09-07", "end": "2026-09-20", "whole_log": True}
     for name, entry in manifest["files"].items():
         assert entry["sha256"] == hashlib.sha256(members[name]).hexdigest()
         assert entry["bytes"] == len(members[name])
@@ -84,7 +84,8 @@ def test_bundle_holds_the_log_as_logged_the_plan_the_report_and_hashes(log_dir, 
 
 def test_a_period_is_kept_in_the_manifest_and_the_report(log_dir):
     shared = bundle_bytes(log_dir, load_plan(), start=date(2026, 9, 14), end=date(2026, 9, 20))
-    assert shared.manifest["period"] == {"start": "2026-09-14", "end": "2026-09-20"}
+    assert shared.manifest["period"] == {"start": "2026-09-14", "end": "2026-09-20",
+                                         "whole_log": False}
     opened = open_bundle(shared.data, "x.zip")
     assert (opened.start, opened.end) == ("2026-09-14", "2026-09-20")
 

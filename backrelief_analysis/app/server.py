@@ -1,0 +1,125 @@
+"""Serve the patient's app (``app.ipynb``) with Voila, on this computer only.
+
+``backrelief app`` runs :func:`serve`: Voila on 127.0.0.1, the page template without any link to
+another host, and the reports folder served at ``/backrelief/reports/`` so the page's links open
+the PDF, the HTML report and the calendar file.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+from .. import paths
+
+APP_DIR = Path(__file__).resolve().parent
+APP_NOTEBOOK = APP_DIR / "app.ipynb"
+TEMPLATE_DIR = APP_DIR / "templates" / "backrelief"
+HOST = "127.0.0.1"
+
+
+class AppError(ValueError):
+    """The app cannot start; the message is one sentence."""
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def check_port(port: int) -> None:
+    """Raise :class:`AppError` when ``port`` cannot be listened on at 127.0.0.1."""
+    if not 1 <= port <= 65535:
+        raise AppError(f"--port must be between 1 and 65535 (got {port})")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            raise AppError(f"port {port} is already in use; choose another with --port, or "
+                           "leave --port out to take a free one") from None
+
+
+def voila_arguments(port: int, *, open_browser: bool) -> list[str]:
+    """Voila's command-line options for the app: local only, quiet, nothing off the machine."""
+    return [
+        str(APP_NOTEBOOK),
+        f"--port={port}", "--Voila.port_retries=0", f"--Voila.ip={HOST}",
+        f"--Voila.open_browser={open_browser}",
+        "--VoilaConfiguration.template=lab",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--Voila.log_level=WARN",
+    ]  # fmt: skip
+
+
+def _app_class():
+    """Voila's application, with the kit's template and reports folder (imported late: Voila
+    takes a second to import, and ``backrelief --help`` must not wait for it)."""
+    from tornado.web import StaticFileHandler
+    from traitlets import Unicode
+    from voila.app import Voila
+
+    class ReportsHandler(StaticFileHandler):
+        def set_extra_headers(self, path: str) -> None:
+            self.set_header("Cache-Control", "no-store")  # a new report replaces the old one
+
+    class BackreliefApp(Voila):
+        name = "backrelief-app"
+        reports_dir = Unicode(help="folder served at /backrelief/reports/").tag(config=True)
+
+        def setup_template_dirs(self) -> None:
+            super().setup_template_dirs()
+            self.template_paths.insert(0, str(TEMPLATE_DIR))
+
+        def init_handlers(self) -> list:
+            from jupyter_server.utils import url_path_join
+
+            handlers = super().init_handlers()
+            # before Voila's catch-all handler of the notebook page
+            handlers.insert(0, (url_path_join(self.server_url, r"/backrelief/reports/(.*)"),
+                                ReportsHandler, {"path": self.reports_dir}))
+            return handlers
+
+        def start(self) -> None:
+            from tornado.ioloop import IOLoop
+
+            # runs once the server listens: only then is the address worth printing
+            IOLoop.current().add_callback(self._announce)
+            super().start()
+
+        def _announce(self) -> None:
+            print(f"backrelief app: open http://{HOST}:{self.port}/ in your browser "
+                  "(Ctrl-C stops the app).", flush=True)
+
+    return BackreliefApp
+
+
+def serve(*, port: int | None = None, open_browser: bool = True, data_dir: Path | None = None,
+          plan: Path | None = None) -> int:
+    """Run the app until Ctrl-C; return the exit code.
+
+    ``data_dir`` and ``plan`` are handed to the page's kernel as ``BACKRELIEF_DATA_DIR`` and
+    ``BACKRELIEF_PLAN``.
+    """
+    if data_dir is not None:
+        os.environ[paths.DATA_DIR_ENV] = str(Path(data_dir).expanduser().resolve())
+    if plan is not None:
+        os.environ[paths.PLAN_ENV] = str(Path(plan).expanduser().resolve())
+    if port is None:
+        port = free_port()
+    else:
+        check_port(port)
+    reports = paths.log_dir() / "reports"
+    reports.mkdir(mode=0o700, parents=True, exist_ok=True)
+    argv = [*voila_arguments(port, open_browser=open_browser), f"--BackreliefApp.reports_dir={reports}"]
+    app = _app_class()
+    # Voila parses sys.argv in launch_instance; give it only its own options
+    app.launch_instance(argv=argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve())

@@ -1,0 +1,236 @@
+"""The patient's app: ``backrelief app`` served by Voila, used in headless Chromium.
+
+The server is the real command in a subprocess; the browser is the system Chromium with its
+default autoplay policy (the click on Start is the gesture that lets cues sound). Every request the
+page makes is recorded, and any host but the app's own fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import icalendar
+import psutil
+import pytest
+
+from backrelief_analysis.app import server
+from backrelief_analysis.store import load_log
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+SHORT_PLAN = """\
+name = "App test plan"
+target_sessions_per_week = 3
+rest_between_exercises_s = 1
+get_ready_s = 1
+
+[[exercise]]
+id = "pelvic_tilt"
+name = "Pelvic tilt"
+instructions = "Flatten the small of your back onto the floor."
+hold_s = 1
+reps = 2
+release_s = 1
+"""
+SLOW_MS = 120_000  # a loaded 2-core machine may be slow to start a kernel; never a timing check
+URL_LINE = re.compile(r"open (http://127\.0\.0\.1:(\d+)/) in your browser")
+SCREENSHOTS = Path("/tmp")
+
+
+def start_app(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, str, Path]:
+    """Run ``backrelief app`` with a tiny plan and a temporary log; return it and its URL."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(SHORT_PLAN)
+    log_dir = tmp_path / "log"
+    out = (tmp_path / "app.out").open("w+")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backrelief_analysis.cli", "app", "--no-browser",
+         "--data-dir", str(log_dir), "--plan", str(plan), *extra],
+        stdout=out, stderr=subprocess.STDOUT, start_new_session=True, text=True,
+        env={**os.environ, "BROWSER": "false"})  # fmt: skip
+    deadline = time.monotonic() + SLOW_MS / 1000
+    while time.monotonic() < deadline:
+        text = (tmp_path / "app.out").read_text()
+        match = URL_LINE.search(text)
+        if match:
+            return process, match[1], log_dir
+        if process.poll() is not None:
+            raise RuntimeError(f"backrelief app exited at start:\n{text}")
+        time.sleep(0.2)  # waiting for the server to come up, not timing anything
+    raise RuntimeError("backrelief app printed no URL:\n" + (tmp_path / "app.out").read_text())
+
+
+def stop_app(process: subprocess.Popen) -> int:
+    """Ctrl-C, as a user would; return the exit code."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            return process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+            raise
+    return process.returncode
+
+
+@pytest.fixture
+def default_chromium():
+    """Headless system Chromium with its default autoplay policy."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: install it with `apt-get install chromium`"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu",
+                  "--disable-component-update", "--no-first-run"])  # fmt: skip
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        try:
+            yield context
+        finally:
+            context.close()
+            browser.close()
+
+
+def record_requests(page) -> list[str]:
+    """Every URL the page asks for, from now on."""
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    return urls
+
+
+def off_host(urls: list[str], base: str) -> list[str]:
+    """The requests that went anywhere but the app's own server (data: and blob: stay local)."""
+    own = urlsplit(base).netloc
+    return [url for url in urls
+            if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != own]
+
+
+def listening_addresses(pid: int, port: int) -> set[str]:
+    """The local addresses the process tree listens on at ``port``."""
+    tree = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    found = set()
+    for process in tree:
+        for connection in process.net_connections(kind="inet"):
+            if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
+                found.add(connection.laddr.ip)
+    return found
+
+
+@pytest.mark.browser
+def test_a_session_in_the_app_without_code_or_other_hosts(default_chromium, tmp_path):
+    process, base, log_dir = start_app(tmp_path)
+    try:
+        port = int(urlsplit(base).port)
+        assert listening_addresses(process.pid, port) == {"127.0.0.1"}
+
+        page = default_chromium.new_page()
+        page.set_default_timeout(SLOW_MS)
+        urls = record_requests(page)
+        page.goto(base)
+        page.wait_for_selector(".br-session .br-start")
+        page.wait_for_selector(".br-checkin .br-checkin-save")
+
+        # a page for a patient: no code, no notebook chrome, no menu instructions
+        assert page.locator(".jp-InputArea, .jp-CodeMirrorEditor, .cm-editor").count() == 0
+        body = page.inner_text("body")
+        for text in ("Run All", "import ", "app.session_part", "Kernel", "Run →"):
+            assert text not in body
+        page.screenshot(path=str(SCREENSHOTS / "br_app.png"), full_page=True)
+
+        page.locator(".br-pain-before").get_by_role("button", name="4", exact=True).click()
+        page.wait_for_function("() => !document.querySelector('.br-start').disabled")
+        page.locator(".br-start").click()
+        page.wait_for_selector(".br-after", state="visible")
+        page.locator(".br-pain-after").get_by_role("button", name="3", exact=True).click()
+        page.wait_for_function("() => !document.querySelector('.br-save').disabled")
+        page.locator(".br-save").click()
+        page.wait_for_function(
+            "() => document.querySelector('.br-message').innerText.includes('Saved')")
+        assert "Sessions this week: 1 of 3 planned." in page.locator(".br-message").inner_text()
+
+        log = load_log(log_dir)
+        assert list(log.exercise["exercise"]) == ["pelvic_tilt"]
+        assert list(log.exercise["status"]) == ["completed"]
+        assert list(log.exercise["reps_done"]) == [2]
+        assert list(log.pain["pain"]) == [4, 3]
+        assert list(log.pain["context"]) == ["before_session", "after_session"]
+
+        # progress and the report, from the same page
+        page.locator(".br-progress-button").click()
+        page.wait_for_selector(".br-progress-numbers")
+        assert "Sessions done: 1" in page.locator(".br-progress-numbers").inner_text()
+        page.locator(".br-report-button").click()
+        link = page.locator(".br-report-links a", has_text="PDF")
+        link.wait_for()
+        pdf_url = link.get_attribute("href")
+        response = page.request.get(f"{base}{pdf_url}")
+        assert response.ok
+        assert response.body().startswith(b"%PDF")
+        assert (log_dir / "reports" / "report.pdf").is_file()
+        page.screenshot(path=str(SCREENSHOTS / "br_app_done.png"), full_page=True)
+
+        assert urls, "the page made no request at all"
+        assert off_host(urls, base) == []
+    finally:
+        code = stop_app(process)
+    assert code == 0
+    assert "Traceback" not in (tmp_path / "app.out").read_text()
+
+
+@pytest.mark.browser
+def test_reminder_button_writes_a_calendar_file(default_chromium, tmp_path):
+    process, base, _ = start_app(tmp_path)
+    try:
+        page = default_chromium.new_page()
+        page.set_default_timeout(SLOW_MS)
+        page.goto(base)
+        page.wait_for_selector(".br-reminder-days")
+        page.locator(".br-reminder-days").get_by_role("button", name="Wed").click()  # off
+        page.locator(".br-reminder-time input").fill("07:45")
+        page.locator(".br-reminder-button").click()
+        link = page.locator(".br-reminder-link a")
+        link.wait_for()
+        response = page.request.get(f"{base}{link.get_attribute('href')}")
+        assert response.ok
+        calendar = icalendar.Calendar.from_ical(response.body())
+        (event,) = calendar.walk("VEVENT")
+        assert event["rrule"]["BYDAY"] == ["MO", "FR"]
+        assert event.decoded("dtstart").strftime("%H:%M") == "07:45"
+        assert "App test plan" in str(event["summary"])
+    finally:
+        stop_app(process)
+
+
+def test_a_port_in_use_is_one_sentence(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "backrelief_analysis.cli", "app", "--no-browser",
+             "--port", str(port), "--data-dir", str(tmp_path)],
+            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"backrelief app: port {port} is already in use; choose another with --port, or leave "
+        "--port out to take a free one")
+
+
+def test_the_page_template_links_no_other_host():
+    text = (server.TEMPLATE_DIR / "index.html.j2").read_text()
+    # the template removes Voila's CDN links by their exact text: if Voila changes them, the
+    # browser test's request check fails; this keeps the intent readable
+    assert "fontawesome-free" in text

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from backrelief_analysis.jupyter_setup import SERVER_OPTIONS
+
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -80,7 +82,9 @@ def jupyter_lab(tmp_path_factory) -> Iterator[Callable[[dict[str, str]], str]]:
     """
     processes: list[subprocess.Popen] = []
 
-    def start(extra_env: dict[str, str]) -> str:
+    def start(extra_env: dict[str, str], *, module: str = "jupyterlab",
+              root_dir: Path = REPO) -> str:
+        """``module`` is the server to run: ``jupyterlab``, or ``notebook`` (Notebook 7)."""
         home = tmp_path_factory.mktemp("lab")
         settings = home / "settings"
         _quiet_lab_settings(settings)
@@ -92,12 +96,12 @@ def jupyter_lab(tmp_path_factory) -> Iterator[Callable[[dict[str, str]], str]]:
             **extra_env,
         }
         command = [
-            sys.executable, "-m", "jupyterlab", "--no-browser",
+            sys.executable, "-m", module, "--no-browser",
             "--IdentityProvider.token=", "--ServerApp.password=",
             f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
             "--ServerApp.ip=127.0.0.1", f"--LabApp.workspaces_dir={home / 'workspaces'}",
-            f"--ServerApp.root_dir={REPO}",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            f"--ServerApp.root_dir={root_dir}",
+            *SERVER_OPTIONS,  # as `make lab` starts it: widget views are never saved
             "--LabApp.extension_manager=readonly",
         ]  # fmt: skip
         if os.geteuid() == 0:  # containers and CI often run as root

@@ -18,7 +18,7 @@ import ipywidgets as widgets
 
 from .. import paths
 from ..plan import Plan, PlanError, load_plan
-from ..store import LogStore
+from ..store import DIR_MODE, LogStore
 
 # files in the reports folder are served by the app's own server under this path
 REPORTS_URL = "backrelief/reports"
@@ -111,7 +111,8 @@ class _Part(widgets.VBox):
 
 def _button(text: str, style: str = "") -> widgets.Button:
     return widgets.Button(description=text, button_style=style,
-                          layout=widgets.Layout(width="auto", height="2.6em", padding="0 1.2em"))
+                          layout=widgets.Layout(width="auto", height="2.6em", padding="0 1.2em",
+                                                align_self="flex-start"))
 
 
 def _figure_png(figure: Any) -> bytes:
@@ -153,7 +154,7 @@ def progress_part() -> widgets.Widget:
 
 def _link(path: Path, text: str) -> str:
     return (f"<a href='{html.escape(report_url(path))}' target='_blank' rel='noopener' "
-            f"style='font-size:1.1em;margin-right:1.5em'>{html.escape(text)}</a>")
+            f"style='font-size:1.1em;margin-right:1.5em;color:#0a5a9c;text-decoration:underline'>{html.escape(text)}</a>")
 
 
 def _report_widgets(patient: widgets.Text) -> list[widgets.Widget]:
@@ -190,7 +191,7 @@ def _reminder_widgets(plan: Plan, days: widgets.HBox, at: widgets.Text
     from ..reminders import write_reminders
 
     folder = reports_root()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     chosen = ",".join(day.tooltip for day in days.children if day.value)
     written = write_reminders(plan, chosen, at.value, folder / REMINDERS_FILE)
     link = widgets.HTML(f"<p>{_link(written, 'Download the calendar file')} Open it on your "

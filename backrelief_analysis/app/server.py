@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from .. import paths
+from ..store import DIR_MODE
 
 APP_DIR = Path(__file__).resolve().parent
 APP_NOTEBOOK = APP_DIR / "app.ipynb"
@@ -113,8 +114,9 @@ def serve(*, port: int | None = None, open_browser: bool = True, data_dir: Path 
     else:
         check_port(port)
     reports = paths.log_dir() / "reports"
-    reports.mkdir(mode=0o700, parents=True, exist_ok=True)
-    argv = [*voila_arguments(port, open_browser=open_browser), f"--BackreliefApp.reports_dir={reports}"]
+    reports.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    argv = [*voila_arguments(port, open_browser=open_browser),
+            f"--BackreliefApp.reports_dir={reports}"]
     app = _app_class()
     # Voila parses sys.argv in launch_instance; give it only its own options
     app.launch_instance(argv=argv)

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 from .. import paths
-from ..store import DIR_MODE
 
 APP_DIR = Path(__file__).resolve().parent
 APP_NOTEBOOK = APP_DIR / "app.ipynb"
@@ -52,6 +51,9 @@ def voila_arguments(port: int, *, open_browser: bool) -> list[str]:
         f"--Voila.open_browser={open_browser}",
         "--VoilaConfiguration.template=lab",
         "--VoilaConfiguration.show_tracebacks=False",
+        # the page's kernel starts and runs the page while the browser opens, and a fresh one
+        # waits for the next visit: the Start button is there without the wait for a kernel
+        "--VoilaConfiguration.preheat_kernel=True", "--VoilaConfiguration.default_pool_size=1",
         "--Voila.log_level=WARN",
     ]  # fmt: skip
 
@@ -113,8 +115,8 @@ def serve(*, port: int | None = None, open_browser: bool = True, data_dir: Path 
         port = free_port()
     else:
         check_port(port)
+    # the page makes the folder (owner-only) when it first writes there; until then: 404
     reports = paths.log_dir() / "reports"
-    reports.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     argv = [*voila_arguments(port, open_browser=open_browser),
             f"--BackreliefApp.reports_dir={reports}"]
     app = _app_class()

@@ -181,6 +181,11 @@ def test_a_session_in_the_app_without_code_or_other_hosts(default_chromium, tmp_
         assert response.body().startswith(b"%PDF")
         assert (log_dir / "reports" / "report.pdf").is_file()
         page.screenshot(path=str(SCREENSHOTS / "br_app_done.png"), full_page=True)
+        # the HTML report, opened from its link, is whole and asks no other host either
+        page.goto(base + page.locator(".br-report-links a", has_text="Web page")
+                  .get_attribute("href"))
+        page.wait_for_selector("img")
+        assert "App test plan" in page.inner_text("body")
 
         assert urls, "the page made no request at all"
         assert off_host(urls, base) == []

@@ -46,10 +46,11 @@ def parse_days(text: str) -> tuple[str, ...]:
     given = [name.strip() for name in text.split(",") if name.strip()]
     names = [_SHORT.get(name.lower()) for name in given]
     unknown = [name for name, short in zip(given, names, strict=True) if short is None]
-    if not names or unknown:
-        shown = ", ".join(unknown) if unknown else "nothing"
-        raise ReminderError(f"--days got {shown}; give weekdays like mon,wed,fri "
-                            f"(choose from {','.join(WEEKDAYS)})")
+    if not names:
+        raise ReminderError("no weekday was chosen; give days like mon,wed,fri")
+    if unknown:
+        raise ReminderError(f"{', '.join(repr(name) for name in unknown)} is not a weekday; "
+                            f"give days like mon,wed,fri (from {','.join(WEEKDAYS)})")
     order = list(WEEKDAYS)
     return tuple(WEEKDAYS[name] for name in sorted(set(names), key=order.index))
 
@@ -58,7 +59,7 @@ def parse_time(text: str) -> time:
     """``"18:30"`` -> ``time(18, 30)``; a 24-hour clock time."""
     match = _TIME.match(text.strip())
     if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ReminderError(f"--time got '{text}'; give a 24-hour time like 18:30")
+        raise ReminderError(f"'{text}' is not a time of day; give a 24-hour time like 18:30")
     return time(int(match[1]), int(match[2]))
 
 

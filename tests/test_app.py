@@ -21,6 +21,7 @@ import icalendar
 import psutil
 import pytest
 
+from backrelief_analysis import app
 from backrelief_analysis.app import server
 from backrelief_analysis.store import load_log
 
@@ -189,9 +190,13 @@ def test_a_session_in_the_app_without_code_or_other_hosts(default_chromium, tmp_
 
         assert urls, "the page made no request at all"
         assert off_host(urls, base) == []
+        kernels = psutil.Process(process.pid).children(recursive=True)
+        assert kernels  # the page's kernel (and the one Voila keeps ready for the next visit)
     finally:
         code = stop_app(process)
     assert code == 0
+    _, left = psutil.wait_procs(kernels, timeout=30)
+    assert left == []  # Ctrl-C stopped the kernels too
     assert "Traceback" not in (tmp_path / "app.out").read_text()
 
 
@@ -239,3 +244,70 @@ def test_the_page_template_links_no_other_host():
     # the template removes Voila's CDN links by their exact text: if Voila changes them, the
     # browser test's request check fails; this keeps the intent readable
     assert "fontawesome-free" in text
+
+
+# --- the page's parts, driven in Python (the browser tests above drive the same parts) -------
+
+
+@pytest.fixture
+def demo_home(tmp_path, monkeypatch):
+    """A log folder holding a four-week synthetic log, and the shipped plan."""
+    from backrelief_analysis.demo import write_demo
+
+    log_dir = tmp_path / "log"
+    write_demo(log_dir, weeks=4)
+    monkeypatch.setenv("BACKRELIEF_DATA_DIR", str(log_dir))
+    monkeypatch.delenv("BACKRELIEF_PLAN", raising=False)
+    return log_dir
+
+
+def _area(part):
+    (area,) = [child for child in part.children if "area" in " ".join(child._dom_classes)]
+    return area
+
+
+def _click(part) -> list:
+    (button,) = [child for child in part.children if hasattr(child, "on_click")]
+    button.click()
+    return list(_area(part).children)
+
+
+def test_progress_part_shows_the_key_numbers_and_the_dashboard(demo_home):
+    numbers, chart = _click(app.progress_part())
+    assert "From your own log." in numbers.value
+    assert "Sessions done:" in numbers.value
+    assert bytes(chart.value).startswith(b"\x89PNG")
+
+
+def test_report_part_writes_both_reports_and_links_them(demo_home):
+    (links,) = _click(app.report_part())
+    assert (demo_home / "reports" / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert (demo_home / "reports" / "report.html").is_file()
+    assert "href='backrelief/reports/report.pdf'" in links.value
+    assert "href='backrelief/reports/report.html'" in links.value
+
+
+def test_reminders_without_a_day_say_so_in_one_sentence(demo_home):
+    part = app.reminders_part(app.load_context()[0])
+    days = part.children[0].children[0]
+    for day in days.children:
+        day.value = False
+    (box,) = _click(part)
+    assert "br-app-error" in box._dom_classes
+    assert "That did not work: no weekday was chosen" in box.value
+    assert not (demo_home / "reports" / app.REMINDERS_FILE).exists()
+
+
+def test_a_bad_plan_is_one_sentence_and_the_rest_of_the_page_stays(demo_home, tmp_path,
+                                                                   monkeypatch):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\ntarget_sessions_per_week = "often"\n')
+    monkeypatch.setenv("BACKRELIEF_PLAN", str(bad))
+    plan, store, problem = app.load_context()
+    assert plan is None
+    assert problem.startswith("Your plan could not be read, so the guided session is off:")
+    box = app.session_part(plan, store, problem)
+    assert "br-app-error" in box._dom_classes
+    assert "bad.toml" in box.value
+    (area,) = _click(app.progress_part())  # the progress needs the plan: said in one box
+    assert "br-app-error" in area._dom_classes

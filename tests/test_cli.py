@@ -61,3 +61,16 @@ def test_bad_argument_is_an_argparse_error_not_a_traceback() -> None:
     assert result.returncode == 2
     assert "not a whole number of 1 or more" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_reminders_command_writes_a_calendar_and_bad_days_are_one_line(tmp_path, capsys):
+    out = tmp_path / "plan.ics"
+    assert main(["reminders", "--out", str(out), "--days", "mon,wed,fri", "--time", "18:30"]) == 0
+    assert "Wrote weekly reminders for" in capsys.readouterr().out
+    assert out.read_bytes().startswith(b"BEGIN:VCALENDAR")
+    assert main(["reminders", "--out", str(tmp_path / "b.ics"), "--days", "mon,xyz",
+                 "--time", "18:30"]) == 1
+    error = capsys.readouterr().err
+    assert error == ("backrelief reminders: 'xyz' is not a weekday; give days like mon,wed,fri "
+                     "(from mon,tue,wed,thu,fri,sat,sun)\n")
+    assert not (tmp_path / "b.ics").exists()

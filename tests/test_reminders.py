@@ -60,16 +60,16 @@ def test_local_zone_follows_tz(monkeypatch):
     assert local_zone() == ZoneInfo("America/New_York")
 
 
-@pytest.mark.parametrize("days", ["", "mon,funday", "weekends"])
+@pytest.mark.parametrize("days", ["", " , ", "mon,funday", "weekends"])
 def test_bad_days_are_one_sentence(days):
-    with pytest.raises(ReminderError, match=r"^--days got .*mon,wed,fri") as caught:
+    with pytest.raises(ReminderError, match=r"give days like mon,wed,fri") as caught:
         parse_days(days)
     assert "\n" not in str(caught.value)
 
 
 @pytest.mark.parametrize("text", ["25:00", "18:60", "6pm", "18.30", ""])
 def test_bad_times_are_one_sentence(text):
-    with pytest.raises(ReminderError, match=r"^--time got .*like 18:30$"):
+    with pytest.raises(ReminderError, match=r"is not a time of day; .*like 18:30$"):
         parse_time(text)
 
 
@@ -78,5 +78,5 @@ def test_day_names_in_any_case_and_full(tmp_path):
 
 
 def test_a_wrong_day_is_named_as_typed():
-    with pytest.raises(ReminderError, match="--days got Funday;"):
+    with pytest.raises(ReminderError, match=r"^'Funday' is not a weekday;"):
         parse_days("mon,Funday")

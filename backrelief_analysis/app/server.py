@@ -54,7 +54,12 @@ def voila_arguments(port: int, *, open_browser: bool) -> list[str]:
         # the page's kernel starts and runs the page while the browser opens, and a fresh one
         # waits for the next visit: the Start button is there without the wait for a kernel
         "--VoilaConfiguration.preheat_kernel=True", "--VoilaConfiguration.default_pool_size=1",
-        "--Voila.log_level=WARN",
+        # a closed tab cannot always shut its kernel down (Voila's request lacks the XSRF
+        # token); such a kernel is stopped 10 minutes after its page went away
+        "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60",
+        # kernels talk to the server over files owner-only, not TCP ports
+        "--KernelManager.transport=ipc",
+        "--Voila.log_level=ERROR",  # the patient's terminal shows the address and real errors
     ]  # fmt: skip
 
 

@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -132,9 +133,9 @@ def jupyter_lab(tmp_path_factory) -> Iterator[Callable[[dict[str, str]], str]]:
         _stop(process)
 
 
-@pytest.fixture
-def chromium_page():
-    """A headless Chromium page (the system browser, never a downloaded one)."""
+@contextmanager
+def chromium_context(args: list[str]) -> Iterator:
+    """A headless Chromium context (the system browser, never a downloaded one)."""
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing: install it with `apt-get install chromium`"
         if os.environ.get("CI") == "true":
@@ -144,12 +145,27 @@ def chromium_page():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            executable_path=str(CHROMIUM), headless=True, args=args
         )
         context = browser.new_context(viewport={"width": 1280, "height": 1000})
-        page = context.new_page()
         try:
-            yield page
+            yield context
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def chromium_page():
+    """A headless Chromium page (the system browser, never a downloaded one)."""
+    with chromium_context(CHROMIUM_ARGS) as context:
+        yield context.new_page()
+
+
+@pytest.fixture
+def chromium_default_autoplay():
+    """A headless Chromium context with the browser's default autoplay policy: sound starts
+    only after a click on the page, as for a real user."""
+    args = [arg for arg in CHROMIUM_ARGS if not arg.startswith("--autoplay-policy")]
+    with chromium_context(args) as context:
+        yield context

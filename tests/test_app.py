@@ -25,8 +25,6 @@ from backrelief_analysis import app
 from backrelief_analysis.app import server
 from backrelief_analysis.store import load_log
 
-CHROMIUM = Path("/usr/bin/chromium")
-
 SHORT_PLAN = """\
 name = "App test plan"
 target_sessions_per_week = 3
@@ -82,29 +80,6 @@ def stop_app(process: subprocess.Popen) -> int:
     return process.returncode
 
 
-@pytest.fixture
-def default_chromium():
-    """Headless system Chromium with its default autoplay policy."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: install it with `apt-get install chromium`"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                  "--disable-component-update", "--no-first-run"])  # fmt: skip
-        context = browser.new_context(viewport={"width": 1280, "height": 1000})
-        try:
-            yield context
-        finally:
-            context.close()
-            browser.close()
-
-
 def record_requests(page) -> list[str]:
     """Every URL the page asks for, from now on."""
     urls: list[str] = []
@@ -131,13 +106,13 @@ def listening_addresses(pid: int, port: int) -> set[str]:
 
 
 @pytest.mark.browser
-def test_a_session_in_the_app_without_code_or_other_hosts(default_chromium, tmp_path):
+def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autoplay, tmp_path):
     process, base, log_dir = start_app(tmp_path)
     try:
         port = int(urlsplit(base).port)
         assert listening_addresses(process.pid, port) == {"127.0.0.1"}
 
-        page = default_chromium.new_page()
+        page = chromium_default_autoplay.new_page()
         page.set_default_timeout(SLOW_MS)
         urls = record_requests(page)
         page.goto(base)
@@ -201,10 +176,10 @@ def test_a_session_in_the_app_without_code_or_other_hosts(default_chromium, tmp_
 
 
 @pytest.mark.browser
-def test_reminder_button_writes_a_calendar_file(default_chromium, tmp_path):
+def test_reminder_button_writes_a_calendar_file(chromium_default_autoplay, tmp_path):
     process, base, _ = start_app(tmp_path)
     try:
-        page = default_chromium.new_page()
+        page = chromium_default_autoplay.new_page()
         page.set_default_timeout(SLOW_MS)
         page.goto(base)
         page.wait_for_selector(".br-reminder-days")

@@ -106,7 +106,7 @@ def _run_all(page) -> None:
 
 
 @pytest.mark.browser
-def test_saved_after_use_notebook_01_is_unchanged(jupyter_lab, chromium_page, tmp_path):
+def test_saved_after_use_notebook_01_is_unchanged(jupyter_lab, chromium_default_autoplay, tmp_path):
     root = tmp_path / "root"
     root.mkdir()
     copy = root / NOTEBOOK.name
@@ -114,7 +114,7 @@ def test_saved_after_use_notebook_01_is_unchanged(jupyter_lab, chromium_page, tm
     os.utime(copy, (time.time() - 60, time.time() - 60))
     before = copy.stat().st_mtime
     base = jupyter_lab({"BACKRELIEF_DATA_DIR": str(tmp_path / "log")}, root_dir=root)
-    page = chromium_page
+    page = chromium_default_autoplay.new_page()
     page.set_default_timeout(SLOW_MS)
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))
@@ -135,9 +135,9 @@ def test_saved_after_use_notebook_01_is_unchanged(jupyter_lab, chromium_page, tm
 
 
 @pytest.mark.browser
-def test_notebook_01_runs_in_jupyter_notebook_7(jupyter_lab, chromium_page, tmp_path):
+def test_notebook_01_runs_in_jupyter_notebook_7(jupyter_lab, chromium_default_autoplay, tmp_path):
     base = jupyter_lab({"BACKRELIEF_DATA_DIR": str(tmp_path / "log")}, module="notebook")
-    page = chromium_page
+    page = chromium_default_autoplay.new_page()
     page.set_default_timeout(SLOW_MS)
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))

@@ -107,6 +107,9 @@ def _app_class():
         def start(self) -> None:
             from tornado.ioloop import IOLoop
 
+            # jupyter_server's default websocket ping timeout is longer than tornado allows,
+            # which prints a warning on each page; the same value as the interval is allowed
+            self.tornado_settings = {"ws_ping_timeout": 30_000, **self.tornado_settings}
             # runs once the server listens: only then is the address worth printing
             IOLoop.current().add_callback(self._announce)
             super().start()

@@ -82,10 +82,18 @@ def _app_class():
     from tornado.web import StaticFileHandler
     from traitlets import Unicode
     from voila.app import Voila
+    from voila.tornado.handler import TornadoVoilaHandler
 
     class ReportsHandler(StaticFileHandler):
         def set_extra_headers(self, path: str) -> None:
             self.set_header("Cache-Control", "no-store")  # a new report replaces the old one
+
+    class PageHandler(TornadoVoilaHandler):
+        async def get(self, path=None):
+            # sets the _xsrf cookie, which the page sends back when its tab closes, so that
+            # Voila's shutdown request for the page's kernel is accepted
+            _ = self.xsrf_token
+            return await super().get(path)
 
     class BackreliefApp(Voila):
         name = "backrelief-app"
@@ -98,7 +106,9 @@ def _app_class():
         def init_handlers(self) -> list:
             from jupyter_server.utils import url_path_join
 
-            handlers = super().init_handlers()
+            handlers = [(route, PageHandler, *rest) if handler is TornadoVoilaHandler
+                        else (route, handler, *rest)
+                        for route, handler, *rest in super().init_handlers()]
             # before Voila's catch-all handler of the notebook page
             handlers.insert(0, (url_path_join(self.server_url, r"/backrelief/reports/(.*)"),
                                 ReportsHandler, {"path": self.reports_dir}))

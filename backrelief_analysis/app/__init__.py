@@ -103,7 +103,8 @@ class _Part(widgets.VBox):
         self._area.children = [widgets.HTML("<i>Working…</i>")]
         try:
             self._area.children = self._action()
-        except (OSError, ValueError) as error:  # LogError, PlanError and ReminderError too
+        except Exception as error:  # LogError, PlanError, ReminderError, a full disk, ...
+            # one sentence on the page, never a traceback in the browser's console only
             self._area.children = [error_box(f"That did not work: {error}")]
         finally:
             self._button.disabled = False

@@ -14,6 +14,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -156,6 +158,12 @@ def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autop
         assert response.ok
         assert response.body().startswith(b"%PDF")
         assert (log_dir / "reports" / "report.pdf").is_file()
+        # a web page elsewhere that points its own name at 127.0.0.1 reads nothing
+        for path in ("", pdf_url):
+            request = urllib.request.Request(f"{base}{path}", headers={"Host": "evil.example"})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=30)
+            assert refused.value.code == 403
         page.screenshot(path=str(SCREENSHOTS / "br_app_done.png"), full_page=True)
         # the HTML report, opened from its link, is whole and asks no other host either
         page.goto(base + page.locator(".br-report-links a", has_text="Web page")
@@ -288,3 +296,12 @@ def test_a_bad_plan_is_one_sentence_and_the_rest_of_the_page_stays(demo_home, tm
     assert "bad.toml" in box.value
     (area,) = _click(app.progress_part())  # the progress needs the plan: said in one box
     assert "br-app-error" in area._dom_classes
+
+
+@pytest.mark.parametrize(("host", "local"), [
+    ("127.0.0.1:8866", True), ("localhost:8866", True), ("localhost", True), ("[::1]:8866", True),
+    ("127.0.0.1", True), ("evil.example:8866", False), ("192.168.1.5:8866", False),
+    ("127.0.0.1.evil.example", False), ("[2001:db8::1]:80", False),
+])
+def test_only_local_host_names_are_served(host, local):
+    assert server.is_local_host(host) is local

@@ -7,7 +7,9 @@ the PDF, the HTML report and the calendar file.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import socket
 import sys
 from pathlib import Path
@@ -63,6 +65,22 @@ def voila_arguments(port: int, *, open_browser: bool) -> list[str]:
     ]  # fmt: skip
 
 
+def is_local_host(host: str) -> bool:
+    """Whether an HTTP ``Host`` header names this computer (``127.0.0.1:8866``, ``localhost``).
+
+    A web page elsewhere can point a name of its own at 127.0.0.1 ("DNS rebinding") and then
+    read what the app serves; such requests carry that other name, and are refused.
+    """
+    match = re.fullmatch(r"\[(.*)\](?::\d+)?|([^:]*)(?::\d+)?|(.*)", host)
+    name = next(part for part in match.groups() if part is not None)  # the pattern always fits
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def _skip_slow_format_checker() -> None:
     """Keep jsonschema from importing ``rfc3987_syntax``, which builds a parser at import.
 
@@ -79,12 +97,16 @@ def _app_class():
     """Voila's application, with the kit's template and reports folder (imported late: Voila
     takes a second to import, and ``backrelief --help`` must not wait for it)."""
     _skip_slow_format_checker()
-    from tornado.web import StaticFileHandler
+    from tornado.web import HTTPError, StaticFileHandler
     from traitlets import Unicode
     from voila.app import Voila
     from voila.tornado.handler import TornadoVoilaHandler
 
     class ReportsHandler(StaticFileHandler):
+        def prepare(self) -> None:
+            if not is_local_host(self.request.host):
+                raise HTTPError(403)
+
         def set_extra_headers(self, path: str) -> None:
             self.set_header("Cache-Control", "no-store")  # a new report replaces the old one
 
@@ -119,7 +141,10 @@ def _app_class():
 
             # jupyter_server's default websocket ping timeout is longer than tornado allows,
             # which prints a warning on each page; the same value as the interval is allowed
-            self.tornado_settings = {"ws_ping_timeout": 30_000, **self.tornado_settings}
+            self.tornado_settings = {"ws_ping_timeout": 30_000, **self.tornado_settings,
+                                     # Voila turns jupyter_server's Host check off; on again,
+                                     # so every page and API refuses a name that is not local
+                                     "allow_remote_access": False}
             # runs once the server listens: only then is the address worth printing
             IOLoop.current().add_callback(self._announce)
             super().start()

@@ -305,3 +305,15 @@ def test_a_bad_plan_is_one_sentence_and_the_rest_of_the_page_stays(demo_home, tm
 ])
 def test_only_local_host_names_are_served(host, local):
     assert server.is_local_host(host) is local
+
+
+def test_ctrl_c_right_after_a_visit_stops_quietly(tmp_path):
+    process, base, _ = start_app(tmp_path)
+    try:
+        with urllib.request.urlopen(base, timeout=120) as response:
+            # the page came with its widgets; Voila now starts a kernel for the next visit
+            assert b"application/vnd.jupyter.widget-view+json" in response.read()
+    finally:
+        code = stop_app(process)  # while Voila readies a kernel for the next visit
+    assert code == 0
+    assert "Traceback" not in (tmp_path / "app.out").read_text()

@@ -149,6 +149,19 @@ def _app_class():
             IOLoop.current().add_callback(self._announce)
             super().start()
 
+        def stop(self) -> None:
+            import shutil
+
+            from jupyter_core.utils import run_sync
+
+            # kernels first, then their folder: Voila removes the folder first, which takes
+            # the IPC sockets from under a kernel still running the page (a traceback at
+            # Ctrl-C). And at once: a polite shutdown interrupts first, and a kernel still
+            # starting prints that interrupt's traceback. Every logged block is on disk
+            # already; the one in progress is lost, as in any stop.
+            run_sync(self.kernel_manager.shutdown_all)(now=True)
+            shutil.rmtree(self.connection_dir, ignore_errors=True)
+
         def _announce(self) -> None:
             print(f"backrelief app: open http://{HOST}:{self.port}/ in your browser "
                   "(Ctrl-C stops the app).", flush=True)

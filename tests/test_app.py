@@ -317,3 +317,32 @@ def test_ctrl_c_right_after_a_visit_stops_quietly(tmp_path):
         code = stop_app(process)  # while Voila readies a kernel for the next visit
     assert code == 0
     assert "Traceback" not in (tmp_path / "app.out").read_text()
+
+
+def test_the_page_that_opens_the_browser_asks_no_other_host(tmp_path):
+    opened = tmp_path / "opened.txt"
+    recorder = tmp_path / "browser.sh"
+    recorder.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    recorder.chmod(0o700)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(SHORT_PLAN)
+    out = (tmp_path / "app.out").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backrelief_analysis.cli", "app", "--data-dir",
+         str(tmp_path / "log"), "--plan", str(plan)],
+        stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "BROWSER": f"{recorder} %s"})  # fmt: skip
+    try:
+        deadline = time.monotonic() + SLOW_MS / 1000
+        while not (opened.exists() and opened.read_text().strip()):
+            assert time.monotonic() < deadline, (tmp_path / "app.out").read_text()
+            time.sleep(0.2)  # waiting for the browser to be asked, not timing it
+    finally:
+        stop_app(process)
+    url = opened.read_text().strip()
+    assert url.startswith("file:")
+    page = Path(urlsplit(url).path).read_text()
+    match = URL_LINE.search((tmp_path / "app.out").read_text())
+    assert f'url={match[1]}"' in page  # it sends the browser on to the app
+    assert "https://" not in page
+    assert "http://" not in page.replace(match[1], "")

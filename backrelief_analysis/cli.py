@@ -80,7 +80,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     sessions = log.exercise["session_id"].nunique()
     days = log.pain["date"].dt.date
     span = f", {days.min()} to {days.max()}" if len(days) else ""
-    print(f"{directory}: OK, {sessions} sessions, {len(log.exercise)} exercise rows, "
+    print(f"{directory}: OK, {sessions} session{'' if sessions == 1 else 's'}, "
+          f"{len(log.exercise)} exercise rows, "
           f"{len(log.pain)} pain scores{span}")
     return 0
 
@@ -125,7 +126,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         rows = export_sessions(log, plan, start=args.start, end=args.end)
     written = write_export(rows, args.out)
     sessions = int((rows["kind"] == "session").sum())
-    print(f"Wrote {sessions} sessions and {len(rows) - sessions} check-ins to {written}")
+    checks = len(rows) - sessions
+    print(f"Wrote {sessions} session{'' if sessions == 1 else 's'} and {checks} "
+          f"check-in{'' if checks == 1 else 's'} to {written}")
     return 0
 
 

@@ -25,17 +25,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from .pain import session_scores
 from .plan import Plan
 from .store import EXERCISE_COLUMNS, PAIN_COLUMNS, Log, require_columns, write_private
 
 KINDS = ("session", "check_in")
 EXPORT_COLUMNS = (
     "kind", "date", "time", "duration_min", "exercises", "reps_done", "reps_prescribed",
-    "pain_before", "pain_after", "pain_check_in", "flare", "note", "session_id",
+    "pain_before", "pain_after", "pain_check_in", "flare", "note", "session_id", "part_week",
 )  # fmt: skip
 DEIDENTIFIED_COLUMNS = (
     "patient_code", "kind", "day", "duration_min", "exercises", "reps_done", "reps_prescribed",
-    "pain_before", "pain_after", "pain_check_in", "flare",
+    "pain_before", "pain_after", "pain_check_in", "flare", "part_week",
 )  # fmt: skip
 # cells a spreadsheet would read as a formula or a command (OWASP, "CSV Injection"): a formula
 # sign after any blank (Unicode spaces and zero-width ones, which an import may trim), or a
@@ -146,8 +147,8 @@ def _exercise_text(blocks: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 def _session_pain(pain: pd.DataFrame) -> pd.DataFrame:
     """Per session: pain before and after, flare, notes, and when the first score was given."""
     scores = pain.loc[pain["context"] != "check_in"].sort_values("recorded_at", kind="stable")
-    last = scores.drop_duplicates(["session_id", "context"], keep="last")
-    pivot = last.pivot_table(index="session_id", columns="context", values="pain", aggfunc="last")
+    # the same scores the analysis and the report read: the last of each context
+    counted = session_scores(pain)
     grouped = scores.groupby("session_id", sort=False)
     flare = grouped["flare"].agg(
         lambda flags: "yes" if (flags == "yes").any() else ("no" if (flags == "no").any() else "")
@@ -155,8 +156,8 @@ def _session_pain(pain: pd.DataFrame) -> pd.DataFrame:
     noted = scores.loc[scores["note"].str.strip() != ""]
     notes = noted.groupby("session_id")["note"].agg(" | ".join)
     frame = pd.DataFrame({
-        "pain_before": pivot.get("before_session"),
-        "pain_after": pivot.get("after_session"),
+        "pain_before": counted["before"],
+        "pain_after": counted["after"],
         "flare": flare,
         "note": notes,
         "first_local": grouped["recorded_local"].min(),
@@ -226,7 +227,21 @@ def export_sessions(
         out[column] = rows[column].fillna("").astype(str) if column in rows else ""
     for column in ("reps_done", "reps_prescribed", "pain_before", "pain_after", "pain_check_in"):
         out[column] = rows[column].astype("Int64") if column in rows else pd.NA
+    out["part_week"] = _part_week(rows["date"], log, first, last)
     return out.loc[:, list(EXPORT_COLUMNS)].reset_index(drop=True)
+
+
+def _part_week(days: pd.Series, log: Log, first: pd.Timestamp | None,
+               last: pd.Timestamp | None) -> pd.Series:
+    """"yes" for a row whose ISO week the exported period cuts (as the report marks it)."""
+    span = log_span(log)
+    if span is None or days.empty:
+        return pd.Series("", index=days.index, dtype=str)
+    low = first if first is not None else pd.Timestamp(span[0])
+    high = last if last is not None else pd.Timestamp(span[1])
+    monday = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
+    cut = (monday < low) | (monday + pd.Timedelta(days=6) > high)
+    return cut.map({True: "yes", False: ""}).astype(str)
 
 
 def deidentify_export(

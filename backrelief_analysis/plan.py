@@ -11,7 +11,7 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,34 +39,54 @@ def _allowed(low: float, high: float | None, *, whole: bool = False) -> dict[str
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Clinical yardsticks, with defaults from the kit's clinical reference.
+    """Clinical yardsticks, each with its default and its source (``shared/CLINICAL.md``).
 
     Attributes
     ----------
     pain_change_points, pain_change_percent
         A meaningful change in pain: this many NPRS points or this percentage of the baseline
-        (Ostelo et al. 2008; Farrar et al. 2001).
+        (Ostelo et al. 2008; Farrar et al. 2001). Defaults 2 points, 30 %.
+    min_change_points
+        A change smaller than this is never called meaningful, in either direction, whatever
+        its percentage: below the minimal detectable change (1.77 points for specific low back
+        pain). Default 1 point.
     baseline_days
-        The baseline is the mean of the first this-many days that have a pain score.
+        The baseline is the mean of the first this-many days that have a pain score in the
+        whole log, whatever period is shown. Default 7.
+    baseline_from
+        A later start for the baseline (a new episode): its first day, or None for the start of
+        the log. A plan setting, no default date.
     pain_after_max
-        Pain during or after exercise up to this score is acceptable (Silbernagel et al. 2007).
+        Pain during or after exercise up to this score is acceptable (Silbernagel et al. 2007,
+        tested in Achilles tendinopathy). Default 5.
     settle_margin_points
-        Pain has not settled when the next day's first score is more than this above the
-        session's pain before.
-    rising_weeks
-        Flag weekly mean pain that rises this many weeks running.
+        Pain has settled when the first score of the next local day that is not part of the
+        session is within this many points of the session's pain before (Silbernagel et al.
+        2007, as the kit applies it). Default 1 point.
+    rising_points, rising_weeks
+        A weekly rise: the weekly mean at least ``rising_points`` above the week before, or
+        above the mean of up to ``rising_weeks`` weeks before over weeks that each rose
+        (Silbernagel et al. 2007: pain should not rise from week to week). Defaults 1 point,
+        2 weeks.
+    min_sessions_for_interval
+        The fewest sessions with both scores before the session effect is given a confidence
+        interval (a t interval from fewer is not honest). Default 5.
     adherence_percent
-        Operational adherence cut-off, percent of prescribed sessions.
+        Operational adherence cut-off, percent of prescribed sessions. Default 80 %.
     traffic_light_fine_max, traffic_light_caution_max
         Clinic-handout bands (0-3 fine, 4-5 caution, 6-10 too much): a guide, not validated.
     """
 
     pain_change_points: float = field(default=2, metadata=_allowed(0, 10))
     pain_change_percent: float = field(default=30, metadata=_allowed(0, 100))
+    min_change_points: float = field(default=1, metadata=_allowed(0, 10))
     baseline_days: int = field(default=7, metadata=_allowed(1, None, whole=True))
+    baseline_from: date | None = field(default=None, metadata={"date": True})
     pain_after_max: float = field(default=5, metadata=_allowed(0, 10))
-    settle_margin_points: float = field(default=2, metadata=_allowed(0, 10))
+    settle_margin_points: float = field(default=1, metadata=_allowed(0, 10))
+    rising_points: float = field(default=1, metadata=_allowed(0, 10))
     rising_weeks: int = field(default=2, metadata=_allowed(1, None, whole=True))
+    min_sessions_for_interval: int = field(default=5, metadata=_allowed(2, None, whole=True))
     adherence_percent: float = field(default=80, metadata=_allowed(0, 100))
     traffic_light_fine_max: int = field(default=3, metadata=_allowed(0, 10, whole=True))
     traffic_light_caution_max: int = field(default=5, metadata=_allowed(0, 10, whole=True))
@@ -139,7 +159,8 @@ class Plan:
     @property
     def target_text(self) -> str:
         """The weekly target in words, noting earlier targets without naming their dates."""
-        text = f"{self.target_sessions_per_week} sessions a week"
+        count = self.target_sessions_per_week
+        text = f"{count} session{'' if count == 1 else 's'} a week"
         if self.earlier_targets:
             text += " (weeks before the last change keep the target of the time)"
         return text
@@ -238,6 +259,13 @@ def _check_thresholds(raw: Any, problems: list[str]) -> Thresholds:
     for name, value in raw.items():
         if name not in known:
             problems.append(f"thresholds, field '{name}': is not a known threshold")
+            continue
+        if known[name].get("date"):
+            if not isinstance(value, date) or isinstance(value, datetime):
+                problems.append(f"thresholds, field '{name}': must be a date like 2026-10-05, "
+                                f"not {value!r}")
+            else:
+                values[name] = value
             continue
         low, high, whole = known[name]["low"], known[name]["high"], known[name]["whole"]
         kind = "a whole number" if whole else "a number"

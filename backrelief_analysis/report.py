@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, paths
+from .pain import plural
 from .plan import Plan
 from .store import DIR_MODE, Log, now_local, write_private
 
@@ -37,9 +38,9 @@ TITLE = "Home exercise progress report"
 DEIDENTIFIED = "de-identified"
 DISCLAIMER = ("Generated from self-reported data; associations, not causes; not medical advice. "
               "Flags are prompts for a conversation, not instructions.")
-MAX_FLAGS = 20  # the most flags listed; with more, the latest are shown and the rest counted
+MAX_FLAGS = 10  # the most flags listed; with more, the latest are shown and the rest counted
 MAX_WEEKS_LISTED = 16  # weeks listed by number; the adherence chart shows every week
-MAX_NOTES = 10  # likewise for notes, to keep twelve weeks within two A4 pages
+MAX_NOTES = 8  # likewise for notes, to keep twelve weeks within two A4 pages
 # characters shown of text someone typed; longer text is cut with "…" (the export has it whole)
 MAX_NOTE_CHARS = 240
 MAX_NOTE_LINES = 3  # line breaks kept in a cut text: a note of 200 empty lines is short, too
@@ -122,6 +123,7 @@ class ReportContent:
     flag_note: str = ""
     notes: tuple[Item, ...] = ()
     notes_more: str = ""
+    sources: tuple[str, ...] = ()  # "how these are defined", ending the report
     footer: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
 
@@ -240,16 +242,17 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
     cut = f"{plan.thresholds.adherence_percent:g} %"
     keys = [KeyNumber(
         "Sessions and adherence",
-        f"{summary.sessions_done} sessions against a target of {plan.target_sessions_per_week} "
+        f"{plural(summary.sessions_done, 'session')} against a target of "
+        f"{plan.target_sessions_per_week} "
         f"a week{' (earlier weeks: the target of the time)' if plan.earlier_targets else ''}: "
         f"adherence {summary.adherence_percent:.0f} %",
-        f"{summary.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}. A session "
-        "counts when at least one rep was done; a week only partly in the period keeps its "
-        "full weekly target.",
+        f"{summary.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}; a part week's "
+        "target is pro rata; each week counts at most 100 %.",
     )]
     recent = weeks.tail(MAX_WEEKS_LISTED)
     by_week = " · ".join(
-        f"{masker.scrub(row.week)}: {row.sessions} ({row.percent:.0f} %)"
+        f"{masker.scrub(row.week)}: {row.sessions} ({row.percent:.0f} %"
+        + (f", part: {row.days_in_period} of 7 days" if row.part else "") + ")"
         for row in recent.itertuples(index=False)
     )
     label = ("Sessions by week" if len(recent) == len(weeks)
@@ -257,23 +260,18 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
     keys.append(KeyNumber(label, by_week))
     change = summary.baseline
     if change.enough_data:
-        rules = " and ".join(change.rules_met)
-        plural = "s" if len(change.rules_met) > 1 else ""
-        why = (f"{rules} rule{plural} met" if change.rules_met else
-               f"neither the {plan.thresholds.pain_change_points:g} points nor the "
-               f"{plan.thresholds.pain_change_percent:g} % rule met")
         keys.append(KeyNumber(
             "Pain: baseline to latest (0-10)",
             f"baseline {change.baseline:.1f}, latest {change.latest:.1f}: "
-            f"change {change.change_points:+.1f} points ({change.change_percent:+.0f} %); "
-            f"{change.verdict} ({why})",
-            f"Baseline: mean of the first {change.baseline_days} days with a score "
+            f"change {change.points_text} points ({change.percent_text}); "
+            f"{change.verdict} ({change.why})",
+            f"Baseline: mean of the {change.baseline_note} "
             f"({masker.day(change.baseline_first)} to {masker.day(change.baseline_last)}); "
             f"latest: the last {change.latest_days} days with a score "
             f"({masker.day(change.latest_first)} to {masker.day(change.latest_last)}).",
         ))
     else:
-        keys.append(KeyNumber("Pain: baseline to latest (0-10)", change.message))
+        keys.append(KeyNumber("Pain: baseline to latest (0-10)", masker.scrub(change.message)))
     trend = summary.trend.message.removeprefix("Trend: ")
     keys.append(KeyNumber("Pain trend", masker.scrub(trend)))
     keys.append(KeyNumber("Pain across a session", masker.scrub(summary.session_effect.message)))
@@ -283,7 +281,7 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
             text = next_day["note"].iloc[0]
         else:
             text = "; ".join(
-                f"{row.mean_next_day_pain:.1f}/10 {row.group} ({row.days} days)"
+                f"{row.mean_next_day_pain:.1f}/10 {row.group} ({plural(row.days, 'day')})"
                 for row in next_day.itertuples(index=False)
             )
         keys.append(KeyNumber("Next-day pain (association)", text))
@@ -394,7 +392,7 @@ def gather_report(
     ReportContent
     """
     from .export import withhold_unknown_exercises
-    from .progress import summarise
+    from .progress import how_defined, summarise
 
     if deidentify:  # an exercise id the plan does not name is text someone typed
         log = withhold_unknown_exercises(log, plan)
@@ -443,15 +441,20 @@ def gather_report(
         flag_count=len(summary.flags),
         flags=flags,
         flags_more=flags_more,
-        flag_note=("Thresholds from the plan: pain after a session above "
-                   f"{plan.thresholds.pain_after_max:g}/10; next day's first score more than "
-                   f"{plan.thresholds.settle_margin_points:g} points above the pain before; "
-                   f"weekly mean rising {plan.thresholds.rising_weeks} weeks running; "
-                   "flare-ups as marked by the patient."),
+        flag_note=_flag_note(plan),
         notes=notes,
         notes_more=notes_more,
+        sources=tuple(masker.scrub(line) for line in how_defined(plan.thresholds)),
         **common,
     )
+
+
+def _flag_note(plan: Plan) -> str:
+    th = plan.thresholds
+    return (f"Thresholds from the plan: pain after a session above {th.pain_after_max:g}/10; "
+            f"not settled: the next day's first score more than {th.settle_margin_points:g} "
+            f"point above the pain before; a weekly rise of {th.rising_points:g} point or more "
+            "(see how these are defined, below). A session's flags are dated on its own day.")
 
 
 # --- charts ------------------------------------------------------------------------------------
@@ -534,12 +537,13 @@ def _draw_charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
         "Daily mean pain (dots) and its 7-day mean, against the baseline and the two lines of a "
         "clinically meaningful fall; triangles mark days the patient marked a flare-up.",
         "Chart of pain over time against the baseline and the meaningful-change lines."))
-    figure, ax = _figure(right=0.985, top=0.88)
+    figure, ax = _figure(right=0.985, top=0.79 if summary.partial_weeks else 0.88)
     charts.plot_weekly_adherence(summary.weekly_adherence, thresholds=plan.thresholds, ax=ax)
     drawn.append(_render(
         figure, [ax], masker,
         "Sessions per week against the plan's target and the adherence cut-off; each bar shows "
-        "that week's percentage of the target.",
+        "that week's percentage of the target. A week the period cuts is marked part (dashed "
+        "outline), its target pro rata to its days.",
         "Bar chart of sessions per week against the target."))
     figure, ax = _figure(right=0.72, top=0.79)
     charts.plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=ax)

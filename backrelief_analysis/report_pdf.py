@@ -245,6 +245,9 @@ def _story(content: ReportContent, width: float) -> list:
     else:
         story += _items("Patient's notes", content.notes, content.notes_more,
                         "No notes in this period.")
+    if content.sources:
+        story.append(_para("How these are defined", "h2"))
+        story.append(_para(" ".join(content.sources), "detail"))  # one paragraph saves lines
     return story
 
 

@@ -170,6 +170,32 @@ def test_empty_log_exports_a_header_only(tmp_path: Path) -> None:
     assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 1
 
 
+def test_the_export_reads_the_same_session_scores_as_the_analysis(tmp_path: Path) -> None:
+    # s1 has two before scores, 7 then 5 (a correction): the last counts in the export, as in
+    # the analysis (pain.session_effects: after 4 minus before 5 = -1)
+    from backrelief_analysis.pain import session_effects
+
+    folder = write_log(tmp_path / "log", [block("s1", "09-01", "08:00", "pelvic_tilt", "", 10,
+                                                "08:02")], [
+        "2026-09-01T07:58:00+01:00,7,before_session,s1,,\n",
+        "2026-09-01T07:59:00+01:00,5,before_session,s1,,\n",
+        "2026-09-01T08:13:00+01:00,4,after_session,s1,no,\n",
+    ])
+    log = load_log(folder)
+    row = export_sessions(log).iloc[0]
+    assert (row["pain_before"], row["pain_after"]) == (5, 4)
+    assert session_effects(log.pain, log.exercise)["before"].tolist() == [5.0]
+
+
+def test_rows_in_a_week_the_period_cuts_are_marked_part(two_sessions: Path) -> None:
+    # the log runs Tue 1 to Thu 3 September 2026 (ISO week 36, Mon 31 Aug to Sun 6 Sep): the
+    # whole export lies in a week it cuts; exported 31 Aug to 6 Sep, the week is whole
+    log = load_log(two_sessions)
+    assert list(export_sessions(log)["part_week"]) == ["yes", "yes", "yes"]
+    assert list(export_sessions(log, start="2026-08-31", end="2026-09-06")["part_week"]) == [
+        "", "", ""]
+
+
 # --- hostile input, read back by a real spreadsheet ---------------------------------------------
 
 SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"

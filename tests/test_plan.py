@@ -46,10 +46,20 @@ def test_default_plan_is_the_four_exercise_programme() -> None:
 
 
 def test_default_thresholds_are_the_clinical_reference_numbers() -> None:
+    # the numbers of the clinical reference, each written out in the shipped plan
     assert load_plan(paths.DEFAULT_PLAN_FILE).thresholds == Thresholds(
-        pain_change_points=2, pain_change_percent=30, baseline_days=7, pain_after_max=5,
-        settle_margin_points=2, rising_weeks=2, adherence_percent=80,
+        pain_change_points=2, pain_change_percent=30, min_change_points=1, baseline_days=7,
+        baseline_from=None, pain_after_max=5, settle_margin_points=1, rising_points=1,
+        rising_weeks=2, min_sessions_for_interval=5, adherence_percent=80,
     )  # fmt: skip
+    assert Thresholds() == load_plan(paths.DEFAULT_PLAN_FILE).thresholds
+
+
+def test_baseline_from_is_a_date_setting(tmp_path: Path) -> None:
+    plan = load_plan(write_plan(tmp_path, {}, extra="\n[thresholds]\nbaseline_from = 2026-10-05\n"))
+    assert plan.thresholds.baseline_from == date(2026, 10, 5)
+    with pytest.raises(PlanError, match="field 'baseline_from': must be a date like 2026-10-05"):
+        load_plan(write_plan(tmp_path, {}, extra='\n[thresholds]\nbaseline_from = "soon"\n'))
 
 
 @pytest.mark.parametrize(
@@ -181,6 +191,8 @@ def test_infinite_or_not_a_number_values_are_refused(
     ("baseline_days = 0", "whole number of 1 or more"),
     ("baseline_days = 2.5", "whole number of 1 or more"),
     ("rising_weeks = 0", "whole number of 1 or more"),
+    ("min_sessions_for_interval = 1", "whole number of 2 or more"),
+    ("settle_margin_points = -1", "number from 0 to 10"),
     ("adherence_percent = 150", "number from 0 to 100"),
     ("pain_after_max = 11", "number from 0 to 10"),
     ("traffic_light_fine_max = 7", "must not be above traffic_light_caution_max"),
@@ -197,6 +209,12 @@ def test_whole_number_threshold_written_as_a_float_is_taken_as_a_whole_number(
     plan = load_plan(write_plan(tmp_path, {}, extra="\n[thresholds]\nbaseline_days = 10.0\n"))
     assert plan.thresholds.baseline_days == 10
     assert isinstance(plan.thresholds.baseline_days, int)
+
+
+def test_a_target_of_one_reads_one_session(tmp_path: Path) -> None:
+    path = write_plan(tmp_path, {})
+    path.write_text(path.read_text().replace("= 5\n", "= 1\n", 1), encoding="utf-8")
+    assert load_plan(path).target_text == "1 session a week"
 
 
 # --- bounds and unreadable files ----------------------------------------------------------------

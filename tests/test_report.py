@@ -93,8 +93,8 @@ def test_pdf_holds_the_hand_computed_numbers(hand_log: Path, tmp_path: Path) -> 
     # baseline = mean of days 1-7 = 6.0; latest = days 8-14 = 3.0; -3.0 points = -50 %
     assert "baseline 6.0, latest 3.0: change -3.0 points (-50 %)" in text
     assert "clinically meaningful improvement (2 points and 30 % rules met)" in text
-    # every session: after minus before = -2
-    assert "-2.00 points on average" in text and "over 7 sessions" in text
+    # every session: after minus before = -2, so an interval would have zero width
+    assert "-2 points in all 7 sessions with both scores, so no interval" in text
     # reps: 6 sessions x 10 + one of 6 = 66 of 70 = 94 %
     assert "66 / 70" in text and "94 %" in text
     # the one flare on 16 September is the only flag
@@ -102,6 +102,10 @@ def test_pdf_holds_the_hand_computed_numbers(hand_log: Path, tmp_path: Path) -> 
     assert NAME in text and "Felt stiff" in text and "bad evening" in text
     assert f"backrelief {__version__}" in text
     assert "associations, not causes; not medical advice" in text
+    # the report ends by saying how its numbers are defined, and where they come from
+    assert "How these are defined" in text
+    assert "tested in Achilles tendinopathy" in text
+    assert "Ostelo et al., Spine 2008" in text and "Silbernagel et al." in text
 
 
 def test_pdf_header_lists_the_plan_and_target(hand_log: Path, tmp_path: Path) -> None:
@@ -125,7 +129,7 @@ def test_demo_pdf_shows_what_the_analysis_computes_on_two_pages(tmp_path: Path) 
         f"adherence {summary.adherence_percent:.0f} %",
         f"{summary.weeks_meeting_target} of {len(summary.weekly_adherence)} weeks",
         f"baseline {change.baseline:.1f}, latest {change.latest:.1f}",
-        f"change {change.change_points:+.1f} points ({change.change_percent:+.0f} %)",
+        f"change {change.points_text} points ({change.percent_text})",
         change.verdict,
         f"{effect.mean_change:+.2f} points on average",
         f"Flags ({len(summary.flags)})",
@@ -175,6 +179,11 @@ def test_deidentified_report_has_no_name_no_date_no_note(
         assert "/Info" in raw
     else:
         text = raw = out.read_text(encoding="utf-8")
+    # the sources note cites papers by year: those years are the papers', not the patient's
+    for citation in ("Spine 2008", "Pain 2001", "Sports Med 2007", "J Pain 2019",
+                     "Reviews 2014"):
+        assert citation in text
+        text, raw = text.replace(citation, ""), raw.replace(citation, "")
     for pattern in DATE_PATTERNS:
         assert not pattern.search(text), pattern.pattern
         assert not pattern.search(raw), pattern.pattern
@@ -324,6 +333,23 @@ def test_reports_built_in_threads_at_once_are_whole_and_leave_reportlab_as_it_wa
     for pdf in written:
         assert b"/ASCII85Decode" not in pdf.read_bytes()  # images stored as binary
         assert "Key numbers" in pdf_text(pdf)
+
+
+def test_part_weeks_and_note_contexts_are_shown_in_html_and_pdf(hand_log: Path,
+                                                                tmp_path: Path) -> None:
+    # from Wednesday 9 September: W37 holds 5 days (9-13), so its target is 7 x 5 / 7 = 5 and
+    # its one session (Thu 10) is 20 %; W38 is whole, 5 of 7 = 71 %
+    log = load_log(hand_log)
+    html = build_report(log, load_plan(), tmp_path / "r.html", start="2026-09-09")
+    page = html.read_text(encoding="utf-8")
+    assert "2026-W37: 1 (20 %, part: 5 of 7 days)" in page
+    assert "2026-W38: 5 (71 %)" in page
+    # a note keeps its context: "Felt stiff" was written after the session of 10 September
+    assert re.search(r"2026-09-10</span> · <span class=\"kind\">after session</span>: "
+                     r"<bdi class=\"note-text\">Felt stiff", page)
+    text = pdf_text(build_report(log, load_plan(), tmp_path / "r.pdf", start="2026-09-09"))
+    assert "2026-W37: 1 (20 %, part: 5 of 7 days)" in text
+    assert "2026-09-10 · after session: Felt stiff" in text
 
 
 # --- hostile input: bidi and control characters, long text, de-identification -------------------

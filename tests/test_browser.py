@@ -99,7 +99,9 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     page.locator(".br-pause").click()
     page.wait_for_function(
         "() => document.querySelector('.br-phase').innerText.includes('PAUSED')")
-    assert page.locator(".br-pause").inner_text().strip() == "Resume"
+    # the label and the button are separate widget messages: the button may come a moment later
+    page.wait_for_function(
+        "() => document.querySelector('.br-pause').innerText.trim() === 'Resume'")
     frozen = countdown.inner_text()
     seen = set()
     for _ in range(8):

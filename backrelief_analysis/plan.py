@@ -396,8 +396,9 @@ def load_plan(path: Path | str | None = None) -> Plan:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise PlanError(f"{plan_path}: is not UTF-8 text (byte {error.start + 1} is not "
-                        "valid); save it as UTF-8") from None
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise PlanError(f"{plan_path}: line {line} is not UTF-8 text (byte {error.start + 1} "
+                        "is not valid); save it as UTF-8") from None
     # tomllib reads nested arrays and inline tables by recursion, and a deep value is deep to
     # check: a plan nested beyond Python's limit is one sentence too, never a traceback
     try:

@@ -6,7 +6,7 @@ so the same log always gives the same summary. Pass ``start``/``end`` to look at
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -19,8 +19,8 @@ from .store import Log
 def restrict_log(log: Log, start: DayLike = None, end: DayLike = None) -> Log:
     """A new Log holding only the rows whose local day lies in ``start``..``end`` (inclusive)."""
     first, last = period_bounds([log.exercise["date"], log.pain["date"]], start, end)
-    return Log(exercise=within(log.exercise, first, last), pain=within(log.pain, first, last),
-               directory=log.directory)
+    return replace(log, exercise=within(log.exercise, first, last),
+                   pain=within(log.pain, first, last), outcomes=within(log.outcomes, first, last))
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,7 @@ def test_cues_for_a_tiny_session(tmp_path):
     asyncio.run(engine.run())
     # a 3 s hold ticks at 2 and 1 (not as it starts); each transition gives one cue
     hold = ["hold_start", "tick", "tick", "release"]
-    assert cues == [*hold, *hold, "session_end"]
+    assert cues == ["get_ready", *hold, *hold, "session_end"]
 
 
 def test_next_cue_before_other_side_and_next_exercise(tmp_path):
@@ -333,3 +333,69 @@ def test_a_crashed_session_says_so_and_ends(tmp_path):
     asyncio.run(main())
     assert kinds[-2:] == ["failed", "ended"]
     assert engine.state.status == "stopped"
+
+
+def test_spoken_cues_name_each_exercise_and_side_in_order(tmp_path):
+    fake = FakeTime()
+    engine = make_engine(short_plan(hold=3, reps=2), tmp_path, fake)
+    said: list[str] = []
+    engine.add_observer(lambda e: said.append(e.speech) if e.kind == "cue" else None)
+    asyncio.run(engine.run())
+    rep = ["Hold.", "2", "1"]
+    assert said == [
+        "Tilt. 2 reps, 3 second holds.", *rep, "Release. 1 to go.", *rep, "Release.",
+        "Rest. Next: knee, left leg. 2 reps, 3 second holds.",
+        *rep, "Release. 1 to go.", *rep, "Release.",
+        "Switch to the right leg.", *rep, "Release. 1 to go.", *rep, "Release.",
+        "Session complete. How is your pain now?",
+    ]
+
+
+def test_each_cue_is_due_at_its_step_start_or_its_second(tmp_path):
+    fake = FakeTime()
+    fake.late_by = 0.003  # every wake-up a little late: due times stay on the plan's grid
+    engine = make_engine(short_plan(hold=3, reps=1, release=2, rest=4), tmp_path, fake)
+    due: list[tuple[str, float]] = []
+    engine.add_observer(
+        lambda e: due.append((e.cue, round(e.due - fake.start, 6))) if e.kind == "cue" else None)
+    asyncio.run(engine.run())
+    # get ready 1 s, hold 3 s (ticks at 2 and 1 left), release 2 s, rest 4 s, ...
+    assert due[:6] == [("get_ready", 0.0), ("hold_start", 1.0), ("tick", 2.0), ("tick", 3.0),
+                       ("release", 4.0), ("next", 6.0)]
+    assert due[-1] == ("session_end", engine.total_s)
+
+
+def test_the_countdown_never_shows_a_second_twice(tmp_path):
+    fake = FakeTime()
+    fake.late_by = 0.0004
+    engine = make_engine(short_plan(hold=5, reps=2), tmp_path, fake)
+    shown: list[tuple[int, int]] = []
+
+    def watch(event: SessionEvent) -> None:
+        if event.kind == "state" and event.state.status == "running":
+            shown.append((event.state.step, event.state.countdown))
+
+    engine.add_observer(watch)
+    asyncio.run(engine.run())
+    changes = [pair for i, pair in enumerate(shown) if i == 0 or shown[i - 1] != pair]
+    assert len(changes) == len(set(changes))  # no (step, second) comes back later
+    for step in {s for s, _ in changes}:
+        seconds = [c for s, c in changes if s == step]
+        assert seconds == sorted(seconds, reverse=True)
+
+
+def test_after_stop_progress_and_time_left_stay_where_the_session_stopped(tmp_path):
+    fake = FakeTime()
+    engine = make_engine(short_plan(), tmp_path, fake)
+
+    def stop_in_third_hold() -> None:
+        if engine.state.phase == "hold" and engine.state.rep == 1 and engine.step.block == 1:
+            engine.stop()
+
+    fake.hooks.append(stop_in_third_hold)
+    asyncio.run(engine.run())
+    state = engine.state
+    assert state.status == "stopped"
+    assert 0 < state.progress < 1
+    assert state.time_left_s == pytest.approx(engine.total_s * (1 - state.progress))
+    assert state.time_left_s > 10

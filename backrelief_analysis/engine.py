@@ -282,6 +282,10 @@ class SessionEngine:
             except Exception as error:  # a broken view must not stop the session
                 self.errors.append(error)
 
+    def clock(self) -> float:
+        """The engine's monotonic clock now, in seconds (what a cue's ``due`` is measured on)."""
+        return self._clock()
+
     @property
     def step(self) -> Step:
         """The current step."""

@@ -24,6 +24,7 @@ PLAN_ENV = "BACKRELIEF_PLAN"
 
 EXERCISE_LOG_NAME = "exercise_log.csv"
 PAIN_LOG_NAME = "pain_log.csv"
+SETTINGS_NAME = "settings.json"
 
 
 def log_dir() -> Path:

@@ -49,8 +49,8 @@ def save_settings(settings: SoundSettings, directory: Path | None = None) -> Pat
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             json.dump(asdict(settings), file)
-        os.chmod(temporary, FILE_MODE)
-        os.replace(temporary, path)
+        Path(temporary).chmod(FILE_MODE)  # mkstemp's 0600 already; said here, not assumed
+        Path(temporary).replace(path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

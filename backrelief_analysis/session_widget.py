@@ -238,7 +238,8 @@ class SessionWidget(_Guarded, widgets.VBox):
         self._note = _note("br-note")
         self._save = _button("Save", "br-save", "primary", "check")
         # beside the button just pressed, where the eye already is
-        self._saved_line = _html("br-saved", margin="0 0 0 1em")
+        self._saved_line = _html("br-saved", margin="0 0 0 1em", flex="1 1 auto")
+        self._save.layout.flex = "0 0 auto"
         self._after = widgets.VBox([
             widgets.HTML("<h4 style='margin:0.4em 0'>How are you now?</h4>"),
             _label(PAIN_QUESTION + ", needed to save"), self._pain_after,
@@ -354,6 +355,7 @@ class SessionWidget(_Guarded, widgets.VBox):
         self.store.append_pain(PainEntry(now_local(), pain, "after_session",
                                          self.engine.session_id, flare, note))
         self._saved = True
+        self._message.value = ""  # "please give your pain score" is done with
         for control in (self._pain_after, self._flare, self._note, self._save):
             control.disabled = True
         flare_text = {"yes": "a flare-up day", "no": "not a flare-up day", "": "flare-up not given"}

@@ -28,8 +28,8 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
     "--disable-component-update",
     "--no-first-run",
-    # cue sounds must play without a click on the page itself
-    "--autoplay-policy=no-user-gesture-required",
+    # no autoplay flag: the browser's default policy, under which the click on Start is the
+    # gesture that lets sound and speech play, as for a real user
 ]
 SERVER_START_TIMEOUT_S = 90
 
@@ -75,12 +75,14 @@ def _stop(process: subprocess.Popen) -> None:
 def jupyter_lab(tmp_path_factory) -> Iterator[Callable[[dict[str, str]], str]]:
     """Start JupyterLab on a free loopback port with no token; return its base URL.
 
-    Call it with extra environment variables for the server and its kernels. The server is
-    always stopped when the test ends, whatever happens.
+    Call it with extra environment variables for the server and its kernels, and optionally
+    ``root``, the folder the server serves (default: the checkout, never written to; a test
+    that saves a notebook serves a copy). The server is always stopped when the test ends,
+    whatever happens.
     """
     processes: list[subprocess.Popen] = []
 
-    def start(extra_env: dict[str, str]) -> str:
+    def start(extra_env: dict[str, str], root: Path = REPO) -> str:
         home = tmp_path_factory.mktemp("lab")
         settings = home / "settings"
         _quiet_lab_settings(settings)
@@ -96,7 +98,7 @@ def jupyter_lab(tmp_path_factory) -> Iterator[Callable[[dict[str, str]], str]]:
             "--IdentityProvider.token=", "--ServerApp.password=",
             f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
             "--ServerApp.ip=127.0.0.1", f"--LabApp.workspaces_dir={home / 'workspaces'}",
-            f"--ServerApp.root_dir={REPO}",
+            f"--ServerApp.root_dir={root}",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             "--LabApp.extension_manager=readonly",
         ]  # fmt: skip

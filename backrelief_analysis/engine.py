@@ -334,6 +334,32 @@ class SessionEngine:
             step=self._index,
         )
 
+    def upcoming(self) -> list[tuple[str, float]]:
+        """The cues still due in the current step and at its end, with their deadlines.
+
+        Only while running (a pause, skip or stop changes them). A view may schedule their
+        sounds on its own audio clock from these deadlines, so that a cue sounds on time
+        however long its message takes to arrive; the cue is sent all the same when due.
+
+        Returns
+        -------
+        list of (cue, due)
+            ``due`` on the engine's clock, in order.
+        """
+        if self._status != "running":
+            return []
+        step, now = self.step, self._clock()
+        cues: list[tuple[str, float]] = []
+        if step.kind == "hold":
+            whole = math.ceil(step.duration_s - 1e-9)
+            for shown in range(min(TICK_LAST_S, whole - 1), 0, -1):
+                cues.append(("tick", self._deadline - shown))
+        if self._index + 1 < len(self.steps):
+            following = _STEP_CUES.get(self.steps[self._index + 1].kind)
+            if following is not None:
+                cues.append((following, self._deadline))
+        return [(cue, due) for cue, due in cues if due > now]
+
     # --- commands ----------------------------------------------------------------------------
 
     def start(self) -> asyncio.Task[None]:

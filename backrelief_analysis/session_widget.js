@@ -1,8 +1,11 @@
 // The browser side of a guided session (an anywidget module): shows the engine's state,
 // speaks and plays its cues, keeps the screen awake, and sends the user's clicks back.
 //
-// The kernel decides everything about time: a cue sounds the moment its message arrives,
-// and no browser timer ever decides when anything happens (a hidden tab holds timers back).
+// The kernel decides everything about time. The state it sends lists the tones still due in
+// the current step with the engine's deadlines; they are scheduled on the AudioContext's own
+// clock, so they sound on time however long a message takes. A cue that was not announced
+// sounds the moment its message arrives. No browser timer ever decides when anything happens
+// (a hidden tab holds timers back); speech is said when its cue arrives.
 
 // One AudioContext per page, made on the Start click (the gesture that lets sound play),
 // with every cue's sound built once from the tone shapes the kernel sends.
@@ -53,13 +56,56 @@ function unlockAudio(spec) {
   return audio;
 }
 
-function playTone(name) {
-  if (audio === null || audio.ctx.state === "closed" || !audio.buffers[name]) return null;
+// The page clock and the audio clock, read together: the audio clock's time `contextTime`
+// reaches the output at page time `pageMs`.
+function clockPair() {
+  const ctx = audio.ctx;
+  const stamp = ctx.getOutputTimestamp ? ctx.getOutputTimestamp() : null;
+  if (stamp && stamp.performanceTime > 0) {
+    return { contextTime: stamp.contextTime, pageMs: performance.timeOrigin + stamp.performanceTime };
+  }
+  return { contextTime: ctx.currentTime, pageMs: now() };
+}
+
+function playable(name) {
+  return audio !== null && audio.ctx.state !== "closed" && Boolean(audio.buffers[name]);
+}
+
+function startTone(name, when) {
   const source = audio.ctx.createBufferSource();
   source.buffer = audio.buffers[name];
   source.connect(audio.ctx.destination);
-  source.start();
-  return now();
+  source.start(when);
+  return source;
+}
+
+// Tones scheduled ahead on the audio clock, by cue key: {source, when, dueMs}.
+const scheduled = new Map();
+
+function schedule(upcoming) {
+  const pair = clockPair();
+  const keep = new Set();
+  for (const [name, dueMs, key] of upcoming) {
+    keep.add(key);
+    if (scheduled.has(key) || !playable(name)) continue;
+    const when = pair.contextTime + (dueMs - pair.pageMs) / 1000;
+    if (when <= audio.ctx.currentTime) continue; // too late: its cue message plays it
+    scheduled.set(key, { source: startTone(name, when), when, dueMs });
+  }
+  cancelScheduled((key) => !keep.has(key));
+}
+
+// Stop tones not yet sounding (pause, skip, stop, tones switched off); forget old ones.
+function cancelScheduled(which = () => true) {
+  const nowMs = now();
+  for (const [key, entry] of scheduled) {
+    if (entry.dueMs > nowMs && which(key)) {
+      entry.source.stop();
+      scheduled.delete(key);
+    } else if (entry.dueMs < nowMs - 60000) {
+      scheduled.delete(key);
+    }
+  }
 }
 
 // Offline voices of the system only: nothing is sent anywhere to be spoken.
@@ -218,6 +264,8 @@ function render({ model, el }) {
 
     if (owners.get(model) !== root) return;
     const active = running || view.status === "paused";
+    if (running && audio !== null && tonesWanted()) schedule(view.upcoming || []);
+    else if (audio !== null) cancelScheduled();
     wake.wanted = running;
     if (running) holdWakeLock(wakeFailed);
     else releaseWakeLock();
@@ -237,6 +285,10 @@ function render({ model, el }) {
       "screen to stay on during the session.");
   }
 
+  function tonesWanted() {
+    return model.get("tones") || (model.get("voice") && offlineVoice() === null);
+  }
+
   function onCue(message) {
     if (!message || message.type !== "cue" || owners.get(model) !== root) return;
     const received = now();
@@ -245,14 +297,24 @@ function render({ model, el }) {
     if (voiceOn && voice === null) {
       note("voice", "No offline voice on this computer: the cues are tones instead.");
     }
-    const toneAt = model.get("tones") || (voiceOn && voice === null)
-      ? playTone(message.cue) : null;
+    // when the tone starts, on the page clock: for a scheduled tone, read from the audio
+    // clock now that it has played, so the figure is measured, not the plan
+    let toneMs = null;
+    const ahead = scheduled.get(message.key);
+    if (ahead) {
+      const pair = clockPair();
+      toneMs = pair.pageMs + (ahead.when - pair.contextTime) * 1000;
+    } else if (tonesWanted() && playable(message.cue)) {
+      startTone(message.cue, 0);
+      toneMs = now();
+    }
     if (voice !== null && message.speech) say(message.speech, voice);
     root.dispatchEvent(new CustomEvent("br-cue", {
       bubbles: true,
       detail: {
         cue: message.cue, speech: message.speech, due_ms: message.due_ms,
-        received_ms: received, tone_ms: toneAt, spoken: voice !== null && !!message.speech,
+        received_ms: received, tone_ms: toneMs, scheduled: Boolean(ahead),
+        spoken: voice !== null && !!message.speech,
       },
     }));
   }
@@ -268,9 +330,14 @@ function render({ model, el }) {
     root.focus();
     send("start");
   });
-  pause.addEventListener("click", () => send("pause"));
-  skip.addEventListener("click", () => send("skip"));
-  stop.addEventListener("click", () => send("stop"));
+  // a tone already scheduled must not sound after the user paused, skipped or stopped
+  function act(action) {
+    if (audio !== null) cancelScheduled();
+    send(action);
+  }
+  pause.addEventListener("click", () => act("pause"));
+  skip.addEventListener("click", () => act("skip"));
+  stop.addEventListener("click", () => act("stop"));
   voiceSwitch.addEventListener("click", () => {
     model.set("voice", !model.get("voice"));
     model.save_changes();
@@ -286,7 +353,7 @@ function render({ model, el }) {
         event.target !== root) return;
     event.preventDefault();
     event.stopPropagation();
-    if ((model.get("view") || {}).can_pause) send("pause");
+    if ((model.get("view") || {}).can_pause) act("pause");
   }
   root.addEventListener("keydown", onKey);
   function onVisible() {
@@ -316,6 +383,7 @@ function render({ model, el }) {
       releaseWakeLock();
     }
     if (views === 0 && audio !== null) {
+      cancelScheduled();
       audio.ctx.close();
       audio = null;
     }

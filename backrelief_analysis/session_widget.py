@@ -157,10 +157,13 @@ def _guard(what: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
 class SessionStage(anywidget.AnyWidget):
     """The browser side of a session: countdown, word, controls, voice, tones and wake lock.
 
-    State flows one way: the engine's state goes to :attr:`view`, each cue is sent as a
-    message (``{"type": "cue", "cue", "speech", "due_ms"}``), and the browser answers with
+    State flows one way: the engine's state goes to :attr:`view` (with ``upcoming``, the
+    tones still due in the current step and their deadlines), each cue is sent as a message
+    (``{"type": "cue", "cue", "speech", "due_ms", "key"}``), and the browser answers with
     ``{"action": "start" | "pause" | "skip" | "stop"}``. The JavaScript in
-    ``session_widget.js`` only shows and plays; it never decides when anything happens.
+    ``session_widget.js`` only shows and plays: it schedules an announced tone on its
+    ``AudioContext`` clock at the engine's deadline, or plays a cue when it arrives; no
+    browser timer decides when anything happens.
     """
 
     _esm = _HERE / "session_widget.js"
@@ -367,13 +370,14 @@ class SessionWidget(_Guarded, widgets.VBox):
 
     # --- view --------------------------------------------------------------------------------
 
+    def _wall_ms(self, due: float) -> float:
+        # an engine deadline on the wall clock the browser also reads (the same machine's)
+        return (time.time() - (self.engine.clock() - due)) * 1000
+
     def _send_cue(self, event: SessionEvent) -> None:
         due = event.due if event.due is not None else self.engine.clock()
-        # the engine's deadline on the wall clock the browser also reads, so it can tell how
-        # late it played the cue (a measurement only: the browser plays a cue when it arrives)
-        due_ms = (time.time() - (self.engine.clock() - due)) * 1000
         self._stage.send({"type": "cue", "cue": event.cue, "speech": event.speech,
-                          "due_ms": due_ms})
+                          "due_ms": self._wall_ms(due), "key": _cue_key(event.cue or "", due)})
 
     def _on_ended(self, state: SessionState) -> None:
         self._after.layout.display = ""
@@ -390,6 +394,9 @@ class SessionWidget(_Guarded, widgets.VBox):
         self._pain_before.disabled = state.status != "ready" or self.engine.task is not None
         view = session_view(state, self.engine.total_s,
                             pain_given=self._pain_before.value is not None)
+        # the tones still due in this step, for the browser to schedule on its audio clock
+        view["upcoming"] = [[cue, self._wall_ms(due), _cue_key(cue, due)]
+                            for cue, due in self.engine.upcoming()]
         if self._stage.view != view:
             self._stage.view = view
 
@@ -457,6 +464,11 @@ def _rep_text(state: SessionState) -> str:
         return f"next: the {side}, {reps} reps"
     first = "first" if state.phase == "get_ready" else "next"
     return f"{first}: {reps} reps{with_side}"
+
+
+def _cue_key(cue: str, due: float) -> str:
+    """Names one cue of a session: the same in its announcement and in the cue itself."""
+    return f"{cue}@{due:.6f}"
 
 
 def _plan_or_problem(plan: Plan | None) -> tuple[Plan | None, str]:

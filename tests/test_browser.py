@@ -233,6 +233,11 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     assert [c["gesture"] for c in after_reload["contexts"]] == [True]
     assert len(before_reload["tones"]) >= 5 and len(after_reload["tones"]) >= 3
     assert all(tone["state"] == "running" for tone in before_reload["tones"])
+    # announced tones are scheduled on the audio clock ahead of their deadline; the first cue,
+    # not announced, plays when it arrives
+    cues = before_reload["cues"] + after_reload["cues"]
+    assert not cues[0]["scheduled"] and cues[0]["tone_ms"] is not None
+    assert sum(cue["scheduled"] for cue in cues) >= 10
     # the wake lock: asked for at Start, let go while paused, asked again, let go at the end
     wake = before_reload["wake"]
     assert len(wake) >= 2 and wake[0]["at"] < before_reload["cues"][0]["received_ms"]

@@ -399,3 +399,24 @@ def test_after_stop_progress_and_time_left_stay_where_the_session_stopped(tmp_pa
     assert 0 < state.progress < 1
     assert state.time_left_s == pytest.approx(engine.total_s * (1 - state.progress))
     assert state.time_left_s > 10
+
+
+def test_upcoming_cues_are_the_ones_later_sent_with_the_same_deadlines(tmp_path):
+    fake = FakeTime()
+    fake.late_by = 0.002
+    engine = make_engine(short_plan(hold=3, reps=2), tmp_path, fake)
+    announced: set[tuple[str, float]] = set()
+    sent: list[tuple[str, float]] = []
+
+    def watch(event: SessionEvent) -> None:
+        if event.kind == "cue":
+            sent.append((event.cue, event.due))
+        elif event.kind == "state":
+            announced.update(engine.upcoming())
+
+    engine.add_observer(watch)
+    asyncio.run(engine.run())
+    # every cue after the first was announced, with exactly its deadline, before it was due
+    assert set(sent[1:]) <= announced
+    assert len(sent) > 20
+    assert engine.upcoming() == []  # nothing more once the session is over

@@ -56,6 +56,7 @@ reps = 10
 release_s = {RELEASE_S}
 """
 WAIT_MS = 300_000
+FIRST_CUE_STARTS = 5  # the first cue happens once a session: Start, then Stop, a few times
 
 
 def _session(folder: Path) -> dict:
@@ -85,12 +86,29 @@ def _session(folder: Path) -> dict:
                 record = page.evaluate("() => window.brRecord")
                 record["base_latency_ms"] = page.evaluate(
                     "() => 1000 * (new AudioContext().baseLatency || 0)")
+                record["output_timestamp"] = page.evaluate(
+                    "() => { const c = new AudioContext(); "
+                    "return c.getOutputTimestamp().performanceTime > 0; }")
                 record["holds"] = sum(cue["cue"] == "hold_start" for cue in record["cues"])
+                record["first_cues"] = [record["cues"][0]]
+                for _ in range(FIRST_CUE_STARTS - 1):
+                    record["first_cues"].append(_first_cue_again(page, base, notebook))
             finally:
                 browser.close()
     finally:
         stop_lab(process)
     return record
+
+
+def _first_cue_again(page, base: str, notebook: str) -> dict:
+    """A new session in a fresh page: Start, its first cue, Stop."""
+    run_all(page, f"{base}/lab/tree/{notebook}?reset")
+    page.locator(".br-pain-before").get_by_role("button", name="3", exact=True).click()
+    page.get_by_role("button", name="Start the session").click()
+    page.wait_for_function("() => window.brRecord.cues.length > 0")
+    page.get_by_role("button", name="Stop the session").click()
+    page.wait_for_function(PHASE_HAS, arg="STOPPED")
+    return page.evaluate("() => window.brRecord.cues[0]")
 
 
 def run() -> list[Row]:
@@ -106,19 +124,25 @@ def run() -> list[Row]:
     cues = [cue for cue in record["cues"] if cue["tone_ms"] is not None]
     late = [cue["tone_ms"] - cue["due_ms"] for cue in cues]
     transit = [cue["received_ms"] - cue["due_ms"] for cue in cues]
-    first, rest, end = late[0], late[1:], late[-1]
+    rest, end = late[1:], late[-1]
     assert cues[-1]["cue"] == "session_end", cues[-1]
+    firsts = [cue["tone_ms"] - cue["due_ms"] for cue in record["first_cues"]]
     click_to_sound = cues[0]["tone_ms"] - record["contexts"][0]["at"]
+    ahead = sum(cue["scheduled"] for cue in cues[1:])
+    pair = ("AudioContext.getOutputTimestamp" if record["output_timestamp"]
+            else "AudioContext.currentTime read with the page clock")
     spoken = sum(1 for cue in record["cues"] if cue["spoken"])
     p99 = percentile(rest, 99)
     return [
         Row("browser", f"cue start in Chromium against the engine's deadline, {len(rest)} cues "
             f"after the first ({record['holds']} holds)", median(rest), max(rest),
             "ms (median / worst)", "p99 <= 10 ms", p99 <= 10,
-            f"p99 {p99:.1f} ms; message arrival alone: median {median(transit[1:]):.1f} ms; "
-            f"{spoken} cues spoken too"),
-        Row("browser", "first cue (get ready) against the engine's start", first, first, "ms",
-            "<= 50 ms", first <= 50,
+            f"p99 {p99:.1f} ms; {ahead} scheduled ahead on the audio clock ({pair}); played "
+            f"on arrival instead, the message alone takes median {median(transit[1:]):.1f}, "
+            f"p99 {percentile(transit[1:], 99):.1f} ms; {spoken} cues spoken too"),
+        Row("browser", f"first cue (get ready) against the engine's start, {len(firsts)} starts",
+            median(firsts), max(firsts), "ms (median / worst)", "<= 50 ms",
+            max(firsts) <= 50,
             f"Start click to first tone {click_to_sound:.0f} ms (kernel round trip included)"),
         Row("browser", "whole-session drift: the end cue against Start + planned length", end,
             end, "ms", "<= 20 ms", abs(end) <= 20,

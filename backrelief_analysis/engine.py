@@ -52,6 +52,10 @@ TICK_LAST_S = 3
 CUES = ("get_ready", "hold_start", "release", "tick", "next", "session_end")
 _STEP_CUES = {"get_ready": "get_ready", "hold": "hold_start", "release": "release",
               "switch": "next", "rest": "next", "done": "session_end"}
+# The first step begins this long after Start, so that its cue is announced before it is due
+# and a view can sound it on time, like every later one (a kernel's message may take tens of
+# milliseconds to reach a busy browser).
+START_LEAD_S = 0.15
 # While paused the loop still wakes now and then; a resume wakes it at once anyway.
 _PAUSED_WAKE_S = 1.0
 
@@ -219,6 +223,9 @@ class SessionEngine:
         Length of the first lead-in and of the switch between the two sides of an exercise.
     session_id
         Default: a fresh ``uuid4`` hex.
+    start_lead_s
+        How long after Start the first step begins (:data:`START_LEAD_S`): its cue is
+        announced by :meth:`upcoming` in the meantime.
 
     Examples
     --------
@@ -237,6 +244,7 @@ class SessionEngine:
         get_ready_s: float | None = None,
         switch_side_s: float | None = None,
         session_id: str | None = None,
+        start_lead_s: float = START_LEAD_S,
     ) -> None:
         self.plan = plan
         self.store = store
@@ -267,6 +275,7 @@ class SessionEngine:
         self._hold_paused_s = 0.0
         self._paused_at = 0.0
         self._wake: asyncio.Event | None = None
+        self._start_lead_s = start_lead_s
 
     # --- observing ---------------------------------------------------------------------------
 
@@ -350,6 +359,9 @@ class SessionEngine:
             return []
         step, now = self.step, self._clock()
         cues: list[tuple[str, float]] = []
+        own = _STEP_CUES.get(step.kind)
+        if own is not None and self._step_started > now:
+            cues.append((own, self._step_started))  # the first step, still to begin
         if step.kind == "hold":
             whole = math.ceil(step.duration_s - 1e-9)
             for shown in range(min(TICK_LAST_S, whole - 1), 0, -1):
@@ -462,8 +474,12 @@ class SessionEngine:
         self._wake = asyncio.Event()
         self.started_at = self._now()
         self._status = "running"
-        self._emit_cue(self._enter(0, self._clock()))
-        self._emit("state")
+        first_cue = self._enter(0, self._clock() + self._start_lead_s)
+        self._emit("state")  # announces the first cue (see upcoming) before it is due
+        if self._start_lead_s > 0:
+            await self._wait(self._start_lead_s)
+        if self._status in ("running", "paused"):
+            self._emit_cue(first_cue, due=self._step_started if self._index == 0 else None)
         while self._status in ("running", "paused"):
             if self._status == "paused":
                 await self._wait(_PAUSED_WAKE_S)
@@ -547,7 +563,7 @@ class SessionEngine:
             self._paused_at = self._clock()
         cue = _STEP_CUES.get(step.kind)
         if step.kind == "hold":
-            self._hold_started = self._clock()
+            self._hold_started = max(self._clock(), start)
             self._hold_paused_s = 0.0
         if step.kind == "done":
             self._status = "finished"

@@ -48,9 +48,10 @@ _PHASES = {
     "done": "DONE",
     "stopped": "STOPPED",
 }
-# the session running in this kernel: re-running the notebook cell makes a new widget, and the
-# old, now invisible session must not go on logging behind the user's back
-_running: list[SessionEngine] = []
+# the widget of the session last started in this kernel: a second session started elsewhere
+# stops it (an invisible session must not go on logging behind the user's back), and a
+# re-run cell (after a reload, say) gets it back while it runs or waits for its pain score
+_running: list[SessionWidget] = []
 
 
 def _pain_buttons(css_class: str) -> widgets.ToggleButtons:
@@ -198,11 +199,29 @@ class SessionWidget(_Guarded, widgets.VBox):
     ----------
     engine
         The session engine behind the widget (``None`` when the plan could not be read).
+
+    Notes
+    -----
+    While a session of the same plan and log folder is running in this kernel, or has ended
+    and still waits for its pain score, ``SessionWidget(...)`` returns that session's widget
+    instead of a new one: running the cell again (after reloading the tab, say) shows the
+    session again, in its current state, and never loses the after-session form.
     """
+
+    def __new__(
+        cls, plan: Plan | None = None, store: LogStore | None = None, **engine_options: Any
+    ) -> SessionWidget:
+        current = _session_to_show_again(plan, store)
+        if current is not None:
+            return current
+        return super().__new__(cls, plan, store, **engine_options)
 
     def __init__(
         self, plan: Plan | None = None, store: LogStore | None = None, **engine_options: Any
     ) -> None:
+        if getattr(self, "_built", False):
+            return  # the running session's widget, shown again as it is
+        self._built = True
         self.store = store or LogStore()
         self.plan, problem = _plan_or_problem(plan)
         self._message = _html("br-message")
@@ -306,8 +325,9 @@ class SessionWidget(_Guarded, widgets.VBox):
             return
         self._pain_before.disabled = True
         for other in _running:
-            other.stop()  # logged as stopped where it was
-        _running[:] = [self.engine]
+            if other is not self and other.engine is not None:
+                other.engine.stop()  # logged as stopped where it was
+        _running[:] = [self]
         self._show("Session started. Lie down and follow the voice and the sounds.")
         self.engine.start()
 
@@ -464,6 +484,27 @@ def _rep_text(state: SessionState) -> str:
         return f"next: the {side}, {reps} reps"
     first = "first" if state.phase == "get_ready" else "next"
     return f"{first}: {reps} reps{with_side}"
+
+
+def _session_to_show_again(plan: Plan | None, store: LogStore | None) -> SessionWidget | None:
+    """The widget of a session of this plan and log folder still running or awaiting pain."""
+    if not _running:
+        return None
+    widget = _running[0]
+    engine = widget.engine
+    if engine is None or engine.task is None:
+        return None
+    if widget.store.directory != (store or LogStore()).directory:
+        return None
+    if plan is None:
+        try:
+            plan = load_plan()
+        except PlanError:
+            return None
+    if plan != widget.plan:
+        return None
+    waiting = engine.state.ended and not widget._saved
+    return widget if engine.state.status in ("running", "paused") or waiting else None
 
 
 def _cue_key(cue: str, due: float) -> str:

@@ -97,6 +97,7 @@ RECORDER = """
   if (localStorage.getItem('br-test-wake') === 'none') {
     delete Navigator.prototype.wakeLock;
   } else {
+    window.brSentinels = [];
     const wakeLock = {request: async (type) => {
       const entry = {type, at: t(), released: null};
       rec.wake.push(entry);
@@ -109,6 +110,7 @@ RECORDER = """
         entry.released = t();
         sentinel.dispatchEvent(new Event('release'));
       };
+      window.brSentinels.push(sentinel);
       return sentinel;
     }};
     Object.defineProperty(Navigator.prototype, 'wakeLock', {configurable: true,
@@ -124,6 +126,15 @@ KERNEL_IDLE = """() => {
     return bar !== null && bar.innerText.includes('(ipykernel) | Idle');
 }"""
 PHASE_HAS = "(word) => document.querySelector('.br-stage .br-phase')?.innerText.includes(word)"
+HIDE_AND_SHOW = """() => {
+    const state = (value) => Object.defineProperty(document, 'visibilityState',
+                                                   {configurable: true, get: () => value});
+    state('hidden');
+    window.brSentinels.forEach((sentinel) => sentinel.release());  // as a hidden page's are
+    document.dispatchEvent(new Event('visibilitychange'));
+    state('visible');
+    document.dispatchEvent(new Event('visibilitychange'));
+}"""
 IN_VIEW = """(selector) => {
     const box = document.querySelector(selector).getBoundingClientRect();
     return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;
@@ -164,6 +175,8 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     run_all(page, url)
     page.wait_for_selector(".br-session .br-stage .br-start")
     page.wait_for_selector(".br-checkin .br-checkin-save")
+    # big and clear before anything starts: the session's length where the countdown will be
+    assert page.locator(".br-stage .br-countdown").inner_text().strip() == "0:32"
     assert page.locator(".br-stage .br-note").count() == 0  # a wake lock, so nothing to say
 
     start = page.get_by_role("button", name="Start the session")
@@ -190,6 +203,10 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
                            ".innerText.includes('PAUSED')")
 
     page.wait_for_function(PHASE_HAS, arg="HOLD")
+    # the tab hidden and shown again (the browser lets go of the lock while hidden): asked again
+    asked = page.evaluate("() => window.brRecord.wake.length")
+    page.evaluate(HIDE_AND_SHOW)
+    page.wait_for_function("(asked) => window.brRecord.wake.length > asked", arg=asked)
     # readable from two metres: the countdown is at least a fifth of the stage's height
     heights = page.evaluate("""() => ({
         stage: document.querySelector('.br-stage').getBoundingClientRect().height,
@@ -207,6 +224,9 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     page.keyboard.press("Control+s")
     page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')")
     page.reload()
+    # whether or not the saved notebook kept the widget's view, running the cells again shows
+    # the same session, still running (a second session would stop the first)
+    run_all(page, url)
     page.wait_for_selector(".br-session .br-stage .br-phase")
     page.wait_for_function("() => ['HOLD', 'RELEASE', 'SWITCH', 'REST'].some((word) => "
                            "document.querySelector('.br-stage .br-phase').innerText"
@@ -233,10 +253,10 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     assert [c["gesture"] for c in after_reload["contexts"]] == [True]
     assert len(before_reload["tones"]) >= 5 and len(after_reload["tones"]) >= 3
     assert all(tone["state"] == "running" for tone in before_reload["tones"])
-    # announced tones are scheduled on the audio clock ahead of their deadline; the first cue,
-    # not announced, plays when it arrives
+    # announced tones are scheduled on the audio clock ahead of their deadline (a cue whose
+    # announcement came too late plays when it arrives)
     cues = before_reload["cues"] + after_reload["cues"]
-    assert not cues[0]["scheduled"] and cues[0]["tone_ms"] is not None
+    assert cues[0]["cue"] == "get_ready" and cues[0]["tone_ms"] is not None
     assert sum(cue["scheduled"] for cue in cues) >= 10
     # the wake lock: asked for at Start, let go while paused, asked again, let go at the end
     wake = before_reload["wake"]

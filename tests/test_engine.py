@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from backrelief_analysis.engine import SessionEngine, SessionEvent, build_steps
+from backrelief_analysis.engine import START_LEAD_S, SessionEngine, SessionEvent, build_steps
 from backrelief_analysis.plan import load_plan, parse_plan
 from backrelief_analysis.store import LogStore, load_log
 
@@ -87,8 +87,9 @@ def test_whole_default_session_logs_five_completed_blocks(tmp_path):
     engine = SessionEngine(load_plan(), LogStore(tmp_path), clock=fake.clock, sleep=fake.sleep,
                            now=lambda: STARTED, get_ready_s=10, switch_side_s=5)
     asyncio.run(engine.run())
-    # 10 s get ready + 50 x (5 s hold + 3 s release) + 3 rests of 15 s + 5 s switch
-    assert fake.now - fake.start == pytest.approx(460)
+    # the lead before the first step, then 10 s get ready + 50 x (5 s hold + 3 s release)
+    # + 3 rests of 15 s + 5 s switch
+    assert fake.now - fake.start == pytest.approx(START_LEAD_S + 460)
     assert engine.state.status == "finished"
     log = load_log(tmp_path)
     assert list(log.exercise["exercise"]) == [
@@ -280,7 +281,7 @@ def test_late_wakeups_neither_pile_up_ticks_nor_add_up(tmp_path):
     engine.add_observer(lambda e: cues.append(e.cue) if e.kind == "cue" else None)
     asyncio.run(engine.run())
     # the deadlines are cumulative: the session ends within one late wake of its plan
-    assert fake.now - fake.start <= engine.total_s + 0.3 + 1e-9
+    assert fake.now - fake.start <= START_LEAD_S + engine.total_s + 0.3 + 1e-9
     # at most 3 ticks per hold, never a burst of missed ones
     assert cues.count("tick") <= 3 * cues.count("hold_start")
     assert cues.count("hold_start") == 15
@@ -356,8 +357,9 @@ def test_each_cue_is_due_at_its_step_start_or_its_second(tmp_path):
     fake.late_by = 0.003  # every wake-up a little late: due times stay on the plan's grid
     engine = make_engine(short_plan(hold=3, reps=1, release=2, rest=4), tmp_path, fake)
     due: list[tuple[str, float]] = []
+    begins = fake.start + START_LEAD_S  # the first step begins a moment after Start
     engine.add_observer(
-        lambda e: due.append((e.cue, round(e.due - fake.start, 6))) if e.kind == "cue" else None)
+        lambda e: due.append((e.cue, round(e.due - begins, 6))) if e.kind == "cue" else None)
     asyncio.run(engine.run())
     # get ready 1 s, hold 3 s (ticks at 2 and 1 left), release 2 s, rest 4 s, ...
     assert due[:6] == [("get_ready", 0.0), ("hold_start", 1.0), ("tick", 2.0), ("tick", 3.0),
@@ -416,7 +418,7 @@ def test_upcoming_cues_are_the_ones_later_sent_with_the_same_deadlines(tmp_path)
 
     engine.add_observer(watch)
     asyncio.run(engine.run())
-    # every cue after the first was announced, with exactly its deadline, before it was due
-    assert set(sent[1:]) <= announced
+    # every cue, the first included, was announced with exactly its deadline before it was due
+    assert set(sent) <= announced
     assert len(sent) > 20
     assert engine.upcoming() == []  # nothing more once the session is over

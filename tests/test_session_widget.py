@@ -379,3 +379,29 @@ def test_a_bad_plan_is_one_sentence_and_the_check_in_still_saves(tmp_path, monke
     find(check_in, "br-checkin-save").click()
     assert list(load_log(tmp_path / "log").pain["pain"]) == [4]
     assert "Sessions this week: 0." in text(find(check_in, "br-checkin-message"))
+
+
+def test_running_the_cell_again_shows_the_running_session_and_its_pain_form(make, fake, plan,
+                                                                           tmp_path):
+    first = make()
+    find(first, "br-pain-before").value = 3
+    again: list[SessionWidget] = []
+
+    def rerun_in_first_hold() -> None:
+        if first.engine.state.phase == "hold" and not again:
+            # a reloaded tab runs the cell again: the same session comes back, still running
+            again.append(make())
+
+    fake.hooks.append(rerun_in_first_hold)
+    run(first)
+    assert again == [first]
+    assert first.engine.state.status == "finished"
+    # ended, pain after not given yet: still the same widget, with its form open
+    assert make() is first
+    assert find(first, "br-after").layout.display != "none"
+    # another log folder or another plan is another session
+    assert SessionWidget(plan, LogStore(tmp_path / "other")) is not first
+    find(first, "br-pain-after").value = 2
+    find(first, "br-save").click()
+    fresh = make()
+    assert fresh is not first and fresh.engine.state.status == "ready"

@@ -15,6 +15,11 @@ plus the next step's length, so a late wake-up shortens the following wait inste
 over a session. The loop wakes at each whole second of the countdown; a late wake-up jumps to
 the current second instead of replaying the missed ones (no pile of tick sounds).
 
+Each cue carries its deadline (``due``) and the words said for it (:mod:`.cues`);
+:meth:`SessionEngine.upcoming` announces the cues still due in the current step, so a view can
+sound them on its own audio clock exactly at their deadlines. The first step begins
+:data:`START_LEAD_S` after Start, so that its cue too is announced before it is due.
+
 Logging
 -------
 Each block (one exercise, one side) is appended to ``exercise_log.csv`` the moment it ends:

@@ -5,13 +5,18 @@ Definitions used throughout
 - A *session* counts when at least one of its blocks has ``reps_done > 0``; a session whose
   every block was skipped does not count.
 - A session's day is the local calendar day it started on (the log's ``date`` column).
-- Weekly adherence is ``sessions / target_sessions_per_week`` as a percentage and is **not
-  capped**: 8 sessions against 7 shows as 114 %, and counts as meeting the cut-off
-  (``plan.thresholds.adherence_percent``). A week with no session is 0 %, never missing.
-- The sessions target comes from the plan (the log does not record it): each week keeps the
-  target in force on its Monday, earlier ones listed in the plan's ``[[earlier_target]]``
-  tables. Reps are counted against each block's own ``reps_target``. Either way, a plan changed
-  mid-way is counted against what was prescribed at the time.
+- Weekly adherence is ``sessions / target`` as a percentage and is **not capped** week by
+  week: 8 sessions against 7 shows as 114 %, and counts as meeting the cut-off
+  (``plan.thresholds.adherence_percent``). A week with no session is 0 %, never missing. The
+  overall figure counts each week at most 100 % (:func:`overall_percent`): extra sessions one
+  week do not make up a missed one.
+- The sessions target comes from the plan (the log does not record it), day by day: each day
+  carries a seventh of the weekly target in force on it, earlier ones listed in the plan's
+  ``[[earlier_target]]`` tables. So a week the period cuts (its first or last) has a target pro
+  rata to its days in the period (3 days of a 7-a-week plan: a target of 3), marked ``part``,
+  and a target that changes mid-week counts pro rata to its days too. Reps are counted against
+  each block's own ``reps_target``. Either way, a plan changed mid-way is counted against what
+  was prescribed at the time.
 """
 
 from __future__ import annotations
@@ -101,8 +106,10 @@ def weekly_adherence(
     -------
     pandas.DataFrame
         ``week`` (``2026-W13``), ``week_start`` (Monday), ``days_in_period`` (7 unless the period
-        cuts the week), ``sessions``, ``days_exercised``, ``target``, ``percent`` (uncapped),
-        ``meets_target`` (percent at or above the cut-off).
+        cuts the week), ``part`` (True when it does), ``sessions``, ``days_exercised``,
+        ``target`` (pro rata to the days in the period and to the target of each day, so it
+        may be fractional), ``percent`` (uncapped), ``meets_target`` (percent at or above the
+        cut-off).
     """
     table = _session_table(exercise)
     first, last = period_bounds([table["date"]], start, end)
@@ -115,7 +122,11 @@ def weekly_adherence(
     result = weeks.merge(counts, how="left", left_on="week_start", right_index=True)
     result["sessions"] = result["sessions"].fillna(0).astype("int64")
     result["days_exercised"] = result["days_exercised"].fillna(0).astype("int64")
-    result["target"] = weekly_targets(result["week_start"], plan)
+    result["part"] = result["days_in_period"] < 7
+    days = pd.Series(all_days(first, last))
+    # sum whole targets, then divide once: seven days of 2/7 must make exactly 2
+    target = targets_by_day(days, plan).groupby(week_start(days).to_numpy()).sum() / 7.0
+    result["target"] = target.reindex(result["week_start"]).to_numpy(dtype="float64")
     result["percent"] = 100.0 * result["sessions"] / result["target"]
     result["meets_target"] = result["percent"] >= plan.thresholds.adherence_percent
     return result.reset_index(drop=True)
@@ -132,18 +143,28 @@ def sessions_in_week(exercise: pd.DataFrame, day: date) -> int:
     return int(table.loc[in_week, "counted"].sum())
 
 
-def weekly_targets(week_starts: pd.Series, plan: Plan) -> pd.Series:
-    """The session target of each week: the one in force on its Monday (a new Series).
+def targets_by_day(days: pd.Series, plan: Plan) -> pd.Series:
+    """The weekly session target in force on each day (a new Series, like ``plan.target_on``).
 
-    Weeks before a change of plan keep the target of the time (``plan.earlier_targets``).
+    Days before a change of plan keep the target of the time (``plan.earlier_targets``).
     """
-    targets = pd.Series(int(plan.target_sessions_per_week), index=week_starts.index,
-                        dtype="int64")
+    targets = pd.Series(int(plan.target_sessions_per_week), index=days.index, dtype="int64")
     # oldest first, so walk newest to oldest and let the earliest matching period win
     for earlier in reversed(plan.earlier_targets):
-        targets = targets.mask(week_starts <= pd.Timestamp(earlier.until),
-                               earlier.sessions_per_week)
+        targets = targets.mask(days <= pd.Timestamp(earlier.until), earlier.sessions_per_week)
     return targets
+
+
+def overall_percent(weekly: pd.DataFrame) -> float:
+    """Adherence over the period: sessions against target, each week counted at most 100 %.
+
+    ``weekly`` is :func:`weekly_adherence`. NaN without a week.
+    """
+    require_columns(weekly, ("sessions", "target"), "the weekly adherence")
+    target = float(weekly["target"].sum())
+    if weekly.empty or target <= 0:
+        return float("nan")
+    return 100.0 * float(weekly["sessions"].clip(upper=weekly["target"]).sum()) / target
 
 
 def exercise_adherence(

@@ -136,11 +136,9 @@ def plot_pain_trend(
     ax.set_ylim(0, 10.2)
     ax.set_ylabel(PAIN_LABEL)
     if baseline is not None and baseline.enough_data:
-        met = baseline.rules_met
-        rules = f" ({' and '.join(met)} rule{'s' if len(met) > 1 else ''} met)" if met else ""
-        title += (f"\nbaseline {baseline.baseline:.1f} → latest 7 days {baseline.latest:.1f}: "
-                  f"{baseline.change_points:+.1f} points ({baseline.change_percent:+.0f} %)"
-                  f"\n{baseline.verdict}{rules}")
+        title += (f"\nbaseline {baseline.baseline:.1f} → last {baseline.latest_days} days with a "
+                  f"score {baseline.latest:.1f}: {baseline.points_text} points "
+                  f"({baseline.percent_text})\n{baseline.verdict} ({baseline.why})")
     ax.set_title(title)
     _week_axis(ax, daily["date"].iloc[0], daily["date"].iloc[-1])
     ax.grid(axis="y", alpha=0.3)
@@ -157,6 +155,10 @@ def plot_weekly_adherence(
 ) -> Axes:
     """Sessions per ISO week as bars against the plan's target and the adherence cut-off.
 
+    A week the period cuts (``part``) has a target pro rata to its days: the target line steps
+    down there, its bar has a dashed outline and its label says how many of its 7 days the
+    period holds.
+
     Parameters
     ----------
     weekly
@@ -166,12 +168,15 @@ def plot_weekly_adherence(
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.bar`.
     """
-    require_columns(weekly, ("week_start", "sessions", "target", "percent", "meets_target"),
-                    "the weekly adherence frame")
+    require_columns(weekly, ("week_start", "sessions", "target", "percent", "meets_target",
+                             "part", "days_in_period"), "the weekly adherence frame")
     ax = _axes(ax)
     title = "Sessions per week against the plan's target"
     if weekly.empty:
         return _no_data(ax, title, "No sessions in this period yet.")
+    part = weekly["part"].to_numpy(dtype=bool)
+    if part.any():
+        title += "\n(a week the period cuts is marked part: its target is pro rata to its days)"
     cut = (thresholds or Thresholds()).adherence_percent
     meets = weekly["meets_target"].to_numpy(dtype=bool)
     centres = weekly["week_start"] + pd.Timedelta(days=3)
@@ -194,6 +199,10 @@ def plot_weekly_adherence(
         bars = None
     else:
         bars = ax.bar(centres, weekly["sessions"], **style)
+        for bar, cut_week in zip(bars, part, strict=True):
+            if cut_week:
+                bar.set_linestyle((0, (3, 2)))
+                bar.set_linewidth(1.3)
     # the target as prescribed each week: one flat line, or steps where the plan changed
     targets = weekly["target"].to_numpy(dtype="float64")
     edges, steps = _week_edges(weekly["week_start"]), np.append(targets, targets[-1])
@@ -201,17 +210,24 @@ def plot_weekly_adherence(
             linewidth=1.3)
     ax.plot(edges, steps * cut / 100, drawstyle="steps-post", color=OKABE_ITO["vermillion"],
             linestyle="--", linewidth=1.5)
-    target = float(targets[-1])
-    changed = bool((targets != target).any())
+    # the weekly rate behind each target (a part week's target is that rate pro rata)
+    rates = targets * 7 / weekly["days_in_period"].to_numpy(dtype="float64")
+    target = float(rates[-1])
+    changed = bool((np.abs(rates - target) > 1e-9).any())
     if bars is not None and len(weekly) <= MAX_BAR_LABELS:
-        ax.bar_label(bars, labels=[f"{p:.0f}%" for p in weekly["percent"]], fontsize="x-small",
-                     padding=2)
+        labels = [f"{p:.0f}%" + (f"\n{d}/7 d" if cut_week else "")
+                  for p, d, cut_week in zip(weekly["percent"], weekly["days_in_period"], part,
+                                            strict=True)]
+        ax.bar_label(bars, labels=labels, fontsize="x-small", padding=2)
     handles = [
         Patch(facecolor=OKABE_ITO["blue"], edgecolor="black", label=f"at or above {cut:g} %"),
         Patch(facecolor=OKABE_ITO["sky_blue"], edgecolor="black", hatch="//",
               label=f"below {cut:g} %"),
         ax.get_lines()[0], ax.get_lines()[1],
     ]
+    if part.any():
+        handles.append(Patch(facecolor="white", edgecolor="black", linestyle=(0, (3, 2)),
+                             label="part week (target pro rata)"))
     if changed:
         handles[2].set_label("target as prescribed each week")
         handles[3].set_label(f"{cut:g} % of target")
@@ -220,7 +236,7 @@ def plot_weekly_adherence(
         handles[3].set_label(f"{cut:g} % of target ({target * cut / 100:.1f})")
     ax.legend(handles=handles, loc="upper left", fontsize="small", ncols=2, framealpha=0.9)
     top = max(float(weekly["sessions"].max()), float(targets.max()))
-    ax.set_ylim(0, top * 1.35 + 0.5)
+    ax.set_ylim(0, top * 1.6 + 0.5)  # room for the legend above the bars
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("sessions per week")
     ax.set_title(title)

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import __version__
 
 Handler = Callable[[argparse.Namespace], int]
+DEFAULT_CODE = "P001"  # the patient code of a de-identified export when none is given
 
 
 class CommandError(Exception):
@@ -79,7 +80,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     sessions = log.exercise["session_id"].nunique()
     days = log.pain["date"].dt.date
     span = f", {days.min()} to {days.max()}" if len(days) else ""
-    print(f"{directory}: OK, {sessions} sessions, {len(log.exercise)} exercise rows, "
+    print(f"{directory}: OK, {sessions} session{'' if sessions == 1 else 's'}, "
+          f"{len(log.exercise)} exercise rows, "
           f"{len(log.pain)} pain scores{span}")
     return 0
 
@@ -104,20 +106,29 @@ def _check_period(log, start: date | None, end: date | None) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the spreadsheet export (one row per session and per check-in)."""
-    from .export import export_sessions, write_export
+    from .export import deidentify_export, export_sessions, write_export
 
     if args.out.suffix.lower() != ".csv":
         raise CommandError(f"the export is a CSV file, so --out must end in .csv (got {args.out})")
+    if args.code is not None and not args.deidentify:
+        raise CommandError("--code is the patient code of a de-identified export; add "
+                           "--deidentify")
     log, _ = _load(args.data_dir)
     _check_period(log, args.start, args.end)
     plan = _load_plan(args.plan)
     protected = {(log.directory / name).resolve() for name in ("exercise_log.csv", "pain_log.csv")}
     if args.out.resolve() in protected:
         raise CommandError(f"--out {args.out} would overwrite the log itself; choose another file")
-    rows = export_sessions(log, plan, start=args.start, end=args.end)
+    if args.deidentify:
+        rows = deidentify_export(log, plan, code=args.code or DEFAULT_CODE, start=args.start,
+                                 end=args.end)
+    else:
+        rows = export_sessions(log, plan, start=args.start, end=args.end)
     written = write_export(rows, args.out)
     sessions = int((rows["kind"] == "session").sum())
-    print(f"Wrote {sessions} sessions and {len(rows) - sessions} check-ins to {written}")
+    checks = len(rows) - sessions
+    print(f"Wrote {sessions} session{'' if sessions == 1 else 's'} and {checks} "
+          f"check-in{'' if checks == 1 else 's'} to {written}")
     return 0
 
 
@@ -190,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
         "open in a spreadsheet. The log itself is only read.")
     _add_log_options(export)
     export.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    export.add_argument("--deidentify", action="store_true",
+                        help="a patient code instead of dates and notes: days as 'day N', only "
+                        "numbers and the plan's exercise names")
+    export.add_argument("--code", metavar="CODE",
+                        help=f"patient code for --deidentify (letters, digits, - and _; "
+                        f"default {DEFAULT_CODE})")
     export.set_defaults(handler=cmd_export)
     return parser
 

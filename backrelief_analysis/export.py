@@ -4,30 +4,46 @@ The export is for a physiotherapist who opens CSV files in a spreadsheet. Three 
 
 - one row per session (local date, start time, duration, exercises with reps, pain before and
   after, flare, note) and one row per check-in, told apart by the ``kind`` column;
-- a text cell that a spreadsheet would read as a formula (it begins with ``=``, ``+``, ``-``,
-  ``@``, a tab or a carriage return) gets a leading ``'``, as OWASP advises against CSV
-  injection; numbers stay numbers;
+- a text cell that a spreadsheet would read as a formula gets a leading ``'``, as OWASP advises
+  against CSV injection: its first non-blank character is ``=``, ``+``, ``-``, ``@`` or one of
+  their full-width forms (a spreadsheet that trims spaces on import sees ``" =1+1"`` as
+  ``=1+1``), or it begins with a tab, a carriage return or a line feed; numbers stay numbers;
 - the file is written to a temporary file beside the target and renamed into place, readable by
   its owner only; the stored log is only read, never written.
+
+The de-identified export (:func:`deidentify_export`) keeps the numbers and the plan's exercise
+names only: a patient code instead of a name, "day N" instead of dates, no note, no session id
+and no exercise the plan does not name.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from .pain import session_scores
 from .plan import Plan
 from .store import EXERCISE_COLUMNS, PAIN_COLUMNS, Log, require_columns, write_private
 
 KINDS = ("session", "check_in")
 EXPORT_COLUMNS = (
     "kind", "date", "time", "duration_min", "exercises", "reps_done", "reps_prescribed",
-    "pain_before", "pain_after", "pain_check_in", "flare", "note", "session_id",
+    "pain_before", "pain_after", "pain_check_in", "flare", "note", "session_id", "part_week",
 )  # fmt: skip
-# cells a spreadsheet would read as a formula or a command (OWASP, "CSV Injection")
-_FORMULA_START = r"^[=+\-@\t\r]"
+DEIDENTIFIED_COLUMNS = (
+    "patient_code", "kind", "day", "duration_min", "exercises", "reps_done", "reps_prescribed",
+    "pain_before", "pain_after", "pain_check_in", "flare", "part_week",
+)  # fmt: skip
+# cells a spreadsheet would read as a formula or a command (OWASP, "CSV Injection"): a formula
+# sign after any blank (Unicode spaces and zero-width ones, which an import may trim), or a
+# tab, carriage return or line feed first
+_FORMULA_START = r"^(?:[\s\u200b\u2060\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]|[\t\r\n])"
+NOT_IN_PLAN = "(exercise not in the plan)"
+_PATIENT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
 _SIDE_MARK = {"": "", "left": "L ", "right": "R "}
 
 DayLike = str | date | datetime | pd.Timestamp | None
@@ -85,6 +101,18 @@ def _in_period(frame: pd.DataFrame, first: pd.Timestamp | None, last: pd.Timesta
     return frame.loc[keep]
 
 
+def withhold_unknown_exercises(log: Log, plan: Plan) -> Log:
+    """A copy of ``log`` where every exercise id the plan does not name reads ``NOT_IN_PLAN``.
+
+    An id in the log that the plan does not know was typed by someone (an older plan, a hand
+    edit) and may say anything; a de-identified output shows only the plan's own names.
+    """
+    known = {exercise.id for exercise in plan.exercises}
+    ids = log.exercise["exercise"]
+    return dataclasses.replace(
+        log, exercise=log.exercise.assign(exercise=ids.where(ids.isin(known), NOT_IN_PLAN)))
+
+
 def _exercise_text(blocks: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """Per session: ``"Pelvic tilt 10/10; Knee to chest L 10/10 R 8/10"`` and rep totals."""
     ordered = blocks.sort_values(["session_id", "logged_at"], kind="stable")
@@ -119,8 +147,8 @@ def _exercise_text(blocks: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 def _session_pain(pain: pd.DataFrame) -> pd.DataFrame:
     """Per session: pain before and after, flare, notes, and when the first score was given."""
     scores = pain.loc[pain["context"] != "check_in"].sort_values("recorded_at", kind="stable")
-    last = scores.drop_duplicates(["session_id", "context"], keep="last")
-    pivot = last.pivot_table(index="session_id", columns="context", values="pain", aggfunc="last")
+    # the same scores the analysis and the report read: the last of each context
+    counted = session_scores(pain)
     grouped = scores.groupby("session_id", sort=False)
     flare = grouped["flare"].agg(
         lambda flags: "yes" if (flags == "yes").any() else ("no" if (flags == "no").any() else "")
@@ -128,8 +156,8 @@ def _session_pain(pain: pd.DataFrame) -> pd.DataFrame:
     noted = scores.loc[scores["note"].str.strip() != ""]
     notes = noted.groupby("session_id")["note"].agg(" | ".join)
     frame = pd.DataFrame({
-        "pain_before": pivot.get("before_session"),
-        "pain_after": pivot.get("after_session"),
+        "pain_before": counted["before"],
+        "pain_after": counted["after"],
         "flare": flare,
         "note": notes,
         "first_local": grouped["recorded_local"].min(),
@@ -199,14 +227,67 @@ def export_sessions(
         out[column] = rows[column].fillna("").astype(str) if column in rows else ""
     for column in ("reps_done", "reps_prescribed", "pain_before", "pain_after", "pain_check_in"):
         out[column] = rows[column].astype("Int64") if column in rows else pd.NA
+    out["part_week"] = _part_week(rows["date"], log, first, last)
     return out.loc[:, list(EXPORT_COLUMNS)].reset_index(drop=True)
+
+
+def _part_week(days: pd.Series, log: Log, first: pd.Timestamp | None,
+               last: pd.Timestamp | None) -> pd.Series:
+    """"yes" for a row whose ISO week the exported period cuts (as the report marks it)."""
+    span = log_span(log)
+    if span is None or days.empty:
+        return pd.Series("", index=days.index, dtype=str)
+    low = first if first is not None else pd.Timestamp(span[0])
+    high = last if last is not None else pd.Timestamp(span[1])
+    monday = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
+    cut = (monday < low) | (monday + pd.Timedelta(days=6) > high)
+    return cut.map({True: "yes", False: ""}).astype(str)
+
+
+def deidentify_export(
+    log: Log, plan: Plan, *, code: str, start: DayLike = None, end: DayLike = None
+) -> pd.DataFrame:
+    """The export without anything typed by the patient or the clinician.
+
+    Parameters
+    ----------
+    log, plan
+        The loaded log and its plan; exercises the plan does not name are shown as
+        ``NOT_IN_PLAN``.
+    code
+        The patient code for every row: 1 to 20 letters, digits, ``-`` or ``_``.
+    start, end
+        First and last local day to include; days count from ``start`` (day 1), by default
+        the log's first day.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``DEIDENTIFIED_COLUMNS``: no date, time, note or session id.
+    """
+    from .report import DateMasker
+
+    if not _PATIENT_CODE.match(code):
+        raise ValueError(f"the patient code {code!r} must be 1 to 20 letters, digits, '-' or "
+                         "'_', starting with a letter or digit")
+    rows = export_sessions(withhold_unknown_exercises(log, plan), plan, start=start, end=end)
+    first = _day(start, "start")
+    if first is None:
+        span = log_span(log)
+        first = pd.Timestamp(span[0]) if span else None
+    masker = DateMasker(first, deidentify=True)
+    days = [masker.day(day) for day in rows["date"]]
+    out = rows.assign(patient_code=code, day=pd.Series(days, index=rows.index, dtype="object"))
+    return out.loc[:, list(DEIDENTIFIED_COLUMNS)]
 
 
 def neutralise_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a copy where every text cell a spreadsheet would run as a formula starts with ``'``.
 
-    Cells beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are prefixed
-    with a single quote (OWASP, "CSV Injection"). Numeric columns are left untouched.
+    Cells whose first non-blank character is ``=``, ``+``, ``-``, ``@`` (or a full-width
+    ``＝``, ``＋``, ``－``, ``＠``), and cells beginning with a tab, a carriage return or a line
+    feed, are prefixed with a single quote (OWASP, "CSV Injection"). Numeric columns are left
+    untouched.
     """
     safe = frame.copy()
     for column in safe.columns:

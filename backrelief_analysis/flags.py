@@ -3,15 +3,21 @@
 Four kinds, every threshold from :class:`~backrelief_analysis.plan.Thresholds`:
 
 ``pain_after``
-    A score after a session above ``pain_after_max``.
+    A session's pain after (its last after score) above ``pain_after_max``.
 ``not_settled``
-    The first score of the next local day more than ``settle_margin_points`` above that
-    session's pain before.
+    The "next morning" score more than ``settle_margin_points`` above that session's pain
+    before. The next morning is the first score of the next local day after the session's own
+    day that is not part of the session: an after score given just past midnight is the
+    session's, not the next day's.
 ``rising``
-    Weekly mean pain rising ``rising_weeks`` weeks running (one flag per run, dated at the
-    Monday of its last week).
+    A weekly mean at least ``rising_points`` above the week before, or above the mean up to
+    ``rising_weeks`` weeks before with a rise every week in between; a creep of a tenth of a
+    point a week is not a rise. One flag per run of rising weeks, dated at its last Monday.
 ``flare``
     Days marked as a flare-up; one flag per run of consecutive days.
+
+Every flag of a session is dated on the session's own day (the day it started). The model is
+Silbernagel et al. (2007), tested in Achilles tendinopathy; the numbers are settings.
 """
 
 from __future__ import annotations
@@ -66,45 +72,58 @@ def _num(values: pd.Series) -> pd.Series:
     return values.map("{:g}".format).astype(str)
 
 
+def _effects(pain: pd.DataFrame, first: pd.Timestamp | None, last: pd.Timestamp | None,
+             effects: pd.DataFrame | None) -> pd.DataFrame:
+    return effects if effects is not None else session_effects(pain, start=first, end=last)
+
+
 def pain_after_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = None,
-                     end: DayLike = None) -> pd.DataFrame:
-    """One flag per after-session score above ``thresholds.pain_after_max``."""
+                     end: DayLike = None, effects: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One flag per session whose pain after is above ``thresholds.pain_after_max``.
+
+    A session's pain after is its last after score (a later entry corrects an earlier one), and
+    the flag is dated on the session's own day. ``effects`` reuses a
+    :func:`~backrelief_analysis.pain.session_effects` frame of the period.
+    """
     require_columns(pain, ("pain", "context", "session_id", "date", "recorded_at"), "the pain log")
     first, last = period_bounds([pain["date"]], start, end)
-    rows = within(pain, first, last)
-    high = rows.loc[(rows["context"] == "after_session")
-                    & (rows["pain"] > thresholds.pain_after_max)].sort_values("recorded_at")
+    effects = _effects(pain, first, last, effects)
+    high = effects.loc[effects["after"] > thresholds.pain_after_max]
     limit = f"{thresholds.pain_after_max:g}/10"
-    sentence = ("Pain after the session on " + day_series(high["date"]).dt.strftime("%Y-%m-%d")
-                + " was " + _num(high["pain"]) + f"/10, above the {limit} the plan treats as "
+    sentence = ("Pain after the session on " + high["date"].dt.strftime("%Y-%m-%d")
+                + " was " + _num(high["after"]) + f"/10, above the {limit} the plan treats as "
                 f"acceptable during and after exercise. {PROMPT}")
-    return _frame(high["date"], "pain_after", high["pain"], float(thresholds.pain_after_max),
+    return _frame(high["date"], "pain_after", high["after"], float(thresholds.pain_after_max),
                   sentence, session_id=high["session_id"])
 
 
 def not_settled_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = None,
                       end: DayLike = None, effects: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Sessions whose next local day starts more than the margin above the pain before.
+    """Sessions whose next morning is more than the margin above the pain before.
 
-    A session without a before score, or whose next day has no score, cannot raise this flag.
-    ``effects`` reuses a :func:`~backrelief_analysis.pain.session_effects` frame of the period.
+    The next morning is the first score of the local day after the session's own day that is
+    not one of the session's own scores. A session without a before score, or whose next day
+    has no such score, cannot raise this flag. ``effects`` reuses a
+    :func:`~backrelief_analysis.pain.session_effects` frame of the period.
     """
-    require_columns(pain, ("recorded_at", "pain", "date"), "the pain log")
+    require_columns(pain, ("recorded_at", "pain", "date", "session_id"), "the pain log")
     first, last = period_bounds([pain["date"]], start, end)
-    if effects is None:
-        effects = session_effects(pain, start=first, end=last)
-    effects = effects.dropna(subset=["before"])
+    effects = _effects(pain, first, last, effects).dropna(subset=["before"])
     rows = within(pain, first, last)
-    rows["date"] = day_series(rows["date"])
-    first_scores = rows.sort_values("recorded_at", kind="stable").groupby("date").agg(
-        next_first=("pain", "first"))
-    effects["next_date"] = effects["date"] + pd.Timedelta(days=1)
-    joined = effects.merge(first_scores, left_on="next_date", right_index=True, how="inner")
+    rows = pd.DataFrame({"next_date": day_series(rows["date"]),
+                         "scored_by": rows["session_id"].astype(str),
+                         "recorded_at": rows["recorded_at"], "next_first": rows["pain"]})
+    effects = effects.assign(next_date=effects["date"] + pd.Timedelta(days=1))
+    candidates = effects.merge(rows, on="next_date", how="inner")
+    candidates = candidates.loc[candidates["scored_by"] != candidates["session_id"]]
+    joined = candidates.sort_values("recorded_at", kind="stable").drop_duplicates(
+        "session_id", keep="first").sort_values(["date", "session_id"], kind="stable")
     joined["limit"] = joined["before"] + thresholds.settle_margin_points
     hit = joined.loc[joined["next_first"] > joined["limit"]]
+    margin = thresholds.settle_margin_points
     sentence = ("The first score on " + hit["next_date"].dt.strftime("%Y-%m-%d") + " was "
                 + _num(hit["next_first"]) + "/10, more than "
-                + f"{thresholds.settle_margin_points:g} points above the "
+                + f"{margin:g} point{'' if margin == 1 else 's'} above the "
                 + _num(hit["before"]) + "/10 before the session on "
                 + hit["date"].dt.strftime("%Y-%m-%d")
                 + f": pain had not settled by the next day. {PROMPT}")
@@ -114,29 +133,42 @@ def not_settled_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayL
 
 def rising_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = None,
                  end: DayLike = None, daily: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One flag per run of at least ``thresholds.rising_weeks`` weekly rises in mean pain.
+    """One flag per run of rising weekly means that holds a rise of ``rising_points``.
 
-    A week without a score breaks a run: a rise is only counted between neighbouring weeks.
+    A week counts when its mean is at least ``thresholds.rising_points`` above the week before,
+    or above the mean ``k`` weeks before (``k`` up to ``thresholds.rising_weeks``) with every
+    week in between higher than the last. A week without a score breaks a run.
     """
     weeks = weekly_pain(pain, start=start, end=end, daily=daily)
-    need = max(int(thresholds.rising_weeks), 1)
-    if len(weeks) <= need:
+    if len(weeks) < 2:
         return _empty()
-    rise = (weeks["mean"].diff() > 0).to_numpy()
+    means = weeks["mean"]
+    rise = (means.diff() > 0).to_numpy()
+    rises_so_far = pd.Series(rise.astype("int64"))
+    reached = np.zeros(len(weeks), dtype=bool)
+    for span in range(1, max(int(thresholds.rising_weeks), 1) + 1):
+        every_week_rose = (rises_so_far.rolling(span).sum() == span).to_numpy()
+        gain = (means - means.shift(span)).to_numpy()
+        reached |= every_week_rose & (gain >= thresholds.rising_points - 1e-9)
     run_id = np.cumsum(np.r_[True, rise[1:] != rise[:-1]])
-    runs = pd.DataFrame({"run": run_id, "rise": rise, "row": np.arange(len(weeks))})
-    by_run = runs.loc[runs["rise"]].groupby("run").agg(first=("row", "min"), last=("row", "max"),
-                                                       length=("row", "size"))
-    long_runs = by_run.loc[by_run["length"] >= need]
-    if long_runs.empty:
+    runs = pd.DataFrame({"run": run_id, "rise": rise, "reached": reached,
+                         "row": np.arange(len(weeks))})
+    by_run = runs.loc[runs["rise"]].groupby("run").agg(
+        first=("row", "min"), last=("row", "max"), length=("row", "size"),
+        reached=("reached", "any"))
+    flagged = by_run.loc[by_run["reached"]]
+    if flagged.empty:
         return _empty()
-    start_rows = weeks.iloc[long_runs["first"].to_numpy() - 1].reset_index(drop=True)
-    end_rows = weeks.iloc[long_runs["last"].to_numpy()].reset_index(drop=True)
-    lengths = long_runs["length"].reset_index(drop=True)
-    sentence = ("Weekly mean pain rose " + lengths.astype(str) + " weeks running, from "
-                + start_rows["mean"].map("{:.1f}".format).astype(str) + "/10 in "
-                + start_rows["week"] + " to " + end_rows["mean"].map("{:.1f}".format).astype(str)
-                + "/10 in " + end_rows["week"] + f". {PROMPT}")
+    start_rows = weeks.iloc[flagged["first"].to_numpy() - 1].reset_index(drop=True)
+    end_rows = weeks.iloc[flagged["last"].to_numpy()].reset_index(drop=True)
+    lengths = flagged["length"].reset_index(drop=True)
+    gain = (end_rows["mean"] - start_rows["mean"]).map("{:+.1f}".format).astype(str)
+    running = lengths.map(lambda n: "in 1 week" if n == 1 else f"over {n} weeks running")
+    sentence = ("Weekly mean pain rose from " + start_rows["mean"].map("{:.1f}".format)
+                + "/10 in " + start_rows["week"] + " to "
+                + end_rows["mean"].map("{:.1f}".format) + "/10 in " + end_rows["week"]
+                + " (" + gain + " points " + running + f"; a rise of "
+                f"{thresholds.rising_points:g} point or more is flagged). {PROMPT}")
     return _frame(end_rows["week_start"], "rising", end_rows["mean"], start_rows["mean"],
                   sentence, end_date=end_rows["week_start"] + pd.Timedelta(days=6))
 
@@ -181,7 +213,7 @@ def all_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = No
     """
     first, last = period_bounds([pain["date"]], start, end)
     parts = [
-        pain_after_flags(pain, thresholds, start=first, end=last),
+        pain_after_flags(pain, thresholds, start=first, end=last, effects=effects),
         not_settled_flags(pain, thresholds, start=first, end=last, effects=effects),
         rising_flags(pain, thresholds, start=first, end=last, daily=daily),
         flare_flags(pain, start=first, end=last, daily=daily),

@@ -7,10 +7,16 @@ Definitions used throughout
 - The *weekly mean / median* are taken over the daily means of the ISO week, so a day with a
   session (two scores) weighs the same as a day with one check-in.
 - *Baseline*: mean of the daily means of the first ``thresholds.baseline_days`` days that have a
-  score. *Latest*: mean of the daily means of the last :data:`LATEST_DAYS` days that have a
-  score. Both are only compared when the two windows do not overlap.
-- *Session effect*: the session's first ``before_session`` score against its last
-  ``after_session`` score (after minus before: negative means pain fell).
+  score in the **whole log** (from ``thresholds.baseline_from`` when set), whatever period is
+  shown. *Latest*: mean of the daily means of the last :data:`LATEST_DAYS` days of the period
+  that have a score. Both are only compared when the two windows do not overlap.
+- *A session's scores*: the last ``before_session`` and the last ``after_session`` score of the
+  session (a later entry corrects an earlier one), from :func:`session_scores`, which the
+  analysis, the report and the export all use.
+- *Session effect*: after minus before (negative means pain fell), over sessions in which at
+  least one rep was done.
+- *Trend*: Theil-Sen slope of the **weekly** means, so that its interval allows for the
+  correlation of neighbouring days' scores.
 """
 
 from __future__ import annotations
@@ -40,9 +46,15 @@ LATEST_DAYS = 7  # the "latest" window: the last 7 days with a score (the issue'
 ROLLING_DAYS = 7  # calendar days in the rolling mean
 ROLLING_MIN_DAYS = 3  # days with a score needed inside the window before it shows a value
 MIN_TREND_DAYS = 10  # days with a score needed before a trend is estimated
-TREND_MAX_DAILY_POINTS = 1000  # Theil-Sen is O(n^2) in time and memory: above this many
-# points, fit the means of whole-week bins (1 week, 2 weeks, ...) so at most this many remain
+MIN_TREND_WEEKS = 4  # ... and weeks with a score: the slope is fitted on weekly means
+TREND_MAX_POINTS = 1000  # Theil-Sen is O(n^2) in time and memory: above this many weeks,
+# fit the means of several-week bins (2 weeks, 3 weeks, ...) so at most this many remain
+# named wherever the interval is shown; weekly means, because neighbouring days' scores are
+# alike and an interval from daily points would be too narrow
+TREND_METHOD = "Theil-Sen fit on weekly means"
 CONFIDENCE = 0.95
+SCALE_MAX = 10  # NPRS 0-10: a change across a session lies within -10..+10
+SESSION_CONTEXTS = ("before_session", "after_session")
 
 IMPROVEMENT = "clinically meaningful improvement"
 WORSENING = "meaningful worsening"
@@ -134,12 +146,42 @@ def weekly_pain(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = Non
                    "flare_days"]].reset_index(drop=True)
 
 
+def plural(count: int, word: str) -> str:
+    """``"1 session"``, ``"2 sessions"``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def agreeing(value: float, limits: tuple[float, ...], decimals: int = 1, *,
+             signed: bool = True) -> str:
+    """``value`` with enough decimals that, as shown, it sits on the same side of every limit.
+
+    A fall of 29.6 % shown as "-30" next to "30 % rule not met" reads as a contradiction: one
+    more decimal ("-29.6") agrees with the verdict. Up to four extra decimals are tried; a value
+    closer still is said in words ("just under 30").
+
+    Example
+    -------
+    >>> agreeing(-1.95, (2,)), agreeing(-29.6, (30,), 0), agreeing(-2.04, (2,))
+    ('-1.95', '-29.6', '-2.0')
+    """
+    sign = "+" if signed else ""
+    for places in range(decimals, decimals + 5):
+        text = f"{value:{sign}.{places}f}"
+        shown = abs(float(text))
+        if all((shown >= limit - _EPS) == (abs(value) >= limit - _EPS) for limit in limits):
+            return text
+    limit = min((limit for limit in limits if abs(value) < limit - _EPS), default=abs(value))
+    return f"{'-' if value < 0 else sign}just under {limit:g}"
+
+
 @dataclass(frozen=True)
 class PainChange:
     """Baseline against latest pain, with the clinical verdict.
 
     ``change_points`` and ``change_percent`` are latest minus baseline (negative = less pain).
-    ``rules_met`` names the rule(s) behind the verdict, e.g. ``("2 points", "30 %")``.
+    ``rules_met`` names the rule(s) behind the verdict, e.g. ``("2 points", "30 %")``;
+    ``points_text`` and ``percent_text`` show the change with enough decimals to agree with it;
+    ``baseline_note`` says where the baseline comes from and ``why`` which rule decided.
     """
 
     baseline: float
@@ -155,11 +197,23 @@ class PainChange:
     verdict: str
     rules_met: tuple[str, ...]
     message: str
+    points_text: str = ""
+    percent_text: str = ""
+    baseline_note: str = ""
+    why: str = ""
 
     @property
     def enough_data(self) -> bool:
         """True when baseline and latest could be compared."""
         return self.verdict != NOT_ENOUGH
+
+
+def _scored_days(pain: pd.DataFrame) -> pd.DataFrame:
+    """``date`` and ``mean`` of every local day with a score (a cheap daily mean)."""
+    days = day_series(pain["date"])
+    means = pain["pain"].astype("float64").groupby(days.to_numpy()).mean()
+    return pd.DataFrame({"date": day_series(pd.Series(means.index)),
+                         "mean": means.to_numpy(dtype="float64")})
 
 
 def baseline_change(
@@ -168,35 +222,58 @@ def baseline_change(
 ) -> PainChange:
     """Compare the baseline with the latest week of scores and give the clinical verdict.
 
+    Parameters
+    ----------
+    pain
+        The pain frame of the **whole** log: the baseline is its first
+        ``thresholds.baseline_days`` days with a score (from ``thresholds.baseline_from`` when
+        set), whatever period is shown, so a shorter period cannot move it.
+    start, end
+        The period whose last :data:`LATEST_DAYS` days with a score are "latest".
+    daily
+        A :func:`daily_pain` frame of the period, when the caller has one.
+
     Improvement when pain fell by at least ``thresholds.pain_change_points`` points OR by at
-    least ``thresholds.pain_change_percent`` % of the baseline; worsening for the same rise.
-    ``daily`` reuses a :func:`daily_pain` frame of the same period.
+    least ``thresholds.pain_change_percent`` % of the baseline; worsening for the same rise. A
+    change under ``thresholds.min_change_points`` is never meaningful, either way.
     """
+    require_columns(pain, PAIN_NEEDS, "the pain log")
     daily = reuse_daily(pain, daily, start=start, end=end)
-    scored = daily.loc[daily["scores"] > 0, ["date", "mean"]]
+    period = daily.loc[daily["scores"] > 0, ["date", "mean"]]
+    whole = _scored_days(pain)
+    since = "in the whole log"
+    if thresholds.baseline_from is not None:
+        whole = whole.loc[whole["date"] >= pd.Timestamp(thresholds.baseline_from)]
+        since = f"from {thresholds.baseline_from:%Y-%m-%d}"
     need_base = int(thresholds.baseline_days)
+    base, late = whole.head(need_base), period.tail(LATEST_DAYS)
     nan, none = float("nan"), None
-    if len(scored) < need_base + LATEST_DAYS or need_base < 1:
+    if (len(base) < need_base or len(late) < LATEST_DAYS
+            or late["date"].iloc[0] <= base["date"].iloc[-1]):
+        after = (period.loc[period["date"] > base["date"].iloc[-1]] if len(base)
+                 else period.iloc[0:0])
         message = (
-            f"Not enough data to compare: {len(scored)} day(s) with a pain score; the "
-            f"comparison needs {need_base + LATEST_DAYS} ({need_base} for the baseline and "
-            f"{LATEST_DAYS} more for the latest week)."
+            f"Not enough data to compare: the comparison needs {need_base + LATEST_DAYS} days "
+            f"with a pain score ({need_base} for the baseline, the first days with a score "
+            f"{since}, and {LATEST_DAYS} more in the period after them for the latest week); "
+            f"found {len(base)} for the baseline and {plural(len(after), 'day')} after it."
         )
         return PainChange(nan, 0, none, none, nan, 0, none, none, nan, nan, NOT_ENOUGH, (),
                           message)
-    base, late = scored.head(need_base), scored.tail(LATEST_DAYS)
     baseline, latest = float(base["mean"].mean()), float(late["mean"].mean())
     points = latest - baseline
     percent = 100.0 * points / baseline if baseline > 0 else float("nan")
-    rule_points = f"{thresholds.pain_change_points:g} points"
+    rule_points = (f"{thresholds.pain_change_points:g} point"
+                   f"{'' if thresholds.pain_change_points == 1 else 's'}")
     rule_percent = f"{thresholds.pain_change_percent:g} %"
     size = abs(points)
+    big_enough = size > 0 and size >= thresholds.min_change_points - _EPS
     rules = tuple(
         rule for rule, met in (
             (rule_points, size >= thresholds.pain_change_points - _EPS),
             (rule_percent, not np.isnan(percent)
              and abs(percent) >= thresholds.pain_change_percent - _EPS),
-        ) if met and size > 0
+        ) if met and big_enough
     )  # fmt: skip
     if rules and points < 0:
         verdict = IMPROVEMENT
@@ -204,20 +281,28 @@ def baseline_change(
         verdict = WORSENING
     else:
         verdict = NO_CLEAR_CHANGE
-    shown_percent = "n/a, baseline 0" if np.isnan(percent) else f"{percent:+.0f} %"
-    why = (f" ({' and '.join(rules)} rule{'s' if len(rules) > 1 else ''} met)" if rules else
-           f" (neither the {rule_points} nor the {rule_percent} rule met)")
+    points_text = agreeing(points, (thresholds.pain_change_points, thresholds.min_change_points))
+    percent_text = ("n/a, baseline 0" if np.isnan(percent)
+                    else agreeing(percent, (thresholds.pain_change_percent,), 0) + " %")
+    if rules:
+        why = f" ({' and '.join(rules)} rule{'s' if len(rules) > 1 else ''} met)"
+    elif size < thresholds.min_change_points - _EPS:
+        why = (f" (under {thresholds.min_change_points:g} point, below what a score can "
+               "reliably detect)")
+    else:
+        why = f" (neither the {rule_points} nor the {rule_percent} rule met)"
     message = (
-        f"Baseline {baseline:.1f}/10 (first {need_base} days with a score, "
+        f"Baseline {baseline:.1f}/10 (first {plural(need_base, 'day')} with a score {since}, "
         f"{base['date'].iloc[0]:%Y-%m-%d} to {base['date'].iloc[-1]:%Y-%m-%d}); latest "
         f"{latest:.1f}/10 (last {LATEST_DAYS} days with a score, {late['date'].iloc[0]:%Y-%m-%d} "
-        f"to {late['date'].iloc[-1]:%Y-%m-%d}). Change {points:+.1f} points ({shown_percent}): "
+        f"to {late['date'].iloc[-1]:%Y-%m-%d}). Change {points_text} points ({percent_text}): "
         f"{verdict}{why}."
     )
     return PainChange(
         baseline, need_base, base["date"].iloc[0], base["date"].iloc[-1],
         latest, LATEST_DAYS, late["date"].iloc[0], late["date"].iloc[-1],
-        points, percent, verdict, rules, message,
+        points, percent, verdict, rules, message, points_text, percent_text,
+        f"first {plural(need_base, 'day')} with a score {since}", why.strip(" ()"),
     )  # fmt: skip
 
 
@@ -240,37 +325,72 @@ class Trend:
 
 def pain_trend(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None,
                daily: pd.DataFrame | None = None) -> Trend:
-    """Theil-Sen slope of the daily mean pain, in points per week, with a 95 % interval.
+    """Theil-Sen slope of the weekly mean pain, in points per week, with a 95 % interval.
 
-    Uses :func:`scipy.stats.theilslopes` on the daily means. With more than
-    :data:`TREND_MAX_DAILY_POINTS` days with a score it fits the means of whole-week bins (weekly,
-    or several weeks per bin for decades of data) so that time and memory stay bounded.
-    ``daily`` reuses a :func:`daily_pain` frame of the same period.
+    Daily scores are correlated from one day to the next (a bad spell lasts days), so an
+    interval from daily points would be too narrow; :func:`scipy.stats.theilslopes` is fitted on
+    the weekly means (each at the mean day of its scored days, so a part week sits where its
+    scores are). Above :data:`TREND_MAX_POINTS` weeks, several weeks share a bin so that time and
+    memory stay bounded. ``daily`` reuses a :func:`daily_pain` frame of the same period.
     """
     daily = reuse_daily(pain, daily, start=start, end=end)
     scored = daily.loc[daily["scores"] > 0]
     nan = float("nan")
-    if len(scored) < MIN_TREND_DAYS:
-        return Trend(nan, nan, nan, len(scored), "daily means",
-                     f"Too few days for a trend: {len(scored)} day(s) with a pain score, "
-                     f"{MIN_TREND_DAYS} needed.")
-    basis, scale = "daily means", 7.0
-    x_days = (scored["date"] - scored["date"].iloc[0]).dt.days.to_numpy(dtype="float64")
-    y = scored["mean"].to_numpy(dtype="float64")
-    if len(scored) > TREND_MAX_DAILY_POINTS:
-        first = scored["date"].iloc[0]
-        weeks = (scored["date"] - (first - pd.Timedelta(days=first.day_of_week))).dt.days // 7
-        per_bin = max(1, -(-int(weeks.iloc[-1] + 1) // TREND_MAX_DAILY_POINTS))
-        binned = scored["mean"].groupby((weeks // per_bin).to_numpy()).mean()
-        x_days = binned.index.to_numpy(dtype="float64") * 7 * per_bin
-        y = binned.to_numpy(dtype="float64")
-        basis = "weekly means" if per_bin == 1 else f"{per_bin}-week means"
+    first = scored["date"].iloc[0] if len(scored) else None
+    weeks = ((scored["date"] - (first - pd.Timedelta(days=first.day_of_week))).dt.days // 7
+             if first is not None else pd.Series(dtype="int64"))
+    week_count = int(weeks.nunique())
+    if len(scored) < MIN_TREND_DAYS or week_count < MIN_TREND_WEEKS:
+        return Trend(nan, nan, nan, week_count, "weekly means",
+                     f"Too few scores for a trend: {plural(len(scored), 'day')} with a pain "
+                     f"score in {plural(week_count, 'week')}; {MIN_TREND_DAYS} days in at least "
+                     f"{MIN_TREND_WEEKS} weeks needed.")
+    per_bin = max(1, -(-int(weeks.iloc[-1] + 1) // TREND_MAX_POINTS))
+    offsets = (scored["date"] - first).dt.days.to_numpy(dtype="float64")
+    bins = pd.DataFrame({"x": offsets, "y": scored["mean"].to_numpy(dtype="float64")}).groupby(
+        (weeks // per_bin).to_numpy()).mean()
+    x_days, y = bins["x"].to_numpy(), bins["y"].to_numpy()
+    basis = "weekly means" if per_bin == 1 else f"{per_bin}-week means"
     fit = stats.theilslopes(y, x_days, alpha=CONFIDENCE)
+    scale = 7.0
     slope, low, high = fit.slope * scale, fit.low_slope * scale, fit.high_slope * scale
     direction = "falling" if high < 0 else "rising" if low > 0 else "no clear direction"
+    method = TREND_METHOD.replace("weekly means", f"{len(y)} {basis}")
     message = (f"Trend: {slope:+.2f} points per week (95 % CI {low:+.2f} to {high:+.2f}), "
-               f"{direction}; Theil-Sen fit on {len(y)} {basis}.")
+               f"{direction}; {method}.")
     return Trend(float(slope), float(low), float(high), len(y), basis, message)
+
+
+def session_scores(pain: pd.DataFrame) -> pd.DataFrame:
+    """The scores that count for each session: its last before and its last after score.
+
+    A later entry of the same context corrects an earlier one. The analysis, the report and the
+    spreadsheet export all read a session's scores from here, so they cannot disagree.
+
+    Parameters
+    ----------
+    pain
+        The pain frame of a Log (rows of other contexts are ignored).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``session_id``: ``before``, ``before_date``, ``after``, ``after_date`` (NaN /
+        NaT when the session has no score of that context).
+    """
+    require_columns(pain, ("recorded_at", "pain", "context", "session_id", "date"),
+                    "the pain log")
+    scored = pain.loc[pain["context"].isin(SESSION_CONTEXTS)]
+    last = scored.sort_values("recorded_at", kind="stable").drop_duplicates(
+        ["session_id", "context"], keep="last")
+    parts = []
+    for context, name in zip(SESSION_CONTEXTS, ("before", "after"), strict=True):
+        rows = last.loc[last["context"] == context]
+        parts.append(pd.DataFrame({
+            name: rows["pain"].to_numpy(dtype="float64"),
+            f"{name}_date": day_series(rows["date"]).to_numpy(),
+        }, index=pd.Index(rows["session_id"].astype(str), name="session_id")))
+    return parts[0].join(parts[1], how="outer")
 
 
 def session_effects(
@@ -282,33 +402,34 @@ def session_effects(
 ) -> pd.DataFrame:
     """Pain before and after each session.
 
-    Sessions come from the pain log's before/after scores and, when given, the exercise log (so a
-    session without any score is listed too, and counted as left out).
+    Sessions come from the pain log's before/after scores (:func:`session_scores`: the last of
+    each) and, when given, the exercise log (so a session without any score is listed too, and
+    counted as left out). A session in which every block was skipped is not a session here: it
+    is left out. A session's day is the day it started (its first block, else its before score).
 
     Returns
     -------
     pandas.DataFrame
-        ``session_id``, ``date``, ``before`` (first before-session score), ``after`` (last
+        ``session_id``, ``date``, ``before`` (last before-session score), ``after`` (last
         after-session score), ``change`` (after minus before, NaN unless both exist),
         ``complete`` (both scores present); sorted by date.
     """
     rows, _, _ = _pain_in_period(pain, start, end)
-    scored = rows.loc[rows["context"].isin(("before_session", "after_session"))]
-    scored = scored.sort_values("recorded_at", kind="stable")
-    before = scored.loc[scored["context"] == "before_session"].groupby("session_id").agg(
-        before=("pain", "first"), before_date=("date", "first"))
-    after = scored.loc[scored["context"] == "after_session"].groupby("session_id").agg(
-        after=("pain", "last"), after_date=("date", "last"))
-    table = before.join(after, how="outer")
+    table = session_scores(rows)
     table["date"] = table["before_date"].fillna(table["after_date"])
     if exercise is not None:
         require_columns(exercise, ("session_id", "date"), "the exercise log")
         ex_first, ex_last = period_bounds([exercise["date"], pain["date"]], start, end)
         started = within(exercise, ex_first, ex_last)
-        started = started.groupby("session_id").agg(session_date=("date", "min"))
+        counted = (started["counted"] if "counted" in started.columns
+                   else started["reps_done"] > 0)
+        started = started.assign(counted=counted).groupby("session_id").agg(
+            session_date=("date", "min"), counted=("counted", "any"))
+        started.index = started.index.astype(str)
         started["session_date"] = day_series(started["session_date"])
         table = table.join(started, how="outer")
         table["date"] = table["session_date"].fillna(table["date"])
+        table = table.loc[table["counted"].fillna(True).astype(bool)]
     table.index.name = "session_id"
     table = table.reset_index()
     result = pd.DataFrame({
@@ -324,7 +445,11 @@ def session_effects(
 
 @dataclass(frozen=True)
 class SessionEffect:
-    """Mean change in pain across a session (after minus before) with its 95 % t interval."""
+    """Mean change in pain across a session (after minus before) with its 95 % t interval.
+
+    The interval is NaN below ``thresholds.min_sessions_for_interval`` sessions and when every
+    session changed by the same amount; otherwise it is clipped to the scale (-10 to +10).
+    """
 
     sessions: int
     with_both: int
@@ -348,21 +473,37 @@ def mean_with_ci(values: pd.Series | np.ndarray) -> tuple[float, float, float]:
     return mean, float(mean - half), float(mean + half)
 
 
-def session_effect_summary(effects: pd.DataFrame) -> SessionEffect:
-    """Summarise :func:`session_effects`: mean change with its 95 % CI, sessions left out."""
+def session_effect_summary(effects: pd.DataFrame,
+                           thresholds: Thresholds | None = None) -> SessionEffect:
+    """Summarise :func:`session_effects`: mean change, its 95 % CI when honest, sessions left out.
+
+    ``thresholds.min_sessions_for_interval`` (5 by default) is the fewest sessions with both
+    scores that get an interval.
+    """
     require_columns(effects, ("session_id", "change"), "the session effects")
+    need = int((thresholds or Thresholds()).min_sessions_for_interval)
     complete = effects["change"].dropna()
     total, both = len(effects), len(complete)
     left = total - both
     mean, low, high = mean_with_ci(complete)
-    left_text = (f"; {left} session(s) without both a before and an after score left out"
-                 if left else "")
+    left_text = (f"; {plural(left, 'session')} without both a before and an after score left "
+                 "out" if left else "")
+    nan = float("nan")
     if both == 0:
         message = f"No session has both a before and an after score{left_text}."
-    elif both == 1:
-        message = (f"One session with both scores: pain changed by {mean:+.1f} points; "
-                   f"too few for an interval{left_text}.")
+    elif (complete == complete.iloc[0]).all():
+        low = high = nan
+        points = "point" if abs(mean) == 1 else "points"
+        every = "the one session" if both == 1 else f"all {both} sessions"
+        message = (f"Pain after minus before a session: {mean:+g} {points} in {every} with "
+                   f"both scores, so no interval{left_text}.")
+    elif both < need:
+        low = high = nan
+        message = (f"Pain after minus before a session: {mean:+.2f} points on average over "
+                   f"{plural(both, 'session')}; no interval below {need} sessions{left_text}.")
     else:
+        low, high = max(low, -SCALE_MAX), min(high, SCALE_MAX)
         message = (f"Pain after minus before a session: {mean:+.2f} points on average "
-                   f"(95 % CI {low:+.2f} to {high:+.2f}) over {both} sessions{left_text}.")
+                   f"(95 % CI {low:+.2f} to {high:+.2f}) over {plural(both, 'session')}"
+                   f"{left_text}.")
     return SessionEffect(total, both, left, mean, low, high, message)

@@ -11,7 +11,7 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,11 @@ SIDES = ("left", "right")
 GET_READY_S = 15.0  # time to get down onto the floor after pressing Start
 SWITCH_SIDE_S = 5.0  # time to change sides between the blocks of a two-sided exercise
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
+# bounds of a plan, far beyond any home programme, so a typo cannot ask for a billion reps
+MAX_REPS = 100  # reps of one exercise (per side)
+MAX_SECONDS = 600  # any hold, release or pause, in seconds
+MAX_EXERCISES = 50  # exercises in one plan
+MAX_PLAN_BYTES = 1_000_000  # a plan file is a few kilobytes; larger is not a plan
 
 
 class PlanError(ValueError):
@@ -34,34 +39,54 @@ def _allowed(low: float, high: float | None, *, whole: bool = False) -> dict[str
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Clinical yardsticks, with defaults from the kit's clinical reference.
+    """Clinical yardsticks, each with its default and its source (``shared/CLINICAL.md``).
 
     Attributes
     ----------
     pain_change_points, pain_change_percent
         A meaningful change in pain: this many NPRS points or this percentage of the baseline
-        (Ostelo et al. 2008; Farrar et al. 2001).
+        (Ostelo et al. 2008; Farrar et al. 2001). Defaults 2 points, 30 %.
+    min_change_points
+        A change smaller than this is never called meaningful, in either direction, whatever
+        its percentage: below the minimal detectable change (1.77 points for specific low back
+        pain). Default 1 point.
     baseline_days
-        The baseline is the mean of the first this-many days that have a pain score.
+        The baseline is the mean of the first this-many days that have a pain score in the
+        whole log, whatever period is shown. Default 7.
+    baseline_from
+        A later start for the baseline (a new episode): its first day, or None for the start of
+        the log. A plan setting, no default date.
     pain_after_max
-        Pain during or after exercise up to this score is acceptable (Silbernagel et al. 2007).
+        Pain during or after exercise up to this score is acceptable (Silbernagel et al. 2007,
+        tested in Achilles tendinopathy). Default 5.
     settle_margin_points
-        Pain has not settled when the next day's first score is more than this above the
-        session's pain before.
-    rising_weeks
-        Flag weekly mean pain that rises this many weeks running.
+        Pain has settled when the first score of the next local day that is not part of the
+        session is within this many points of the session's pain before (Silbernagel et al.
+        2007, as the kit applies it). Default 1 point.
+    rising_points, rising_weeks
+        A weekly rise: the weekly mean at least ``rising_points`` above the week before, or
+        above the mean of up to ``rising_weeks`` weeks before over weeks that each rose
+        (Silbernagel et al. 2007: pain should not rise from week to week). Defaults 1 point,
+        2 weeks.
+    min_sessions_for_interval
+        The fewest sessions with both scores before the session effect is given a confidence
+        interval (a t interval from fewer is not honest). Default 5.
     adherence_percent
-        Operational adherence cut-off, percent of prescribed sessions.
+        Operational adherence cut-off, percent of prescribed sessions. Default 80 %.
     traffic_light_fine_max, traffic_light_caution_max
         Clinic-handout bands (0-3 fine, 4-5 caution, 6-10 too much): a guide, not validated.
     """
 
     pain_change_points: float = field(default=2, metadata=_allowed(0, 10))
     pain_change_percent: float = field(default=30, metadata=_allowed(0, 100))
+    min_change_points: float = field(default=1, metadata=_allowed(0, 10))
     baseline_days: int = field(default=7, metadata=_allowed(1, None, whole=True))
+    baseline_from: date | None = field(default=None, metadata={"date": True})
     pain_after_max: float = field(default=5, metadata=_allowed(0, 10))
-    settle_margin_points: float = field(default=2, metadata=_allowed(0, 10))
+    settle_margin_points: float = field(default=1, metadata=_allowed(0, 10))
+    rising_points: float = field(default=1, metadata=_allowed(0, 10))
     rising_weeks: int = field(default=2, metadata=_allowed(1, None, whole=True))
+    min_sessions_for_interval: int = field(default=5, metadata=_allowed(2, None, whole=True))
     adherence_percent: float = field(default=80, metadata=_allowed(0, 100))
     traffic_light_fine_max: int = field(default=3, metadata=_allowed(0, 10, whole=True))
     traffic_light_caution_max: int = field(default=5, metadata=_allowed(0, 10, whole=True))
@@ -134,7 +159,8 @@ class Plan:
     @property
     def target_text(self) -> str:
         """The weekly target in words, noting earlier targets without naming their dates."""
-        text = f"{self.target_sessions_per_week} sessions a week"
+        count = self.target_sessions_per_week
+        text = f"{count} session{'' if count == 1 else 's'} a week"
         if self.earlier_targets:
             text += " (weeks before the last change keep the target of the time)"
         return text
@@ -155,12 +181,30 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _shown(value: Any) -> str:
+    """A value for an error message: short, and a table or list only named (it may be huge or
+    nested a thousand deep)."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _seconds(value: Any, *, above_zero: bool = False) -> bool:
+    """A number of seconds within the plan's bounds."""
+    low_ok = _is_number(value) and (value > 0 if above_zero else value >= 0)
+    return low_ok and value <= MAX_SECONDS
+
+
 def _check_exercise(raw: Any, index: int, problems: list[str]) -> Exercise | None:
     if not isinstance(raw, dict):
         problems.append(f"exercise #{index}: must be a table of fields")
         return None
     problems_before = len(problems)
-    label = f"exercise #{index}" + (f" ({raw['id']!r})" if isinstance(raw.get("id"), str) else "")
+    label = f"exercise #{index}" + (f" ({_shown(raw['id'])})" if isinstance(raw.get("id"), str)
+                                    else "")
 
     def bad(name: str, reason: str) -> None:
         problems.append(f"{label}, field '{name}': {reason}")
@@ -172,22 +216,25 @@ def _check_exercise(raw: Any, index: int, problems: list[str]) -> Exercise | Non
     if isinstance(raw.get("id"), str) and raw["id"] and not _SLUG.match(raw["id"]):
         bad("id", "must be a slug of lower-case letters, digits and '_'")
     hold = raw.get("hold_s")
-    if not _is_number(hold) or hold <= 0:
-        bad("hold_s", f"must be a number of seconds above 0, not {hold!r}")
+    if not _seconds(hold, above_zero=True):
+        bad("hold_s", f"must be a number of seconds above 0 and at most {MAX_SECONDS}, "
+                      f"not {_shown(hold)}")
     reps = raw.get("reps")
-    if not isinstance(reps, int) or isinstance(reps, bool) or reps < 1:
-        bad("reps", f"must be a whole number of 1 or more, not {reps!r}")
+    if not isinstance(reps, int) or isinstance(reps, bool) or not 1 <= reps <= MAX_REPS:
+        bad("reps", f"must be a whole number from 1 to {MAX_REPS}, not {_shown(reps)}")
     release = raw.get("release_s", 0)
-    if not _is_number(release) or release < 0:
-        bad("release_s", f"must be a number of seconds, 0 or more, not {release!r}")
+    if not _seconds(release):
+        bad("release_s", f"must be a number of seconds from 0 to {MAX_SECONDS}, "
+                         f"not {_shown(release)}")
     sides = raw.get("sides", [])
-    if not isinstance(sides, list) or any(side not in SIDES for side in sides):
-        bad("sides", f"must be [] or a list of {list(SIDES)}, not {sides!r}")
+    if (not isinstance(sides, list) or len(sides) > len(SIDES)
+            or any(not isinstance(side, str) or side not in SIDES for side in sides)):
+        bad("sides", f"must be [] or a list of {list(SIDES)}, not {_shown(sides)}")
     elif len(set(sides)) != len(sides):
         bad("sides", "names a side twice")
     unknown = set(raw) - {f.name for f in fields(Exercise)}
-    for name in sorted(unknown):
-        bad(name, "is not a known field")
+    for name in sorted(unknown)[:5]:
+        bad(_shown(name), "is not a known field")
     if len(problems) > problems_before:
         return None
     return Exercise(
@@ -212,6 +259,13 @@ def _check_thresholds(raw: Any, problems: list[str]) -> Thresholds:
     for name, value in raw.items():
         if name not in known:
             problems.append(f"thresholds, field '{name}': is not a known threshold")
+            continue
+        if known[name].get("date"):
+            if not isinstance(value, date) or isinstance(value, datetime):
+                problems.append(f"thresholds, field '{name}': must be a date like 2026-10-05, "
+                                f"not {value!r}")
+            else:
+                values[name] = value
             continue
         low, high, whole = known[name]["low"], known[name]["high"], known[name]["whole"]
         kind = "a whole number" if whole else "a number"
@@ -261,20 +315,22 @@ def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
         problems.append("field 'name': is missing or empty")
     target = data.get("target_sessions_per_week")
     if not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= 21:
-        problems.append(
-            f"field 'target_sessions_per_week': must be a whole number from 1 to 21, not {target!r}"
-        )
+        problems.append("field 'target_sessions_per_week': must be a whole number from 1 to 21, "
+                        f"not {_shown(target)}")
     defaults = {"rest_between_exercises_s": 0, "get_ready_s": GET_READY_S,
                 "switch_side_s": SWITCH_SIDE_S}
     pauses = {key: data.get(key, default) for key, default in defaults.items()}
     for key, value in pauses.items():
-        if not _is_number(value) or value < 0:
-            problems.append(f"field '{key}': must be a number of seconds, 0 or more, "
-                            f"not {value!r}")
+        if not _seconds(value):
+            problems.append(f"field '{key}': must be a number of seconds from 0 to "
+                            f"{MAX_SECONDS}, not {_shown(value)}")
     raw_exercises = data.get("exercise")
     exercises: list[Exercise] = []
     if not isinstance(raw_exercises, list) or not raw_exercises:
         problems.append("no [[exercise]] tables: a plan needs at least one exercise")
+    elif len(raw_exercises) > MAX_EXERCISES:
+        problems.append(f"[[exercise]]: a plan holds at most {MAX_EXERCISES} exercises, "
+                        f"not {len(raw_exercises)}")
     else:
         for index, raw in enumerate(raw_exercises, start=1):
             exercise = _check_exercise(raw, index, problems)
@@ -289,8 +345,8 @@ def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
     earlier = _check_earlier_targets(data.get("earlier_target"), problems)
     known_top = {"name", "target_sessions_per_week", *pauses, "exercise", "thresholds",
                  "earlier_target"}
-    for unknown in sorted(set(data) - known_top):
-        problems.append(f"field '{unknown}': is not a known plan field")
+    for unknown in sorted(set(data) - known_top)[:5]:
+        problems.append(f"field {_shown(unknown)}: is not a known plan field")
     if problems:
         where = str(source) if source else "plan"
         raise PlanError(f"{where}: " + "; ".join(problems))
@@ -327,9 +383,30 @@ def load_plan(path: Path | str | None = None) -> Plan:
     plan_path = Path(path) if path is not None else paths.plan_file()
     try:
         with plan_path.open("rb") as file:
-            data = tomllib.load(file)
+            raw = file.read(MAX_PLAN_BYTES + 1)
     except FileNotFoundError:
         raise PlanError(f"{plan_path}: no such plan file") from None
+    except IsADirectoryError:
+        raise PlanError(f"{plan_path}: is a folder, not a plan file") from None
+    except OSError as error:
+        raise PlanError(f"{plan_path}: cannot be read ({error.strerror or error})") from None
+    if len(raw) > MAX_PLAN_BYTES:
+        raise PlanError(f"{plan_path}: is larger than {MAX_PLAN_BYTES // 1_000_000} MB, far too "
+                        "large for a plan file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PlanError(f"{plan_path}: is not UTF-8 text (byte {error.start + 1} is not "
+                        "valid); save it as UTF-8") from None
+    # tomllib reads nested arrays and inline tables by recursion, and a deep value is deep to
+    # check: a plan nested beyond Python's limit is one sentence too, never a traceback
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PlanError(f"{plan_path}: not valid TOML ({error})") from None
-    return parse_plan(data, source=plan_path)
+    except RecursionError:
+        raise PlanError(f"{plan_path}: is nested too deeply to be a plan") from None
+    try:
+        return parse_plan(data, source=plan_path)
+    except RecursionError:
+        raise PlanError(f"{plan_path}: is nested too deeply to be a plan") from None

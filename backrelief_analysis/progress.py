@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import adherence, associations, flags, pain
 from .periods import DayLike, period_bounds, week_label, week_start, within
-from .plan import Plan
+from .plan import Plan, Thresholds
 from .store import Log
 
 
@@ -61,20 +61,17 @@ class ProgressSummary:
 
     @property
     def adherence_percent(self) -> float:
-        """Sessions done against the target over all weeks of the period, in % (not capped).
+        """Sessions done against the target over the period, in %, each week at most 100 %.
 
-        Like the weekly figures, a week the period only partly covers keeps its full target.
+        A week the period only partly covers has a target pro rata to its days in it.
         """
-        weeks = self.weekly_adherence
-        if weeks.empty:
-            return float("nan")
-        return 100.0 * self.sessions_done / float(weeks["target"].sum())
+        return adherence.overall_percent(self.weekly_adherence)
 
     @property
     def partial_weeks(self) -> list[str]:
-        """ISO weeks the period only partly covers (their percentages are of a full week)."""
+        """ISO weeks the period only partly covers (their targets are pro rata to their days)."""
         weeks = self.weekly_adherence
-        return weeks.loc[weeks["days_in_period"] < 7, "week"].tolist()
+        return weeks.loc[weeks["part"], "week"].tolist()
 
     @property
     def weeks_meeting_target(self) -> int:
@@ -88,15 +85,16 @@ class ProgressSummary:
         cut = f"{self.plan.thresholds.adherence_percent:g} %"
         weeks = self.weekly_adherence
         first_week, last_week = week_label(week_start(pd.Series([self.start, self.end])))
-        partial = (f"; only part of {' and '.join(self.partial_weeks)} is in the period"
-                   if self.partial_weeks else "")
+        partial = (f"; only part of {' and '.join(self.partial_weeks)} is in the period, "
+                   "its target pro rata" if self.partial_weeks else "")
         lines = [
             f"Period: {self.start:%Y-%m-%d} to {self.end:%Y-%m-%d} "
             f"({len(weeks)} ISO week{'s' if len(weeks) != 1 else ''}, {first_week} to "
             f"{last_week}{partial}).",
             f"Plan: {self.plan.name}; target {self.plan.target_text}.",
             f"Sessions done: {self.sessions_done}; adherence {self.adherence_percent:.0f} % of "
-            f"the target; {self.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}.",
+            f"the target (each week counted at most 100 %); {self.weeks_meeting_target} of "
+            f"{len(weeks)} weeks at or above {cut}.",
             self.streaks.sentence(),
         ]
         for row in self.exercise_adherence.itertuples(index=False):
@@ -121,13 +119,46 @@ class ProgressSummary:
         return "\n".join(self.summary_lines())
 
 
+def how_defined(thresholds: Thresholds) -> list[str]:
+    """The "how these are defined" note that ends the report and the progress notebook.
+
+    Each line names a definition with its setting (from ``plan.Thresholds``) and its published
+    source, as listed in the kit's clinical reference.
+    """
+    th = thresholds
+    since = (f"from {th.baseline_from:%Y-%m-%d}" if th.baseline_from is not None
+             else "in the whole log")
+    return [
+        f"Pain: 0-10 rating scale. Baseline: mean of the first {th.baseline_days} days with a "
+        f"score {since}, whatever the period; latest: the period's last {pain.LATEST_DAYS} days "
+        f"with a score. Meaningful change: {th.pain_change_points:g} points or "
+        f"{th.pain_change_percent:g} % of the baseline (Ostelo et al., Spine 2008; Farrar et "
+        f"al., Pain 2001), never under {th.min_change_points:g} point (below the detectable "
+        "change).",
+        "Trend: Theil-Sen slope of weekly means, so its 95 % interval allows for day-to-day "
+        "correlation. Across a session: its last score before against its last after; a 95 % "
+        f"t interval from {th.min_sessions_for_interval} sessions, limited to the scale.",
+        "Flags: the pain-monitoring model of Silbernagel et al. (Am J Sports Med 2007), tested "
+        "in Achilles tendinopathy and used for other regions: pain up to "
+        f"{th.pain_after_max:g}/10 after exercise; settled when the next day's first score "
+        f"(not the session's) is within {th.settle_margin_points:g} point of the pain before; "
+        f"no weekly rise of {th.rising_points:g} point (in one week, or over up to "
+        f"{th.rising_weeks} rising weeks). Flare-ups as marked (Costa et al., J Pain 2019).",
+        f"Adherence: sessions against those prescribed at the time, cut-off "
+        f"{th.adherence_percent:g} % (Systematic Reviews 2014;3:10); a part week's target is pro "
+        "rata, and each week counts at most 100 % overall. Every number here is a setting in "
+        "the plan's [thresholds] table.",
+    ]
+
+
 def _next_day_text(table: pd.DataFrame) -> str:
     if table.empty or table["note"].iloc[0]:
         return table["note"].iloc[0] if not table.empty else "no days to compare."
     with_row, without_row = table.iloc[0], table.iloc[1]
     return (f"mean {with_row['mean_next_day_pain']:.1f}/10 {with_row['group']} "
-            f"({with_row['days']} days), {without_row['mean_next_day_pain']:.1f}/10 "
-            f"{without_row['group']} ({without_row['days']} days).")
+            f"({pain.plural(with_row['days'], 'day')}), "
+            f"{without_row['mean_next_day_pain']:.1f}/10 {without_row['group']} "
+            f"({pain.plural(without_row['days'], 'day')}).")
 
 
 def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = None
@@ -172,10 +203,11 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
         streaks=adherence.streaks(table, **period),
         daily_pain=daily,
         weekly_pain=pain.weekly_pain(pn, **period, daily=daily),
-        baseline=pain.baseline_change(pn, th, **period, daily=daily),
+        # the baseline comes from the whole log, whatever period is shown
+        baseline=pain.baseline_change(log.pain, th, **period, daily=daily),
         trend=pain.pain_trend(pn, **period, daily=daily),
         session_effects=effects,
-        session_effect=pain.session_effect_summary(effects),
+        session_effect=pain.session_effect_summary(effects, th),
         weekly_reps_pain=associations.weekly_reps_and_pain(ex, pn, plan, **period, daily=daily),
         exercise_pain_change=associations.exercise_pain_change(ex, pn, plan, **period,
                                                                effects=effects),

@@ -6,9 +6,15 @@ only formatted here. :func:`render_html` fills the jinja2 template (autoescaping
 :mod:`backrelief_analysis.report_pdf` lays the same content out with reportlab.
 :func:`build_report` does all of it in one call and writes the file by its suffix.
 
-De-identified reports carry no name, no note and no calendar date: every date, in the analysis'
-sentences and on the charts' axes, becomes "day N" or "week N" counted from the period's first
-day, and the files' metadata carry neither.
+De-identified reports carry no free text anyone typed (no name, no note, no plan name) and no
+calendar date: every date, in the analysis' sentences and on the charts' axes, becomes "day N" or
+"week N" counted from the period's first day, and the files' metadata carry neither. What is
+left is the kit's own words and the plan's exercise names.
+
+Every text shown passes through :func:`shown_text`, in the PDF and in the HTML alike: control
+and bidirectional-formatting characters are dropped, so a name holding a right-to-left override
+cannot reverse the dates beside it, and text typed at length is cut with "…" (the two-page
+promise; the full text stays in the spreadsheet export).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, paths
+from .pain import plural
 from .plan import Plan
 from .store import DIR_MODE, Log, now_local, write_private
 
@@ -30,9 +38,19 @@ TITLE = "Home exercise progress report"
 DEIDENTIFIED = "de-identified"
 DISCLAIMER = ("Generated from self-reported data; associations, not causes; not medical advice. "
               "Flags are prompts for a conversation, not instructions.")
-MAX_FLAGS = 20  # the most flags listed; with more, the latest are shown and the rest counted
+MAX_FLAGS = 10  # the most flags listed; with more, the latest are shown and the rest counted
 MAX_WEEKS_LISTED = 16  # weeks listed by number; the adherence chart shows every week
-MAX_NOTES = 10  # likewise for notes, to keep twelve weeks within two A4 pages
+MAX_NOTES = 8  # likewise for notes, to keep twelve weeks within two A4 pages
+# characters shown of text someone typed; longer text is cut with "…" (the export has it whole)
+MAX_NOTE_CHARS = 240
+MAX_NOTE_LINES = 3  # line breaks kept in a cut text: a note of 200 empty lines is short, too
+MAX_NAME_CHARS = 80  # a patient's or a plan's name
+MAX_EXERCISE_CHARS = 24  # an exercise's name, in the plan's lines and in the reps table
+MAX_PLAN_LINES = 8  # exercises listed under the plan; the table below lists the ones done
+MAX_EXERCISE_ROWS = 10  # rows of the reps table; with more, the rest are counted
+WITHHELD = "withheld (de-identified report)"
+# kept although they are format characters: they join letters (emoji, Persian), never reorder
+_JOINERS = frozenset("\u200c\u200d")
 CHART_SIZE_IN = (7.2, 2.15)  # width, height of each chart in inches
 CHART_DPI = 150
 # the charts' own sizes are relative ("small", "large"): a smaller base suits a printed page
@@ -97,6 +115,7 @@ class ReportContent:
     exercise_head: tuple[str, ...] = ("Exercise", "Side", "Reps done / prescribed", "% done",
                                       "Blocks stopped / skipped")
     exercise_rows: tuple[tuple[str, ...], ...] = ()
+    exercise_more: str = ""
     charts: tuple[Chart, ...] = ()
     flag_count: int = 0
     flags: tuple[Item, ...] = ()
@@ -104,6 +123,7 @@ class ReportContent:
     flag_note: str = ""
     notes: tuple[Item, ...] = ()
     notes_more: str = ""
+    sources: tuple[str, ...] = ()  # "how these are defined", ending the report
     footer: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
 
@@ -150,6 +170,54 @@ class DateMasker:
         return _ISO_DAY.sub(day, _ISO_WEEK.sub(week, text))
 
 
+def shown_text(value: object, limit: int | None = None) -> str:
+    """Text made safe to show in the report, PDF or HTML: the one sanitising step.
+
+    Control characters and format characters (bidirectional overrides, embeddings, isolates
+    and marks, zero-width spaces) are dropped, so the text cannot reorder what surrounds it;
+    tabs become spaces and every line break becomes ``\\n``. With ``limit``, text longer than
+    that many characters, or than ``MAX_NOTE_LINES`` lines, is cut (at a word boundary) and
+    ends with "…".
+
+    Example
+    -------
+    >>> shown_text("Sam\\u202e 2026-09-01")
+    'Sam 2026-09-01'
+    """
+    text = str(value)
+    if text.isprintable():  # the common case, checked in C: nothing to drop
+        kept = [text]
+    else:
+        kept = _kept_characters(text.replace("\r\n", "\n").replace("\t", " "))
+    text = "".join(kept)
+    if limit is not None and text.count("\n") >= MAX_NOTE_LINES:
+        text = "\n".join(text.split("\n")[:MAX_NOTE_LINES]).rstrip() + "…"
+    if limit is not None and len(text) > limit:
+        cut = text[: limit - 1]
+        space = cut.rfind(" ")
+        cut = cut[:space] if space > limit // 2 else cut
+        text = cut.rstrip() + "…"
+    return text
+
+
+def _one_line(text: str, limit: int) -> str:
+    """A name as one line: line breaks and runs of spaces become one space, then sanitised."""
+    return shown_text(" ".join(text.split()), limit)
+
+
+def _kept_characters(text: str) -> list[str]:
+    kept = []
+    for char in text:
+        kind = unicodedata.category(char)
+        if char == "\n" or kind in ("Zl", "Zp") or char == "\r":
+            kept.append("\n")
+        elif kind in ("Cc", "Cs") or (kind == "Cf" and char not in _JOINERS):
+            continue
+        else:
+            kept.append(char)
+    return kept
+
+
 # --- gathering ---------------------------------------------------------------------------------
 
 
@@ -174,16 +242,17 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
     cut = f"{plan.thresholds.adherence_percent:g} %"
     keys = [KeyNumber(
         "Sessions and adherence",
-        f"{summary.sessions_done} sessions against a target of {plan.target_sessions_per_week} "
+        f"{plural(summary.sessions_done, 'session')} against a target of "
+        f"{plan.target_sessions_per_week} "
         f"a week{' (earlier weeks: the target of the time)' if plan.earlier_targets else ''}: "
         f"adherence {summary.adherence_percent:.0f} %",
-        f"{summary.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}. A session "
-        "counts when at least one rep was done; a week only partly in the period keeps its "
-        "full weekly target.",
+        f"{summary.weeks_meeting_target} of {len(weeks)} weeks at or above {cut}; a part week's "
+        "target is pro rata; each week counts at most 100 %.",
     )]
     recent = weeks.tail(MAX_WEEKS_LISTED)
     by_week = " · ".join(
-        f"{masker.scrub(row.week)}: {row.sessions} ({row.percent:.0f} %)"
+        f"{masker.scrub(row.week)}: {row.sessions} ({row.percent:.0f} %"
+        + (f", part: {row.days_in_period} of 7 days" if row.part else "") + ")"
         for row in recent.itertuples(index=False)
     )
     label = ("Sessions by week" if len(recent) == len(weeks)
@@ -191,23 +260,18 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
     keys.append(KeyNumber(label, by_week))
     change = summary.baseline
     if change.enough_data:
-        rules = " and ".join(change.rules_met)
-        plural = "s" if len(change.rules_met) > 1 else ""
-        why = (f"{rules} rule{plural} met" if change.rules_met else
-               f"neither the {plan.thresholds.pain_change_points:g} points nor the "
-               f"{plan.thresholds.pain_change_percent:g} % rule met")
         keys.append(KeyNumber(
             "Pain: baseline to latest (0-10)",
             f"baseline {change.baseline:.1f}, latest {change.latest:.1f}: "
-            f"change {change.change_points:+.1f} points ({change.change_percent:+.0f} %); "
-            f"{change.verdict} ({why})",
-            f"Baseline: mean of the first {change.baseline_days} days with a score "
+            f"change {change.points_text} points ({change.percent_text}); "
+            f"{change.verdict} ({change.why})",
+            f"Baseline: mean of the {change.baseline_note} "
             f"({masker.day(change.baseline_first)} to {masker.day(change.baseline_last)}); "
             f"latest: the last {change.latest_days} days with a score "
             f"({masker.day(change.latest_first)} to {masker.day(change.latest_last)}).",
         ))
     else:
-        keys.append(KeyNumber("Pain: baseline to latest (0-10)", change.message))
+        keys.append(KeyNumber("Pain: baseline to latest (0-10)", masker.scrub(change.message)))
     trend = summary.trend.message.removeprefix("Trend: ")
     keys.append(KeyNumber("Pain trend", masker.scrub(trend)))
     keys.append(KeyNumber("Pain across a session", masker.scrub(summary.session_effect.message)))
@@ -217,7 +281,7 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
             text = next_day["note"].iloc[0]
         else:
             text = "; ".join(
-                f"{row.mean_next_day_pain:.1f}/10 {row.group} ({row.days} days)"
+                f"{row.mean_next_day_pain:.1f}/10 {row.group} ({plural(row.days, 'day')})"
                 for row in next_day.itertuples(index=False)
             )
         keys.append(KeyNumber("Next-day pain (association)", text))
@@ -236,14 +300,29 @@ def _flag_counts(flag_table: pd.DataFrame) -> str:
     return f"{len(flag_table)} ({listed})"
 
 
-def _exercise_rows(summary) -> tuple[tuple[str, ...], ...]:
+def _exercise_rows(summary) -> tuple[tuple[tuple[str, ...], ...], str]:
     table = summary.exercise_adherence
+    shown = table.head(MAX_EXERCISE_ROWS)
     rows = []
-    for row in table.itertuples(index=False):
+    for row in shown.itertuples(index=False):
         percent = "n/a" if pd.isna(row.percent) else f"{row.percent:.0f} %"
-        rows.append((row.name, row.side or "-", f"{row.reps_done} / {row.reps_target}", percent,
+        rows.append((_one_line(row.name, MAX_EXERCISE_CHARS), row.side or "-",
+                     f"{row.reps_done} / {row.reps_target}", percent,
                      f"{row.stopped} / {row.skipped}"))
-    return tuple(rows)
+    hidden = len(table) - len(shown)
+    more = (f"{hidden} more row{'s' if hidden != 1 else ''} not listed; the progress notebook "
+            "lists them all." if hidden else "")
+    return tuple(rows), more
+
+
+def _plan_lines(plan: Plan) -> tuple[str, ...]:
+    # each line starts with the exercise's name: only the name is cut, the numbers stay
+    lines = [_one_line(exercise.name, MAX_EXERCISE_CHARS) + line[len(exercise.name):]
+             for exercise, line in zip(plan.exercises, plan.summary_lines(), strict=True)]
+    if len(lines) > MAX_PLAN_LINES:
+        hidden = len(lines) - MAX_PLAN_LINES + 1
+        lines = [*lines[: MAX_PLAN_LINES - 1], f"and {hidden} more exercises"]
+    return tuple(lines)
 
 
 def _flag_items(summary, masker: DateMasker) -> tuple[tuple[Item, ...], str]:
@@ -270,7 +349,8 @@ def _note_items(log: Log, summary, masker: DateMasker) -> tuple[tuple[Item, ...]
                      & (days <= summary.end)].sort_values("recorded_at", kind="stable")
     shown = noted.tail(MAX_NOTES)
     items = tuple(
-        Item(masker.day(row.date), CONTEXT_WORDS.get(row.context, row.context), row.note.strip())
+        Item(masker.day(row.date), CONTEXT_WORDS.get(row.context, row.context),
+             shown_text(row.note.strip(), MAX_NOTE_CHARS))
         for row in shown.itertuples(index=False)
     )
     hidden = len(noted) - len(shown)
@@ -301,7 +381,7 @@ def gather_report(
     patient
         The name for the header (ignored when de-identifying).
     deidentify
-        No name, no notes, no calendar dates.
+        No name, no notes, no plan name, no exercise the plan does not name, no calendar dates.
     charts
         Render the three charts (False skips matplotlib, e.g. for a quick text check).
     source_note
@@ -311,12 +391,15 @@ def gather_report(
     -------
     ReportContent
     """
-    from .progress import summarise
+    from .export import withhold_unknown_exercises
+    from .progress import how_defined, summarise
 
+    if deidentify:  # an exercise id the plan does not name is text someone typed
+        log = withhold_unknown_exercises(log, plan)
     summary = summarise(log, plan, start=start, end=end)
     masker = DateMasker(summary.start, deidentify=deidentify)
-    who = DEIDENTIFIED if deidentify else (patient.strip() if patient and patient.strip()
-                                           else "not named")
+    name = _one_line(patient or "", MAX_NAME_CHARS)
+    who = DEIDENTIFIED if deidentify else (name or "not named")
     generated = ("date withheld (de-identified report)" if deidentify
                  else f"{now_local():%d %b %Y}")
     footer = f"backrelief {__version__}. {DISCLAIMER}"
@@ -325,13 +408,13 @@ def gather_report(
         "patient": who,
         "deidentified": deidentify,
         "generated": generated,
-        "plan_name": plan.name,
-        "plan_lines": tuple(plan.summary_lines()),
+        "plan_name": WITHHELD if deidentify else _one_line(plan.name, MAX_NAME_CHARS),
+        "plan_lines": _plan_lines(plan),
         "target": plan.target_text,
         "footer": footer,
         "source_note": source_note,
         "metadata": {
-            "title": TITLE if deidentify or not patient else f"{TITLE}: {who}",
+            "title": TITLE if deidentify or not name else f"{TITLE}: {who}",
             "author": "backrelief (self-reported data)",
             "subject": "Home exercise programme for lower back pain: progress summary",
         },
@@ -345,26 +428,33 @@ def gather_report(
         return ReportContent(period=period, has_data=False, no_data_message=message, **common)
 
     flags, flags_more = _flag_items(summary, masker)
+    exercise_rows, exercise_more = _exercise_rows(summary)
     notes, notes_more = ((), "") if deidentify else _note_items(log, summary, masker)
     figures = _charts(summary, masker) if charts else ()
     return ReportContent(
         period=_period_text(summary, masker),
         has_data=True,
         key_numbers=_key_numbers(summary, masker),
-        exercise_rows=_exercise_rows(summary),
+        exercise_rows=exercise_rows,
+        exercise_more=exercise_more,
         charts=figures,
         flag_count=len(summary.flags),
         flags=flags,
         flags_more=flags_more,
-        flag_note=("Thresholds from the plan: pain after a session above "
-                   f"{plan.thresholds.pain_after_max:g}/10; next day's first score more than "
-                   f"{plan.thresholds.settle_margin_points:g} points above the pain before; "
-                   f"weekly mean rising {plan.thresholds.rising_weeks} weeks running; "
-                   "flare-ups as marked by the patient."),
+        flag_note=_flag_note(plan),
         notes=notes,
         notes_more=notes_more,
+        sources=tuple(masker.scrub(line) for line in how_defined(plan.thresholds)),
         **common,
     )
+
+
+def _flag_note(plan: Plan) -> str:
+    th = plan.thresholds
+    return (f"Thresholds from the plan: pain after a session above {th.pain_after_max:g}/10; "
+            f"not settled: the next day's first score more than {th.settle_margin_points:g} "
+            f"point above the pain before; a weekly rise of {th.rising_points:g} point or more "
+            "(see how these are defined, below). A session's flags are dated on its own day.")
 
 
 # --- charts ------------------------------------------------------------------------------------
@@ -447,12 +537,13 @@ def _draw_charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
         "Daily mean pain (dots) and its 7-day mean, against the baseline and the two lines of a "
         "clinically meaningful fall; triangles mark days the patient marked a flare-up.",
         "Chart of pain over time against the baseline and the meaningful-change lines."))
-    figure, ax = _figure(right=0.985, top=0.88)
+    figure, ax = _figure(right=0.985, top=0.79 if summary.partial_weeks else 0.88)
     charts.plot_weekly_adherence(summary.weekly_adherence, thresholds=plan.thresholds, ax=ax)
     drawn.append(_render(
         figure, [ax], masker,
         "Sessions per week against the plan's target and the adherence cut-off; each bar shows "
-        "that week's percentage of the target.",
+        "that week's percentage of the target. A week the period cuts is marked part (dashed "
+        "outline), its target pro rata to its days.",
         "Bar chart of sessions per week against the target."))
     figure, ax = _figure(right=0.72, top=0.79)
     charts.plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=ax)
@@ -474,6 +565,7 @@ def render_html(content: ReportContent) -> str:
     environment = Environment(
         loader=PackageLoader("backrelief_analysis", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
+        finalize=lambda value: shown_text(value) if isinstance(value, str) else value,
     )
     return environment.get_template("report.html.j2").render(r=content)
 
@@ -563,5 +655,5 @@ def iframe_html(content: ReportContent, height_px: int = 900) -> str:
 
 
 __all__ = ["Chart", "DateMasker", "Item", "KeyNumber", "ReportContent", "build_report",
-           "gather_report", "iframe_html", "render", "render_html", "report_folder",
+           "gather_report", "iframe_html", "render", "render_html", "report_folder", "shown_text",
            "write_private", "write_report"]

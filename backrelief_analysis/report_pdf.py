@@ -40,7 +40,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from .report import ReportContent
+from .report import ReportContent, shown_text
 
 MARGIN = 13 * mm
 # a fixed, meaningless date for de-identified files (the PDF format requires some date string)
@@ -130,8 +130,9 @@ def _printable(value: str) -> str:
 
 
 def _text(value: str) -> str:
-    """Escape text for a platypus Paragraph (which would otherwise read it as markup)."""
-    return escape(_printable(value)).replace("\n", "<br/>")
+    """Sanitise (:func:`~backrelief_analysis.report.shown_text`) and escape text for a platypus
+    Paragraph, which would otherwise read it as markup."""
+    return escape(_printable(shown_text(value))).replace("\n", "<br/>")
 
 
 def _para(value: str, style: str = "cell") -> Paragraph:
@@ -198,8 +199,9 @@ def _exercise_table(content: ReportContent, width: float) -> list:
     head = [_para(text, "label") for text in content.exercise_head]
     body = [[_para(cell) for cell in row] for row in content.exercise_rows]
     shares = (0.3, 0.1, 0.22, 0.12, 0.26)
+    more = [_para(content.exercise_more, "detail")] if content.exercise_more else []
     return [_para("Reps done against prescribed", "h2"),
-            _rule_table([head, *body], [share * width for share in shares], header=True)]
+            _rule_table([head, *body], [share * width for share in shares], header=True), *more]
 
 
 def _charts(content: ReportContent, width: float) -> list:
@@ -243,6 +245,9 @@ def _story(content: ReportContent, width: float) -> list:
     else:
         story += _items("Patient's notes", content.notes, content.notes_more,
                         "No notes in this period.")
+    if content.sources:
+        story.append(_para("How these are defined", "h2"))
+        story.append(_para(" ".join(content.sources), "detail"))  # one paragraph saves lines
     return story
 
 

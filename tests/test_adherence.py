@@ -18,7 +18,7 @@ def test_week_without_session_is_zero_percent_and_present(tmp_path):
     log = write_log(tmp_path, full("a", "2026-03-02T08:00:00+00:00")
                     + full("b", "2026-03-04T08:00:00+00:00")
                     + full("c", "2026-03-16T08:00:00+00:00"))
-    weeks = adherence.weekly_adherence(log.exercise, plan_of(target=3))
+    weeks = adherence.weekly_adherence(log.exercise, plan_of(target=3), end="2026-03-22")
     assert weeks["week"].tolist() == ["2026-W10", "2026-W11", "2026-W12"]
     assert weeks["sessions"].tolist() == [2, 0, 1]
     assert weeks["percent"].tolist() == pytest.approx([200 / 3, 0.0, 100 / 3])
@@ -31,7 +31,7 @@ def test_more_sessions_than_target_is_shown_uncapped_and_meets_cut_off(tmp_path)
     rows = [row for day in (2, 3, 4, 5)
             for row in full(f"s{day}", f"2026-03-0{day}T08:00:00+00:00")]
     log = write_log(tmp_path, rows)
-    weeks = adherence.weekly_adherence(log.exercise, plan_of(target=3))
+    weeks = adherence.weekly_adherence(log.exercise, plan_of(target=3), end="2026-03-08")
     assert weeks["sessions"].tolist() == [4]
     assert weeks["percent"].iloc[0] == pytest.approx(400 / 3)
     assert bool(weeks["meets_target"].iloc[0])
@@ -40,9 +40,11 @@ def test_more_sessions_than_target_is_shown_uncapped_and_meets_cut_off(tmp_path)
 def test_cut_off_comes_from_plan_thresholds(tmp_path):
     rows = full("a", "2026-03-02T08:00:00+00:00") + full("b", "2026-03-03T08:00:00+00:00")
     log = write_log(tmp_path, rows)
-    assert not adherence.weekly_adherence(log.exercise, plan_of(target=3))["meets_target"].iloc[0]
+    week = {"start": "2026-03-02", "end": "2026-03-08"}
+    assert not adherence.weekly_adherence(log.exercise, plan_of(target=3),
+                                          **week)["meets_target"].iloc[0]
     lenient = plan_of(target=3, adherence_percent=60)
-    assert adherence.weekly_adherence(log.exercise, lenient)["meets_target"].iloc[0]
+    assert adherence.weekly_adherence(log.exercise, lenient, **week)["meets_target"].iloc[0]
 
 
 def test_fully_skipped_session_does_not_count(tmp_path):
@@ -53,7 +55,8 @@ def test_fully_skipped_session_does_not_count(tmp_path):
     log = write_log(tmp_path, skipped + partial)
     table = adherence.sessions(log.exercise)
     assert table["counted"].tolist() == [False, True]
-    weeks = adherence.weekly_adherence(log.exercise, plan_of(target=2))
+    weeks = adherence.weekly_adherence(log.exercise, plan_of(target=2), start="2026-03-09",
+                                       end="2026-03-15")
     assert weeks["sessions"].tolist() == [1]
     assert weeks["percent"].tolist() == [50.0]
 
@@ -65,6 +68,38 @@ def test_period_given_adds_empty_weeks_at_both_ends(tmp_path):
     assert weeks["week"].tolist() == ["2026-W09", "2026-W10", "2026-W11", "2026-W12"]
     assert weeks["sessions"].tolist() == [0, 0, 1, 0]
     assert weeks["days_in_period"].tolist() == [1, 7, 7, 3]
+    assert weeks["part"].tolist() == [True, False, False, True]
+
+
+def test_part_weeks_get_a_pro_rata_target_and_weeks_count_at_most_100_percent(tmp_path):
+    # ten daily sessions, Monday 2 March to Wednesday 11 March, against 7 a week. The old
+    # figure, 10 / (7 + 7) = 71 %, scored the 3 days of W11 against a whole week. Now W10 is
+    # 7 of 7, W11 (3 days in the period) 3 of 7 x 3 / 7 = 3: both 100 %, overall 10 / 10
+    days = [f"2026-03-{day:02d}" for day in range(2, 12)]
+    log = write_log(tmp_path, [row for day in days for row in full(day, f"{day}T08:00:00+00:00")])
+    weeks = adherence.weekly_adherence(log.exercise, plan_of(target=7))
+    assert weeks["target"].tolist() == [7.0, 3.0]
+    assert weeks["part"].tolist() == [False, True]
+    assert weeks["percent"].tolist() == [100.0, 100.0]
+    assert summarise(log, plan_of(target=7)).adherence_percent == 100.0
+    # against 3 a week: W10 7 of 3 (233 %, counted as 3), W11 3 of 3 x 3 / 7 = 9 / 7 (233 %,
+    # counted as 9 / 7): (3 + 9 / 7) / (3 + 9 / 7) = 100 %; extra sessions are not banked
+    weeks = adherence.weekly_adherence(log.exercise, plan_of(target=3))
+    assert weeks["target"].tolist() == pytest.approx([3, 9 / 7])
+    assert adherence.overall_percent(weeks) == pytest.approx(100.0)
+    # 7 sessions in W10 and none in W11 (a full week) against 3: (3 + 0) / 6 = 50 %, not 7 / 6
+    late = adherence.weekly_adherence(log.exercise, plan_of(target=3), end="2026-03-15")
+    assert adherence.overall_percent(late.assign(sessions=[7, 0])) == pytest.approx(50.0)
+
+
+def test_a_target_that_changes_mid_week_counts_pro_rata(tmp_path):
+    # 7 a week up to Wednesday 4 March, 14 from Thursday: W10's target is
+    # 3 days x 7 / 7 + 4 days x 14 / 7 = 3 + 8 = 11
+    log = write_log(tmp_path, full("a", "2026-03-02T08:00:00+00:00"))
+    plan = replace(plan_of(target=14), earlier_targets=(EarlierTarget(date(2026, 3, 4), 7),))
+    weeks = adherence.weekly_adherence(log.exercise, plan, end="2026-03-08")
+    assert weeks["target"].tolist() == [11.0]
+    assert weeks["percent"].iloc[0] == pytest.approx(100 / 11)
 
 
 def test_week_crossing_dst_counts_local_days(tmp_path):
@@ -105,7 +140,7 @@ def test_weeks_before_a_target_change_keep_the_target_of_the_time(tmp_path):
     days = ["2026-03-02", "2026-03-04", "2026-03-09", "2026-03-10", "2026-03-11"]
     log = write_log(tmp_path, [row for day in days for row in full(day, f"{day}T08:00:00+00:00")])
     plan = replace(plan_of(target=3), earlier_targets=(EarlierTarget(date(2026, 3, 8), 2),))
-    weekly = adherence.weekly_adherence(log.exercise, plan)
+    weekly = adherence.weekly_adherence(log.exercise, plan, end="2026-03-15")
     assert weekly["target"].tolist() == [2, 3]
     assert weekly["percent"].tolist() == pytest.approx([100.0, 100.0])
     # without the history, the first week would look like 2 of 3
@@ -142,7 +177,8 @@ def test_one_session_only(tmp_path):
     log = write_log(tmp_path, full("only", "2026-03-05T08:00:00+00:00"))
     weeks = adherence.weekly_adherence(log.exercise, plan_of(target=4))
     assert weeks["sessions"].tolist() == [1]
-    assert weeks["percent"].tolist() == [25.0]
+    # one day in the period: a target of 4 / 7, so 1 session is 175 %
+    assert weeks["percent"].tolist() == [175.0]
     assert weeks["days_in_period"].tolist() == [1]
     result = adherence.streaks(log.exercise)
     assert (result.current, result.longest) == (1, 1)

@@ -65,6 +65,10 @@ def test_pain_trend_draws_mean_baseline_and_change_lines(tmp_path):
     flare = lines["flare-up marked"]
     assert [pd.Timestamp(x) for x in flare.get_xdata()] == [pd.Timestamp("2026-01-07")]
     assert change.verdict in ax.get_title()
+    # baseline (16 / 3 + 6 x 6) / 7 = 5.905, latest 4: -1.905 points (-32.3 %), shown so that
+    # "-1.9" agrees with the 2-point rule not met; "latest" says it is days with a score
+    assert "last 7 days with a score 4.0: -1.9 points (-32 %)\n" in ax.get_title()
+    assert ax.get_title().endswith("(30 % rule met)")
     assert ax.get_legend() is not None
 
 
@@ -81,7 +85,7 @@ def test_weekly_adherence_has_one_bar_per_week_and_the_cut_off_line(tmp_path):
     log = write_log(tmp_path, full("a", "2026-03-02T08:00:00+00:00")
                     + full("b", "2026-03-03T08:00:00+00:00")
                     + full("c", "2026-03-16T08:00:00+00:00"))
-    weekly = adherence.weekly_adherence(log.exercise, plan_of(target=2))
+    weekly = adherence.weekly_adherence(log.exercise, plan_of(target=2), end="2026-03-22")
     ax = charts.plot_weekly_adherence(weekly, thresholds=Thresholds(), alpha=0.5)
     labelled(ax)
     assert ax.get_ylabel() == "sessions per week"
@@ -95,13 +99,31 @@ def test_weekly_adherence_has_one_bar_per_week_and_the_cut_off_line(tmp_path):
     assert [t.get_text() for t in ax.texts] == ["100%", "0%", "50%"]
     # weeks below the cut-off are hatched so they read in greyscale
     assert [patch.get_hatch() or "" for patch in bars[0]] == ["", "//", "//"]
+    assert "part" not in ax.get_title()
+
+
+def test_a_week_the_period_cuts_is_marked_part(tmp_path):
+    # the log ends on Monday 16 March: W12 holds 1 day, so its target is 2 x 1 / 7 = 0.286
+    # and its 1 session is 350 %; the bar is outlined dashed and its label says "1/7 d"
+    log = write_log(tmp_path, full("a", "2026-03-02T08:00:00+00:00")
+                    + full("b", "2026-03-03T08:00:00+00:00")
+                    + full("c", "2026-03-16T08:00:00+00:00"))
+    ax = charts.plot_weekly_adherence(adherence.weekly_adherence(log.exercise, plan_of(target=2)))
+    assert [t.get_text() for t in ax.texts] == ["100%", "0%", "350%\n1/7 d"]
+    bars = next(c for c in ax.containers if isinstance(c, BarContainer))
+    assert [bar.get_linestyle() == "solid" for bar in bars] == [True, True, False]
+    assert list(ax.get_lines()[0].get_ydata()) == pytest.approx([2, 2, 2 / 7, 2 / 7])
+    assert "part week (target pro rata)" in [t.get_text() for t in ax.get_legend().texts]
+    assert "target: 2 a week" in [t.get_text() for t in ax.get_legend().texts]
+    assert "marked part" in ax.get_title()
 
 
 def test_a_changed_target_is_drawn_as_steps_with_its_own_label(tmp_path):
     log = write_log(tmp_path, full("a", "2026-03-02T08:00:00+00:00")
                     + full("b", "2026-03-09T08:00:00+00:00"))
     plan = replace(plan_of(target=3), earlier_targets=(EarlierTarget(date(2026, 3, 8), 2),))
-    ax = charts.plot_weekly_adherence(adherence.weekly_adherence(log.exercise, plan))
+    ax = charts.plot_weekly_adherence(adherence.weekly_adherence(log.exercise, plan,
+                                                                 end="2026-03-15"))
     target_line = ax.get_lines()[0]
     assert target_line.get_drawstyle() == "steps-post"
     assert list(target_line.get_ydata()) == [2, 3, 3]
@@ -195,7 +217,7 @@ def test_dashboard_combines_the_main_charts(tmp_path):
     figure = charts.dashboard(summarise(two_week_pain(tmp_path), plan_of()))
     titles = [ax.get_title() for ax in figure.axes]
     assert any(t.startswith("Pain over time") for t in titles)
-    assert "Sessions per week against the plan's target" in titles
+    assert any(t.startswith("Sessions per week against the plan's target") for t in titles)
     assert "Days with a session" in titles
     assert any(t.startswith("Pain before and after") for t in titles)
     assert any(t.startswith("Weekly reps per exercise") for t in titles)

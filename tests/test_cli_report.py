@@ -125,6 +125,8 @@ def test_export_writes_a_csv_and_says_where(log_dir: Path, tmp_path: Path, capsy
         (["--out", "x.xlsx"], "--out must end in .csv"),
         (["--out", "x.csv", "--from", "2026-09-20", "--to", "2026-09-07"], "is after the end"),
         (["--out", "x.csv", "--to", "2030-01-01"], "outside the log"),
+        (["--out", "x.csv", "--code", "P7"], "--code is the patient code of a de-identified"),
+        (["--out", "x.csv", "--deidentify", "--code", "Sam Smith"], "patient code 'Sam Smith'"),
     ],
 )
 def test_export_bad_arguments(log_dir: Path, capsys, extra: list[str], message: str,
@@ -132,6 +134,22 @@ def test_export_bad_arguments(log_dir: Path, capsys, extra: list[str], message: 
     monkeypatch.chdir(tmp_path)
     code, _, err = run(["export", "--data-dir", str(log_dir), *extra], capsys)
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_export_deidentified_from_the_command_line(log_dir: Path, tmp_path: Path,
+                                                  capsys) -> None:
+    out = tmp_path / "deid.csv"
+    code, printed, _ = run(["export", "--data-dir", str(log_dir), "--deidentify", "--code",
+                            "K-12", "--out", str(out)], capsys)
+    assert code == 0 and "7 sessions" in printed
+    rows = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
+    assert set(rows["patient_code"]) == {"K-12"}
+    assert rows["day"].iloc[0] == "day 1"
+    raw = out.read_text(encoding="utf-8-sig")
+    for private in ("2026", "note", "bad evening", "Felt stiff"):
+        assert private not in raw
+    run(["export", "--data-dir", str(log_dir), "--deidentify", "--out", str(out)], capsys)
+    assert set(pd.read_csv(out, encoding="utf-8-sig")["patient_code"]) == {cli.DEFAULT_CODE}
 
 
 def test_export_refuses_to_overwrite_the_log(log_dir: Path, capsys) -> None:

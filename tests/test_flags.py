@@ -29,9 +29,9 @@ def test_pain_after_above_the_limit_is_flagged(tmp_path):
 def test_not_settled_compares_next_days_first_score_with_pain_before(tmp_path):
     log = write_log(tmp_path, [], [
         score("2026-03-02T18:00:00+00:00", 3, "before_session", "s1"),
-        score("2026-03-03T07:00:00+00:00", 6, "check_in"),  # 6 > 3 + 2: flagged
+        score("2026-03-03T07:00:00+00:00", 6, "check_in"),  # 6 > 3 + 1: flagged
         score("2026-03-03T18:00:00+00:00", 4, "before_session", "s2"),
-        score("2026-03-04T07:00:00+00:00", 6, "check_in"),  # 6 = 4 + 2: not more
+        score("2026-03-04T07:00:00+00:00", 5, "check_in"),  # 5 = 4 + 1: within the margin
         score("2026-03-04T18:00:00+00:00", 2, "before_session", "s3"),
         score("2026-03-05T07:00:00+00:00", 3, "check_in"),  # first score is 3
         score("2026-03-05T20:00:00+00:00", 9, "check_in"),  # later the same day: ignored
@@ -40,10 +40,26 @@ def test_not_settled_compares_next_days_first_score_with_pain_before(tmp_path):
     assert result["session_id"].tolist() == ["s1"]
     assert result["date"].tolist() == [pd.Timestamp("2026-03-02")]
     assert result["end_date"].tolist() == [pd.Timestamp("2026-03-03")]
-    assert (result["value"].iloc[0], result["limit"].iloc[0]) == (6.0, 5.0)
+    assert (result["value"].iloc[0], result["limit"].iloc[0]) == (6.0, 4.0)
+    assert "more than 1 point above" in result["sentence"].iloc[0]
     assert "had not settled" in result["sentence"].iloc[0]
-    tight = flags.not_settled_flags(log.pain, Thresholds(settle_margin_points=1))
-    assert tight["session_id"].tolist() == ["s1", "s2"]
+    tight = flags.not_settled_flags(log.pain, Thresholds(settle_margin_points=0))
+    assert tight["session_id"].tolist() == ["s1", "s2", "s3"]  # 6 > 3, 5 > 4, 3 > 2
+
+
+def test_a_sessions_own_after_score_past_midnight_is_not_the_next_morning(tmp_path):
+    # Sat 23:40 before 3, after 6 at Sun 00:02 (the session's own), Sun 09:00 check-in 3:
+    # the next morning is the 09:00 score, 3 <= 3 + 1, so pain settled: no flag. The after
+    # score above 5 is flagged on the session's own day, Saturday.
+    log = write_log(tmp_path, [], [
+        score("2026-03-07T23:40:00+00:00", 3, "before_session", "s1"),
+        score("2026-03-08T00:02:00+00:00", 6, "after_session", "s1"),
+        score("2026-03-08T09:00:00+00:00", 3, "check_in"),
+    ])
+    assert flags.not_settled_flags(log.pain, Thresholds()).empty
+    after = flags.pain_after_flags(log.pain, Thresholds())
+    assert after["date"].tolist() == [pd.Timestamp("2026-03-07")]
+    assert "session on 2026-03-07 was 6/10" in after["sentence"].iloc[0]
 
 
 def test_not_settled_next_day_starts_at_local_midnight(tmp_path):
@@ -53,7 +69,7 @@ def test_not_settled_next_day_starts_at_local_midnight(tmp_path):
         score("2026-03-30T00:00:30+01:00", 5, "check_in"),  # next local day's first: 5 > 4
     ])
     result = flags.not_settled_flags(log.pain, Thresholds())
-    assert result["value"].tolist() == [5.0]
+    assert result["value"].tolist() == [5.0]  # 5 > 2 + 1
     assert result["end_date"].tolist() == [pd.Timestamp("2026-03-30")]
 
 
@@ -72,17 +88,40 @@ def weekly_rows(means: list[int]) -> list[list[object]]:
             for i, value in enumerate(means)]
 
 
-def test_weekly_mean_rising_two_weeks_running(tmp_path):
-    log = write_log(tmp_path, [], weekly_rows([3, 4, 5, 2, 3, 2]))
+def weekly_scores(weeks: list[tuple[int, ...]]) -> list[list[object]]:
+    """Check-ins in consecutive weeks from Monday 2026-01-05, one a day from Monday on."""
+    start = pd.Timestamp("2026-01-05")
+    return [score(f"{start + pd.Timedelta(weeks=i, days=d):%Y-%m-%d}T09:00:00+00:00", value)
+            for i, values in enumerate(weeks) for d, value in enumerate(values)]
+
+
+def test_a_jump_of_a_point_or_more_in_one_week_is_flagged(tmp_path):
+    # weekly means 3, 6, 6, 5, 6: 3 -> 6 is +3 in one week (flagged); 5 -> 6 is +1 (flagged)
+    log = write_log(tmp_path, [], weekly_rows([3, 6, 6, 5, 6]))
     result = flags.rising_flags(log.pain, Thresholds())
-    assert len(result) == 1
-    assert result["date"].tolist() == [pd.Timestamp("2026-01-19")]  # Monday of the third week
-    assert (result["value"].iloc[0], result["limit"].iloc[0]) == (5.0, 3.0)
-    assert "2 weeks running" in result["sentence"].iloc[0]
-    assert "2026-W02" in result["sentence"].iloc[0]
-    assert "2026-W04" in result["sentence"].iloc[0]
-    assert flags.rising_flags(log.pain, Thresholds(rising_weeks=3)).empty
-    assert len(flags.rising_flags(log.pain, Thresholds(rising_weeks=1))) == 2
+    assert result["date"].tolist() == [pd.Timestamp("2026-01-12"), pd.Timestamp("2026-02-02")]
+    assert (result["value"].iloc[0], result["limit"].iloc[0]) == (6.0, 3.0)
+    sentence = result["sentence"].iloc[0]
+    assert "from 3.0/10 in 2026-W02 to 6.0/10 in 2026-W03 (+3.0 points in 1 week" in sentence
+    assert len(flags.rising_flags(log.pain, Thresholds(rising_points=2))) == 1
+
+
+def test_a_creep_of_a_seventh_of_a_point_a_week_is_not_flagged(tmp_path):
+    # weekly means 3, 22/7, 23/7, 24/7, 25/7: +0.14 each week, +0.29 over any two weeks, so
+    # below the 1-point rise (the old rule flagged any two rising weeks)
+    weeks = [tuple([3] * 7), (4, *[3] * 6), (4, 4, *[3] * 5), (4, 4, 4, *[3] * 4),
+             (4, 4, 4, 4, 3, 3, 3)]
+    log = write_log(tmp_path, [], weekly_scores(weeks))
+    assert flags.rising_flags(log.pain, Thresholds()).empty
+
+
+def test_a_rise_over_two_rising_weeks_counts_when_the_setting_allows(tmp_path):
+    # weekly means 3, 3.5 (3 and 4), 4: +0.5 and +0.5, so +1.0 over two rising weeks
+    log = write_log(tmp_path, [], weekly_scores([(3,), (3, 4), (4,)]))
+    result = flags.rising_flags(log.pain, Thresholds())
+    assert result["date"].tolist() == [pd.Timestamp("2026-01-19")]
+    assert "+1.0 points over 2 weeks running" in result["sentence"].iloc[0]
+    assert flags.rising_flags(log.pain, Thresholds(rising_weeks=1)).empty
 
 
 def test_flare_days_grouped_into_runs(tmp_path):

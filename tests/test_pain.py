@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
-from analysis_fixtures import full, plan_of, score, write_log
+from analysis_fixtures import full, plan_of, score, session, write_log
 
 from backrelief_analysis import pain
 from backrelief_analysis.plan import Thresholds
@@ -96,6 +97,9 @@ def two_windows(base: tuple[int, ...], late: tuple[int, ...]) -> list[list[objec
         ((3,), (5,), 3, 5, pain.WORSENING, ("2 points", "30 %")),  # +2 points, +67 %
         ((9,), (7,), 9, 7, pain.IMPROVEMENT, ("2 points",)),  # -2 points but only -22 %
         ((2, 8), (5,), 5, 5, pain.NO_CLEAR_CHANGE, ()),  # baseline = mean of daily means
+        # 1.0 -> 1.4 (each latest day 1, 1, 2, 2, 1: mean 7 / 5): +40 % but under 1 point
+        ((1,), (1, 1, 2, 2, 1), 1, 1.4, pain.NO_CLEAR_CHANGE, ()),
+        ((2,), (1,), 2, 1, pain.IMPROVEMENT, ("30 %",)),  # -1 point, -50 %: exactly 1 is enough
     ],
 )
 def test_baseline_verdict_names_the_rule_met(tmp_path, base, late, baseline, latest, verdict,
@@ -116,13 +120,54 @@ def test_baseline_verdict_names_the_rule_met(tmp_path, base, late, baseline, lat
     assert change.latest_last == pd.Timestamp("2026-01-19")
 
 
+def test_a_shown_change_agrees_with_its_verdict(tmp_path):
+    # baseline 4, 4, 4, 4, 4, 4, 3: 27 / 7 = 3.857; latest 3, 3, 3, 3, 3, 2, 2: 19 / 7 = 2.714;
+    # change -8 / 7 = -1.143 points, -8 / 27 = -29.63 %: "-30 %" would contradict "30 % rule
+    # not met", so one more decimal is shown
+    log = write_log(tmp_path, [], daily_scores([4] * 6 + [3, None] + [3] * 5 + [2] * 2))
+    change = pain.baseline_change(log.pain, Thresholds())
+    assert change.verdict == pain.NO_CLEAR_CHANGE
+    assert change.percent_text == "-29.6 %"
+    assert "Change -1.1 points (-29.6 %): no clear change (neither" in change.message
+    # baseline 6 (7 days); latest six days of 4 and one day of 4, 4, 5 (mean 13 / 3):
+    # (24 + 13 / 3) / 7 = 4.048, change -41 / 21 = -1.952 points (-32.5 %): "-2.0 points"
+    # would contradict "2-point rule not met"
+    rows = [*daily_scores([6] * 7 + [None] + [4] * 7),
+            score("2026-01-19T10:00:00+00:00", 4), score("2026-01-19T11:00:00+00:00", 5)]
+    change = pain.baseline_change(write_log(tmp_path / "b", [], rows).pain, Thresholds())
+    assert change.rules_met == ("30 %",)
+    assert "Change -1.95 points (-33 %): clinically meaningful improvement (30 % rule met)" \
+        in change.message
+
+
+def test_baseline_comes_from_the_whole_log_whatever_the_period(tmp_path):
+    # days 1-7 score 6, days 8-14 score 3, days 15-21 score 4 (2026-01-05 to 2026-01-25).
+    # Shown from day 8, the old definition took the baseline inside the period (3 -> 4: +1,
+    # +33 %, "worsening"); the baseline stays the whole log's first 7 days: 6 -> 4, -2 points
+    log = write_log(tmp_path, [], daily_scores([6] * 7 + [3] * 7 + [4] * 7))
+    change = pain.baseline_change(log.pain, Thresholds(), start="2026-01-12")
+    assert (change.baseline, change.latest) == (6, 4)
+    assert change.baseline_last == pd.Timestamp("2026-01-11")
+    assert change.verdict == pain.IMPROVEMENT
+    assert "first 7 days with a score in the whole log" in change.message
+    # a new episode from day 8: baseline 3, latest 4, +1 point and +33 %
+    episode = pain.baseline_change(log.pain, Thresholds(baseline_from=date(2026, 1, 12)),
+                                   start="2026-01-12")
+    assert (episode.baseline, episode.latest) == (3, 4)
+    assert episode.verdict == pain.WORSENING
+    assert "first 7 days with a score from 2026-01-12" in episode.message
+    # a period that ends inside the baseline has no separate latest week
+    assert pain.baseline_change(log.pain, Thresholds(), end="2026-01-15").verdict == \
+        pain.NOT_ENOUGH
+
+
 def test_baseline_rules_come_from_thresholds(tmp_path):
     log = write_log(tmp_path, [], daily_scores([8] * 7 + [7] * 7))
     default = pain.baseline_change(log.pain, Thresholds())
     assert default.verdict == pain.NO_CLEAR_CHANGE
     lenient = pain.baseline_change(log.pain, Thresholds(pain_change_points=1))
     assert lenient.verdict == pain.IMPROVEMENT
-    assert lenient.rules_met == ("1 points",)
+    assert lenient.rules_met == ("1 point",)
     shorter = pain.baseline_change(log.pain, Thresholds(baseline_days=3))
     assert shorter.baseline_days == 3
     assert shorter.baseline_last == pd.Timestamp("2026-01-07")
@@ -133,17 +178,18 @@ def test_baseline_with_too_few_days_says_so(tmp_path):
     change = pain.baseline_change(log.pain, Thresholds())
     assert change.verdict == pain.NOT_ENOUGH
     assert not change.enough_data
-    assert "13 day(s)" in change.message
+    # 13 days: 7 for the baseline, 6 after it, one short of the latest week
     assert "needs 14" in change.message
+    assert "found 7 for the baseline and 6 days after it" in change.message
 
 
 def test_trend_recovers_a_straight_line(tmp_path):
-    # daily mean falls 1 point every 5 days: -1.4 points per week
-    values = [8 - i // 5 for i in range(20)]
+    # daily mean falls 1 point every 5 days: -1.4 points per week, over 5 whole weeks
+    values = [8 - i // 5 for i in range(35)]
     log = write_log(tmp_path, [], daily_scores(values))
     trend = pain.pain_trend(log.pain)
     assert trend.available
-    assert trend.points == 20
+    assert trend.points == 5  # fitted on the 5 weekly means
     assert trend.low <= trend.slope_per_week <= trend.high
     assert -1.6 < trend.slope_per_week < -1.2
     assert trend.high < 0
@@ -159,7 +205,7 @@ def test_trend_over_years_fits_whole_week_bins(tmp_path, days, basis):
     log = write_log(tmp_path, [], daily_scores(values))
     trend = pain.pain_trend(log.pain)
     assert trend.basis == basis
-    assert trend.points <= pain.TREND_MAX_DAILY_POINTS
+    assert trend.points <= pain.TREND_MAX_POINTS
     if days == 1400:
         assert -0.08 < trend.slope_per_week < -0.04
         assert trend.high < 0
@@ -169,10 +215,27 @@ def test_trend_with_too_few_days_says_so(tmp_path):
     log = write_log(tmp_path, [], daily_scores([5, 4, 3]))
     trend = pain.pain_trend(log.pain)
     assert not trend.available
-    assert "Too few days" in trend.message
+    assert "Too few scores for a trend: 3 days with a pain score in 1 week" in trend.message
 
 
-def test_session_effects_and_mean_with_t_interval(tmp_path):
+def test_trend_interval_allows_for_day_to_day_correlation(tmp_path):
+    # Six weeks from Monday 2026-01-05 whose days repeat one weekly pattern (5, 5, 5, 6, 6, 6,
+    # 6: a bad spell of four days each week) on a fall of 1 point a week. Week k's mean is
+    # 39 / 7 - k = 5.571 - k, at day 7k + 3 (its scored days' mean day): six points on one line,
+    # so Theil-Sen on weekly means gives exactly -1 per week with a zero-width interval.
+    # A fit on 42 daily points would treat the correlated days as independent evidence.
+    pattern = [5, 5, 5, 6, 6, 6, 6]
+    values = [v - week for week in range(6) for v in pattern]
+    log = write_log(tmp_path, [], daily_scores(values))
+    trend = pain.pain_trend(log.pain)
+    assert trend.points == 6
+    assert trend.basis == "weekly means"
+    assert trend.slope_per_week == pytest.approx(-1)
+    assert (trend.low, trend.high) == (pytest.approx(-1), pytest.approx(-1))
+    assert "Theil-Sen fit on 6 weekly means" in trend.message
+
+
+def test_session_effects_and_too_few_sessions_for_an_interval(tmp_path):
     exercise = (full("s1", "2026-03-02T08:00:00+00:00") + full("s2", "2026-03-03T08:00:00+00:00")
                 + full("s3", "2026-03-04T08:00:00+00:00") + full("s4", "2026-03-05T08:00:00+00:00"))
     log = write_log(tmp_path, exercise, [
@@ -189,11 +252,71 @@ def test_session_effects_and_mean_with_t_interval(tmp_path):
     assert effects["before"].iloc[2] == 7
     summary = pain.session_effect_summary(effects)
     assert (summary.sessions, summary.with_both, summary.left_out) == (4, 2, 2)
+    # two sessions, -2 and 0: mean -1; a t interval would be -13.7 to +11.7 on a 0-10 scale,
+    # so none is given below 5 sessions
     assert summary.mean_change == -1.0
-    # two values -2 and 0: sd = sqrt(2), se = 1, t(0.975, 1) = 12.7062
-    assert summary.ci_low == pytest.approx(-1 - 12.7062, abs=1e-3)
-    assert summary.ci_high == pytest.approx(-1 + 12.7062, abs=1e-3)
-    assert "2 session(s) without both" in summary.message
+    assert math.isnan(summary.ci_low) and math.isnan(summary.ci_high)
+    assert "-1.00 points on average over 2 sessions; no interval below 5 sessions" in \
+        summary.message
+    assert "2 sessions without both" in summary.message
+
+
+def _five_sessions(tmp_path, changes, extra_exercise=(), extra_pain=()):
+    exercise, scores = list(extra_exercise), list(extra_pain)
+    for day, change in enumerate(changes, start=2):
+        sid = f"s{day}"
+        exercise += full(sid, f"2026-03-0{day}T08:00:00+00:00")
+        scores += [score(f"2026-03-0{day}T07:59:00+00:00", 5 + (change < 0) * 5,
+                         "before_session", sid),
+                   score(f"2026-03-0{day}T08:30:00+00:00", 5 + (change < 0) * 5 + change,
+                         "after_session", sid)]
+    return write_log(tmp_path, exercise, scores)
+
+
+def test_session_interval_from_five_sessions_is_clipped_to_the_scale(tmp_path):
+    # changes -10, +5, -10, +5, 0: mean -2; sd = sqrt((64 + 49 + 64 + 49 + 4) / 4) = 7.583,
+    # se = 7.583 / sqrt(5) = 3.391, t(0.975, 4) = 2.7764, half width 9.416:
+    # -11.42 to +7.42, and -11.42 is below the worst possible fall, so it becomes -10
+    log = _five_sessions(tmp_path, [-10, 5, -10, 5, 0])
+    summary = pain.session_effect_summary(pain.session_effects(log.pain, log.exercise))
+    assert summary.mean_change == pytest.approx(-2.0)
+    assert summary.ci_low == -10
+    assert summary.ci_high == pytest.approx(-2 + 9.416, abs=1e-3)
+    assert "(95 % CI -10.00 to +7.42) over 5 sessions" in summary.message
+
+
+def test_identical_session_changes_get_no_interval(tmp_path):
+    # five sessions, each -1: sd 0, so a t interval would have zero width
+    log = _five_sessions(tmp_path, [-1] * 5)
+    summary = pain.session_effect_summary(pain.session_effects(log.pain, log.exercise))
+    assert math.isnan(summary.ci_low)
+    assert summary.message == ("Pain after minus before a session: -1 point in all 5 sessions "
+                               "with both scores, so no interval.")
+
+
+def test_a_session_whose_blocks_were_all_skipped_is_not_a_session(tmp_path):
+    # s9 has scores (before 8, after 2) but did no rep: left out, so the mean stays -1
+    skipped = session("s9", "2026-03-09T08:00:00+00:00", ("tilt", "", 10, 0, "skipped"),
+                      ("knee", "left", 10, 0, "skipped"), ("knee", "right", 10, 0, "skipped"))
+    log = _five_sessions(tmp_path, [-1] * 5, skipped, [
+        score("2026-03-09T07:59:00+00:00", 8, "before_session", "s9"),
+        score("2026-03-09T08:30:00+00:00", 2, "after_session", "s9")])
+    effects = pain.session_effects(log.pain, log.exercise)
+    assert "s9" not in effects["session_id"].tolist()
+    assert pain.session_effect_summary(effects).mean_change == -1
+
+
+def test_the_last_score_of_each_context_counts(tmp_path):
+    # before 7 at 07:58, corrected to 5 at 07:59; after 6 then 4: change 4 - 5 = -1
+    log = write_log(tmp_path, full("s1", "2026-03-02T08:00:00+00:00"), [
+        score("2026-03-02T07:58:00+00:00", 7, "before_session", "s1"),
+        score("2026-03-02T07:59:00+00:00", 5, "before_session", "s1"),
+        score("2026-03-02T08:30:00+00:00", 6, "after_session", "s1"),
+        score("2026-03-02T08:31:00+00:00", 4, "after_session", "s1"),
+    ])
+    scores = pain.session_scores(log.pain)
+    assert (scores.loc["s1", "before"], scores.loc["s1", "after"]) == (5, 4)
+    assert pain.session_effects(log.pain, log.exercise)["change"].tolist() == [-1.0]
 
 
 def test_session_effect_with_only_an_after_score(tmp_path):
@@ -216,7 +339,8 @@ def test_one_session_only(tmp_path):
     summary = pain.session_effect_summary(pain.session_effects(log.pain, log.exercise))
     assert summary.mean_change == -1.0
     assert math.isnan(summary.ci_low)
-    assert "too few for an interval" in summary.message
+    assert summary.message == ("Pain after minus before a session: -1 point in the one session "
+                               "with both scores, so no interval.")
     assert pain.baseline_change(log.pain, plan_of().thresholds).verdict == pain.NOT_ENOUGH
 
 

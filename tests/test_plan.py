@@ -46,10 +46,20 @@ def test_default_plan_is_the_four_exercise_programme() -> None:
 
 
 def test_default_thresholds_are_the_clinical_reference_numbers() -> None:
+    # the numbers of the clinical reference, each written out in the shipped plan
     assert load_plan(paths.DEFAULT_PLAN_FILE).thresholds == Thresholds(
-        pain_change_points=2, pain_change_percent=30, baseline_days=7, pain_after_max=5,
-        settle_margin_points=2, rising_weeks=2, adherence_percent=80,
+        pain_change_points=2, pain_change_percent=30, min_change_points=1, baseline_days=7,
+        baseline_from=None, pain_after_max=5, settle_margin_points=1, rising_points=1,
+        rising_weeks=2, min_sessions_for_interval=5, adherence_percent=80,
     )  # fmt: skip
+    assert Thresholds() == load_plan(paths.DEFAULT_PLAN_FILE).thresholds
+
+
+def test_baseline_from_is_a_date_setting(tmp_path: Path) -> None:
+    plan = load_plan(write_plan(tmp_path, {}, extra="\n[thresholds]\nbaseline_from = 2026-10-05\n"))
+    assert plan.thresholds.baseline_from == date(2026, 10, 5)
+    with pytest.raises(PlanError, match="field 'baseline_from': must be a date like 2026-10-05"):
+        load_plan(write_plan(tmp_path, {}, extra='\n[thresholds]\nbaseline_from = "soon"\n'))
 
 
 @pytest.mark.parametrize(
@@ -181,6 +191,8 @@ def test_infinite_or_not_a_number_values_are_refused(
     ("baseline_days = 0", "whole number of 1 or more"),
     ("baseline_days = 2.5", "whole number of 1 or more"),
     ("rising_weeks = 0", "whole number of 1 or more"),
+    ("min_sessions_for_interval = 1", "whole number of 2 or more"),
+    ("settle_margin_points = -1", "number from 0 to 10"),
     ("adherence_percent = 150", "number from 0 to 100"),
     ("pain_after_max = 11", "number from 0 to 10"),
     ("traffic_light_fine_max = 7", "must not be above traffic_light_caution_max"),
@@ -197,3 +209,96 @@ def test_whole_number_threshold_written_as_a_float_is_taken_as_a_whole_number(
     plan = load_plan(write_plan(tmp_path, {}, extra="\n[thresholds]\nbaseline_days = 10.0\n"))
     assert plan.thresholds.baseline_days == 10
     assert isinstance(plan.thresholds.baseline_days, int)
+
+
+def test_a_target_of_one_reads_one_session(tmp_path: Path) -> None:
+    path = write_plan(tmp_path, {})
+    path.write_text(path.read_text().replace("= 5\n", "= 1\n", 1), encoding="utf-8")
+    assert load_plan(path).target_text == "1 session a week"
+
+
+# --- bounds and unreadable files ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("top", "exercise", "expected"), [
+    ("", {"reps": 1_000_000_000}, "field 'reps': must be a whole number from 1 to 100, "
+                                  "not 1000000000"),
+    ("", {"reps": 101}, "field 'reps': must be a whole number from 1 to 100"),
+    ("", {"hold": 601}, "field 'hold_s': must be a number of seconds above 0 and at most 600"),
+    ("", {"hold": 1e300}, "field 'hold_s'"),
+    ("", {"sides": '["left", "right", "left"]'}, "field 'sides': must be \\[\\] or a list of"),
+    ("", {"sides": '["up"]'}, "field 'sides'"),
+    ("", {"sides": "[[1]]"}, "field 'sides'"),
+    ("rest_between_exercises_s = 86400\n", {}, "field 'rest_between_exercises_s': must be a "
+                                               "number of seconds from 0 to 600"),
+    ("get_ready_s = 601\n", {}, "field 'get_ready_s'"),
+    ("switch_side_s = 1e9\n", {}, "field 'switch_side_s'"),
+])  # fmt: skip
+def test_numbers_beyond_the_plans_bounds_are_named(
+    tmp_path: Path, top: str, exercise: dict, expected: str
+) -> None:
+    text = write_plan(tmp_path, exercise, top=top).read_text(encoding="utf-8")
+    # rest_between_exercises_s is written by the helper; a second one would be a TOML error
+    if top.startswith("rest_between"):
+        text = text.replace("rest_between_exercises_s = 10\n", "")
+    path = tmp_path / "bounds.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PlanError, match=expected):
+        load_plan(path)
+
+
+def test_the_bounds_themselves_are_accepted(tmp_path: Path) -> None:
+    plan = load_plan(write_plan(tmp_path, {"reps": 100, "hold": 600}, top="get_ready_s = 600\n"))
+    assert (plan.exercises[0].reps, plan.exercises[0].hold_s, plan.get_ready_s) == (100, 600, 600)
+
+
+def test_more_than_fifty_exercises_is_one_clear_problem(tmp_path: Path) -> None:
+    many = [{"id": f"ex_{index}"} for index in range(5000)]
+    with pytest.raises(PlanError, match="at most 50 exercises, not 5000") as caught:
+        load_plan(write_plan(tmp_path, *many))
+    assert len(str(caught.value)) < 300
+    assert len(load_plan(write_plan(tmp_path, *many[:50])).exercises) == 50
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("deep_tables.toml", "[" + ".".join(["a"] * 1000) + "]\nb = 1\n", "not a known plan field"),
+    ("deep_arrays.toml", "name = " + "[" * 1000 + "]" * 1000 + "\n", "nested too deeply"),
+    ("deep_inline.toml", "name = " + "{a = " * 1000 + "1" + "}" * 1000 + "\n",
+     "nested too deeply"),
+    ("deep_value.toml", 'name = "P"\ntarget_sessions_per_week = 5\n[[exercise]]\nhold_s.'
+     + ".".join(["a"] * 1000) + " = 1\n", "field 'hold_s': must be a number"),
+    ("bad_utf8.toml", b'name = "Plan \xff\xfe"\n', "is not UTF-8 text \\(byte 14"),
+    ("nul.toml", b'name = "a\x00b"\n', "not valid TOML"),
+    ("huge.toml", b"# " + b"x" * 2_000_000 + b"\n", "larger than 1 MB"),
+])
+def test_a_plan_toml_cannot_read_is_one_sentence_naming_the_file(
+    tmp_path: Path, name: str, content: str | bytes, expected: str
+) -> None:
+    path = tmp_path / name
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        path.write_bytes(content)
+    with pytest.raises(PlanError, match=expected) as caught:
+        load_plan(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message and len(message) < 600
+
+
+def test_a_folder_given_as_the_plan_is_one_sentence(tmp_path: Path) -> None:
+    with pytest.raises(PlanError, match=f"{tmp_path}: is a folder, not a plan file"):
+        load_plan(tmp_path)
+
+
+def test_report_with_a_deeply_nested_plan_says_so_in_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from backrelief_analysis.cli import main
+
+    plan = tmp_path / "deep.toml"
+    plan.write_text("name = " + "[" * 1000 + "]" * 1000 + "\n", encoding="utf-8")
+    code = main(["report", "--data-dir", str(paths.DEMO_DIR), "--plan", str(plan),
+                 "--out", str(tmp_path / "r.pdf")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err == f"backrelief report: {plan}: is nested too deeply to be a plan\n"

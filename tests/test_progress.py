@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from analysis_fixtures import full, plan_of, score, write_log
 
 from backrelief_analysis import pain
@@ -28,8 +29,10 @@ def test_summary_bundles_the_numbers(tmp_path):
     assert summary.end == pd.Timestamp("2026-03-23")
     assert summary.weekly_adherence["sessions"].tolist() == [3, 1, 0, 1]
     assert summary.sessions_done == 5
-    assert summary.adherence_percent == 100 * 5 / (3 * 4)
-    assert summary.weeks_meeting_target == 1
+    # targets 3, 3, 3 and 3 x 1 / 7 (one day of W13); sessions 3, 1, 0, 1 counted at most the
+    # target: (3 + 1 + 0 + 3 / 7) / (9 + 3 / 7) = 31 / 66 = 47 %
+    assert summary.adherence_percent == pytest.approx(100 * 31 / 66)
+    assert summary.weeks_meeting_target == 2  # W10 3 of 3, W13 1 of 3 / 7
     assert summary.partial_weeks == ["2026-W13"]
     assert summary.session_effect.with_both == 1
     assert summary.flags["kind"].tolist() == ["pain_after", "flare"]
@@ -41,8 +44,9 @@ def test_summary_lines_state_numbers_in_words(tmp_path):
     lines = summarise(small_log(tmp_path), plan_of(target=3)).summary_lines()
     text = "\n".join(lines)
     assert lines[0] == ("Period: 2026-03-02 to 2026-03-23 (4 ISO weeks, 2026-W10 to 2026-W13; "
-                        "only part of 2026-W13 is in the period).")
-    assert "Sessions done: 5; adherence 42 % of the target; 1 of 4 weeks at or above 80 %." in text
+                        "only part of 2026-W13 is in the period, its target pro rata).")
+    assert ("Sessions done: 5; adherence 47 % of the target (each week counted at most 100 %); "
+            "2 of 4 weeks at or above 80 %.") in text
     assert "  Knee to chest (left): 50 of 50 reps (100 %)." in lines
     assert "Not enough data to compare" in text
     assert "association, not cause" in text
@@ -96,3 +100,15 @@ def test_summary_shares_its_frames_and_matches_each_measure_computed_alone():
         summary.weekly_pain, pain.weekly_pain(log.pain, **period))
     assert summary.baseline == pain.baseline_change(log.pain, plan.thresholds, **period)
     assert not summary.flags.empty and summary.exercise_pain_change["completed_sessions"].sum()
+
+
+def test_a_shorter_period_keeps_the_whole_logs_baseline(tmp_path):
+    # 21 daily check-ins from Monday 2 March: 6 for a week, 3 for a week, then 4. The last two
+    # weeks alone would take 3 as the baseline (3 -> 4: "worsening"); the summary keeps the
+    # whole log's first 7 days: 6 -> 4, -2 points (-33 %), an improvement
+    rows = [score(f"{pd.Timestamp('2026-03-02') + pd.Timedelta(days=i):%Y-%m-%d}T09:00:00+00:00",
+                  6 if i < 7 else 3 if i < 14 else 4) for i in range(21)]
+    log = write_log(tmp_path, [], rows)
+    summary = summarise(log, plan_of(), start="2026-03-09")
+    assert (summary.baseline.baseline, summary.baseline.latest) == (6, 4)
+    assert summary.baseline.verdict == pain.IMPROVEMENT

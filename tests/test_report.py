@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import json
 import re
 import stat
+from datetime import date, timedelta
 from pathlib import Path
 
 import pypdf
@@ -90,8 +93,8 @@ def test_pdf_holds_the_hand_computed_numbers(hand_log: Path, tmp_path: Path) -> 
     # baseline = mean of days 1-7 = 6.0; latest = days 8-14 = 3.0; -3.0 points = -50 %
     assert "baseline 6.0, latest 3.0: change -3.0 points (-50 %)" in text
     assert "clinically meaningful improvement (2 points and 30 % rules met)" in text
-    # every session: after minus before = -2
-    assert "-2.00 points on average" in text and "over 7 sessions" in text
+    # every session: after minus before = -2, so an interval would have zero width
+    assert "-2 points in all 7 sessions with both scores, so no interval" in text
     # reps: 6 sessions x 10 + one of 6 = 66 of 70 = 94 %
     assert "66 / 70" in text and "94 %" in text
     # the one flare on 16 September is the only flag
@@ -99,6 +102,10 @@ def test_pdf_holds_the_hand_computed_numbers(hand_log: Path, tmp_path: Path) -> 
     assert NAME in text and "Felt stiff" in text and "bad evening" in text
     assert f"backrelief {__version__}" in text
     assert "associations, not causes; not medical advice" in text
+    # the report ends by saying how its numbers are defined, and where they come from
+    assert "How these are defined" in text
+    assert "tested in Achilles tendinopathy" in text
+    assert "Ostelo et al., Spine 2008" in text and "Silbernagel et al." in text
 
 
 def test_pdf_header_lists_the_plan_and_target(hand_log: Path, tmp_path: Path) -> None:
@@ -122,7 +129,7 @@ def test_demo_pdf_shows_what_the_analysis_computes_on_two_pages(tmp_path: Path) 
         f"adherence {summary.adherence_percent:.0f} %",
         f"{summary.weeks_meeting_target} of {len(summary.weekly_adherence)} weeks",
         f"baseline {change.baseline:.1f}, latest {change.latest:.1f}",
-        f"change {change.change_points:+.1f} points ({change.change_percent:+.0f} %)",
+        f"change {change.points_text} points ({change.percent_text})",
         change.verdict,
         f"{effect.mean_change:+.2f} points on average",
         f"Flags ({len(summary.flags)})",
@@ -172,6 +179,11 @@ def test_deidentified_report_has_no_name_no_date_no_note(
         assert "/Info" in raw
     else:
         text = raw = out.read_text(encoding="utf-8")
+    # the sources note cites papers by year: those years are the papers', not the patient's
+    for citation in ("Spine 2008", "Pain 2001", "Sports Med 2007", "J Pain 2019",
+                     "Reviews 2014"):
+        assert citation in text
+        text, raw = text.replace(citation, ""), raw.replace(citation, "")
     for pattern in DATE_PATTERNS:
         assert not pattern.search(text), pattern.pattern
         assert not pattern.search(raw), pattern.pattern
@@ -321,3 +333,173 @@ def test_reports_built_in_threads_at_once_are_whole_and_leave_reportlab_as_it_wa
     for pdf in written:
         assert b"/ASCII85Decode" not in pdf.read_bytes()  # images stored as binary
         assert "Key numbers" in pdf_text(pdf)
+
+
+def test_part_weeks_and_note_contexts_are_shown_in_html_and_pdf(hand_log: Path,
+                                                                tmp_path: Path) -> None:
+    # from Wednesday 9 September: W37 holds 5 days (9-13), so its target is 7 x 5 / 7 = 5 and
+    # its one session (Thu 10) is 20 %; W38 is whole, 5 of 7 = 71 %
+    log = load_log(hand_log)
+    html = build_report(log, load_plan(), tmp_path / "r.html", start="2026-09-09")
+    page = html.read_text(encoding="utf-8")
+    assert "2026-W37: 1 (20 %, part: 5 of 7 days)" in page
+    assert "2026-W38: 5 (71 %)" in page
+    # a note keeps its context: "Felt stiff" was written after the session of 10 September
+    assert re.search(r"2026-09-10</span> · <span class=\"kind\">after session</span>: "
+                     r"<bdi class=\"note-text\">Felt stiff", page)
+    text = pdf_text(build_report(log, load_plan(), tmp_path / "r.pdf", start="2026-09-09"))
+    assert "2026-W37: 1 (20 %, part: 5 of 7 days)" in text
+    assert "2026-09-10 · after session: Felt stiff" in text
+
+
+# --- hostile input: bidi and control characters, long text, de-identification -------------------
+
+RLO, LRE, PDF_MARK, RLI, PDI = "\u202e", "\u202a", "\u202c", "\u2067", "\u2069"
+BIDI_AND_CONTROL = [RLO, LRE, PDF_MARK, RLI, PDI, "\u200f", "\u061c", "\x1b", "\x07", "\x00"]
+
+
+def write_rows(folder: Path, exercise: list[list[str]], pain: list[list[str]]) -> Path:
+    """Write the two log files with the csv module (notes may hold quotes and line breaks)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, header, rows in (("exercise_log.csv", EXERCISE_HEADER, exercise),
+                               ("pain_log.csv", PAIN_HEADER, pain)):
+        with (folder / name).open("w", encoding="utf-8", newline="") as file:
+            file.write(header)
+            csv.writer(file, lineterminator="\n").writerows(rows)
+    return folder
+
+
+def write_plan(path: Path, *, name: str, instructions: str, exercises: int = 1,
+               exercise_name: str = "Pelvic tilt") -> Path:
+    blocks = "".join(
+        f'[[exercise]]\nid = "ex_{index}"\nname = {json.dumps(f"{exercise_name} {index}")}\n'
+        f"instructions = {json.dumps(instructions)}\nhold_s = 5\nreps = 10\n"
+        f'sides = ["left", "right"]\n'
+        for index in range(1, exercises + 1)
+    )
+    path.write_text(f"name = {json.dumps(name)}\ntarget_sessions_per_week = 5\n{blocks}",
+                    encoding="utf-8")
+    return path
+
+
+def year_of_daily_notes(folder: Path, note: str, *, exercises: int = 1) -> Path:
+    """A session every day for a year, each with a long note, every third one flagged."""
+    exercise, pain = [], []
+    first = date(2025, 1, 6)
+    for offset in range(365):
+        day = first + timedelta(days=offset)
+        session = f"s{offset}"
+        for index in range(1, exercises + 1):
+            for side in ("left", "right"):
+                exercise.append([session, f"{day}T08:00:00+01:00", f"ex_{index}", side, "10",
+                                 "10", "5", "5.0", "completed", f"{day}T08:10:00+01:00"])
+        after = 7 if offset % 3 == 0 else 3
+        pain.append([f"{day}T07:59:00+01:00", "5", "before_session", session, "", ""])
+        pain.append([f"{day}T08:11:00+01:00", str(after), "after_session", session,
+                     "yes" if offset % 5 == 0 else "no", f"{note} (day {offset})"])
+    return write_rows(folder, exercise, pain)
+
+
+def pdf_every_byte(path: Path) -> str:
+    """The PDF's text, metadata, raw bytes and every stream decompressed, as one string."""
+    reader = pypdf.PdfReader(path)
+    parts = [pdf_text(path), pdf_metadata_text(path), path.read_bytes().decode("latin-1")]
+    for number in range(1, int(reader.trailer["/Size"])):
+        obj = reader.get_object(number)
+        if isinstance(obj, pypdf.generic.StreamObject):
+            parts.append(obj.get_data().decode("latin-1"))
+    return "\n".join(parts)
+
+
+def test_bidi_and_control_characters_never_reach_the_html(tmp_path: Path) -> None:
+    note = f"left{RLO}thgir{PDF_MARK} and a bell\x07 and an escape\x1b[31m"
+    folder = write_hand_log(tmp_path / "log", note=note)
+    patient = f"Sam {RLO}2026-09-01{PDF_MARK}\x00"
+    html = build_report(load_log(folder), load_plan(), tmp_path / "r.html",
+                        patient=patient).read_text(encoding="utf-8")
+    assert not [char for char in BIDI_AND_CONTROL if char in html]
+    # what was typed is shown, isolated from the dates around it
+    assert "<bdi>Sam 2026-09-01</bdi>" in html
+    assert "leftthgir and a bell and an escape[31m</bdi>" in html
+    assert '<html lang="en" dir="ltr">' in html
+
+
+def test_bidi_and_control_characters_never_reach_the_pdf(tmp_path: Path) -> None:
+    folder = write_hand_log(tmp_path / "log", note=f"left{RLO}thgir{PDF_MARK} and{RLI} more{PDI}")
+    plan = write_plan(tmp_path / "plan.toml", name=f"Plan{RLO}\n\n2026-09-07",
+                      instructions="Tilt.", exercise_name=f"Tilt{RLI}\u2028x")
+    out = build_report(load_log(folder), load_plan(plan), tmp_path / "r.pdf",
+                       patient=f"Sam{RLO}{LRE}\n\n\nQ\u200f")
+    text = pdf_text(out)
+    assert not [char for char in BIDI_AND_CONTROL if char in text]
+    # names stay on one line
+    first_lines = pypdf.PdfReader(out).pages[0].extract_text().splitlines()
+    assert any(" ".join(line.split()).startswith("Patient: Sam Q Period: 07 Sep 2026 to 20 Sep")
+               for line in first_lines)
+    assert "leftthgir and more" in text and "Plan: Plan 2026-09-07;" in text
+    assert "Tilt x 1: 5 s hold" in text
+
+
+@pytest.mark.parametrize("lines", ["\n", "\r\n", "\u2028"])
+def test_notes_of_many_lines_are_cut_to_a_few(lines: str) -> None:
+    from backrelief_analysis.report import MAX_NOTE_CHARS, shown_text
+
+    assert shown_text(f"one{lines}two{lines}three{lines}{lines * 500}end", MAX_NOTE_CHARS) == (
+        "one\ntwo\nthree…")
+
+
+def test_a_year_of_long_daily_notes_stays_within_two_pages(tmp_path: Path) -> None:
+    words = " ".join(f"word{index}" for index in range(600)) + "\n" * 300
+    folder = year_of_daily_notes(tmp_path / "log", words)
+    log, plan = load_log(folder), load_plan(write_plan(tmp_path / "plan.toml", name="P" * 500,
+                                                       instructions="Tilt."))
+    out = build_report(log, plan, tmp_path / "r.pdf", patient="N" * 500)
+    assert len(pypdf.PdfReader(out).pages) <= 2
+    text = pdf_text(out)
+    assert "word30 word31" in text and "…" in text  # cut, and said to be cut
+    assert "word599" not in text
+    assert "every note is in the spreadsheet export" in text
+    # the export keeps every note whole
+    from backrelief_analysis.export import export_sessions
+
+    assert export_sessions(log, plan)["note"].str.contains("word599").sum() == 365
+
+
+def test_fifty_exercises_with_long_names_stay_within_two_pages(tmp_path: Path) -> None:
+    plan = load_plan(write_plan(tmp_path / "plan.toml", name="Plan", instructions="Tilt.",
+                                exercises=50, exercise_name="Long name " * 20))
+    folder = year_of_daily_notes(tmp_path / "log", "short", exercises=50)
+    out = build_report(load_log(folder), plan, tmp_path / "r.pdf")
+    assert len(pypdf.PdfReader(out).pages) <= 2
+    text = pdf_text(out)
+    assert "and 43 more exercises" in text
+    assert "90 more rows not listed" in text
+    assert "Long name Long name…: 5 s hold x 10 reps, each side" in text
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".html"])
+def test_deidentified_report_holds_no_typed_text_in_any_byte(tmp_path: Path, suffix: str) -> None:
+    secrets = {"plan": "Programme for Zorblatt DOB 1961-04-09",
+               "instructions": "Phone Quillfeather about the knee",
+               "note": "Saw Harborview today", "patient": "Samantha Zorblatt",
+               "unknown": "zorb_secret_move"}
+    words = ["Zorblatt", "Quillfeather", "Harborview", "Samantha", "zorb_secret"]
+    folder = write_hand_log(tmp_path / "log", note=secrets["note"])
+    with (folder / "exercise_log.csv").open("a", encoding="utf-8") as file:
+        file.write(f"s10,2026-09-10T08:00:00+01:00,{secrets['unknown']},,10,4,5,5.0,stopped,"
+                   "2026-09-10T08:05:00+01:00\n")
+    plan_file = write_plan(tmp_path / "plan.toml", name=secrets["plan"],
+                           instructions=secrets["instructions"], exercise_name="Pelvic tilt")
+    plan = load_plan(plan_file)
+    content = gather_report(load_log(folder), plan, patient=secrets["patient"], deidentify=True)
+    out = build_report(load_log(folder), plan, tmp_path / f"r{suffix}",
+                       patient=secrets["patient"], deidentify=True)
+    everything = (pdf_every_byte(out) if suffix == ".pdf" else out.read_text(encoding="utf-8"))
+    everything += "\n".join(label for chart in content.charts for label in chart.labels)
+    for word in [*secrets.values(), *words]:
+        assert word not in everything
+    # the kit's words and the plan's exercise names remain
+    if suffix == ".html":
+        assert "Pelvic tilt 1" in everything and "withheld (de-identified report)" in everything
+    else:
+        assert "Pelvic tilt 1" in pdf_text(out)

@@ -162,8 +162,11 @@ function h(tag, className, attributes = {}) {
   return node;
 }
 
-function button(className, label, help) {
-  const node = h("button", `br-button ${className}`, { type: "button", "aria-label": help });
+// A screen reader reads the visible label (plus a hint where one helps, after it, so the name
+// still begins with what is seen).
+function button(className, label, name = null) {
+  const node = h("button", `br-button ${className}`, { type: "button" });
+  if (name) node.setAttribute("aria-label", name);
   node.textContent = label;
   return node;
 }
@@ -172,12 +175,12 @@ function render({ model, el }) {
   views += 1;
   const root = h("div", "br-stage-root", { tabindex: "-1" });
   const controls = h("div", "br-controls", { role: "group", "aria-label": "Session controls" });
-  const start = button("br-start br-primary", "Start session", "Start the session");
-  const pause = button("br-pause", "Pause", "Pause the session (Space)");
-  const skip = button("br-skip", "Skip exercise", "Skip the rest of this exercise");
-  const stop = button("br-stop", "Stop", "Stop the session");
-  const voiceSwitch = button("br-voice", "", "Spoken cues");
-  const toneSwitch = button("br-tones", "", "Tone cues");
+  const start = button("br-start br-primary", "Start session");
+  const pause = button("br-pause", "Pause", "Pause (Space)");
+  const skip = button("br-skip", "Skip exercise");
+  const stop = button("br-stop", "Stop", "Stop session");
+  const voiceSwitch = button("br-voice", "", "Voice");
+  const toneSwitch = button("br-tones", "", "Tones");
   voiceSwitch.setAttribute("role", "switch");
   toneSwitch.setAttribute("role", "switch");
   controls.append(start, pause, skip, stop, voiceSwitch, toneSwitch);
@@ -252,8 +255,7 @@ function render({ model, el }) {
     skip.disabled = !view.can_skip;
     stop.disabled = !view.can_stop;
     pause.textContent = view.paused ? "Resume" : "Pause";
-    pause.setAttribute("aria-label", view.paused ? "Resume the session (Space)" :
-      "Pause the session (Space)");
+    pause.setAttribute("aria-label", view.paused ? "Resume (Space)" : "Pause (Space)");
     pause.classList.toggle("br-primary", Boolean(view.paused));
     const voiceOn = model.get("voice");
     const tonesOn = model.get("tones");
@@ -271,7 +273,7 @@ function render({ model, el }) {
     else releaseWakeLock();
     if (active && audio === null) {
       // a reloaded page: the session goes on in the kernel, sound needs one more click
-      const back = button("br-sound-back", "Turn sound back on", "Turn the sound back on");
+      const back = button("br-sound-back", "Turn sound back on");
       back.addEventListener("click", () => {
         unlockAudio(model.get("tone_spec"));
         unnote("reload");

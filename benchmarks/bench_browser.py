@@ -19,7 +19,7 @@ from pathlib import Path
 
 from backrelief_analysis.engine import START_LEAD_S
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, start_lab, stop_lab
-from tests.test_browser import PHASE_HAS, RECORDER, copy_notebook, run_all
+from tests.test_browser import PHASE_HAS, RECORDER, copy_notebook, run_all, stage_button
 
 from .common import Row, median, percentile
 
@@ -82,7 +82,7 @@ def _session(folder: Path) -> dict:
                 run_all(page, f"{base}/lab/tree/{notebook}?reset")
                 page.locator(".br-pain-before").get_by_role("button", name="3",
                                                             exact=True).click()
-                page.get_by_role("button", name="Start the session").click()
+                stage_button(page, "Start session").click()
                 page.wait_for_function(PHASE_HAS, arg="DONE")
                 record = page.evaluate("() => window.brRecord")
                 record["base_latency_ms"] = page.evaluate(
@@ -106,9 +106,9 @@ def _first_cue_again(page, base: str, notebook: str) -> dict:
     """A new session in a fresh page: Start, its first cue, Stop."""
     run_all(page, f"{base}/lab/tree/{notebook}?reset")
     page.locator(".br-pain-before").get_by_role("button", name="3", exact=True).click()
-    page.get_by_role("button", name="Start the session").click()
+    stage_button(page, "Start session").click()
     page.wait_for_function("() => window.brRecord.cues.length > 0")
-    page.get_by_role("button", name="Stop the session").click()
+    stage_button(page, "Stop session").click()
     page.wait_for_function(PHASE_HAS, arg="STOPPED")
     _give_pain_after(page)
     return page.evaluate("() => window.brRecord.cues[0]")

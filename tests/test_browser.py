@@ -141,6 +141,11 @@ IN_VIEW = """(selector) => {
 }"""
 
 
+def stage_button(page, name: str):
+    """A button of the session, by the name a screen reader reads."""
+    return page.locator(".br-stage").get_by_role("button", name=name, exact=True)
+
+
 def copy_notebook(root: Path) -> str:
     """Serve a copy of notebook 01, so saving it never writes into the checkout."""
     (root / "notebooks").mkdir(parents=True)
@@ -179,8 +184,13 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     assert page.locator(".br-stage .br-countdown").inner_text().strip() == "0:32"
     assert page.locator(".br-stage .br-note").count() == 0  # a wake lock, so nothing to say
 
-    start = page.get_by_role("button", name="Start the session")
+    start = stage_button(page, "Start session")
     assert start.is_disabled()  # no pain score yet
+    # every control has a name a screen reader reads, beginning with what is seen
+    assert stage_button(page, "Pause (Space)").is_disabled()
+    for switch in ("Voice", "Tones"):
+        assert page.locator(".br-stage").get_by_role("switch", name=switch).get_attribute(
+            "aria-checked") == "true"
     page.locator(".br-pain-before").get_by_role("button", name="3", exact=True).click()
     page.wait_for_function("() => !document.querySelector('.br-stage .br-start').disabled")
     assert page.evaluate("() => window.brRecord.contexts.length") == 0  # no sound before Start
@@ -197,7 +207,7 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
         page.wait_for_timeout(250)  # observing the page, not timing the timer
         seen.add(countdown.inner_text())
     assert seen == {frozen}
-    assert page.get_by_role("button", name="Resume the session (Space)").is_visible()
+    assert stage_button(page, "Resume (Space)").is_visible()
     page.keyboard.press("Space")
     page.wait_for_function("() => !document.querySelector('.br-stage .br-phase')"
                            ".innerText.includes('PAUSED')")
@@ -231,7 +241,7 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     page.wait_for_function("() => ['HOLD', 'RELEASE', 'SWITCH', 'REST'].some((word) => "
                            "document.querySelector('.br-stage .br-phase').innerText"
                            ".includes(word))")
-    page.get_by_role("button", name="Turn the sound back on").click()
+    stage_button(page, "Turn sound back on").click()
     page.wait_for_function(PHASE_HAS, arg="DONE")
     page.wait_for_selector(".br-after", state="visible")
     after_reload = page.evaluate("() => window.brRecord")
@@ -304,13 +314,13 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
         bare.wait_for_selector(".br-session .br-stage .br-start")
         assert "cannot keep the screen awake" in bare.locator(".br-note-wake").inner_text()
         bare.locator(".br-pain-before").get_by_role("button", name="4", exact=True).click()
-        bare.get_by_role("button", name="Start the session").click()
+        stage_button(bare, "Start session").click()
         bare.wait_for_selector(".br-note-voice")
         assert "No offline voice" in bare.locator(".br-note-voice").inner_text()
         assert bare.evaluate("() => window.brRecord.spoken.length") == 0
         bare.wait_for_function("() => window.brRecord.tones.length >= 1")
         bare.wait_for_function(PHASE_HAS, arg="HOLD")
-        bare.get_by_role("button", name="Stop the session").click()
+        stage_button(bare, "Stop session").click()
         bare.wait_for_function(PHASE_HAS, arg="STOPPED")
         # after Stop the bar shows where the session stopped, not a full bar and "0:00 left"
         left = bare.locator(".br-stage .br-time-left").inner_text()

@@ -56,7 +56,6 @@ release_s = 1
 """
 # generous: a loaded 2-core machine may be slow to start a kernel; never a timing assertion
 SLOW_MS = 120_000
-SCREENSHOT = Path("/tmp/br_session.png")
 # Records what the page asks of the browser, before any page script runs. Headless Chromium
 # has no voices and no screen to keep awake: a page may ask for one voice of the system
 # (localStorage "br-test-voices" = "none" takes it away) and for a wake lock ("br-test-wake" =
@@ -225,7 +224,8 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     })""")
     assert heights["number"] >= heights["stage"] / 5, heights
     assert heights["word"] >= 48, heights
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    # kept in the test's own folder (docs/img/session.png is taken from here)
+    page.screenshot(path=str(tmp_path / "session.png"), full_page=True)
 
     # reload the tab in the middle of the session (saved first, as JupyterLab's autosave does)
     page.wait_for_function(
@@ -283,7 +283,7 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
                            ".includes('Saved')")
     assert "Sessions this week: 1 of 5 planned." in page.locator(".br-saved").inner_text()
     assert page.evaluate(IN_VIEW, ".br-saved")  # where the user looks, not below the fold
-    page.screenshot(path=str(SCREENSHOT.with_name("br_session_done.png")), full_page=True)
+    page.screenshot(path=str(tmp_path / "session_done.png"), full_page=True)
 
     log = load_log(log_dir)
     exercise = log.exercise

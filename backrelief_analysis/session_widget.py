@@ -25,6 +25,7 @@ from .adherence import sessions_in_week
 from .cues import side_words
 from .engine import SessionEngine, SessionEvent, SessionState
 from .plan import Plan, PlanError, load_plan
+from .questionnaire import due_line
 from .settings import SoundSettings, load_settings, save_settings
 from .store import LogStore, PainEntry, load_log, now_local
 
@@ -385,7 +386,8 @@ class SessionWidget(_Guarded, widgets.VBox):
         self._show(
             f"Saved: pain {self._pain_before.value} before and {pain} after this session, "
             f"{flare_text[flare]}{', with your note' if note else ''}. "
-            + _week_line(self.store, self.plan), where=self._saved_line,
+            + _week_line(self.store, self.plan) + " " + due_line(self.store.directory, self.plan),
+            where=self._saved_line,
         )
 
     # --- view --------------------------------------------------------------------------------

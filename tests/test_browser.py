@@ -284,7 +284,8 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     page.locator(".br-save").click()
     page.wait_for_function("() => document.querySelector('.br-saved').innerText"
                            ".includes('Saved')")
-    assert "Sessions this week: 1 of 5 planned." in page.locator(".br-saved").inner_text()
+    message = page.locator(".br-saved").inner_text()
+    assert "Sessions this week: 1 of 5 planned." in message
     assert page.evaluate(IN_VIEW, ".br-saved")  # where the user looks, not below the fold
     page.screenshot(path=str(tmp_path / "session_done.png"), full_page=True)
 
@@ -304,6 +305,24 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
         {"pain": 2, "context": "after_session", "session_id": session_id, "flare": "no",
          "note": "felt loose afterwards"},
     ]
+
+    # a fresh log has no questionnaire yet: the message says it is due, and the form below
+    # the session takes the answers
+    assert "Questionnaire due" in message
+    form = page.locator(".br-questionnaire")
+    for item, score in (("pain", "5"), ("enjoyment", "4"), ("activity", "6")):
+        form.locator(f".br-q-peg-{item}").get_by_role("button", name=score, exact=True).click()
+    form.locator(".br-q-psfs-name-1 input").fill("gardening")
+    form.locator(".br-q-psfs-score-1").get_by_role("button", name="3", exact=True).click()
+    form.locator(".br-q-odi input").fill("28")
+    form.locator(".br-q-save").click()
+    page.wait_for_function(
+        "() => document.querySelector('.br-q-message').innerText.includes('Saved')")
+    form.screenshot(path=str(tmp_path / "questionnaire.png"))
+    answers = load_log(log_dir).outcomes
+    assert sorted(zip(answers["measure"], answers["item"], answers["score"], strict=True)) == [
+        ("odi", "total", 28), ("peg", "activity", 6), ("peg", "enjoyment", 4),
+        ("peg", "pain", 5), ("psfs", "gardening", 3)]
 
     # a browser with no voice and no wake lock: both said in the widget, tones instead
     other = page.context.browser.new_context(viewport={"width": 1280, "height": 1000})

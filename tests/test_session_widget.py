@@ -16,7 +16,7 @@ import pytest
 
 from backrelief_analysis.plan import parse_plan
 from backrelief_analysis.session_widget import CheckInWidget, SessionWidget
-from backrelief_analysis.store import LogStore, load_log
+from backrelief_analysis.store import LogStore, load_log, now_local
 
 
 class FakeTime:
@@ -405,3 +405,30 @@ def test_running_the_cell_again_shows_the_running_session_and_its_pain_form(make
     find(first, "br-save").click()
     fresh = make()
     assert fresh is not first and fresh.engine.state.status == "ready"
+
+
+def test_after_the_pain_score_the_session_says_when_the_questionnaire_is_due(make, tmp_path):
+    from outcome_fixtures import OCCASIONS, entries
+
+    from backrelief_analysis.questionnaire import DUE_MESSAGE
+
+    first = make()  # no questionnaire ever: due, and the session is not held up by it
+    find(first, "br-pain-before").value = 5
+    run(first)
+    find(first, "br-pain-after").value = 4
+    find(first, "br-save").click()
+    assert DUE_MESSAGE in text(find(first, "br-saved"))
+    assert len(load_log(tmp_path / "log").pain) == 2
+
+    # a questionnaire answered today: not due again for 14 days
+    today = OCCASIONS[0]
+    LogStore(tmp_path / "log").extend_outcomes(
+        entries((now_local().isoformat(timespec="seconds"), *today[1:]), "today"))
+    second = make()
+    find(second, "br-pain-before").value = 5
+    run(second)
+    find(second, "br-pain-after").value = 3
+    find(second, "br-save").click()
+    message = text(find(second, "br-saved"))
+    assert "pain 5 before and 3 after" in message
+    assert "Questionnaire due" not in message

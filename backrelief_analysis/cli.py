@@ -190,6 +190,32 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reminders(args: argparse.Namespace) -> int:
+    """Write an iCalendar file of weekly exercise reminders."""
+    from .reminders import ReminderError, write_reminders
+
+    plan = _load_plan(args.plan)
+    try:
+        written = write_reminders(plan, args.days, args.time, args.out)
+    except ReminderError as error:
+        raise CommandError(str(error)) from None
+    print(f"Wrote weekly reminders for {plan.name} to {written}; open it with your calendar.")
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Serve the patient's app page with Voila until Ctrl-C."""
+    from .app.server import AppError, serve
+
+    if args.plan is not None:
+        _load_plan(args.plan)  # a bad plan is told here, before any server starts
+    try:
+        return serve(port=args.port, open_browser=not args.no_browser, data_dir=args.data_dir,
+                     plan=args.plan)
+    except AppError as error:
+        raise CommandError(str(error)) from None
+
+
 def _add_log_options(parser: argparse.ArgumentParser) -> None:
     """The options every command that reads a log and a period shares."""
     parser.add_argument("--data-dir", type=Path, help="log folder (default: your log, else demo)")
@@ -247,6 +273,26 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"patient code for --deidentify (letters, digits, - and _; "
                         f"default {DEFAULT_CODE})")
     export.set_defaults(handler=cmd_export)
+
+    app = commands.add_parser(
+        "app", help="open the kit as one page in your browser: session, check-in, progress",
+        description="Serve the guided session, the rest-day check-in, your progress, the report "
+        "and reminders as one page, on this computer only (127.0.0.1). Ctrl-C stops it.")
+    app.add_argument("--port", type=int, help="port to serve on (default: a free one)")
+    app.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    app.add_argument("--data-dir", type=Path, help="log folder (default: your log)")
+    app.add_argument("--plan", type=Path, help="plan file (default: your plan)")
+    app.set_defaults(handler=cmd_app)
+
+    reminders = commands.add_parser(
+        "reminders", help="write an iCalendar file of weekly exercise reminders",
+        description="Write a calendar file (.ics) with a weekly repeating reminder on the chosen "
+        "days at the chosen local time. It names the plan and holds no health data.")
+    reminders.add_argument("--out", type=Path, required=True, help="file to write, ending .ics")
+    reminders.add_argument("--days", required=True, help="weekdays, like mon,wed,fri")
+    reminders.add_argument("--time", required=True, help="24-hour local time, like 18:30")
+    reminders.add_argument("--plan", type=Path, help="plan file (default: your plan)")
+    reminders.set_defaults(handler=cmd_reminders)
     return parser
 
 

@@ -16,9 +16,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from backrelief_analysis.jupyter_setup import SERVER_OPTIONS
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -73,9 +76,10 @@ def stop_lab(process: subprocess.Popen) -> None:
 
 
 def start_lab(
-    home: Path, extra_env: dict[str, str], root: Path = REPO
+    home: Path, extra_env: dict[str, str], root: Path = REPO, *, module: str = "jupyterlab"
 ) -> tuple[subprocess.Popen, str]:
-    """Start JupyterLab on a free loopback port with no token; return it and its base URL.
+    """Start JupyterLab (or ``module``) on a free loopback port with no token; return it and
+    its base URL.
 
     ``home`` holds its settings, runtime files, workspaces and log; ``extra_env`` goes to the
     server and its kernels; ``root`` is the folder served (default: the checkout, never
@@ -91,12 +95,12 @@ def start_lab(
         **extra_env,
     }
     command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser",
+        sys.executable, "-m", module, "--no-browser",
         "--IdentityProvider.token=", "--ServerApp.password=",
         f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         "--ServerApp.ip=127.0.0.1", f"--LabApp.workspaces_dir={home / 'workspaces'}",
         f"--ServerApp.root_dir={root}",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        *SERVER_OPTIONS,  # as `make lab` starts it: widget views are never saved
         "--LabApp.extension_manager=readonly",
     ]  # fmt: skip
     if os.geteuid() == 0:  # containers and CI often run as root
@@ -128,13 +132,16 @@ def jupyter_lab(tmp_path_factory) -> Iterator[Callable[..., str]]:
     """Start JupyterLab (see :func:`start_lab`); return its base URL.
 
     Call it with extra environment variables for the server and its kernels, and optionally
-    ``root=``, the folder served. The server is always stopped when the test ends, whatever
-    happens.
+    ``module=`` and ``root_dir=``, the folder served. The server is always stopped when the
+    test ends, whatever happens.
     """
     processes: list[subprocess.Popen] = []
 
-    def start(extra_env: dict[str, str], root: Path = REPO) -> str:
-        process, base = start_lab(tmp_path_factory.mktemp("lab"), extra_env, root)
+    def start(extra_env: dict[str, str], *, module: str = "jupyterlab",
+              root_dir: Path = REPO) -> str:
+        """``module`` is the server to run: ``jupyterlab``, or ``notebook`` (Notebook 7)."""
+        process, base = start_lab(tmp_path_factory.mktemp("lab"), extra_env, root_dir,
+                                  module=module)
         processes.append(process)
         return base
 
@@ -143,9 +150,9 @@ def jupyter_lab(tmp_path_factory) -> Iterator[Callable[..., str]]:
         stop_lab(process)
 
 
-@pytest.fixture
-def chromium_page():
-    """A headless Chromium page (the system browser, never a downloaded one)."""
+@contextmanager
+def chromium_context(args: list[str]) -> Iterator:
+    """A headless Chromium context (the system browser, never a downloaded one)."""
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing: install it with `apt-get install chromium`"
         if os.environ.get("CI") == "true":
@@ -155,12 +162,27 @@ def chromium_page():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            executable_path=str(CHROMIUM), headless=True, args=args
         )
         context = browser.new_context(viewport={"width": 1280, "height": 1000})
-        page = context.new_page()
         try:
-            yield page
+            yield context
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def chromium_page():
+    """A headless Chromium page (the system browser, never a downloaded one)."""
+    with chromium_context(CHROMIUM_ARGS) as context:
+        yield context.new_page()
+
+
+@pytest.fixture
+def chromium_default_autoplay():
+    """A headless Chromium context with the browser's default autoplay policy: sound starts
+    only after a click on the page, as for a real user."""
+    args = [arg for arg in CHROMIUM_ARGS if not arg.startswith("--autoplay-policy")]
+    with chromium_context(args) as context:
+        yield context

@@ -171,7 +171,7 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     root = tmp_path / "served"
     notebook = copy_notebook(root)
     base = jupyter_lab({"BACKRELIEF_PLAN": str(plan_file), "BACKRELIEF_DATA_DIR": str(log_dir)},
-                       root=root)
+                       root_dir=root)
     page = chromium_page
     page.set_default_timeout(SLOW_MS)
     page.add_init_script(RECORDER)

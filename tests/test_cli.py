@@ -101,3 +101,16 @@ def test_check_names_a_bad_outcomes_row_by_its_line(
     assert main(["check", "--data-dir", str(tmp_path)]) == 1
     assert ("outcomes_log.csv, line 3, column 'score': must be a whole number from 0 to 100 "
             "for odi (got '130')") in capsys.readouterr().out
+
+
+def test_reminders_command_writes_a_calendar_and_bad_days_are_one_line(tmp_path, capsys):
+    out = tmp_path / "plan.ics"
+    assert main(["reminders", "--out", str(out), "--days", "mon,wed,fri", "--time", "18:30"]) == 0
+    assert "Wrote weekly reminders for" in capsys.readouterr().out
+    assert out.read_bytes().startswith(b"BEGIN:VCALENDAR")
+    assert main(["reminders", "--out", str(tmp_path / "b.ics"), "--days", "mon,xyz",
+                 "--time", "18:30"]) == 1
+    error = capsys.readouterr().err
+    assert error == ("backrelief reminders: 'xyz' is not a weekday; give days like mon,wed,fri "
+                     "(from mon,tue,wed,thu,fri,sat,sun)\n")
+    assert not (tmp_path / "b.ics").exists()

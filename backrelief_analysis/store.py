@@ -323,7 +323,11 @@ def write_private(data: bytes, out: Path) -> Path:
     folder = out.parent
     if not folder.is_dir():
         raise ValueError(f"there is no folder {folder} to write {out.name} into")
-    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".tmp")
+    except OSError as error:
+        # the user asked for ``out``: name it, not the temporary file that was refused
+        raise type(error)(error.errno, error.strerror, str(out)) from None
     temp = Path(temp_name)
     try:
         os.fchmod(fd, FILE_MODE)
@@ -332,6 +336,9 @@ def write_private(data: bytes, out: Path) -> Path:
             file.flush()
             os.fsync(file.fileno())
         temp.replace(out)
+    except OSError as error:
+        temp.unlink(missing_ok=True)
+        raise type(error)(error.errno, error.strerror, str(out)) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -457,7 +464,13 @@ def _read_exactly(path: Path, data: bytes, columns: Sequence[str], problems: lis
     header_end = data.index(b"\n") + 1
     expected = _csv_lines([columns])
     if data[:header_end].replace(b"\r\n", b"\n") != expected:
-        found = data[:header_end].decode("utf-8").strip()
+        try:
+            found = data[:header_end].decode("utf-8").strip()
+        except UnicodeDecodeError as error:
+            # a spreadsheet's "Unicode text" is UTF-16: say so, and name the file
+            problems.append(Problem(name, 1, None, f"is not UTF-8 text (byte {error.start + 1}); "
+                                    "save it as CSV UTF-8"))
+            return _empty(columns)
         problems.append(Problem(name, 1, None,
                                 f"wrong header '{found}'; expected '{expected.decode().strip()}'"))
         return _empty(columns)

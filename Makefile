@@ -6,11 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: lab test bench lint demo clean
 
-# Jupyter refuses to run as root unless told; containers often are root
+# Jupyter refuses to run as root unless told; containers often are root. The file browser is
+# rooted at the kit's folder (not notebooks/), so it reaches the reports in data/log/reports/.
 lab: $(STAMP)
 	@if [ -f notebooks/01_guided_session.ipynb ]; then target=notebooks/01_guided_session.ipynb; else target=notebooks; fi; \
 	if [ "$$(id -u)" = 0 ]; then root=--allow-root; fi; \
-	$(VENV)/bin/jupyter lab $$root $$target
+	$(VENV)/bin/jupyter lab $$root --ServerApp.root_dir=$(CURDIR) $$target
 
 test: $(STAMP)
 	$(PY) -m pytest --nbval-lax

@@ -9,10 +9,13 @@ from __future__ import annotations
 import errno
 import html
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from .plan import PlanError
 from .store import LogError
 
+T = TypeVar("T")
 # the problems a user can cause and fix: a plan, a log, a file or folder; anything else is a bug
 KIT_ERRORS: tuple[type[BaseException], ...] = (PlanError, LogError, OSError, UnicodeDecodeError)
 
@@ -88,4 +91,19 @@ def show_error(error: BaseException | str, *, then: str = "") -> None:
     display(HTML(error_box(error, then=then)))
 
 
-__all__ = ["KIT_ERRORS", "error_box", "in_words", "show_error", "shown_file_name"]
+def attempt(action: Callable[..., T], *args: object, then: str = "", **kwargs: object
+            ) -> T | None:
+    """Run ``action``; on an error the kit can name, show its box and return ``None``.
+
+    A notebook calls each step through this, so a bad plan or log stops only the parts that
+    need it, never with a traceback. ``ValueError`` is the kit's error for a bad value (a
+    period like ``START = "2026-13-01"``), and is shown the same way.
+    """
+    try:
+        return action(*args, **kwargs)
+    except (*KIT_ERRORS, ValueError) as error:
+        show_error(error, then=then)
+        return None
+
+
+__all__ = ["KIT_ERRORS", "attempt", "error_box", "in_words", "show_error", "shown_file_name"]

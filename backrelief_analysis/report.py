@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -646,14 +648,50 @@ def report_folder(log_directory: Path, is_demo: bool) -> Path:
 
 def iframe_html(content: ReportContent, height_px: int = 900) -> str:
     """The HTML report inside a sandboxed ``<iframe srcdoc>``, so its page styles stay inside
-    it when shown in a notebook with ``IPython.display.HTML``."""
+    it when shown in a notebook with ``IPython.display.HTML``.
+
+    The frame sits in a ``<div>``: IPython warns about HTML that starts with ``<iframe``.
+    """
     from html import escape
 
     document = escape(render_html(content), quote=True)
-    return (f'<iframe sandbox="" srcdoc="{document}" title="Report preview" '
-            f'style="width:100%;height:{height_px}px;border:1px solid #ccc"></iframe>')
+    return (f'<div class="backrelief-preview"><iframe sandbox="" srcdoc="{document}" '
+            f'title="Report preview" style="width:100%;height:{height_px}px;'
+            'border:1px solid #ccc"></iframe></div>')
+
+
+def save_reports(content: ReportContent, log_directory: Path, is_demo: bool,
+                 suffixes: tuple[str, ...] = (".pdf", ".html")) -> tuple[Path, ...]:
+    """Write the report as PDF and HTML into :func:`report_folder`; return the files written."""
+    folder = report_folder(log_directory, is_demo)
+    return tuple(write_report(content, folder / f"report{suffix}") for suffix in suffixes)
+
+
+def report_links(files: Sequence[Path], *, start: Path | None = None) -> str:
+    """HTML links that open ``files`` from a notebook, and each file's full path.
+
+    A link is relative to ``start`` (the notebook's folder, the kernel's working folder by
+    default), so JupyterLab opens the file itself when it lies under the kit's folder, the root
+    of ``make lab``'s file browser. A file elsewhere (``BACKRELIEF_DATA_DIR`` outside the kit)
+    is named with its path, for the computer's own file manager.
+    """
+    from html import escape
+
+    start = (start or Path.cwd()).resolve()
+    items = []
+    for file in files:
+        path = Path(file).resolve()
+        kind = "PDF" if path.suffix.lower() == ".pdf" else "HTML"
+        if path.is_relative_to(paths.PROJECT_DIR):
+            href = escape(os.path.relpath(path, start).replace(os.sep, "/"), quote=True)
+            items.append(f'<li><a href="{href}" target="_blank">Open the {kind} report</a> '
+                         f"<code>{escape(str(path))}</code></li>")
+        else:
+            items.append(f"<li>The {kind} report: <code>{escape(str(path))}</code> (outside the "
+                         "kit's folder, so open it from your computer's file manager)</li>")
+    return f'<ul class="backrelief-reports">{"".join(items)}</ul>'
 
 
 __all__ = ["Chart", "DateMasker", "Item", "KeyNumber", "ReportContent", "build_report",
-           "gather_report", "iframe_html", "render", "render_html", "report_folder", "shown_text",
-           "write_private", "write_report"]
+           "gather_report", "iframe_html", "render", "render_html", "report_folder", "report_links",
+           "save_reports", "shown_text", "write_private", "write_report"]

@@ -503,3 +503,15 @@ def test_deidentified_report_holds_no_typed_text_in_any_byte(tmp_path: Path, suf
         assert "Pelvic tilt 1" in everything and "withheld (de-identified report)" in everything
     else:
         assert "Pelvic tilt 1" in pdf_text(out)
+
+
+def test_report_links_open_files_under_the_kit_and_name_others(tmp_path: Path) -> None:
+    from backrelief_analysis.report import report_links
+
+    inside = paths.PROJECT_DIR / "data" / "log" / "reports" / "report.html"
+    outside = tmp_path / "report.pdf"
+    html = report_links([inside, outside], start=paths.PROJECT_DIR / "notebooks")
+    assert '<a href="../data/log/reports/report.html"' in html
+    assert "Open the HTML report" in html
+    assert f"<code>{outside}</code> (outside the kit's folder" in html
+    assert html.count("<a ") == 1

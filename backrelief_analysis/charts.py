@@ -136,8 +136,8 @@ def plot_pain_trend(
     ax.set_ylim(0, 10.2)
     ax.set_ylabel(PAIN_LABEL)
     if baseline is not None and baseline.enough_data:
-        title += (f"\nbaseline {baseline.baseline:.1f} → last {baseline.latest_days} days with a "
-                  f"score {baseline.latest:.1f}: {baseline.points_text} points "
+        title += (f"\nbaseline {baseline.baseline_text} → last {baseline.latest_days} days "
+                  f"with a score {baseline.latest_text}: {baseline.points_text} points "
                   f"({baseline.percent_text})\n{baseline.verdict} ({baseline.why})")
     ax.set_title(title)
     _week_axis(ax, daily["date"].iloc[0], daily["date"].iloc[-1])

@@ -264,7 +264,7 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
     if change.enough_data:
         keys.append(KeyNumber(
             "Pain: baseline to latest (0-10)",
-            f"baseline {change.baseline:.1f}, latest {change.latest:.1f}: "
+            f"baseline {change.baseline_text}, latest {change.latest_text}: "
             f"change {change.points_text} points ({change.percent_text}); "
             f"{change.verdict} ({change.why})",
             f"Baseline: mean of the {change.baseline_note} "

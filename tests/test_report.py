@@ -128,7 +128,7 @@ def test_demo_pdf_shows_what_the_analysis_computes_on_two_pages(tmp_path: Path) 
         f"{summary.sessions_done} sessions",
         f"adherence {summary.adherence_percent:.0f} %",
         f"{summary.weeks_meeting_target} of {len(summary.weekly_adherence)} weeks",
-        f"baseline {change.baseline:.1f}, latest {change.latest:.1f}",
+        f"baseline {change.baseline_text}, latest {change.latest_text}",
         f"change {change.points_text} points ({change.percent_text})",
         change.verdict,
         f"{effect.mean_change:+.2f} points on average",

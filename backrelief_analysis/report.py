@@ -57,6 +57,12 @@ CHART_SIZE_IN = (7.2, 2.15)  # width, height of each chart in inches
 CHART_DPI = 150
 # the charts' own sizes are relative ("small", "large"): a smaller base suits a printed page
 CHART_STYLE = {"font.size": 7.5, "axes.titlesize": "medium", "lines.markersize": 4}
+# On screen the HTML shows a chart across its column, at most 190 mm less padding, about
+# 690 CSS px: a 7.2-inch figure is shown at 96 px per inch there. Its "small" legend text at
+# a 10.5 pt base is 8.75 pt, 11.7 px as shown (at the print style's 7.5 pt it was 8 px).
+HTML_COLUMN_PX = 690
+SCREEN_SIZE_IN = (7.2, 3.3)
+SCREEN_STYLE = {"font.size": 10.5, "axes.titlesize": "medium", "lines.markersize": 5}
 CONTEXT_WORDS = {"before_session": "before session", "after_session": "after session",
                  "check_in": "check-in"}
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -91,6 +97,7 @@ class Chart:
     width_in: float = CHART_SIZE_IN[0]
     height_in: float = CHART_SIZE_IN[1]
     labels: tuple[str, ...] = ()  # every text drawn on it (titles, ticks, legend), for checks
+    legend_pt: float = 0.0  # the smallest legend text, in points of the figure
 
     @property
     def base64(self) -> str:
@@ -119,6 +126,8 @@ class ReportContent:
     exercise_rows: tuple[tuple[str, ...], ...] = ()
     exercise_more: str = ""
     charts: tuple[Chart, ...] = ()
+    # the same charts drawn for a screen (the HTML): larger text for the same width
+    screen_charts: tuple[Chart, ...] = ()
     flag_count: int = 0
     flags: tuple[Item, ...] = ()
     flags_more: str = ""
@@ -433,6 +442,7 @@ def gather_report(
     exercise_rows, exercise_more = _exercise_rows(summary)
     notes, notes_more = ((), "") if deidentify else _note_items(log, summary, masker)
     figures = _charts(summary, masker) if charts else ()
+    screen_figures = _charts(summary, masker, screen=True) if charts else ()
     return ReportContent(
         period=_period_text(summary, masker),
         has_data=True,
@@ -440,6 +450,7 @@ def gather_report(
         exercise_rows=exercise_rows,
         exercise_more=exercise_more,
         charts=figures,
+        screen_charts=screen_figures,
         flag_count=len(summary.flags),
         flags=flags,
         flags_more=flags_more,
@@ -501,37 +512,65 @@ def _render(figure, axes, masker: DateMasker, caption: str, alt: str) -> Chart:
     from matplotlib.text import Text
 
     labels = tuple(text.get_text() for text in figure.findobj(Text) if text.get_text())
+    legend_sizes = [text.get_fontsize() for ax in figure.axes if ax.get_legend() is not None
+                    for text in ax.get_legend().get_texts()]
     width, height = figure.get_size_inches()
-    return Chart(buffer.getvalue(), caption, alt, float(width), float(height), labels)
+    return Chart(buffer.getvalue(), caption, alt, float(width), float(height), labels,
+                 min(legend_sizes, default=0.0))
 
 
-def _charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
-    """The three charts, drawn by :mod:`backrelief_analysis.charts` and rendered to PNG."""
+def _charts(summary, masker: DateMasker, *, screen: bool = False) -> tuple[Chart, ...]:
+    """The three charts, drawn by :mod:`backrelief_analysis.charts` and rendered to PNG:
+    for print, or (``screen``) with text large enough for the HTML page."""
     from matplotlib import rc_context
 
-    with rc_context(CHART_STYLE):
-        return _draw_charts(summary, masker)
+    with rc_context(SCREEN_STYLE if screen else CHART_STYLE):
+        return _draw_charts(summary, masker, screen=screen)
 
 
-def _figure(*, right: float, top: float):
-    """A report-sized figure with fixed margins.
+def _figure(*, right: float, top: float, screen: bool = False):
+    """A report-sized figure with fixed margins (fractions of the print figure).
 
     Fixed margins instead of constrained layout: the layout pass costs about as much as the
-    drawing itself, and these three charts always have the same furniture.
+    drawing itself, and these three charts always have the same furniture. A screen figure
+    keeps each margin's room for text in proportion to its larger text.
     """
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=CHART_SIZE_IN)
-    figure.subplots_adjust(left=0.075, right=right, top=top, bottom=0.235)
+    size, left, bottom = CHART_SIZE_IN, 0.075, 0.235
+    if screen:
+        # margins in inches grow with the text; as fractions of the screen figure:
+        grow = SCREEN_STYLE["font.size"] / CHART_STYLE["font.size"]
+        print_w, print_h = CHART_SIZE_IN
+        size = SCREEN_SIZE_IN
+
+        def scaled(margin: float, print_len: float, screen_len: float) -> float:
+            return margin * print_len * grow / screen_len
+
+        left = scaled(left, print_w, size[0])
+        bottom = scaled(bottom, print_h, size[1])
+        right = 1 - scaled(1 - right, print_w, size[0])
+        top = 1 - scaled(1 - top, print_h, size[1])
+    figure = Figure(figsize=size)
+    figure.subplots_adjust(left=left, right=right, top=top, bottom=bottom)
     return figure, figure.add_subplot()
 
 
-def _draw_charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
+def _thin_week_ticks(ax, most: int) -> None:
+    """At most ``most`` Monday ticks on a week axis (every n-th Monday)."""
+    import matplotlib.dates as mdates
+
+    low, high = ax.get_xlim()
+    step = max(int(-(-(high - low) // (7 * most))), 1)
+    ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, interval=step))
+
+
+def _draw_charts(summary, masker: DateMasker, *, screen: bool = False) -> tuple[Chart, ...]:
     from . import charts
 
     plan = summary.plan
     drawn = []
-    figure, ax = _figure(right=0.985, top=0.79)
+    figure, ax = _figure(right=0.985, top=0.79, screen=screen)
     charts.plot_pain_trend(summary.daily_pain, baseline=summary.baseline,
                            thresholds=plan.thresholds, ax=ax)
     drawn.append(_render(
@@ -539,7 +578,8 @@ def _draw_charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
         "Daily mean pain (dots) and its 7-day mean, against the baseline and the two lines of a "
         "clinically meaningful fall; triangles mark days the patient marked a flare-up.",
         "Chart of pain over time against the baseline and the meaningful-change lines."))
-    figure, ax = _figure(right=0.985, top=0.79 if summary.partial_weeks else 0.88)
+    figure, ax = _figure(right=0.985, top=0.79 if summary.partial_weeks else 0.88,
+                         screen=screen)
     charts.plot_weekly_adherence(summary.weekly_adherence, thresholds=plan.thresholds, ax=ax)
     drawn.append(_render(
         figure, [ax], masker,
@@ -547,8 +587,10 @@ def _draw_charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
         "that week's percentage of the target. A week the period cuts is marked part (dashed "
         "outline), its target pro rata to its days.",
         "Bar chart of sessions per week against the target."))
-    figure, ax = _figure(right=0.72, top=0.79)
+    figure, ax = _figure(right=0.72, top=0.79, screen=screen)
     charts.plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=ax)
+    if screen:  # its legend takes a third of the width: half as many week ticks fit
+        _thin_week_ticks(ax, charts.MAX_WEEK_TICKS // 2)
     drawn.append(_render(
         figure, [ax], masker,
         "Reps done per week, stacked by exercise, under the weekly mean pain (right axis). "

@@ -515,3 +515,25 @@ def test_report_links_open_files_under_the_kit_and_name_others(tmp_path: Path) -
     assert "Open the HTML report" in html
     assert f"<code>{outside}</code> (outside the kit's folder" in html
     assert html.count("<a ") == 1
+
+
+def test_html_charts_have_legends_readable_on_screen(hand_log: Path) -> None:
+    from backrelief_analysis.report import HTML_COLUMN_PX
+
+    content = gather_report(load_log(hand_log), load_plan())
+    html = render_html(content)
+    assert len(content.screen_charts) == len(content.charts) == 3
+    for chart in content.screen_charts:
+        # the chart fills the page's column: its legend text as displayed, in CSS pixels
+        shown_px = chart.legend_pt / 72 * HTML_COLUMN_PX / chart.width_in
+        assert shown_px >= 11, (chart.caption, shown_px)
+        assert chart.base64 in html
+    for chart in content.charts:  # the print charts stay in the PDF only
+        assert chart.base64 not in html
+
+
+def test_screen_charts_are_deidentified_too(hand_log: Path) -> None:
+    content = gather_report(load_log(hand_log), load_plan(), deidentify=True)
+    for chart in content.screen_charts:
+        labels = " ".join(chart.labels)
+        assert not any(pattern.search(labels) for pattern in DATE_PATTERNS), labels

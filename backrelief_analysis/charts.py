@@ -250,9 +250,9 @@ def plot_weekly_adherence(
     else:
         handles[2].set_label(f"target: {target:g} a week")
         handles[3].set_label(f"{cut:g} % of target ({target * cut / 100:.1f})")
-    ax.legend(handles=handles, loc="upper left", fontsize="small", ncols=3, framealpha=0.9)
+    ax.legend(handles=handles, loc="upper left", fontsize="small", ncols=2, framealpha=0.9)
     top = max(float(weekly["sessions"].max()), float(targets.max()))
-    ax.set_ylim(0, top * 1.75 + 0.5)  # room for the labels and the legend above the bars
+    ax.set_ylim(0, top * 1.9 + 0.5)  # room for the labels and the legend above the bars
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("sessions per week")
     ax.set_title(title)

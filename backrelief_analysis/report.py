@@ -63,6 +63,7 @@ CHART_STYLE = {"font.size": 7.5, "axes.titlesize": "medium", "lines.markersize":
 HTML_COLUMN_PX = 690
 SCREEN_SIZE_IN = (7.2, 3.3)
 SCREEN_STYLE = {"font.size": 10.5, "axes.titlesize": "medium", "lines.markersize": 5}
+SCREEN_DPI = 120  # 864 px for a column of about 690 px: sharp, and a third fewer pixels to draw
 CONTEXT_WORDS = {"before_session": "before session", "after_session": "after session",
                  "check_in": "check-in"}
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -380,6 +381,8 @@ def gather_report(
     deidentify: bool = False,
     charts: bool = True,
     source_note: str = "",
+    screen_charts: bool = True,
+    print_charts: bool = True,
 ) -> ReportContent:
     """Gather what the report shows from :func:`~backrelief_analysis.progress.summarise`.
 
@@ -397,6 +400,9 @@ def gather_report(
         Render the three charts (False skips matplotlib, e.g. for a quick text check).
     source_note
         A line saying where the data came from (e.g. the demo data).
+    screen_charts, print_charts
+        Draw the charts for the HTML page (larger text), and for print (the PDF); a report
+        written in one format needs only its own.
 
     Returns
     -------
@@ -441,8 +447,8 @@ def gather_report(
     flags, flags_more = _flag_items(summary, masker)
     exercise_rows, exercise_more = _exercise_rows(summary)
     notes, notes_more = ((), "") if deidentify else _note_items(log, summary, masker)
-    figures = _charts(summary, masker) if charts else ()
-    screen_figures = _charts(summary, masker, screen=True) if charts else ()
+    figures = _charts(summary, masker) if charts and print_charts else ()
+    screen_figures = _charts(summary, masker, screen=True) if charts and screen_charts else ()
     return ReportContent(
         period=_period_text(summary, masker),
         has_data=True,
@@ -508,7 +514,7 @@ def _render(figure, axes, masker: DateMasker, caption: str, alt: str) -> Chart:
             ax.set_xlabel("week of the period (Monday start; week 1 holds day 1)")
     buffer = io.BytesIO()
     # no Software/date text chunks: the image must not say when or with what it was made
-    figure.savefig(buffer, format="png", dpi=CHART_DPI, metadata={"Software": None})
+    figure.savefig(buffer, format="png", dpi="figure", metadata={"Software": None})
     from matplotlib.text import Text
 
     labels = tuple(text.get_text() for text in figure.findobj(Text) if text.get_text())
@@ -551,7 +557,7 @@ def _figure(*, right: float, top: float, screen: bool = False):
         bottom = scaled(bottom, print_h, size[1])
         right = 1 - scaled(1 - right, print_w, size[0])
         top = 1 - scaled(1 - top, print_h, size[1])
-    figure = Figure(figsize=size)
+    figure = Figure(figsize=size, dpi=SCREEN_DPI if screen else CHART_DPI)
     figure.subplots_adjust(left=left, right=right, top=top, bottom=bottom)
     return figure, figure.add_subplot()
 
@@ -667,7 +673,8 @@ def build_report(
     if suffix not in (".pdf", ".html"):
         raise ValueError(f"the report is written as .pdf or .html, not {target.name}")
     content = gather_report(log, plan, start=start, end=end, patient=patient,
-                            deidentify=deidentify, source_note=source_note)
+                            deidentify=deidentify, source_note=source_note,
+                            screen_charts=suffix == ".html", print_charts=suffix == ".pdf")
     return write_report(content, target)
 
 

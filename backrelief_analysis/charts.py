@@ -411,13 +411,100 @@ def plot_reps_and_pain(
     return ax
 
 
+OUTCOME_STYLES = {  # colour, marker, line style: each measure reads in greyscale too
+    "peg": ("blue", "o", "-"), "psfs": ("orange", "s", "--"), "odi": ("green", "^", "-."),
+    "rmdq": ("purple", "D", ":"),
+}
+
+
+def plot_outcomes(
+    outcomes_log: pd.DataFrame,
+    *,
+    thresholds: Thresholds | None = None,
+    ax: Axes | None = None,
+    **kwargs: object,
+) -> Axes:
+    """Each outcome measure over time against its meaningful-change band.
+
+    The measures have different scales and directions, so each is drawn as its change from its
+    first score in units of its own meaningful change, better upwards: the shaded band from -1
+    to +1 is "no meaningful change yet" for every measure. Each point is labelled with the
+    measure's own score.
+
+    Parameters
+    ----------
+    outcomes_log
+        ``Log.outcomes`` (a row per item), or its
+        :func:`~backrelief_analysis.outcomes.occasion_scores` (a row per occasion, as
+        ``ProgressSummary.outcome_scores`` holds).
+    thresholds
+        The plan's thresholds (the default thresholds when omitted).
+    ax
+        Where to draw; a new figure when omitted.
+    **kwargs
+        Passed to each measure's line.
+    """
+    from .outcomes import MEASURES, occasion_scores, rule
+
+    ax = _axes(ax, size=(9, 4.6))
+    title = "Outcome questionnaires against their meaningful change"
+    scores = (occasion_scores(outcomes_log) if "item" in outcomes_log.columns
+              else outcomes_log)
+    require_columns(scores, ("measure", "date", "score"), "the outcome scores")
+    if scores.empty:
+        return _no_data(ax, title, "No questionnaires yet.")
+    thresholds = thresholds or Thresholds()
+    reach = 1.0
+    for measure, spec in MEASURES.items():
+        series = scores.loc[scores["measure"] == measure]
+        if series.empty:
+            continue
+        meaning = rule(measure, thresholds)
+        baseline = float(series["score"].iloc[0])
+        size = meaning.amount * (baseline / 100 if meaning.percent else 1)
+        sign = 1 if spec.higher_is_better else -1
+        units = sign * (series["score"] - baseline) / size if size > 0 else series["score"] * np.nan
+        colour, marker, style = OUTCOME_STYLES[measure]
+        decimals = 0 if spec.scale_max > 10 else 1
+        threshold = (f"{meaning.amount:g} % fall" if meaning.percent
+                     else f"{meaning.amount:g} points")
+        line_style = {"color": OKABE_ITO[colour], "marker": marker, "linestyle": style,
+                      "linewidth": 1.8, "label": f"{spec.short}: first {baseline:.{decimals}f}, "
+                      f"threshold {threshold}", **kwargs}
+        ax.plot(series["date"], units, **line_style)
+        # the later scores as entered, beside their points (the first is in the legend)
+        for day, value, score in zip(series["date"].iloc[1:], units.iloc[1:],
+                                     series["score"].iloc[1:], strict=True):
+            if np.isfinite(value):
+                ax.annotate(f"{score:.{decimals}f}", (day, value), textcoords="offset points",
+                            xytext=(5, 4), fontsize="x-small", color=OKABE_ITO[colour])
+        if units.notna().any():
+            reach = max(reach, float(units.abs().max()))
+    ax.axhspan(-1, 1, color="#dddddd", alpha=0.6, linewidth=0,
+               label="between ±1 threshold: no meaningful change yet")
+    for edge in (-1, 1):
+        ax.axhline(edge, color=OKABE_ITO["black"], linestyle=":", linewidth=1)
+    ax.axhline(0, color=OKABE_ITO["black"], linewidth=0.8)
+    ax.set_ylim(-reach - 0.6, reach + 0.6)
+    ax.set_ylabel("change from the first score\nin thresholds (up = better)")
+    first, last = scores["date"].min(), scores["date"].max()
+    _week_axis(ax, first - pd.Timedelta(days=3), last + pd.Timedelta(days=3))
+    ax.set_title(f"{title}\nPEG: Krebs 2009 sets no threshold, so the general pain rule of a "
+                 f"{thresholds.peg_change_percent:g} % fall applies", fontsize="medium")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=2, fontsize="small",
+              frameon=False)
+    return ax
+
+
 def dashboard(summary: ProgressSummary) -> Figure:
     """One figure with the main charts of a :class:`~backrelief_analysis.progress.ProgressSummary`.
 
-    Pain trend on top; weekly sessions and the calendar; session effect and reps against pain.
+    Pain trend on top; weekly sessions and the calendar; session effect and reps against pain;
+    the outcome questionnaires at the bottom.
     """
-    figure = Figure(figsize=(14, 14), layout="constrained")
-    grid = figure.add_gridspec(4, 2, height_ratios=[1.2, 1, 0.7, 1])
+    figure = Figure(figsize=(14, 17.5), layout="constrained")
+    grid = figure.add_gridspec(5, 2, height_ratios=[1.2, 1, 0.7, 1, 1])
     plan = summary.plan
     plot_pain_trend(summary.daily_pain, baseline=summary.baseline, thresholds=plan.thresholds,
                     ax=figure.add_subplot(grid[0, :]))
@@ -426,6 +513,8 @@ def dashboard(summary: ProgressSummary) -> Figure:
     plot_session_effect(summary.session_effects, ax=figure.add_subplot(grid[1, 1]))
     plot_calendar(summary.days_exercised, ax=figure.add_subplot(grid[2, :]))
     plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=figure.add_subplot(grid[3, :]))
+    plot_outcomes(summary.outcome_scores, thresholds=plan.thresholds,
+                  ax=figure.add_subplot(grid[4, :]))
     period = ("no entries yet" if summary.empty
               else f"{summary.start:%Y-%m-%d} to {summary.end:%Y-%m-%d}")
     figure.suptitle(f"Progress with “{plan.name}”, {period}", fontsize="x-large")

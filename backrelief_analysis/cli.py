@@ -36,10 +36,28 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _read_log(directory: Path):  # -> Log
+    """``load_log`` with its warnings kept for words: each is in ``Log.set_aside``/``repeated``."""
+    import warnings
+
+    from .store import DuplicateRowWarning, TornLineWarning, load_log
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TornLineWarning)
+        warnings.simplefilter("ignore", DuplicateRowWarning)
+        return load_log(directory)
+
+
+def _say_set_aside(log) -> None:  # log: Log
+    """Never report success in silence while rows were left out: say how many and where."""
+    for sentence in log.set_aside:
+        print(f"Not included: {sentence}.")
+
+
 def _load(data_dir: Path | None):  # -> tuple[Log, bool]
     """Load the log to work on: ``data_dir``, else the user's log, else the demo data."""
     from . import paths
-    from .store import LogError, load_log
+    from .store import LogError
 
     if data_dir is not None:
         directory, is_demo = data_dir, False
@@ -48,7 +66,7 @@ def _load(data_dir: Path | None):  # -> tuple[Log, bool]
     if not directory.is_dir():
         raise CommandError(f"there is no log folder at {directory}")
     try:
-        return load_log(directory), is_demo
+        return _read_log(directory), is_demo
     except LogError as error:
         raise CommandError(str(error)) from None
 
@@ -58,32 +76,45 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import write_demo
 
     try:
-        exercise_rows, pain_rows = write_demo(args.out, weeks=args.weeks, seed=args.seed)
+        exercise_rows, pain_rows, outcome_rows = write_demo(args.out, weeks=args.weeks,
+                                                            seed=args.seed)
     except FileExistsError as error:
         raise CommandError(str(error)) from None
-    print(f"Wrote {exercise_rows} exercise rows and {pain_rows} pain rows to {args.out}")
+    print(f"Wrote {exercise_rows} exercise rows, {pain_rows} pain rows and {outcome_rows} "
+          f"questionnaire rows to {args.out}")
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate a log and summarise it in one line."""
     from . import paths
-    from .store import LogError, load_log
+    from .store import LogError
 
     directory = args.data_dir or paths.log_dir()
     if not directory.is_dir():
         raise CommandError(f"there is no log folder at {directory}")
     try:
-        log = load_log(directory)
+        log = _read_log(directory)
     except LogError as error:
         print(error)
         return 1
     sessions = log.exercise["session_id"].nunique()
     days = log.pain["date"].dt.date
     span = f", {days.min()} to {days.max()}" if len(days) else ""
-    print(f"{directory}: OK, {sessions} session{'' if sessions == 1 else 's'}, "
-          f"{len(log.exercise)} exercise rows, "
-          f"{len(log.pain)} pain scores{span}")
+    questionnaires = log.outcomes["set_id"].nunique()
+    counts = (f"{sessions} session{'' if sessions == 1 else 's'}, {len(log.exercise)} exercise "
+              f"rows, {len(log.pain)} pain scores, {questionnaires} "
+              f"questionnaire{'' if questionnaires == 1 else 's'}{span}")
+    for sentence in log.repeated:
+        print(f"Note: {sentence}.")
+    if log.set_aside:
+        rows = len(log.set_aside)
+        print(f"{directory}: loaded {counts}, but rows were left out in {rows} "
+              f"place{'s' if rows > 1 else ''}:")
+        for sentence in log.set_aside:
+            print(f"  {sentence}")
+        return 1
+    print(f"{directory}: OK, {counts}")
     return 0
 
 
@@ -106,7 +137,7 @@ def _check_period(log, start: date | None, end: date | None) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write the spreadsheet export (one row per session and per check-in)."""
+    """Write the spreadsheet export (one row per session, check-in and questionnaire)."""
     from .export import deidentify_export, export_sessions, write_export
 
     if args.out.suffix.lower() != ".csv":
@@ -117,7 +148,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     log, _ = _load(args.data_dir)
     _check_period(log, args.start, args.end)
     plan = _load_plan(args.plan)
-    protected = {(log.directory / name).resolve() for name in ("exercise_log.csv", "pain_log.csv")}
+    from .schema import TABLES
+
+    protected = {(log.directory / table.file_name).resolve() for table in TABLES}
     if args.out.resolve() in protected:
         raise CommandError(f"--out {args.out} would overwrite the log itself; choose another file")
     if args.deidentify:
@@ -127,9 +160,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         rows = export_sessions(log, plan, start=args.start, end=args.end)
     written = write_export(rows, args.out)
     sessions = int((rows["kind"] == "session").sum())
-    checks = len(rows) - sessions
-    print(f"Wrote {sessions} session{'' if sessions == 1 else 's'} and {checks} "
-          f"check-in{'' if checks == 1 else 's'} to {written}")
+    kinds = rows["kind"].value_counts()
+    checks, asked = int(kinds.get("check_in", 0)), int(kinds.get("questionnaire", 0))
+    parts = [f"{sessions} session{'' if sessions == 1 else 's'}",
+             f"{checks} check-in{'' if checks == 1 else 's'}"]
+    if asked:
+        parts.append(f"{asked} questionnaire{'' if asked == 1 else 's'}")
+    print(f"Wrote {', '.join(parts[:-1])} and {parts[-1]} to {written}")
+    _say_set_aside(log)
     return 0
 
 
@@ -151,7 +189,34 @@ def cmd_report(args: argparse.Namespace) -> int:
                            patient=args.patient, deidentify=args.deidentify, source_note=note)
     source = " from the demo data" if is_demo else ""
     print(f"Wrote the report{source} to {written.resolve()}")
+    _say_set_aside(log)
     return 0
+
+
+def cmd_reminders(args: argparse.Namespace) -> int:
+    """Write an iCalendar file of weekly exercise reminders."""
+    from .reminders import ReminderError, write_reminders
+
+    plan = _load_plan(args.plan)
+    try:
+        written = write_reminders(plan, args.days, args.time, args.out)
+    except ReminderError as error:
+        raise CommandError(str(error)) from None
+    print(f"Wrote weekly reminders for {plan.name} to {written}; open it with your calendar.")
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Serve the patient's app page with Voila until Ctrl-C."""
+    from .app.server import AppError, serve
+
+    if args.plan is not None:
+        _load_plan(args.plan)  # a bad plan is told here, before any server starts
+    try:
+        return serve(port=args.port, open_browser=not args.no_browser, data_dir=args.data_dir,
+                     plan=args.plan)
+    except AppError as error:
+        raise CommandError(str(error)) from None
 
 
 def _add_log_options(parser: argparse.ArgumentParser) -> None:
@@ -182,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=cmd_demo)
 
     check = commands.add_parser("check", help="validate a log",
-                                description="Validate the two log files and list every problem.")
+                                description="Validate the log files and list every problem.")
     check.add_argument("--data-dir", type=Path, help="log folder (default: your log)")
     check.set_defaults(handler=cmd_check)
 
@@ -200,9 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(handler=cmd_report)
 
     export = commands.add_parser(
-        "export", help="write a spreadsheet-safe CSV of sessions and check-ins",
-        description="Write one row per session and per check-in to a CSV file that is safe to "
-        "open in a spreadsheet. The log itself is only read.")
+        "export", help="write a spreadsheet-safe CSV of sessions, check-ins and questionnaires",
+        description="Write one row per session, check-in and questionnaire to a CSV file that "
+        "is safe to open in a spreadsheet. The log itself is only read.")
     _add_log_options(export)
     export.add_argument("--out", type=Path, required=True, help="CSV file to write")
     export.add_argument("--deidentify", action="store_true",
@@ -212,6 +277,26 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"patient code for --deidentify (letters, digits, - and _; "
                         f"default {DEFAULT_CODE})")
     export.set_defaults(handler=cmd_export)
+
+    app = commands.add_parser(
+        "app", help="open the kit as one page in your browser: session, check-in, progress",
+        description="Serve the guided session, the rest-day check-in, your progress, the report "
+        "and reminders as one page, on this computer only (127.0.0.1). Ctrl-C stops it.")
+    app.add_argument("--port", type=int, help="port to serve on (default: a free one)")
+    app.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    app.add_argument("--data-dir", type=Path, help="log folder (default: your log)")
+    app.add_argument("--plan", type=Path, help="plan file (default: your plan)")
+    app.set_defaults(handler=cmd_app)
+
+    reminders = commands.add_parser(
+        "reminders", help="write an iCalendar file of weekly exercise reminders",
+        description="Write a calendar file (.ics) with a weekly repeating reminder on the chosen "
+        "days at the chosen local time. It names the plan and holds no health data.")
+    reminders.add_argument("--out", type=Path, required=True, help="file to write, ending .ics")
+    reminders.add_argument("--days", required=True, help="weekdays, like mon,wed,fri")
+    reminders.add_argument("--time", required=True, help="24-hour local time, like 18:30")
+    reminders.add_argument("--plan", type=Path, help="plan file (default: your plan)")
+    reminders.set_defaults(handler=cmd_reminders)
     return parser
 
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from .plan import Plan, load_plan
-from .store import ExerciseBlock, LogStore, PainEntry
+from .store import ExerciseBlock, LogStore, OutcomeEntry, PainEntry
 
 DEMO_START = date(2026, 8, 31)  # a Monday, so week 1 is a whole ISO week
 DEMO_ZONE = "Europe/London"     # crosses the end of summer time on 2026-10-25
@@ -140,19 +140,71 @@ def generate_demo(
     return blocks, entries
 
 
+_PSFS_ACTIVITIES = ("Sitting through a meeting", "Lifting the laundry basket", "Walking 30 minutes")
+
+
+def generate_outcomes(
+    weeks: int = 12,
+    seed: int = DEMO_SEED,
+    *,
+    start: date = DEMO_START,
+    zone: str = DEMO_ZONE,
+    story: DemoStory | None = None,
+) -> list[list[OutcomeEntry]]:
+    """Questionnaire occasions for the demo: PEG and PSFS every two weeks, ODI first and last.
+
+    Scores follow the same pain drift as :func:`generate_demo` (PSFS, an ability scale, moves the
+    other way), with their own seeded noise, so the exercise and pain logs stay as they were.
+
+    Returns
+    -------
+    One list of entries per occasion (one ``set_id`` each), in time order.
+    """
+    story = story or DemoStory()
+    tz = ZoneInfo(zone)
+    rng = np.random.default_rng([seed, 1])
+    days = weeks * 7
+    drift = np.linspace(story.pain_start, story.pain_end, days)
+    sets: list[list[OutcomeEntry]] = []
+
+    def score(value: float, high: int) -> int:
+        return int(np.clip(np.rint(value + rng.normal(0, 0.6)), 0, high))
+
+    for day in sorted({*range(0, days, 14), days - 1}):
+        when = _local(start + timedelta(days=day), 19 * 60 + 30, tz)
+        stem = (start + timedelta(days=day)).isoformat()
+        level = drift[day]
+        if day % 14 == 0:
+            sets.append([OutcomeEntry(when, f"{stem}-peg", "peg", item, score(level + shift, 10))
+                         for item, shift in (("pain", 0.0), ("enjoyment", -0.5),
+                                             ("activity", 0.3))])
+            sets.append([OutcomeEntry(when + timedelta(minutes=3), f"{stem}-psfs", "psfs",
+                                      activity, score(10.5 - level - shift, 10))
+                         for activity, shift in zip(_PSFS_ACTIVITIES, (1.0, 2.0, 0.0),
+                                                    strict=True)])
+        if day in (0, days - 1):
+            odi = int(np.clip(np.rint(level * 5.5 + rng.normal(0, 2)), 0, 100))
+            sets.append([OutcomeEntry(when + timedelta(minutes=6), f"{stem}-odi", "odi",
+                                      "total", odi)])
+    return sets
+
+
 def write_demo(out_dir: Path | str, weeks: int = 12, seed: int = DEMO_SEED,
-               plan: Plan | None = None) -> tuple[int, int]:
+               plan: Plan | None = None) -> tuple[int, int, int]:
     """Write a demo log into ``out_dir`` (which must not hold a log yet).
 
     Returns
     -------
-    (exercise rows, pain rows)
+    (exercise rows, pain rows, outcome rows)
     """
     store = LogStore(out_dir)
-    for path in (store.exercise_path, store.pain_path):
+    for path in (store.exercise_path, store.pain_path, store.outcomes_path):
         if path.exists() and path.stat().st_size:
             raise FileExistsError(f"{path} already exists; choose an empty folder")
     blocks, entries = generate_demo(weeks, seed, plan)
     store.extend_blocks(blocks)
     store.extend_pain(entries)
-    return len(blocks), len(entries)
+    sets = generate_outcomes(weeks, seed)
+    for occasion in sets:
+        store.extend_outcomes(occasion)
+    return len(blocks), len(entries), sum(len(occasion) for occasion in sets)

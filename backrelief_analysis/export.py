@@ -3,7 +3,8 @@
 The export is for a physiotherapist who opens CSV files in a spreadsheet. Three promises:
 
 - one row per session (local date, start time, duration, exercises with reps, pain before and
-  after, flare, note) and one row per check-in, told apart by the ``kind`` column;
+  after, flare, note), one row per check-in and one per questionnaire occasion (its measure,
+  score and answers), told apart by the ``kind`` column;
 - a text cell that a spreadsheet would read as a formula gets a leading ``'``, as OWASP advises
   against CSV injection: its first non-blank character is ``=``, ``+``, ``-``, ``@`` or one of
   their full-width forms (a spreadsheet that trims spaces on import sees ``" =1+1"`` as
@@ -29,14 +30,16 @@ from .pain import session_scores
 from .plan import Plan
 from .store import EXERCISE_COLUMNS, PAIN_COLUMNS, Log, require_columns, write_private
 
-KINDS = ("session", "check_in")
+KINDS = ("session", "check_in", "questionnaire")
 EXPORT_COLUMNS = (
     "kind", "date", "time", "duration_min", "exercises", "reps_done", "reps_prescribed",
     "pain_before", "pain_after", "pain_check_in", "flare", "note", "session_id", "part_week",
+    "measure", "score", "answers", "set_id",
 )  # fmt: skip
 DEIDENTIFIED_COLUMNS = (
     "patient_code", "kind", "day", "duration_min", "exercises", "reps_done", "reps_prescribed",
     "pain_before", "pain_after", "pain_check_in", "flare", "part_week",
+    "measure", "score",  # a questionnaire's numbers; its answers can name the patient's life
 )  # fmt: skip
 # cells a spreadsheet would read as a formula or a command (OWASP, "CSV Injection"): a formula
 # sign after any blank (Unicode spaces and zero-width ones, which an import may trim), or a
@@ -183,10 +186,12 @@ def export_sessions(
     Returns
     -------
     pd.DataFrame
-        Columns ``EXPORT_COLUMNS``, ordered by time: ``kind`` is ``"session"`` or
-        ``"check_in"``; ``date`` (``YYYY-MM-DD``) and ``time`` (``HH:MM``) are local;
-        ``duration_min`` runs from the session's start to its last logged block; pain columns
-        are nullable integers. Text is not yet neutralised: :func:`write_export` does that.
+        Columns ``EXPORT_COLUMNS``, ordered by time: ``kind`` is ``"session"``,
+        ``"check_in"`` or ``"questionnaire"`` (``measure``, ``score``, ``answers`` and
+        ``set_id`` filled for a questionnaire occasion only); ``date`` (``YYYY-MM-DD``) and
+        ``time`` (``HH:MM``) are local; ``duration_min`` runs from the session's start to its
+        last logged block; pain columns are nullable integers. Text is not yet neutralised:
+        :func:`write_export` does that.
     """
     require_columns(log.exercise, [*EXERCISE_COLUMNS, "started_local", "date"], "the exercise log")
     require_columns(log.pain, [*PAIN_COLUMNS, "recorded_local", "date"], "the pain log")
@@ -214,7 +219,7 @@ def export_sessions(
         "note": checks["note"],
     })  # fmt: skip
 
-    rows = pd.concat([sessions, check_ins], ignore_index=True)
+    rows = pd.concat([sessions, check_ins, _questionnaires(log.outcomes)], ignore_index=True)
     rows = _in_period(rows, first, last).sort_values("started_local", kind="stable")
     out = pd.DataFrame({
         "kind": rows["kind"].astype(str),
@@ -223,12 +228,29 @@ def export_sessions(
         "duration_min": rows["duration_min"].astype("float64") if "duration_min" in rows
         else float("nan"),
     })  # fmt: skip
-    for column in ("exercises", "flare", "note", "session_id"):
+    out["score"] = rows["score"].astype("float64").round(2)
+    for column in ("exercises", "flare", "note", "session_id", "measure", "answers", "set_id"):
         out[column] = rows[column].fillna("").astype(str) if column in rows else ""
     for column in ("reps_done", "reps_prescribed", "pain_before", "pain_after", "pain_check_in"):
         out[column] = rows[column].astype("Int64") if column in rows else pd.NA
     out["part_week"] = _part_week(rows["date"], log, first, last)
     return out.loc[:, list(EXPORT_COLUMNS)].reset_index(drop=True)
+
+
+def _questionnaires(answers: pd.DataFrame) -> pd.DataFrame:
+    """One row per questionnaire occasion: its measure, score (PEG and PSFS: the mean of the
+    items; ODI and RMDQ: the total) and its answers as ``"item score; ..."``."""
+    from .outcomes import MEASURES
+
+    text = answers["item"] + " " + answers["score"].astype(str)
+    by_set = (answers.assign(answer=text).groupby("set_id", sort=False)
+              .agg(started_local=("recorded_local", "min"), date=("date", "min"),
+                   measure=("measure", "first"), score=("score", "mean"),
+                   answers=("answer", "; ".join),
+                   note=("note", lambda notes: " / ".join(n for n in notes if n)))
+              .reset_index())
+    by_set["measure"] = by_set["measure"].map(lambda measure: MEASURES[measure].short)
+    return by_set.assign(kind="questionnaire")
 
 
 def _part_week(days: pd.Series, log: Log, first: pd.Timestamp | None,

@@ -226,3 +226,44 @@ def all_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = No
     result["_order"] = result["kind"].map(order)
     result = result.sort_values(["date", "_order"], kind="stable").drop(columns="_order")
     return result.reset_index(drop=True)[list(FLAG_COLUMNS)]
+
+
+_WORST = {
+    # kind: the worst (highest) value in words
+    "pain_after": "worst score after a session {value:g}/10 (limit {limit:g})",
+    "not_settled": "worst next-day first score {value:g}/10",
+    "rising": "highest weekly mean {value:.1f}/10",
+    "flare": "longest run {value:g} day(s)",
+}
+
+
+def flag_groups(flag_table: pd.DataFrame) -> pd.DataFrame:
+    """One row per kind of flag: how many, the first and last day, and the worst value.
+
+    Parameters
+    ----------
+    flag_table
+        :func:`all_flags`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kind``, ``title`` (:data:`FLAG_TITLES`), ``count``, ``first`` (first day),
+        ``last`` (last day covered), ``worst`` (highest value: a score, a weekly mean or the
+        days of the longest flare run) and ``worst_text`` (the worst value in words), in the
+        order of :data:`FLAG_TITLES`.
+    """
+    require_columns(flag_table, FLAG_COLUMNS, "the flags")
+    rows = []
+    for kind, title in FLAG_TITLES.items():
+        group = flag_table.loc[flag_table["kind"] == kind]
+        if group.empty:
+            continue
+        worst = group.loc[group["value"].idxmax()]
+        rows.append({"kind": kind, "title": title, "count": len(group),
+                     "first": group["date"].min(), "last": group["end_date"].max(),
+                     "worst": worst["value"],
+                     "worst_text": _WORST[kind].format(value=worst["value"],
+                                                       limit=worst["limit"])})
+    return pd.DataFrame(rows, columns=["kind", "title", "count", "first", "last", "worst",
+                                       "worst_text"])

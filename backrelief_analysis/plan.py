@@ -75,6 +75,19 @@ class Thresholds:
         Operational adherence cut-off, percent of prescribed sessions. Default 80 %.
     traffic_light_fine_max, traffic_light_caution_max
         Clinic-handout bands (0-3 fine, 4-5 caution, 6-10 too much): a guide, not validated.
+    psfs_change_points, psfs_activity_change_points
+        A meaningful change in the Patient-Specific Functional Scale: this many points for the
+        mean of the activities, or for one activity (Stratford et al. 1995).
+    odi_change_points
+        A meaningful change in the Oswestry Disability Index total, 0-100 (Ostelo et al. 2008).
+    rmdq_change_points
+        A meaningful change in the Roland-Morris Disability Questionnaire total, 0-24
+        (Ostelo et al. 2008).
+    peg_change_percent
+        A meaningful fall in the PEG score, percent of its first score. Krebs et al. (2009) set
+        no threshold for the PEG; this is the general pain-measure rule (Farrar et al. 2001).
+    questionnaire_every_days
+        The outcome questionnaires are due this many days after the last one.
     """
 
     pain_change_points: float = field(default=2, metadata=_allowed(0, 10))
@@ -90,6 +103,12 @@ class Thresholds:
     adherence_percent: float = field(default=80, metadata=_allowed(0, 100))
     traffic_light_fine_max: int = field(default=3, metadata=_allowed(0, 10, whole=True))
     traffic_light_caution_max: int = field(default=5, metadata=_allowed(0, 10, whole=True))
+    psfs_change_points: float = field(default=2, metadata=_allowed(0, 10))
+    psfs_activity_change_points: float = field(default=3, metadata=_allowed(0, 10))
+    odi_change_points: float = field(default=10, metadata=_allowed(0, 100))
+    rmdq_change_points: float = field(default=5, metadata=_allowed(0, 24))
+    peg_change_percent: float = field(default=30, metadata=_allowed(0, 100))
+    questionnaire_every_days: int = field(default=14, metadata=_allowed(1, None, whole=True))
 
 
 @dataclass(frozen=True)
@@ -396,8 +415,9 @@ def load_plan(path: Path | str | None = None) -> Plan:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise PlanError(f"{plan_path}: is not UTF-8 text (byte {error.start + 1} is not "
-                        "valid); save it as UTF-8") from None
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise PlanError(f"{plan_path}: line {line} is not UTF-8 text (byte {error.start + 1} "
+                        "is not valid); save it as UTF-8") from None
     # tomllib reads nested arrays and inline tables by recursion, and a deep value is deep to
     # check: a plan nested beyond Python's limit is one sentence too, never a traceback
     try:

@@ -6,11 +6,11 @@ so the same log always gives the same summary. Pass ``start``/``end`` to look at
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from . import adherence, associations, flags, pain
+from . import adherence, associations, flags, outcomes, pain
 from .periods import DayLike, period_bounds, week_label, week_start, within
 from .plan import Plan, Thresholds
 from .store import Log
@@ -19,8 +19,8 @@ from .store import Log
 def restrict_log(log: Log, start: DayLike = None, end: DayLike = None) -> Log:
     """A new Log holding only the rows whose local day lies in ``start``..``end`` (inclusive)."""
     first, last = period_bounds([log.exercise["date"], log.pain["date"]], start, end)
-    return Log(exercise=within(log.exercise, first, last), pain=within(log.pain, first, last),
-               directory=log.directory)
+    return replace(log, exercise=within(log.exercise, first, last),
+                   pain=within(log.pain, first, last), outcomes=within(log.outcomes, first, last))
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,9 @@ class ProgressSummary:
     exercise_pain_change: pd.DataFrame  # associations.exercise_pain_change
     next_day_pain: pd.DataFrame  # associations.next_day_pain
     flags: pd.DataFrame  # flags.all_flags
+    outcome_scores: pd.DataFrame  # outcomes.occasion_scores (up to the period's end)
+    outcome_changes: pd.DataFrame  # outcomes.outcome_changes
+    psfs_activity_changes: pd.DataFrame  # outcomes.psfs_activity_changes
 
     @property
     def empty(self) -> bool:
@@ -112,23 +115,33 @@ class ProgressSummary:
             listed = ", ".join(f"{counts[kind]} × {flags.FLAG_TITLES[kind].lower()}"
                                for kind in flags.FLAG_TITLES if kind in counts.index)
             lines.append(f"Flags (prompts to talk to the physiotherapist): {listed}.")
+        lines.append("Outcome questionnaires (first against latest):")
+        lines += ["  " + line for line in self.outcome_lines()]
         return lines
+
+    def outcome_lines(self, **options: object) -> list[str]:
+        """One line per outcome measure, then one per PSFS activity; "No questionnaires yet."
+        before the first. ``options`` go to :func:`~backrelief_analysis.outcomes.outcome_lines`
+        (``day``, ``activity_names``)."""
+        return outcomes.outcome_lines(self.outcome_changes, self.psfs_activity_changes,
+                                      **options)
 
     def as_text(self) -> str:
         """:meth:`summary_lines` joined into one block of text."""
         return "\n".join(self.summary_lines())
 
 
-def how_defined(thresholds: Thresholds) -> list[str]:
+def how_defined(thresholds: Thresholds, *, outcomes: bool = True) -> list[str]:
     """The "how these are defined" note that ends the report and the progress notebook.
 
     Each line names a definition with its setting (from ``plan.Thresholds``) and its published
-    source, as listed in the kit's clinical reference.
+    source, as listed in the kit's clinical reference. ``outcomes=False`` leaves out the
+    outcome questionnaires' line (a report with none has no need of it).
     """
     th = thresholds
     since = (f"from {th.baseline_from:%Y-%m-%d}" if th.baseline_from is not None
              else "in the whole log")
-    return [
+    lines = [
         f"Pain: 0-10 rating scale. Baseline: mean of the first {th.baseline_days} days with a "
         f"score {since}, whatever the period; latest: the period's last {pain.LATEST_DAYS} days "
         f"with a score. Meaningful change: {th.pain_change_points:g} points or "
@@ -149,6 +162,15 @@ def how_defined(thresholds: Thresholds) -> list[str]:
         "rata, and each week counts at most 100 % overall. Every number here is a setting in "
         "the plan's [thresholds] table.",
     ]
+    if outcomes:
+        lines.insert(-1, (
+            f"Outcome questionnaires (every {th.questionnaire_every_days} days; a verdict from "
+            f"two): a meaningful change is PSFS {th.psfs_change_points:g} points, "
+            f"{th.psfs_activity_change_points:g} for one activity (Stratford et al. 1995); ODI "
+            f"{th.odi_change_points:g}, RMDQ {th.rmdq_change_points:g} points (Ostelo et al., "
+            f"Spine 2008); PEG a {th.peg_change_percent:g} % fall (Farrar et al., Pain 2001), as "
+            "Krebs et al. (J Gen Intern Med 2009) set none."))
+    return lines
 
 
 def _next_day_text(table: pd.DataFrame) -> str:
@@ -186,6 +208,10 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
     first, last = period_bounds([log.exercise["date"], log.pain["date"]], start, end)
     window = restrict_log(log, first, last) if first is not None else log
     ex, pn, th = window.exercise, window.pain, plan.thresholds
+    # as for pain, the first questionnaire of the whole log stays the baseline of a shorter
+    # period; the latest is the last one up to the period's end (any, when no end is given)
+    answered = (log.outcomes if end is None or last is None
+                else log.outcomes.loc[log.outcomes["date"] <= last])
     period = {"start": first, "end": last}
     # the sessions table stands in for the exercise log wherever only sessions matter
     table = adherence.sessions(ex)
@@ -213,4 +239,7 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
                                                                effects=effects),
         next_day_pain=associations.next_day_pain(table, pn, **period, daily=daily),
         flags=flags.all_flags(pn, th, **period, daily=daily, effects=effects),
+        outcome_scores=outcomes.occasion_scores(answered),
+        outcome_changes=outcomes.outcome_changes(answered, th),
+        psfs_activity_changes=outcomes.psfs_activity_changes(answered, th),
     )

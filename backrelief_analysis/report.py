@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, paths
+from .outcomes import NO_QUESTIONNAIRES
 from .pain import plural
 from .plan import Plan
 from .store import DIR_MODE, Log, now_local, write_private
@@ -40,7 +41,6 @@ TITLE = "Home exercise progress report"
 DEIDENTIFIED = "de-identified"
 DISCLAIMER = ("Generated from self-reported data; associations, not causes; not medical advice. "
               "Flags are prompts for a conversation, not instructions.")
-MAX_FLAGS = 10  # the most flags listed; with more, the latest are shown and the rest counted
 MAX_WEEKS_LISTED = 16  # weeks listed by number; the adherence chart shows every week
 MAX_NOTES = 8  # likewise for notes, to keep twelve weeks within two A4 pages
 # characters shown of text someone typed; longer text is cut with "…" (the export has it whole)
@@ -48,6 +48,7 @@ MAX_NOTE_CHARS = 240
 MAX_NOTE_LINES = 3  # line breaks kept in a cut text: a note of 200 empty lines is short, too
 MAX_NAME_CHARS = 80  # a patient's or a plan's name
 MAX_EXERCISE_CHARS = 24  # an exercise's name, in the plan's lines and in the reps table
+MAX_ACTIVITY_CHARS = 40  # a PSFS activity as the patient named it
 MAX_PLAN_LINES = 8  # exercises listed under the plan; the table below lists the ones done
 MAX_EXERCISE_ROWS = 10  # rows of the reps table; with more, the rest are counted
 WITHHELD = "withheld (de-identified report)"
@@ -133,6 +134,8 @@ class ReportContent:
     flags: tuple[Item, ...] = ()
     flags_more: str = ""
     flag_note: str = ""
+    outcomes: tuple[str, ...] = ()
+    outcomes_note: str = ""
     notes: tuple[Item, ...] = ()
     notes_more: str = ""
     sources: tuple[str, ...] = ()  # "how these are defined", ending the report
@@ -298,6 +301,8 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
             )
         keys.append(KeyNumber("Next-day pain (association)", text))
     keys.append(KeyNumber("Flags", _flag_counts(summary.flags)))
+    if summary.outcome_changes.empty:  # one line here instead of a section of its own
+        keys.append(KeyNumber("Outcome questionnaires", NO_QUESTIONNAIRES))
     return tuple(keys)
 
 
@@ -338,20 +343,36 @@ def _plan_lines(plan: Plan) -> tuple[str, ...]:
 
 
 def _flag_items(summary, masker: DateMasker) -> tuple[tuple[Item, ...], str]:
-    from .flags import FLAG_TITLES, PROMPT
+    """One line per kind of flag (count, first and last day, worst value); each flag on its
+    own is listed in the progress notebook."""
+    from .flags import flag_groups
 
-    table = summary.flags
-    shown = table.tail(MAX_FLAGS)
-    items = tuple(
-        # the sentence names the date and the numbers itself
-        Item("", FLAG_TITLES.get(row.kind, row.kind),
-             masker.scrub(row.sentence.removesuffix(PROMPT).strip()))
-        for row in shown.itertuples(index=False)
-    )
-    hidden = len(table) - len(shown)
-    more = (f"{hidden} earlier flag{'s' if hidden != 1 else ''} not listed; the progress "
-            "notebook lists them all." if hidden else "")
-    return items, more
+    items = []
+    for row in flag_groups(summary.flags).itertuples(index=False):
+        times = f"{row.count} time{'s' if row.count != 1 else ''}"
+        span = (f"on {masker.day(row.first)}" if row.first == row.last
+                else f"{masker.day(row.first)} to {masker.day(row.last)}")
+        items.append(Item("", row.title, f"{row.title}: {times}, {span}; {row.worst_text}."))
+    more = ("Each flag with its day and numbers is listed in the progress notebook "
+            "(02_progress)." if items else "")
+    return tuple(items), more
+
+
+def _outcome_lines(summary, masker: DateMasker) -> tuple[str, ...]:
+    """A line per outcome measure and per PSFS activity; de-identified without the activities'
+    names (they can identify a person) and with "day N" for dates. An activity's name is typed
+    text: shown on one line, sanitised and cut like a name."""
+    from .outcomes import outcome_lines
+
+    activities = summary.psfs_activity_changes
+    named = activities.assign(label=[_one_line(name, MAX_ACTIVITY_CHARS)
+                                     for name in activities["label"]])
+    return tuple(outcome_lines(summary.outcome_changes, named, day=masker.day,
+                               activity_names=not masker.deidentify))
+
+
+OUTCOMES_NOTE = ("First questionnaire against the latest (latest minus first); lower is better for "
+                 "the PEG, ODI and RMDQ, higher for the PSFS. Thresholds from the plan.")
 
 
 def _note_items(log: Log, summary, masker: DateMasker) -> tuple[tuple[Item, ...], str]:
@@ -445,6 +466,7 @@ def gather_report(
         return ReportContent(period=period, has_data=False, no_data_message=message, **common)
 
     flags, flags_more = _flag_items(summary, masker)
+    asked = not summary.outcome_changes.empty  # any questionnaire up to the period's end
     exercise_rows, exercise_more = _exercise_rows(summary)
     notes, notes_more = ((), "") if deidentify else _note_items(log, summary, masker)
     figures = _charts(summary, masker) if charts and print_charts else ()
@@ -460,10 +482,13 @@ def gather_report(
         flag_count=len(summary.flags),
         flags=flags,
         flags_more=flags_more,
+        outcomes=_outcome_lines(summary, masker) if asked else (),
+        outcomes_note=OUTCOMES_NOTE if asked else "",
         flag_note=_flag_note(plan),
         notes=notes,
         notes_more=notes_more,
-        sources=tuple(masker.scrub(line) for line in how_defined(plan.thresholds)),
+        sources=tuple(masker.scrub(line)
+                      for line in how_defined(plan.thresholds, outcomes=asked)),
         **common,
     )
 

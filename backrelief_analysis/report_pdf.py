@@ -237,6 +237,11 @@ def _story(content: ReportContent, width: float) -> list:
     else:
         story += _key_numbers(content, width)
         story += _exercise_table(content, width)
+        if content.outcomes:  # none yet: a line in the key numbers says so
+            story += [_para("Outcome questionnaires", "h2"),
+                      *(Paragraph(f"• {_text(line.strip())}", _styles()["item"])
+                        for line in content.outcomes),
+                      _para(content.outcomes_note, "detail")]
         story += [_para("Charts", "h2"), *_charts(content, width)]
         story += _items(f"Flags ({content.flag_count})", content.flags, content.flags_more,
                         "No flags in this period.", content.flag_note)

@@ -20,6 +20,7 @@ from . import audio
 from .adherence import sessions_in_week
 from .engine import SessionEngine, SessionEvent, SessionState
 from .plan import Plan, load_plan
+from .questionnaire import due_line
 from .store import LogStore, PainEntry, load_log, now_local
 
 SAFETY_HTML = (
@@ -350,7 +351,7 @@ class SessionWidget(_Guarded, widgets.VBox):
         self._show(
             f"Saved: pain {self._pain_before.value} before and {pain} after this session, "
             f"{flare_text[flare]}{', with your note' if note else ''}. "
-            + _week_line(self.store, self.plan)
+            + _week_line(self.store, self.plan) + " " + due_line(self.store.directory, self.plan)
         )
 
     # --- view --------------------------------------------------------------------------------

@@ -1,26 +1,27 @@
-"""The log store: two append-only CSV files that never lose a finished row.
+"""The log store: three append-only CSV files, declared in :mod:`.schema`, that never lose a row.
 
 Writing
-    One row is one ``os.write`` of the whole line to a file opened with ``O_APPEND``, under a lock
-    on a separate lock file, then fsynced. Two tabs or processes logging at once lose and
-    interleave nothing. New files are created readable by their owner only.
+    One append is one ``os.write`` to a file opened with ``O_APPEND``, under a lock on a separate
+    lock file, then fsynced; new files and the folder are owner-only. Before writing, the append
+    heals what an interrupted write left: a torn header is rewritten, a whole last row without its
+    newline gets one, and a torn last row (one that does not parse) moves to ``<file>.torn``.
 Reading
-    :func:`load_log` validates every row and raises one :class:`LogError` listing every problem
-    (file, line, column, reason). A process killed mid-write leaves at most a torn last line: it is
-    moved to a side file (``exercise_log.csv.torn``), a :class:`TornLineWarning` is issued once, and
-    every whole row loads.
+    :func:`load_log` never changes a file. pandas parses; every cell is checked against the
+    schema; one :class:`LogError` lists every problem by file, line, column and reason. A torn
+    last row is left out with a :class:`TornLineWarning`, and ``Log.set_aside`` says so in words.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import functools
 import io
 import os
+import re
 import tempfile
 import warnings
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -29,23 +30,38 @@ import pandas as pd
 from filelock import FileLock
 
 from . import paths
+from .schema import (
+    ERA_REASON,
+    EXERCISE,
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_OFFSET_HOURS,
+    OFFSET_REASON,
+    OUTCOMES,
+    PAIN,
+    SCORE_RANGES,
+    SHAPE_REASON,
+    TABLES,
+    Column,
+    Table,
+)
 
-EXERCISE_COLUMNS = (
-    "session_id", "session_started_at", "exercise", "side", "reps_target", "reps_done",
-    "hold_s_target", "hold_s_mean", "status", "logged_at",
-)  # fmt: skip
-PAIN_COLUMNS = ("recorded_at", "pain", "context", "session_id", "flare", "note")
-STATUSES = ("completed", "stopped", "skipped")
-CONTEXTS = ("before_session", "after_session", "check_in")
-SIDES = ("", "left", "right")
-FLARES = ("", "yes", "no")
+EXERCISE_COLUMNS = EXERCISE.names
+PAIN_COLUMNS = PAIN.names
+OUTCOME_COLUMNS = OUTCOMES.names
+STATUSES = EXERCISE["status"].choices or ()
+SIDES = EXERCISE["side"].choices or ()
+CONTEXTS = PAIN["context"].choices or ()
+FLARES = PAIN["flare"].choices or ()
+MEASURES = tuple(SCORE_RANGES)
+PEG_ITEMS = ("pain", "enjoyment", "activity")
+PSFS_MAX_ACTIVITIES = 5
 FILE_MODE = 0o600
 DIR_MODE = 0o700
-
-_NUMERIC_COLUMNS = frozenset(("reps_target", "reps_done", "hold_s_target", "hold_s_mean", "pain"))
-# ASCII digits only: Python's \d would also take digits of other scripts
-_TIMESTAMP = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
-              r"(?:[+-][0-9]{2}:[0-9]{2}|Z)")
+SHOWN_PROBLEMS = 50
+# ASCII digits only (Python's \d takes other scripts' digits); to_datetime then judges the values
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+                        r"(?:[+-][0-9]{2}:[0-9]{2}|Z)")
 
 
 class LogError(ValueError):
@@ -53,14 +69,20 @@ class LogError(ValueError):
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
-        lines = [str(problem) for problem in self.problems]
-        count = len(lines)
-        head = f"{count} problem{'s' if count != 1 else ''} in the log:"
-        super().__init__("\n".join([head, *(f"  {line}" for line in lines)]))
+        count = len(self.problems)
+        lines = [f"  {problem}" for problem in self.problems[:SHOWN_PROBLEMS]]
+        if count > SHOWN_PROBLEMS:
+            lines.append(f"  ... and {count - SHOWN_PROBLEMS} more")
+        super().__init__("\n".join([f"{count} problem{'s' if count != 1 else ''} in the log:",
+                                    *lines]))
 
 
 class TornLineWarning(UserWarning):
-    """A torn last line (an interrupted write) was set aside."""
+    """A torn last row (an interrupted write) was left out, or set aside by an append."""
+
+
+class DuplicateRowWarning(UserWarning):
+    """Two rows of a log file are exactly the same."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +129,54 @@ class PainEntry:
 
 
 @dataclass(frozen=True)
+class OutcomeEntry:
+    """One item of an outcome questionnaire: a row of outcomes_log.csv.
+
+    The rows of one occasion (a set) share ``set_id`` and are written together with
+    :meth:`LogStore.extend_outcomes`.
+    """
+
+    recorded_at: datetime
+    set_id: str
+    measure: str
+    item: str
+    score: int
+    note: str = ""
+
+
+def outcome_set_problem(measures: Sequence[str], items: Sequence[str]) -> str | None:
+    """Why the rows of one questionnaire occasion do not make a complete set (None if they do)."""
+    kinds = sorted(set(measures))
+    if len(kinds) > 1:
+        return f"mixes measures ({', '.join(kinds)}); one occasion holds one questionnaire"
+    measure = kinds[0] if kinds else ""
+    if len(set(items)) != len(items):
+        twice = sorted(item for item in set(items) if list(items).count(item) > 1)
+        return f"names an item twice ({', '.join(twice)})"
+    if measure == "peg" and sorted(items) != sorted(PEG_ITEMS):
+        return f"a PEG set needs exactly the items {', '.join(PEG_ITEMS)} (got {', '.join(items)})"
+    if measure == "psfs" and not 1 <= len(items) <= PSFS_MAX_ACTIVITIES:
+        return f"a PSFS set needs 1 to {PSFS_MAX_ACTIVITIES} activities (got {len(items)})"
+    if measure in ("odi", "rmdq") and len(items) != 1:
+        return f"an {measure.upper()} set holds one total (got {len(items)} rows)"
+    return None
+
+
+def _item_problem(measure: str, item: str) -> str | None:
+    if measure == "peg" and item not in PEG_ITEMS:
+        return f"must be one of {', '.join(PEG_ITEMS)} for peg"
+    if measure in ("odi", "rmdq") and item != "total":
+        return f"must be 'total' for {measure}"
+    if measure == "psfs" and not item.strip():
+        return "must name the activity for psfs"
+    return None
+
+
+def _no_outcomes() -> pd.DataFrame:
+    return _validate(_raw(OUTCOMES, []), OUTCOMES, [], [])
+
+
+@dataclass(frozen=True)
 class Log:
     """A loaded, validated log.
 
@@ -120,16 +190,27 @@ class Log:
         pain_log.csv typed likewise, plus ``recorded_local`` and ``date``.
     directory
         Where it was read from.
+    outcomes
+        outcomes_log.csv typed likewise (``score`` as integers), plus ``recorded_local`` and
+        ``date``; empty when the log has no outcomes file.
+    set_aside
+        One sentence for each file with rows that were not loaded: a torn last row, or lines
+        an append moved to ``<file>.torn`` earlier. Empty when every row loaded.
+    repeated
+        One sentence for each file with rows that repeat another row exactly (all loaded).
     """
 
     exercise: pd.DataFrame
     pain: pd.DataFrame
     directory: Path
+    outcomes: pd.DataFrame = field(default_factory=_no_outcomes)
+    set_aside: tuple[str, ...] = ()
+    repeated: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
-        """True when neither file has a row."""
-        return self.exercise.empty and self.pain.empty
+        """True when no file has a row."""
+        return self.exercise.empty and self.pain.empty and self.outcomes.empty
 
 
 def now_local() -> datetime:
@@ -144,31 +225,25 @@ def format_timestamp(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
+# --- writing -------------------------------------------------------------------------------------
+
+
 def _csv_lines(rows: Iterable[Sequence[object]]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    usual = csv.writer(buffer, lineterminator="\n")
+    # the csv module leaves a lone carriage return unquoted, and readers take it for a line end
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for row in rows:
+        (quoted if any("\r" in str(value) for value in row) else usual).writerow(row)
     return buffer.getvalue().encode("utf-8")
 
 
-def _split_torn(data: bytes) -> tuple[bytes, bytes]:
-    """Split ``data`` into its whole records and a torn tail (empty when the file is whole)."""
-    if not data or (data.endswith(b"\n") and data.count(b'"') % 2 == 0):
-        return data, b""
-    # a record ends at a newline with an even number of quotes before it
-    quotes_after = 0
-    end = len(data)
-    while True:
-        newline = data.rfind(b"\n", 0, end)
-        if newline < 0:
-            return b"", data
-        quotes_after += data.count(b'"', newline + 1, end)
-        end = newline
-        if (data.count(b'"') - quotes_after) % 2 == 0:
-            return data[: newline + 1], data[newline + 1 :]
+def _number(value: float | None, form: str) -> str:
+    return "" if value is None else format(value, form)
 
 
 class LogStore:
-    """Append rows to the two log files in ``directory``.
+    """Append rows to the log files in ``directory``.
 
     Parameters
     ----------
@@ -178,8 +253,9 @@ class LogStore:
 
     def __init__(self, directory: Path | str | None = None) -> None:
         self.directory = Path(directory) if directory is not None else paths.log_dir()
-        self.exercise_path = self.directory / paths.EXERCISE_LOG_NAME
-        self.pain_path = self.directory / paths.PAIN_LOG_NAME
+        self.exercise_path = self.directory / EXERCISE.file_name
+        self.pain_path = self.directory / PAIN.file_name
+        self.outcomes_path = self.directory / OUTCOMES.file_name
 
     def append_block(self, block: ExerciseBlock) -> None:
         """Append one exercise block to exercise_log.csv, durably."""
@@ -191,31 +267,53 @@ class LogStore:
 
     def extend_blocks(self, blocks: Iterable[ExerciseBlock]) -> None:
         """Append many exercise blocks in one locked, fsynced write."""
-        # no exercise field holds a quote or a line break, so a torn row never ends in one
-        self._append(self.exercise_path, EXERCISE_COLUMNS, [_block_values(b) for b in blocks],
-                     text_fields=False)
+        self._append(EXERCISE, [[
+            b.session_id, format_timestamp(b.session_started_at), b.exercise, b.side,
+            b.reps_target, b.reps_done, _number(b.hold_s_target, "g"),
+            _number(b.hold_s_mean, ".3f"), b.status, format_timestamp(b.logged_at or now_local()),
+        ] for b in blocks])  # fmt: skip
 
     def extend_pain(self, entries: Iterable[PainEntry]) -> None:
         """Append many pain scores in one locked, fsynced write."""
-        self._append(self.pain_path, PAIN_COLUMNS, [_pain_values(e) for e in entries],
-                     text_fields=True)
+        self._append(PAIN, [[format_timestamp(e.recorded_at), e.pain, e.context, e.session_id,
+                             e.flare, e.note] for e in entries])
 
-    def _append(self, path: Path, columns: Sequence[str], rows: list[list[object]], *,
-                text_fields: bool) -> None:
+    def extend_outcomes(self, entries: Iterable[OutcomeEntry]) -> None:
+        """Append one questionnaire occasion (one ``set_id``) in one locked, fsynced write.
+
+        Raises
+        ------
+        ValueError
+            For an incomplete or mixed set, or a score out of range; nothing is written.
+        """
+        entries = list(entries)
+        set_ids = sorted({e.set_id for e in entries})
+        if len(set_ids) > 1:
+            raise ValueError("one call writes one questionnaire occasion; the entries have "
+                             f"{len(set_ids)} set ids")
+        problem = outcome_set_problem([e.measure for e in entries], [e.item for e in entries])
+        if entries and problem:
+            raise ValueError(f"set {set_ids[0]!r} {problem}")
+        self._append(OUTCOMES, [[format_timestamp(e.recorded_at), e.set_id, e.measure, e.item,
+                                 e.score, e.note] for e in entries])
+
+    def _append(self, table: Table, rows: list[list[object]]) -> None:
         if not rows:
             return
-        self.directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        for row in rows:
+            problems = _row_problems(table, row)
+            if problems:
+                raise ValueError("; ".join(problems))
         data = _csv_lines(rows)
+        self.directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # a fresh clone's data/log/ is not owner-only
+            self.directory.chmod(DIR_MODE)
+        path = self.directory / table.file_name
         with _lock(path):
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
             try:
                 created = os.fstat(fd).st_size == 0
-                if created:
-                    data = _csv_lines([columns]) + data
-                else:
-                    _check_header_before_append(path, columns)
-                    _set_aside_torn_locked(path, scan_whole=text_fields)
-                _write_all(fd, data)
+                _write_all(fd, _heal_before_append(path, table) + data)
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -223,32 +321,27 @@ class LogStore:
                 _fsync_dir(self.directory)
 
 
-def _block_values(block: ExerciseBlock) -> list[object]:
-    if block.status not in STATUSES:
-        raise ValueError(f"status must be one of {STATUSES}, not {block.status!r}")
-    if block.side not in SIDES:
-        raise ValueError(f"side must be one of {SIDES}, not {block.side!r}")
-    if not 0 <= block.reps_done <= block.reps_target:
-        raise ValueError("reps_done must be between 0 and reps_target")
-    mean = "" if block.hold_s_mean is None else f"{block.hold_s_mean:.3f}"
-    return [
-        block.session_id, format_timestamp(block.session_started_at), block.exercise,
-        block.side, block.reps_target, block.reps_done, f"{block.hold_s_target:g}", mean,
-        block.status, format_timestamp(block.logged_at or now_local()),
-    ]  # fmt: skip
-
-
-def _pain_values(entry: PainEntry) -> list[object]:
-    if isinstance(entry.pain, bool) or entry.pain not in range(11):
-        raise ValueError(f"pain must be a whole number from 0 to 10, not {entry.pain!r}")
-    if entry.context not in CONTEXTS:
-        raise ValueError(f"context must be one of {CONTEXTS}, not {entry.context!r}")
-    if entry.flare not in FLARES:
-        raise ValueError(f"flare must be one of {FLARES}, not {entry.flare!r}")
-    return [
-        format_timestamp(entry.recorded_at), entry.pain, entry.context, entry.session_id,
-        entry.flare, entry.note,
-    ]
+def _row_problems(table: Table, values: Sequence[object]) -> list[str]:
+    """What the loader would reject in one row, checked cell by cell before it is written."""
+    row = dict(zip(table.names, values, strict=True))
+    problems = [f"{column.name} {reason}" for column in table.columns
+                if (reason := column.problem(row[column.name]))]
+    if problems:
+        return problems
+    if table is EXERCISE and float(str(row["reps_done"])) > float(str(row["reps_target"])):
+        problems.append("reps_done is more than reps_target")
+    in_session = row.get("context") in ("before_session", "after_session")
+    if table is PAIN and in_session and not row["session_id"]:
+        problems.append("session_id must name the session for a before/after score")
+    if table is OUTCOMES:
+        low, high = SCORE_RANGES[str(row["measure"])]
+        if not low <= float(str(row["score"])) <= high:
+            problems.append(f"score must be a whole number from {low} to {high} for "
+                            f"{row['measure']}")
+        reason = _item_problem(str(row["measure"]), str(row["item"]))
+        if reason:
+            problems.append(f"item {reason}")
+    return problems
 
 
 def _lock(path: Path) -> FileLock:
@@ -275,43 +368,43 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _check_header_before_append(path: Path, columns: Sequence[str]) -> None:
-    with path.open("rb") as file:
-        header = file.readline().rstrip(b"\r\n")
-    if header != _csv_lines([columns]).rstrip(b"\n"):
+def _heal_before_append(path: Path, table: Table) -> bytes:
+    """What to write before new rows (the caller holds the lock); may set a torn tail aside."""
+    header = _csv_lines([table.names])
+    data = path.read_bytes()
+    if header.startswith(data.removeprefix(b"\xef\xbb\xbf")):  # empty, or a torn header
+        os.truncate(path, 0)
+        return header
+    first = data.split(b"\n", 1)[0].rstrip(b"\r").removeprefix(b"\xef\xbb\xbf")
+    if first != header.rstrip(b"\n"):
         raise LogError([Problem(path.name, 1, None,
-                                f"wrong header; expected {','.join(columns)}")])
+                                f"wrong header; expected {','.join(table.names)}")])
+    if data.endswith(b"\n") and data.count(b'"') % 2 == 0:
+        return b""
+    text = data.decode("utf-8", errors="surrogateescape")
+    torn = _torn_tail(text, table)
+    if torn is None:
+        return b"" if data.endswith(b"\n") else b"\n"
+    line, start = torn
+    tail = text[start:].encode("utf-8", errors="surrogateescape")
+    side = path.with_name(path.name + ".torn")
+    fd = os.open(side, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+    try:
+        _write_all(fd, tail if tail.endswith(b"\n") else tail + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.truncate(path, len(data) - len(tail))
+    words = _torn_words(line, tail.rstrip(b"\n").count(b"\n") + 1)
+    warnings.warn(f"{path.name}: {words} ({len(tail)} bytes); it was moved to {side.name} "
+                  "before the new row was written.", TornLineWarning, stacklevel=4)
+    return b""
 
 
-def _set_aside_torn_locked(path: Path, *, scan_whole: bool) -> bytes:
-    """Move a torn tail of ``path`` to ``<path>.torn``; the caller holds the lock.
-
-    ``scan_whole``: the file may hold quoted text with line breaks (notes), so a write torn
-    just after a line break inside a note also ends in a newline; only a look at every quote
-    tells. Without it, a file that ends in a newline is whole, decided from one byte.
-    """
-    with path.open("rb") as file:
-        file.seek(0, os.SEEK_END)
-        size = file.tell()
-        if size == 0:
-            return b""
-        if not scan_whole:
-            file.seek(size - 1)
-            if file.read(1) == b"\n":
-                return b""
-        file.seek(0)
-        data = file.read()
-    whole, torn = _split_torn(data)
-    if torn:
-        side = path.with_name(path.name + ".torn")
-        fd = os.open(side, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-        try:
-            _write_all(fd, torn if torn.endswith(b"\n") else torn + b"\n")
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.truncate(path, len(whole))
-    return torn
+def _torn_words(line: int, lines: int) -> str:
+    where = (f"the last line (line {line})" if lines <= 1
+             else f"the last row (lines {line} to {line + lines - 1})")
+    return f"{where} was cut off by an interrupted write"
 
 
 def write_private(data: bytes, out: Path) -> Path:
@@ -345,510 +438,313 @@ def write_private(data: bytes, out: Path) -> Path:
     return out
 
 
-# --- loading -------------------------------------------------------------------------------------
+# --- reading -------------------------------------------------------------------------------------
 
 
-class _Rows:
-    """A file's parsed rows, and (worked out on first use) the line each row starts on."""
+@dataclass
+class _Records:
+    """A file's records as the csv module reads them, each with the line it starts on."""
 
-    def __init__(self, frame: pd.DataFrame, find_lines: Callable[[], np.ndarray]) -> None:
-        self.frame = frame
-        self._find_lines = find_lines
-
-    @functools.cached_property
-    def lines(self) -> np.ndarray:
-        return self._find_lines()
+    rows: list[list[str]]
+    lines: list[int]
+    offsets: list[int]  # where each record starts in the text
+    open_quote: bool  # the last record ends inside a quoted field that never closes
+    error: tuple[int, str] | None = None
 
 
-def _record_layout(data: bytes, skip: int) -> tuple[np.ndarray, np.ndarray]:
-    """Field count and first physical line of every record after the first ``skip`` bytes.
+def _records(text: str) -> _Records:
+    """Split ``text`` into records with the csv module (lines counted at ``\\n`` only)."""
+    stream = io.StringIO(text, newline="\n")
+    reader = csv.reader(stream)
+    result = _Records([], [], [], open_quote=False)
+    offset, line = 0, 1
+    try:
+        for fields in reader:
+            result.rows.append(fields)
+            result.lines.append(line)
+            result.offsets.append(offset)
+            line, offset = reader.line_num + 1, stream.tell()
+    except csv.Error:  # a carriage return or NUL where the csv module will not take one
+        result.error = (line, "holds a line break outside quotes that is not a newline")
+        return result
+    if result.rows:
+        try:
+            list(csv.reader(io.StringIO(text[result.offsets[-1]:], newline="\n"), strict=True))
+        except csv.Error as error:
+            result.open_quote = "unexpected end of data" in str(error)
+    return result
 
-    Vectorised with numpy: commas and newlines count only outside quoted fields (an even
-    number of quotes before them), so notes with commas and newlines are one field.
+
+def _torn_tail(text: str, table: Table) -> tuple[int, int] | None:
+    """The (line, offset) of a torn last record of ``text``, or None when it is whole.
+
+    Torn: it does not end in a newline or ends inside an open quote, and does not parse as a
+    row. An open quote whose swallowed lines hold whole rows is a hand edit, not a torn write.
     """
-    raw = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(raw == ord("\n"))
-    commas = np.flatnonzero(raw == ord(","))
-    quotes = _quotes(data)
-    if quotes.size:
-        newlines_out = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
-        commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
-    else:
-        newlines_out = newlines
-    ends = newlines_out[newlines_out >= skip]
-    starts = np.concatenate(([skip], ends[:-1] + 1))
-    fields = np.diff(np.searchsorted(commas, np.concatenate(([skip], ends)))) + 1
-    blank = ends == starts
-    fields[blank] = 0
-    first_line = np.searchsorted(newlines, starts) + 1  # lines counted from 1
-    return fields, first_line
+    records = _records(text)
+    if len(records.rows) < 2 or (text.endswith("\n") and not records.open_quote):
+        return None
+    if records.open_quote and _swallows_rows(text[records.offsets[-1]:], table):
+        return None
+    problems: list[Problem] = []
+    if len(records.rows[-1]) == len(table.names) and not records.open_quote:
+        _validate(_raw(table, records.rows[-1:]), table, [records.lines[-1]], problems)
+        if not problems:
+            return None
+    return records.lines[-1], records.offsets[-1]
 
 
-def _read_file(path: Path, columns: Sequence[str], problems: list[Problem]) -> _Rows:
-    """Read one log file: its columns, and the line each row starts on; note problems found."""
-    name = path.name
+def _swallows_rows(tail: str, table: Table) -> bool:
+    """Whether lines after the first of an unclosed record would each parse as a whole row."""
+    later = tail.split("\n")[1:]
+    return any(len(row) == len(table.names) for row in csv.reader(later) if row)
+
+
+def _raw(table: Table, rows: list[list[str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows or None, columns=list(table.names), dtype=str)
+
+
+def _read_fast(data: bytes, table: Table) -> pd.DataFrame | None:
+    """pandas' parse of a file that is whole; None when any record may be short, long or blank."""
+    if not data.endswith(b"\n"):
+        return None
+    numbers = [c.name for c in table.columns if c.kind in ("whole", "seconds")]
+    try:
+        with warnings.catch_warnings():  # an over-long first row: the exact read names it
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            # numbers parsed by the C parser; a cell that is not a number sends the file to
+            # the exact read, which names it
+            frame = pd.read_csv(io.BytesIO(data), keep_default_na=False,
+                                dtype={c.name: "float64" if c.name in numbers else str
+                                       for c in table.columns},
+                                na_values={c: [""] for c in numbers}, encoding="utf-8",
+                                on_bad_lines="error", skip_blank_lines=False, index_col=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError):
+        return None
+    if tuple(frame.columns) != table.names:
+        return None
+    # every separator is accounted for: the commas of each row, and those inside quoted text
+    separators = data.count(b",") - (len(table.names) - 1) * (len(frame) + 1)
+    if b'"' in data:
+        for column in table.columns:
+            if column.kind == "text" and column.choices is None:
+                separators -= "".join(frame[column.name].tolist()).count(",")
+    return frame if separators == 0 else None
+
+
+def _read_table(folder: Path, table: Table, problems: list[Problem], set_aside: list[str],
+                repeats: list[str]) -> pd.DataFrame:
+    """Load one file of the log, noting its problems and any rows not loaded."""
+    path = folder / table.file_name
+    name = table.file_name
+    side = path.with_name(name + ".torn")
+    if side.is_file() and side.stat().st_size:
+        count = side.read_bytes().count(b"\n")
+        set_aside.append(f"{count} line{'s' if count != 1 else ''} of {name} set aside earlier "
+                         f"in {side.name} (an interrupted write); they are not loaded")
     if not path.exists():
-        return _empty(columns)
+        return _validate(_raw(table, []), table, [], [])
     if not path.is_file():
         problems.append(Problem(name, None, None, "is not a file"))
-        return _empty(columns)
+        return _validate(_raw(table, []), table, [], [])
     data = path.read_bytes()
-    return _read_whole(data, columns) or _read_exactly(path, data, columns, problems)
-
-
-def _read_whole(data: bytes, columns: Sequence[str]) -> _Rows | None:
-    """The usual file, read in one pass: whole, the right header, every record complete.
-
-    Returns None when that cannot be shown cheaply (a torn tail, a blank, short or long row,
-    bytes that are not UTF-8); :func:`_read_exactly` then finds and names each problem.
-    """
-    expected = _csv_lines([columns])
-    if not (data.endswith(b"\n") and data.startswith(expected)):
-        return None
+    frame = _read_fast(data, table)
+    if frame is not None:
+        found: list[Problem] = []
+        typed = _validate(frame, table, None, found)
+        if not found:
+            _note_repeats(frame, table, None, repeats)
+            return typed
     try:
-        # "error": a long row or an open quote at the end stops the parse
-        frame = _parse_csv(data, columns, on_bad_lines="error", skip_blank_lines=False)
-    except (pd.errors.ParserError, UnicodeDecodeError):
-        return None
-    records = len(frame)
-    start = len(expected)
-    if b'"' not in data:
-        # no row is long, and the commas add up: no row is short or blank either
-        if _commas(data, start) != (len(columns) - 1) * records:
-            return None
-        return _Rows(frame, lambda: np.arange(2, records + 2))
-    quotes = _quotes(data)
-    if quotes.size % 2:
-        return None
-    # the commas inside quoted fields are text, not separators (a doubled quote inside a field
-    # opens and closes an empty stretch, which holds no comma)
-    quoted = sum(data.count(b",", opens, closes)
-                 for opens, closes in zip(quotes[0::2].tolist(), quotes[1::2].tolist(),
-                                          strict=True))
-    if _commas(data, start) - quoted != (len(columns) - 1) * records:
-        return None
-    # lines are needed only to name a problem: find them only then
-    return _Rows(frame, lambda: _record_layout(data, start)[1])
-
-
-_CHUNK = 1 << 20  # a megabyte at a time: no temporary as large as the file
-# files up to this size are parsed in one block (pandas splits larger ones to save memory)
-_ONE_BLOCK_BYTES = 16 << 20
-
-
-def _commas(data: bytes, start: int) -> int:
-    """How many commas ``data`` holds from ``start`` (numpy counts bytes five times faster)."""
-    raw = np.frombuffer(data, dtype=np.uint8)
-    return sum(int(np.count_nonzero(raw[at : at + _CHUNK] == ord(",")))
-               for at in range(start, len(raw), _CHUNK))
-
-
-def _quotes(data: bytes) -> np.ndarray:
-    """Where ``data`` holds a double quote."""
-    raw = np.frombuffer(data, dtype=np.uint8)
-    found = [np.flatnonzero(raw[at : at + _CHUNK] == ord('"')) + at
-             for at in range(0, len(raw), _CHUNK)]
-    return np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
-
-
-def _read_exactly(path: Path, data: bytes, columns: Sequence[str], problems: list[Problem]
-                  ) -> _Rows:
-    """Read a file that may be torn or have bad rows, naming each problem by its line."""
-    name = path.name
-    whole, torn = _split_torn(data)
-    if torn:
-        _set_aside_torn(path, torn, first_line=whole.count(b"\n") + 1)
-        data = whole
-    if not data:
-        return _empty(columns)
-    header_end = data.index(b"\n") + 1
-    expected = _csv_lines([columns])
-    if data[:header_end].replace(b"\r\n", b"\n") != expected:
-        try:
-            found = data[:header_end].decode("utf-8").strip()
-        except UnicodeDecodeError as error:
-            # a spreadsheet's "Unicode text" is UTF-16: say so, and name the file
-            problems.append(Problem(name, 1, None, f"is not UTF-8 text (byte {error.start + 1}); "
-                                    "save it as CSV UTF-8"))
-            return _empty(columns)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        problems.append(Problem(name, line, None, "is not UTF-8 text; save the file as UTF-8"))
+        return _validate(_raw(table, []), table, [], [])
+    header = ",".join(table.names)
+    if header.startswith(text.removesuffix("\n")):  # empty, or a torn header
+        if text.rstrip("\r\n") != header:
+            set_aside.append(f"{name} holds only part of its header (an interrupted first "
+                             "write); the next entry saved rewrites it")
+        return _validate(_raw(table, []), table, [], [])
+    found_header = text.split("\n", 1)[0].rstrip("\r")
+    if found_header != header:
         problems.append(Problem(name, 1, None,
-                                f"wrong header '{found}'; expected '{expected.decode().strip()}'"))
-        return _empty(columns)
-    try:
-        frame = _parse_csv(data, columns)
-    except UnicodeDecodeError:
-        # pandas only says that the bytes are wrong; Python says where
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = data.count(b"\n", 0, error.start) + 1
-            problems.append(Problem(name, line, None, "is not UTF-8 text"))
-        return _empty(columns)
-    except pd.errors.ParserError:
-        # a quote that opens a field and never closes it swallows the rest of the file
-        problems.append(Problem(name, _last_record_line(data), None,
+                                f"wrong header '{found_header[:80]}'; expected '{header}'"))
+        return _validate(_raw(table, []), table, [], [])
+    records = _records(text)
+    rows, lines = records.rows[1:], records.lines[1:]
+    torn = _torn_tail(text, table)
+    if torn:
+        rows, lines = rows[:-1], lines[:-1]
+        words = _torn_words(torn[0], text[torn[1]:].rstrip("\n").count("\n") + 1)
+        set_aside.append(f"{name}: {words}; it is not loaded, and the next entry saved moves it "
+                         f"to {side.name}")
+        warnings.warn(f"{set_aside[-1]}.", TornLineWarning, stacklevel=3)
+    elif records.open_quote:
+        problems.append(Problem(name, records.lines[-1], None,
                                 'starts a quoted field (") that is never closed'))
-        return _empty(columns)
-    fields, first_line = _record_layout(data, header_end)
-    for index in np.flatnonzero(fields != len(columns)):
-        reason = ("is empty" if fields[index] == 0
-                  else f"has {fields[index]} fields; expected {len(columns)}")
-        problems.append(Problem(name, int(first_line[index]), None, reason))
-    # pandas skips blank and over-long lines (but keeps an over-long first row, cut to the
-    # header's width) and pads short ones: keep the lines in step
-    keep = (fields <= len(columns)) & (fields > 0)
-    keep[:1] |= fields[:1] > len(columns)
-    kept = first_line[keep]
-    if len(kept) != len(frame):  # quotes that pandas and the layout read differently
-        problems.append(Problem(name, None, None, "its rows could not be told apart; "
-                                "fix the problems named above and load it again"))
-        return _empty(columns)
-    return _Rows(frame, lambda: kept)
+        rows, lines = rows[:-1], lines[:-1]
+    if records.error:
+        problems.append(Problem(name, *[records.error[0], None, records.error[1]]))
+    width = len(table.names)
+    for row, line in zip(rows, lines, strict=True):
+        if len(row) != width:
+            reason = "is empty" if not row else f"has {len(row)} fields; expected {width}"
+            problems.append(Problem(name, line, None, reason))
+    whole = [(row, line) for row, line in zip(rows, lines, strict=True) if len(row) == width]
+    frame = _raw(table, [row for row, _ in whole])
+    line_numbers = [line for _, line in whole]
+    typed = _validate(frame, table, line_numbers, problems)
+    _note_repeats(frame, table, line_numbers, repeats)
+    return typed
 
 
-def _last_record_line(data: bytes) -> int:
-    """The line the last record starts on, as a CSV reader sees quotes (Python's csv module
-    treats a quote inside an unquoted field as text, as pandas does). Used only to name a
-    problem, so its speed does not matter."""
-    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace"), newline=""))
-    start = end = 0
-    try:
-        for _ in reader:
-            start, end = end + 1, reader.line_num
-    except csv.Error:
-        return end + 1
-    return start
+def _note_repeats(raw: pd.DataFrame, table: Table, lines: list[int] | None,
+                  repeats: list[str]) -> None:
+    name = table.file_name
+    # rows that repeat another exactly share its last timestamp: compare whole rows only there
+    last_time = [c.name for c in table.columns if c.kind == "timestamp"][-1]
+    candidates = raw.duplicated(subset=[last_time], keep=False)
+    repeated = candidates.copy()
+    if candidates.any():
+        repeated[candidates] = raw[candidates].duplicated(keep=False)
+    if repeated.any():
+        at = [int(i) for i in repeated.to_numpy().nonzero()[0]]
+        shown = [str(lines[i] if lines else i + 2) for i in at[:10]]
+        repeats.append(f"{name}: lines {', '.join(shown)}{' ...' if len(at) > 10 else ''} "
+                       "repeat another row exactly (a row saved twice?); each is loaded")
 
 
-def _empty(columns: Sequence[str]) -> _Rows:
-    """A file without rows (made only when needed: a frame costs a millisecond)."""
-    frame = pd.DataFrame({column: pd.Series(dtype=str) for column in columns})
-    return _Rows(frame, lambda: np.zeros(0, dtype="int64"))
+class _Cells:
+    """Checks of a frame of text cells that add a :class:`Problem` for every bad cell."""
 
+    def __init__(self, frame: pd.DataFrame, file: str, lines: Sequence[int] | None,
+                 problems: list[Problem]) -> None:
+        self.frame, self.file, self.problems = frame, file, problems
+        self.lines = lines if lines is not None else range(2, len(frame) + 2)
 
-def _parse_csv(data: bytes, columns: Sequence[str], *, on_bad_lines: str = "skip",
-               skip_blank_lines: bool = True) -> pd.DataFrame:
-    """Parse a log's bytes: text columns as ``str``, numbers left to the C parser.
-
-    Numbers parsed by pandas are the fast path; a bad cell makes its column text, which the
-    checks then examine cell by cell. By default over-long rows are skipped (they are reported
-    from the record layout), blank lines too.
-    """
-    text_columns = [column for column in columns if column not in _NUMERIC_COLUMNS]
-    with warnings.catch_warnings():
-        # pandas warns when it cuts an over-long first row; the layout check names that row
-        warnings.simplefilter("ignore", pd.errors.ParserWarning)
-        return pd.read_csv(
-            io.BytesIO(data), dtype=dict.fromkeys(text_columns, str), keep_default_na=False,
-            na_values={column: [""] for column in _NUMERIC_COLUMNS.intersection(columns)},
-            on_bad_lines=on_bad_lines, encoding="utf-8", skip_blank_lines=skip_blank_lines,
-            low_memory=len(data) > _ONE_BLOCK_BYTES,
-            # without this, a first row with one field too many silently becomes the index
-            index_col=False,
-        )  # fmt: skip
-
-
-def _set_aside_torn(path: Path, torn: bytes, first_line: int) -> None:
-    """Set a torn tail aside (under the lock) and say so once, naming its lines."""
-    try:
-        with _lock(path):
-            if not _set_aside_torn_locked(path, scan_whole=True):
-                # a row was being written when the file was read, and is whole now: it will
-                # load next time, and nothing is torn
-                return
-        kept = f"kept in {path.name}.torn"
-    except OSError:
-        kept = "left in place (the folder is read-only)"
-    lines = torn.count(b"\n") + (not torn.endswith(b"\n"))
-    if lines == 1:
-        what = f"the last line (line {first_line}) was cut off by an interrupted write"
-    else:  # a torn note that held line breaks, or a quote typed into the file by hand
-        what = (f"lines {first_line} to {first_line + lines - 1} lie inside a quoted field that "
-                "never closes (an interrupted write, or a quote typed by hand)")
-    warnings.warn(
-        f"{path.name}: {what} ({len(torn)} bytes); it is {kept} and every row before it was "
-        "loaded.",
-        TornLineWarning,
-        stacklevel=4,
-    )
-
-
-class _Checker:
-    """Vectorised column checks that add a :class:`Problem` for every bad cell.
-
-    The checks work on numpy arrays and go back to pandas only to explain a bad cell: a
-    pandas call costs tens of microseconds whatever its size, which adds up on a small log.
-    """
-
-    def __init__(self, rows: _Rows, file: str, problems: list[Problem]) -> None:
-        self.rows = rows
-        self.file = file
-        self.problems = problems
-        self._columns: dict[str, pd.Series] = {}
-        self._texts: dict[str, np.ndarray] = {}
-
-    def column(self, column: str) -> pd.Series:
-        """The parsed column (looked up once: each lookup is a pandas call)."""
-        if column not in self._columns:
-            self._columns[column] = self.rows.frame[column]
-        return self._columns[column]
-
-    def text(self, column: str) -> np.ndarray:
-        if column not in self._texts:
-            self._texts[column] = self.column(column).to_numpy(dtype=object)
-        return self._texts[column]
-
-    def flag(self, bad: np.ndarray, column: str, reason: str) -> None:
-        bad = np.asarray(bad, dtype=bool)
-        if not bad.any():
+    def flag(self, bad: pd.Series | np.ndarray, column: str, reason: str) -> None:
+        bad = np.asarray(bad, dtype=object)
+        if not bad.any():  # the usual case, decided without a pandas call
             return
-        for line, cell in zip(self.rows.lines[bad], self.text(column)[bad], strict=True):
-            value = "" if pd.isna(cell) else str(cell)
+        for position in (bad != False).nonzero()[0]:  # noqa: E712 (NA counts as bad)
+            value = str(self.frame[column].iloc[position])
             shown = value if len(value) <= 40 else value[:37] + "..."
-            self.problems.append(Problem(self.file, int(line), column, f"{reason} (got '{shown}')"))
+            self.problems.append(Problem(self.file, int(self.lines[position]), column,
+                                         f"{reason} (got '{shown}')"))
 
-    def choice(self, column: str, allowed: Sequence[str]) -> None:
-        values = self.text(column)
-        if set(values) <= set(allowed):  # one hash pass; the mask only when needed
-            return
-        listed = ", ".join(repr(a) if a else "empty" for a in allowed)
-        self.flag(~np.isin(values, list(allowed)), column, f"must be one of {listed}")
+    def check(self, column: Column) -> pd.Series:
+        """The column typed as its schema says, each bad cell flagged.
 
-    def required(self, column: str) -> None:
-        self.flag(self.text(column) == "", column, "must not be empty")
-
-    def _numbers(self, column: str) -> tuple[np.ndarray, np.ndarray | bool]:
-        """The column as floats, and where a non-empty cell is not a number."""
-        values = self.column(column)
-        if pd.api.types.is_numeric_dtype(values):
-            return values.to_numpy(dtype="float64"), False
-        number = pd.to_numeric(values.where(values != ""), errors="coerce")  # the slow path
-        unparsable = number.isna() & values.notna() & (values != "")
-        return number.to_numpy(dtype="float64"), unparsable.to_numpy(dtype=bool)
-
-    def whole(self, column: str, low: int, high: int | None = None) -> np.ndarray:
-        """The column as whole numbers (integers, or floats with NaN where a cell is bad)."""
-        values = self.column(column)
-        if values.dtype == np.int64:  # the C parser found only integers: check the range alone
-            integers = values.to_numpy()
-            if integers.min(initial=low) >= low and (high is None
-                                                     or integers.max(initial=high) <= high):
-                return integers
-        number, _ = self._numbers(column)
-        with np.errstate(invalid="ignore"):
-            bad = np.isnan(number) | (number % 1 != 0) | (number < low)
-            if high is not None:
-                bad |= number > high
-        span = f"from {low} to {high}" if high is not None else f"of {low} or more"
-        self.flag(bad, column, f"must be a whole number {span}")
-        return np.where(bad, np.nan, number)
-
-    def number(self, column: str, *, optional: bool = False) -> np.ndarray:
-        number, unparsable = self._numbers(column)
-        with np.errstate(invalid="ignore"):
-            bad = (number < 0) | unparsable
-        if not optional:
-            bad |= np.isnan(number)
-        self.flag(bad, column, "must be a number of seconds, 0 or more"
-                  + (", or empty" if optional else ""))
-        return number
-
-    def timestamp(self, column: str, *, repeated: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Return (UTC instant, local wall clock), ``datetime64[s]``, for an ISO 8601 column.
-
-        ``repeated``: the column repeats a value over consecutive rows (a session's start on each
-        of its blocks), so each run of equal values is parsed once.
+        Text is checked as a numpy array: on a small log each pandas call costs more than the
+        work it does.
         """
-        values = self.text(column)
-        if repeated and len(values):
-            changes = np.empty(len(values), dtype=bool)
-            changes[0] = True
-            np.not_equal(values[1:], values[:-1], out=changes[1:])
-            run = np.cumsum(changes) - 1
-            local, offset_min, fast = (part.take(run) for part in
-                                       _parse_fixed_timestamps(values[changes]))
-        else:
-            local, offset_min, fast = _parse_fixed_timestamps(values)
-        if not fast.all():  # fractional seconds, "Z" or a bad cell: the regex path
-            slow = ~fast
-            rest = pd.Series(values[slow], dtype=object)
-            shaped = rest.str.fullmatch(_TIMESTAMP).fillna(False).to_numpy(dtype=bool)
-            wall = pd.to_datetime(rest.str.slice(0, 19).where(shaped), errors="coerce",
-                                  format="%Y-%m-%dT%H:%M:%S")
-            tail = rest.str.slice(-6).where(~rest.str.endswith("Z"), "+00:00")
-            sign = np.where(tail.str.slice(0, 1) == "-", -1, 1)
-            minutes = (pd.to_numeric(tail.str.slice(1, 3), errors="coerce") * 60
-                       + pd.to_numeric(tail.str.slice(4, 6), errors="coerce")) * sign
-            local[slow] = wall.to_numpy(dtype="datetime64[s]")
-            offset_min[slow] = np.nan_to_num(minutes.to_numpy(dtype=float)).astype("int64")
-            not_shaped = np.zeros(len(values), dtype=bool)
-            not_shaped[slow] = ~shaped
-            unreal = np.zeros(len(values), dtype=bool)
-            unreal[slow] = shaped & wall.isna().to_numpy()
-            self.flag(not_shaped, column, "must be an ISO 8601 time with its UTC offset, "
-                      "like 2026-11-24T08:15:02+01:00")
-            self.flag(unreal, column, "is not a real date and time")
-        return local - offset_min.astype("timedelta64[m]"), local
+        text = self.frame[column.name]
+        parsed = pd.api.types.is_float_dtype(text)  # the C parser read the numbers already
+        values = text.to_numpy(dtype="float64" if parsed else object)
+        empty = np.isnan(values) if parsed else values == ""
+        if column.required and column.kind != "timestamp":
+            self.flag(empty, column.name, "must not be empty")
+        if column.choices is not None and not set(values) <= set(column.choices):
+            self.flag(~np.isin(values, column.choices), column.name, column.reason)
+        if column.kind == "text":
+            return text
+        if column.kind == "timestamp":
+            return self.timestamp(column.name)
+        number = values if parsed else pd.to_numeric(
+            text.where(~empty), errors="coerce").to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore"):
+            bad = (number < column.low) | (number > column.high) | (np.isnan(number) & ~empty)
+            if column.kind == "whole":
+                bad |= number % 1 != 0
+        self.flag(bad & ~empty, column.name, column.reason)
+        number = np.where(bad, np.nan, number)
+        if column.kind == "whole":
+            return pd.Series(np.nan_to_num(number).astype("int64"))
+        return pd.Series(number)
+
+    def timestamp(self, column: str) -> pd.Series:
+        """UTC instants of an ISO 8601 column, each distinct text parsed once by pandas; the
+        local wall clock (``self.local``) is the text's own date and time."""
+        codes, uniques = pd.factorize(self.frame[column])
+        texts = uniques.to_numpy(dtype=object)
+        shaped = np.fromiter((bool(_TIMESTAMP.fullmatch(t)) for t in texts), bool, len(texts))
+        usable = np.where(shaped, texts, None)
+        instant = pd.DatetimeIndex(pd.to_datetime(usable, format="ISO8601", utc=True,
+                                                  errors="coerce")).floor("s")
+        local = pd.DatetimeIndex(pd.to_datetime([t[:19] if t else None for t in usable],
+                                                format="%Y-%m-%dT%H:%M:%S", errors="coerce"))
+        unreal = shaped & (instant.isna() | local.isna())
+        sound = shaped & ~unreal
+        offset = np.abs(local.tz_localize("UTC") - instant)
+        far = sound & (offset > pd.Timedelta(hours=MAX_OFFSET_HOURS))
+        era = sound & ((local.year < FIRST_YEAR) | (local.year > LAST_YEAR))
+        for bad, reason in ((~shaped, SHAPE_REASON), (unreal, "is not a real date and time"),
+                            (far, OFFSET_REASON), (era, ERA_REASON)):
+            if bad.any():
+                self.flag(np.asarray(bad)[codes], column, reason)
+        self.local = pd.Series(local.take(codes))
+        return pd.Series(instant.take(codes))
 
 
-def _utc(instants: np.ndarray) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(instants, tz="UTC")
+def _validate(frame: pd.DataFrame, table: Table, lines: Sequence[int] | None,
+              problems: list[Problem]) -> pd.DataFrame:
+    """Type every column of ``frame`` (text cells) by the schema; add a Problem per bad cell."""
+    cells = _Cells(frame.reset_index(drop=True), table.file_name, lines, problems)
+    typed = {}
+    for column in table.columns:
+        typed[column.name] = cells.check(column)
+        if column.name == table.dated_by:
+            local = cells.local
+    typed[table.local_name] = local
+    typed["date"] = local.dt.normalize()
+    result = pd.DataFrame(typed)
+    _RULES[table.file_name](result, cells)
+    return result
 
 
-def _day(local: np.ndarray) -> np.ndarray:
-    """The calendar day (midnight) of each wall-clock time."""
-    return local.astype("datetime64[D]").astype(local.dtype)
+def _exercise_rules(frame: pd.DataFrame, cells: _Cells) -> None:
+    done, target = (pd.to_numeric(cells.frame[c], errors="coerce")
+                    for c in ("reps_done", "reps_target"))
+    cells.flag(done > target, "reps_done", "is more than reps_target")
 
 
-def _counts(values: np.ndarray) -> np.ndarray:
-    return np.nan_to_num(values).astype("int64")
-
-
-_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24])
-_SEPARATOR_AT = np.array([4, 7, 10, 13, 16, 22])
-_SEPARATOR_IS = np.frombuffer(b"--T:::", dtype=np.uint8)
-_TIMESTAMP_LENGTH = 25
-_TIMESTAMP_BLOCK = 1 << 15
-
-
-@functools.cache
-def _calendar() -> tuple[np.ndarray, np.ndarray]:
-    """For every month from 0001-01 to 9999-12: its first day (days since 1970) and its length."""
-    months = np.arange(np.datetime64("0001-01"), np.datetime64("10000-01"), dtype="datetime64[M]")
-    first = np.append(months, np.datetime64("10000-01")).astype("datetime64[D]").astype(np.int64)
-    return first[:-1], np.diff(first).astype(np.int8)
-
-
-def _characters(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Each value's first 25 characters as bytes, one row per position, and which values are
-    longer (None when none is).
-
-    The usual column (every value 25 ASCII characters) is joined and encoded in one C call;
-    anything else goes through numpy's fixed-width strings, with non-ASCII characters as 255.
-    """
-    count = len(values)
-    width = _TIMESTAMP_LENGTH
-    try:
-        joined = "\n".join(values).encode("ascii")
-    except (TypeError, UnicodeEncodeError):
-        joined = b""
-    if len(joined) == (width + 1) * count - 1:
-        buffer = np.frombuffer(joined, dtype=np.uint8)
-        # a newline after every 25th character and nowhere else: every value has 25
-        if ((buffer[width :: width + 1] == ord("\n")).all()
-                and joined.count(b"\n") == count - 1):
-            rows = np.lib.stride_tricks.as_strided(buffer, shape=(count, width),
-                                                   strides=(width + 1, 1), writeable=False)
-            return np.ascontiguousarray(rows.T), None
-    wide = values.astype(f"U{width + 1}").view(np.uint32).reshape(count, width + 1)
-    return np.minimum(wide[:, :width].T, 255).astype(np.uint8), wide[:, width] != 0
-
-
-def _parse_fixed_timestamps(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Parse ``YYYY-MM-DDTHH:MM:SS+HH:MM`` strings with numpy, a block of values at a time.
-
-    Returns the local wall clock (``datetime64[s]``), the UTC offset in minutes, and a mask of the
-    values that had exactly this shape and a real date and time; the others are left to the caller.
-    Blocks keep every temporary array small enough to stay in cache and be reused.
-    """
-    count = len(values)
-    local = np.empty(count, dtype="datetime64[s]")
-    offset = np.empty(count, dtype=np.int64)
-    ok = np.empty(count, dtype=bool)
-    for at in range(0, count, _TIMESTAMP_BLOCK):
-        block = slice(at, at + _TIMESTAMP_BLOCK)
-        local[block], offset[block], ok[block] = _parse_timestamp_block(values[block])
-    return local, offset, ok
-
-
-def _parse_timestamp_block(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_parse_fixed_timestamps` for one block of values."""
-    # one contiguous row per character position: every step below runs along whole rows
-    chars, too_long = _characters(values)
-    digits = chars[_DIGITS]
-    digits -= np.uint8(ord("0"))  # non-digits wrap above 9
-    separators = chars[_SEPARATOR_AT] == _SEPARATOR_IS[:, None]
-    sign = chars[19]
-    ok = (sign == ord("+")) | (sign == ord("-"))
-    if digits.max() > 9 or not separators.all():  # the usual column skips these masks
-        is_digit = digits <= 9
-        ok &= is_digit.all(axis=0) & separators.all(axis=0)
-        digits[~is_digit] = 0
-    if too_long is not None:
-        ok &= ~too_long
-    # the nine two-digit numbers: yy YY MM DD hh mm ss HH MM
-    pairs = digits[0::2].astype(np.int32) * 10 + digits[1::2]
-    century, year, month, day, hour, minute, second, offset_hours, offset_minutes = pairs
-    first_day, month_length = _calendar()
-    month_index = (century * 100 + year - 1) * 12 + month - 1  # months since 0001-01
-    ok &= (month >= 1) & (month <= 12) & (month_index >= 0)
-    month_index[~ok] = 0
-    ok &= (day >= 1) & (day <= month_length.take(month_index))
-    ok &= (hour <= 23) & (minute <= 59) & (second <= 59)
-    days = first_day.take(month_index) + (day - 1)
-    local = (days * 86400 + (hour * 3600 + minute * 60 + second)).astype("datetime64[s]")
-    minutes = offset_hours * 60 + offset_minutes
-    offset = np.where(sign == ord("-"), -minutes, minutes).astype(np.int64)
-    if not ok.all():
-        local[~ok] = np.datetime64("NaT")
-        offset[~ok] = 0
-    return local, offset, ok
-
-
-def _typed_exercise(rows: _Rows, file: str, problems: list[Problem]
-                    ) -> pd.DataFrame:
-    check = _Checker(rows, file, problems)
-    check.required("session_id")
-    check.required("exercise")
-    check.choice("side", SIDES)
-    check.choice("status", STATUSES)
-    started, started_local = check.timestamp("session_started_at", repeated=True)
-    logged, _ = check.timestamp("logged_at")
-    reps_target = check.whole("reps_target", 0)
-    reps_done = check.whole("reps_done", 0)
-    with np.errstate(invalid="ignore"):
-        check.flag(reps_done > reps_target, "reps_done", "is more than reps_target")
-    return pd.DataFrame({
-        "session_id": check.column("session_id"),
-        "session_started_at": _utc(started),
-        "exercise": check.column("exercise"),
-        "side": check.column("side"),
-        "reps_target": _counts(reps_target),
-        "reps_done": _counts(reps_done),
-        "hold_s_target": check.number("hold_s_target"),
-        "hold_s_mean": check.number("hold_s_mean", optional=True),
-        "status": check.column("status"),
-        "logged_at": _utc(logged),
-        "started_local": started_local,
-        "date": _day(started_local),
-    }, index=rows.frame.index, copy=False)  # fmt: skip
-
-
-def _typed_pain(rows: _Rows, file: str, problems: list[Problem]
-                ) -> pd.DataFrame:
-    check = _Checker(rows, file, problems)
-    recorded, recorded_local = check.timestamp("recorded_at")
-    pain = _counts(check.whole("pain", 0, 10))
-    check.choice("context", CONTEXTS)
-    check.choice("flare", FLARES)
-    context = check.text("context")
-    in_session = (context == "before_session") | (context == "after_session")
-    check.flag(in_session & (check.text("session_id") == ""), "session_id",
+def _pain_rules(frame: pd.DataFrame, cells: _Cells) -> None:
+    in_session = frame["context"].isin(("before_session", "after_session"))
+    cells.flag(in_session & (frame["session_id"] == ""), "session_id",
                "must name the session for a before/after score")
-    return pd.DataFrame({
-        "recorded_at": _utc(recorded),
-        "pain": pain,
-        "context": check.column("context"),
-        "session_id": check.column("session_id"),
-        "flare": check.column("flare"),
-        "note": check.column("note"),
-        "recorded_local": recorded_local,
-        "date": _day(recorded_local),
-    }, index=rows.frame.index, copy=False)  # fmt: skip
+
+
+def _outcome_rules(frame: pd.DataFrame, cells: _Cells) -> None:
+    # a score's range depends on its measure: name that range, not the column's widest one
+    cells.problems[:] = [p for p in cells.problems
+                         if not (p.file == cells.file and p.column == "score")]
+    text = cells.frame["score"]
+    number = pd.to_numeric(text, errors="coerce")
+    for measure, (low, high) in SCORE_RANGES.items():
+        bad = ~((number >= low) & (number <= high) & (number % 1 == 0))
+        cells.flag((frame["measure"] == measure) & bad, "score",
+                   f"must be a whole number from {low} to {high} for {measure}")
+    reasons = pd.Series([_item_problem(m, i) for m, i in zip(frame["measure"], frame["item"],
+                                                              strict=True)], dtype=object)
+    for reason in set(reasons.dropna()):
+        cells.flag(reasons == reason, "item", reason)
+    measures, items = frame["measure"].tolist(), frame["item"].tolist()
+    for set_id, at in frame.groupby("set_id", sort=False).indices.items():
+        reason = outcome_set_problem([measures[i] for i in at], [items[i] for i in at])
+        if set_id and reason:
+            span = ", ".join(str(cells.lines[i]) for i in at)
+            cells.problems.append(Problem(cells.file, int(cells.lines[at[0]]), "set_id",
+                                          f"set '{set_id}' (lines {span}) {reason}"))
+
+
+_RULES = {EXERCISE.file_name: _exercise_rules, PAIN.file_name: _pain_rules,
+          OUTCOMES.file_name: _outcome_rules}
 
 
 def load_log(directory: Path | str | None = None) -> Log:
-    """Load and validate the two log files of ``directory``.
+    """Load and validate the log files of ``directory``; never changes them.
 
     Parameters
     ----------
@@ -871,14 +767,18 @@ def load_log(directory: Path | str | None = None) -> Log:
     if not folder.is_dir():
         raise FileNotFoundError(f"no log folder at {folder}")
     problems: list[Problem] = []
-    exercise_raw = _read_file(folder / paths.EXERCISE_LOG_NAME, EXERCISE_COLUMNS, problems)
-    pain_raw = _read_file(folder / paths.PAIN_LOG_NAME, PAIN_COLUMNS, problems)
-    exercise = _typed_exercise(exercise_raw, paths.EXERCISE_LOG_NAME, problems)
-    pain = _typed_pain(pain_raw, paths.PAIN_LOG_NAME, problems)
+    set_aside: list[str] = []
+    repeats: list[str] = []
+    frames = {table.file_name: _read_table(folder, table, problems, set_aside, repeats)
+              for table in TABLES}
     if problems:
         problems.sort(key=lambda p: (p.file, p.line or 0))
         raise LogError(problems)
-    return Log(exercise=exercise, pain=pain, directory=folder)
+    for repeat in repeats:
+        warnings.warn(repeat, DuplicateRowWarning, stacklevel=2)
+    return Log(exercise=frames[EXERCISE.file_name], pain=frames[PAIN.file_name],
+               directory=folder, outcomes=frames[OUTCOMES.file_name], set_aside=tuple(set_aside),
+               repeated=tuple(repeats))
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:

@@ -1,7 +1,8 @@
 """3-4. Analysis at scale and the report: load and validate, summarise, chart, build the PDF.
 
-Each log is made by the demo generator (one year, ten years, a million exercise rows). Loading is
-compared with a plain ``pandas.read_csv`` of the same two files in the same run. Peak memory is
+Each log is made by the demo generator (one year, ten years, a million exercise rows). Loading has
+a goal in milliseconds and is shown beside a plain ``pandas.read_csv`` of the same files in the
+same run, for reference (no ratio goal). Peak memory is
 the peak resident size (VmHWM) of a fresh process that imports the kit, loads the log and
 summarises it, measured apart from the timed runs. A second comparison for loading is
 ``read_csv`` followed by ``pandas.to_datetime(..., utc=True)`` of the timestamp columns: the least
@@ -34,7 +35,7 @@ from .common import Row, median, repeat
 
 RUNS = 3
 LOAD_RUNS = 15  # loads of a few milliseconds: more runs for a steady median
-LOAD_RATIO_GOAL = 2.0
+LOAD_GOALS_MS = {"1 year": 15, "10 years": 60, "1M exercise rows": 3000}
 ANALYSIS_GOAL_S = 1.0
 REPORT_GOAL_S = 1.5
 
@@ -67,8 +68,9 @@ def _peak_mb(folder: Path) -> dict[str, float]:
 
 
 def _plain_read(folder: Path) -> None:
-    pd.read_csv(folder / "exercise_log.csv")
-    pd.read_csv(folder / "pain_log.csv")
+    for name in ("exercise_log.csv", "pain_log.csv", "outcomes_log.csv"):
+        if (folder / name).exists():
+            pd.read_csv(folder / name)
 
 
 def _typed_read(folder: Path) -> None:
@@ -101,12 +103,12 @@ def run() -> list[Row]:
         logs = datasets.make(Path(tmp))
         for label, folder in logs.items():
             log = load_log(folder)  # warm the file cache and imports
-            size = f"{len(log.exercise):,} exercise + {len(log.pain):,} pain rows"
+            size = (f"{len(log.exercise):,} exercise + {len(log.pain):,} pain + "
+                    f"{len(log.outcomes):,} outcome rows")
             load_s, plain_s, typed_s = _interleaved(
                 (lambda folder=folder: load_log(folder), lambda folder=folder: _plain_read(folder),
                  lambda folder=folder: _typed_read(folder)),
                 LOAD_RUNS if len(log.exercise) < 500_000 else RUNS)
-            ratio = median(load_s) / median(plain_s)
             summary = summarise(log, plan)
             runs = RUNS if len(log.exercise) < 500_000 else 1
             summarise_s = repeat(lambda log=log: summarise(log, plan), runs)
@@ -114,9 +116,9 @@ def run() -> list[Row]:
             peak = _peak_mb(folder)
             rows.append(Row(
                 "analysis", f"{label}: load and validate ({size})", median(load_s) * 1000,
-                max(load_s) * 1000, "ms", f"<= {LOAD_RATIO_GOAL:g}x plain read_csv",
-                ratio <= LOAD_RATIO_GOAL,
-                f"plain read_csv {median(plain_s) * 1000:.0f} ms ({ratio:.1f}x); read_csv + "
+                max(load_s) * 1000, "ms", f"<= {LOAD_GOALS_MS[label]:g} ms",
+                median(load_s) * 1000 <= LOAD_GOALS_MS[label],
+                f"plain read_csv {median(plain_s) * 1000:.0f} ms; read_csv + "
                 f"to_datetime {median(typed_s) * 1000:.0f} ms; "
                 f"peak RSS {peak['loaded']:.0f} MB ({peak['imported']:.0f} MB after imports)"))
             goal = f"< {ANALYSIS_GOAL_S:g} s" if label == "10 years" else "no goal set"

@@ -16,9 +16,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from backrelief_analysis.jupyter_setup import SERVER_OPTIONS
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -80,7 +83,9 @@ def jupyter_lab(tmp_path_factory) -> Iterator[Callable[[dict[str, str]], str]]:
     """
     processes: list[subprocess.Popen] = []
 
-    def start(extra_env: dict[str, str]) -> str:
+    def start(extra_env: dict[str, str], *, module: str = "jupyterlab",
+              root_dir: Path = REPO) -> str:
+        """``module`` is the server to run: ``jupyterlab``, or ``notebook`` (Notebook 7)."""
         home = tmp_path_factory.mktemp("lab")
         settings = home / "settings"
         _quiet_lab_settings(settings)
@@ -92,12 +97,12 @@ def jupyter_lab(tmp_path_factory) -> Iterator[Callable[[dict[str, str]], str]]:
             **extra_env,
         }
         command = [
-            sys.executable, "-m", "jupyterlab", "--no-browser",
+            sys.executable, "-m", module, "--no-browser",
             "--IdentityProvider.token=", "--ServerApp.password=",
             f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
             "--ServerApp.ip=127.0.0.1", f"--LabApp.workspaces_dir={home / 'workspaces'}",
-            f"--ServerApp.root_dir={REPO}",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            f"--ServerApp.root_dir={root_dir}",
+            *SERVER_OPTIONS,  # as `make lab` starts it: widget views are never saved
             "--LabApp.extension_manager=readonly",
         ]  # fmt: skip
         if os.geteuid() == 0:  # containers and CI often run as root
@@ -128,9 +133,9 @@ def jupyter_lab(tmp_path_factory) -> Iterator[Callable[[dict[str, str]], str]]:
         _stop(process)
 
 
-@pytest.fixture
-def chromium_page():
-    """A headless Chromium page (the system browser, never a downloaded one)."""
+@contextmanager
+def chromium_context(args: list[str]) -> Iterator:
+    """A headless Chromium context (the system browser, never a downloaded one)."""
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing: install it with `apt-get install chromium`"
         if os.environ.get("CI") == "true":
@@ -140,12 +145,27 @@ def chromium_page():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            executable_path=str(CHROMIUM), headless=True, args=args
         )
         context = browser.new_context(viewport={"width": 1280, "height": 1000})
-        page = context.new_page()
         try:
-            yield page
+            yield context
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def chromium_page():
+    """A headless Chromium page (the system browser, never a downloaded one)."""
+    with chromium_context(CHROMIUM_ARGS) as context:
+        yield context.new_page()
+
+
+@pytest.fixture
+def chromium_default_autoplay():
+    """A headless Chromium context with the browser's default autoplay policy: sound starts
+    only after a click on the page, as for a real user."""
+    args = [arg for arg in CHROMIUM_ARGS if not arg.startswith("--autoplay-policy")]
+    with chromium_context(args) as context:
+        yield context

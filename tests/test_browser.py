@@ -99,7 +99,9 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     page.locator(".br-pause").click()
     page.wait_for_function(
         "() => document.querySelector('.br-phase').innerText.includes('PAUSED')")
-    assert page.locator(".br-pause").inner_text().strip() == "Resume"
+    # the phase and the button are two widget updates: the button may render a moment later
+    page.wait_for_function(
+        "() => document.querySelector('.br-pause').innerText.trim() === 'Resume'")
     frozen = countdown.inner_text()
     seen = set()
     for _ in range(8):
@@ -150,3 +152,21 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
         {"pain": 2, "context": "after_session", "session_id": session_id, "flare": "no",
          "note": "felt loose afterwards"},
     ]
+
+    # a fresh log has no questionnaire yet: the message says it is due, and the form below
+    # the session takes the answers
+    assert "Questionnaire due" in message
+    form = page.locator(".br-questionnaire")
+    for item, score in (("pain", "5"), ("enjoyment", "4"), ("activity", "6")):
+        form.locator(f".br-q-peg-{item}").get_by_role("button", name=score, exact=True).click()
+    form.locator(".br-q-psfs-name-1 input").fill("gardening")
+    form.locator(".br-q-psfs-score-1").get_by_role("button", name="3", exact=True).click()
+    form.locator(".br-q-odi input").fill("28")
+    form.locator(".br-q-save").click()
+    page.wait_for_function(
+        "() => document.querySelector('.br-q-message').innerText.includes('Saved')")
+    form.screenshot(path=str(SCREENSHOT.with_name("br_questionnaire.png")))
+    answers = load_log(log_dir).outcomes
+    assert sorted(zip(answers["measure"], answers["item"], answers["score"], strict=True)) == [
+        ("odi", "total", 28), ("peg", "activity", 6), ("peg", "enjoyment", 4),
+        ("peg", "pain", 5), ("psfs", "gardening", 3)]

@@ -222,6 +222,7 @@ def test_dashboard_combines_the_main_charts(tmp_path):
     assert "Days with a session" in titles
     assert any(t.startswith("Pain before and after") for t in titles)
     assert any(t.startswith("Weekly reps per exercise") for t in titles)
+    assert any(t.startswith("Outcome questionnaires") for t in titles)
     figure.savefig(tmp_path / "dashboard.png")
     assert (tmp_path / "dashboard.png").stat().st_size > 10_000
 
@@ -317,3 +318,64 @@ def test_a_first_week_of_reps_is_one_bar_not_a_slab(tmp_path) -> None:
     assert len(weekly) == 1
     ax = charts.plot_reps_and_pain(weekly)
     assert bar_share(ax) <= 0.25
+
+
+def test_outcomes_chart_draws_each_measure_in_thresholds_with_the_band(tmp_path):
+    from outcome_fixtures import OCCASIONS, load_outcomes
+
+    ax = charts.plot_outcomes(load_outcomes(tmp_path, OCCASIONS))
+    lines = {line.get_label(): line for line in ax.get_lines()
+             if line.get_label().startswith(("PEG", "PSFS", "ODI"))}
+    assert sorted(lines) == ["ODI: first 34, threshold 10 points",
+                             "PEG: first 7.0, threshold 30 % fall",
+                             "PSFS: first 3.0, threshold 2 points"]
+    # PEG 7 -> 5 -> 11/3, better downwards, a threshold of 30 % of 7 = 2.1 points
+    assert lines["PEG: first 7.0, threshold 30 % fall"].get_ydata() == pytest.approx(
+        [0, 2 / 2.1, (7 - 11 / 3) / 2.1])
+    # PSFS 3 -> 3.67 -> 5, better upwards, 2 points; ODI 34 -> 26, better downwards, 10 points
+    assert lines["PSFS: first 3.0, threshold 2 points"].get_ydata() == pytest.approx(
+        [0, 1 / 3, 1])
+    assert lines["ODI: first 34, threshold 10 points"].get_ydata() == pytest.approx([0, 0.8])
+    band = [patch for patch in ax.patches if "no meaningful change yet" in patch.get_label()]
+    assert len(band) == 1
+    assert band[0].get_extents().height > 0
+    written = {text.get_text() for text in ax.texts}
+    assert {"5.0", "3.7", "26"} <= written  # later scores as entered
+    assert "general pain rule" in ax.get_title()
+
+
+def test_outcomes_chart_without_questionnaires_says_so(tmp_path):
+    from outcome_fixtures import load_outcomes
+
+    figure = Figure()
+    ax = charts.plot_outcomes(load_outcomes(tmp_path, []), ax=figure.add_subplot())
+    assert ax.figure is figure
+    assert [text.get_text() for text in ax.texts] == ["No questionnaires yet."]
+
+
+def test_dashboard_draws_the_outcomes_of_the_summary(tmp_path):
+    from outcome_fixtures import OCCASIONS, write_outcomes
+
+    write_outcomes(tmp_path, OCCASIONS)
+    figure = charts.dashboard(summarise(two_week_pain(tmp_path), plan_of()))
+    outcome_ax = next(ax for ax in figure.axes
+                      if ax.get_title().startswith("Outcome questionnaires"))
+    labels = [line.get_label() for line in outcome_ax.get_lines()]
+    assert "PEG: first 7.0, threshold 30 % fall" in labels
+    assert "ODI: first 34, threshold 10 points" in labels
+
+
+def test_the_demo_dashboard_charts_the_hand_computed_outcomes():
+    from backrelief_analysis import paths
+    from backrelief_analysis.plan import load_plan
+    from backrelief_analysis.store import load_log
+
+    figure = charts.dashboard(summarise(load_log(paths.DEMO_DIR), load_plan()))
+    outcome_ax = next(ax for ax in figure.axes
+                      if ax.get_title().startswith("Outcome questionnaires"))
+    lines = {line.get_label(): line for line in outcome_ax.get_lines()}
+    # PEG 17/3 -> 3.0: a fall of 8/3 in thresholds of 30 % of 17/3 = 1.7 points
+    peg = lines["PEG: first 5.7, threshold 30 % fall"].get_ydata()
+    assert peg[-1] == pytest.approx((17 / 3 - 3) / (0.3 * 17 / 3))
+    assert lines["ODI: first 31, threshold 10 points"].get_ydata() == pytest.approx([0, 1.3])
+    assert lines["PSFS: first 4.0, threshold 2 points"].get_ydata()[-1] == pytest.approx(1.0)

@@ -61,3 +61,56 @@ def test_bad_argument_is_an_argparse_error_not_a_traceback() -> None:
     assert result.returncode == 2
     assert "not a whole number of 1 or more" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_check_with_a_torn_last_row_says_where_never_ok_and_no_raw_warning(
+    tmp_path: Path,
+) -> None:
+    rows = [",".join(PAIN_COLUMNS), "2026-06-01T08:00:00+01:00,3,check_in,,,",
+            "2026-06-02T08:00:00+01:00,4,check_in,,,"]
+    path = tmp_path / "pain_log.csv"
+    path.write_text("\n".join(rows) + "\n2026-06-03T08:0", encoding="utf-8")
+    before = path.read_bytes()
+    result = subprocess.run([sys.executable, "-m", "backrelief_analysis.cli", "check",
+                             "--data-dir", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Warning" not in result.stdout + result.stderr
+    assert "OK" not in result.stdout
+    assert "2 pain scores" in result.stdout
+    assert "pain_log.csv: the last line (line 4) was cut off" in result.stdout
+    assert path.read_bytes() == before  # check only reads
+
+
+def test_check_counts_a_whole_last_row_without_a_final_newline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [",".join(PAIN_COLUMNS)] + [f"2026-06-0{d}T08:00:00+01:00,3,check_in,,,"
+                                       for d in range(1, 7)]
+    (tmp_path / "pain_log.csv").write_text("\n".join(rows), encoding="utf-8")
+    assert main(["check", "--data-dir", str(tmp_path)]) == 0
+    assert "OK, 0 sessions, 0 exercise rows, 6 pain scores" in capsys.readouterr().out
+
+
+def test_check_names_a_bad_outcomes_row_by_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = ["recorded_at,set_id,measure,item,score,note",
+            "2026-06-01T08:00:00+01:00,o1,odi,total,30,",
+            "2026-06-15T08:00:00+01:00,o2,odi,total,130,"]
+    (tmp_path / "outcomes_log.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["check", "--data-dir", str(tmp_path)]) == 1
+    assert ("outcomes_log.csv, line 3, column 'score': must be a whole number from 0 to 100 "
+            "for odi (got '130')") in capsys.readouterr().out
+
+
+def test_reminders_command_writes_a_calendar_and_bad_days_are_one_line(tmp_path, capsys):
+    out = tmp_path / "plan.ics"
+    assert main(["reminders", "--out", str(out), "--days", "mon,wed,fri", "--time", "18:30"]) == 0
+    assert "Wrote weekly reminders for" in capsys.readouterr().out
+    assert out.read_bytes().startswith(b"BEGIN:VCALENDAR")
+    assert main(["reminders", "--out", str(tmp_path / "b.ics"), "--days", "mon,xyz",
+                 "--time", "18:30"]) == 1
+    error = capsys.readouterr().err
+    assert error == ("backrelief reminders: 'xyz' is not a weekday; give days like mon,wed,fri "
+                     "(from mon,tue,wed,thu,fri,sat,sun)\n")
+    assert not (tmp_path / "b.ics").exists()

@@ -212,3 +212,15 @@ def test_help_lists_both_commands(capsys) -> None:
         cli.main(["--help"])
     printed = capsys.readouterr().out
     assert "report" in printed and "export" in printed
+
+
+def test_export_of_the_demo_counts_its_questionnaires(tmp_path: Path, capsys) -> None:
+    from backrelief_analysis import paths
+
+    out = tmp_path / "demo.csv"
+    code, printed, _ = run(["export", "--data-dir", str(paths.DEMO_DIR), "--out", str(out)],
+                           capsys)
+    assert code == 0
+    rows = pd.read_csv(out, encoding="utf-8-sig")
+    assert (rows["kind"] == "questionnaire").sum() == 14  # 6 PEG, 6 PSFS, 2 ODI
+    assert "check-ins and 14 questionnaires to" in printed

@@ -20,7 +20,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_committed_demo_data_is_what_the_generator_writes(demo: Path) -> None:
-    for name in (paths.EXERCISE_LOG_NAME, paths.PAIN_LOG_NAME):
+    for name in (paths.EXERCISE_LOG_NAME, paths.PAIN_LOG_NAME, paths.OUTCOMES_LOG_NAME):
         assert (paths.DEMO_DIR / name).read_bytes() == (demo / name).read_bytes(), (
             f"data/demo/{name} is stale: run `make demo` after changing the generator")
 
@@ -66,3 +66,20 @@ def test_demo_timestamps_carry_the_summer_and_winter_offsets(demo: Path) -> None
 def test_refuses_to_overwrite_a_log(demo: Path) -> None:
     with pytest.raises(FileExistsError, match="already exists"):
         write_demo(demo)
+
+
+def test_demo_outcomes_are_peg_and_psfs_fortnightly_and_odi_first_and_last(demo: Path) -> None:
+    outcomes = load_log(demo).outcomes
+    sets = outcomes.groupby("set_id").agg(measure=("measure", "first"), day=("date", "first"),
+                                          rows=("item", "size"))
+    first = pd.Timestamp("2026-08-31")
+    for measure in ("peg", "psfs"):
+        days = sets.loc[sets["measure"] == measure, "day"].sort_values()
+        assert (days - first).dt.days.tolist() == [0, 14, 28, 42, 56, 70]
+    odi_days = sets.loc[sets["measure"] == "odi", "day"].sort_values()
+    assert (odi_days - first).dt.days.tolist() == [0, 83]
+    assert set(sets.loc[sets["measure"] == "psfs", "rows"]) == {3}
+    peg_pain = outcomes[(outcomes["measure"] == "peg") & (outcomes["item"] == "pain")]["score"]
+    assert peg_pain.iloc[0] > peg_pain.iloc[-1]  # improving, as the pain does
+    odi = outcomes.loc[outcomes["measure"] == "odi", "score"]
+    assert odi.iloc[0] > odi.iloc[-1]

@@ -170,6 +170,50 @@ def test_empty_log_exports_a_header_only(tmp_path: Path) -> None:
     assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 1
 
 
+def test_one_row_per_questionnaire_occasion_with_its_score_and_answers(
+        two_sessions: Path) -> None:
+    from outcome_fixtures import OCCASIONS, write_outcomes
+
+    moved = {"2026-08-31": "2026-09-02", "2026-09-14": "2026-09-03"}  # into the log's days
+    occasions = [(moved[recorded[:10]] + recorded[10:], measure, items)
+                 for recorded, measure, items in OCCASIONS if not recorded.startswith("2026-11")]
+    write_outcomes(two_sessions, occasions)
+    rows = export_sessions(load_log(two_sessions), load_plan())
+    asked = rows.loc[rows["kind"] == "questionnaire"]
+    assert asked["measure"].tolist() == ["PEG", "PSFS", "ODI", "PEG", "PSFS"]
+    # PEG (7 + 6 + 8) / 3 = 7; PSFS (3 + 4 + 2) / 3 = 3; ODI total 34; then 5 and 3.67
+    assert asked["score"].tolist() == [7.0, 3.0, 34.0, 5.0, 3.67]
+    assert asked["answers"].iloc[1] == "lifting my son 3; gardening 4; sitting at work 2"
+    assert asked["date"].tolist() == ["2026-09-02"] * 3 + ["2026-09-03"] * 2
+    # in time order: the questionnaires at 09:00 come before the check-in at 21:00
+    assert list(rows["kind"]) == ["session", "questionnaire", "questionnaire", "questionnaire",
+                                  "check_in", "questionnaire", "questionnaire", "session"]
+
+
+def test_a_formula_typed_as_an_activity_is_neutralised(two_sessions: Path, tmp_path: Path) -> None:
+    from outcome_fixtures import write_outcomes
+
+    write_outcomes(two_sessions, [("2026-09-02T10:00:00+01:00", "psfs",
+                                   [("=HYPERLINK(\"http://x\",\"y\")", 4)])])
+    out = write_export(export_sessions(load_log(two_sessions)), tmp_path / "export.csv")
+    with out.open(encoding="utf-8-sig", newline="") as file:
+        asked = [row for row in csv.DictReader(file) if row["kind"] == "questionnaire"]
+    assert [row["answers"] for row in asked] == ['\'=HYPERLINK("http://x","y") 4']
+    assert [row["score"] for row in asked] == ["4.0"]
+
+
+def test_the_demo_export_has_a_row_per_questionnaire_with_hand_computed_scores() -> None:
+    from backrelief_analysis import paths
+
+    rows = export_sessions(load_log(paths.DEMO_DIR), load_plan())
+    asked = rows.loc[rows["kind"] == "questionnaire"]
+    assert asked["measure"].value_counts().to_dict() == {"PEG": 6, "PSFS": 6, "ODI": 2}
+    first = asked.loc[asked["date"] == "2026-08-31"]
+    # PEG (5 + 6 + 6) / 3; PSFS (4 + 3 + 5) / 3; ODI total
+    assert first["score"].tolist() == [5.67, 4.0, 31.0]
+    assert first["answers"].iloc[0] == "pain 5; enjoyment 6; activity 6"
+
+
 def test_the_export_reads_the_same_session_scores_as_the_analysis(tmp_path: Path) -> None:
     # s1 has two before scores, 7 then 5 (a correction): the last counts in the export, as in
     # the analysis (pain.session_effects: after 4 minus before 5 = -1)
@@ -372,3 +416,19 @@ def test_deidentified_export_refuses_a_code_that_could_hold_a_name(
 def test_deidentified_days_count_from_the_chosen_start(two_sessions: Path) -> None:
     rows = deidentify_export(load_log(two_sessions), load_plan(), code="P1", start="2026-09-02")
     assert rows["day"].tolist() == ["day 1", "day 2"]
+
+
+def test_deidentified_export_keeps_questionnaire_numbers_without_the_answers(
+        two_sessions: Path, tmp_path: Path) -> None:
+    from outcome_fixtures import write_outcomes
+
+    write_outcomes(two_sessions, [("2026-09-02T10:00:00+01:00", "psfs",
+                                   [("walking Rex to Kilburn", 4), ("gardening", 7)])])
+    out = write_export(deidentify_export(load_log(two_sessions), load_plan(), code="P1"),
+                       tmp_path / "deid.csv")
+    raw = out.read_bytes().decode("utf-8-sig")
+    assert "Rex" not in raw and "gardening" not in raw
+    back = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
+    asked = back.loc[back["kind"] == "questionnaire"]
+    # (4 + 7) / 2, empty on the other kinds of row
+    assert asked[["day", "measure", "score"]].values.tolist() == [["day 2", "PSFS", "5.5"]]

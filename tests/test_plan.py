@@ -302,3 +302,10 @@ def test_report_with_a_deeply_nested_plan_says_so_in_one_sentence(
     assert code == 1
     err = capsys.readouterr().err
     assert err == f"backrelief report: {plan}: is nested too deeply to be a plan\n"
+
+
+def test_plan_file_with_bytes_that_are_not_utf8_names_the_file_and_line(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_bytes(paths.DEFAULT_PLAN_FILE.read_bytes().replace(b"\n", b"\n# caf\xe9\n", 1))
+    with pytest.raises(PlanError, match=r"plan.toml: line 2 is not UTF-8 text"):
+        load_plan(plan)

@@ -102,6 +102,31 @@ def test_summary_shares_its_frames_and_matches_each_measure_computed_alone():
     assert not summary.flags.empty and summary.exercise_pain_change["completed_sessions"].sum()
 
 
+def test_summary_carries_the_outcomes_and_a_shorter_period_keeps_their_baseline(tmp_path):
+    from outcome_fixtures import OCCASIONS, write_outcomes
+
+    write_outcomes(tmp_path, OCCASIONS)
+    scores = [score(f"{day}T08:00:00+00:00", 5) for day in ("2026-08-31", "2026-11-16")]
+    log = write_log(tmp_path, [], scores)
+    assert len(log.outcomes) == 20  # 3 PEG and 3 PSFS occasions of 3 items, 2 ODI totals
+    whole = summarise(log, plan_of())
+    assert whole.outcome_changes["label"].tolist() == ["PEG", "PSFS", "ODI"]
+    assert whole.psfs_activity_changes["occasions"].tolist() == [3, 3, 3]
+    text = whole.as_text()
+    assert "PEG: baseline 7.0 (2026-08-31), latest 3.7 (2026-11-16)" in text
+    assert "'sitting at work'" in text
+    # up to 2026-10-01: PEG 7.0 -> 5.0 (-29 %, under 30 %); ODI measured once
+    part = summarise(log, plan_of(), start="2026-09-10", end="2026-10-01")
+    peg, odi = (part.outcome_changes.set_index("label").loc[name] for name in ("PEG", "ODI"))
+    assert (peg["baseline"], peg["latest"]) == (7.0, 5.0)
+    assert peg["verdict"] == "no meaningful change yet"
+    assert odi["occasions"] == 1 and "a verdict needs two" in part.as_text()
+
+
+def test_summary_without_questionnaires_says_so(tmp_path):
+    assert "No questionnaires yet." in summarise(small_log(tmp_path), plan_of()).as_text()
+
+
 def test_a_shorter_period_keeps_the_whole_logs_baseline(tmp_path):
     # 21 daily check-ins from Monday 2 March: 6 for a week, 3 for a week, then 4. The last two
     # weeks alone would take 3 as the baseline (3 -> 4: "worsening"); the summary keeps the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -97,8 +98,9 @@ def test_pdf_holds_the_hand_computed_numbers(hand_log: Path, tmp_path: Path) -> 
     assert "-2 points in all 7 sessions with both scores, so no interval" in text
     # reps: 6 sessions x 10 + one of 6 = 66 of 70 = 94 %
     assert "66 / 70" in text and "94 %" in text
-    # the one flare on 16 September is the only flag
-    assert "Flags (1)" in text and "Flare-up marked on 2026-09-16" in text
+    # the one flare on 16 September is the only flag: one line for its kind
+    assert "Flags (1)" in text
+    assert "Flare-up marked: 1 time, on 2026-09-16; longest run 1 day(s)." in text
     assert NAME in text and "Felt stiff" in text and "bad evening" in text
     assert f"backrelief {__version__}" in text
     assert "associations, not causes; not medical advice" in text
@@ -136,6 +138,8 @@ def test_demo_pdf_shows_what_the_analysis_computes_on_two_pages(tmp_path: Path) 
     ]
     for row in summary.exercise_adherence.itertuples():
         expected.append(f"{row.reps_done} / {row.reps_target}")
+    # the outcomes of the demo (or "No questionnaires yet."), a line per measure and activity
+    expected += [line.strip() for line in summary.outcome_lines()]
     missing = [phrase for phrase in expected if phrase not in text]
     assert not missing
 
@@ -191,7 +195,7 @@ def test_deidentified_report_has_no_name_no_date_no_note(
         assert private not in text and private not in raw
     assert "de-identified" in text
     # the flare of 16 September is day 10 of a period starting 7 September
-    assert "Flare-up marked on day 10" in text
+    assert "Flare-up marked: 1 time, on day 10" in text
     assert "week 1: 2 (29 %)" in text and "week 2: 5 (71 %)" in text
 
 
@@ -333,6 +337,81 @@ def test_reports_built_in_threads_at_once_are_whole_and_leave_reportlab_as_it_wa
     for pdf in written:
         assert b"/ASCII85Decode" not in pdf.read_bytes()  # images stored as binary
         assert "Key numbers" in pdf_text(pdf)
+
+
+def demo_with_outcomes(folder: Path) -> Path:
+    """The demo log with the hand-made questionnaires of ``outcome_fixtures`` beside it."""
+    from outcome_fixtures import OCCASIONS, write_outcomes
+
+    folder.mkdir()
+    for name in ("exercise_log.csv", "pain_log.csv"):
+        (folder / name).write_bytes((paths.DEMO_DIR / name).read_bytes())
+    return write_outcomes(folder, OCCASIONS)
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".html"])
+def test_report_has_an_outcomes_line_per_measure_and_grouped_flags_on_two_pages(
+        tmp_path: Path, suffix: str) -> None:
+    from backrelief_analysis.flags import FLAG_TITLES
+
+    log, plan = load_log(demo_with_outcomes(tmp_path / "log")), load_plan()
+    out = build_report(log, plan, tmp_path / f"r{suffix}")
+    text = (pdf_text(out) if suffix == ".pdf"
+            else " ".join(html.unescape(re.sub(r"<[^>]+>", " ",
+                                               out.read_text(encoding="utf-8"))).split()))
+    if suffix == ".pdf":
+        assert len(pypdf.PdfReader(out).pages) <= 2
+    # hand-computed in outcome_fixtures: PEG 7.0 -> 3.7, PSFS 3.0 -> 5.0, ODI 34 -> 26
+    for phrase in ("PEG: baseline 7.0 (2026-08-31), latest 3.7 (2026-11-16), change -3.3, "
+                   "-48 % over 3 occasions: meaningful improvement",
+                   "general pain rule (Farrar 2001)",
+                   "PSFS: baseline 3.0 (2026-08-31), latest 5.0 (2026-11-16), change +2.0",
+                   "ODI: baseline 34 (2026-08-31), latest 26 (2026-11-16), change -8.0, -24 % "
+                   "over 2 occasions: no meaningful change yet (threshold: 10 points",
+                   "PSFS 'sitting at work': baseline 2.0"):
+        assert phrase in text, phrase
+    # flags: one line per kind with its count, however many flags there are
+    counts = summarise(log, plan).flags["kind"].value_counts()
+    assert counts.sum() > len(counts)  # the demo has kinds flagged more than once
+    for kind, count in counts.items():
+        assert text.count(f"{FLAG_TITLES[kind]}: {count} time") == 1
+
+
+def test_deidentified_report_keeps_outcome_numbers_without_activity_names_or_dates(
+        tmp_path: Path) -> None:
+    log = load_log(demo_with_outcomes(tmp_path / "log"))
+    for suffix in (".pdf", ".html"):
+        out = build_report(log, load_plan(), tmp_path / f"r{suffix}", deidentify=True)
+        text = pdf_text(out) if suffix == ".pdf" else out.read_text(encoding="utf-8")
+        for name in ("lifting my son", "gardening", "sitting at work"):
+            assert name not in text
+        assert "PSFS activity 3: baseline 2.0 (day 1), latest 5.0" in text
+        assert "ODI: baseline 34 (day 1), latest 26 (day 78)" in text
+        # the thresholds' sources keep their years; no other year or date is left
+        text = re.sub(r"(Krebs|Farrar|Ostelo|Stratford|Spine|Pain|Sports Med|Reviews|Intern Med"
+                      r") (19|20)\d\d", "", text)
+        for pattern in DATE_PATTERNS:
+            assert not pattern.search(text), pattern.pattern
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".html"])
+def test_a_report_without_questionnaires_says_so(hand_log: Path, tmp_path: Path,
+                                                 suffix: str) -> None:
+    out = build_report(load_log(hand_log), load_plan(), tmp_path / f"r{suffix}")
+    text = pdf_text(out) if suffix == ".pdf" else out.read_text(encoding="utf-8")
+    assert "Outcome questionnaires" in text and "No questionnaires yet." in text
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".html"])
+def test_demo_report_shows_the_hand_computed_outcomes(tmp_path: Path, suffix: str) -> None:
+    from outcome_fixtures import DEMO_LINES
+
+    out = build_report(load_log(paths.DEMO_DIR), load_plan(), tmp_path / f"demo{suffix}")
+    text = (pdf_text(out) if suffix == ".pdf"
+            else " ".join(html.unescape(re.sub(r"<[^>]+>", " ",
+                                               out.read_text(encoding="utf-8"))).split()))
+    for line in DEMO_LINES:
+        assert line in text, line
 
 
 def test_part_weeks_and_note_contexts_are_shown_in_html_and_pdf(hand_log: Path,
@@ -537,3 +616,18 @@ def test_screen_charts_are_deidentified_too(hand_log: Path) -> None:
     for chart in content.screen_charts:
         labels = " ".join(chart.labels)
         assert not any(pattern.search(labels) for pattern in DATE_PATTERNS), labels
+
+
+def test_an_activity_name_is_shown_sanitised_on_one_line_and_cut(tmp_path: Path) -> None:
+    from outcome_fixtures import write_outcomes
+
+    folder = write_hand_log(tmp_path / "log")
+    name = "gar\u202edening\nin the\tback garden " + "very " * 30 + "slowly"
+    write_outcomes(folder, [("2026-09-07T09:00:00+01:00", "psfs", [(name, 3)]),
+                            ("2026-09-20T09:00:00+01:00", "psfs", [(name, 6)])])
+    out = build_report(load_log(folder), load_plan(), tmp_path / "r.html")
+    text = html.unescape(out.read_text(encoding="utf-8"))
+    assert "\u202e" not in text
+    assert "PSFS 'gardening in the back garden very very" in text
+    assert "very " * 30 not in text and "…': baseline 3.0 (2026-09-07), latest 6.0" in text
+    assert "+3.0, +100 % over 2 occasions: meaningful improvement" in text

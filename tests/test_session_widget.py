@@ -12,7 +12,7 @@ import pytest
 from backrelief_analysis.audio import cue_wav
 from backrelief_analysis.plan import parse_plan
 from backrelief_analysis.session_widget import CheckInWidget, SessionWidget
-from backrelief_analysis.store import LogStore, load_log
+from backrelief_analysis.store import LogStore, load_log, now_local
 
 
 class FakeTime:
@@ -318,3 +318,30 @@ def test_a_crashed_timer_is_shown_and_pain_after_can_still_be_saved(plan, tmp_pa
     find(widget, "br-pain-after").value = 3
     find(widget, "br-save").click()
     assert list(load_log(tmp_path / "log").pain["context"]) == ["before_session", "after_session"]
+
+
+def test_after_the_pain_score_the_session_says_when_the_questionnaire_is_due(make, tmp_path):
+    from outcome_fixtures import OCCASIONS, entries
+
+    from backrelief_analysis.questionnaire import DUE_MESSAGE
+
+    first = make()  # no questionnaire ever: due, and the session is not held up by it
+    find(first, "br-pain-before").value = 5
+    run(first)
+    find(first, "br-pain-after").value = 4
+    find(first, "br-save").click()
+    assert DUE_MESSAGE in text(find(first, "br-message"))
+    assert len(load_log(tmp_path / "log").pain) == 2
+
+    # a questionnaire answered today: not due again for 14 days
+    today = OCCASIONS[0]
+    LogStore(tmp_path / "log").extend_outcomes(
+        entries((now_local().isoformat(timespec="seconds"), *today[1:]), "today"))
+    second = make()
+    find(second, "br-pain-before").value = 5
+    run(second)
+    find(second, "br-pain-after").value = 3
+    find(second, "br-save").click()
+    message = text(find(second, "br-message"))
+    assert "pain 5 before and 3 after" in message
+    assert "Questionnaire due" not in message

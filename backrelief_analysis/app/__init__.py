@@ -1,0 +1,230 @@
+"""The patient's app: the parts of the one page that ``backrelief app`` serves with Voila.
+
+The page itself is ``app.ipynb`` beside this file; each of its cells calls one function here, so
+the page shows widgets and nothing else. Every part catches what the kit can name (a bad plan, a
+bad log, an unwritable folder) and shows it in one sentence, so the parts that can still work do.
+:mod:`backrelief_analysis.app.server` runs the page.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+
+from .. import paths
+from ..plan import Plan, PlanError, load_plan
+from ..store import DIR_MODE, LogStore
+
+# files in the reports folder are served by the app's own server under this path
+REPORTS_URL = "backrelief/reports"
+REMINDERS_FILE = "backrelief-reminders.ics"
+DAY_CHOICES = (("Mon", "mon"), ("Tue", "tue"), ("Wed", "wed"), ("Thu", "thu"), ("Fri", "fri"),
+               ("Sat", "sat"), ("Sun", "sun"))
+
+
+def reports_root() -> Path:
+    """The folder whose files the app serves: ``reports/`` in the log folder."""
+    return paths.log_dir() / "reports"
+
+
+def report_url(path: Path) -> str:
+    """The page-relative link to a file in :func:`reports_root`."""
+    relative = Path(path).resolve().relative_to(reports_root().resolve())
+    return f"{REPORTS_URL}/{relative.as_posix()}"
+
+
+def _box(text: str, *, error: bool, css_class: str) -> widgets.HTML:
+    colour, background = ("#9b1c1c", "#fdecea") if error else ("#1f3d1f", "#eef6ee")
+    box = widgets.HTML(f"<div style='color:{colour};background:{background};padding:0.5em 0.8em;"
+                       f"border-radius:0.3em;font-size:1.05em'>{html.escape(text)}</div>")
+    box.add_class(css_class)
+    return box
+
+
+def error_box(text: str) -> widgets.HTML:
+    """A one-sentence problem, in a red box (``br-app-error``)."""
+    return _box(text, error=True, css_class="br-app-error")
+
+
+def heading(text: str) -> widgets.HTML:
+    """A section heading of the page."""
+    return widgets.HTML(f"<h2 style='margin:1.2em 0 0.3em'>{html.escape(text)}</h2>")
+
+
+def load_context() -> tuple[Plan | None, LogStore, str]:
+    """The plan and the log store, and a sentence about a plan that could not be read."""
+    store = LogStore()
+    try:
+        return load_plan(), store, ""
+    except PlanError as error:
+        return None, store, f"Your plan could not be read, so the guided session is off: {error}"
+
+
+def session_part(plan: Plan | None, store: LogStore, problem: str = "") -> widgets.Widget:
+    """The guided session, or the reason there is none."""
+    if plan is None:
+        return error_box(problem)
+    from ..session_widget import SessionWidget
+
+    return SessionWidget(plan, store)
+
+
+def checkin_part(plan: Plan | None, store: LogStore) -> widgets.Widget:
+    """The rest-day check-in (it works without a plan)."""
+    from ..session_widget import CheckInWidget
+
+    try:
+        return CheckInWidget(plan, store)
+    except PlanError as error:  # the widget falls back to the default plan, which may fail too
+        return error_box(f"The check-in could not start: {error}")
+
+
+class _Part(widgets.VBox):
+    """A button that fills an area below it; any error it can name is shown in one sentence."""
+
+    def __init__(self, button: widgets.Button, controls: list[widgets.Widget],
+                 action: Callable[[], list[widgets.Widget]], css_class: str) -> None:
+        self._button = button
+        self._action = action
+        self._area = widgets.VBox()
+        self._area.add_class(f"{css_class}-area")
+        button.add_class(css_class.replace("part", "button"))
+        button.on_click(self._on_click)
+        super().__init__(children=[*controls, button, self._area])
+        self.add_class(css_class)
+
+    def _on_click(self, _button: widgets.Button) -> None:
+        self._button.disabled = True
+        self._area.children = [widgets.HTML("<i>Working…</i>")]
+        try:
+            self._area.children = self._action()
+        except Exception as error:  # LogError, PlanError, ReminderError, a full disk, ...
+            # one sentence on the page, never a traceback in the browser's console only
+            self._area.children = [error_box(f"That did not work: {error}")]
+        finally:
+            self._button.disabled = False
+
+
+def _button(text: str, style: str = "") -> widgets.Button:
+    return widgets.Button(description=text, button_style=style,
+                          layout=widgets.Layout(width="auto", height="2.6em", padding="0 1.2em",
+                                                align_self="flex-start"))
+
+
+def _figure_png(figure: Any) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=80)
+    return buffer.getvalue()
+
+
+def _progress_widgets() -> list[widgets.Widget]:
+    from .. import charts
+    from ..progress import summarise
+    from ..store import load_log
+
+    directory, is_demo = paths.analysis_dir()
+    log, plan = load_log(directory), load_plan()
+    summary = summarise(log, plan)
+    source = ("These are the DEMO data (invented, not a real person): your own log has no "
+              "entries yet." if is_demo else "From your own log.")
+    lines = "".join(f"<li>{html.escape(line.strip())}</li>" for line in summary.summary_lines())
+    numbers = widgets.HTML(f"<p><b>{html.escape(source)}</b> Exercise and pain shown together are "
+                           f"an association, not proof that one caused the other.</p>"
+                           f"<ul style='font-size:1.05em;line-height:1.5'>{lines}</ul>")
+    numbers.add_class("br-progress-numbers")
+    if summary.empty:
+        return [numbers]
+    chart = widgets.Image(value=_figure_png(charts.dashboard(summary)), format="png",
+                          layout=widgets.Layout(max_width="100%"))
+    chart.add_class("br-progress-chart")
+    return [numbers, chart]
+
+
+def progress_part() -> widgets.Widget:
+    """Key numbers and the dashboard of notebook 02, drawn when asked (and again after a
+    session, so the page opens fast)."""
+    return _Part(_button("Show my progress", "info"), [], _progress_widgets, "br-progress-part")
+
+
+def _link(path: Path, text: str) -> str:
+    return (f"<a href='{html.escape(report_url(path))}' target='_blank' rel='noopener' "
+            f"style='font-size:1.1em;margin-right:1.5em;color:#0a5a9c;text-decoration:underline'>{html.escape(text)}</a>")
+
+
+def _report_widgets(patient: widgets.Text) -> list[widgets.Widget]:
+    from ..report import gather_report, save_reports
+    from ..store import load_log
+
+    directory, is_demo = paths.analysis_dir()
+    log, plan = load_log(directory), load_plan()
+    content = gather_report(
+        log, plan, patient=patient.value.strip() or None,
+        source_note="Made from the shipped demo data, not a real patient." if is_demo else "")
+    pdf, page = save_reports(content, directory, is_demo)
+    folder = pdf.parent
+    demo = " (from the demo data: you have no log yet)" if is_demo else ""
+    links = widgets.HTML(f"<p>Your report is ready{demo}. Open it: {_link(pdf, 'PDF (to print)')}"
+                         f"{_link(page, 'Web page')}</p><p style='color:#555'>Saved in "
+                         f"{html.escape(str(folder))}</p>")
+    links.add_class("br-report-links")
+    return [links]
+
+
+def report_part() -> widgets.Widget:
+    """Write the physiotherapist's report (PDF and HTML) and link to both."""
+    patient = widgets.Text(placeholder="Your name for the report (optional)",
+                           layout=widgets.Layout(width="24em"))
+    patient.add_class("br-report-patient")
+    return _Part(_button("Write the report", "primary"), [patient],
+                 lambda: _report_widgets(patient), "br-report-part")
+
+
+def _reminder_widgets(plan: Plan, days: widgets.HBox, at: widgets.Text
+                      ) -> list[widgets.Widget]:
+    from ..reminders import write_reminders
+
+    folder = reports_root()
+    folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    chosen = ",".join(day.tooltip for day in days.children if day.value)
+    written = write_reminders(plan, chosen, at.value, folder / REMINDERS_FILE)
+    link = widgets.HTML(f"<p>{_link(written, 'Download the calendar file')} Open it on your "
+                        "phone or computer to add the reminders to your calendar. It names your "
+                        "plan and nothing about your health.</p>")
+    link.add_class("br-reminder-link")
+    return [link]
+
+
+def reminders_part(plan: Plan | None) -> widgets.Widget:
+    """Weekly reminders as a calendar file: choose days and a time."""
+    if plan is None:
+        return error_box("Reminders need a plan that can be read.")
+    # one toggle per weekday: several can be on at once, each a plain click
+    days = widgets.HBox([widgets.ToggleButton(value=key in ("mon", "wed", "fri"),
+                                              description=label, tooltip=key,
+                                              layout=widgets.Layout(width="4.2em"))
+                         for label, key in DAY_CHOICES])
+    days.add_class("br-reminder-days")
+    at = widgets.Text(value=f"{time(18, 30):%H:%M}", description="Time",
+                      layout=widgets.Layout(width="14em"))
+    at.add_class("br-reminder-time")
+    return _Part(_button("Make a calendar file"), [widgets.HBox([days, at])],
+                 lambda: _reminder_widgets(plan, days, at), "br-reminder-part")
+
+
+def header() -> widgets.HTML:
+    """The page's title line."""
+    return widgets.HTML("<h1 style='margin:0.3em 0'>backrelief</h1><div style='color:#444'>Your "
+                        "home exercise programme for lower back pain. Not medical advice: "
+                        "follow the plan your own clinician gave you.</div>")
+
+
+def section(title: str, part: widgets.Widget) -> widgets.VBox:
+    """A heading and one part of the page."""
+    return widgets.VBox([heading(title), part])

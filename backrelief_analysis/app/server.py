@@ -1,0 +1,198 @@
+"""Serve the patient's app (``app.ipynb``) with Voila, on this computer only.
+
+``backrelief app`` runs :func:`serve`: Voila on 127.0.0.1, the page template without any link to
+another host, and the reports folder served at ``/backrelief/reports/`` so the page's links open
+the PDF, the HTML report and the calendar file.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import socket
+import sys
+from pathlib import Path
+
+from .. import paths
+
+APP_DIR = Path(__file__).resolve().parent
+APP_NOTEBOOK = APP_DIR / "app.ipynb"
+TEMPLATE_DIR = APP_DIR / "templates" / "backrelief"
+HOST = "127.0.0.1"
+
+
+class AppError(ValueError):
+    """The app cannot start; the message is one sentence."""
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def check_port(port: int) -> None:
+    """Raise :class:`AppError` when ``port`` cannot be listened on at 127.0.0.1."""
+    if not 1 <= port <= 65535:
+        raise AppError(f"--port must be between 1 and 65535 (got {port})")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            raise AppError(f"port {port} is already in use; choose another with --port, or "
+                           "leave --port out to take a free one") from None
+
+
+def voila_arguments(port: int, *, open_browser: bool) -> list[str]:
+    """Voila's command-line options for the app: local only, quiet, nothing off the machine."""
+    return [
+        str(APP_NOTEBOOK),
+        f"--port={port}", "--Voila.port_retries=0", f"--Voila.ip={HOST}",
+        f"--Voila.open_browser={open_browser}",
+        "--VoilaConfiguration.template=lab",
+        "--VoilaConfiguration.show_tracebacks=False",
+        # the page's kernel starts and runs the page while the browser opens, and a fresh one
+        # waits for the next visit: the Start button is there without the wait for a kernel
+        "--VoilaConfiguration.preheat_kernel=True", "--VoilaConfiguration.default_pool_size=1",
+        # a closed tab cannot always shut its kernel down (Voila's request lacks the XSRF
+        # token); such a kernel is stopped 10 minutes after its page went away
+        "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60",
+        # kernels talk to the server over files owner-only, not TCP ports
+        "--KernelManager.transport=ipc",
+        "--Voila.log_level=ERROR",  # the patient's terminal shows the address and real errors
+    ]  # fmt: skip
+
+
+def is_local_host(host: str) -> bool:
+    """Whether an HTTP ``Host`` header names this computer (``127.0.0.1:8866``, ``localhost``).
+
+    A web page elsewhere can point a name of its own at 127.0.0.1 ("DNS rebinding") and then
+    read what the app serves; such requests carry that other name, and are refused.
+    """
+    match = re.fullmatch(r"\[(.*)\](?::\d+)?|([^:]*)(?::\d+)?|(.*)", host)
+    name = next(part for part in match.groups() if part is not None)  # the pattern always fits
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _skip_slow_format_checker() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax``, which builds a parser at import.
+
+    jupyter_server's event logger imports jsonschema, which imports rfc3987_syntax when it is
+    installed to check the "iri" string formats: that is two thirds of the time Voila takes to
+    import (about 1.1 s of 1.6 s of CPU here). No schema the app's server uses has those
+    formats; jsonschema leaves the check out when the import fails, as it does without the
+    package. Only this server process is affected, never the kernel.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+def _app_class():
+    """Voila's application, with the kit's template and reports folder (imported late: Voila
+    takes a second to import, and ``backrelief --help`` must not wait for it)."""
+    _skip_slow_format_checker()
+    from tornado.web import HTTPError, StaticFileHandler
+    from traitlets import Unicode
+    from voila.app import Voila
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    class ReportsHandler(StaticFileHandler):
+        def prepare(self) -> None:
+            if not is_local_host(self.request.host):
+                raise HTTPError(403)
+
+        def set_extra_headers(self, path: str) -> None:
+            self.set_header("Cache-Control", "no-store")  # a new report replaces the old one
+
+    class PageHandler(TornadoVoilaHandler):
+        async def get(self, path=None):
+            # sets the _xsrf cookie, which the page sends back when its tab closes, so that
+            # Voila's shutdown request for the page's kernel is accepted
+            _ = self.xsrf_token
+            return await super().get(path)
+
+    class BackreliefApp(Voila):
+        name = "backrelief-app"
+        reports_dir = Unicode(help="folder served at /backrelief/reports/").tag(config=True)
+
+        def setup_template_dirs(self) -> None:
+            super().setup_template_dirs()
+            self.template_paths.insert(0, str(TEMPLATE_DIR))
+
+        def init_handlers(self) -> list:
+            from jupyter_server.utils import url_path_join
+
+            handlers = [(route, PageHandler, *rest) if handler is TornadoVoilaHandler
+                        else (route, handler, *rest)
+                        for route, handler, *rest in super().init_handlers()]
+            # before Voila's catch-all handler of the notebook page
+            handlers.insert(0, (url_path_join(self.server_url, r"/backrelief/reports/(.*)"),
+                                ReportsHandler, {"path": self.reports_dir}))
+            return handlers
+
+        def start(self) -> None:
+            from tornado.ioloop import IOLoop
+
+            # jupyter_server's default websocket ping timeout is longer than tornado allows,
+            # which prints a warning on each page; the same value as the interval is allowed
+            self.tornado_settings = {"ws_ping_timeout": 30_000, **self.tornado_settings,
+                                     # Voila turns jupyter_server's Host check off; on again,
+                                     # so every page and API refuses a name that is not local
+                                     "allow_remote_access": False}
+            # runs once the server listens: only then is the address worth printing
+            IOLoop.current().add_callback(self._announce)
+            super().start()
+
+        def stop(self) -> None:
+            import shutil
+
+            from jupyter_core.utils import run_sync
+
+            # kernels first, then their folder: Voila removes the folder first, which takes
+            # the IPC sockets from under a kernel still running the page (a traceback at
+            # Ctrl-C). And at once: a polite shutdown interrupts first, and a kernel still
+            # starting prints that interrupt's traceback. Every logged block is on disk
+            # already; the one in progress is lost, as in any stop.
+            run_sync(self.kernel_manager.shutdown_all)(now=True)
+            shutil.rmtree(self.connection_dir, ignore_errors=True)
+
+        def _announce(self) -> None:
+            print(f"backrelief app: open http://{HOST}:{self.port}/ in your browser "
+                  "(Ctrl-C stops the app).", flush=True)
+
+    return BackreliefApp
+
+
+def serve(*, port: int | None = None, open_browser: bool = True, data_dir: Path | None = None,
+          plan: Path | None = None) -> int:
+    """Run the app until Ctrl-C; return the exit code.
+
+    ``data_dir`` and ``plan`` are handed to the page's kernel as ``BACKRELIEF_DATA_DIR`` and
+    ``BACKRELIEF_PLAN``.
+    """
+    if data_dir is not None:
+        os.environ[paths.DATA_DIR_ENV] = str(Path(data_dir).expanduser().resolve())
+    if plan is not None:
+        os.environ[paths.PLAN_ENV] = str(Path(plan).expanduser().resolve())
+    if port is None:
+        port = free_port()
+    else:
+        check_port(port)
+    # the page makes the folder (owner-only) when it first writes there; until then: 404
+    reports = paths.log_dir() / "reports"
+    argv = [*voila_arguments(port, open_browser=open_browser),
+            f"--BackreliefApp.reports_dir={reports}"]
+    app = _app_class()
+    # Voila parses sys.argv in launch_instance; give it only its own options
+    app.launch_instance(argv=argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve())

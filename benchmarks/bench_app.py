@@ -1,0 +1,75 @@
+"""5. The patient's app: from typing ``backrelief app`` to a page with a usable Start button.
+
+The real command in a fresh process, on a free port, with a temporary log; headless system
+Chromium (already running, as a browser would be) opens the printed address. The clock stops when
+the Start button and the pain buttons it waits for are on screen.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .common import Row, median
+
+RUNS = 3
+GOAL_S = 5.0
+CHROMIUM = Path("/usr/bin/chromium")
+_URL = re.compile(r"open (http://127\.0\.0\.1:\d+/) in your browser")
+
+
+def _one_start(browser, data_dir: Path) -> tuple[float, float]:
+    """Seconds to the printed address, and to a usable Start button."""
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backrelief_analysis.cli", "app", "--no-browser",
+         "--data-dir", str(data_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        for line in process.stdout:
+            match = _URL.search(line)
+            if match:
+                break
+        else:
+            raise RuntimeError("backrelief app printed no address")
+        announced = time.perf_counter() - began
+        page = browser.new_page()
+        page.set_default_timeout(120_000)
+        page.goto(match[1])
+        page.wait_for_selector(".br-session .br-start", state="visible")
+        page.wait_for_selector(".br-pain-before button", state="visible")
+        usable = time.perf_counter() - began
+        page.close()
+        return announced, usable
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=60)
+
+
+def run() -> list[Row]:
+    if not CHROMIUM.exists():
+        print(f"app: skipped, {CHROMIUM} is missing", file=sys.stderr)
+        return []
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as folder:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        _one_start(browser, Path(folder))  # warm the file cache, as a second start would be
+        times = [_one_start(browser, Path(folder)) for _ in range(RUNS)]
+        browser.close()
+    load = os.getloadavg()[0]
+    announced = [first for first, _ in times]
+    usable = [second for _, second in times]
+    return [Row("app", "`backrelief app` to a usable Start button", median(usable) * 1000,
+                max(usable) * 1000, "ms", f"<= {GOAL_S:.0f} s", max(usable) <= GOAL_S,
+                f"server answering (address printed): {median(announced) * 1000:.0f} ms; "
+                f"the rest is the page, its kernel and the widgets; load average "
+                f"{load:.1f} on {os.cpu_count()} cores during the run")]

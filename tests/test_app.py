@@ -1,0 +1,341 @@
+"""The patient's app: ``backrelief app`` served by Voila, used in headless Chromium.
+
+The server is the real command in a subprocess; the browser is the system Chromium with its
+default autoplay policy (the click on Start is the gesture that lets cues sound). Every request the
+page makes is recorded, and any host but the app's own fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import icalendar
+import psutil
+import pytest
+
+from backrelief_analysis import app
+from backrelief_analysis.app import server
+from backrelief_analysis.store import load_log
+
+SHORT_PLAN = """\
+name = "App test plan"
+target_sessions_per_week = 3
+rest_between_exercises_s = 1
+get_ready_s = 1
+
+[[exercise]]
+id = "pelvic_tilt"
+name = "Pelvic tilt"
+instructions = "Flatten the small of your back onto the floor."
+hold_s = 1
+reps = 2
+release_s = 1
+"""
+SLOW_MS = 120_000  # a loaded 2-core machine may be slow to start a kernel; never a timing check
+URL_LINE = re.compile(r"open (http://127\.0\.0\.1:(\d+)/) in your browser")
+SCREENSHOTS = Path("/tmp")
+
+
+def start_app(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, str, Path]:
+    """Run ``backrelief app`` with a tiny plan and a temporary log; return it and its URL."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(SHORT_PLAN)
+    log_dir = tmp_path / "log"
+    out = (tmp_path / "app.out").open("w+")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backrelief_analysis.cli", "app", "--no-browser",
+         "--data-dir", str(log_dir), "--plan", str(plan), *extra],
+        stdout=out, stderr=subprocess.STDOUT, start_new_session=True, text=True,
+        env={**os.environ, "BROWSER": "false"})  # fmt: skip
+    deadline = time.monotonic() + SLOW_MS / 1000
+    while time.monotonic() < deadline:
+        text = (tmp_path / "app.out").read_text()
+        match = URL_LINE.search(text)
+        if match:
+            return process, match[1], log_dir
+        if process.poll() is not None:
+            raise RuntimeError(f"backrelief app exited at start:\n{text}")
+        time.sleep(0.2)  # waiting for the server to come up, not timing anything
+    raise RuntimeError("backrelief app printed no URL:\n" + (tmp_path / "app.out").read_text())
+
+
+def stop_app(process: subprocess.Popen) -> int:
+    """Ctrl-C, as a user would; return the exit code."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            return process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+            raise
+    return process.returncode
+
+
+def record_requests(page) -> list[str]:
+    """Every URL the page asks for, from now on."""
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    return urls
+
+
+def off_host(urls: list[str], base: str) -> list[str]:
+    """The requests that went anywhere but the app's own server (data: and blob: stay local)."""
+    own = urlsplit(base).netloc
+    return [url for url in urls
+            if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != own]
+
+
+def listening_addresses(pid: int, port: int) -> set[str]:
+    """The local addresses the process tree listens on at ``port``."""
+    tree = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    found = set()
+    for process in tree:
+        for connection in process.net_connections(kind="inet"):
+            if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
+                found.add(connection.laddr.ip)
+    return found
+
+
+@pytest.mark.browser
+def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autoplay, tmp_path):
+    process, base, log_dir = start_app(tmp_path)
+    try:
+        port = int(urlsplit(base).port)
+        assert listening_addresses(process.pid, port) == {"127.0.0.1"}
+
+        page = chromium_default_autoplay.new_page()
+        page.set_default_timeout(SLOW_MS)
+        urls = record_requests(page)
+        page.goto(base)
+        page.wait_for_selector(".br-session .br-start")
+        page.wait_for_selector(".br-checkin .br-checkin-save")
+
+        # a page for a patient: no code, no notebook chrome, no menu instructions
+        assert page.locator(".jp-InputArea, .jp-CodeMirrorEditor, .cm-editor").count() == 0
+        body = page.inner_text("body")
+        for text in ("Run All", "import ", "app.session_part", "Kernel", "Run →"):
+            assert text not in body
+        page.screenshot(path=str(SCREENSHOTS / "br_app.png"), full_page=True)
+
+        page.locator(".br-pain-before").get_by_role("button", name="4", exact=True).click()
+        page.wait_for_function("() => !document.querySelector('.br-start').disabled")
+        page.locator(".br-start").click()
+        page.wait_for_selector(".br-after", state="visible")
+        page.locator(".br-pain-after").get_by_role("button", name="3", exact=True).click()
+        page.wait_for_function("() => !document.querySelector('.br-save').disabled")
+        page.locator(".br-save").click()
+        page.wait_for_function(
+            "() => document.querySelector('.br-message').innerText.includes('Saved')")
+        assert "Sessions this week: 1 of 3 planned." in page.locator(".br-message").inner_text()
+
+        log = load_log(log_dir)
+        assert list(log.exercise["exercise"]) == ["pelvic_tilt"]
+        assert list(log.exercise["status"]) == ["completed"]
+        assert list(log.exercise["reps_done"]) == [2]
+        assert list(log.pain["pain"]) == [4, 3]
+        assert list(log.pain["context"]) == ["before_session", "after_session"]
+
+        # progress and the report, from the same page
+        page.locator(".br-progress-button").click()
+        page.wait_for_selector(".br-progress-numbers")
+        assert "Sessions done: 1" in page.locator(".br-progress-numbers").inner_text()
+        page.locator(".br-report-button").click()
+        link = page.locator(".br-report-links a", has_text="PDF")
+        link.wait_for()
+        pdf_url = link.get_attribute("href")
+        response = page.request.get(f"{base}{pdf_url}")
+        assert response.ok
+        assert response.body().startswith(b"%PDF")
+        assert (log_dir / "reports" / "report.pdf").is_file()
+        # a web page elsewhere that points its own name at 127.0.0.1 reads nothing
+        for path in ("", pdf_url):
+            request = urllib.request.Request(f"{base}{path}", headers={"Host": "evil.example"})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=30)
+            assert refused.value.code == 403
+        page.screenshot(path=str(SCREENSHOTS / "br_app_done.png"), full_page=True)
+        # the HTML report, opened from its link, is whole and asks no other host either
+        page.goto(base + page.locator(".br-report-links a", has_text="Web page")
+                  .get_attribute("href"))
+        page.wait_for_selector("img")
+        assert "App test plan" in page.inner_text("body")
+
+        assert urls, "the page made no request at all"
+        assert off_host(urls, base) == []
+        kernels = psutil.Process(process.pid).children(recursive=True)
+        assert kernels  # the page's kernel (and the one Voila keeps ready for the next visit)
+    finally:
+        code = stop_app(process)
+    assert code == 0
+    _, left = psutil.wait_procs(kernels, timeout=30)
+    assert left == []  # Ctrl-C stopped the kernels too
+    output = (tmp_path / "app.out").read_text()
+    assert "Traceback" not in output
+    assert "_xsrf" not in output  # leaving the page shut its kernel down, no request refused
+
+
+@pytest.mark.browser
+def test_reminder_button_writes_a_calendar_file(chromium_default_autoplay, tmp_path):
+    process, base, _ = start_app(tmp_path)
+    try:
+        page = chromium_default_autoplay.new_page()
+        page.set_default_timeout(SLOW_MS)
+        page.goto(base)
+        page.wait_for_selector(".br-reminder-days")
+        page.locator(".br-reminder-days").get_by_role("button", name="Wed").click()  # off
+        page.locator(".br-reminder-time input").fill("07:45")
+        page.locator(".br-reminder-button").click()
+        link = page.locator(".br-reminder-link a")
+        link.wait_for()
+        response = page.request.get(f"{base}{link.get_attribute('href')}")
+        assert response.ok
+        calendar = icalendar.Calendar.from_ical(response.body())
+        (event,) = calendar.walk("VEVENT")
+        assert event["rrule"]["BYDAY"] == ["MO", "FR"]
+        assert event.decoded("dtstart").strftime("%H:%M") == "07:45"
+        assert "App test plan" in str(event["summary"])
+    finally:
+        stop_app(process)
+
+
+def test_a_port_in_use_is_one_sentence(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "backrelief_analysis.cli", "app", "--no-browser",
+             "--port", str(port), "--data-dir", str(tmp_path)],
+            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"backrelief app: port {port} is already in use; choose another with --port, or leave "
+        "--port out to take a free one")
+
+
+# --- the page's parts, driven in Python (the browser tests above drive the same parts) -------
+
+
+@pytest.fixture
+def demo_home(tmp_path, monkeypatch):
+    """A log folder holding a four-week synthetic log, and the shipped plan."""
+    from backrelief_analysis.demo import write_demo
+
+    log_dir = tmp_path / "log"
+    write_demo(log_dir, weeks=4)
+    monkeypatch.setenv("BACKRELIEF_DATA_DIR", str(log_dir))
+    monkeypatch.delenv("BACKRELIEF_PLAN", raising=False)
+    return log_dir
+
+
+def _area(part):
+    (area,) = [child for child in part.children if "area" in " ".join(child._dom_classes)]
+    return area
+
+
+def _click(part) -> list:
+    (button,) = [child for child in part.children if hasattr(child, "on_click")]
+    button.click()
+    return list(_area(part).children)
+
+
+def test_progress_part_shows_the_key_numbers_and_the_dashboard(demo_home):
+    numbers, chart = _click(app.progress_part())
+    assert "From your own log." in numbers.value
+    assert "Sessions done:" in numbers.value
+    assert bytes(chart.value).startswith(b"\x89PNG")
+
+
+def test_report_part_writes_both_reports_and_links_them(demo_home):
+    (links,) = _click(app.report_part())
+    assert (demo_home / "reports" / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert (demo_home / "reports" / "report.html").is_file()
+    assert "href='backrelief/reports/report.pdf'" in links.value
+    assert "href='backrelief/reports/report.html'" in links.value
+
+
+def test_reminders_without_a_day_say_so_in_one_sentence(demo_home):
+    part = app.reminders_part(app.load_context()[0])
+    days = part.children[0].children[0]
+    for day in days.children:
+        day.value = False
+    (box,) = _click(part)
+    assert "br-app-error" in box._dom_classes
+    assert "That did not work: no weekday was chosen" in box.value
+    assert not (demo_home / "reports" / app.REMINDERS_FILE).exists()
+
+
+def test_a_bad_plan_is_one_sentence_and_the_rest_of_the_page_stays(demo_home, tmp_path,
+                                                                   monkeypatch):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\ntarget_sessions_per_week = "often"\n')
+    monkeypatch.setenv("BACKRELIEF_PLAN", str(bad))
+    plan, store, problem = app.load_context()
+    assert plan is None
+    assert problem.startswith("Your plan could not be read, so the guided session is off:")
+    box = app.session_part(plan, store, problem)
+    assert "br-app-error" in box._dom_classes
+    assert "bad.toml" in box.value
+    (area,) = _click(app.progress_part())  # the progress needs the plan: said in one box
+    assert "br-app-error" in area._dom_classes
+
+
+@pytest.mark.parametrize(("host", "local"), [
+    ("127.0.0.1:8866", True), ("localhost:8866", True), ("localhost", True), ("[::1]:8866", True),
+    ("127.0.0.1", True), ("evil.example:8866", False), ("192.168.1.5:8866", False),
+    ("127.0.0.1.evil.example", False), ("[2001:db8::1]:80", False),
+])
+def test_only_local_host_names_are_served(host, local):
+    assert server.is_local_host(host) is local
+
+
+def test_ctrl_c_right_after_a_visit_stops_quietly(tmp_path):
+    process, base, _ = start_app(tmp_path)
+    try:
+        with urllib.request.urlopen(base, timeout=120) as response:
+            # the page came with its widgets; Voila now starts a kernel for the next visit
+            assert b"application/vnd.jupyter.widget-view+json" in response.read()
+    finally:
+        code = stop_app(process)  # while Voila readies a kernel for the next visit
+    assert code == 0
+    assert "Traceback" not in (tmp_path / "app.out").read_text()
+
+
+def test_the_page_that_opens_the_browser_asks_no_other_host(tmp_path):
+    opened = tmp_path / "opened.txt"
+    recorder = tmp_path / "browser.sh"
+    recorder.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    recorder.chmod(0o700)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(SHORT_PLAN)
+    out = (tmp_path / "app.out").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backrelief_analysis.cli", "app", "--data-dir",
+         str(tmp_path / "log"), "--plan", str(plan)],
+        stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "BROWSER": f"{recorder} %s"})  # fmt: skip
+    try:
+        deadline = time.monotonic() + SLOW_MS / 1000
+        while not (opened.exists() and opened.read_text().strip()):
+            assert time.monotonic() < deadline, (tmp_path / "app.out").read_text()
+            time.sleep(0.2)  # waiting for the browser to be asked, not timing it
+    finally:
+        stop_app(process)
+    url = opened.read_text().strip()
+    assert url.startswith("file:")
+    page = Path(urlsplit(url).path).read_text()
+    match = URL_LINE.search((tmp_path / "app.out").read_text())
+    assert f'url={match[1]}"' in page  # it sends the browser on to the app
+    assert "https://" not in page
+    assert "http://" not in page.replace(match[1], "")

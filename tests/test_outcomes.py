@@ -1,0 +1,157 @@
+"""Outcome measures: hand-computed scores, baselines, changes and verdicts per measure."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from outcome_fixtures import OCCASIONS, load_outcomes, write_outcomes
+
+from backrelief_analysis import outcomes
+from backrelief_analysis.plan import Thresholds
+from backrelief_analysis.store import LogError, load_log
+
+TH = Thresholds()
+
+
+@pytest.fixture
+def demo_outcomes(tmp_path) -> pd.DataFrame:
+    return load_outcomes(tmp_path, OCCASIONS)
+
+
+def _row(changes: pd.DataFrame, label: str) -> pd.Series:
+    return changes.set_index("label").loc[label]
+
+
+def test_peg_score_is_the_mean_of_its_three_items(demo_outcomes):
+    scores = outcomes.occasion_scores(demo_outcomes)
+    peg = scores.loc[scores["measure"] == "peg", "score"].tolist()
+    # (7 + 6 + 8) / 3, (5 + 4 + 6) / 3, (4 + 3 + 4) / 3
+    assert peg == pytest.approx([7.0, 5.0, 11 / 3])
+
+
+def test_peg_fall_of_30_percent_is_a_meaningful_improvement_and_says_it_is_the_general_rule(
+        demo_outcomes):
+    peg = _row(outcomes.outcome_changes(demo_outcomes, TH), "PEG")
+    assert peg["baseline"] == pytest.approx(7.0)
+    assert peg["latest"] == pytest.approx(11 / 3)
+    assert peg["change"] == pytest.approx(11 / 3 - 7)
+    assert peg["change_percent"] == pytest.approx((11 / 3 - 7) / 7 * 100)  # -47.6 %
+    assert peg["verdict"] == outcomes.IMPROVED
+    assert "30 % fall" in peg["rule"] and "Krebs" in peg["rule"]
+    assert "general pain rule" in peg["rule"]
+
+
+def test_psfs_mean_and_each_activity_against_their_own_thresholds(demo_outcomes):
+    changes = outcomes.outcome_changes(demo_outcomes, TH)
+    psfs = _row(changes, "PSFS")
+    # baseline (3 + 4 + 2) / 3 = 3.0; latest (5 + 5 + 5) / 3 = 5.0: +2.0 meets 2 points
+    assert (psfs["baseline"], psfs["latest"], psfs["change"]) == pytest.approx((3.0, 5.0, 2.0))
+    assert psfs["verdict"] == outcomes.IMPROVED
+    assert "2 points" in psfs["rule"]
+    activities = outcomes.psfs_activity_changes(demo_outcomes, TH)
+    assert activities["label"].tolist() == ["lifting my son", "gardening", "sitting at work"]
+    # lifting 3 -> 5 (+2, under 3 points); gardening 4 -> 5 (+1); sitting 2 -> 5 (+3)
+    assert activities["change"].tolist() == pytest.approx([2.0, 1.0, 3.0])
+    assert activities["verdict"].tolist() == [outcomes.NO_CHANGE_YET, outcomes.NO_CHANGE_YET,
+                                              outcomes.IMPROVED]
+    assert all("3 points for one activity" in text for text in activities["rule"])
+
+
+def test_odi_fall_of_8_points_is_no_meaningful_change_yet(demo_outcomes):
+    odi = _row(outcomes.outcome_changes(demo_outcomes, TH), "ODI")
+    assert (odi["baseline"], odi["latest"], odi["change"]) == pytest.approx((34, 26, -8))
+    assert odi["verdict"] == outcomes.NO_CHANGE_YET
+    assert "10 points" in odi["rule"]
+
+
+def test_rmdq_rise_of_5_points_is_a_meaningful_worsening(tmp_path):
+    frame = load_outcomes(tmp_path, [("2026-09-01T09:00:00+01:00", "rmdq", [("total", 8)]),
+                                     ("2026-09-29T09:00:00+01:00", "rmdq", [("total", 13)])])
+    rmdq = _row(outcomes.outcome_changes(frame, TH), "RMDQ")
+    assert rmdq["change"] == 5
+    assert rmdq["verdict"] == outcomes.WORSENED
+    assert "5 points" in rmdq["rule"]
+
+
+def test_a_threshold_from_the_plan_is_used(demo_outcomes):
+    odi = _row(outcomes.outcome_changes(demo_outcomes, Thresholds(odi_change_points=8)), "ODI")
+    assert odi["verdict"] == outcomes.IMPROVED
+    assert "8 points" in odi["rule"]
+
+
+def test_one_occasion_gives_no_verdict_and_says_so(tmp_path):
+    frame = load_outcomes(tmp_path, OCCASIONS[:1])
+    changes = outcomes.outcome_changes(frame, TH)
+    assert changes["label"].tolist() == ["PEG"]
+    peg = changes.iloc[0]
+    assert peg["occasions"] == 1 and not peg["meaningful"] and math.isnan(peg["change"])
+    line = outcomes.outcome_lines(changes)[0]
+    assert "a verdict needs two" in line
+    assert "improvement" not in line and "worsening" not in line
+
+
+def test_no_questionnaires_says_so(tmp_path):
+    frame = load_outcomes(tmp_path, [])
+    changes = outcomes.outcome_changes(frame, TH)
+    assert changes.empty
+    assert outcomes.outcome_lines(changes) == ["No questionnaires yet."]
+
+
+def test_lines_name_baseline_latest_change_verdict_and_threshold(demo_outcomes):
+    lines = outcomes.outcome_lines(outcomes.outcome_changes(demo_outcomes, TH),
+                                   outcomes.psfs_activity_changes(demo_outcomes, TH))
+    odi = next(line for line in lines if line.startswith("ODI"))
+    assert odi == ("ODI: baseline 34 (2026-08-31), latest 26 (2026-11-16), change -8.0, -24 % "
+                   "over 2 occasions: no meaningful change yet (threshold: 10 points "
+                   "(Ostelo 2008)).")
+    assert any("'gardening'" in line for line in lines)
+    assert not any("not working" in line for line in lines)
+
+
+def test_lines_without_activity_names_number_the_activities(demo_outcomes):
+    lines = outcomes.outcome_lines(outcomes.outcome_changes(demo_outcomes, TH),
+                                   outcomes.psfs_activity_changes(demo_outcomes, TH),
+                                   day=lambda _day: "day N", activity_names=False)
+    text = "\n".join(lines)
+    assert "gardening" not in text and "lifting" not in text and "sitting" not in text
+    assert "PSFS activity 3" in text
+    assert "2026" not in text
+
+
+def test_unknown_measure_rule_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown outcome measure 'sf36'"):
+        outcomes.rule("sf36", TH)
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(ValueError, match="score"):
+        outcomes.occasion_scores(pd.DataFrame({"set_id": [], "measure": []}))
+
+
+def test_an_incomplete_peg_set_in_the_file_is_refused_by_its_line(tmp_path):
+    write_outcomes(tmp_path, OCCASIONS[:2])
+    with (tmp_path / "outcomes_log.csv").open("a", encoding="utf-8") as file:
+        # a PEG occasion typed in by hand without its activity rating: lines 8 and 9
+        # (after the header, 3 PEG rows and 3 PSFS rows)
+        file.write("2026-09-14T09:00:00+01:00,hand,peg,pain,5,\n"
+                   "2026-09-14T09:00:00+01:00,hand,peg,enjoyment,4,\n")
+    with pytest.raises(LogError) as error:
+        load_log(tmp_path)
+    assert "line 8" in str(error.value) and "set 'hand'" in str(error.value)
+
+
+def test_the_demo_questionnaires_match_the_hand_computation():
+    from outcome_fixtures import DEMO_LINES
+
+    from backrelief_analysis import paths
+
+    answers = load_log(paths.DEMO_DIR).outcomes
+    changes = outcomes.outcome_changes(answers, TH)
+    assert changes["change"].tolist() == pytest.approx([3 - 17 / 3, 2.0, -13.0])
+    activities = outcomes.psfs_activity_changes(answers, TH)
+    assert activities["change"].tolist() == pytest.approx([2.0, 2.0, 2.0])
+    text = "\n".join(outcomes.outcome_lines(changes, activities))
+    for line in DEMO_LINES:
+        assert line in text, line

@@ -84,6 +84,13 @@ def checkin_part(plan: Plan | None, store: LogStore) -> widgets.Widget:
         return error_box(f"The check-in could not start: {error}")
 
 
+def questionnaire_part(plan: Plan | None, store: LogStore) -> widgets.Widget:
+    """The outcome questionnaires (PEG, PSFS, and the clinic's ODI or RMDQ totals)."""
+    from ..questionnaire_widget import QuestionnaireWidget
+
+    return QuestionnaireWidget(plan, store)
+
+
 class _Part(widgets.VBox):
     """A button that fills an area below it; any error it can name is shown in one sentence."""
 

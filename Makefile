@@ -8,12 +8,13 @@ STAMP := $(VENV)/.installed
 .PHONY: lab test app bench lint demo clean
 
 # Jupyter refuses to run as root unless told; containers often are root. jupyter_setup turns the
-# news pop-up off and keeps widget views out of saved notebooks (see its docstring).
+# news pop-up off and keeps widget views out of saved notebooks (see its docstring). The file
+# browser is rooted at the kit's folder (not notebooks/), so it reaches data/log/reports/.
 lab: $(STAMP)
 	@$(PY) -m backrelief_analysis.jupyter_setup
 	@if [ -f notebooks/01_guided_session.ipynb ]; then target=notebooks/01_guided_session.ipynb; else target=notebooks; fi; \
 	if [ "$$(id -u)" = 0 ]; then root=--allow-root; fi; \
-	$(VENV)/bin/jupyter lab $$root $$($(PY) -m backrelief_analysis.jupyter_setup --options) $$target
+	$(VENV)/bin/jupyter lab $$root --ServerApp.root_dir=$(CURDIR) $$($(PY) -m backrelief_analysis.jupyter_setup --options) $$target
 
 # the patient's page: session, check-in, progress, report, reminders; no code, local only
 app: $(STAMP)

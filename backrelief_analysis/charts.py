@@ -36,6 +36,10 @@ WEEK_LABEL = "ISO week (Monday start)"
 MAX_WEEK_TICKS = 14
 MAX_BAR_LABELS = 26  # write each week's percentage on its bar only while they stay readable
 MAX_BARS = 60  # above this many weeks, draw filled steps (one artist per series) instead of bars
+# with fewer weeks than this, bars get narrower: a first week is one bar, not a slab across
+# the whole chart (5.5 of 7 days wide from 4 weeks on, as wide a share of the axis before)
+MIN_WEEKS_WIDE = 4
+LABEL_GAP_PT = 2.5  # between a bar's label and the line or bar top under it
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (9, 4)) -> Axes:
@@ -75,6 +79,11 @@ def _week_edges(week_starts: pd.Series) -> np.ndarray:
     """Bin edges (matplotlib date numbers) of consecutive ISO weeks, for ``Axes.stairs``."""
     starts = mdates.date2num(week_starts.to_numpy())
     return np.append(starts, starts[-1] + 7)
+
+
+def _bar_width(weeks: int) -> pd.Timedelta:
+    """Bar width for ``weeks`` weekly bars: about a fifth of the axis up to 4 weeks."""
+    return pd.Timedelta(days=5.5 * min(1.0, weeks / MIN_WEEKS_WIDE))
 
 
 def _no_data(ax: Axes, title: str, message: str) -> Axes:
@@ -136,8 +145,8 @@ def plot_pain_trend(
     ax.set_ylim(0, 10.2)
     ax.set_ylabel(PAIN_LABEL)
     if baseline is not None and baseline.enough_data:
-        title += (f"\nbaseline {baseline.baseline:.1f} → last {baseline.latest_days} days with a "
-                  f"score {baseline.latest:.1f}: {baseline.points_text} points "
+        title += (f"\nbaseline {baseline.baseline_text} → last {baseline.latest_days} days "
+                  f"with a score {baseline.latest_text}: {baseline.points_text} points "
                   f"({baseline.percent_text})\n{baseline.verdict} ({baseline.why})")
     ax.set_title(title)
     _week_axis(ax, daily["date"].iloc[0], daily["date"].iloc[-1])
@@ -181,7 +190,7 @@ def plot_weekly_adherence(
     meets = weekly["meets_target"].to_numpy(dtype=bool)
     centres = weekly["week_start"] + pd.Timedelta(days=3)
     style = {
-        "width": pd.Timedelta(days=5.5),
+        "width": _bar_width(len(weekly)),
         "color": np.where(meets, OKABE_ITO["blue"], OKABE_ITO["sky_blue"]).tolist(),
         "hatch": np.where(meets, "", "//").tolist(),
         "edgecolor": OKABE_ITO["black"],
@@ -218,7 +227,14 @@ def plot_weekly_adherence(
         labels = [f"{p:.0f}%" + (f"\n{d}/7 d" if cut_week else "")
                   for p, d, cut_week in zip(weekly["percent"], weekly["days_in_period"], part,
                                             strict=True)]
-        ax.bar_label(bars, labels=labels, fontsize="x-small", padding=2)
+        # above the bar, or above the target line where the bar stops under it: the target
+        # and the cut-off line never strike a label through
+        tops = np.maximum(weekly["sessions"].to_numpy(dtype="float64"), targets)
+        for x, top, label in zip(mdates.date2num(centres.to_numpy()), tops, labels,
+                                 strict=True):
+            ax.annotate(label, (x, top), xytext=(0, LABEL_GAP_PT), textcoords="offset points",
+                        ha="center", va="bottom", fontsize="x-small", linespacing=1.0,
+                        gid="bar-label")
     handles = [
         Patch(facecolor=OKABE_ITO["blue"], edgecolor="black", label=f"at or above {cut:g} %"),
         Patch(facecolor=OKABE_ITO["sky_blue"], edgecolor="black", hatch="//",
@@ -236,7 +252,7 @@ def plot_weekly_adherence(
         handles[3].set_label(f"{cut:g} % of target ({target * cut / 100:.1f})")
     ax.legend(handles=handles, loc="upper left", fontsize="small", ncols=2, framealpha=0.9)
     top = max(float(weekly["sessions"].max()), float(targets.max()))
-    ax.set_ylim(0, top * 1.6 + 0.5)  # room for the legend above the bars
+    ax.set_ylim(0, top * 1.9 + 0.5)  # room for the labels and the legend above the bars
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("sessions per week")
     ax.set_title(title)
@@ -363,7 +379,7 @@ def plot_reps_and_pain(
     for index, column in enumerate(rep_columns):
         exercise = column.removeprefix("reps_")
         style = {
-            "width": pd.Timedelta(days=5.5),
+            "width": _bar_width(len(weekly)),
             "color": OKABE_ITO[SERIES_COLOURS[index % len(SERIES_COLOURS)]],
             "hatch": SERIES_HATCHES[index % len(SERIES_HATCHES)],
             "edgecolor": "white", "linewidth": 0.5,

@@ -7,6 +7,7 @@ them, so ``backrelief --help`` answers at once.
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -183,15 +184,17 @@ def _report_inputs(args: argparse.Namespace):  # -> tuple[Log, Plan, bool, str]
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the physiotherapist's report as PDF or HTML."""
-    from .report import build_report
+    from .report import build_report, report_folder
 
-    if args.out.suffix.lower() not in (".pdf", ".html"):
+    if args.out is not None and args.out.suffix.lower() not in (".pdf", ".html"):
         raise CommandError(f"--out must end in .pdf or .html (got {args.out})")
     log, plan, is_demo, note = _report_inputs(args)
-    written = build_report(log, plan, args.out, start=args.start, end=args.end,
+    # without --out, the report goes where the notebook puts it too: the reports folder
+    out = args.out or report_folder(log.directory, is_demo) / "report.pdf"
+    written = build_report(log, plan, out, start=args.start, end=args.end,
                            patient=args.patient, deidentify=args.deidentify, source_note=note)
     source = " from the demo data" if is_demo else ""
-    print(f"Wrote the report{source} to {written}")
+    print(f"Wrote the report{source} to {written.resolve()}")
     _say_set_aside(log)
     return 0
 
@@ -310,8 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--patient", metavar="NAME", help="patient name for the header")
     report.add_argument("--deidentify", action="store_true",
                         help="no name, no calendar dates (day N / week N), no notes")
-    report.add_argument("--out", type=Path, default=Path("report.pdf"),
-                        help="file to write, .pdf or .html (default report.pdf)")
+    report.add_argument("--out", type=Path,
+                        help="file to write, .pdf or .html (default: report.pdf in the "
+                        "reports folder of the log folder)")
     report.set_defaults(handler=cmd_report)
 
     share = commands.add_parser(
@@ -376,9 +380,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _check_options(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
+    """Stop at an option the command does not know, suggesting the closest one it does.
+
+    Python 3.14's argparse has ``suggest_on_error``; 3.11 has not, so difflib does it here,
+    before argparse's own "unrecognized arguments" (which names no alternative).
+    """
+    commands = _subcommands(parser)
+    command = next((token for token in argv if not token.startswith("-")), None)
+    if command not in commands:
+        return
+    sub = commands[command]
+    known = [option for action in sub._actions for option in action.option_strings]
+    for token in argv[list(argv).index(command) + 1:]:
+        if token == "--":
+            return
+        if not token.startswith("--"):
+            continue
+        option = token.split("=", 1)[0]
+        # argparse accepts a unique prefix of an option (--dat for --data-dir)
+        if option in known or len([k for k in known if k.startswith(option)]) == 1:
+            continue
+        close = difflib.get_close_matches(option, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else f"; the options are {', '.join(known)}"
+        sub.error(f"there is no option {option}{hint}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _check_options(parser, argv)
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
@@ -386,7 +425,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"backrelief {args.command}: {error}", file=sys.stderr)
         return 1
     except (OSError, ValueError) as error:
-        print(f"backrelief {args.command}: {error}", file=sys.stderr)
+        from .errors import in_words
+
+        print(f"backrelief {args.command}: {in_words(error)}", file=sys.stderr)
         return 1
 
 

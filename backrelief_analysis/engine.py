@@ -15,6 +15,11 @@ plus the next step's length, so a late wake-up shortens the following wait inste
 over a session. The loop wakes at each whole second of the countdown; a late wake-up jumps to
 the current second instead of replaying the missed ones (no pile of tick sounds).
 
+Each cue carries its deadline (``due``) and the words said for it (:mod:`.cues`);
+:meth:`SessionEngine.upcoming` announces the cues still due in the current step, so a view can
+sound them on its own audio clock exactly at their deadlines. The first step begins
+:data:`START_LEAD_S` after Start, so that its cue too is announced before it is due.
+
 Logging
 -------
 Each block (one exercise, one side) is appended to ``exercise_log.csv`` the moment it ends:
@@ -43,12 +48,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from .cues import spoken_text
 from .plan import Exercise, Plan
 from .store import ExerciseBlock, LogStore, now_local
 
 TICK_LAST_S = 3
-# Cue names; audio.py has a tone for each.
-CUES = ("hold_start", "release", "tick", "next", "session_end")
+# Cue names; audio.py has a tone for each and cues.py the words said.
+CUES = ("get_ready", "hold_start", "release", "tick", "next", "session_end")
+_STEP_CUES = {"get_ready": "get_ready", "hold": "hold_start", "release": "release",
+              "switch": "next", "rest": "next", "done": "session_end"}
+# The first step begins this long after Start, so that its cue is announced before it is due
+# and a view can sound it on time, like every later one (a kernel's message may take tens of
+# milliseconds to reach a busy browser).
+START_LEAD_S = 0.15
 # While paused the loop still wakes now and then; a resume wakes it at once anyway.
 _PAUSED_WAKE_S = 1.0
 
@@ -142,9 +154,13 @@ class SessionState:
     countdown
         ``remaining_s`` rounded up to a whole second: the big number on screen.
     progress
-        Fraction of the session's planned time done, 0 to 1.
+        Fraction of the session's planned time done, 0 to 1 (1 once finished; where it was
+        once stopped).
     time_left_s
-        Planned seconds left in the whole session.
+        Planned seconds left in the whole session (0 once finished; what was left once
+        stopped).
+    step
+        Index of the current step: a view tells a new step from the same one counting down.
     """
 
     status: str
@@ -157,6 +173,7 @@ class SessionState:
     countdown: int
     progress: float
     time_left_s: float
+    step: int = 0
 
     @property
     def ended(self) -> bool:
@@ -168,9 +185,11 @@ class SessionState:
 class SessionEvent:
     """Sent to observers.
 
-    ``kind`` is ``"state"`` (re-render), ``"cue"`` (play ``cue``), ``"block"`` (``block`` was
-    written to the log), ``"error"`` (writing the log failed; the session goes on), ``"failed"``
-    (the session's task died of ``error``; ``"ended"`` follows) or ``"ended"``.
+    ``kind`` is ``"state"`` (re-render), ``"cue"`` (play ``cue`` and say ``speech``),
+    ``"block"`` (``block`` was written to the log), ``"error"`` (writing the log failed; the
+    session goes on), ``"failed"`` (the session's task died of ``error``; ``"ended"`` follows)
+    or ``"ended"``. A cue's ``due`` is the moment on the engine's clock it stands for (a step's
+    start, or the second a tick counts), so a view can measure how late it played it.
     """
 
     kind: str
@@ -178,6 +197,8 @@ class SessionEvent:
     cue: str | None = None
     block: ExerciseBlock | None = None
     error: BaseException | None = None
+    speech: str = ""
+    due: float | None = None
 
 
 Observer = Callable[[SessionEvent], None]
@@ -207,6 +228,9 @@ class SessionEngine:
         Length of the first lead-in and of the switch between the two sides of an exercise.
     session_id
         Default: a fresh ``uuid4`` hex.
+    start_lead_s
+        How long after Start the first step begins (:data:`START_LEAD_S`): its cue is
+        announced by :meth:`upcoming` in the meantime.
 
     Examples
     --------
@@ -225,6 +249,7 @@ class SessionEngine:
         get_ready_s: float | None = None,
         switch_side_s: float | None = None,
         session_id: str | None = None,
+        start_lead_s: float = START_LEAD_S,
     ) -> None:
         self.plan = plan
         self.store = store
@@ -246,6 +271,8 @@ class SessionEngine:
         self._deadline = 0.0
         self._remaining_when_paused = 0.0
         self._shown_countdown = -1
+        self._step_started = 0.0
+        self._stopped_time_left = 0.0
         self._block_done: set[int] = set()
         self._reps_done = [0] * len(self.blocks)
         self._hold_times: list[list[float]] = [[] for _ in self.blocks]
@@ -253,6 +280,7 @@ class SessionEngine:
         self._hold_paused_s = 0.0
         self._paused_at = 0.0
         self._wake: asyncio.Event | None = None
+        self._start_lead_s = start_lead_s
 
     # --- observing ---------------------------------------------------------------------------
 
@@ -267,6 +295,10 @@ class SessionEngine:
                 observer(event)
             except Exception as error:  # a broken view must not stop the session
                 self.errors.append(error)
+
+    def clock(self) -> float:
+        """The engine's monotonic clock now, in seconds (what a cue's ``due`` is measured on)."""
+        return self._clock()
 
     @property
     def step(self) -> Step:
@@ -291,8 +323,17 @@ class SessionEngine:
         remaining = min(self.remaining_s, step.duration_s)
         ended = self._status in ("finished", "stopped")
         later = sum(s.duration_s for s in self.steps[self._index + 1 :])
-        time_left = 0.0 if ended else later + remaining
-        progress = 1.0 if ended or self.total_s == 0 else 1 - time_left / self.total_s
+        if self._status == "finished":
+            time_left = 0.0
+        elif self._status == "stopped":
+            time_left = self._stopped_time_left
+        else:
+            time_left = later + remaining
+        progress = 1.0 if self.total_s == 0 else 1 - time_left / self.total_s
+        countdown = _countdown(remaining)
+        if self._status == "running" and 0 <= self._shown_countdown < countdown:
+            # the number the loop decided to show: a later clock read must not show it twice
+            countdown = self._shown_countdown
         return SessionState(
             status=self._status,
             phase="ready" if self._status == "ready" else step.kind,
@@ -301,10 +342,40 @@ class SessionEngine:
             rep=step.rep,
             reps=step.reps,
             remaining_s=remaining,
-            countdown=_countdown(remaining),
+            countdown=0 if ended else countdown,
             progress=min(1.0, max(0.0, progress)),
             time_left_s=time_left,
+            step=self._index,
         )
+
+    def upcoming(self) -> list[tuple[str, float]]:
+        """The cues still due in the current step and at its end, with their deadlines.
+
+        Only while running (a pause, skip or stop changes them). A view may schedule their
+        sounds on its own audio clock from these deadlines, so that a cue sounds on time
+        however long its message takes to arrive; the cue is sent all the same when due.
+
+        Returns
+        -------
+        list of (cue, due)
+            ``due`` on the engine's clock, in order.
+        """
+        if self._status != "running":
+            return []
+        step, now = self.step, self._clock()
+        cues: list[tuple[str, float]] = []
+        own = _STEP_CUES.get(step.kind)
+        if own is not None and self._step_started > now:
+            cues.append((own, self._step_started))  # the first step, still to begin
+        if step.kind == "hold":
+            whole = math.ceil(step.duration_s - 1e-9)
+            for shown in range(min(TICK_LAST_S, whole - 1), 0, -1):
+                cues.append(("tick", self._deadline - shown))
+        if self._index + 1 < len(self.steps):
+            following = _STEP_CUES.get(self.steps[self._index + 1].kind)
+            if following is not None:
+                cues.append((following, self._deadline))
+        return [(cue, due) for cue, due in cues if due > now]
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -363,9 +434,7 @@ class SessionEngine:
             status = "stopped" if self._reps_done[block] else "skipped"
             self._log_block(block, status)
         target = next(i for i, s in enumerate(self.steps) if s.block > block)
-        cue = self._enter(target, self._clock())
-        if cue is not None:
-            self._emit("cue", cue=cue)
+        self._emit_cue(self._enter(target, self._clock()))
         self._poke()
         self._emit("state")
         if self._status == "finished":
@@ -376,6 +445,7 @@ class SessionEngine:
         if self._status not in ("running", "paused", "ready"):
             return
         started = self._status != "ready"
+        self._stopped_time_left = self.state.time_left_s
         if started:
             current = self.step
             for block in range(current.block, len(self.blocks)):
@@ -409,8 +479,12 @@ class SessionEngine:
         self._wake = asyncio.Event()
         self.started_at = self._now()
         self._status = "running"
-        self._enter(0, self._clock())
-        self._emit("state")
+        first_cue = self._enter(0, self._clock() + self._start_lead_s)
+        self._emit("state")  # announces the first cue (see upcoming) before it is due
+        if self._start_lead_s > 0:
+            await self._wait(self._start_lead_s)
+        if self._status in ("running", "paused"):
+            self._emit_cue(first_cue, due=self._step_started if self._index == 0 else None)
         while self._status in ("running", "paused"):
             if self._status == "paused":
                 await self._wait(_PAUSED_WAKE_S)
@@ -428,7 +502,7 @@ class SessionEngine:
                 if self.step.kind == "hold" and shown <= TICK_LAST_S and shown < math.ceil(
                     self.step.duration_s - 1e-9
                 ):
-                    self._emit("cue", cue="tick")
+                    self._emit_cue("tick", due=self._deadline - shown, countdown=shown)
                 self._emit("state")
             # wake when the shown second changes, or at the deadline
             next_change = self._deadline - (shown - 1) if shown > 1 else self._deadline
@@ -465,8 +539,7 @@ class SessionEngine:
                 if ending.rep == ending.reps:
                     completed.append(ending.block)
             cue = self._enter(self._index + 1, self._deadline)
-        if cue is not None:
-            self._emit("cue", cue=cue)
+        self._emit_cue(cue)
         # the cue goes out first: a log write with its fsync must not delay what the user hears
         for block in completed:
             self._log_block(block, "completed")
@@ -475,20 +548,27 @@ class SessionEngine:
         if self._status == "finished":
             self._emit("ended")
 
+    def _emit_cue(self, cue: str | None, *, due: float | None = None,
+                  countdown: int = 0) -> None:
+        if cue is None:
+            return
+        self._emit("cue", cue=cue, speech=spoken_text(cue, self.step, countdown),
+                   due=self._step_started if due is None else due)
+
     def _enter(self, index: int, start: float) -> str | None:
         """Make ``steps[index]`` current, starting at ``start``; return its cue."""
         self._index = index
         step = self.step
+        self._step_started = start
         self._deadline = start + step.duration_s
         self._shown_countdown = -1
         if self._status == "paused":
             # skipped to while paused: the new step waits, whole, for Resume
             self._remaining_when_paused = step.duration_s
             self._paused_at = self._clock()
-        cue = {"hold": "hold_start", "release": "release", "switch": "next",
-               "rest": "next", "done": "session_end"}.get(step.kind)
+        cue = _STEP_CUES.get(step.kind)
         if step.kind == "hold":
-            self._hold_started = self._clock()
+            self._hold_started = max(self._clock(), start)
             self._hold_paused_s = 0.0
         if step.kind == "done":
             self._status = "finished"

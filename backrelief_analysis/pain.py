@@ -167,11 +167,38 @@ def agreeing(value: float, limits: tuple[float, ...], decimals: int = 1, *,
     sign = "+" if signed else ""
     for places in range(decimals, decimals + 5):
         text = f"{value:{sign}.{places}f}"
-        shown = abs(float(text))
-        if all((shown >= limit - _EPS) == (abs(value) >= limit - _EPS) for limit in limits):
+        if _same_side(float(text), value, limits):
             return text
     limit = min((limit for limit in limits if abs(value) < limit - _EPS), default=abs(value))
     return f"{'-' if value < 0 else sign}just under {limit:g}"
+
+
+def adding_up(before: float, after: float, limits: tuple[float, ...], decimals: int = 1
+              ) -> tuple[str, str, str]:
+    """``before``, ``after`` and the change between them, as texts that add up when printed.
+
+    "5.9 → 3.1, change -2.7" does not add up, although each number is right to one decimal:
+    the change is worked out from the numbers as shown ("-2.8"). Where that would move the
+    change across a limit of the verdict (a true -1.98 shown as "6.0 → 4.0, -2.0"), every
+    number gets one more decimal, as :func:`agreeing` does, until it agrees. A change too close
+    to a limit for four more decimals is said in words.
+
+    Example
+    -------
+    >>> adding_up(5.857, 3.143, (2.0, 1.0)), adding_up(5.96, 3.98, (2.0, 1.0))
+    (('5.9', '3.1', '-2.8'), ('5.96', '3.98', '-1.98'))
+    """
+    for places in range(decimals, decimals + 5):
+        shown_before, shown_after = f"{before:.{places}f}", f"{after:.{places}f}"
+        change = f"{float(shown_after) - float(shown_before):+.{places}f}"
+        if _same_side(float(change), after - before, limits):
+            return shown_before, shown_after, change
+    return f"{before:.{decimals}f}", f"{after:.{decimals}f}", agreeing(after - before, limits)
+
+
+def _same_side(shown: float, value: float, limits: tuple[float, ...]) -> bool:
+    """Whether ``shown`` is on the same side of every limit as ``value`` (sizes compared)."""
+    return all((abs(shown) >= limit - _EPS) == (abs(value) >= limit - _EPS) for limit in limits)
 
 
 @dataclass(frozen=True)
@@ -180,8 +207,11 @@ class PainChange:
 
     ``change_points`` and ``change_percent`` are latest minus baseline (negative = less pain).
     ``rules_met`` names the rule(s) behind the verdict, e.g. ``("2 points", "30 %")``;
-    ``points_text`` and ``percent_text`` show the change with enough decimals to agree with it;
-    ``baseline_note`` says where the baseline comes from and ``why`` which rule decided.
+    ``points_text`` and ``percent_text`` show the change with enough decimals to agree with it
+    (``points_text`` is worked out from the two means as shown);
+    ``baseline_note`` says where the baseline comes from and ``why`` which rule decided;
+    ``baseline_text`` and ``latest_text`` show the two means so that, as printed, latest minus
+    baseline is ``points_text`` (see :func:`adding_up`).
     """
 
     baseline: float
@@ -201,6 +231,8 @@ class PainChange:
     percent_text: str = ""
     baseline_note: str = ""
     why: str = ""
+    baseline_text: str = ""
+    latest_text: str = ""
 
     @property
     def enough_data(self) -> bool:
@@ -281,7 +313,8 @@ def baseline_change(
         verdict = WORSENING
     else:
         verdict = NO_CLEAR_CHANGE
-    points_text = agreeing(points, (thresholds.pain_change_points, thresholds.min_change_points))
+    baseline_text, latest_text, points_text = adding_up(
+        baseline, latest, (thresholds.pain_change_points, thresholds.min_change_points))
     percent_text = ("n/a, baseline 0" if np.isnan(percent)
                     else agreeing(percent, (thresholds.pain_change_percent,), 0) + " %")
     if rules:
@@ -292,9 +325,9 @@ def baseline_change(
     else:
         why = f" (neither the {rule_points} nor the {rule_percent} rule met)"
     message = (
-        f"Baseline {baseline:.1f}/10 (first {plural(need_base, 'day')} with a score {since}, "
+        f"Baseline {baseline_text}/10 (first {plural(need_base, 'day')} with a score {since}, "
         f"{base['date'].iloc[0]:%Y-%m-%d} to {base['date'].iloc[-1]:%Y-%m-%d}); latest "
-        f"{latest:.1f}/10 (last {LATEST_DAYS} days with a score, {late['date'].iloc[0]:%Y-%m-%d} "
+        f"{latest_text}/10 (last {LATEST_DAYS} days with a score, {late['date'].iloc[0]:%Y-%m-%d} "
         f"to {late['date'].iloc[-1]:%Y-%m-%d}). Change {points_text} points ({percent_text}): "
         f"{verdict}{why}."
     )
@@ -303,6 +336,7 @@ def baseline_change(
         latest, LATEST_DAYS, late["date"].iloc[0], late["date"].iloc[-1],
         points, percent, verdict, rules, message, points_text, percent_text,
         f"first {plural(need_base, 'day')} with a score {since}", why.strip(" ()"),
+        baseline_text, latest_text,
     )  # fmt: skip
 
 

@@ -25,6 +25,7 @@ PLAN_ENV = "BACKRELIEF_PLAN"
 EXERCISE_LOG_NAME = "exercise_log.csv"
 PAIN_LOG_NAME = "pain_log.csv"
 OUTCOMES_LOG_NAME = "outcomes_log.csv"
+SETTINGS_NAME = "settings.json"
 
 
 def log_dir() -> Path:

@@ -12,8 +12,16 @@ import html
 import ipywidgets as widgets
 
 from . import questionnaire as q
-from .plan import Plan, load_plan
-from .session_widget import _button, _guard, _Guarded, _html, _label, _pain_buttons
+from .plan import Plan
+from .session_widget import (
+    _button,
+    _guard,
+    _Guarded,
+    _html,
+    _label,
+    _pain_buttons,
+    _plan_or_problem,
+)
 from .store import LogStore, load_log, now_local
 
 
@@ -27,7 +35,8 @@ class QuestionnaireWidget(_Guarded, widgets.VBox):
     """
 
     def __init__(self, plan: Plan | None = None, store: LogStore | None = None) -> None:
-        self.plan = plan or load_plan()
+        # a plan with a mistake does not stop the form; only the due date is unknown
+        self.plan, _problem = _plan_or_problem(plan)
         self.store = store or LogStore()
         self._status = _html("br-q-status")
         self._peg = {item: _pain_buttons(f"br-q-peg-{item}") for item in q.PEG_QUESTIONS}
@@ -80,6 +89,11 @@ class QuestionnaireWidget(_Guarded, widgets.VBox):
                                        q.known_activities(log.outcomes)
                                        + [""] * q.PSFS_MAX_ACTIVITIES, strict=False):
             name.value, rating.value = known, None
+        if self.plan is None:
+            self._status.value = html.escape(
+                "Your plan could not be read, so when the next questionnaire is due is not "
+                "shown; the form still saves your answers.")
+            return
         self._status.value = html.escape(q.due_text(log, self.plan))
 
     @_guard("Could not save the questionnaire")

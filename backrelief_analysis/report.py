@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -56,6 +58,13 @@ CHART_SIZE_IN = (7.2, 2.15)  # width, height of each chart in inches
 CHART_DPI = 150
 # the charts' own sizes are relative ("small", "large"): a smaller base suits a printed page
 CHART_STYLE = {"font.size": 7.5, "axes.titlesize": "medium", "lines.markersize": 4}
+# On screen the HTML shows a chart across its column, at most 190 mm less padding, about
+# 690 CSS px: a 7.2-inch figure is shown at 96 px per inch there. Its "small" legend text at
+# a 10.5 pt base is 8.75 pt, 11.7 px as shown (at the print style's 7.5 pt it was 8 px).
+HTML_COLUMN_PX = 690
+SCREEN_SIZE_IN = (7.2, 3.3)
+SCREEN_STYLE = {"font.size": 10.5, "axes.titlesize": "medium", "lines.markersize": 5}
+SCREEN_DPI = 120  # 864 px for a column of about 690 px: sharp, and a third fewer pixels to draw
 CONTEXT_WORDS = {"before_session": "before session", "after_session": "after session",
                  "check_in": "check-in"}
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -90,6 +99,7 @@ class Chart:
     width_in: float = CHART_SIZE_IN[0]
     height_in: float = CHART_SIZE_IN[1]
     labels: tuple[str, ...] = ()  # every text drawn on it (titles, ticks, legend), for checks
+    legend_pt: float = 0.0  # the smallest legend text, in points of the figure
 
     @property
     def base64(self) -> str:
@@ -118,6 +128,8 @@ class ReportContent:
     exercise_rows: tuple[tuple[str, ...], ...] = ()
     exercise_more: str = ""
     charts: tuple[Chart, ...] = ()
+    # the same charts drawn for a screen (the HTML): larger text for the same width
+    screen_charts: tuple[Chart, ...] = ()
     flag_count: int = 0
     flags: tuple[Item, ...] = ()
     flags_more: str = ""
@@ -265,7 +277,7 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
     if change.enough_data:
         keys.append(KeyNumber(
             "Pain: baseline to latest (0-10)",
-            f"baseline {change.baseline:.1f}, latest {change.latest:.1f}: "
+            f"baseline {change.baseline_text}, latest {change.latest_text}: "
             f"change {change.points_text} points ({change.percent_text}); "
             f"{change.verdict} ({change.why})",
             f"Baseline: mean of the {change.baseline_note} "
@@ -390,6 +402,8 @@ def gather_report(
     deidentify: bool = False,
     charts: bool = True,
     source_note: str = "",
+    screen_charts: bool = True,
+    print_charts: bool = True,
 ) -> ReportContent:
     """Gather what the report shows from :func:`~backrelief_analysis.progress.summarise`.
 
@@ -407,6 +421,9 @@ def gather_report(
         Render the three charts (False skips matplotlib, e.g. for a quick text check).
     source_note
         A line saying where the data came from (e.g. the demo data).
+    screen_charts, print_charts
+        Draw the charts for the HTML page (larger text), and for print (the PDF); a report
+        written in one format needs only its own.
 
     Returns
     -------
@@ -452,7 +469,8 @@ def gather_report(
     asked = not summary.outcome_changes.empty  # any questionnaire up to the period's end
     exercise_rows, exercise_more = _exercise_rows(summary)
     notes, notes_more = ((), "") if deidentify else _note_items(log, summary, masker)
-    figures = _charts(summary, masker) if charts else ()
+    figures = _charts(summary, masker) if charts and print_charts else ()
+    screen_figures = _charts(summary, masker, screen=True) if charts and screen_charts else ()
     return ReportContent(
         period=_period_text(summary, masker),
         has_data=True,
@@ -460,6 +478,7 @@ def gather_report(
         exercise_rows=exercise_rows,
         exercise_more=exercise_more,
         charts=figures,
+        screen_charts=screen_figures,
         flag_count=len(summary.flags),
         flags=flags,
         flags_more=flags_more,
@@ -520,41 +539,69 @@ def _render(figure, axes, masker: DateMasker, caption: str, alt: str) -> Chart:
             ax.set_xlabel("week of the period (Monday start; week 1 holds day 1)")
     buffer = io.BytesIO()
     # no Software/date text chunks: the image must not say when or with what it was made
-    figure.savefig(buffer, format="png", dpi=CHART_DPI, metadata={"Software": None})
+    figure.savefig(buffer, format="png", dpi="figure", metadata={"Software": None})
     from matplotlib.text import Text
 
     labels = tuple(text.get_text() for text in figure.findobj(Text) if text.get_text())
+    legend_sizes = [text.get_fontsize() for ax in figure.axes if ax.get_legend() is not None
+                    for text in ax.get_legend().get_texts()]
     width, height = figure.get_size_inches()
-    return Chart(buffer.getvalue(), caption, alt, float(width), float(height), labels)
+    return Chart(buffer.getvalue(), caption, alt, float(width), float(height), labels,
+                 min(legend_sizes, default=0.0))
 
 
-def _charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
-    """The three charts, drawn by :mod:`backrelief_analysis.charts` and rendered to PNG."""
+def _charts(summary, masker: DateMasker, *, screen: bool = False) -> tuple[Chart, ...]:
+    """The three charts, drawn by :mod:`backrelief_analysis.charts` and rendered to PNG:
+    for print, or (``screen``) with text large enough for the HTML page."""
     from matplotlib import rc_context
 
-    with rc_context(CHART_STYLE):
-        return _draw_charts(summary, masker)
+    with rc_context(SCREEN_STYLE if screen else CHART_STYLE):
+        return _draw_charts(summary, masker, screen=screen)
 
 
-def _figure(*, right: float, top: float):
-    """A report-sized figure with fixed margins.
+def _figure(*, right: float, top: float, screen: bool = False):
+    """A report-sized figure with fixed margins (fractions of the print figure).
 
     Fixed margins instead of constrained layout: the layout pass costs about as much as the
-    drawing itself, and these three charts always have the same furniture.
+    drawing itself, and these three charts always have the same furniture. A screen figure
+    keeps each margin's room for text in proportion to its larger text.
     """
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=CHART_SIZE_IN)
-    figure.subplots_adjust(left=0.075, right=right, top=top, bottom=0.235)
+    size, left, bottom = CHART_SIZE_IN, 0.075, 0.235
+    if screen:
+        # margins in inches grow with the text; as fractions of the screen figure:
+        grow = SCREEN_STYLE["font.size"] / CHART_STYLE["font.size"]
+        print_w, print_h = CHART_SIZE_IN
+        size = SCREEN_SIZE_IN
+
+        def scaled(margin: float, print_len: float, screen_len: float) -> float:
+            return margin * print_len * grow / screen_len
+
+        left = scaled(left, print_w, size[0])
+        bottom = scaled(bottom, print_h, size[1])
+        right = 1 - scaled(1 - right, print_w, size[0])
+        top = 1 - scaled(1 - top, print_h, size[1])
+    figure = Figure(figsize=size, dpi=SCREEN_DPI if screen else CHART_DPI)
+    figure.subplots_adjust(left=left, right=right, top=top, bottom=bottom)
     return figure, figure.add_subplot()
 
 
-def _draw_charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
+def _thin_week_ticks(ax, most: int) -> None:
+    """At most ``most`` Monday ticks on a week axis (every n-th Monday)."""
+    import matplotlib.dates as mdates
+
+    low, high = ax.get_xlim()
+    step = max(int(-(-(high - low) // (7 * most))), 1)
+    ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, interval=step))
+
+
+def _draw_charts(summary, masker: DateMasker, *, screen: bool = False) -> tuple[Chart, ...]:
     from . import charts
 
     plan = summary.plan
     drawn = []
-    figure, ax = _figure(right=0.985, top=0.79)
+    figure, ax = _figure(right=0.985, top=0.79, screen=screen)
     charts.plot_pain_trend(summary.daily_pain, baseline=summary.baseline,
                            thresholds=plan.thresholds, ax=ax)
     drawn.append(_render(
@@ -562,7 +609,8 @@ def _draw_charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
         "Daily mean pain (dots) and its 7-day mean, against the baseline and the two lines of a "
         "clinically meaningful fall; triangles mark days the patient marked a flare-up.",
         "Chart of pain over time against the baseline and the meaningful-change lines."))
-    figure, ax = _figure(right=0.985, top=0.79 if summary.partial_weeks else 0.88)
+    figure, ax = _figure(right=0.985, top=0.79 if summary.partial_weeks else 0.88,
+                         screen=screen)
     charts.plot_weekly_adherence(summary.weekly_adherence, thresholds=plan.thresholds, ax=ax)
     drawn.append(_render(
         figure, [ax], masker,
@@ -570,8 +618,10 @@ def _draw_charts(summary, masker: DateMasker) -> tuple[Chart, ...]:
         "that week's percentage of the target. A week the period cuts is marked part (dashed "
         "outline), its target pro rata to its days.",
         "Bar chart of sessions per week against the target."))
-    figure, ax = _figure(right=0.72, top=0.79)
+    figure, ax = _figure(right=0.72, top=0.79, screen=screen)
     charts.plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=ax)
+    if screen:  # its legend takes a third of the width: half as many week ticks fit
+        _thin_week_ticks(ax, charts.MAX_WEEK_TICKS // 2)
     drawn.append(_render(
         figure, [ax], masker,
         "Reps done per week, stacked by exercise, under the weekly mean pain (right axis). "
@@ -648,7 +698,8 @@ def build_report(
     if suffix not in (".pdf", ".html"):
         raise ValueError(f"the report is written as .pdf or .html, not {target.name}")
     content = gather_report(log, plan, start=start, end=end, patient=patient,
-                            deidentify=deidentify, source_note=source_note)
+                            deidentify=deidentify, source_note=source_note,
+                            screen_charts=suffix == ".html", print_charts=suffix == ".pdf")
     return write_report(content, target)
 
 
@@ -671,14 +722,50 @@ def report_folder(log_directory: Path, is_demo: bool) -> Path:
 
 def iframe_html(content: ReportContent, height_px: int = 900) -> str:
     """The HTML report inside a sandboxed ``<iframe srcdoc>``, so its page styles stay inside
-    it when shown in a notebook with ``IPython.display.HTML``."""
+    it when shown in a notebook with ``IPython.display.HTML``.
+
+    The frame sits in a ``<div>``: IPython warns about HTML that starts with ``<iframe``.
+    """
     from html import escape
 
     document = escape(render_html(content), quote=True)
-    return (f'<iframe sandbox="" srcdoc="{document}" title="Report preview" '
-            f'style="width:100%;height:{height_px}px;border:1px solid #ccc"></iframe>')
+    return (f'<div class="backrelief-preview"><iframe sandbox="" srcdoc="{document}" '
+            f'title="Report preview" style="width:100%;height:{height_px}px;'
+            'border:1px solid #ccc"></iframe></div>')
+
+
+def save_reports(content: ReportContent, log_directory: Path, is_demo: bool,
+                 suffixes: tuple[str, ...] = (".pdf", ".html")) -> tuple[Path, ...]:
+    """Write the report as PDF and HTML into :func:`report_folder`; return the files written."""
+    folder = report_folder(log_directory, is_demo)
+    return tuple(write_report(content, folder / f"report{suffix}") for suffix in suffixes)
+
+
+def report_links(files: Sequence[Path], *, start: Path | None = None) -> str:
+    """HTML links that open ``files`` from a notebook, and each file's full path.
+
+    A link is relative to ``start`` (the notebook's folder, the kernel's working folder by
+    default), so JupyterLab opens the file itself when it lies under the kit's folder, the root
+    of ``make lab``'s file browser. A file elsewhere (``BACKRELIEF_DATA_DIR`` outside the kit)
+    is named with its path, for the computer's own file manager.
+    """
+    from html import escape
+
+    start = (start or Path.cwd()).resolve()
+    items = []
+    for file in files:
+        path = Path(file).resolve()
+        kind = "PDF" if path.suffix.lower() == ".pdf" else "HTML"
+        if path.is_relative_to(paths.PROJECT_DIR):
+            href = escape(os.path.relpath(path, start).replace(os.sep, "/"), quote=True)
+            items.append(f'<li><a href="{href}" target="_blank">Open the {kind} report</a> '
+                         f"<code>{escape(str(path))}</code></li>")
+        else:
+            items.append(f"<li>The {kind} report: <code>{escape(str(path))}</code> (outside the "
+                         "kit's folder, so open it from your computer's file manager)</li>")
+    return f'<ul class="backrelief-reports">{"".join(items)}</ul>'
 
 
 __all__ = ["Chart", "DateMasker", "Item", "KeyNumber", "ReportContent", "build_report",
-           "gather_report", "iframe_html", "render", "render_html", "report_folder", "shown_text",
-           "write_private", "write_report"]
+           "gather_report", "iframe_html", "render", "render_html", "report_folder", "report_links",
+           "save_reports", "shown_text", "write_private", "write_report"]

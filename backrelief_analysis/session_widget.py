@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import functools
 import html
+import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import anywidget
 import ipywidgets as widgets
+import traitlets
 
 from . import audio
 from .adherence import sessions_in_week
+from .cues import side_words
 from .engine import SessionEngine, SessionEvent, SessionState
-from .plan import Plan, load_plan
+from .plan import Plan, PlanError, load_plan
 from .questionnaire import due_line
+from .settings import SoundSettings, load_settings, save_settings
 from .store import LogStore, PainEntry, load_log, now_local
 
 SAFETY_HTML = (
@@ -31,21 +37,22 @@ SAFETY_HTML = (
 )
 PAIN_QUESTION = "Your lower back pain right now (0 = no pain, 10 = worst pain imaginable)"
 
+_HERE = Path(__file__).resolve().parent
+# the word for what to do now; the browser colours each phase too, never by colour alone
 _PHASES = {
-    # label, background; dark enough for white text, told apart by words as well as colour
-    "ready": ("READY", "#555555"),
-    "get_ready": ("GET READY", "#a04d00"),
-    "hold": ("HOLD", "#0a5a9c"),
-    "release": ("RELEASE", "#00704f"),
-    "switch": ("SWITCH SIDES", "#7a4f9a"),
-    "rest": ("REST", "#7a4f9a"),
-    "done": ("DONE", "#333333"),
-    "stopped": ("STOPPED", "#333333"),
+    "ready": "READY",
+    "get_ready": "GET READY",
+    "hold": "HOLD",
+    "release": "RELEASE",
+    "switch": "SWITCH SIDES",
+    "rest": "REST",
+    "done": "DONE",
+    "stopped": "STOPPED",
 }
-_SIDE_WORDS = {"left": "left leg", "right": "right leg", "": ""}
-# the session running in this kernel: re-running the notebook cell makes a new widget, and the
-# old, now invisible session must not go on logging behind the user's back
-_running: list[SessionEngine] = []
+# the widget of the session last started in this kernel: a second session started elsewhere
+# stops it (an invisible session must not go on logging behind the user's back), and a
+# re-run cell (after a reload, say) gets it back while it runs or waits for its pain score
+_running: list[SessionWidget] = []
 
 
 def _pain_buttons(css_class: str) -> widgets.ToggleButtons:
@@ -106,13 +113,15 @@ def _about(seconds: float) -> str:
     return "Under a minute" if minutes < 1 else f"About {minutes} minute{'s' * (minutes > 1)}"
 
 
-def _week_line(store: LogStore, plan: Plan) -> str:
-    """'Sessions this week: 2 of 7.' from the log on disk."""
+def _week_line(store: LogStore, plan: Plan | None) -> str:
+    """'Sessions this week: 2 of 7 planned.' from the log on disk (no target without a plan)."""
     try:
         log = load_log(store.directory)
         done = sessions_in_week(log.exercise, now_local().date())
     except Exception as error:  # the row is saved; only the count failed
         return f"(Could not count this week's sessions: {error})"
+    if plan is None:
+        return f"Sessions this week: {done}."
     return f"Sessions this week: {done} of {plan.target_sessions_per_week} planned."
 
 
@@ -122,9 +131,9 @@ class _Guarded:
     _message: widgets.HTML
     _output: widgets.Output
 
-    def _show(self, text: str, *, error: bool = False) -> None:
+    def _show(self, text: str, *, error: bool = False, where: widgets.HTML | None = None) -> None:
         colour = "#9b1c1c" if error else "#1f3d1f"
-        self._message.value = (
+        (where or self._message).value = (
             f"<div style='font-size:1.1em;color:{colour};margin:0.4em 0'>{html.escape(text)}</div>"
         )
 
@@ -147,16 +156,42 @@ def _guard(what: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     return wrap
 
 
+class SessionStage(anywidget.AnyWidget):
+    """The browser side of a session: countdown, word, controls, voice, tones and wake lock.
+
+    State flows one way: the engine's state goes to :attr:`view` (with ``upcoming``, the
+    tones still due in the current step and their deadlines), each cue is sent as a message
+    (``{"type": "cue", "cue", "speech", "due_ms", "key"}``), and the browser answers with
+    ``{"action": "start" | "pause" | "skip" | "stop"}``. The JavaScript in
+    ``session_widget.js`` only shows and plays: it schedules an announced tone on its
+    ``AudioContext`` clock at the engine's deadline, or plays a cue when it arrives; no
+    browser timer decides when anything happens.
+    """
+
+    _esm = _HERE / "session_widget.js"
+    _css = _HERE / "session_widget.css"
+    view = traitlets.Dict().tag(sync=True)
+    voice = traitlets.Bool(True).tag(sync=True)
+    tones = traitlets.Bool(True).tag(sync=True)
+    tone_spec = traitlets.Dict().tag(sync=True)
+
+    def press(self, action: str) -> None:
+        """Act as if the browser sent ``action`` (what a click or the Space key sends)."""
+        self._handle_custom_msg({"action": action}, [])
+
+
 class SessionWidget(_Guarded, widgets.VBox):
-    """A guided session: pain before, Start, the timer with sound cues, pain after.
+    """A guided session: pain before, Start, the timer with spoken and tone cues, pain after.
 
     Parameters
     ----------
     plan
         The plan to follow; default :func:`~backrelief_analysis.plan.load_plan` (respects
-        ``BACKRELIEF_PLAN``).
+        ``BACKRELIEF_PLAN``). A plan that cannot be read is shown as one sentence in the
+        widget, with no session, instead of an error.
     store
-        Where to log; default ``LogStore()`` (respects ``BACKRELIEF_DATA_DIR``).
+        Where to log; default ``LogStore()`` (respects ``BACKRELIEF_DATA_DIR``). The voice and
+        tone switches are remembered in ``settings.json`` beside the log.
     **engine_options
         Passed to :class:`~backrelief_analysis.engine.SessionEngine` (``clock``, ``sleep``,
         ``get_ready_s``, ...); tests use them to run on a fake clock.
@@ -164,16 +199,49 @@ class SessionWidget(_Guarded, widgets.VBox):
     Attributes
     ----------
     engine
-        The session engine behind the widget.
+        The session engine behind the widget (``None`` when the plan could not be read).
+
+    Notes
+    -----
+    While a session of the same plan and log folder is running in this kernel, or has ended
+    and still waits for its pain score, ``SessionWidget(...)`` returns that session's widget
+    instead of a new one: running the cell again (after reloading the tab, say) shows the
+    session again, in its current state, and never loses the after-session form.
     """
+
+    def __new__(
+        cls, plan: Plan | None = None, store: LogStore | None = None, **engine_options: Any
+    ) -> SessionWidget:
+        current = _session_to_show_again(plan, store)
+        if current is not None:
+            return current
+        return super().__new__(cls, plan, store, **engine_options)
 
     def __init__(
         self, plan: Plan | None = None, store: LogStore | None = None, **engine_options: Any
     ) -> None:
-        self.plan = plan or load_plan()
+        if getattr(self, "_built", False):
+            return  # the running session's widget, shown again as it is
+        self._built = True
         self.store = store or LogStore()
+        self.plan, problem = _plan_or_problem(plan)
+        self._message = _html("br-message")
+        self._output = widgets.Output()
+        self._output.add_class("br-output")
+        self._safety = _html(
+            "br-safety",
+            f"<div style='background:#fff4e5;border-left:4px solid #a04d00;padding:0.5em 0.8em;"
+            f"color:#222'>{SAFETY_HTML}</div>",
+        )
+        if self.plan is None:
+            self.engine = None
+            super().__init__(children=[
+                widgets.HTML("<h3 style='margin:0.2em 0'>Guided session</h3>"),
+                _problem_box("br-plan-problem", problem), self._message, self._output,
+            ])  # fmt: skip
+            self.add_class("br-session")
+            return
         self.engine = SessionEngine(self.plan, self.store, **engine_options)
-        self._variant = 0
         self._saved = False
         self._failed = False
 
@@ -182,92 +250,69 @@ class SessionWidget(_Guarded, widgets.VBox):
             f"<div style='color:#444'>{html.escape('; '.join(self.plan.summary_lines()))}."
             f" {_about(self.engine.total_s)}.</div>"
         )
-        self._safety = _html(
-            "br-safety",
-            f"<div style='background:#fff4e5;border-left:4px solid #a04d00;padding:0.5em 0.8em;"
-            f"color:#222'>{SAFETY_HTML}</div>",
-        )
         self._pain_before = _pain_buttons("br-pain-before")
-        self._start = _button("Start session", "br-start", "success", "play")
-        self._pause = _button("Pause", "br-pause", "", "pause")
-        self._skip = _button("Skip exercise", "br-skip", "", "forward")
-        self._stop = _button("Stop", "br-stop", "warning", "stop")
-        self._mute = widgets.ToggleButton(
-            value=False, description="Sound on", icon="volume-up",
-            layout=widgets.Layout(width="auto", height="3em"),
-        )  # fmt: skip
-        self._mute.add_class("br-mute")
-
-        self._exercise = _html("br-exercise")
-        self._phase = _html("br-phase")
-        self._countdown = _html("br-countdown")
-        self._rep = _html("br-rep")
-        self._instructions = _html("br-instructions", width="38em")
-        self._progress = widgets.FloatProgress(
-            value=0.0, min=0.0, max=1.0, layout=widgets.Layout(width="28em", height="1.6em")
-        )
-        self._progress.add_class("br-progress")
-        self._time_left = _html("br-time-left")
+        sound = load_settings(self.store.directory)
+        self._stage = SessionStage(voice=sound.voice, tones=sound.tones,
+                                   tone_spec=audio.tone_spec())
+        self._stage.add_class("br-stage")
 
         self._pain_after = _pain_buttons("br-pain-after")
         self._flare = _flare_buttons("br-flare")
         self._note = _note("br-note")
         self._save = _button("Save", "br-save", "primary", "check")
+        # beside the button just pressed, where the eye already is
+        self._saved_line = _html("br-saved", margin="0 0 0 1em", flex="1 1 auto")
+        self._save.layout.flex = "0 0 auto"
         self._after = widgets.VBox([
             widgets.HTML("<h4 style='margin:0.4em 0'>How are you now?</h4>"),
             _label(PAIN_QUESTION + ", needed to save"), self._pain_after,
             _label("Is today a flare-up (a bad spell that is hard to bear and gets in the way "
                    "of your day)?"), self._flare,
-            _label("Note"), self._note, self._save,
+            _label("Note"), self._note,
+            widgets.HBox([self._save, self._saved_line],
+                         layout=widgets.Layout(align_items="center")),
         ], layout=widgets.Layout(display="none", border="1px solid #bbb", padding="0.6em"))
         self._after.add_class("br-after")
 
-        self._message = _html("br-message")
-        self._output = widgets.Output()
-        self._output.add_class("br-output")
-        self._audio = widgets.Audio(
-            value=audio.to_wav(audio.tone(440, 0.01) * 0), format="wav",
-            autoplay=True, loop=False, controls=False,
-        )  # fmt: skip
-        self._audio.add_class("br-audio")
-
         self._pain_before.observe(self._on_pain_before, names="value")
-        self._start.on_click(self._on_start_click)
-        self._pause.on_click(self._on_pause_click)
-        self._skip.on_click(self._on_skip_click)
-        self._stop.on_click(self._on_stop_click)
-        self._mute.observe(self._on_mute, names="value")
+        self._stage.on_msg(self._on_stage_msg)
+        self._stage.observe(self._on_sound_switch, names=["voice", "tones"])
         self._pain_after.observe(self._on_pain_after, names="value")
         self._save.on_click(self._on_save_click)
         self.engine.add_observer(self._on_event)
 
-        display = widgets.VBox([
-            self._exercise,
-            widgets.HBox([self._phase, self._countdown],
-                         layout=widgets.Layout(align_items="center")),
-            self._rep, self._instructions,
-            widgets.HBox([self._progress, self._time_left],
-                         layout=widgets.Layout(align_items="center")),
-        ], layout=widgets.Layout(border="1px solid #bbb", padding="0.4em 1em", margin="0.5em 0"))
         super().__init__(children=[
             self._title, self._safety,
             _label(PAIN_QUESTION), self._pain_before,
-            widgets.HBox([self._start, self._pause, self._skip, self._stop, self._mute],
-                         layout=widgets.Layout(margin="0.6em 0", flex_flow="row wrap")),
-            display, self._after, self._message, self._output, self._audio,
+            self._stage, self._after, self._message, self._output,
         ])  # fmt: skip
         self.add_class("br-session")
-        self._render(self.engine.state)
-        self._update_buttons(self.engine.state)
+        self._push(self.engine.state)
+
+    @property
+    def stage(self) -> SessionStage:
+        """The browser side: countdown, controls and cues."""
+        return self._stage
 
     # --- handlers ----------------------------------------------------------------------------
 
     @_guard("Could not update the form")
     def _on_pain_before(self, _change: dict) -> None:
-        self._update_buttons(self.engine.state)
+        self._push(self.engine.state)
 
-    @_guard("Could not start the session")
-    def _on_start_click(self, _button: widgets.Button) -> None:
+    @_guard("Could not act on the button")
+    def _on_stage_msg(self, _stage: SessionStage, content: dict, _buffers: list) -> None:
+        action = content.get("action") if isinstance(content, dict) else None
+        if action == "start":
+            self._start_session()
+        elif action == "pause":
+            self._toggle_pause()
+        elif action == "skip":
+            self.engine.skip_exercise()
+        elif action == "stop":
+            self.engine.stop()
+
+    def _start_session(self) -> None:
         pain = self._pain_before.value
         if pain is None or self.engine.state.status != "ready":
             return
@@ -280,33 +325,23 @@ class SessionWidget(_Guarded, widgets.VBox):
                          "session did not start", error)
             return
         self._pain_before.disabled = True
-        self._start.disabled = True
         for other in _running:
-            other.stop()  # logged as stopped where it was
-        _running[:] = [self.engine]
-        self._show("Session started. Lie down and follow the sounds.")
+            if other is not self and other.engine is not None:
+                other.engine.stop()  # logged as stopped where it was
+        _running[:] = [self]
+        self._show("Session started. Lie down and follow the voice and the sounds.")
         self.engine.start()
 
-    @_guard("Could not pause or resume")
-    def _on_pause_click(self, _button: widgets.Button) -> None:
+    def _toggle_pause(self) -> None:
         if self.engine.state.status == "paused":
             self.engine.resume()
         else:
             self.engine.pause()
 
-    @_guard("Could not skip")
-    def _on_skip_click(self, _button: widgets.Button) -> None:
-        self.engine.skip_exercise()
-
-    @_guard("Could not stop")
-    def _on_stop_click(self, _button: widgets.Button) -> None:
-        self.engine.stop()
-
-    @_guard("Could not switch the sound")
-    def _on_mute(self, change: dict) -> None:
-        muted = change["new"]
-        self._mute.description = "Muted" if muted else "Sound on"
-        self._mute.icon = "volume-off" if muted else "volume-up"
+    @_guard("Could not remember the sound switches")
+    def _on_sound_switch(self, _change: dict) -> None:
+        save_settings(SoundSettings(voice=self._stage.voice, tones=self._stage.tones),
+                      self.store.directory)
 
     @_guard("Could not update the form")
     def _on_pain_after(self, _change: dict) -> None:
@@ -315,7 +350,7 @@ class SessionWidget(_Guarded, widgets.VBox):
     @_guard("Could not show the session")
     def _on_event(self, event: SessionEvent) -> None:
         if event.kind == "cue" and event.cue:
-            self._play(event.cue)
+            self._send_cue(event)
         elif event.kind == "error" and event.error is not None:
             self._report(
                 f"Could not write to the log in {self.store.directory} (the session goes on and "
@@ -327,8 +362,7 @@ class SessionWidget(_Guarded, widgets.VBox):
         elif event.kind == "ended":
             self._on_ended(event.state)
         if event.kind in ("state", "ended"):
-            self._render(event.state)
-            self._update_buttons(event.state)
+            self._push(event.state)
 
     @_guard("Could not save")
     def _on_save_click(self, _button: widgets.Button) -> None:
@@ -338,30 +372,34 @@ class SessionWidget(_Guarded, widgets.VBox):
         if not self.engine.flush():
             self._show(f"{len(self.engine.unsaved)} exercise block(s) could still not be "
                        f"written to {self.store.directory}; fix the folder and press Save again.",
-                       error=True)  # fmt: skip
+                       error=True, where=self._saved_line)  # fmt: skip
             return
         flare = self._flare.value or ""
         note = self._note.value.strip()
         self.store.append_pain(PainEntry(now_local(), pain, "after_session",
                                          self.engine.session_id, flare, note))
         self._saved = True
+        self._message.value = ""  # "please give your pain score" is done with
         for control in (self._pain_after, self._flare, self._note, self._save):
             control.disabled = True
         flare_text = {"yes": "a flare-up day", "no": "not a flare-up day", "": "flare-up not given"}
         self._show(
             f"Saved: pain {self._pain_before.value} before and {pain} after this session, "
             f"{flare_text[flare]}{', with your note' if note else ''}. "
-            + _week_line(self.store, self.plan) + " " + due_line(self.store.directory, self.plan)
+            + _week_line(self.store, self.plan) + " " + due_line(self.store.directory, self.plan),
+            where=self._saved_line,
         )
 
     # --- view --------------------------------------------------------------------------------
 
-    def _play(self, cue: str) -> None:
-        if self._mute.value:
-            return
-        # other bytes each time: the Audio widget replays only when its value changes
-        self._audio.value = audio.cue_wav(cue, variant=self._variant)
-        self._variant ^= 1
+    def _wall_ms(self, due: float) -> float:
+        # an engine deadline on the wall clock the browser also reads (the same machine's)
+        return (time.time() - (self.engine.clock() - due)) * 1000
+
+    def _send_cue(self, event: SessionEvent) -> None:
+        due = event.due if event.due is not None else self.engine.clock()
+        self._stage.send({"type": "cue", "cue": event.cue, "speech": event.speech,
+                          "due_ms": self._wall_ms(due), "key": _cue_key(event.cue or "", due)})
 
     def _on_ended(self, state: SessionState) -> None:
         self._after.layout.display = ""
@@ -374,70 +412,124 @@ class SessionWidget(_Guarded, widgets.VBox):
         self._show(f"Session {ended}: {done} of {len(blocks)} exercise blocks completed. "
                    "Please give your pain score now and press Save.")
 
-    def _update_buttons(self, state: SessionState) -> None:
-        active = state.status in ("running", "paused")
-        self._start.disabled = state.status != "ready" or self._pain_before.value is None
+    def _push(self, state: SessionState) -> None:
         self._pain_before.disabled = state.status != "ready" or self.engine.task is not None
-        self._pause.disabled = not active
-        self._skip.disabled = not active or state.phase == "done"
-        self._stop.disabled = not active
-        paused = state.status == "paused"
-        self._pause.description = "Resume" if paused else "Pause"
-        self._pause.icon = "play" if paused else "pause"
-        self._pause.button_style = "info" if paused else ""
+        view = session_view(state, self.engine.total_s,
+                            pain_given=self._pain_before.value is not None)
+        # the tones still due in this step, for the browser to schedule on its audio clock
+        view["upcoming"] = [[cue, self._wall_ms(due), _cue_key(cue, due)]
+                            for cue, due in self.engine.upcoming()]
+        if self._stage.view != view:
+            self._stage.view = view
 
-    def _render(self, state: SessionState) -> None:
-        phase = "stopped" if state.status == "stopped" else state.phase
-        label, colour = _PHASES[phase]
-        if state.status == "paused":
-            label, colour = f"{label} · PAUSED", "#666666"
-        exercise = state.exercise
-        name = exercise.name if exercise and not state.ended else ""
-        self._set(self._exercise, f"<div style='font-size:2em;font-weight:600'>"
-                                  f"{html.escape(name)}</div>")
-        self._set(self._phase, (
-            f"<div style='font-size:2.4em;font-weight:700;color:white;background:{colour};"
-            f"padding:0.15em 0.6em;border-radius:0.3em;white-space:nowrap'>{label}</div>"))
-        if state.status == "ready":
-            number = _minutes(self.engine.total_s)
-        elif state.ended:
-            number = "✓" if state.status == "finished" else "–"
-        else:
-            number = str(state.countdown)
-        self._set(self._countdown, (
-            "<div style='font-size:9em;font-weight:700;line-height:1;margin-left:0.25em;"
-            f"font-variant-numeric:tabular-nums;color:#111'>{number}</div>"))
-        self._set(self._rep, "<div style='font-size:2em;color:#222'>"
-                             f"{html.escape(self._rep_text(state))}</div>")
-        instructions = exercise.instructions if exercise and not state.ended else ""
-        self._set(self._instructions, "<div style='font-size:1.15em;color:#333'>"
-                                      f"{html.escape(instructions)}</div>")
-        self._progress.value = state.progress
-        self._set(self._time_left, "<div style='font-size:1.3em;margin-left:0.6em'>"
-                                   f"{_minutes(state.time_left_s)} left</div>")
 
-    def _rep_text(self, state: SessionState) -> str:
-        side = _SIDE_WORDS[state.side]
-        with_side = f" · {side}" if side else ""
-        if state.status == "ready":
-            return "Choose your pain score, then press Start."
-        if state.status == "finished":
-            return "All done. Well done!"
-        if state.status == "stopped":
-            return "Session stopped."
-        if state.phase in ("hold", "release"):
-            return f"rep {state.rep} of {state.reps}{with_side}"
-        reps = state.exercise.reps if state.exercise else 0
-        if state.phase == "switch":
-            return f"next: the {side}, {reps} reps"
-        first = "first" if state.phase == "get_ready" else "next"
-        return f"{first}: {reps} reps{with_side}"
+def session_view(state: SessionState, total_s: float, *, pain_given: bool) -> dict[str, Any]:
+    """What the browser shows for ``state``: plain data, so it is tested without a browser.
 
-    @staticmethod
-    def _set(widget: widgets.HTML, value: str) -> None:
-        # send only changes: the countdown re-renders every second
-        if widget.value != value:
-            widget.value = value
+    Returns
+    -------
+    dict
+        ``word`` (what to do now, in capitals), ``number`` (the countdown, or the session's
+        length before the start), ``exercise``, ``detail`` (rep and side), ``instructions``,
+        ``time_left``, ``progress``, the ``can_*`` flags of the buttons and the raw ``status``,
+        ``phase``, ``step`` and ``countdown``.
+    """
+    phase = "stopped" if state.status == "stopped" else state.phase
+    word = _PHASES[phase]
+    exercise = state.exercise
+    active = state.status in ("running", "paused")
+    if state.status == "ready":
+        number = _minutes(total_s)
+    elif state.ended:
+        number = "✓" if state.status == "finished" else "–"
+    else:
+        number = str(state.countdown)
+    if state.status == "finished":
+        time_left = "Session finished"
+    elif state.status == "stopped":
+        time_left = f"Stopped with {_minutes(state.time_left_s)} of the session left"
+    else:
+        time_left = f"{_minutes(state.time_left_s)} left"
+    return {
+        "status": state.status,
+        "phase": phase,
+        "word": word,
+        "paused": state.status == "paused",
+        "number": number,
+        "countdown": state.countdown,
+        "step": state.step,
+        "exercise": exercise.name if exercise and not state.ended else "",
+        "detail": _rep_text(state),
+        "instructions": exercise.instructions if exercise and not state.ended else "",
+        "progress": round(state.progress, 4),
+        "time_left": time_left,
+        "can_start": state.status == "ready" and pain_given,
+        "can_pause": active,
+        "can_skip": active and state.phase != "done",
+        "can_stop": active,
+    }
+
+
+def _rep_text(state: SessionState) -> str:
+    side = side_words(state.side)
+    with_side = f" · {side}" if side else ""
+    if state.status == "ready":
+        return "Choose your pain score, then press Start."
+    if state.status == "finished":
+        return "All done. Well done!"
+    if state.status == "stopped":
+        return "Session stopped."
+    if state.phase in ("hold", "release"):
+        return f"rep {state.rep} of {state.reps}{with_side}"
+    reps = state.exercise.reps if state.exercise else 0
+    if state.phase == "switch":
+        return f"next: the {side}, {reps} reps"
+    first = "first" if state.phase == "get_ready" else "next"
+    return f"{first}: {reps} reps{with_side}"
+
+
+def _session_to_show_again(plan: Plan | None, store: LogStore | None) -> SessionWidget | None:
+    """The widget of a session of this plan and log folder still running or awaiting pain."""
+    if not _running:
+        return None
+    widget = _running[0]
+    engine = widget.engine
+    if engine is None or engine.task is None:
+        return None
+    if widget.store.directory != (store or LogStore()).directory:
+        return None
+    if plan is None:
+        try:
+            plan = load_plan()
+        except PlanError:
+            return None
+    if plan != widget.plan:
+        return None
+    waiting = engine.state.ended and not widget._saved
+    return widget if engine.state.status in ("running", "paused") or waiting else None
+
+
+def _cue_key(cue: str, due: float) -> str:
+    """Names one cue of a session: the same in its announcement and in the cue itself."""
+    return f"{cue}@{due:.6f}"
+
+
+def _plan_or_problem(plan: Plan | None) -> tuple[Plan | None, str]:
+    if plan is not None:
+        return plan, ""
+    try:
+        return load_plan(), ""
+    except PlanError as error:
+        return None, str(error)
+
+
+def _problem_box(css_class: str, problem: str) -> widgets.HTML:
+    return _html(css_class, (
+        "<div role='alert' style='background:#fdecea;border-left:4px solid #9b1c1c;"
+        "padding:0.5em 0.8em;color:#222;font-size:1.05em'>"
+        f"<b>Your plan could not be read, so there is no guided session today:</b> "
+        f"{html.escape(problem)}. Fix the plan file with your physiotherapist, then run the "
+        "notebook again; the check-in below still works.</div>"))
 
 
 class CheckInWidget(_Guarded, widgets.VBox):
@@ -447,10 +539,12 @@ class CheckInWidget(_Guarded, widgets.VBox):
     ----------
     plan, store
         As for :class:`SessionWidget`; the plan gives the weekly target shown after saving.
+        A plan that cannot be read does not stop the check-in: it saves all the same, and
+        the count of the week's sessions comes without a target.
     """
 
     def __init__(self, plan: Plan | None = None, store: LogStore | None = None) -> None:
-        self.plan = plan or load_plan()
+        self.plan, _problem = _plan_or_problem(plan)
         self.store = store or LogStore()
         self._pain = _pain_buttons("br-checkin-pain")
         self._flare = _flare_buttons("br-checkin-flare")

@@ -416,7 +416,11 @@ def write_private(data: bytes, out: Path) -> Path:
     folder = out.parent
     if not folder.is_dir():
         raise ValueError(f"there is no folder {folder} to write {out.name} into")
-    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".tmp")
+    except OSError as error:
+        # the user asked for ``out``: name it, not the temporary file that was refused
+        raise type(error)(error.errno, error.strerror, str(out)) from None
     temp = Path(temp_name)
     try:
         os.fchmod(fd, FILE_MODE)
@@ -425,6 +429,9 @@ def write_private(data: bytes, out: Path) -> Path:
             file.flush()
             os.fsync(file.fileno())
         temp.replace(out)
+    except OSError as error:
+        temp.unlink(missing_ok=True)
+        raise type(error)(error.errno, error.strerror, str(out)) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

@@ -14,11 +14,20 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import bench_analysis, bench_app, bench_caseload, bench_cli, bench_logging, bench_timer
+from . import (
+    bench_analysis,
+    bench_app,
+    bench_browser,
+    bench_caseload,
+    bench_cli,
+    bench_logging,
+    bench_timer,
+)
 from .common import Row
 
-SECTIONS = {"timer": bench_timer, "analysis": bench_analysis, "cli": bench_cli,
-            "logging": bench_logging, "app": bench_app, "caseload": bench_caseload}
+SECTIONS = {"timer": bench_timer, "browser": bench_browser, "analysis": bench_analysis,
+            "cli": bench_cli, "logging": bench_logging, "app": bench_app,
+            "caseload": bench_caseload}
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from backrelief_analysis.engine import SessionEngine, SessionEvent
+from backrelief_analysis.engine import START_LEAD_S, SessionEngine, SessionEvent
 from backrelief_analysis.plan import parse_plan
 from backrelief_analysis.store import LogStore
 
@@ -102,7 +102,8 @@ async def _run_engine(pause_probe: bool) -> dict[str, list[float]]:
                 holds.append(next_at - at - HOLD_S)
         return {
             "hold_errors": holds,
-            "session_error": [ended - started - engine.total_s],
+            # the first step begins START_LEAD_S after Start, by design (its cue is announced)
+            "session_error": [ended - started - START_LEAD_S - engine.total_s],
             "pause_delays": pause_delays,
             "holds_logged": [sum(b.reps_done for b in engine.logged)],
         }

@@ -31,8 +31,8 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
     "--disable-component-update",
     "--no-first-run",
-    # cue sounds must play without a click on the page itself
-    "--autoplay-policy=no-user-gesture-required",
+    # no autoplay flag: the browser's default policy, under which the click on Start is the
+    # gesture that lets sound and speech play, as for a real user
 ]
 SERVER_START_TIMEOUT_S = 90
 
@@ -60,7 +60,8 @@ def _quiet_lab_settings(settings_dir: Path) -> None:
         (folder / f"{plugin}.jupyterlab-settings").write_text(json.dumps(values))
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop_lab(process: subprocess.Popen) -> None:
+    """Stop a server from :func:`start_lab`, with its kernels."""
     if process.poll() is not None:
         return
     # the server was started in its own process group, with its kernels
@@ -74,63 +75,79 @@ def _stop(process: subprocess.Popen) -> None:
         pass
 
 
-@pytest.fixture
-def jupyter_lab(tmp_path_factory) -> Iterator[Callable[[dict[str, str]], str]]:
-    """Start JupyterLab on a free loopback port with no token; return its base URL.
+def start_lab(
+    home: Path, extra_env: dict[str, str], root: Path = REPO, *, module: str = "jupyterlab"
+) -> tuple[subprocess.Popen, str]:
+    """Start JupyterLab (or ``module``) on a free loopback port with no token; return it and
+    its base URL.
 
-    Call it with extra environment variables for the server and its kernels. The server is
-    always stopped when the test ends, whatever happens.
+    ``home`` holds its settings, runtime files, workspaces and log; ``extra_env`` goes to the
+    server and its kernels; ``root`` is the folder served (default: the checkout, never
+    written to; a test that saves a notebook serves a copy). Stop it with :func:`stop_lab`.
+    """
+    settings = home / "settings"
+    _quiet_lab_settings(settings)
+    port = free_loopback_port()
+    env = {
+        **os.environ,
+        "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        **extra_env,
+    }
+    command = [
+        sys.executable, "-m", module, "--no-browser",
+        "--IdentityProvider.token=", "--ServerApp.password=",
+        f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        "--ServerApp.ip=127.0.0.1", f"--LabApp.workspaces_dir={home / 'workspaces'}",
+        f"--ServerApp.root_dir={root}",
+        *SERVER_OPTIONS,  # as `make lab` starts it: widget views are never saved
+        "--LabApp.extension_manager=readonly",
+    ]  # fmt: skip
+    if os.geteuid() == 0:  # containers and CI often run as root
+        command.append("--allow-root")
+    log = (home / "server.log").open("wb")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               cwd=REPO, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError("JupyterLab exited at start:\n"
+                               + (home / "server.log").read_text()[-3000:])
+        try:
+            with urllib.request.urlopen(f"{base}/api/status", timeout=2) as response:
+                if response.status == 200:
+                    return process, base
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            stop_lab(process)
+            raise RuntimeError("JupyterLab did not answer in time:\n"
+                               + (home / "server.log").read_text()[-3000:])
+        time.sleep(0.25)  # waiting for a server to come up, not timing anything
+
+
+@pytest.fixture
+def jupyter_lab(tmp_path_factory) -> Iterator[Callable[..., str]]:
+    """Start JupyterLab (see :func:`start_lab`); return its base URL.
+
+    Call it with extra environment variables for the server and its kernels, and optionally
+    ``module=`` and ``root_dir=``, the folder served. The server is always stopped when the
+    test ends, whatever happens.
     """
     processes: list[subprocess.Popen] = []
 
     def start(extra_env: dict[str, str], *, module: str = "jupyterlab",
               root_dir: Path = REPO) -> str:
         """``module`` is the server to run: ``jupyterlab``, or ``notebook`` (Notebook 7)."""
-        home = tmp_path_factory.mktemp("lab")
-        settings = home / "settings"
-        _quiet_lab_settings(settings)
-        port = free_loopback_port()
-        env = {
-            **os.environ,
-            "JUPYTERLAB_SETTINGS_DIR": str(settings),
-            "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-            **extra_env,
-        }
-        command = [
-            sys.executable, "-m", module, "--no-browser",
-            "--IdentityProvider.token=", "--ServerApp.password=",
-            f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-            "--ServerApp.ip=127.0.0.1", f"--LabApp.workspaces_dir={home / 'workspaces'}",
-            f"--ServerApp.root_dir={root_dir}",
-            *SERVER_OPTIONS,  # as `make lab` starts it: widget views are never saved
-            "--LabApp.extension_manager=readonly",
-        ]  # fmt: skip
-        if os.geteuid() == 0:  # containers and CI often run as root
-            command.append("--allow-root")
-        log = (home / "server.log").open("wb")
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   cwd=REPO, start_new_session=True)
+        process, base = start_lab(tmp_path_factory.mktemp("lab"), extra_env, root_dir,
+                                  module=module)
         processes.append(process)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("JupyterLab exited at start:\n"
-                                   + (home / "server.log").read_text()[-3000:])
-            try:
-                with urllib.request.urlopen(f"{base}/api/status", timeout=2) as response:
-                    if response.status == 200:
-                        return base
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("JupyterLab did not answer in time:\n"
-                                   + (home / "server.log").read_text()[-3000:])
-            time.sleep(0.25)  # waiting for a server to come up, not timing anything
+        return base
 
     yield start
     for process in processes:
-        _stop(process)
+        stop_lab(process)
 
 
 @contextmanager

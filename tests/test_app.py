@@ -120,6 +120,7 @@ def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autop
         page.goto(base)
         page.wait_for_selector(".br-session .br-start")
         page.wait_for_selector(".br-checkin .br-checkin-save")
+        page.wait_for_selector(".br-q-save")  # the outcome questionnaires are on the page too
 
         # a page for a patient: no code, no notebook chrome, no menu instructions
         assert page.locator(".jp-InputArea, .jp-CodeMirrorEditor, .cm-editor").count() == 0
@@ -135,9 +136,10 @@ def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autop
         page.locator(".br-pain-after").get_by_role("button", name="3", exact=True).click()
         page.wait_for_function("() => !document.querySelector('.br-save').disabled")
         page.locator(".br-save").click()
+        # the confirmation sits beside the Save button, where the user looks
         page.wait_for_function(
-            "() => document.querySelector('.br-message').innerText.includes('Saved')")
-        assert "Sessions this week: 1 of 3 planned." in page.locator(".br-message").inner_text()
+            "() => document.querySelector('.br-saved').innerText.includes('Saved')")
+        assert "Sessions this week: 1 of 3 planned." in page.locator(".br-saved").inner_text()
 
         log = load_log(log_dir)
         assert list(log.exercise["exercise"]) == ["pelvic_tilt"]
@@ -255,6 +257,40 @@ def test_progress_part_shows_the_key_numbers_and_the_dashboard(demo_home):
     assert "From your own log." in numbers.value
     assert "Sessions done:" in numbers.value
     assert bytes(chart.value).startswith(b"\x89PNG")
+
+
+def test_questionnaire_part_saves_an_occasion_to_the_log(demo_home):
+    plan, store, _ = app.load_context()
+    form = app.questionnaire_part(plan, store)
+
+    def control(css_class: str):
+        (found,) = [w for w in _walk(form) if css_class in getattr(w, "_dom_classes", ())]
+        return found
+
+    for item, score in (("pain", 5), ("enjoyment", 4), ("activity", 6)):
+        control(f"br-q-peg-{item}").value = score
+    before = len(load_log(demo_home).outcomes)
+    # the activities named last time are offered again: they need a rating (or clearing)
+    named = [n for n in range(1, 6) if control(f"br-q-psfs-name-{n}").value.strip()]
+    assert named
+    for number in named:
+        control(f"br-q-psfs-score-{number}").value = 7
+    control("br-q-save").click()
+    assert "Saved" in control("br-q-message").value
+    outcomes = load_log(demo_home).outcomes
+    latest = outcomes.iloc[before:]
+    peg = latest[latest["measure"] == "peg"]
+    assert sorted(zip(peg["item"], peg["score"], strict=True)) == [
+        ("activity", 6), ("enjoyment", 4), ("pain", 5)]
+    psfs = latest[latest["measure"] == "psfs"]
+    assert len(psfs) == len(named)
+    assert set(psfs["score"]) == {7}
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
 
 
 def test_report_part_writes_both_reports_and_links_them(demo_home):

@@ -1,12 +1,18 @@
 """A whole guided session in a real JupyterLab, driven in headless Chromium.
 
-The test starts its own server with a short plan and a temporary log folder, runs the notebook
-from the Run menu, gives a pain score, starts, pauses, resumes, lets the session finish, saves the
-pain after, and then reads the two CSV files back.
+The test starts its own server on a copy of notebook 01 with a short plan and a temporary log
+folder, runs the notebook from the Run menu, gives a pain score, starts (the click is the
+gesture that lets sound play: the browser keeps its default autoplay policy), pauses and
+resumes with Space, reloads the tab mid-session and finishes the session there, saves the pain
+after, and reads the two CSV files back. An init script records what the page asks the browser
+to say (``speechSynthesis.speak``), to play (``AudioContext`` and its sources) and to keep awake
+(``navigator.wakeLock.request``). Then the same notebook runs in a browser without voices and
+without a wake lock, and with a plan that has a mistake.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,6 +26,8 @@ SHORT_PLAN = """\
 name = "Browser test plan"
 target_sessions_per_week = 5
 rest_between_exercises_s = 1
+get_ready_s = 4
+switch_side_s = 2
 
 [[exercise]]
 id = "pelvic_tilt"
@@ -37,112 +45,257 @@ hold_s = 1
 reps = 2
 release_s = 1
 sides = ["left", "right"]
+
+[[exercise]]
+id = "bridge"
+name = "Bridge"
+instructions = "Lift your hips off the floor."
+hold_s = 2
+reps = 4
+release_s = 1
 """
 # generous: a loaded 2-core machine may be slow to start a kernel; never a timing assertion
 SLOW_MS = 120_000
-SCREENSHOT = Path("/tmp/br_session.png")
+# Records what the page asks of the browser, before any page script runs. Headless Chromium
+# has no voices and no screen to keep awake: a page may ask for one voice of the system
+# (localStorage "br-test-voices" = "none" takes it away) and for a wake lock ("br-test-wake" =
+# "none" takes the API away); the recorder answers as a desktop browser would.
+RECORDER = """
+(() => {
+  const rec = window.brRecord = {spoken: [], tones: [], contexts: [], wake: [], cues: []};
+  const t = () => performance.timeOrigin + performance.now();
+  if (localStorage.getItem('br-test-voices') === 'none') {
+    speechSynthesis.getVoices = () => [];
+  } else {
+    const voice = {name: 'Test voice', lang: 'en-US', localService: true, default: true,
+                   voiceURI: 'test-voice'};
+    speechSynthesis.getVoices = () => [voice];
+    Object.defineProperty(SpeechSynthesisUtterance.prototype, 'voice', {
+      configurable: true, get() { return this.brVoice ?? null; },
+      set(value) { this.brVoice = value; }});
+  }
+  const speak = speechSynthesis.speak.bind(speechSynthesis);
+  speechSynthesis.speak = (utterance) => {
+    rec.spoken.push({text: utterance.text, at: t(), voice: utterance.voice?.name ?? null});
+    try { speak(utterance); } catch (error) { rec.speakError = String(error); }
+  };
+  const Context = window.AudioContext;
+  window.AudioContext = class extends Context {
+    constructor(...args) {
+      super(...args);
+      rec.contexts.push({at: t(), state: this.state,
+                         gesture: navigator.userActivation.isActive});
+    }
+  };
+  const start = AudioBufferSourceNode.prototype.start;
+  AudioBufferSourceNode.prototype.start = function (...args) {
+    rec.tones.push({at: t(), seconds: this.buffer ? this.buffer.duration : 0,
+                    state: this.context.state});
+    return start.apply(this, args);
+  };
+  if (localStorage.getItem('br-test-wake') === 'none') {
+    delete Navigator.prototype.wakeLock;
+  } else {
+    window.brSentinels = [];
+    const wakeLock = {request: async (type) => {
+      const entry = {type, at: t(), released: null};
+      rec.wake.push(entry);
+      const sentinel = new EventTarget();
+      sentinel.type = type;
+      sentinel.released = false;
+      sentinel.release = async () => {
+        if (sentinel.released) return;
+        sentinel.released = true;
+        entry.released = t();
+        sentinel.dispatchEvent(new Event('release'));
+      };
+      window.brSentinels.push(sentinel);
+      return sentinel;
+    }};
+    Object.defineProperty(Navigator.prototype, 'wakeLock', {configurable: true,
+                                                           get: () => wakeLock});
+  }
+  document.addEventListener('br-cue', (event) => rec.cues.push(event.detail), true);
+})();
+"""
 # the status bar names the kernel once it has started and is idle; before that it says
 # "No Kernel", and running cells then would ask which kernel to use
-# media events do not bubble, but a capturing listener on the document sees them all
-WATCH_AUDIO = """
-window.brAudio = {playing: [], furthest: 0};
-document.addEventListener('playing', (e) => {
-    if (e.target.classList.contains('br-audio')) window.brAudio.playing.push(e.target.src);
-}, true);
-document.addEventListener('timeupdate', (e) => {
-    if (e.target.classList.contains('br-audio')) {
-        window.brAudio.furthest = Math.max(window.brAudio.furthest, e.target.currentTime);
-    }
-}, true);
-"""
 KERNEL_IDLE = """() => {
     const bar = document.querySelector('#jp-main-statusbar');
     return bar !== null && bar.innerText.includes('(ipykernel) | Idle');
 }"""
+PHASE_HAS = "(word) => document.querySelector('.br-stage .br-phase')?.innerText.includes(word)"
+HIDE_AND_SHOW = """() => {
+    const state = (value) => Object.defineProperty(document, 'visibilityState',
+                                                   {configurable: true, get: () => value});
+    state('hidden');
+    window.brSentinels.forEach((sentinel) => sentinel.release());  // as a hidden page's are
+    document.dispatchEvent(new Event('visibilitychange'));
+    state('visible');
+    document.dispatchEvent(new Event('visibilitychange'));
+}"""
+IN_VIEW = """(selector) => {
+    const box = document.querySelector(selector).getBoundingClientRect();
+    return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;
+}"""
+
+
+def stage_button(page, name: str):
+    """A button of the session, by the name a screen reader reads."""
+    return page.locator(".br-stage").get_by_role("button", name=name, exact=True)
+
+
+def copy_notebook(root: Path) -> str:
+    """Serve a copy of notebook 01, so saving it never writes into the checkout."""
+    (root / "notebooks").mkdir(parents=True)
+    shutil.copy(NOTEBOOK, root / NOTEBOOK)
+    return NOTEBOOK
+
+
+def run_all(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function(KERNEL_IDLE)
+    # Run -> Run All Cells, as a user would
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+
+def spoken(page) -> list[str]:
+    return [entry["text"] for entry in page.evaluate("() => window.brRecord.spoken")]
 
 
 def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     plan_file = tmp_path / "plan.toml"
     plan_file.write_text(SHORT_PLAN)
     log_dir = tmp_path / "log"
-    base = jupyter_lab({"BACKRELIEF_PLAN": str(plan_file), "BACKRELIEF_DATA_DIR": str(log_dir)})
+    root = tmp_path / "served"
+    notebook = copy_notebook(root)
+    base = jupyter_lab({"BACKRELIEF_PLAN": str(plan_file), "BACKRELIEF_DATA_DIR": str(log_dir)},
+                       root_dir=root)
     page = chromium_page
     page.set_default_timeout(SLOW_MS)
-
-    page.add_init_script(WATCH_AUDIO)
-    page.goto(f"{base}/lab/tree/{NOTEBOOK}?reset")
-    page.wait_for_function(KERNEL_IDLE)
-
-    # Run -> Run All Cells, as a user would
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-    page.wait_for_selector(".br-session .br-start")
+    page.add_init_script(RECORDER)
+    url = f"{base}/lab/tree/{notebook}?reset"
+    run_all(page, url)
+    page.wait_for_selector(".br-session .br-stage .br-start")
     page.wait_for_selector(".br-checkin .br-checkin-save")
+    # big and clear before anything starts: the session's length where the countdown will be
+    assert page.locator(".br-stage .br-countdown").inner_text().strip() == "0:32"
+    assert page.locator(".br-stage .br-note").count() == 0  # a wake lock, so nothing to say
 
-    start = page.locator(".br-start")
+    start = stage_button(page, "Start session")
     assert start.is_disabled()  # no pain score yet
+    # every control has a name a screen reader reads, beginning with what is seen
+    assert stage_button(page, "Pause (Space)").is_disabled()
+    for switch in ("Voice", "Tones"):
+        assert page.locator(".br-stage").get_by_role("switch", name=switch).get_attribute(
+            "aria-checked") == "true"
     page.locator(".br-pain-before").get_by_role("button", name="3", exact=True).click()
-    page.wait_for_function("() => !document.querySelector('.br-start').disabled")
+    page.wait_for_function("() => !document.querySelector('.br-stage .br-start').disabled")
+    assert page.evaluate("() => window.brRecord.contexts.length") == 0  # no sound before Start
     start.click()
+    page.wait_for_function(PHASE_HAS, arg="GET READY")
 
-    countdown = page.locator(".br-countdown")
-    phase = page.locator(".br-phase")
-    page.wait_for_function(
-        "() => document.querySelector('.br-phase').innerText.includes('GET READY')")
-    first = countdown.inner_text()
-    page.wait_for_function(
-        "(first) => document.querySelector('.br-countdown').innerText.trim() !== first.trim()",
-        arg=first,
-    )
-
-    # pause: the countdown stands still while we watch it for a while
-    page.locator(".br-pause").click()
-    page.wait_for_function(
-        "() => document.querySelector('.br-phase').innerText.includes('PAUSED')")
-    # the phase and the button are two widget updates: the button may render a moment later
-    page.wait_for_function(
-        "() => document.querySelector('.br-pause').innerText.trim() === 'Resume'")
+    # Space pauses: the countdown stands still while we watch it for a while
+    page.keyboard.press("Space")
+    page.wait_for_function(PHASE_HAS, arg="PAUSED")
+    countdown = page.locator(".br-stage .br-countdown")
     frozen = countdown.inner_text()
     seen = set()
     for _ in range(8):
         page.wait_for_timeout(250)  # observing the page, not timing the timer
         seen.add(countdown.inner_text())
     assert seen == {frozen}
-    assert "PAUSED" in phase.inner_text()
+    assert stage_button(page, "Resume (Space)").is_visible()
+    page.keyboard.press("Space")
+    page.wait_for_function("() => !document.querySelector('.br-stage .br-phase')"
+                           ".innerText.includes('PAUSED')")
 
-    page.locator(".br-pause").click()
-    page.wait_for_function(
-        "() => document.querySelector('.br-phase').innerText.includes('HOLD')")
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.wait_for_function(PHASE_HAS, arg="HOLD")
+    # the tab hidden and shown again (the browser lets go of the lock while hidden): asked again
+    asked = page.evaluate("() => window.brRecord.wake.length")
+    page.evaluate(HIDE_AND_SHOW)
+    page.wait_for_function("(asked) => window.brRecord.wake.length > asked", arg=asked)
+    # readable from two metres: the countdown is at least a fifth of the stage's height
+    heights = page.evaluate("""() => ({
+        stage: document.querySelector('.br-stage').getBoundingClientRect().height,
+        number: document.querySelector('.br-stage .br-countdown').getBoundingClientRect().height,
+        word: parseFloat(getComputedStyle(document.querySelector('.br-stage .br-phase')).fontSize),
+    })""")
+    assert heights["number"] >= heights["stage"] / 5, heights
+    assert heights["word"] >= 48, heights
+    # kept in the test's own folder (docs/img/session.png is taken from here)
+    page.screenshot(path=str(tmp_path / "session.png"), full_page=True)
 
+    # reload the tab in the middle of the session (saved first, as JupyterLab's autosave does);
+    # paused, so that no cue falls in the seconds a busy machine takes to reload
     page.wait_for_function(
-        "() => document.querySelector('.br-phase').innerText.includes('DONE')")
+        "() => document.querySelector('.br-stage .br-exercise').innerText === 'Knee to chest'")
+    page.keyboard.press("Space")
+    page.wait_for_function(PHASE_HAS, arg="PAUSED")
+    before_reload = page.evaluate("() => window.brRecord")
+    page.keyboard.press("Control+s")
+    page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')")
+    page.reload()
+    # whether or not the saved notebook kept the widget's view, running the cells again shows
+    # the same session, as it is (a second session would stop the first)
+    run_all(page, url)
+    page.wait_for_selector(".br-session .br-stage .br-phase")
+    page.wait_for_function(PHASE_HAS, arg="PAUSED")
+    assert page.locator(".br-stage .br-exercise").inner_text() == "Knee to chest"
+    stage_button(page, "Turn sound back on").click()
+    page.keyboard.press("Space")  # the new view's keys work as the old one's
+    page.wait_for_function(PHASE_HAS, arg="DONE")
     page.wait_for_selector(".br-after", state="visible")
+    after_reload = page.evaluate("() => window.brRecord")
 
-    # cues really played, not merely created: playback started and time moved on, and more
-    # than one sound (each cue is new bytes, so a new blob URL) got to play
-    audio = page.evaluate("() => window.brAudio")
-    assert audio["furthest"] > 0, audio
-    assert len(set(audio["playing"])) >= 2, audio
+    said = [entry["text"] for entry in before_reload["spoken"] + after_reload["spoken"]]
+    named = [text for text in said if text[0].isalpha() and text.split(".")[0] not in (
+        "Hold", "Release")]
+    assert named == [
+        "Pelvic tilt. 2 reps, 1 second holds.",
+        "Rest. Next: knee to chest, left leg. 2 reps, 1 second holds.",
+        "Switch to the right leg.",
+        "Rest. Next: bridge. 4 reps, 2 second holds.",
+        "Session complete. How is your pain now?",
+    ], said
+    assert said.count("Hold.") == 10  # every hold, none lost or repeated by the reload
+    assert all(entry["voice"] == "Test voice" for entry in before_reload["spoken"])
+    # sound began with the click on Start, and again with the click after the reload
+    assert [c["gesture"] for c in before_reload["contexts"]] == [True]
+    assert [c["gesture"] for c in after_reload["contexts"]] == [True]
+    assert len(before_reload["tones"]) >= 5 and len(after_reload["tones"]) >= 3
+    assert all(tone["state"] == "running" for tone in before_reload["tones"])
+    # announced tones are scheduled on the audio clock ahead of their deadline (a cue whose
+    # announcement came too late plays when it arrives)
+    cues = before_reload["cues"] + after_reload["cues"]
+    assert cues[0]["cue"] == "get_ready" and cues[0]["tone_ms"] is not None
+    assert sum(cue["scheduled"] for cue in cues) >= 10
+    # the wake lock: asked for at Start, let go while paused, asked again, let go at the end
+    wake = before_reload["wake"]
+    assert len(wake) >= 2 and wake[0]["at"] < before_reload["cues"][0]["received_ms"]
+    assert wake[0]["released"] is not None
+    assert after_reload["wake"] and all(w["released"] for w in after_reload["wake"])
 
     page.locator(".br-pain-after").get_by_role("button", name="2", exact=True).click()
     page.locator(".br-flare").get_by_role("button", name="No", exact=True).click()
     page.locator(".br-note textarea").fill("felt loose afterwards")
     page.wait_for_function("() => !document.querySelector('.br-save').disabled")
     page.locator(".br-save").click()
-    page.wait_for_function(
-        "() => document.querySelector('.br-message').innerText.includes('Saved')")
-    message = page.locator(".br-message").inner_text()
+    page.wait_for_function("() => document.querySelector('.br-saved').innerText"
+                           ".includes('Saved')")
+    message = page.locator(".br-saved").inner_text()
     assert "Sessions this week: 1 of 5 planned." in message
-    page.screenshot(path=str(SCREENSHOT.with_name("br_session_done.png")), full_page=True)
+    assert page.evaluate(IN_VIEW, ".br-saved")  # where the user looks, not below the fold
+    page.screenshot(path=str(tmp_path / "session_done.png"), full_page=True)
 
     log = load_log(log_dir)
     exercise = log.exercise
     assert list(zip(exercise["exercise"], exercise["side"], strict=True)) == [
-        ("pelvic_tilt", ""), ("knee_to_chest", "left"), ("knee_to_chest", "right")]
-    assert list(exercise["status"]) == ["completed"] * 3
-    assert list(exercise["reps_done"]) == [2, 2, 2]
-    assert list(exercise["reps_target"]) == [2, 2, 2]
+        ("pelvic_tilt", ""), ("knee_to_chest", "left"), ("knee_to_chest", "right"),
+        ("bridge", "")]
+    assert list(exercise["status"]) == ["completed"] * 4
+    assert list(exercise["reps_done"]) == [2, 2, 2, 4]
     assert (exercise["hold_s_mean"] > 0).all()  # measured, so present; accuracy is a benchmark
     (session_id,) = set(exercise["session_id"])
     pain = log.pain[["pain", "context", "session_id", "flare", "note"]].to_dict("records")
@@ -165,8 +318,52 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     form.locator(".br-q-save").click()
     page.wait_for_function(
         "() => document.querySelector('.br-q-message').innerText.includes('Saved')")
-    form.screenshot(path=str(SCREENSHOT.with_name("br_questionnaire.png")))
+    form.screenshot(path=str(tmp_path / "questionnaire.png"))
     answers = load_log(log_dir).outcomes
     assert sorted(zip(answers["measure"], answers["item"], answers["score"], strict=True)) == [
         ("odi", "total", 28), ("peg", "activity", 6), ("peg", "enjoyment", 4),
         ("peg", "pain", 5), ("psfs", "gardening", 3)]
+
+    # a browser with no voice and no wake lock: both said in the widget, tones instead
+    other = page.context.browser.new_context(viewport={"width": 1280, "height": 1000})
+    try:
+        bare = other.new_page()
+        bare.set_default_timeout(SLOW_MS)
+        bare.add_init_script("localStorage.setItem('br-test-voices', 'none');"
+                             "localStorage.setItem('br-test-wake', 'none');")
+        bare.add_init_script(RECORDER)
+        run_all(bare, url)
+        bare.wait_for_selector(".br-session .br-stage .br-start")
+        assert "cannot keep the screen awake" in bare.locator(".br-note-wake").inner_text()
+        bare.locator(".br-pain-before").get_by_role("button", name="4", exact=True).click()
+        stage_button(bare, "Start session").click()
+        bare.wait_for_selector(".br-note-voice")
+        assert "No offline voice" in bare.locator(".br-note-voice").inner_text()
+        assert bare.evaluate("() => window.brRecord.spoken.length") == 0
+        bare.wait_for_function("() => window.brRecord.tones.length >= 1")
+        bare.wait_for_function(PHASE_HAS, arg="HOLD")
+        stage_button(bare, "Stop session").click()
+        bare.wait_for_function(PHASE_HAS, arg="STOPPED")
+        # after Stop the bar shows where the session stopped, not a full bar and "0:00 left"
+        left = bare.locator(".br-stage .br-time-left").inner_text()
+        assert left.startswith("Stopped with") and "0:00" not in left
+        assert int(bare.locator(".br-stage .br-progress").get_attribute("aria-valuenow")) < 100
+
+        # a plan with a mistake: one sentence where the session was, and the check-in works
+        plan_file.write_text(SHORT_PLAN.replace("reps = 2", 'reps = "two"', 1))
+        bare.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        bare.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        bare.wait_for_selector(".br-plan-problem")
+        problem = bare.locator(".br-plan-problem").inner_text()
+        assert problem.startswith("Your plan could not be read") and "reps" in problem
+        assert bare.locator(".jp-OutputArea-output[data-mime-type*='error']").count() == 0
+        assert "Traceback" not in bare.locator(".jp-Notebook").inner_text()
+        checkin = bare.locator(".br-checkin")
+        checkin.locator(".br-checkin-pain").get_by_role("button", name="5", exact=True).click()
+        checkin.locator(".br-checkin-save").click()
+        bare.wait_for_function("() => document.querySelector('.br-checkin-message')"
+                               ".innerText.includes('Saved')")
+    finally:
+        other.close()
+    assert list(load_log(log_dir).pain["context"]) == [
+        "before_session", "after_session", "before_session", "check_in"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import date
 
@@ -231,6 +232,92 @@ def test_dashboard_of_an_empty_log_draws_messages(tmp_path):
     texts = [text.get_text() for ax in figure.axes for text in ax.texts]
     assert any("No pain scores" in text for text in texts)
     figure.savefig(tmp_path / "empty.png")
+
+
+# --- readable for people: labels clear of lines and edges, sensible bars -------------------------
+
+
+def weekly_frame(sessions: list[int], target: int = 7, first_days: int = 7) -> pd.DataFrame:
+    """A weekly adherence frame by hand: ISO weeks from Monday 2026-09-07."""
+    weeks = len(sessions)
+    days = [first_days] + [7] * (weeks - 1)
+    targets = [target * d / 7 for d in days]
+    percent = [100 * s / t for s, t in zip(sessions, targets, strict=True)]
+    return pd.DataFrame({
+        "week_start": pd.date_range("2026-09-07", periods=weeks, freq="7D"),
+        "sessions": sessions, "target": targets, "percent": percent,
+        "meets_target": [p >= 80 for p in percent], "part": [d < 7 for d in days],
+        "days_in_period": days,
+    })  # fmt: skip
+
+
+def drawn(ax):
+    """Draw ``ax``'s figure with Agg (as the report does) and return the renderer."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(ax.figure)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def horizontal_segments(line) -> list[tuple[float, float, float]]:
+    """(x0, x1, y) in display pixels of a steps-post line."""
+    points = line.get_transform().transform(line.get_xydata())
+    return [(x0, x1, y0) for (x0, y0), (x1, _y1) in itertools.pairwise(points)]
+
+
+@pytest.mark.parametrize("sessions", [[5, 5, 6, 5, 0, 3, 6], [1, 7, 4]])
+def test_bar_labels_are_never_struck_through_by_the_target_or_cut_off(sessions) -> None:
+    # 5 of 7 is 71 %: its label sat on the 80 % line (5.6) before
+    ax = charts.plot_weekly_adherence(weekly_frame(sessions, first_days=5))
+    renderer = drawn(ax)
+    labels = [text for text in ax.texts if text.get_gid() == "bar-label"]
+    assert [label.get_text().split("\n")[0] for label in labels] == [
+        f"{p:.0f}%" for p in weekly_frame(sessions, first_days=5)["percent"]]
+    target_line, cut_line = ax.get_lines()[:2]
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        for line in (target_line, cut_line):
+            half_width = line.get_linewidth() * ax.figure.dpi / 72 / 2
+            for x0, x1, y in horizontal_segments(line):
+                overlaps_x = min(x1, box.x1) > max(x0, box.x0)
+                assert not (overlaps_x and box.y0 - half_width < y < box.y1 + half_width), (
+                    label.get_text(), line.get_label())
+
+
+def test_bar_labels_are_inside_the_axes_and_clear_of_the_legend() -> None:
+    ax = charts.plot_weekly_adherence(weekly_frame([7, 7, 7, 9], first_days=3))
+    renderer = drawn(ax)
+    inside = ax.get_window_extent(renderer)
+    legend = ax.get_legend().get_window_extent(renderer)
+    for label in (text for text in ax.texts if text.get_gid() == "bar-label"):
+        box = label.get_window_extent(renderer)
+        assert inside.x0 <= box.x0 and box.x1 <= inside.x1
+        assert inside.y0 <= box.y0 and box.y1 <= inside.y1
+        assert not box.overlaps(legend), label.get_text()
+
+
+def bar_share(ax) -> float:
+    """The widest bar's share of the axis width."""
+    low, high = ax.get_xlim()
+    return max(patch.get_width() for patch in ax.patches if patch.get_width() > 0) / (high - low)
+
+
+def test_a_first_week_is_one_bar_not_a_slab_across_the_chart() -> None:
+    one = charts.plot_weekly_adherence(weekly_frame([2]))
+    many = charts.plot_weekly_adherence(weekly_frame([5] * 8))
+    assert bar_share(one) <= 0.25
+    assert bar_share(one) == pytest.approx(bar_share(charts.plot_weekly_adherence(
+        weekly_frame([5] * 4))), rel=0.15)
+    assert bar_share(many) < bar_share(one)
+
+
+def test_a_first_week_of_reps_is_one_bar_not_a_slab(tmp_path) -> None:
+    log = two_week_pain(tmp_path)
+    weekly = associations.weekly_reps_and_pain(log.exercise, log.pain, end="2026-01-11")
+    assert len(weekly) == 1
+    ax = charts.plot_reps_and_pain(weekly)
+    assert bar_share(ax) <= 0.25
 
 
 def test_outcomes_chart_draws_each_measure_in_thresholds_with_the_band(tmp_path):

@@ -32,12 +32,59 @@ def test_report_writes_a_pdf_and_says_where(log_dir: Path, tmp_path: Path, capsy
     assert NAME in pdf_text(out)
 
 
-def test_report_defaults_to_report_pdf_here(log_dir: Path, tmp_path: Path, capsys,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_report_without_out_goes_to_the_reports_folder_and_says_where(
+        log_dir: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
     code, printed, _ = run(["report", "--data-dir", str(log_dir)], capsys)
-    assert code == 0 and "report.pdf" in printed
-    assert len(pypdf.PdfReader(tmp_path / "report.pdf").pages) >= 1
+    written = log_dir / "reports" / "report.pdf"
+    assert code == 0
+    assert printed.strip().endswith(f"to {written.resolve()}")
+    assert len(pypdf.PdfReader(written).pages) >= 1
+    assert not list(elsewhere.iterdir())  # nothing left in the current folder
+    assert (log_dir / "reports").stat().st_mode & 0o777 == 0o700
+
+
+def test_unwritable_folder_is_named_in_words(log_dir: Path, capsys) -> None:
+    # /sys refuses new files even to root, as a folder without write permission does to a user
+    code, _, error = run(["report", "--data-dir", str(log_dir), "--out", "/sys/r.html"], capsys)
+    assert code == 1
+    assert error.strip() == ("backrelief report: /sys/r.html: permission denied "
+                             "(choose a folder you can write to, or ask who owns it)")
+    assert ".tmp" not in error and "Errno" not in error
+
+
+def test_mistyped_option_suggests_the_right_one(log_dir: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["report", "--data-dir", str(log_dir), "--output", "x.pdf"])
+    error = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert "there is no option --output; did you mean --out?" in error
+    assert "Traceback" not in error
+
+
+def test_mistyped_option_with_a_value_and_a_required_option(capsys) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--weks=3", "--out", "x"])
+    assert "did you mean --weeks?" in capsys.readouterr().err
+
+
+def test_prefix_of_an_option_still_works(log_dir: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "p.html"
+    code, _, _ = run(["report", "--data", str(log_dir), "--out", str(out)], capsys)
+    assert code == 0 and out.is_file()
+
+
+def test_log_saved_as_utf16_is_named(tmp_path: Path, capsys) -> None:
+    from backrelief_analysis.store import PAIN_COLUMNS
+
+    header = ",".join(PAIN_COLUMNS) + "\n"
+    (tmp_path / "pain_log.csv").write_bytes(header.encode("utf-16") + b"\n")
+    assert cli.main(["check", "--data-dir", str(tmp_path)]) == 1
+    printed = capsys.readouterr().out
+    assert "pain_log.csv, line 1: is not UTF-8 text" in printed
+    assert "codec" not in printed
 
 
 def test_report_as_html_for_a_period(log_dir: Path, tmp_path: Path, capsys) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from backrelief_analysis.engine import SessionEngine, SessionEvent, build_steps
+from backrelief_analysis.engine import START_LEAD_S, SessionEngine, SessionEvent, build_steps
 from backrelief_analysis.plan import load_plan, parse_plan
 from backrelief_analysis.store import LogStore, load_log
 
@@ -87,8 +87,9 @@ def test_whole_default_session_logs_five_completed_blocks(tmp_path):
     engine = SessionEngine(load_plan(), LogStore(tmp_path), clock=fake.clock, sleep=fake.sleep,
                            now=lambda: STARTED, get_ready_s=10, switch_side_s=5)
     asyncio.run(engine.run())
-    # 10 s get ready + 50 x (5 s hold + 3 s release) + 3 rests of 15 s + 5 s switch
-    assert fake.now - fake.start == pytest.approx(460)
+    # the lead before the first step, then 10 s get ready + 50 x (5 s hold + 3 s release)
+    # + 3 rests of 15 s + 5 s switch
+    assert fake.now - fake.start == pytest.approx(START_LEAD_S + 460)
     assert engine.state.status == "finished"
     log = load_log(tmp_path)
     assert list(log.exercise["exercise"]) == [
@@ -114,7 +115,7 @@ def test_cues_for_a_tiny_session(tmp_path):
     asyncio.run(engine.run())
     # a 3 s hold ticks at 2 and 1 (not as it starts); each transition gives one cue
     hold = ["hold_start", "tick", "tick", "release"]
-    assert cues == [*hold, *hold, "session_end"]
+    assert cues == ["get_ready", *hold, *hold, "session_end"]
 
 
 def test_next_cue_before_other_side_and_next_exercise(tmp_path):
@@ -280,7 +281,7 @@ def test_late_wakeups_neither_pile_up_ticks_nor_add_up(tmp_path):
     engine.add_observer(lambda e: cues.append(e.cue) if e.kind == "cue" else None)
     asyncio.run(engine.run())
     # the deadlines are cumulative: the session ends within one late wake of its plan
-    assert fake.now - fake.start <= engine.total_s + 0.3 + 1e-9
+    assert fake.now - fake.start <= START_LEAD_S + engine.total_s + 0.3 + 1e-9
     # at most 3 ticks per hold, never a burst of missed ones
     assert cues.count("tick") <= 3 * cues.count("hold_start")
     assert cues.count("hold_start") == 15
@@ -333,3 +334,91 @@ def test_a_crashed_session_says_so_and_ends(tmp_path):
     asyncio.run(main())
     assert kinds[-2:] == ["failed", "ended"]
     assert engine.state.status == "stopped"
+
+
+def test_spoken_cues_name_each_exercise_and_side_in_order(tmp_path):
+    fake = FakeTime()
+    engine = make_engine(short_plan(hold=3, reps=2), tmp_path, fake)
+    said: list[str] = []
+    engine.add_observer(lambda e: said.append(e.speech) if e.kind == "cue" else None)
+    asyncio.run(engine.run())
+    rep = ["Hold.", "2", "1"]
+    assert said == [
+        "Tilt. 2 reps, 3 second holds.", *rep, "Release. 1 to go.", *rep, "Release.",
+        "Rest. Next: knee, left leg. 2 reps, 3 second holds.",
+        *rep, "Release. 1 to go.", *rep, "Release.",
+        "Switch to the right leg.", *rep, "Release. 1 to go.", *rep, "Release.",
+        "Session complete. How is your pain now?",
+    ]
+
+
+def test_each_cue_is_due_at_its_step_start_or_its_second(tmp_path):
+    fake = FakeTime()
+    fake.late_by = 0.003  # every wake-up a little late: due times stay on the plan's grid
+    engine = make_engine(short_plan(hold=3, reps=1, release=2, rest=4), tmp_path, fake)
+    due: list[tuple[str, float]] = []
+    begins = fake.start + START_LEAD_S  # the first step begins a moment after Start
+    engine.add_observer(
+        lambda e: due.append((e.cue, round(e.due - begins, 6))) if e.kind == "cue" else None)
+    asyncio.run(engine.run())
+    # get ready 1 s, hold 3 s (ticks at 2 and 1 left), release 2 s, rest 4 s, ...
+    assert due[:6] == [("get_ready", 0.0), ("hold_start", 1.0), ("tick", 2.0), ("tick", 3.0),
+                       ("release", 4.0), ("next", 6.0)]
+    assert due[-1] == ("session_end", engine.total_s)
+
+
+def test_the_countdown_never_shows_a_second_twice(tmp_path):
+    fake = FakeTime()
+    fake.late_by = 0.0004
+    engine = make_engine(short_plan(hold=5, reps=2), tmp_path, fake)
+    shown: list[tuple[int, int]] = []
+
+    def watch(event: SessionEvent) -> None:
+        if event.kind == "state" and event.state.status == "running":
+            shown.append((event.state.step, event.state.countdown))
+
+    engine.add_observer(watch)
+    asyncio.run(engine.run())
+    changes = [pair for i, pair in enumerate(shown) if i == 0 or shown[i - 1] != pair]
+    assert len(changes) == len(set(changes))  # no (step, second) comes back later
+    for step in {s for s, _ in changes}:
+        seconds = [c for s, c in changes if s == step]
+        assert seconds == sorted(seconds, reverse=True)
+
+
+def test_after_stop_progress_and_time_left_stay_where_the_session_stopped(tmp_path):
+    fake = FakeTime()
+    engine = make_engine(short_plan(), tmp_path, fake)
+
+    def stop_in_third_hold() -> None:
+        if engine.state.phase == "hold" and engine.state.rep == 1 and engine.step.block == 1:
+            engine.stop()
+
+    fake.hooks.append(stop_in_third_hold)
+    asyncio.run(engine.run())
+    state = engine.state
+    assert state.status == "stopped"
+    assert 0 < state.progress < 1
+    assert state.time_left_s == pytest.approx(engine.total_s * (1 - state.progress))
+    assert state.time_left_s > 10
+
+
+def test_upcoming_cues_are_the_ones_later_sent_with_the_same_deadlines(tmp_path):
+    fake = FakeTime()
+    fake.late_by = 0.002
+    engine = make_engine(short_plan(hold=3, reps=2), tmp_path, fake)
+    announced: set[tuple[str, float]] = set()
+    sent: list[tuple[str, float]] = []
+
+    def watch(event: SessionEvent) -> None:
+        if event.kind == "cue":
+            sent.append((event.cue, event.due))
+        elif event.kind == "state":
+            announced.update(engine.upcoming())
+
+    engine.add_observer(watch)
+    asyncio.run(engine.run())
+    # every cue, the first included, was announced with exactly its deadline before it was due
+    assert set(sent) <= announced
+    assert len(sent) > 20
+    assert engine.upcoming() == []  # nothing more once the session is over

@@ -128,7 +128,10 @@ def test_a_shown_change_agrees_with_its_verdict(tmp_path):
     change = pain.baseline_change(log.pain, Thresholds())
     assert change.verdict == pain.NO_CLEAR_CHANGE
     assert change.percent_text == "-29.6 %"
-    assert "Change -1.1 points (-29.6 %): no clear change (neither" in change.message
+    # the points are worked out from the means as shown: 2.7 - 3.9 = -1.2
+    assert ("Baseline 3.9/10 (first 7 days" in change.message
+            and "latest 2.7/10 (last 7 days" in change.message)
+    assert "Change -1.2 points (-29.6 %): no clear change (neither" in change.message
     # baseline 6 (7 days); latest six days of 4 and one day of 4, 4, 5 (mean 13 / 3):
     # (24 + 13 / 3) / 7 = 4.048, change -41 / 21 = -1.952 points (-32.5 %): "-2.0 points"
     # would contradict "2-point rule not met"
@@ -370,3 +373,15 @@ def test_inputs_are_not_mutated(tmp_path):
     pain.baseline_change(log.pain, Thresholds())
     pain.session_effects(log.pain, log.exercise)
     pd.testing.assert_frame_equal(log.pain, before)
+
+
+def test_shown_baseline_latest_and_change_add_up() -> None:
+    # the demo's 5.857 → 3.143 read "5.9 → 3.1, change -2.7": 3.1 - 5.9 is -2.8
+    assert pain.adding_up(5.857, 3.143, (2.0, 1.0)) == ("5.9", "3.1", "-2.8")
+
+
+def test_adding_up_takes_a_decimal_more_rather_than_cross_a_limit() -> None:
+    # a true -1.98 (2-point rule not met) must not read "6.0 → 4.0, change -2.0"
+    before, after, change = pain.adding_up(5.96, 3.98, (2.0, 1.0))
+    assert (before, after, change) == ("5.96", "3.98", "-1.98")
+    assert round(float(after) - float(before), 2) == float(change)

@@ -130,7 +130,7 @@ def test_demo_pdf_shows_what_the_analysis_computes_on_two_pages(tmp_path: Path) 
         f"{summary.sessions_done} sessions",
         f"adherence {summary.adherence_percent:.0f} %",
         f"{summary.weeks_meeting_target} of {len(summary.weekly_adherence)} weeks",
-        f"baseline {change.baseline:.1f}, latest {change.latest:.1f}",
+        f"baseline {change.baseline_text}, latest {change.latest_text}",
         f"change {change.points_text} points ({change.percent_text})",
         change.verdict,
         f"{effect.mean_change:+.2f} points on average",
@@ -582,6 +582,40 @@ def test_deidentified_report_holds_no_typed_text_in_any_byte(tmp_path: Path, suf
         assert "Pelvic tilt 1" in everything and "withheld (de-identified report)" in everything
     else:
         assert "Pelvic tilt 1" in pdf_text(out)
+
+
+def test_report_links_open_files_under_the_kit_and_name_others(tmp_path: Path) -> None:
+    from backrelief_analysis.report import report_links
+
+    inside = paths.PROJECT_DIR / "data" / "log" / "reports" / "report.html"
+    outside = tmp_path / "report.pdf"
+    html = report_links([inside, outside], start=paths.PROJECT_DIR / "notebooks")
+    assert '<a href="../data/log/reports/report.html"' in html
+    assert "Open the HTML report" in html
+    assert f"<code>{outside}</code> (outside the kit's folder" in html
+    assert html.count("<a ") == 1
+
+
+def test_html_charts_have_legends_readable_on_screen(hand_log: Path) -> None:
+    from backrelief_analysis.report import HTML_COLUMN_PX
+
+    content = gather_report(load_log(hand_log), load_plan())
+    html = render_html(content)
+    assert len(content.screen_charts) == len(content.charts) == 3
+    for chart in content.screen_charts:
+        # the chart fills the page's column: its legend text as displayed, in CSS pixels
+        shown_px = chart.legend_pt / 72 * HTML_COLUMN_PX / chart.width_in
+        assert shown_px >= 11, (chart.caption, shown_px)
+        assert chart.base64 in html
+    for chart in content.charts:  # the print charts stay in the PDF only
+        assert chart.base64 not in html
+
+
+def test_screen_charts_are_deidentified_too(hand_log: Path) -> None:
+    content = gather_report(load_log(hand_log), load_plan(), deidentify=True)
+    for chart in content.screen_charts:
+        labels = " ".join(chart.labels)
+        assert not any(pattern.search(labels) for pattern in DATE_PATTERNS), labels
 
 
 def test_an_activity_name_is_shown_sanitised_on_one_line_and_cut(tmp_path: Path) -> None:

@@ -1,15 +1,19 @@
-"""The session and check-in widgets, driven from Python with .click() and .value."""
+"""The session and check-in widgets, driven from Python as the browser drives them.
+
+Forms are ipywidgets (``.value``, ``.click()``); the session's stage is an anywidget whose
+buttons send ``{"action": ...}`` messages (:meth:`SessionStage.press` sends the same) and whose
+display is the synced ``view`` dict.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import re
+import stat
 
 import ipywidgets as widgets
 import pytest
 
-from backrelief_analysis.audio import cue_wav
 from backrelief_analysis.plan import parse_plan
 from backrelief_analysis.session_widget import CheckInWidget, SessionWidget
 from backrelief_analysis.store import LogStore, load_log, now_local
@@ -75,11 +79,21 @@ def text(widget: widgets.HTML) -> str:
     return re.sub(r"<[^>]+>", "", widget.value).strip()
 
 
+def view(widget: SessionWidget) -> dict:
+    """What the browser shows: the stage's synced state."""
+    return widget.stage.view
+
+
+def press(widget: SessionWidget, action: str) -> None:
+    """A click on Start, Pause/Resume, Skip or Stop (or Space), as the browser sends it."""
+    widget.stage.press(action)
+
+
 def run(widget: SessionWidget) -> None:
     """Click Start on a running loop and wait for the session to end."""
 
     async def session() -> None:
-        find(widget, "br-start").click()
+        press(widget, "start")
         assert widget.engine.task is not None, "Start did not start the session"
         await widget.engine.task
 
@@ -88,45 +102,45 @@ def run(widget: SessionWidget) -> None:
 
 def test_start_is_disabled_until_a_pain_score_is_given(make, tmp_path):
     widget = make()
-    start = find(widget, "br-start")
     assert find(widget, "br-pain-before").value is None
-    assert start.disabled
-    start.click()  # a click that slips through does nothing
+    assert not view(widget)["can_start"]
+    press(widget, "start")  # a click that slips through does nothing
     assert widget.engine.task is None
     assert not (tmp_path / "log" / "pain_log.csv").exists()
     find(widget, "br-pain-before").value = 0  # 0 is a real score, not "nothing"
-    assert not start.disabled
+    assert view(widget)["can_start"]
     find(widget, "br-pain-before").value = None
-    assert start.disabled
+    assert not view(widget)["can_start"]
+
+
+def buttons(widget: SessionWidget) -> tuple[bool, bool, bool, bool]:
+    shown = view(widget)
+    return shown["can_start"], shown["can_pause"], shown["can_skip"], shown["can_stop"]
 
 
 def test_controls_follow_the_session(make, fake):
     widget = make()
-    start, pause = find(widget, "br-start"), find(widget, "br-pause")
-    skip, stop = find(widget, "br-skip"), find(widget, "br-stop")
-    assert (pause.disabled, skip.disabled, stop.disabled) == (True, True, True)
+    assert buttons(widget) == (False, False, False, False)
     find(widget, "br-pain-before").value = 3
     seen: dict[str, tuple] = {}
 
     def look() -> None:
         state = widget.engine.state
         if state.phase == "hold" and "running" not in seen:
-            seen["running"] = (start.disabled, pause.disabled, skip.disabled, stop.disabled,
-                               pause.description, find(widget, "br-pain-before").disabled)
-            pause.click()
-            seen["paused"] = (pause.description, skip.disabled, stop.disabled,
-                              text(find(widget, "br-phase")))
-            pause.click()
-            seen["resumed"] = (pause.description, text(find(widget, "br-phase")))
+            seen["running"] = (*buttons(widget), view(widget)["paused"],
+                               find(widget, "br-pain-before").disabled)
+            press(widget, "pause")
+            seen["paused"] = (view(widget)["paused"], view(widget)["word"], *buttons(widget))
+            press(widget, "pause")  # Space or the same button again resumes
+            seen["resumed"] = (view(widget)["paused"], view(widget)["word"])
 
     fake.hooks.append(look)
     run(widget)
-    assert seen["running"] == (True, False, False, False, "Pause", True)
-    assert seen["paused"] == ("Resume", False, False, "HOLD · PAUSED")
-    assert seen["resumed"] == ("Pause", "HOLD")
-    assert (start.disabled, pause.disabled, skip.disabled, stop.disabled) == (
-        True, True, True, True)
-    assert text(find(widget, "br-phase")) == "DONE"
+    assert seen["running"] == (False, True, True, True, False, True)
+    assert seen["paused"] == (True, "HOLD", False, True, True, True)
+    assert seen["resumed"] == (False, "HOLD")
+    assert buttons(widget) == (False, False, False, False)
+    assert view(widget)["word"] == "DONE"
     assert find(widget, "br-after").layout.display != "none"
 
 
@@ -136,8 +150,8 @@ def test_display_counts_down_with_rep_and_side(make, fake):
     shown: list[tuple[str, str, str]] = []
 
     def look() -> None:
-        row = (text(find(widget, "br-phase")), text(find(widget, "br-countdown")),
-               text(find(widget, "br-rep")))
+        shown_now = view(widget)
+        row = (shown_now["word"], shown_now["number"], shown_now["detail"])
         if not shown or shown[-1] != row:
             shown.append(row)
 
@@ -147,30 +161,56 @@ def test_display_counts_down_with_rep_and_side(make, fake):
     assert ("RELEASE", "1", "rep 2 of 2") in shown
     assert ("HOLD", "4", "rep 2 of 2 · right leg") in shown
     assert ("SWITCH SIDES", "2", "next: the right leg, 2 reps") in shown
-    assert find(widget, "br-progress").value == 1.0
-    assert text(find(widget, "br-time-left")) == "0:00 left"
+    assert view(widget)["progress"] == 1.0
+    assert view(widget)["time_left"] == "Session finished"
 
 
-def test_cues_play_as_new_audio_each_time_unless_muted(make, fake):
+def test_every_cue_goes_to_the_browser_with_its_words(make, fake, monkeypatch):
     widget = make()
-    player = find(widget, "br-audio")
-    values: list[bytes] = []
-    player.observe(lambda change: values.append(change["new"]), names="value")
+    sent: list[dict] = []
+    monkeypatch.setattr(widget.stage, "send", lambda content, buffers=None: sent.append(content))
     find(widget, "br-pain-before").value = 3
     run(widget)
-    assert values[0] in (cue_wav("hold_start", variant=0), cue_wav("hold_start", variant=1))
-    # a new value every time, so the browser plays every cue, ticks included
-    assert all(a != b for a, b in itertools.pairwise(values))
-    assert values[-1] in (cue_wav("session_end", variant=0), cue_wav("session_end", variant=1))
-    assert player.loop is False and player.autoplay is True
+    assert {message["type"] for message in sent} == {"cue"}
+    said = [message["speech"] for message in sent]
+    assert said[0] == "Pelvic tilt. 2 reps, 4 second holds."
+    assert [s for s in said if s.startswith(("Rest", "Switch"))] == [
+        "Rest. Next: knee to chest, left leg. 2 reps, 4 second holds.",
+        "Switch to the right leg."]
+    assert said[-1] == "Session complete. How is your pain now?"
+    assert [m["cue"] for m in sent].count("hold_start") == 6
+    # each cue carries its deadline on the wall clock, for the browser to measure itself
+    assert all(isinstance(m["due_ms"], float) for m in sent)
 
-    muted = make()
-    find(muted, "br-mute").value = True
-    silent: list[bytes] = []
-    find(muted, "br-audio").observe(lambda change: silent.append(change["new"]), names="value")
-    find(muted, "br-pain-before").value = 3
-    run(muted)
-    assert silent == []
+
+def test_voice_and_tone_switches_are_remembered_for_the_next_session(make, tmp_path):
+    first = make()
+    assert (first.stage.voice, first.stage.tones) == (True, True)
+    first.stage.voice = False  # as the browser's switch sets it
+    settings = tmp_path / "log" / "settings.json"
+    assert stat.S_IMODE(settings.stat().st_mode) == 0o600
+    second = make()
+    assert (second.stage.voice, second.stage.tones) == (False, True)
+    second.stage.tones = False
+    second.stage.voice = True
+    assert (make().stage.voice, make().stage.tones) == (True, False)
+
+
+def test_after_stop_the_progress_does_not_claim_the_whole_session(make, fake):
+    widget = make()
+    find(widget, "br-pain-before").value = 3
+
+    def stop_in_first_hold() -> None:
+        if widget.engine.state.phase == "hold":
+            press(widget, "stop")
+
+    fake.hooks.append(stop_in_first_hold)
+    run(widget)
+    shown = view(widget)
+    assert shown["word"] == "STOPPED"
+    assert 0 < shown["progress"] < 0.5
+    assert shown["time_left"].startswith("Stopped with ")
+    assert "0:00" not in shown["time_left"]
 
 
 def test_finished_session_saves_pain_before_and_after(make, tmp_path):
@@ -179,6 +219,7 @@ def test_finished_session_saves_pain_before_and_after(make, tmp_path):
     run(widget)
     save = find(widget, "br-save")
     assert save.disabled  # pain after is required
+    assert view(widget)["can_start"] is False  # one session per widget
     find(widget, "br-pain-after").value = 4
     find(widget, "br-flare").value = "yes"
     find(widget, "br-note").value = "  stiff, better after the bridge  "
@@ -192,7 +233,7 @@ def test_finished_session_saves_pain_before_and_after(make, tmp_path):
          "flare": "yes", "note": "stiff, better after the bridge"},
     ]
     assert list(log.exercise["status"]) == ["completed"] * 3
-    message = text(find(widget, "br-message"))
+    message = text(find(widget, "br-saved"))  # beside the Save button, where the eye is
     assert "pain 6 before and 4 after" in message
     assert "Sessions this week: 1 of 3 planned." in message
     save.click()  # a second click does not write a second row
@@ -206,11 +247,11 @@ def test_stopped_session_still_asks_for_pain_after(make, fake, tmp_path):
     def stop_in_second_hold() -> None:
         state = widget.engine.state
         if state.status == "running" and state.phase == "hold" and state.rep == 2:
-            find(widget, "br-stop").click()
+            press(widget, "stop")
 
     fake.hooks.append(stop_in_second_hold)
     run(widget)
-    assert text(find(widget, "br-phase")) == "STOPPED"
+    assert view(widget)["word"] == "STOPPED"
     assert find(widget, "br-after").layout.display != "none"
     assert "Session stopped" in text(find(widget, "br-message"))
     find(widget, "br-pain-after").value = 7
@@ -230,7 +271,7 @@ def test_skip_button_skips_the_current_exercise(make, fake, tmp_path):
     def skip_first_hold() -> None:
         state = widget.engine.state
         if state.phase == "hold" and state.exercise.id == "tilt" and state.rep == 1:
-            find(widget, "br-skip").click()
+            press(widget, "skip")
 
     fake.hooks.append(skip_first_hold)
     run(widget)
@@ -243,13 +284,13 @@ def test_a_log_that_cannot_be_written_is_shown_and_the_session_does_not_start(ma
     blocked.write_text("a file where the log folder should be")
     widget = make(blocked)
     find(widget, "br-pain-before").value = 3
-    find(widget, "br-start").click()
+    press(widget, "start")
     assert widget.engine.task is None
     message = text(find(widget, "br-message"))
     assert "Could not save your pain score" in message
     assert str(blocked) in message
     assert find(widget, "br-output").outputs  # the details are kept too
-    assert not find(widget, "br-start").disabled  # the user can try again
+    assert view(widget)["can_start"]  # the user can try again
 
 
 def test_check_in_saves_a_row_and_counts_the_week(plan, tmp_path):
@@ -281,10 +322,10 @@ def test_a_new_session_stops_one_still_running_in_the_kernel(make, fake, tmp_pat
 
     def start_second_in_first_hold() -> None:
         if first.engine.state.phase == "hold" and second.engine.task is None:
-            find(second, "br-start").click()
+            press(second, "start")
 
     async def both() -> None:
-        find(first, "br-start").click()
+        press(first, "start")
         fake.hooks.append(start_second_in_first_hold)
         await first.engine.task
         await second.engine.task
@@ -308,7 +349,7 @@ def test_a_crashed_timer_is_shown_and_pain_after_can_still_be_saved(plan, tmp_pa
     find(widget, "br-pain-before").value = 3
 
     async def session() -> None:
-        find(widget, "br-start").click()
+        press(widget, "start")
         with pytest.raises(RuntimeError):
             await widget.engine.task
 
@@ -318,6 +359,52 @@ def test_a_crashed_timer_is_shown_and_pain_after_can_still_be_saved(plan, tmp_pa
     find(widget, "br-pain-after").value = 3
     find(widget, "br-save").click()
     assert list(load_log(tmp_path / "log").pain["context"]) == ["before_session", "after_session"]
+
+
+BAD_PLAN = 'name = "Mine"\ntarget_sessions_per_week = 5\n[[exercise]]\nid = "tilt"\nreps = "ten"\n'
+
+
+def test_a_bad_plan_is_one_sentence_and_the_check_in_still_saves(tmp_path, monkeypatch):
+    plan_file = tmp_path / "plan.toml"
+    plan_file.write_text(BAD_PLAN)
+    monkeypatch.setenv("BACKRELIEF_PLAN", str(plan_file))
+    store = LogStore(tmp_path / "log")
+    session = SessionWidget(store=store)
+    assert session.engine is None
+    box = text(find(session, "br-plan-problem"))
+    assert box.startswith("Your plan could not be read")
+    assert str(plan_file) in box and "Traceback" not in box
+    check_in = CheckInWidget(store=store)
+    find(check_in, "br-checkin-pain").value = 4
+    find(check_in, "br-checkin-save").click()
+    assert list(load_log(tmp_path / "log").pain["pain"]) == [4]
+    assert "Sessions this week: 0." in text(find(check_in, "br-checkin-message"))
+
+
+def test_running_the_cell_again_shows_the_running_session_and_its_pain_form(make, fake, plan,
+                                                                           tmp_path):
+    first = make()
+    find(first, "br-pain-before").value = 3
+    again: list[SessionWidget] = []
+
+    def rerun_in_first_hold() -> None:
+        if first.engine.state.phase == "hold" and not again:
+            # a reloaded tab runs the cell again: the same session comes back, still running
+            again.append(make())
+
+    fake.hooks.append(rerun_in_first_hold)
+    run(first)
+    assert again == [first]
+    assert first.engine.state.status == "finished"
+    # ended, pain after not given yet: still the same widget, with its form open
+    assert make() is first
+    assert find(first, "br-after").layout.display != "none"
+    # another log folder or another plan is another session
+    assert SessionWidget(plan, LogStore(tmp_path / "other")) is not first
+    find(first, "br-pain-after").value = 2
+    find(first, "br-save").click()
+    fresh = make()
+    assert fresh is not first and fresh.engine.state.status == "ready"
 
 
 def test_after_the_pain_score_the_session_says_when_the_questionnaire_is_due(make, tmp_path):
@@ -330,7 +417,7 @@ def test_after_the_pain_score_the_session_says_when_the_questionnaire_is_due(mak
     run(first)
     find(first, "br-pain-after").value = 4
     find(first, "br-save").click()
-    assert DUE_MESSAGE in text(find(first, "br-message"))
+    assert DUE_MESSAGE in text(find(first, "br-saved"))
     assert len(load_log(tmp_path / "log").pain) == 2
 
     # a questionnaire answered today: not due again for 14 days
@@ -342,6 +429,6 @@ def test_after_the_pain_score_the_session_says_when_the_questionnaire_is_due(mak
     run(second)
     find(second, "br-pain-after").value = 3
     find(second, "br-save").click()
-    message = text(find(second, "br-message"))
+    message = text(find(second, "br-saved"))
     assert "pain 5 before and 3 after" in message
     assert "Questionnaire due" not in message

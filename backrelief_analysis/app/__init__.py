@@ -84,6 +84,13 @@ def checkin_part(plan: Plan | None, store: LogStore) -> widgets.Widget:
         return error_box(f"The check-in could not start: {error}")
 
 
+def questionnaire_part(plan: Plan | None, store: LogStore) -> widgets.Widget:
+    """The outcome questionnaires (PEG, PSFS, and the clinic's ODI or RMDQ totals)."""
+    from ..questionnaire_widget import QuestionnaireWidget
+
+    return QuestionnaireWidget(plan, store)
+
+
 class _Part(widgets.VBox):
     """A button that fills an area below it; any error it can name is shown in one sentence."""
 
@@ -159,7 +166,7 @@ def _link(path: Path, text: str) -> str:
 
 
 def _report_widgets(patient: widgets.Text) -> list[widgets.Widget]:
-    from ..report import gather_report, report_folder, write_report
+    from ..report import gather_report, save_reports
     from ..store import load_log
 
     directory, is_demo = paths.analysis_dir()
@@ -167,9 +174,8 @@ def _report_widgets(patient: widgets.Text) -> list[widgets.Widget]:
     content = gather_report(
         log, plan, patient=patient.value.strip() or None,
         source_note="Made from the shipped demo data, not a real patient." if is_demo else "")
-    folder = report_folder(directory, is_demo)
-    pdf = write_report(content, folder / "report.pdf")
-    page = write_report(content, folder / "report.html")
+    pdf, page = save_reports(content, directory, is_demo)
+    folder = pdf.parent
     demo = " (from the demo data: you have no log yet)" if is_demo else ""
     links = widgets.HTML(f"<p>Your report is ready{demo}. Open it: {_link(pdf, 'PDF (to print)')}"
                          f"{_link(page, 'Web page')}</p><p style='color:#555'>Saved in "

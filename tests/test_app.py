@@ -25,6 +25,7 @@ import pytest
 
 from backrelief_analysis import app
 from backrelief_analysis.app import server
+from backrelief_analysis.bundle import load_files, open_bundle
 from backrelief_analysis.store import load_log
 
 SHORT_PLAN = """\
@@ -160,6 +161,18 @@ def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autop
         assert response.ok
         assert response.body().startswith(b"%PDF")
         assert (log_dir / "reports" / "report.pdf").is_file()
+        # the share file, from its own button, downloads as a bundle holding this session
+        page.locator(".br-share-patient input").fill("Pat Browser")
+        page.locator(".br-share-button").click()
+        share = page.locator(".br-share-link a")
+        share.wait_for()
+        response = page.request.get(f"{base}{share.get_attribute('href')}")
+        assert response.ok
+        opened = open_bundle(response.body(), "share.zip")
+        assert opened.patient == "Pat Browser"
+        assert opened.files["report.pdf"].startswith(b"%PDF")
+        shared_log, _ = load_files(opened.files)
+        assert list(shared_log.exercise["status"]) == ["completed"]
         # a web page elsewhere that points its own name at 127.0.0.1 reads nothing
         for path in ("", pdf_url):
             request = urllib.request.Request(f"{base}{path}", headers={"Host": "evil.example"})
@@ -299,6 +312,42 @@ def test_report_part_writes_both_reports_and_links_them(demo_home):
     assert (demo_home / "reports" / "report.html").is_file()
     assert "href='backrelief/reports/report.pdf'" in links.value
     assert "href='backrelief/reports/report.html'" in links.value
+
+
+@pytest.mark.parametrize("deidentify", [False, True])
+def test_share_part_writes_a_bundle_the_caseload_reads(demo_home, deidentify):
+    from backrelief_analysis.caseload import load_caseload
+
+    part = app.share_part()
+    (name,) = [w for w in _walk(part) if "br-share-patient" in w._dom_classes]
+    (hide,) = [w for w in _walk(part) if "br-share-deidentify" in w._dom_classes]
+    name.value, hide.value = "Sam Example", deidentify
+    (link,) = _click(part)
+    file_name = "share-deidentified.zip" if deidentify else "share.zip"
+    written = demo_home / "reports" / file_name
+    assert f"href='backrelief/reports/{file_name}'" in link.value
+    assert written.stat().st_mode & 0o077 == 0  # the owner's only
+    data = written.read_bytes()
+    opened = open_bundle(data, file_name)
+    assert opened.files["report.pdf"].startswith(b"%PDF")
+    if deidentify:
+        assert b"Sam Example" not in data
+        assert opened.manifest["patient"] is None and opened.manifest["patient_code"]
+    else:
+        assert opened.patient == "Sam Example"
+    # the physiotherapist's side reads it: one row, no problem
+    caseload = load_caseload(written.parent, use_cache=False)
+    (row,) = caseload.table.to_dict("records")
+    assert row["problem"] == ""
+    assert row["patient"] == opened.patient
+
+
+def test_share_part_without_a_log_of_ones_own_shares_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKRELIEF_DATA_DIR", str(tmp_path / "empty"))
+    (box,) = _click(app.share_part())
+    assert "br-app-error" in box._dom_classes
+    assert "nothing of yours to share" in box.value
+    assert not list(tmp_path.rglob("*.zip"))
 
 
 def test_reminders_without_a_day_say_so_in_one_sentence(demo_home):

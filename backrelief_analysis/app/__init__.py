@@ -193,6 +193,40 @@ def report_part() -> widgets.Widget:
                  lambda: _report_widgets(patient), "br-report-part")
 
 
+def _share_widgets(patient: widgets.Text, deidentify: widgets.Checkbox) -> list[widgets.Widget]:
+    from ..bundle import write_bundle
+    from ..report import report_folder
+
+    directory, is_demo = paths.analysis_dir()
+    if is_demo:  # the demo is no one's to hand over under a patient's name
+        return [error_box("Your log has no entries yet, so there is nothing of yours to share: "
+                          "do a session or a check-in first.")]
+    name = "share-deidentified.zip" if deidentify.value else "share.zip"
+    written = write_bundle(directory, load_plan(), report_folder(directory, False) / name,
+                           patient=patient.value.strip() or None, deidentify=deidentify.value)
+    what = ("It holds a random code instead of your name, no notes, and every date moved by the "
+            "same number of weeks." if deidentify.value else "It holds your name as typed above.")
+    link = widgets.HTML(f"<p>Your share file is ready: {_link(written, 'Download it')}"
+                        f"</p><p style='color:#555'>Give this one file to your physiotherapist: "
+                        f"your log, your plan and the PDF report, with a fingerprint of each so "
+                        f"they can see nothing was changed. {html.escape(what)} Saved in "
+                        f"{html.escape(str(written.parent))}, readable by you only.</p>")
+    link.add_class("br-share-link")
+    return [link]
+
+
+def share_part() -> widgets.Widget:
+    """Write a share bundle (log, plan, PDF report, manifest) and link to it."""
+    patient = widgets.Text(placeholder="Your name for the bundle (optional)",
+                           layout=widgets.Layout(width="24em"))
+    patient.add_class("br-share-patient")
+    deidentify = widgets.Checkbox(value=False, indent=False,
+                                  description="Leave out my name, notes and real dates")
+    deidentify.add_class("br-share-deidentify")
+    return _Part(_button("Write the share file (.zip)"), [patient, deidentify],
+                 lambda: _share_widgets(patient, deidentify), "br-share-part")
+
+
 def _reminder_widgets(plan: Plan, days: widgets.HBox, at: widgets.Text
                       ) -> list[widgets.Widget]:
     from ..reminders import write_reminders

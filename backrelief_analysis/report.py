@@ -240,9 +240,16 @@ def _period_text(summary, masker: DateMasker) -> str:
     weeks = len(summary.weekly_adherence)
     days = (summary.end - summary.start).days + 1
     span = f"{days} day{'s' if days != 1 else ''}, {weeks} ISO week{'s' if weeks != 1 else ''}"
+    # a questionnaire after the last diary day is shown (with its date): the header says so
+    asked = ""
+    if len(summary.outcome_changes):
+        last = pd.Timestamp(summary.outcome_changes["latest_date"].max())
+        if last > pd.Timestamp(summary.end):
+            shown = masker.day(last) if masker.deidentify else f"{last:%d %b %Y}"
+            asked = f"; questionnaires to {shown}"
     if masker.deidentify:
-        return f"day 1 to day {days} ({span})"
-    return f"{summary.start:%d %b %Y} to {summary.end:%d %b %Y} ({span})"
+        return f"day 1 to day {days} ({span}){asked}"
+    return f"{summary.start:%d %b %Y} to {summary.end:%d %b %Y} ({span}){asked}"
 
 
 def _has_data(summary) -> bool:

@@ -47,6 +47,12 @@ URL_LINE = re.compile(r"open (http://127\.0\.0\.1:(\d+)/) in your browser")
 SCREENSHOTS = Path("/tmp")
 
 
+def as_from_a_terminal() -> None:
+    """Ctrl-C reaches the app as it does from a terminal, even when pytest itself was started
+    in the background (a shell's ``&`` makes its children ignore SIGINT)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_app(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, str, Path]:
     """Run ``backrelief app`` with a tiny plan and a temporary log; return it and its URL."""
     plan = tmp_path / "plan.toml"
@@ -57,7 +63,7 @@ def start_app(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, str, Path]
         [sys.executable, "-m", "backrelief_analysis.cli", "app", "--no-browser",
          "--data-dir", str(log_dir), "--plan", str(plan), *extra],
         stdout=out, stderr=subprocess.STDOUT, start_new_session=True, text=True,
-        env={**os.environ, "BROWSER": "false"})  # fmt: skip
+        preexec_fn=as_from_a_terminal, env={**os.environ, "BROWSER": "false"})  # fmt: skip
     deadline = time.monotonic() + SLOW_MS / 1000
     while time.monotonic() < deadline:
         text = (tmp_path / "app.out").read_text()
@@ -409,7 +415,7 @@ def test_the_page_that_opens_the_browser_asks_no_other_host(tmp_path):
         [sys.executable, "-m", "backrelief_analysis.cli", "app", "--data-dir",
          str(tmp_path / "log"), "--plan", str(plan)],
         stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        env={**os.environ, "BROWSER": f"{recorder} %s"})  # fmt: skip
+        preexec_fn=as_from_a_terminal, env={**os.environ, "BROWSER": f"{recorder} %s"})  # fmt: skip
     try:
         deadline = time.monotonic() + SLOW_MS / 1000
         while not (opened.exists() and opened.read_text().strip()):

@@ -414,6 +414,20 @@ def test_demo_report_shows_the_hand_computed_outcomes(tmp_path: Path, suffix: st
         assert line in text, line
 
 
+def test_a_questionnaire_after_the_last_diary_day_is_named_in_the_period(tmp_path: Path) -> None:
+    # the demo's last session and pain score are on 20 Nov; its last ODI total is on 22 Nov
+    log = load_log(paths.DEMO_DIR)
+    assert log.outcomes["date"].max() > log.pain["date"].max()
+    content = gather_report(log, load_plan())
+    assert content.period.startswith("31 Aug 2026 to 20 Nov 2026 (")
+    assert content.period.endswith("; questionnaires to 22 Nov 2026")
+    hidden = gather_report(log, load_plan(), deidentify=True)
+    assert hidden.period.endswith("; questionnaires to day 84")  # 31 Aug is day 1
+    # a period that ends before the questionnaire leaves it out, and says nothing of it
+    early = gather_report(log, load_plan(), end="2026-11-15")
+    assert "questionnaires" not in early.period
+
+
 def test_part_weeks_and_note_contexts_are_shown_in_html_and_pdf(hand_log: Path,
                                                                 tmp_path: Path) -> None:
     # from Wednesday 9 September: W37 holds 5 days (9-13), so its target is 7 x 5 / 7 = 5 and

@@ -57,7 +57,7 @@ CACHE_NAME = ".backrelief-caseload.json"
 CACHE_VERSION = 1
 RECENT_WEEKS = 4
 PARALLEL_FROM = 24  # fewer patients than this are read in this process: workers cost ~1 s
-CHUNK = 250  # most patients per task sent to a worker (each task checks one exactly)
+CHUNK = 125  # most patients per task sent to a worker (each task checks one exactly)
 FALLBACK_NOTE = "analysed one patient at a time (the fast engine disagreed with the report's)"
 PRIORITY_RULE = (
     "1. patients whose files could not be read (fix them first); "

@@ -15,7 +15,7 @@ instead when they differ, so a change of definition in the analysis modules cann
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -36,6 +36,16 @@ class Patient:
     plan: Plan
     start: object = None
     end: object = None
+
+
+def _same_plan(plan: Plan) -> object:
+    """A key equal for plans that differ only in the file they were read from."""
+    try:
+        key = replace(plan, source=None)
+        hash(key)
+    except TypeError:  # a plan with an unhashable part: itself alone
+        return id(plan)
+    return key
 
 
 def _periods(patients: list[Patient]) -> pd.DataFrame:
@@ -210,10 +220,12 @@ def caseload_columns(patients: list[Patient], recent_weeks: int) -> tuple[list[d
     # targets day by day (adherence.targets_by_day), summed per week and divided once by 7
     days = _days(periods)
     days["target"] = 0
-    plan_of = pd.Series([id(pt.plan) for pt in patients])
-    plans = {id(pt.plan): pt.plan for pt in patients}
-    for key, plan in plans.items():
-        mine = days["p"].isin(plan_of.index[plan_of == key])
+    # one call per distinct plan: bundles carry equal plans read from different files
+    codes: dict[object, int] = {}
+    plan_of = np.array([codes.setdefault(_same_plan(pt.plan), len(codes)) for pt in patients])
+    plans = {plan_of[index]: pt.plan for index, pt in enumerate(patients)}
+    for code, plan in plans.items():
+        mine = days["p"].isin(np.flatnonzero(plan_of == code))
         days.loc[mine, "target"] = targets_by_day(days.loc[mine, "date"], plan)
     days["week_start"] = _week_start(days["date"])
     target = days.groupby(["p", "week_start"])["target"].sum() / 7.0

@@ -19,7 +19,9 @@ whole batch when they differ. The columns:
 Which patients come first (:data:`PRIORITY_RULE`): unreadable ones, then meaningfully worse pain
 or open flags, then adherence below the plan's cut-off over the last four weeks, then the rest.
 
-Bad input never costs the rest: each patient is read on its own, and any problem becomes that
+Bad input never costs the rest: a batch's log files are read together
+(:mod:`~backrelief_analysis.caseload_logs`) only where that gives each patient exactly the store's
+own reading; any other patient is read by the store on its own, and any problem becomes that
 row's ``problem``. A cache beside the bundles (:data:`CACHE_NAME`, JSON) keeps each patient's
 row under the SHA-256 of its files, so a second opening reads each file once and analyses
 only what changed.

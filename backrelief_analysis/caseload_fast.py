@@ -5,9 +5,10 @@ patient at a time (about 60 ms a patient-year, mostly the fixed cost of each pan
 module computes the same columns for a whole batch of patients in one pass of each step, keyed by
 a patient number ``p``. It follows the definitions of the analysis modules step by step (each
 step names the function it mirrors), and keeps their own code wherever that is cheap per patient:
-the weekly targets (:func:`~backrelief_analysis.adherence.weekly_targets`), the adherence
-figures (``ProgressSummary.adherence_percent``) and the baseline rules' constants
-(:mod:`~backrelief_analysis.pain`). ``tests/test_caseload.py`` checks every
+the weekly targets (:func:`~backrelief_analysis.adherence.targets_by_day`), the adherence
+figures (``ProgressSummary.adherence_percent``), the baseline rules' constants
+(:mod:`~backrelief_analysis.pain`) and the outcome verdicts (:func:`~backrelief_analysis.
+outcomes.judge`). ``tests/test_caseload.py`` checks every
 column against each patient's own ``summarise``, and :func:`~backrelief_analysis.caseload.
 load_caseload` re-checks a sample of every batch against the per-patient path and uses that path
 instead when they differ, so a change of definition in the analysis modules cannot go unseen.

@@ -117,9 +117,13 @@ def _table(table: Table, sources: list[dict[str, bytes]], failed: set[int]
             continue
         bodies[index] = data[len(header):]
         members.append(index)
-    groups = _parse(table, header, bodies, members) if members else []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        groups = _parse(table, header, bodies, members) if members else []
     parsed = [index for group, _, _ in groups for index in group]
     failed.update(set(members) - set(parsed))
+    if caught:  # the store's own read would keep these as notes: let it say them
+        failed.update(parsed)
     if not groups:
         return _validate(_raw(table, []), table, [], []), np.zeros(len(sources), "int64"), rows
     raw = pd.concat([frame for _, frame, _ in groups], ignore_index=True) if len(groups) > 1 \

@@ -15,6 +15,7 @@ patient with the store on its own, so every problem sentence and every note stay
 
 from __future__ import annotations
 
+import secrets
 import warnings
 from pathlib import Path
 
@@ -23,8 +24,6 @@ import pandas as pd
 
 from .schema import EXERCISE, OUTCOMES, PAIN, TABLES, Table
 from .store import Log, _raw, _read_fast, _validate
-
-MARK = "~backrelief: end of one patient's file~"
 
 
 def _usable(data: bytes, header: bytes) -> bool:
@@ -45,14 +44,18 @@ def _parse(table: Table, header: bytes, bodies: list[bytes], members: list[int]
 
     A marker read back as a row of its own, once per file and nowhere else, shows the parser
     was between records at the end of each file (no quote left open), so each file's rows are
-    the rows the store would read from it alone. Returns groups of (members, rows without the
-    markers, row count of each member); a group that fails is halved until each failing file
-    stands alone and is left out (the store reads it on its own).
+    the rows the store would read from it alone. The marker holds a random token, so no file
+    can hold a copy of it to make up for one it swallowed.
+
+    Returns groups of (members, rows without the markers, row count of each member); a group
+    that fails is halved until each failing file stands alone and is left out (the store
+    reads it on its own).
     """
-    end = (MARK + "," * (len(table.names) - 1) + "\n").encode("utf-8")
+    mark = f"~end of one patient's file {secrets.token_hex(16)}~"
+    end = (mark + "," * (len(table.names) - 1) + "\n").encode("utf-8")
     frame = _read_fast(header + b"".join(bodies[i] + end for i in members), table)
     if frame is not None:
-        marks = np.flatnonzero((frame[table.names[0]] == MARK).to_numpy(dtype=bool))
+        marks = np.flatnonzero((frame[table.names[0]] == mark).to_numpy(dtype=bool))
         if len(marks) == len(members) and marks[-1] == len(frame) - 1:
             rows = np.diff(marks, prepend=-1) - 1
             kept = np.ones(len(frame), dtype=bool)

@@ -19,7 +19,9 @@ whole batch when they differ. The columns:
 Which patients come first (:data:`PRIORITY_RULE`): unreadable ones, then meaningfully worse pain
 or open flags, then adherence below the plan's cut-off over the last four weeks, then the rest.
 
-Bad input never costs the rest: each patient is read on its own, and any problem becomes that
+Bad input never costs the rest: a batch's log files are read together
+(:mod:`~backrelief_analysis.caseload_logs`) only where that gives each patient exactly the store's
+own reading; any other patient is read by the store on its own, and any problem becomes that
 row's ``problem``. A cache beside the bundles (:data:`CACHE_NAME`, JSON) keeps each patient's
 row under the SHA-256 of its files, so a second opening reads each file once and analyses
 only what changed.
@@ -32,9 +34,10 @@ import hashlib
 import json
 import os
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -56,7 +59,7 @@ CACHE_NAME = ".backrelief-caseload.json"
 CACHE_VERSION = 1
 RECENT_WEEKS = 4
 PARALLEL_FROM = 24  # fewer patients than this are read in this process: workers cost ~1 s
-CHUNK = 250  # most patients per task sent to a worker (each task checks one exactly)
+CHUNK = 125  # most patients per task sent to a worker (each task checks one exactly)
 FALLBACK_NOTE = "analysed one patient at a time (the fast engine disagreed with the report's)"
 PRIORITY_RULE = (
     "1. patients whose files could not be read (fix them first); "
@@ -191,14 +194,22 @@ def outcome_summary(log, plan: Plan, *, end=None, last=None) -> str:
         return ""
     answered = table if end is None or last is None else table.loc[table["date"] <= last]
     rows = outcomes.outcome_changes(answered, plan.thresholds)
+    return outcome_text(rows.itertuples(index=False))
+
+
+def outcome_text(rows: Iterable) -> str:
+    """The caseload's outcome cell from rows with ``measure``, ``label``, ``occasions``,
+    ``baseline``, ``latest`` and ``verdict`` (as :func:`~backrelief_analysis.outcomes.
+    outcome_changes` gives them)."""
+    from .outcomes import MEASURES
 
     def number(row, value: float) -> str:  # totals whole, 0-10 means to one decimal
-        return f"{value:.0f}" if outcomes.MEASURES[row.measure].scale_max > 10 else f"{value:.1f}"
+        return f"{value:.0f}" if MEASURES[row.measure].scale_max > 10 else f"{value:.1f}"
 
     return "; ".join(
         f"{row.label} {number(row, row.baseline)} → {number(row, row.latest)} ({row.verdict})"
         if row.occasions > 1 else f"{row.label} {number(row, row.baseline)} ({row.verdict})"
-        for row in rows.itertuples(index=False))
+        for row in rows)
 
 
 def _empty_row(problem: str, note: str = "") -> dict:
@@ -268,9 +279,16 @@ def content_key(files: dict[str, bytes] | bytes, fallback_plan: str = "") -> str
     return digest.hexdigest()
 
 
+_READ_ERRORS = (BundleError, PlanError, tomllib.TOMLDecodeError, UnicodeDecodeError, OSError,
+                ValueError)
+
+
 @dataclass
 class _Loaded:
-    """One source after reading: its key, name and patient, or the problem that stopped it."""
+    """One source after reading: its key, name and patient, or the problem that stopped it.
+
+    Between :func:`_open_source` and :func:`_finish` it holds the files, plan and period.
+    """
 
     source: str
     stem: str
@@ -279,13 +297,14 @@ class _Loaded:
     patient: object = None  # caseload_fast.Patient
     notes: str = ""
     problem: str = ""
+    files: dict | None = None
+    plan: Plan | None = None
+    period: tuple = (None, None)
 
 
-def _load_source(path: Path, fallback_plan: str, workdir: Path | None = None) -> _Loaded:
-    """Read one bundle or log folder; any problem becomes one sentence."""
-    from .caseload_fast import Patient
-    from .periods import period_bounds
-
+def _open_source(path: Path, fallback_plan: str) -> _Loaded:
+    """A bundle checked and opened, or a log folder's files, with the plan; any problem
+    becomes one sentence."""
     label = path.name
     loaded = _Loaded(label, path.stem, "")
     try:
@@ -296,21 +315,64 @@ def _load_source(path: Path, fallback_plan: str, workdir: Path | None = None) ->
                 raise BundleError(f"the folder {label} holds no log (no {LOG_NAMES[0]} or "
                                   f"{LOG_NAMES[1]})")
             plan_text = files.get(PLAN_NAME, b"").decode("utf-8") or fallback_plan
-            plan = parse_plan(tomllib.loads(plan_text), source=Path(f"{label}:{PLAN_NAME}"))
-            loaded.name, start, end = label, None, None
+            loaded.plan = parse_plan(tomllib.loads(plan_text), source=Path(f"{label}:{PLAN_NAME}"))
+            loaded.name = label
         else:
             data = path.read_bytes()
             loaded.key = content_key(data)
             opened = open_bundle(data, label)
-            files, plan = opened.files, opened.plan
-            loaded.name, start, end = opened.patient or path.stem, opened.start, opened.end
-        log, notes = load_files(files, workdir)
+            files, loaded.plan = opened.files, opened.plan
+            loaded.name, loaded.period = opened.patient or path.stem, (opened.start, opened.end)
+        loaded.files = files
+    except _READ_ERRORS as error:
+        loaded.problem = _first_sentence(error)
+    return loaded
+
+
+def _finish(loaded: _Loaded, read: Callable[[], tuple]) -> _Loaded:
+    """An opened source's log (``read()`` gives the log and its notes) and period checked."""
+    from .caseload_fast import Patient
+    from .periods import period_bounds
+
+    try:
+        log, notes = read()
+        start, end = loaded.period
         # a period the manifest names must make sense before any analysis sees it
         period_bounds([log.exercise["date"], log.pain["date"]], start, end)
-        loaded.patient, loaded.notes = Patient(log, plan, start, end), "; ".join(notes)
-    except (BundleError, PlanError, tomllib.TOMLDecodeError, UnicodeDecodeError, OSError,
-            ValueError) as error:
+        loaded.patient = Patient(log, loaded.plan, start, end)
+        loaded.notes = "; ".join(notes)
+    except _READ_ERRORS as error:
         loaded.problem = _first_sentence(error)
+    loaded.files = None
+    return loaded
+
+
+def _load_source(path: Path, fallback_plan: str, workdir: Path | None = None) -> _Loaded:
+    """Read one bundle or log folder with the store's own loader; any problem becomes one
+    sentence."""
+    loaded = _open_source(path, fallback_plan)
+    if loaded.problem:
+        return loaded
+    return _finish(loaded, partial(load_files, loaded.files, workdir))
+
+
+def _load_batch(names: list[str], fallback_plan: str) -> list[_Loaded]:
+    """:func:`_load_source` of many sources: the logs the batch reader takes
+    (:func:`~backrelief_analysis.caseload_logs.load_many`) at once, the others one by one."""
+    import tempfile
+
+    from .caseload_logs import load_many
+
+    loaded = [_open_source(Path(name), fallback_plan) for name in names]
+    opened = [item for item in loaded if not item.problem]
+    try:
+        logs = load_many([item.files for item in opened], [item.source for item in opened])
+    except Exception:  # the store's own reading below is the reference; never worse than it
+        logs = [None] * len(opened)
+    with tempfile.TemporaryDirectory(prefix="backrelief-caseload-") as workdir:
+        for item, log in zip(opened, logs, strict=True):
+            _finish(item, (lambda log=log: (log, [])) if log is not None
+                    else partial(load_files, item.files, Path(workdir)))
     return loaded
 
 
@@ -361,16 +423,15 @@ def _read_batch(paths_and_plan: tuple[list[str], str]) -> list[_Result]:
     differ (a definition changed in the analysis modules and not here) the whole batch is
     analysed one patient at a time, so a row is never other than the report's.
     """
-    import tempfile
-
-    from .caseload_fast import caseload_columns
+    from .caseload_fast import caseload_columns, outcome_texts
 
     names, fallback_plan = paths_and_plan
-    with tempfile.TemporaryDirectory(prefix="backrelief-caseload-") as workdir:
-        loaded = [_load_source(Path(name), fallback_plan, Path(workdir)) for name in names]
+    loaded = _load_batch(names, fallback_plan)
     readable = [item for item in loaded if not item.problem]
     try:
-        numbers, series = caseload_columns([item.patient for item in readable], RECENT_WEEKS)
+        patients = [item.patient for item in readable]
+        numbers, series = caseload_columns(patients, RECENT_WEEKS)
+        texts = outcome_texts(patients, [got and got["last"] for got in numbers])
     except Exception:
         return [_with_note(_exact(item), FALLBACK_NOTE) if not item.problem else _problem(item)
                 for item in loaded]
@@ -385,8 +446,7 @@ def _read_batch(paths_and_plan: tuple[list[str], str]) -> list[_Result]:
                    adherence_overall=got["adherence_overall"], baseline=got["baseline"],
                    open_kinds=got["open_kinds"], flags_total=got["flags_total"],
                    cutoff=item.patient.plan.thresholds.adherence_percent,
-                   outcomes=outcome_summary(item.patient.log, item.patient.plan,
-                                            end=item.patient.end, last=got["last"]))
+                   outcomes=texts[index])
         weeks = by_p[index].drop(columns="p").reset_index(drop=True)
         weeks["week_start"] = weeks["week_start"].dt.strftime("%Y-%m-%d")
         fast[id(item)] = _result(item, row, weeks)

@@ -139,6 +139,18 @@ _CHANGE_COLUMNS = ("measure", "label", "occasions", "baseline_date", "baseline",
                    "latest", "change", "change_percent", "rule", "meaningful", "verdict")
 
 
+def judge(measure: str, baseline: float, latest: float, occasions: int,
+          meaning: Rule) -> tuple[bool, str]:
+    """Whether a change from ``baseline`` to ``latest`` over ``occasions`` is meaningful, and
+    its verdict (the caseload judges many patients' series with this too)."""
+    change = latest - baseline
+    meaningful = occasions >= 2 and meaning.met(baseline, change)
+    better = (change > 0) == MEASURES[measure].higher_is_better
+    verdict = (ONE_OCCASION if occasions < 2 else
+               (IMPROVED if better else WORSENED) if meaningful else NO_CHANGE_YET)
+    return meaningful, verdict
+
+
 def _change_row(measure: str, label: str, series: pd.DataFrame, meaning: Rule) -> dict:
     """Baseline, latest, change and verdict of one series of occasions (oldest first)."""
     first, last = series.iloc[0], series.iloc[-1]
@@ -146,10 +158,7 @@ def _change_row(measure: str, label: str, series: pd.DataFrame, meaning: Rule) -
     change = latest - baseline
     percent = change / baseline * 100 if baseline else (np.nan if change == 0 else np.inf)
     enough = len(series) >= 2
-    meaningful = enough and meaning.met(baseline, change)
-    better = (change > 0) == MEASURES[measure].higher_is_better
-    verdict = (ONE_OCCASION if not enough else
-               (IMPROVED if better else WORSENED) if meaningful else NO_CHANGE_YET)
+    meaningful, verdict = judge(measure, baseline, latest, len(series), meaning)
     return {"measure": measure, "label": label, "occasions": len(series),
             "baseline_date": first["date"], "baseline": baseline,
             "latest_date": last["date"], "latest": latest,

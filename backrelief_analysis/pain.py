@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .periods import (
     DATE_DTYPE,
@@ -385,6 +384,8 @@ def pain_trend(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None
         (weeks // per_bin).to_numpy()).mean()
     x_days, y = bins["x"].to_numpy(), bins["y"].to_numpy()
     basis = "weekly means" if per_bin == 1 else f"{per_bin}-week means"
+    from scipy import stats  # here, not at import: a caseload worker never needs it (~0.8 s)
+
     fit = stats.theilslopes(y, x_days, alpha=CONFIDENCE)
     scale = 7.0
     slope, low, high = fit.slope * scale, fit.low_slope * scale, fit.high_slope * scale
@@ -503,6 +504,8 @@ def mean_with_ci(values: pd.Series | np.ndarray) -> tuple[float, float, float]:
     mean = float(data.mean())
     if data.size < 2:
         return mean, float("nan"), float("nan")
+    from scipy import stats
+
     half = stats.t.ppf(0.5 + CONFIDENCE / 2, data.size - 1) * data.std(ddof=1) / np.sqrt(data.size)
     return mean, float(mean - half), float(mean + half)
 

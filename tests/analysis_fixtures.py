@@ -59,3 +59,83 @@ def write_log(directory: Path, exercise_rows: list[list[object]] | None = None,
     _write(directory / "exercise_log.csv", EXERCISE_COLUMNS, exercise_rows or [])
     _write(directory / "pain_log.csv", PAIN_COLUMNS, pain_rows or [])
     return load_log(directory)
+
+
+def write_odd_logs(root: Path) -> dict[str, Path]:
+    """Log folders under ``root`` with what a batch reader must leave to the store: quoted notes
+    holding commas, a newline and quote marks; equal questionnaire set ids in two patients;
+    a bad row; a repeated row; a torn last row; a short row; a comma inside a quoted fixed
+    value; a quote never closed; no pain file at all. Two weeks of sessions each."""
+    import csv
+    from datetime import date, timedelta
+
+    from backrelief_analysis.store import OUTCOME_COLUMNS
+
+    def stamp(day: date, hour: int, minute: int = 0) -> str:
+        return f"{day.isoformat()}T{hour:02d}:{minute:02d}:00+01:00"
+
+    def rows(name: str) -> tuple[list, list]:
+        exercise, pain = [], []
+        for offset in range(14):
+            day = date(2026, 3, 2) + timedelta(days=offset)
+            if day.weekday() in (0, 2, 4):
+                sid = f"{name}-{offset}"
+                exercise += full(sid, stamp(day, 8))
+                pain.append(score(stamp(day, 8), 5 - offset // 7, "before_session", sid))
+                pain.append(score(stamp(day, 8, 20), 4, "after_session", sid, "no"))
+            else:
+                pain.append(score(stamp(day, 19), 5 - offset // 4, flare="no"))
+        return exercise, pain
+
+    def write_csv(path: Path, columns: tuple[str, ...], table: list[list[object]]) -> None:
+        with path.open("w", encoding="utf-8", newline="") as file:
+            writer = csv.writer(file, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows(table)
+
+    folders = {}
+    for name in ("plain", "quoted", "outcomes_a", "outcomes_b", "bad_row", "repeat", "torn",
+                 "short", "choice_comma", "unclosed", "no_pain"):
+        folder = root / name
+        folder.mkdir(parents=True)
+        exercise, pain = rows(name)
+        if name == "quoted":
+            pain[1][-1] = 'Stiff, then easier\nafter a walk; a "pull" on the left'
+            pain[4][-1] = "tight, sore, better"
+        if name.startswith("outcomes"):  # the same set ids in both: each set is its own
+            answers = [[stamp(date(2026, 3, 2), 20), "first", "peg", item, value, ""]
+                       for item, value in (("pain", 6), ("enjoyment", 4), ("activity", 5))]
+            answers += [[stamp(date(2026, 3, 13), 20), "second", "peg", item, value, ""]
+                        for item, value in (("pain", 3), ("enjoyment", 6), ("activity", 7))]
+            answers += [[stamp(date(2026, 3, 13), 20, 5), "third", "odi", "total",
+                         30 if name == "outcomes_a" else 12, "felt, on the whole, better"]]
+            write_csv(folder / "outcomes_log.csv", OUTCOME_COLUMNS, answers)
+        write_csv(folder / "exercise_log.csv", EXERCISE_COLUMNS, exercise)
+        if name != "no_pain":
+            write_csv(folder / "pain_log.csv", PAIN_COLUMNS, pain)
+        path = folder / "pain_log.csv"
+        if name == "bad_row":
+            with path.open("a", encoding="utf-8") as file:
+                file.write("2026-03-16T08:00:00+01:00,eleven,check_in,,,\n")
+        if name == "repeat":
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text + text.splitlines()[3] + "\n", encoding="utf-8")
+        if name == "torn":
+            with path.open("a", encoding="utf-8") as file:
+                file.write("2026-03-16T08:00:00+01:0")
+        if name == "short":  # a row without its note (pandas pads it), and a quoted note
+            lines = path.read_text(encoding="utf-8").splitlines()
+            lines[3] = lines[3].rsplit(",", 1)[0]
+            lines[5] += '"a, b"'
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        if name == "choice_comma":  # a separator hidden in a quoted fixed value
+            lines = path.read_text(encoding="utf-8").splitlines()
+            at = next(i for i, line in enumerate(lines) if ",check_in," in line)
+            lines[at] = lines[at].replace(",check_in,", ',"check_in,",', 1)
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        if name == "unclosed":
+            lines = path.read_text(encoding="utf-8").splitlines()
+            lines[4] += '"never closed'
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        folders[name] = folder
+    return folders

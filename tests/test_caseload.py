@@ -431,3 +431,35 @@ def test_the_vectorised_engine_agrees_on_the_edge_cases_of_the_definitions(tmp_p
     assert summary.weekly_adherence["part"].iloc[0]
     assert summary.weekly_adherence["target"].iloc[2] == pytest.approx(3 + 1 / 7)
     assert batch[0].row["pain_baseline"] != batch[1].row["pain_baseline"]
+
+
+def test_the_batch_reader_gives_every_row_note_and_problem_of_the_one_by_one_path(tmp_path):
+    """Patients with quoted notes (commas, a newline), shared questionnaire set ids, a bad
+    row, a repeated row, a torn last row, a short row...: read as one batch, each row, note and
+    problem sentence is the one each patient gets when read on their own."""
+    from analysis_fixtures import write_odd_logs
+
+    from backrelief_analysis.caseload import _json_row, _read_batch, read_source
+
+    folders = write_odd_logs(tmp_path / "caseload")
+    fallback = load_plan().source.read_text(encoding="utf-8")
+    batch = _read_batch(([str(path) for path in folders.values()], fallback))
+    rows = {}
+    for (name, path), result in zip(folders.items(), batch, strict=True):
+        alone = read_source(path, fallback)
+        assert _json_row(result.row) == _json_row(alone.row), name
+        assert result.weekly == alone.weekly, name
+        rows[name] = result.row
+    assert rows["quoted"]["problem"] == rows["plain"]["problem"] == ""
+    assert rows["outcomes_a"]["outcomes"] == ("PEG 5.0 → 5.3 (no meaningful change yet); "
+                                              "ODI 30 (one occasion so far: a verdict needs two)")
+    assert rows["outcomes_b"]["outcomes"].endswith("ODI 12 (one occasion so far: a verdict "
+                                                   "needs two)")
+    assert "'pain'" in rows["bad_row"]["problem"]
+    assert "repeat another row exactly" in rows["repeat"]["note"]
+    assert "not loaded" in rows["torn"]["note"]
+    assert "has 5 fields; expected 6" in rows["short"]["problem"]
+    assert "'context'" in rows["choice_comma"]["problem"]
+    assert rows["unclosed"]["problem"] or rows["unclosed"]["note"]
+    assert all(row["note"] in ("", rows["repeat"]["note"], rows["torn"]["note"])
+               for row in rows.values())  # the fast engine did not fall back

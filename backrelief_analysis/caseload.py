@@ -16,8 +16,9 @@ whole batch when they differ. The columns:
 - ``open_flags``: flags of the period that reach into those last four weeks, by kind;
 - ``problem``: why a patient could not be read, in one sentence (the other columns are empty).
 
-Which patients come first (:data:`PRIORITY_RULE`): unreadable ones, then meaningfully worse pain
-or open flags, then adherence below the plan's cut-off over the last four weeks, then the rest.
+Which patients come first (:data:`PRIORITY_RULE`): unreadable ones, then meaningfully worse pain,
+a meaningfully worse questionnaire score or open flags, then adherence below the plan's cut-off
+over the last four weeks, then the rest.
 
 Bad input never costs the rest: a batch's log files are read together
 (:mod:`~backrelief_analysis.caseload_logs`) only where that gives each patient exactly the store's
@@ -33,6 +34,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tomllib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -63,9 +65,11 @@ CHUNK = 125  # most patients per task sent to a worker (each task checks one exa
 FALLBACK_NOTE = "analysed one patient at a time (the fast engine disagreed with the report's)"
 PRIORITY_RULE = (
     "1. patients whose files could not be read (fix them first); "
-    "2. pain meaningfully worse than at baseline, or a flag in the last four weeks; "
+    "2. pain meaningfully worse than at baseline, a questionnaire score meaningfully worse than "
+    "the first, or a flag in the last four weeks; "
     "3. adherence over the last four weeks below the plan's cut-off; "
-    "4. everyone else. Within a group: worse pain first, then more open flags, then lower "
+    "4. everyone else. Within a group: worse pain first, then worse questionnaire scores, then "
+    "more open flags, then lower "
     "adherence over the last four weeks, then by name."
 )
 FLAG_WORDS = {"pain_after": "high pain after", "not_settled": "not settled next day",
@@ -490,27 +494,40 @@ class Caseload:
         return self.table.loc[self.table["problem"] != ""]
 
 
+def worse_outcomes(cells: pd.Series) -> pd.Series:
+    """The questionnaires (``"ODI, PEG"``) whose latest score is meaningfully worse than the
+    first, read from the ``outcomes`` cells (:func:`outcome_text`); empty when none is."""
+    from .outcomes import MEASURES, WORSENED
+
+    labels = "|".join(re.escape(measure.short) for measure in MEASURES.values())
+    found = cells.fillna("").str.findall(rf"(?:^|; )({labels}) [^;]*\({re.escape(WORSENED)}\)")
+    return found.map(", ".join)
+
+
 def _priority(table: pd.DataFrame) -> pd.DataFrame:
     worse = table["pain_verdict"].eq("meaningful worsening")
+    asked_worse = worse_outcomes(table["outcomes"])
+    scored_worse = asked_worse != ""
     low = table["adherence_4wk"] < table["_cutoff"]
     problem = table["problem"] != ""
-    tier = np.select([problem, worse | (table["open_flags"] > 0), low], [1, 2, 3], default=4)
+    tier = np.select([problem, worse | scored_worse | (table["open_flags"] > 0), low],
+                     [1, 2, 3], default=4)
     why = pd.Series("", index=table.index, dtype=object)
     why = why.mask(problem, "could not be read")
     reasons = [(worse, "pain worse than baseline"),
+               (scored_worse, asked_worse + " worse than the first questionnaire"),
                (table["open_flags"] > 0, table["open_flags"].astype(str) + " open flag(s)"),
                (low, "adherence below cut-off, last 4 weeks")]
     for condition, text in reasons:
         joined = why.where(why == "", why + "; ") + text
         why = why.mask(condition & ~problem, joined)
-    table = table.assign(priority=tier, why=why, _worse=~worse,
+    table = table.assign(priority=tier, why=why, _worse=~worse, _scored=~scored_worse,
                          _flags=-table["open_flags"],
                          _adh=table["adherence_4wk"].fillna(-1.0),
                          _name=table["patient"].str.casefold())
-    table = table.sort_values(["priority", "_worse", "_flags", "_adh", "_name", "source"],
-                              kind="stable")
-    return table.drop(columns=["_worse", "_flags", "_adh", "_name", "_cutoff"]).reset_index(
-        drop=True)
+    order = ["priority", "_worse", "_scored", "_flags", "_adh", "_name", "source"]
+    table = table.sort_values(order, kind="stable")
+    return table.drop(columns=[*order[1:-1], "_cutoff"]).reset_index(drop=True)
 
 
 def _load_cache(path: Path) -> dict[str, dict]:

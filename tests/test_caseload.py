@@ -134,6 +134,28 @@ def test_patients_who_most_need_a_look_come_first(caseload_dir):
     assert table["why"].iloc[2] == ""
 
 
+def test_a_meaningfully_worse_questionnaire_brings_a_patient_forward(caseload_dir):
+    from outcome_fixtures import write_outcomes
+
+    root, _ = caseload_dir
+    # ann: pain improving, every session done; her ODI total rises 20 -> 34 (+14, at least the
+    # 10 points of a meaningful change) while her PEG falls 6.0 -> 4.0
+    write_outcomes(root / "ann", [
+        ("2026-03-02T09:00:00+01:00", "odi", [("total", 20)]),
+        ("2026-03-02T09:01:00+01:00", "peg", [("pain", 6), ("enjoyment", 6), ("activity", 6)]),
+        ("2026-04-06T09:00:00+01:00", "odi", [("total", 34)]),
+        ("2026-04-06T09:01:00+01:00", "peg", [("pain", 4), ("enjoyment", 4), ("activity", 4)]),
+    ])
+    table = load_caseload(root, use_cache=False).table
+    # bob's worse pain still comes first; ann now comes before cat's low adherence
+    assert table["patient"].tolist() == ["bob", "ann", "cat"]
+    ann = table.set_index("patient").loc["ann"]
+    assert ann["outcomes"].startswith("PEG 6.0 → 4.0 (meaningful improvement); ODI 20 → 34 "
+                                      "(meaningful worsening)")
+    assert ann["why"] == "ODI worse than the first questionnaire"
+    assert ann["priority"] == 2
+
+
 def test_a_bundle_reads_back_with_its_reports_period_and_plan(caseload_dir, tmp_path):
     root, patients = caseload_dir
     log, plan = patients["bob"]

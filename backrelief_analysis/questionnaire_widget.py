@@ -13,19 +13,11 @@ import ipywidgets as widgets
 
 from . import questionnaire as q
 from .plan import Plan
-from .session_widget import (
-    _button,
-    _guard,
-    _Guarded,
-    _html,
-    _label,
-    _pain_buttons,
-    _plan_or_problem,
-)
 from .store import LogStore, load_log, now_local
+from .widget_parts import Guarded, button, guard, html_box, label, plan_or_problem, score_buttons
 
 
-class QuestionnaireWidget(_Guarded, widgets.VBox):
+class QuestionnaireWidget(Guarded, widgets.VBox):
     """The outcome questionnaires, every ``questionnaire_every_days`` days (never required).
 
     Parameters
@@ -36,14 +28,14 @@ class QuestionnaireWidget(_Guarded, widgets.VBox):
 
     def __init__(self, plan: Plan | None = None, store: LogStore | None = None) -> None:
         # a plan with a mistake does not stop the form; only the due date is unknown
-        self.plan, _problem = _plan_or_problem(plan)
+        self.plan, _problem = plan_or_problem(plan)
         self.store = store or LogStore()
-        self._status = _html("br-q-status")
-        self._peg = {item: _pain_buttons(f"br-q-peg-{item}") for item in q.PEG_QUESTIONS}
+        self._status = html_box("br-q-status")
+        self._peg = {item: score_buttons(f"br-q-peg-{item}") for item in q.PEG_QUESTIONS}
         self._names = [widgets.Text(placeholder=f"activity {number}",
                                     layout=widgets.Layout(width="16em"))
                        for number in range(1, q.PSFS_MAX_ACTIVITIES + 1)]
-        self._ratings = [_pain_buttons(f"br-q-psfs-score-{number}")
+        self._ratings = [score_buttons(f"br-q-psfs-score-{number}")
                          for number in range(1, q.PSFS_MAX_ACTIVITIES + 1)]
         for number, name in enumerate(self._names, start=1):
             name.add_class(f"br-q-psfs-name-{number}")
@@ -52,26 +44,26 @@ class QuestionnaireWidget(_Guarded, widgets.VBox):
                         for measure in q.TOTALS}
         for measure, box in self._totals.items():
             box.add_class(f"br-q-{measure}")
-        self._save = _button("Save questionnaire", "br-q-save", "primary", "check")
-        self._message = _html("br-q-message")
+        self._save = button("Save questionnaire", "br-q-save", "primary", "check")
+        self._message = html_box("br-q-message")
         self._output = widgets.Output()
         self._output.add_class("br-q-output")
 
         self._save.on_click(self._on_save_click)
 
         peg = [child for item, question in q.PEG_QUESTIONS.items()
-               for child in (_label(question), self._peg[item])]
+               for child in (label(question), self._peg[item])]
         psfs = [widgets.HBox([name, rating]) for name, rating in zip(self._names, self._ratings,
                                                                       strict=True)]
         totals = [child for measure, question in q.TOTALS.items()
-                  for child in (_label(question), self._totals[measure])]
+                  for child in (label(question), self._totals[measure])]
         super().__init__(children=[
             widgets.HTML("<h3 style='margin:0.2em 0'>Outcome questionnaires</h3>"),
             self._status,
             widgets.HTML("<h4 style='margin:0.6em 0 0 0'>Pain and how it gets in the way "
                          "(PEG)</h4>"), *peg,
             widgets.HTML("<h4 style='margin:0.6em 0 0 0'>Your activities (PSFS)</h4>"),
-            _label(q.PSFS_QUESTION), *psfs,
+            label(q.PSFS_QUESTION), *psfs,
             widgets.HTML("<h4 style='margin:0.6em 0 0 0'>Totals from your clinic's forms</h4>"),
             *totals, self._save, self._message, self._output,
         ], layout=widgets.Layout(border="1px solid #bbb", padding="0.6em"))  # fmt: skip
@@ -96,7 +88,7 @@ class QuestionnaireWidget(_Guarded, widgets.VBox):
             return
         self._status.value = html.escape(q.due_text(log, self.plan))
 
-    @_guard("Could not save the questionnaire")
+    @guard("Could not save the questionnaire")
     def _on_save_click(self, _button: widgets.Button) -> None:
         try:
             totals = {measure: q.parse_total(box.value, measure)

@@ -8,11 +8,8 @@ in the widget (the message line and an ``Output``), never lost.
 
 from __future__ import annotations
 
-import functools
 import html
 import time
-import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +25,7 @@ from .plan import Plan, PlanError, load_plan
 from .questionnaire import due_line
 from .settings import SoundSettings, load_settings, save_settings
 from .store import LogStore, PainEntry, load_log, now_local
+from .widget_parts import Guarded, button, guard, html_box, label, plan_or_problem, score_buttons
 
 SAFETY_HTML = (
     "<b>Safety first.</b> Stop the exercise if the pain turns sharp, if it spreads down a leg, "
@@ -55,17 +53,6 @@ _PHASES = {
 _running: list[SessionWidget] = []
 
 
-def _pain_buttons(css_class: str) -> widgets.ToggleButtons:
-    # value None means "not given yet": a score must be chosen, never defaulted
-    buttons = widgets.ToggleButtons(
-        options=[(str(score), score) for score in range(11)],
-        value=None,
-        style={"button_width": "3.2em"},
-    )
-    buttons.add_class(css_class)
-    return buttons
-
-
 def _flare_buttons(css_class: str) -> widgets.ToggleButtons:
     buttons = widgets.ToggleButtons(
         options=[("No", "no"), ("Yes", "yes")], value=None, style={"button_width": "5em"}
@@ -81,26 +68,6 @@ def _note(css_class: str) -> widgets.Textarea:
     )
     note.add_class(css_class)
     return note
-
-
-def _html(css_class: str, value: str = "", **layout: Any) -> widgets.HTML:
-    widget = widgets.HTML(value, layout=widgets.Layout(**layout))
-    widget.add_class(css_class)
-    return widget
-
-
-def _button(description: str, css_class: str, style: str = "", icon: str = "") -> widgets.Button:
-    button = widgets.Button(
-        description=description, button_style=style, icon=icon,
-        layout=widgets.Layout(width="auto", height="3em", padding="0 1.2em",
-                              align_self="flex-start"),
-    )  # fmt: skip
-    button.add_class(css_class)
-    return button
-
-
-def _label(text: str) -> widgets.HTML:
-    return widgets.HTML(f"<div style='font-size:1.05em;margin-top:0.6em'>{html.escape(text)}</div>")
 
 
 def _minutes(seconds: float) -> str:
@@ -123,37 +90,6 @@ def _week_line(store: LogStore, plan: Plan | None) -> str:
     if plan is None:
         return f"Sessions this week: {done}."
     return f"Sessions this week: {done} of {plan.target_sessions_per_week} planned."
-
-
-class _Guarded:
-    """Shows errors from callbacks in the widget instead of losing them."""
-
-    _message: widgets.HTML
-    _output: widgets.Output
-
-    def _show(self, text: str, *, error: bool = False, where: widgets.HTML | None = None) -> None:
-        colour = "#9b1c1c" if error else "#1f3d1f"
-        (where or self._message).value = (
-            f"<div style='font-size:1.1em;color:{colour};margin:0.4em 0'>{html.escape(text)}</div>"
-        )
-
-    def _report(self, what: str, error: BaseException) -> None:
-        self._show(f"{what}: {error}", error=True)
-        self._output.append_stderr("".join(traceback.format_exception(error)))
-
-
-def _guard(what: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    def wrap(method: Callable[..., None]) -> Callable[..., None]:
-        @functools.wraps(method)
-        def guarded(self: _Guarded, *args: Any) -> None:
-            try:
-                method(self, *args)
-            except Exception as error:
-                self._report(what, error)
-
-        return guarded
-
-    return wrap
 
 
 class SessionStage(anywidget.AnyWidget):
@@ -180,7 +116,7 @@ class SessionStage(anywidget.AnyWidget):
         self._handle_custom_msg({"action": action}, [])
 
 
-class SessionWidget(_Guarded, widgets.VBox):
+class SessionWidget(Guarded, widgets.VBox):
     """A guided session: pain before, Start, the timer with spoken and tone cues, pain after.
 
     Parameters
@@ -224,11 +160,11 @@ class SessionWidget(_Guarded, widgets.VBox):
             return  # the running session's widget, shown again as it is
         self._built = True
         self.store = store or LogStore()
-        self.plan, problem = _plan_or_problem(plan)
-        self._message = _html("br-message")
+        self.plan, problem = plan_or_problem(plan)
+        self._message = html_box("br-message")
         self._output = widgets.Output()
         self._output.add_class("br-output")
-        self._safety = _html(
+        self._safety = html_box(
             "br-safety",
             f"<div style='background:#fff4e5;border-left:4px solid #a04d00;padding:0.5em 0.8em;"
             f"color:#222'>{SAFETY_HTML}</div>",
@@ -250,25 +186,25 @@ class SessionWidget(_Guarded, widgets.VBox):
             f"<div style='color:#444'>{html.escape('; '.join(self.plan.summary_lines()))}."
             f" {_about(self.engine.total_s)}.</div>"
         )
-        self._pain_before = _pain_buttons("br-pain-before")
+        self._pain_before = score_buttons("br-pain-before")
         sound = load_settings(self.store.directory)
         self._stage = SessionStage(voice=sound.voice, tones=sound.tones,
                                    tone_spec=audio.tone_spec())
         self._stage.add_class("br-stage")
 
-        self._pain_after = _pain_buttons("br-pain-after")
+        self._pain_after = score_buttons("br-pain-after")
         self._flare = _flare_buttons("br-flare")
         self._note = _note("br-note")
-        self._save = _button("Save", "br-save", "primary", "check")
+        self._save = button("Save", "br-save", "primary", "check")
         # beside the button just pressed, where the eye already is
-        self._saved_line = _html("br-saved", margin="0 0 0 1em", flex="1 1 auto")
+        self._saved_line = html_box("br-saved", margin="0 0 0 1em", flex="1 1 auto")
         self._save.layout.flex = "0 0 auto"
         self._after = widgets.VBox([
             widgets.HTML("<h4 style='margin:0.4em 0'>How are you now?</h4>"),
-            _label(PAIN_QUESTION + ", needed to save"), self._pain_after,
-            _label("Is today a flare-up (a bad spell that is hard to bear and gets in the way "
+            label(PAIN_QUESTION + ", needed to save"), self._pain_after,
+            label("Is today a flare-up (a bad spell that is hard to bear and gets in the way "
                    "of your day)?"), self._flare,
-            _label("Note"), self._note,
+            label("Note"), self._note,
             widgets.HBox([self._save, self._saved_line],
                          layout=widgets.Layout(align_items="center")),
         ], layout=widgets.Layout(display="none", border="1px solid #bbb", padding="0.6em"))
@@ -283,7 +219,7 @@ class SessionWidget(_Guarded, widgets.VBox):
 
         super().__init__(children=[
             self._title, self._safety,
-            _label(PAIN_QUESTION), self._pain_before,
+            label(PAIN_QUESTION), self._pain_before,
             self._stage, self._after, self._message, self._output,
         ])  # fmt: skip
         self.add_class("br-session")
@@ -296,11 +232,11 @@ class SessionWidget(_Guarded, widgets.VBox):
 
     # --- handlers ----------------------------------------------------------------------------
 
-    @_guard("Could not update the form")
+    @guard("Could not update the form")
     def _on_pain_before(self, _change: dict) -> None:
         self._push(self.engine.state)
 
-    @_guard("Could not act on the button")
+    @guard("Could not act on the button")
     def _on_stage_msg(self, _stage: SessionStage, content: dict, _buffers: list) -> None:
         action = content.get("action") if isinstance(content, dict) else None
         if action == "start":
@@ -338,16 +274,16 @@ class SessionWidget(_Guarded, widgets.VBox):
         else:
             self.engine.pause()
 
-    @_guard("Could not remember the sound switches")
+    @guard("Could not remember the sound switches")
     def _on_sound_switch(self, _change: dict) -> None:
         save_settings(SoundSettings(voice=self._stage.voice, tones=self._stage.tones),
                       self.store.directory)
 
-    @_guard("Could not update the form")
+    @guard("Could not update the form")
     def _on_pain_after(self, _change: dict) -> None:
         self._save.disabled = self._saved or self._pain_after.value is None
 
-    @_guard("Could not show the session")
+    @guard("Could not show the session")
     def _on_event(self, event: SessionEvent) -> None:
         if event.kind == "cue" and event.cue:
             self._send_cue(event)
@@ -364,7 +300,7 @@ class SessionWidget(_Guarded, widgets.VBox):
         if event.kind in ("state", "ended"):
             self._push(event.state)
 
-    @_guard("Could not save")
+    @guard("Could not save")
     def _on_save_click(self, _button: widgets.Button) -> None:
         pain = self._pain_after.value
         if pain is None or self._saved:
@@ -514,17 +450,8 @@ def _cue_key(cue: str, due: float) -> str:
     return f"{cue}@{due:.6f}"
 
 
-def _plan_or_problem(plan: Plan | None) -> tuple[Plan | None, str]:
-    if plan is not None:
-        return plan, ""
-    try:
-        return load_plan(), ""
-    except PlanError as error:
-        return None, str(error)
-
-
 def _problem_box(css_class: str, problem: str) -> widgets.HTML:
-    return _html(css_class, (
+    return html_box(css_class, (
         "<div role='alert' style='background:#fdecea;border-left:4px solid #9b1c1c;"
         "padding:0.5em 0.8em;color:#222;font-size:1.05em'>"
         f"<b>Your plan could not be read, so there is no guided session today:</b> "
@@ -532,7 +459,7 @@ def _problem_box(css_class: str, problem: str) -> widgets.HTML:
         "notebook again; the check-in below still works.</div>"))
 
 
-class CheckInWidget(_Guarded, widgets.VBox):
+class CheckInWidget(Guarded, widgets.VBox):
     """A check-in for a day without exercise: pain now, flare-up yes/no, a note.
 
     Parameters
@@ -544,14 +471,14 @@ class CheckInWidget(_Guarded, widgets.VBox):
     """
 
     def __init__(self, plan: Plan | None = None, store: LogStore | None = None) -> None:
-        self.plan, _problem = _plan_or_problem(plan)
+        self.plan, _problem = plan_or_problem(plan)
         self.store = store or LogStore()
-        self._pain = _pain_buttons("br-checkin-pain")
+        self._pain = score_buttons("br-checkin-pain")
         self._flare = _flare_buttons("br-checkin-flare")
         self._note = _note("br-checkin-note")
-        self._save = _button("Save check-in", "br-checkin-save", "primary", "check")
+        self._save = button("Save check-in", "br-checkin-save", "primary", "check")
         self._save.disabled = True
-        self._message = _html("br-checkin-message")
+        self._message = html_box("br-checkin-message")
         self._output = widgets.Output()
         self._output.add_class("br-checkin-output")
 
@@ -560,18 +487,18 @@ class CheckInWidget(_Guarded, widgets.VBox):
 
         super().__init__(children=[
             widgets.HTML("<h3 style='margin:0.2em 0'>Check-in for a day without exercise</h3>"),
-            _label(PAIN_QUESTION), self._pain,
-            _label("Is today a flare-up (a bad spell that is hard to bear and gets in the way "
+            label(PAIN_QUESTION), self._pain,
+            label("Is today a flare-up (a bad spell that is hard to bear and gets in the way "
                    "of your day)?"), self._flare,
-            _label("Note"), self._note, self._save, self._message, self._output,
+            label("Note"), self._note, self._save, self._message, self._output,
         ], layout=widgets.Layout(border="1px solid #bbb", padding="0.6em"))  # fmt: skip
         self.add_class("br-checkin")
 
-    @_guard("Could not update the form")
+    @guard("Could not update the form")
     def _on_pain(self, _change: dict) -> None:
         self._save.disabled = self._pain.value is None
 
-    @_guard("Could not save the check-in")
+    @guard("Could not save the check-in")
     def _on_save_click(self, _button: widgets.Button) -> None:
         pain = self._pain.value
         if pain is None:

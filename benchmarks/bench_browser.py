@@ -17,6 +17,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from plans import BRIDGE, KNEE_TO_CHEST, PELVIC_TILT, plan_text
+
 from backrelief_analysis.engine import START_LEAD_S
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, start_lab, stop_lab
 from tests.test_browser import PHASE_HAS, RECORDER, copy_notebook, run_all, stage_button
@@ -24,38 +26,11 @@ from tests.test_browser import PHASE_HAS, RECORDER, copy_notebook, run_all, stag
 from .common import Row, median, percentile
 
 HOLD_S, RELEASE_S = 1.0, 0.5
-PLAN = f"""\
-name = "Browser benchmark plan"
-target_sessions_per_week = 7
-rest_between_exercises_s = 1
-get_ready_s = 3
-switch_side_s = 1
-
-[[exercise]]
-id = "pelvic_tilt"
-name = "Pelvic tilt"
-instructions = "x"
-hold_s = {HOLD_S}
-reps = 10
-release_s = {RELEASE_S}
-
-[[exercise]]
-id = "knee_to_chest"
-name = "Knee to chest"
-instructions = "x"
-hold_s = {HOLD_S}
-reps = 10
-release_s = {RELEASE_S}
-sides = ["left", "right"]
-
-[[exercise]]
-id = "bridge"
-name = "Bridge"
-instructions = "x"
-hold_s = {HOLD_S}
-reps = 10
-release_s = {RELEASE_S}
-"""
+PLAN = plan_text(*(fields | {"instructions": "x", "hold_s": HOLD_S, "reps": 10,
+                             "release_s": RELEASE_S}
+                   for fields in (PELVIC_TILT, KNEE_TO_CHEST, BRIDGE)),
+                 name="Browser benchmark plan", target=7, rest_between_exercises_s=1,
+                 get_ready_s=3, switch_side_s=1)
 WAIT_MS = 300_000
 FIRST_CUE_STARTS = 5  # the first cue happens once a session: Start, then Stop, a few times
 

@@ -18,26 +18,16 @@ import threading
 import time
 from pathlib import Path
 
+from plans import BRIDGE, KNEE, TILT, short_plan
+
 from backrelief_analysis.engine import START_LEAD_S, SessionEngine, SessionEvent
-from backrelief_analysis.plan import parse_plan
 from backrelief_analysis.store import LogStore
 
 from .common import Row, median, percentile
 
 HOLD_S, RELEASE_S, REST_S = 0.5, 0.25, 0.25
-COMPRESSED = {
-    "name": "Compressed benchmark plan",
-    "target_sessions_per_week": 7,
-    "rest_between_exercises_s": REST_S,
-    "exercise": [
-        {"id": "tilt", "name": "Tilt", "instructions": "x", "hold_s": HOLD_S, "reps": 10,
-         "release_s": RELEASE_S},
-        {"id": "knee", "name": "Knee", "instructions": "x", "hold_s": HOLD_S, "reps": 10,
-         "release_s": RELEASE_S, "sides": ["left", "right"]},
-        {"id": "bridge", "name": "Bridge", "instructions": "x", "hold_s": HOLD_S, "reps": 10,
-         "release_s": RELEASE_S},
-    ],
-}
+COMPRESSED = short_plan(hold=HOLD_S, reps=10, release=RELEASE_S, rest=REST_S, target=7,
+                        name="Compressed benchmark plan", exercises=(TILT, KNEE, BRIDGE))
 TICK_S = 0.1
 
 
@@ -51,7 +41,7 @@ def _view_work() -> str:
 
 
 async def _run_engine(pause_probe: bool) -> dict[str, list[float]]:
-    plan = parse_plan(COMPRESSED)
+    plan = COMPRESSED
     with tempfile.TemporaryDirectory() as folder:
         engine = SessionEngine(plan, LogStore(Path(folder)), get_ready_s=0.5, switch_side_s=0.25)
         cues: list[tuple[str, float]] = []
@@ -111,7 +101,7 @@ async def _run_engine(pause_probe: bool) -> dict[str, list[float]]:
 
 async def _run_naive() -> dict[str, list[float]]:
     """Fixed-tick loop: a hold of 0.5 s is five 100 ms sleeps plus whatever the work costs."""
-    plan = parse_plan(COMPRESSED)
+    plan = COMPRESSED
     steps: list[float] = [0.5]
     for exercise in plan.exercises:
         for _side in exercise.blocks:

@@ -22,26 +22,15 @@ from urllib.parse import urlsplit
 import icalendar
 import psutil
 import pytest
+from plans import PELVIC_TILT, plan_text
 
 from backrelief_analysis import app
 from backrelief_analysis.app import server
 from backrelief_analysis.bundle import load_files, open_bundle
 from backrelief_analysis.store import load_log
 
-SHORT_PLAN = """\
-name = "App test plan"
-target_sessions_per_week = 3
-rest_between_exercises_s = 1
-get_ready_s = 1
-
-[[exercise]]
-id = "pelvic_tilt"
-name = "Pelvic tilt"
-instructions = "Flatten the small of your back onto the floor."
-hold_s = 1
-reps = 2
-release_s = 1
-"""
+SHORT_PLAN = plan_text(PELVIC_TILT, name="App test plan", target=3,
+                       rest_between_exercises_s=1, get_ready_s=1)
 SLOW_MS = 120_000  # a loaded 2-core machine may be slow to start a kernel; never a timing check
 URL_LINE = re.compile(r"open (http://127\.0\.0\.1:(\d+)/) in your browser")
 SCREENSHOTS = Path("/tmp")

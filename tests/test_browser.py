@@ -16,44 +16,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from plans import BRIDGE, KNEE_TO_CHEST, PELVIC_TILT, plan_text
 
 from backrelief_analysis.store import load_log
 
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "notebooks/01_guided_session.ipynb"
-SHORT_PLAN = """\
-name = "Browser test plan"
-target_sessions_per_week = 5
-rest_between_exercises_s = 1
-get_ready_s = 4
-switch_side_s = 2
-
-[[exercise]]
-id = "pelvic_tilt"
-name = "Pelvic tilt"
-instructions = "Flatten the small of your back onto the floor."
-hold_s = 1
-reps = 2
-release_s = 1
-
-[[exercise]]
-id = "knee_to_chest"
-name = "Knee to chest"
-instructions = "Bring one knee up towards your chest."
-hold_s = 1
-reps = 2
-release_s = 1
-sides = ["left", "right"]
-
-[[exercise]]
-id = "bridge"
-name = "Bridge"
-instructions = "Lift your hips off the floor."
-hold_s = 2
-reps = 4
-release_s = 1
-"""
+SHORT_PLAN = plan_text(PELVIC_TILT, KNEE_TO_CHEST, BRIDGE, name="Browser test plan", target=5,
+                       rest_between_exercises_s=1, get_ready_s=4, switch_side_s=2)
 # generous: a loaded 2-core machine may be slow to start a kernel; never a timing assertion
 SLOW_MS = 120_000
 # Records what the page asks of the browser, before any page script runs. Headless Chromium

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from plans import TILT, short_plan
 
 from backrelief_analysis.engine import START_LEAD_S, SessionEngine, SessionEvent, build_steps
-from backrelief_analysis.plan import load_plan, parse_plan
+from backrelief_analysis.plan import load_plan
 from backrelief_analysis.store import LogStore, load_log
 
 STARTED = datetime(2026, 11, 24, 8, 15, 0, tzinfo=timezone(timedelta(hours=1)))
@@ -35,19 +36,6 @@ class FakeTime:
         for hook in list(self.hooks):
             hook()
         await asyncio.sleep(0)
-
-
-def short_plan(*, hold: float = 3, reps: int = 2, release: float = 2, rest: float = 4):
-    """Two exercises, the second one on both sides."""
-    return parse_plan({
-        "name": "short", "target_sessions_per_week": 3, "rest_between_exercises_s": rest,
-        "exercise": [
-            {"id": "tilt", "name": "Tilt", "instructions": "Tilt.", "hold_s": hold,
-             "reps": reps, "release_s": release},
-            {"id": "knee", "name": "Knee", "instructions": "Knee.", "hold_s": hold,
-             "reps": reps, "release_s": release, "sides": ["left", "right"]},
-        ],
-    })  # fmt: skip
 
 
 def make_engine(plan, directory: Path, fake: FakeTime, **kwargs) -> SessionEngine:
@@ -103,11 +91,7 @@ def test_whole_default_session_logs_five_completed_blocks(tmp_path):
 
 
 def test_cues_for_a_tiny_session(tmp_path):
-    plan = parse_plan({
-        "name": "tiny", "target_sessions_per_week": 1,
-        "exercise": [{"id": "tilt", "name": "Tilt", "instructions": "Tilt.", "hold_s": 3,
-                      "reps": 2, "release_s": 2}],
-    })  # fmt: skip
+    plan = short_plan(exercises=[TILT], target=1, name="tiny", rest=0)
     fake = FakeTime()
     engine = make_engine(plan, tmp_path, fake)
     cues: list[str] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import os
 import re
 import shutil
@@ -13,6 +12,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pandas as pd
+import plans
 import pytest
 
 from backrelief_analysis.export import (
@@ -332,11 +332,9 @@ def hostile_everywhere(folder: Path) -> tuple[Path, Path]:
         with (folder / name).open("w", encoding="utf-8", newline="") as file:
             csv.writer(file, lineterminator="\n").writerows(rows)
     plan = folder.parent / "plan.toml"
-    hostile_name = json.dumps(" =HYPERLINK(\"http://evil.example\",\"Pelvic tilt\")")
-    plan.write_text(
-        f'name = "Plan"\ntarget_sessions_per_week = 3\n[[exercise]]\nid = "pelvic_tilt"\n'
-        f"name = {hostile_name}\ninstructions = \"Tilt.\"\nhold_s = 5\nreps = 10\n",
-        encoding="utf-8")
+    hostile_name = ' =HYPERLINK("http://evil.example","Pelvic tilt")'
+    plans.write_plan(plan, plans.exercise("pelvic_tilt", hostile_name, "Tilt.", hold_s=5, reps=10,
+                                          release_s=0), name="Plan", target=3)
     return folder, plan
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 import re
 import stat
 from datetime import date, timedelta
 from pathlib import Path
 
+import plans
 import pypdf
 import pytest
 
@@ -464,15 +464,11 @@ def write_rows(folder: Path, exercise: list[list[str]], pain: list[list[str]]) -
 
 def write_plan(path: Path, *, name: str, instructions: str, exercises: int = 1,
                exercise_name: str = "Pelvic tilt") -> Path:
-    blocks = "".join(
-        f'[[exercise]]\nid = "ex_{index}"\nname = {json.dumps(f"{exercise_name} {index}")}\n'
-        f"instructions = {json.dumps(instructions)}\nhold_s = 5\nreps = 10\n"
-        f'sides = ["left", "right"]\n'
+    return plans.write_plan(path, *(
+        plans.exercise(f"ex_{index}", f"{exercise_name} {index}", instructions, hold_s=5,
+                       reps=10, release_s=0, sides=plans.BOTH_SIDES)
         for index in range(1, exercises + 1)
-    )
-    path.write_text(f"name = {json.dumps(name)}\ntarget_sessions_per_week = 5\n{blocks}",
-                    encoding="utf-8")
-    return path
+    ), name=name, target=5)
 
 
 def year_of_daily_notes(folder: Path, note: str, *, exercises: int = 1) -> Path:

@@ -13,8 +13,8 @@ import stat
 
 import ipywidgets as widgets
 import pytest
+from plans import BOTH_SIDES, TILT, exercise, plan_text, short_plan
 
-from backrelief_analysis.plan import parse_plan
 from backrelief_analysis.session_widget import CheckInWidget, SessionWidget
 from backrelief_analysis.store import LogStore, load_log, now_local
 
@@ -36,15 +36,10 @@ class FakeTime:
 
 @pytest.fixture
 def plan():
-    return parse_plan({
-        "name": "short", "target_sessions_per_week": 3, "rest_between_exercises_s": 2,
-        "exercise": [
-            {"id": "tilt", "name": "Pelvic tilt", "instructions": "Flatten your back.",
-             "hold_s": 4, "reps": 2, "release_s": 2},
-            {"id": "knee", "name": "Knee to chest", "instructions": "One knee up.",
-             "hold_s": 4, "reps": 2, "release_s": 2, "sides": ["left", "right"]},
-        ],
-    })  # fmt: skip
+    return short_plan(hold=4, rest=2, exercises=[
+        exercise("tilt", "Pelvic tilt", "Flatten your back."),
+        exercise("knee", "Knee to chest", "One knee up.", sides=BOTH_SIDES),
+    ])
 
 
 @pytest.fixture
@@ -361,7 +356,7 @@ def test_a_crashed_timer_is_shown_and_pain_after_can_still_be_saved(plan, tmp_pa
     assert list(load_log(tmp_path / "log").pain["context"]) == ["before_session", "after_session"]
 
 
-BAD_PLAN = 'name = "Mine"\ntarget_sessions_per_week = 5\n[[exercise]]\nid = "tilt"\nreps = "ten"\n'
+BAD_PLAN = plan_text(TILT | {"reps": "ten"}, name="Mine", target=5)
 
 
 def test_a_bad_plan_is_one_sentence_and_the_check_in_still_saves(tmp_path, monkeypatch):

@@ -84,7 +84,7 @@ WEEKLY_COLUMNS = ("source", "week", "week_start", "pain", "adherence")
 # --- one patient ----------------------------------------------------------------------------------
 
 
-def _partial_summary(plan: Plan, start, end, **parts):
+def partial_summary(plan: Plan, start, end, **parts):
     """A ProgressSummary holding only the parts the caseload needs (the others are None).
 
     Its properties (``adherence_percent``, ``sessions_done``) are the report's own, so the
@@ -126,9 +126,9 @@ def patient_numbers(log, plan: Plan, *, start=None, end=None) -> tuple[dict, pd.
     baseline = pain.baseline_change(log.pain, th, **period, daily=daily)
     effects = pain.session_effects(pn, table, **period)
     flag_table = flags.all_flags(pn, th, **period, daily=daily, effects=effects)
-    whole = _partial_summary(plan, first, last, sessions=table, weekly_adherence=weekly)
+    whole = partial_summary(plan, first, last, sessions=table, weekly_adherence=weekly)
     recent_from = weekly["week_start"].iloc[-RECENT_WEEKS:].iloc[0]
-    recent = _partial_summary(
+    recent = partial_summary(
         plan, max(recent_from, first), last,
         sessions=table.loc[table["date"] >= recent_from],
         weekly_adherence=weekly.iloc[-RECENT_WEEKS:].reset_index(drop=True))
@@ -688,9 +688,9 @@ def plot_patient_weeks(weekly: pd.DataFrame, *, title: str = "", ax=None, **kwar
     """
     from matplotlib.ticker import MaxNLocator
 
-    from .charts import OKABE_ITO, _axes
+    from .charts import OKABE_ITO, new_axes
 
-    ax = _axes(ax, (3, 2))
+    ax = new_axes(ax, (3, 2))
     bars = ax.twinx()
     bars.bar(weekly["week"], weekly["adherence"].clip(upper=150), width=0.8,
              color=OKABE_ITO["sky_blue"], alpha=0.5, hatch="//", edgecolor="white")

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .periods import DATE_DTYPE, period_bounds, to_day
-from .plan import Plan
+from .plan import ROUNDING_SLACK, Plan
 
 DAY = pd.Timedelta(days=1)
 WEEK = pd.Timedelta(days=7)
@@ -141,7 +141,7 @@ def _baselines(whole: pd.DataFrame, period: pd.DataFrame,
     ``whole`` and ``period`` are daily means (``p``, ``date``, ``mean``) sorted by patient and
     day. Each mean is taken as pandas takes it: numpy's sum over the slice, over its length.
     """
-    from .pain import _EPS, IMPROVEMENT, LATEST_DAYS, NO_CLEAR_CHANGE, NOT_ENOUGH, WORSENING
+    from .pain import IMPROVEMENT, LATEST_DAYS, NO_CLEAR_CHANGE, NOT_ENOUGH, WORSENING
 
     nan = float("nan")
     whole_at, whole_n = _slices(whole["p"].to_numpy(), len(patients))
@@ -170,9 +170,9 @@ def _baselines(whole: pd.DataFrame, period: pd.DataFrame,
         points = latest - baseline
         percent = 100.0 * points / baseline if baseline > 0 else nan
         size = abs(points)
-        big_enough = size > 0 and size >= th.min_change_points - _EPS
-        met = big_enough and (size >= th.pain_change_points - _EPS or (
-            not np.isnan(percent) and abs(percent) >= th.pain_change_percent - _EPS))
+        big_enough = size > 0 and size >= th.min_change_points - ROUNDING_SLACK
+        met = big_enough and (size >= th.pain_change_points - ROUNDING_SLACK or (
+            not np.isnan(percent) and abs(percent) >= th.pain_change_percent - ROUNDING_SLACK))
         verdict = (IMPROVEMENT if met and points < 0 else WORSENING if met and points > 0
                    else NO_CLEAR_CHANGE)
         result.append(Change(baseline, latest, points, percent, verdict))
@@ -189,7 +189,7 @@ def caseload_columns(patients: list[Patient], recent_weeks: int) -> tuple[list[d
         flag kind to count) and a frame ``p``, ``week``, ``week_start``, ``pain``, ``adherence``.
     """
     from .adherence import targets_by_day
-    from .caseload import _partial_summary
+    from .caseload import partial_summary
 
     if not patients:
         return [], pd.DataFrame(columns=["p", "week", "week_start", "pain", "adherence"])
@@ -360,9 +360,9 @@ def caseload_columns(patients: list[Patient], recent_weeks: int) -> tuple[list[d
             continue
         mine = weeks_by_p[index].reset_index(drop=True)
         table = sessions_by_p.get(index, empty_sessions)
-        whole = _partial_summary(patient.plan, first, last, sessions=table,
+        whole = partial_summary(patient.plan, first, last, sessions=table,
                                  weekly_adherence=mine)
-        recent = _partial_summary(patient.plan, max(since, first), last,
+        recent = partial_summary(patient.plan, max(since, first), last,
                                   sessions=table.loc[table["date"] >= since],
                                   weekly_adherence=mine.iloc[-recent_weeks:])
         baseline = baselines[index]

@@ -3,7 +3,7 @@
 Reading a caseload one :func:`~backrelief_analysis.store.load_log` at a time costs about 25 ms
 a patient, nearly all of it the fixed cost of each pandas call on a small file. Here the files
 of a batch of patients are joined, table by table, into one CSV that the store's own
-``_read_fast`` parses and ``_validate`` checks once; a patient number (``np.repeat`` of each
+``read_fast`` parses and ``validate_frame`` checks once; a patient number (``np.repeat`` of each
 file's row count) splits the typed frame again.
 
 Only files that the store would read the same way take this path: whole (ending in a newline),
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .schema import EXERCISE, OUTCOMES, PAIN, TABLES, Table
-from .store import Log, _raw, _read_fast, _validate
+from .store import Log, empty_frame, read_fast, validate_frame
 
 
 def _usable(data: bytes, header: bytes) -> bool:
@@ -40,7 +40,7 @@ def _usable(data: bytes, header: bytes) -> bool:
 
 def _parse(table: Table, header: bytes, bodies: list[bytes], members: list[int]
            ) -> list[tuple[list[int], pd.DataFrame, np.ndarray]]:
-    """``_read_fast`` of the members' rows joined, each file followed by a marker row.
+    """``read_fast`` of the members' rows joined, each file followed by a marker row.
 
     A marker read back as a row of its own, once per file and nowhere else, shows the parser
     was between records at the end of each file (no quote left open), so each file's rows are
@@ -53,7 +53,7 @@ def _parse(table: Table, header: bytes, bodies: list[bytes], members: list[int]
     """
     mark = f"~end of one patient's file {secrets.token_hex(16)}~"
     end = (mark + "," * (len(table.names) - 1) + "\n").encode("utf-8")
-    frame = _read_fast(header + b"".join(bodies[i] + end for i in members), table)
+    frame = read_fast(header + b"".join(bodies[i] + end for i in members), table)
     if frame is not None:
         marks = np.flatnonzero((frame[table.names[0]] == mark).to_numpy(dtype=bool))
         if len(marks) == len(members) and marks[-1] == len(frame) - 1:
@@ -70,7 +70,7 @@ def _parse(table: Table, header: bytes, bodies: list[bytes], members: list[int]
 
 def _short_or_long(raw: pd.DataFrame, table: Table, bodies: list[bytes], members: list[int],
                    rows: np.ndarray) -> set[int]:
-    """Members whose own file ``_read_fast`` would refuse by its count of separators, each
+    """Members whose own file ``read_fast`` would refuse by its count of separators, each
     file on its own (a short row, padded by pandas, in one file could hide a quoted comma in a
     column of fixed values in another)."""
     text = [raw[c.name].to_numpy(dtype=object) for c in table.columns
@@ -80,7 +80,7 @@ def _short_or_long(raw: pd.DataFrame, table: Table, bodies: list[bytes], members
     for index in members:
         body, count = bodies[index], int(rows[index])
         commas = body.count(b",") - width * count
-        if b'"' in body:  # as _read_fast: commas inside quoted free text are no separators
+        if b'"' in body:  # as read_fast: commas inside quoted free text are no separators
             try:
                 commas -= sum("".join(cells[start:start + count]).count(",") for cells in text)
             except TypeError:  # a cell pandas padded (a short row): not the store's fast read
@@ -128,7 +128,7 @@ def _table(table: Table, sources: list[dict[str, bytes]], failed: set[int]
     if caught:  # the store's own read would keep these as notes: let it say them
         failed.update(parsed)
     if not groups:
-        return _validate(_raw(table, []), table, [], []), np.zeros(len(sources), "int64"), rows
+        return empty_frame(table), np.zeros(len(sources), "int64"), rows
     raw = pd.concat([frame for _, frame, _ in groups], ignore_index=True) if len(groups) > 1 \
         else groups[0][1]
     for group, _, counts in groups:
@@ -145,7 +145,7 @@ def _table(table: Table, sources: list[dict[str, bytes]], failed: set[int]
     problems: list = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        typed = _validate(checked, table, None, problems)
+        typed = validate_frame(checked, table, None, problems)
     if caught:  # the store's own read would keep these as notes: let it say them
         failed.update(parsed)
     if table is OUTCOMES:
@@ -183,7 +183,7 @@ def load_many(sources: list[dict[str, bytes]], labels: list[str] | None = None
             name = table.file_name
             if name not in files:  # as the store reads a missing file
                 if name not in empty:
-                    empty[name] = _validate(_raw(table, []), table, [], [])
+                    empty[name] = empty_frame(table)
                 frames[name] = empty[name].copy()
                 continue
             typed, offsets, rows = read[name]

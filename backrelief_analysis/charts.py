@@ -42,7 +42,8 @@ MIN_WEEKS_WIDE = 4
 LABEL_GAP_PT = 2.5  # between a bar's label and the line or bar top under it
 
 
-def _axes(ax: Axes | None, size: tuple[float, float] = (9, 4)) -> Axes:
+def new_axes(ax: Axes | None, size: tuple[float, float] = (9, 4)) -> Axes:
+    """``ax``, or the Axes of a new figure ``size`` inches wide and high (every chart's start)."""
     if ax is not None:
         return ax
     figure = Figure(figsize=size, layout="constrained")
@@ -118,7 +119,7 @@ def plot_pain_trend(
         Passed to the 7-day mean line.
     """
     require_columns(daily, ("date", "mean", "rolling_mean", "flare"), "the daily pain frame")
-    ax = _axes(ax)
+    ax = new_axes(ax)
     title = "Pain over time: 7-day mean against the baseline"
     scored = daily.loc[daily["mean"].notna()]
     if scored.empty:
@@ -179,7 +180,7 @@ def plot_weekly_adherence(
     """
     require_columns(weekly, ("week_start", "sessions", "target", "percent", "meets_target",
                              "part", "days_in_period"), "the weekly adherence frame")
-    ax = _axes(ax)
+    ax = new_axes(ax)
     title = "Sessions per week against the plan's target"
     if weekly.empty:
         return _no_data(ax, title, "No sessions in this period yet.")
@@ -274,7 +275,7 @@ def plot_calendar(days: pd.DataFrame, *, ax: Axes | None = None, **kwargs: objec
         Passed to :meth:`~matplotlib.axes.Axes.imshow`.
     """
     require_columns(days, ("date", "weekday", "sessions"), "the days-exercised frame")
-    ax = _axes(ax, (9, 2.8))
+    ax = new_axes(ax, (9, 2.8))
     title = "Days with a session"
     if days.empty:
         return _no_data(ax, title, "No days in this period yet.")
@@ -316,7 +317,7 @@ def plot_session_effect(effects: pd.DataFrame, *, ax: Axes | None = None,
         Passed to the line collection joining before and after.
     """
     require_columns(effects, ("date", "before", "after", "complete"), "the session effects")
-    ax = _axes(ax)
+    ax = new_axes(ax)
     title = "Pain before and after each session"
     both = effects.loc[effects["complete"]]
     if both.empty:
@@ -363,7 +364,7 @@ def plot_reps_and_pain(
         Passed to every :meth:`~matplotlib.axes.Axes.bar` call.
     """
     require_columns(weekly, ("week_start", "pain_mean"), "the weekly reps and pain frame")
-    ax = _axes(ax)
+    ax = new_axes(ax)
     title = "Weekly reps per exercise and weekly mean pain\n(an association, not cause and effect)"
     rep_columns = [c for c in weekly.columns if c.startswith("reps_") and c != "reps_total"]
     if weekly.empty:
@@ -446,7 +447,7 @@ def plot_outcomes(
     """
     from .outcomes import MEASURES, occasion_scores, rule
 
-    ax = _axes(ax, size=(9, 4.6))
+    ax = new_axes(ax, size=(9, 4.6))
     title = "Outcome questionnaires against their meaningful change"
     scores = (occasion_scores(outcomes_log) if "item" in outcomes_log.columns
               else outcomes_log)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .plan import Thresholds
+from .plan import ROUNDING_SLACK, Thresholds
 from .store import SCORE_RANGES, require_columns
 
 OUTCOME_NEEDS = ("recorded_at", "date", "set_id", "measure", "item", "score")
@@ -34,7 +34,6 @@ WORSENED = "meaningful worsening"
 NO_CHANGE_YET = "no meaningful change yet"
 ONE_OCCASION = "one occasion so far: a verdict needs two"
 NO_QUESTIONNAIRES = "No questionnaires yet."
-_EPS = 1e-9  # a change of exactly the threshold counts despite float rounding
 
 
 @dataclass(frozen=True)
@@ -71,13 +70,13 @@ class Rule:
 
     def met(self, baseline: float, change: float) -> bool:
         """True when ``change`` (latest minus baseline) is at least this rule's size."""
-        if abs(change) < _EPS:
+        if abs(change) < ROUNDING_SLACK:
             return False
         if self.percent:
             if baseline <= 0:  # no fall is possible from 0; any rise is infinitely large
                 return change > 0
-            return abs(change) / baseline * 100 >= self.amount - _EPS
-        return abs(change) >= self.amount - _EPS
+            return abs(change) / baseline * 100 >= self.amount - ROUNDING_SLACK
+        return abs(change) >= self.amount - ROUNDING_SLACK
 
 
 def rule(measure: str, thresholds: Thresholds, *, activity: bool = False) -> Rule:

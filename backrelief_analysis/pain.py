@@ -37,7 +37,7 @@ from .periods import (
     week_start,
     within,
 )
-from .plan import Thresholds
+from .plan import ROUNDING_SLACK, Thresholds
 from .store import CONTEXTS, require_columns
 
 PAIN_NEEDS = ("recorded_at", "pain", "context", "session_id", "flare", "date")
@@ -59,7 +59,6 @@ IMPROVEMENT = "clinically meaningful improvement"
 WORSENING = "meaningful worsening"
 NO_CLEAR_CHANGE = "no clear change"
 NOT_ENOUGH = "not enough data"
-_EPS = 1e-9  # a fall of exactly 2.0 points must count as 2 points despite float rounding
 
 
 def _pain_in_period(pain: pd.DataFrame, start: DayLike, end: DayLike) -> tuple[pd.DataFrame, ...]:
@@ -168,7 +167,8 @@ def agreeing(value: float, limits: tuple[float, ...], decimals: int = 1, *,
         text = f"{value:{sign}.{places}f}"
         if _same_side(float(text), value, limits):
             return text
-    limit = min((limit for limit in limits if abs(value) < limit - _EPS), default=abs(value))
+    limit = min((limit for limit in limits if abs(value) < limit - ROUNDING_SLACK),
+                default=abs(value))
     return f"{'-' if value < 0 else sign}just under {limit:g}"
 
 
@@ -197,7 +197,8 @@ def adding_up(before: float, after: float, limits: tuple[float, ...], decimals: 
 
 def _same_side(shown: float, value: float, limits: tuple[float, ...]) -> bool:
     """Whether ``shown`` is on the same side of every limit as ``value`` (sizes compared)."""
-    return all((abs(shown) >= limit - _EPS) == (abs(value) >= limit - _EPS) for limit in limits)
+    return all((abs(shown) >= limit - ROUNDING_SLACK) == (abs(value) >= limit - ROUNDING_SLACK)
+               for limit in limits)
 
 
 @dataclass(frozen=True)
@@ -298,12 +299,12 @@ def baseline_change(
                    f"{'' if thresholds.pain_change_points == 1 else 's'}")
     rule_percent = f"{thresholds.pain_change_percent:g} %"
     size = abs(points)
-    big_enough = size > 0 and size >= thresholds.min_change_points - _EPS
+    big_enough = size > 0 and size >= thresholds.min_change_points - ROUNDING_SLACK
     rules = tuple(
         rule for rule, met in (
-            (rule_points, size >= thresholds.pain_change_points - _EPS),
+            (rule_points, size >= thresholds.pain_change_points - ROUNDING_SLACK),
             (rule_percent, not np.isnan(percent)
-             and abs(percent) >= thresholds.pain_change_percent - _EPS),
+             and abs(percent) >= thresholds.pain_change_percent - ROUNDING_SLACK),
         ) if met and big_enough
     )  # fmt: skip
     if rules and points < 0:
@@ -318,7 +319,7 @@ def baseline_change(
                     else agreeing(percent, (thresholds.pain_change_percent,), 0) + " %")
     if rules:
         why = f" ({' and '.join(rules)} rule{'s' if len(rules) > 1 else ''} met)"
-    elif size < thresholds.min_change_points - _EPS:
+    elif size < thresholds.min_change_points - ROUNDING_SLACK:
         why = (f" (under {thresholds.min_change_points:g} point, below what a score can "
                "reliably detect)")
     else:

@@ -26,6 +26,9 @@ MAX_REPS = 100  # reps of one exercise (per side)
 MAX_SECONDS = 600  # any hold, release or pause, in seconds
 MAX_EXERCISES = 50  # exercises in one plan
 MAX_PLAN_BYTES = 1_000_000  # a plan file is a few kilobytes; larger is not a plan
+# a change of exactly a threshold (a fall of 2.0 points, say) meets it despite float rounding:
+# every comparison with a Thresholds value allows this much
+ROUNDING_SLACK = 1e-9
 
 
 class PlanError(ValueError):

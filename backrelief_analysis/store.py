@@ -173,7 +173,7 @@ def _item_problem(measure: str, item: str) -> str | None:
 
 
 def _no_outcomes() -> pd.DataFrame:
-    return _validate(_raw(OUTCOMES, []), OUTCOMES, [], [])
+    return empty_frame(OUTCOMES)
 
 
 @dataclass(frozen=True)
@@ -488,7 +488,7 @@ def _torn_tail(text: str, table: Table) -> tuple[int, int] | None:
         return None
     problems: list[Problem] = []
     if len(records.rows[-1]) == len(table.names) and not records.open_quote:
-        _validate(_raw(table, records.rows[-1:]), table, [records.lines[-1]], problems)
+        validate_frame(_raw(table, records.rows[-1:]), table, [records.lines[-1]], problems)
         if not problems:
             return None
     return records.lines[-1], records.offsets[-1]
@@ -504,7 +504,12 @@ def _raw(table: Table, rows: list[list[str]]) -> pd.DataFrame:
     return pd.DataFrame(rows or None, columns=list(table.names), dtype=str)
 
 
-def _read_fast(data: bytes, table: Table) -> pd.DataFrame | None:
+def empty_frame(table: Table) -> pd.DataFrame:
+    """The table with no rows, every column typed as a loaded log's."""
+    return validate_frame(_raw(table, []), table, [], [])
+
+
+def read_fast(data: bytes, table: Table) -> pd.DataFrame | None:
     """pandas' parse of a file that is whole; None when any record may be short, long or blank."""
     if not data.endswith(b"\n"):
         return None
@@ -543,15 +548,15 @@ def _read_table(folder: Path, table: Table, problems: list[Problem], set_aside: 
         set_aside.append(f"{count} line{'s' if count != 1 else ''} of {name} set aside earlier "
                          f"in {side.name} (an interrupted write); they are not loaded")
     if not path.exists():
-        return _validate(_raw(table, []), table, [], [])
+        return empty_frame(table)
     if not path.is_file():
         problems.append(Problem(name, None, None, "is not a file"))
-        return _validate(_raw(table, []), table, [], [])
+        return empty_frame(table)
     data = path.read_bytes()
-    frame = _read_fast(data, table)
+    frame = read_fast(data, table)
     if frame is not None:
         found: list[Problem] = []
-        typed = _validate(frame, table, None, found)
+        typed = validate_frame(frame, table, None, found)
         if not found:
             _note_repeats(frame, table, None, repeats)
             return typed
@@ -560,18 +565,18 @@ def _read_table(folder: Path, table: Table, problems: list[Problem], set_aside: 
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         problems.append(Problem(name, line, None, "is not UTF-8 text; save the file as UTF-8"))
-        return _validate(_raw(table, []), table, [], [])
+        return empty_frame(table)
     header = ",".join(table.names)
     if header.startswith(text.removesuffix("\n")):  # empty, or a torn header
         if text.rstrip("\r\n") != header:
             set_aside.append(f"{name} holds only part of its header (an interrupted first "
                              "write); the next entry saved rewrites it")
-        return _validate(_raw(table, []), table, [], [])
+        return empty_frame(table)
     found_header = text.split("\n", 1)[0].rstrip("\r")
     if found_header != header:
         problems.append(Problem(name, 1, None,
                                 f"wrong header '{found_header[:80]}'; expected '{header}'"))
-        return _validate(_raw(table, []), table, [], [])
+        return empty_frame(table)
     records = _records(text)
     rows, lines = records.rows[1:], records.lines[1:]
     torn = _torn_tail(text, table)
@@ -595,7 +600,7 @@ def _read_table(folder: Path, table: Table, problems: list[Problem], set_aside: 
     whole = [(row, line) for row, line in zip(rows, lines, strict=True) if len(row) == width]
     frame = _raw(table, [row for row, _ in whole])
     line_numbers = [line for _, line in whole]
-    typed = _validate(frame, table, line_numbers, problems)
+    typed = validate_frame(frame, table, line_numbers, problems)
     _note_repeats(frame, table, line_numbers, repeats)
     return typed
 
@@ -688,7 +693,7 @@ class _Cells:
         return pd.Series(instant.take(codes))
 
 
-def _validate(frame: pd.DataFrame, table: Table, lines: Sequence[int] | None,
+def validate_frame(frame: pd.DataFrame, table: Table, lines: Sequence[int] | None,
               problems: list[Problem]) -> pd.DataFrame:
     """Type every column of ``frame`` (text cells) by the schema; add a Problem per bad cell."""
     cells = _Cells(frame.reset_index(drop=True), table.file_name, lines, problems)

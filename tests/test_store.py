@@ -568,7 +568,7 @@ def test_the_one_pass_read_agrees_with_the_exact_read_on_damaged_files(
                     (folder / other).write_bytes(content)
                 with monkeypatch.context() as patch:
                     if mode == "exact":
-                        patch.setattr(store_module, "_read_fast", lambda *_: None)
+                        patch.setattr(store_module, "read_fast", lambda *_: None)
                     results.append(_load_or_problems(folder))
             usual, exact = results
             if isinstance(exact, list):

@@ -50,6 +50,16 @@ def new_axes(ax: Axes | None, size: tuple[float, float] = (9, 4)) -> Axes:
     return figure.add_subplot()
 
 
+def _finish_pain_days(ax: Axes, dates: pd.Series, title: str, legend_at: str) -> Axes:
+    """The end of a chart of pain scores by day: pain label, title, week axis, grid, legend."""
+    ax.set_ylabel(PAIN_LABEL)
+    ax.set_title(title)
+    _week_axis(ax, dates.iloc[0], dates.iloc[-1])
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc=legend_at, fontsize="small", ncols=2, framealpha=0.9)
+    return ax
+
+
 def _iso_week(moment: pd.Timestamp) -> str:
     year, week, _ = moment.isocalendar()
     return f"W{week:02d}\n{year}"
@@ -144,16 +154,11 @@ def plot_pain_trend(
         ax.plot(flares["date"], np.full(len(flares), 9.7), linestyle="none", marker="v",
                 markersize=7, color=OKABE_ITO["vermillion"], label="flare-up marked")
     ax.set_ylim(0, 10.2)
-    ax.set_ylabel(PAIN_LABEL)
     if baseline is not None and baseline.enough_data:
         title += (f"\nbaseline {baseline.baseline_text} → last {baseline.latest_days} days "
                   f"with a score {baseline.latest_text}: {baseline.points_text} points "
                   f"({baseline.percent_text})\n{baseline.verdict} ({baseline.why})")
-    ax.set_title(title)
-    _week_axis(ax, daily["date"].iloc[0], daily["date"].iloc[-1])
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="lower left", fontsize="small", ncols=2, framealpha=0.9)
-    return ax
+    return _finish_pain_days(ax, daily["date"], title, "lower left")
 
 
 def plot_weekly_adherence(
@@ -333,13 +338,8 @@ def plot_session_effect(effects: pd.DataFrame, *, ax: Axes | None = None,
     ax.plot(both["date"], both["after"], linestyle="none", marker="s", markersize=4,
             color=OKABE_ITO["blue"], label="after")
     ax.set_ylim(-0.3, 10.3)
-    ax.set_ylabel(PAIN_LABEL)
     note = f" ({left_out} without both scores left out)" if left_out else ""
-    ax.set_title(title + note)
-    _week_axis(ax, both["date"].iloc[0], both["date"].iloc[-1])
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper right", fontsize="small", ncols=2, framealpha=0.9)
-    return ax
+    return _finish_pain_days(ax, both["date"], title + note, "upper right")
 
 
 def plot_reps_and_pain(

@@ -19,6 +19,7 @@ import ipywidgets as widgets
 from .. import paths
 from ..plan import Plan, PlanError, load_plan
 from ..store import DIR_MODE, LogStore
+from ..widget_parts import html_box
 
 # files in the reports folder are served by the app's own server under this path
 REPORTS_URL = "backrelief/reports"
@@ -123,6 +124,14 @@ def _button(text: str, style: str = "") -> widgets.Button:
                                                 align_self="flex-start"))
 
 
+def _name_box(what: str, css_class: str) -> widgets.Text:
+    """The optional box for the patient's name on a report or bundle."""
+    box = widgets.Text(placeholder=f"Your name for the {what} (optional)",
+                       layout=widgets.Layout(width="24em"))
+    box.add_class(css_class)
+    return box
+
+
 def _figure_png(figure: Any) -> bytes:
     import io
 
@@ -177,18 +186,15 @@ def _report_widgets(patient: widgets.Text) -> list[widgets.Widget]:
     pdf, page = save_reports(content, directory, is_demo)
     folder = pdf.parent
     demo = " (from the demo data: you have no log yet)" if is_demo else ""
-    links = widgets.HTML(f"<p>Your report is ready{demo}. Open it: {_link(pdf, 'PDF (to print)')}"
-                         f"{_link(page, 'Web page')}</p><p style='color:#555'>Saved in "
-                         f"{html.escape(str(folder))}</p>")
-    links.add_class("br-report-links")
-    return [links]
+    text = (f"<p>Your report is ready{demo}. Open it: {_link(pdf, 'PDF (to print)')}"
+            f"{_link(page, 'Web page')}</p><p style='color:#555'>Saved in "
+            f"{html.escape(str(folder))}</p>")
+    return [html_box("br-report-links", text)]
 
 
 def report_part() -> widgets.Widget:
     """Write the physiotherapist's report (PDF and HTML) and link to both."""
-    patient = widgets.Text(placeholder="Your name for the report (optional)",
-                           layout=widgets.Layout(width="24em"))
-    patient.add_class("br-report-patient")
+    patient = _name_box("report", "br-report-patient")
     return _Part(_button("Write the report", "primary"), [patient],
                  lambda: _report_widgets(patient), "br-report-part")
 
@@ -206,20 +212,17 @@ def _share_widgets(patient: widgets.Text, deidentify: widgets.Checkbox) -> list[
                            patient=patient.value.strip() or None, deidentify=deidentify.value)
     what = ("It holds a random code instead of your name, no notes, and every date moved by the "
             "same number of weeks." if deidentify.value else "It holds your name as typed above.")
-    link = widgets.HTML(f"<p>Your share file is ready: {_link(written, 'Download it')}"
-                        f"</p><p style='color:#555'>Give this one file to your physiotherapist: "
-                        f"your log, your plan and the PDF report, with a fingerprint of each so "
-                        f"they can see nothing was changed. {html.escape(what)} Saved in "
-                        f"{html.escape(str(written.parent))}, readable by you only.</p>")
-    link.add_class("br-share-link")
-    return [link]
+    text = (f"<p>Your share file is ready: {_link(written, 'Download it')}"
+            f"</p><p style='color:#555'>Give this one file to your physiotherapist: "
+            f"your log, your plan and the PDF report, with a fingerprint of each so "
+            f"they can see nothing was changed. {html.escape(what)} Saved in "
+            f"{html.escape(str(written.parent))}, readable by you only.</p>")
+    return [html_box("br-share-link", text)]
 
 
 def share_part() -> widgets.Widget:
     """Write a share bundle (log, plan, PDF report, manifest) and link to it."""
-    patient = widgets.Text(placeholder="Your name for the bundle (optional)",
-                           layout=widgets.Layout(width="24em"))
-    patient.add_class("br-share-patient")
+    patient = _name_box("bundle", "br-share-patient")
     deidentify = widgets.Checkbox(value=False, indent=False,
                                   description="Leave out my name, notes and real dates")
     deidentify.add_class("br-share-deidentify")
@@ -235,11 +238,10 @@ def _reminder_widgets(plan: Plan, days: widgets.HBox, at: widgets.Text
     folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     chosen = ",".join(day.tooltip for day in days.children if day.value)
     written = write_reminders(plan, chosen, at.value, folder / REMINDERS_FILE)
-    link = widgets.HTML(f"<p>{_link(written, 'Download the calendar file')} Open it on your "
-                        "phone or computer to add the reminders to your calendar. It names your "
-                        "plan and nothing about your health.</p>")
-    link.add_class("br-reminder-link")
-    return [link]
+    text = (f"<p>{_link(written, 'Download the calendar file')} Open it on your "
+            "phone or computer to add the reminders to your calendar. It names your "
+            "plan and nothing about your health.</p>")
+    return [html_box("br-reminder-link", text)]
 
 
 def reminders_part(plan: Plan | None) -> widgets.Widget:

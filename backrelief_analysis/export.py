@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from .pain import session_scores
+from .periods import DayLike, to_day
 from .plan import Plan
 from .store import EXERCISE_COLUMNS, PAIN_COLUMNS, Log, require_columns, write_private
 
@@ -49,19 +50,20 @@ NOT_IN_PLAN = "(exercise not in the plan)"
 _PATIENT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
 _SIDE_MARK = {"": "", "left": "L ", "right": "R "}
 
-DayLike = str | date | datetime | pd.Timestamp | None
-
 
 def _day(value: DayLike, what: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
     try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if stamp is pd.NaT:
-        raise ValueError(f"the {what} date {value!r} is not a date like 2026-11-24")
-    return stamp.tz_localize(None).normalize() if stamp.tzinfo else stamp.normalize()
+        return to_day(value)
+    except ValueError:
+        raise ValueError(f"the {what} date {value!r} is not a date like 2026-11-24") from None
+
+
+def _period(start: DayLike, end: DayLike) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The first and last day asked for (None where open); the start may not follow the end."""
+    first, last = _day(start, "start"), _day(end, "end")
+    if first is not None and last is not None and first > last:
+        raise ValueError(f"the start date {first:%Y-%m-%d} is after the end date {last:%Y-%m-%d}")
+    return first, last
 
 
 def log_span(log: Log) -> tuple[date, date] | None:
@@ -78,9 +80,7 @@ def check_period(log: Log, start: DayLike = None, end: DayLike = None) -> None:
     The start must not follow the end, and each given day must lie within the log's first and
     last day (a day outside it would report on days the log knows nothing about).
     """
-    first, last = _day(start, "start"), _day(end, "end")
-    if first is not None and last is not None and first > last:
-        raise ValueError(f"the start date {first:%Y-%m-%d} is after the end date {last:%Y-%m-%d}")
+    first, last = _period(start, end)
     if first is None and last is None:
         return
     span = log_span(log)
@@ -195,9 +195,7 @@ def export_sessions(
     """
     require_columns(log.exercise, [*EXERCISE_COLUMNS, "started_local", "date"], "the exercise log")
     require_columns(log.pain, [*PAIN_COLUMNS, "recorded_local", "date"], "the pain log")
-    first, last = _day(start, "start"), _day(end, "end")
-    if first is not None and last is not None and first > last:
-        raise ValueError(f"the start date {first:%Y-%m-%d} is after the end date {last:%Y-%m-%d}")
+    first, last = _period(start, end)
     names = {exercise.id: exercise.name for exercise in plan.exercises} if plan else {}
 
     blocks = _exercise_text(log.exercise, names)

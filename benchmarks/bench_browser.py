@@ -17,11 +17,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from lab_pages import run_all
 from plans import BRIDGE, KNEE_TO_CHEST, PELVIC_TILT, plan_text
 
 from backrelief_analysis.engine import START_LEAD_S
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, start_lab, stop_lab
-from tests.test_browser import PHASE_HAS, RECORDER, copy_notebook, run_all, stage_button
+from tests.test_browser import PHASE_HAS, RECORDER, copy_notebook, stage_button
 
 from .common import Row, median, percentile
 

@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from lab_pages import SLOW_MS, run_all
 from plans import BRIDGE, KNEE_TO_CHEST, PELVIC_TILT, plan_text
 
 from backrelief_analysis.store import load_log
@@ -25,8 +26,6 @@ pytestmark = pytest.mark.browser
 NOTEBOOK = "notebooks/01_guided_session.ipynb"
 SHORT_PLAN = plan_text(PELVIC_TILT, KNEE_TO_CHEST, BRIDGE, name="Browser test plan", target=5,
                        rest_between_exercises_s=1, get_ready_s=4, switch_side_s=2)
-# generous: a loaded 2-core machine may be slow to start a kernel; never a timing assertion
-SLOW_MS = 120_000
 # Records what the page asks of the browser, before any page script runs. Headless Chromium
 # has no voices and no screen to keep awake: a page may ask for one voice of the system
 # (localStorage "br-test-voices" = "none" takes it away) and for a wake lock ("br-test-wake" =
@@ -89,12 +88,6 @@ RECORDER = """
   document.addEventListener('br-cue', (event) => rec.cues.push(event.detail), true);
 })();
 """
-# the status bar names the kernel once it has started and is idle; before that it says
-# "No Kernel", and running cells then would ask which kernel to use
-KERNEL_IDLE = """() => {
-    const bar = document.querySelector('#jp-main-statusbar');
-    return bar !== null && bar.innerText.includes('(ipykernel) | Idle');
-}"""
 PHASE_HAS = "(word) => document.querySelector('.br-stage .br-phase')?.innerText.includes(word)"
 HIDE_AND_SHOW = """() => {
     const state = (value) => Object.defineProperty(document, 'visibilityState',
@@ -121,14 +114,6 @@ def copy_notebook(root: Path) -> str:
     (root / "notebooks").mkdir(parents=True)
     shutil.copy(NOTEBOOK, root / NOTEBOOK)
     return NOTEBOOK
-
-
-def run_all(page, url: str) -> None:
-    page.goto(url)
-    page.wait_for_function(KERNEL_IDLE)
-    # Run -> Run All Cells, as a user would
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
 
 
 def spoken(page) -> list[str]:

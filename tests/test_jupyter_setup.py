@@ -9,9 +9,9 @@ import os
 import shutil
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from lab_pages import KERNEL_IDLE, SLOW_MS, off_host, record_requests, run_all, run_all_cells
 
 from backrelief_analysis.jupyter_setup import (
     LAB_OVERRIDES,
@@ -24,11 +24,6 @@ from backrelief_analysis.jupyter_setup import (
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOK = REPO / "notebooks" / "01_guided_session.ipynb"
-SLOW_MS = 120_000  # a loaded 2-core machine may be slow to start a kernel; never a timing check
-KERNEL_IDLE = """() => {
-    const bar = document.querySelector('#jp-main-statusbar');
-    return bar !== null && bar.innerText.includes('(ipykernel) | Idle');
-}"""
 
 
 def _widget_output(model_id: str) -> dict:
@@ -94,17 +89,6 @@ def test_options_are_printed_for_the_makefile(capsys):
         capsys.readouterr().out)
 
 
-def _off_host(urls: list[str], base: str) -> list[str]:
-    own = urlsplit(base).netloc
-    return [url for url in urls
-            if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != own]
-
-
-def _run_all(page) -> None:
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-
-
 @pytest.mark.browser
 def test_saved_after_use_notebook_01_is_unchanged(jupyter_lab, chromium_default_autoplay, tmp_path):
     root = tmp_path / "root"
@@ -116,11 +100,8 @@ def test_saved_after_use_notebook_01_is_unchanged(jupyter_lab, chromium_default_
     base = jupyter_lab({"BACKRELIEF_DATA_DIR": str(tmp_path / "log")}, root_dir=root)
     page = chromium_default_autoplay.new_page()
     page.set_default_timeout(SLOW_MS)
-    urls: list[str] = []
-    page.on("request", lambda request: urls.append(request.url))
-    page.goto(f"{base}/lab/tree/{NOTEBOOK.name}?reset")
-    page.wait_for_function(KERNEL_IDLE)
-    _run_all(page)
+    urls = record_requests(page)
+    run_all(page, f"{base}/lab/tree/{NOTEBOOK.name}?reset")
     page.wait_for_selector(".br-session .br-start")
     page.wait_for_selector(".br-checkin .br-checkin-save")
     page.wait_for_function(KERNEL_IDLE)
@@ -131,7 +112,7 @@ def test_saved_after_use_notebook_01_is_unchanged(jupyter_lab, chromium_default_
         time.sleep(0.2)  # waiting for the save to land, not timing it
     assert copy.stat().st_mtime != before, "the notebook was never saved"
     assert copy.read_bytes() == NOTEBOOK.read_bytes()
-    assert urls and _off_host(urls, base) == []
+    assert urls and off_host(urls, base) == []
 
 
 @pytest.mark.browser
@@ -139,8 +120,7 @@ def test_notebook_01_runs_in_jupyter_notebook_7(jupyter_lab, chromium_default_au
     base = jupyter_lab({"BACKRELIEF_DATA_DIR": str(tmp_path / "log")}, module="notebook")
     page = chromium_default_autoplay.new_page()
     page.set_default_timeout(SLOW_MS)
-    urls: list[str] = []
-    page.on("request", lambda request: urls.append(request.url))
+    urls = record_requests(page)
     page.goto(f"{base}/notebooks/notebooks/{NOTEBOOK.name}")
     page.wait_for_selector(".jp-NotebookPanel")
     page.wait_for_function("() => document.title.includes('01_guided_session')")
@@ -151,7 +131,7 @@ def test_notebook_01_runs_in_jupyter_notebook_7(jupyter_lab, chromium_default_au
         return name !== null && name.innerText.includes('ipykernel')
             && state !== null && state.dataset.status === 'idle';
     }""")
-    _run_all(page)
+    run_all_cells(page)
     try:
         page.wait_for_selector(".br-session .br-start")
     finally:
@@ -160,4 +140,4 @@ def test_notebook_01_runs_in_jupyter_notebook_7(jupyter_lab, chromium_default_au
     page.locator(".br-pain-before").get_by_role("button", name="5", exact=True).click()
     page.wait_for_function("() => !document.querySelector('.br-start').disabled")
     page.screenshot(path="/tmp/br_notebook7.png")
-    assert urls and _off_host(urls, base) == []
+    assert urls and off_host(urls, base) == []

@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from lab_pages import SLOW_MS, run_all
+from lab_pages import SLOW_MS, run_all, run_all_cells
 from plans import BRIDGE, KNEE_TO_CHEST, PELVIC_TILT, plan_text
 
 from backrelief_analysis.store import load_log
@@ -307,8 +307,7 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
 
         # a plan with a mistake: one sentence where the session was, and the check-in works
         plan_file.write_text(SHORT_PLAN.replace("reps = 2", 'reps = "two"', 1))
-        bare.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        bare.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        run_all_cells(bare)
         bare.wait_for_selector(".br-plan-problem")
         problem = bare.locator(".br-plan-problem").inner_text()
         assert problem.startswith("Your plan could not be read") and "reps" in problem

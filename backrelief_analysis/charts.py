@@ -50,13 +50,14 @@ def new_axes(ax: Axes | None, size: tuple[float, float] = (9, 4)) -> Axes:
     return figure.add_subplot()
 
 
-def _finish_pain_days(ax: Axes, dates: pd.Series, title: str, legend_at: str) -> Axes:
-    """The end of a chart of pain scores by day: pain label, title, week axis, grid, legend."""
+def _finish_pain_days(ax: Axes, dates: pd.Series, title: str, **legend: object) -> Axes:
+    """The end of a chart of pain scores by day: pain label, title, week axis, grid, and a
+    small-print legend placed by ``legend`` (``ax.legend`` keywords)."""
     ax.set_ylabel(PAIN_LABEL)
     ax.set_title(title)
     _week_axis(ax, dates.iloc[0], dates.iloc[-1])
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc=legend_at, fontsize="small", ncols=2, framealpha=0.9)
+    ax.legend(fontsize="small", **legend)
     return ax
 
 
@@ -65,14 +66,25 @@ def _iso_week(moment: pd.Timestamp) -> str:
     return f"W{week:02d}\n{year}"
 
 
-def _week_axis(ax: Axes, first: pd.Timestamp, last: pd.Timestamp) -> None:
-    """Ticks on Mondays labelled with ISO weeks, thinned to stay readable over years."""
-    weeks = max(int((last - first).days // 7) + 1, 1)
-    step = max(int(np.ceil(weeks / MAX_WEEK_TICKS)), 1)
-    ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, interval=step))
+def week_ticks(ax: Axes, most: int = MAX_WEEK_TICKS, *, centred: bool = False) -> None:
+    """At most ``most`` week ticks over the axis' current limits (every n-th week).
+
+    A tick sits on the week's Monday, or with ``centred`` on its Thursday, the middle of a
+    weekly bar (and the day that names an ISO week).
+    """
+    low, high = ax.get_xlim()
+    step = max(int(np.ceil((high - low) / (7 * most))), 1)
+    day = mdates.TH if centred else mdates.MO
+    ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=day, interval=step))
+
+
+def _week_axis(ax: Axes, first: pd.Timestamp, last: pd.Timestamp, *,
+               centred: bool = False) -> None:
+    """Ticks labelled with ISO weeks (see :func:`week_ticks`), thinned to stay readable."""
+    ax.set_xlim(first - pd.Timedelta(hours=12), last + pd.Timedelta(hours=12))
+    week_ticks(ax, centred=centred)
     ax.xaxis.set_major_formatter(FuncFormatter(
         lambda value, _pos: _iso_week(pd.Timestamp(mdates.num2date(value)).tz_localize(None))))
-    ax.set_xlim(first - pd.Timedelta(hours=12), last + pd.Timedelta(hours=12))
     ax.set_xlabel(WEEK_LABEL)
 
 
@@ -111,6 +123,7 @@ def plot_pain_trend(
     baseline: PainChange | None = None,
     thresholds: Thresholds | None = None,
     ax: Axes | None = None,
+    legend_outside: bool = False,
     **kwargs: object,
 ) -> Axes:
     """Daily mean pain, its 7-day mean, the baseline and the lines of a meaningful change.
@@ -125,6 +138,9 @@ def plot_pain_trend(
         Give the change lines (baseline − points, baseline × (1 − percent/100)).
     ax
         Where to draw; a new figure when omitted.
+    legend_outside
+        The legend in a column right of the axes (leave room there), so it never hides a
+        score or a line; by default inside, lower left.
     **kwargs
         Passed to the 7-day mean line.
     """
@@ -158,7 +174,9 @@ def plot_pain_trend(
         title += (f"\nbaseline {baseline.baseline_text} → last {baseline.latest_days} days "
                   f"with a score {baseline.latest_text}: {baseline.points_text} points "
                   f"({baseline.percent_text})\n{baseline.verdict} ({baseline.why})")
-    return _finish_pain_days(ax, daily["date"], title, "lower left")
+    legend = ({"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "frameon": False}
+              if legend_outside else {"loc": "lower left", "ncols": 2, "framealpha": 0.9})
+    return _finish_pain_days(ax, daily["date"], title, **legend)
 
 
 def plot_weekly_adherence(
@@ -263,7 +281,7 @@ def plot_weekly_adherence(
     ax.set_ylabel("sessions per week")
     ax.set_title(title)
     _week_axis(ax, weekly["week_start"].iloc[0], weekly["week_start"].iloc[-1]
-               + pd.Timedelta(days=6))
+               + pd.Timedelta(days=6), centred=True)
     return ax
 
 
@@ -339,7 +357,8 @@ def plot_session_effect(effects: pd.DataFrame, *, ax: Axes | None = None,
             color=OKABE_ITO["blue"], label="after")
     ax.set_ylim(-0.3, 10.3)
     note = f" ({left_out} without both scores left out)" if left_out else ""
-    return _finish_pain_days(ax, both["date"], title + note, "upper right")
+    return _finish_pain_days(ax, both["date"], title + note, loc="upper right", ncols=2,
+                             framealpha=0.9)
 
 
 def plot_reps_and_pain(
@@ -404,7 +423,7 @@ def plot_reps_and_pain(
     pain_ax.set_ylabel(PAIN_LABEL)
     ax.set_title(title)
     _week_axis(ax, weekly["week_start"].iloc[0],
-               weekly["week_start"].iloc[-1] + pd.Timedelta(days=6))
+               weekly["week_start"].iloc[-1] + pd.Timedelta(days=6), centred=True)
     handles = ax.get_legend_handles_labels()
     line = pain_ax.get_legend_handles_labels()
     ax.legend(handles[0] + line[0], handles[1] + line[1], loc="upper left",

@@ -124,14 +124,6 @@ def _button(text: str, style: str = "") -> widgets.Button:
                                                 align_self="flex-start"))
 
 
-def _name_box(what: str, css_class: str) -> widgets.Text:
-    """The optional box for the patient's name on a report or bundle."""
-    box = widgets.Text(placeholder=f"Your name for the {what} (optional)",
-                       layout=widgets.Layout(width="24em"))
-    box.add_class(css_class)
-    return box
-
-
 def _figure_png(figure: Any) -> bytes:
     import io
 
@@ -192,9 +184,15 @@ def _report_widgets(patient: widgets.Text) -> list[widgets.Widget]:
     return [html_box("br-report-links", text)]
 
 
+def _name_field(placeholder: str, css_class: str) -> widgets.Text:
+    field = widgets.Text(placeholder=placeholder, layout=widgets.Layout(width="24em"))
+    field.add_class(css_class)
+    return field
+
+
 def report_part() -> widgets.Widget:
     """Write the physiotherapist's report (PDF and HTML) and link to both."""
-    patient = _name_box("report", "br-report-patient")
+    patient = _name_field("Your name for the report (optional)", "br-report-patient")
     return _Part(_button("Write the report", "primary"), [patient],
                  lambda: _report_widgets(patient), "br-report-part")
 
@@ -222,7 +220,7 @@ def _share_widgets(patient: widgets.Text, deidentify: widgets.Checkbox) -> list[
 
 def share_part() -> widgets.Widget:
     """Write a share bundle (log, plan, PDF report, manifest) and link to it."""
-    patient = _name_box("bundle", "br-share-patient")
+    patient = _name_field("Your name for the bundle (optional)", "br-share-patient")
     deidentify = widgets.Checkbox(value=False, indent=False,
                                   description="Leave out my name, notes and real dates")
     deidentify.add_class("br-share-deidentify")

@@ -596,7 +596,7 @@ def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
             todo.append(source)
     results.update(zip(todo, _analyse(todo, fallback_plan, workers), strict=True))
     ordered = [results[source] for source in sources]
-    if use_cache:
+    if use_cache and (ordered or cache_path.exists()):  # an empty folder is left as it was
         _save_cache(cache_path, ordered)
     return _assemble(ordered, len(todo))
 

@@ -100,6 +100,7 @@ def plot_pain_trend(
     baseline: PainChange | None = None,
     thresholds: Thresholds | None = None,
     ax: Axes | None = None,
+    legend_outside: bool = False,
     **kwargs: object,
 ) -> Axes:
     """Daily mean pain, its 7-day mean, the baseline and the lines of a meaningful change.
@@ -114,6 +115,9 @@ def plot_pain_trend(
         Give the change lines (baseline − points, baseline × (1 − percent/100)).
     ax
         Where to draw; a new figure when omitted.
+    legend_outside
+        The legend in a column right of the axes (leave room there), so it never hides a
+        score or a line; by default inside, lower left.
     **kwargs
         Passed to the 7-day mean line.
     """
@@ -151,7 +155,10 @@ def plot_pain_trend(
     ax.set_title(title)
     _week_axis(ax, daily["date"].iloc[0], daily["date"].iloc[-1])
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="lower left", fontsize="small", ncols=2, framealpha=0.9)
+    if legend_outside:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    else:
+        ax.legend(loc="lower left", fontsize="small", ncols=2, framealpha=0.9)
     return ax
 
 

@@ -44,7 +44,7 @@ DISCLAIMER = ("Generated from self-reported data; associations, not causes; not 
 MAX_WEEKS_LISTED = 16  # weeks listed by number; the adherence chart shows every week
 MAX_NOTES = 8  # likewise for notes, to keep twelve weeks within two A4 pages
 # characters shown of text someone typed; longer text is cut with "…" (the export has it whole)
-MAX_NOTE_CHARS = 240
+MAX_NOTE_CHARS = 200
 MAX_NOTE_LINES = 3  # line breaks kept in a cut text: a note of 200 empty lines is short, too
 MAX_NAME_CHARS = 80  # a patient's or a plan's name
 MAX_EXERCISE_CHARS = 24  # an exercise's name, in the plan's lines and in the reps table
@@ -54,10 +54,10 @@ MAX_EXERCISE_ROWS = 10  # rows of the reps table; with more, the rest are counte
 WITHHELD = "withheld (de-identified report)"
 # kept although they are format characters: they join letters (emoji, Persian), never reorder
 _JOINERS = frozenset("\u200c\u200d")
-CHART_SIZE_IN = (7.2, 2.15)  # width, height of each chart in inches
+CHART_SIZE_IN = (7.2, 2.4)  # width, height of each chart in inches
 CHART_DPI = 150
 # the charts' own sizes are relative ("small", "large"): a smaller base suits a printed page
-CHART_STYLE = {"font.size": 7.5, "axes.titlesize": "medium", "lines.markersize": 4}
+CHART_STYLE = {"font.size": 8.5, "axes.titlesize": "medium", "lines.markersize": 4}
 # On screen the HTML shows a chart across its column, at most 190 mm less padding, about
 # 690 CSS px: a 7.2-inch figure is shown at 96 px per inch there. Its "small" legend text at
 # a 10.5 pt base is 8.75 pt, 11.7 px as shown (at the print style's 7.5 pt it was 8 px).
@@ -575,7 +575,7 @@ def _figure(*, right: float, top: float, screen: bool = False):
     """
     from matplotlib.figure import Figure
 
-    size, left, bottom = CHART_SIZE_IN, 0.075, 0.235
+    size, left, bottom = CHART_SIZE_IN, 0.08, 0.235
     if screen:
         # margins in inches grow with the text; as fractions of the screen figure:
         grow = SCREEN_STYLE["font.size"] / CHART_STYLE["font.size"]
@@ -608,15 +608,17 @@ def _draw_charts(summary, masker: DateMasker, *, screen: bool = False) -> tuple[
 
     plan = summary.plan
     drawn = []
-    figure, ax = _figure(right=0.985, top=0.79, screen=screen)
+    figure, ax = _figure(right=0.75, top=0.75, screen=screen)
     charts.plot_pain_trend(summary.daily_pain, baseline=summary.baseline,
-                           thresholds=plan.thresholds, ax=ax)
+                           thresholds=plan.thresholds, ax=ax, legend_outside=True)
+    if screen:  # its legend takes a quarter of the width: fewer week ticks fit
+        _thin_week_ticks(ax, charts.MAX_WEEK_TICKS // 2)
     drawn.append(_render(
         figure, [ax], masker,
         "Daily mean pain (dots) and its 7-day mean, against the baseline and the two lines of a "
         "clinically meaningful fall; triangles mark days the patient marked a flare-up.",
         "Chart of pain over time against the baseline and the meaningful-change lines."))
-    figure, ax = _figure(right=0.985, top=0.79 if summary.partial_weeks else 0.88,
+    figure, ax = _figure(right=0.985, top=0.78 if summary.partial_weeks else 0.87,
                          screen=screen)
     charts.plot_weekly_adherence(summary.weekly_adherence, thresholds=plan.thresholds, ax=ax)
     drawn.append(_render(
@@ -625,7 +627,7 @@ def _draw_charts(summary, masker: DateMasker, *, screen: bool = False) -> tuple[
         "that week's percentage of the target. A week the period cuts is marked part (dashed "
         "outline), its target pro rata to its days.",
         "Bar chart of sessions per week against the target."))
-    figure, ax = _figure(right=0.72, top=0.79, screen=screen)
+    figure, ax = _figure(right=0.69, top=0.8, screen=screen)
     charts.plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=ax)
     if screen:  # its legend takes a third of the width: half as many week ticks fit
         _thin_week_ticks(ax, charts.MAX_WEEK_TICKS // 2)

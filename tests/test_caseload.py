@@ -340,6 +340,11 @@ def test_caseload_command_prints_and_writes_the_table(caseload_dir, tmp_path, ca
     assert main(["caseload", str(root), "--out", str(tmp_path / "t.pdf")]) == 1
     assert main(["caseload", str(tmp_path / "missing")]) == 1
     assert "no caseload folder" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["caseload", str(empty)]) == 1
+    assert "holds no bundle (.zip) and no log folder" in capsys.readouterr().err
+    assert list(empty.iterdir()) == []  # nothing written into a folder with nothing to read
 
 
 def test_the_vectorised_engine_agrees_with_the_reports_functions_without_falling_back(

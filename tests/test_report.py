@@ -549,7 +549,7 @@ def test_a_year_of_long_daily_notes_stays_within_two_pages(tmp_path: Path) -> No
     out = build_report(log, plan, tmp_path / "r.pdf", patient="N" * 500)
     assert len(pypdf.PdfReader(out).pages) <= 2
     text = pdf_text(out)
-    assert "word30 word31" in text and "…" in text  # cut, and said to be cut
+    assert "word20 word21" in text and "…" in text  # cut, and said to be cut
     assert "word599" not in text
     assert "every note is in the spreadsheet export" in text
     # the export keeps every note whole

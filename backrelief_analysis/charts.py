@@ -54,14 +54,25 @@ def _iso_week(moment: pd.Timestamp) -> str:
     return f"W{week:02d}\n{year}"
 
 
-def _week_axis(ax: Axes, first: pd.Timestamp, last: pd.Timestamp) -> None:
-    """Ticks on Mondays labelled with ISO weeks, thinned to stay readable over years."""
-    weeks = max(int((last - first).days // 7) + 1, 1)
-    step = max(int(np.ceil(weeks / MAX_WEEK_TICKS)), 1)
-    ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, interval=step))
+def week_ticks(ax: Axes, most: int = MAX_WEEK_TICKS, *, centred: bool = False) -> None:
+    """At most ``most`` week ticks over the axis' current limits (every n-th week).
+
+    A tick sits on the week's Monday, or with ``centred`` on its Thursday, the middle of a
+    weekly bar (and the day that names an ISO week).
+    """
+    low, high = ax.get_xlim()
+    step = max(int(np.ceil((high - low) / (7 * most))), 1)
+    day = mdates.TH if centred else mdates.MO
+    ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=day, interval=step))
+
+
+def _week_axis(ax: Axes, first: pd.Timestamp, last: pd.Timestamp, *,
+               centred: bool = False) -> None:
+    """Ticks labelled with ISO weeks (see :func:`week_ticks`), thinned to stay readable."""
+    ax.set_xlim(first - pd.Timedelta(hours=12), last + pd.Timedelta(hours=12))
+    week_ticks(ax, centred=centred)
     ax.xaxis.set_major_formatter(FuncFormatter(
         lambda value, _pos: _iso_week(pd.Timestamp(mdates.num2date(value)).tz_localize(None))))
-    ax.set_xlim(first - pd.Timedelta(hours=12), last + pd.Timedelta(hours=12))
     ax.set_xlabel(WEEK_LABEL)
 
 
@@ -264,7 +275,7 @@ def plot_weekly_adherence(
     ax.set_ylabel("sessions per week")
     ax.set_title(title)
     _week_axis(ax, weekly["week_start"].iloc[0], weekly["week_start"].iloc[-1]
-               + pd.Timedelta(days=6))
+               + pd.Timedelta(days=6), centred=True)
     return ax
 
 
@@ -410,7 +421,7 @@ def plot_reps_and_pain(
     pain_ax.set_ylabel(PAIN_LABEL)
     ax.set_title(title)
     _week_axis(ax, weekly["week_start"].iloc[0],
-               weekly["week_start"].iloc[-1] + pd.Timedelta(days=6))
+               weekly["week_start"].iloc[-1] + pd.Timedelta(days=6), centred=True)
     handles = ax.get_legend_handles_labels()
     line = pain_ax.get_legend_handles_labels()
     ax.legend(handles[0] + line[0], handles[1] + line[1], loc="upper left",

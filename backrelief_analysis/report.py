@@ -594,15 +594,6 @@ def _figure(*, right: float, top: float, screen: bool = False):
     return figure, figure.add_subplot()
 
 
-def _thin_week_ticks(ax, most: int) -> None:
-    """At most ``most`` Monday ticks on a week axis (every n-th Monday)."""
-    import matplotlib.dates as mdates
-
-    low, high = ax.get_xlim()
-    step = max(int(-(-(high - low) // (7 * most))), 1)
-    ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, interval=step))
-
-
 def _draw_charts(summary, masker: DateMasker, *, screen: bool = False) -> tuple[Chart, ...]:
     from . import charts
 
@@ -612,7 +603,7 @@ def _draw_charts(summary, masker: DateMasker, *, screen: bool = False) -> tuple[
     charts.plot_pain_trend(summary.daily_pain, baseline=summary.baseline,
                            thresholds=plan.thresholds, ax=ax, legend_outside=True)
     if screen:  # its legend takes a quarter of the width: fewer week ticks fit
-        _thin_week_ticks(ax, charts.MAX_WEEK_TICKS // 2)
+        charts.week_ticks(ax, charts.MAX_WEEK_TICKS // 2)
     drawn.append(_render(
         figure, [ax], masker,
         "Daily mean pain (dots) and its 7-day mean, against the baseline and the two lines of a "
@@ -630,7 +621,7 @@ def _draw_charts(summary, masker: DateMasker, *, screen: bool = False) -> tuple[
     figure, ax = _figure(right=0.69, top=0.8, screen=screen)
     charts.plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=ax)
     if screen:  # its legend takes a third of the width: half as many week ticks fit
-        _thin_week_ticks(ax, charts.MAX_WEEK_TICKS // 2)
+        charts.week_ticks(ax, charts.MAX_WEEK_TICKS // 2, centred=True)
     drawn.append(_render(
         figure, [ax], masker,
         "Reps done per week, stacked by exercise, under the weekly mean pain (right axis). "

@@ -312,6 +312,20 @@ def test_a_first_week_is_one_bar_not_a_slab_across_the_chart() -> None:
     assert bar_share(many) < bar_share(one)
 
 
+@pytest.mark.parametrize("sessions", [[2], [5, 6, 4], [5] * 12])
+def test_each_weeks_label_sits_under_its_bar(sessions) -> None:
+    ax = charts.plot_weekly_adherence(weekly_frame(sessions))
+    drawn(ax)
+    bar_middles = [patch.get_x() + patch.get_width() / 2 for patch in ax.patches
+                   if patch.get_width() > 0 and patch.get_height() > 0]
+    ticks = list(ax.get_xticks())
+    names = [label.get_text() for label in ax.get_xticklabels()]
+    # one tick per week, in the middle of that week's bar, named by the bar's ISO week
+    assert ticks == pytest.approx(bar_middles)
+    first = weekly_frame(sessions)["week_start"].iloc[0].isocalendar()
+    assert names[0].split("\n") == [f"W{first.week:02d}", str(first.year)]
+
+
 def test_a_first_week_of_reps_is_one_bar_not_a_slab(tmp_path) -> None:
     log = two_week_pain(tmp_path)
     weekly = associations.weekly_reps_and_pain(log.exercise, log.pain, end="2026-01-11")

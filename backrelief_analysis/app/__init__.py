@@ -184,11 +184,15 @@ def _report_widgets(patient: widgets.Text) -> list[widgets.Widget]:
     return [links]
 
 
+def _name_field(placeholder: str, css_class: str) -> widgets.Text:
+    field = widgets.Text(placeholder=placeholder, layout=widgets.Layout(width="24em"))
+    field.add_class(css_class)
+    return field
+
+
 def report_part() -> widgets.Widget:
     """Write the physiotherapist's report (PDF and HTML) and link to both."""
-    patient = widgets.Text(placeholder="Your name for the report (optional)",
-                           layout=widgets.Layout(width="24em"))
-    patient.add_class("br-report-patient")
+    patient = _name_field("Your name for the report (optional)", "br-report-patient")
     return _Part(_button("Write the report", "primary"), [patient],
                  lambda: _report_widgets(patient), "br-report-part")
 
@@ -217,9 +221,7 @@ def _share_widgets(patient: widgets.Text, deidentify: widgets.Checkbox) -> list[
 
 def share_part() -> widgets.Widget:
     """Write a share bundle (log, plan, PDF report, manifest) and link to it."""
-    patient = widgets.Text(placeholder="Your name for the bundle (optional)",
-                           layout=widgets.Layout(width="24em"))
-    patient.add_class("br-share-patient")
+    patient = _name_field("Your name for the bundle (optional)", "br-share-patient")
     deidentify = widgets.Checkbox(value=False, indent=False,
                                   description="Leave out my name, notes and real dates")
     deidentify.add_class("br-share-deidentify")

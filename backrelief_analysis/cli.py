@@ -361,7 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
     app = commands.add_parser(
         "app", help="open the kit as one page in your browser: session, check-in, progress",
         description="Serve the guided session, the rest-day check-in, your progress, the report "
-        "and reminders as one page, on this computer only (127.0.0.1). Ctrl-C stops it.")
+        "and reminders as one page, on this computer only (127.0.0.1). The address it prints "
+        "and opens holds a secret token, new each time, without which nothing is served: "
+        "other users of this computer cannot read your data. Ctrl-C stops it.")
     app.add_argument("--port", type=int, help="port to serve on (default: a free one)")
     app.add_argument("--no-browser", action="store_true", help="do not open a browser")
     app.add_argument("--data-dir", type=Path, help="log folder (default: your log)")

@@ -32,7 +32,8 @@ from backrelief_analysis.store import load_log
 SHORT_PLAN = plan_text(PELVIC_TILT, name="App test plan", target=3,
                        rest_between_exercises_s=1, get_ready_s=1)
 SLOW_MS = 120_000  # a loaded 2-core machine may be slow to start a kernel; never a timing check
-URL_LINE = re.compile(r"open (http://127\.0\.0\.1:(\d+)/) in your browser")
+# the printed address (1): the server's root (2), its port (3) and the run's secret token (4)
+URL_LINE = re.compile(r"open ((http://127\.0\.0\.1:(\d+)/)\?token=([\w-]+)) in your browser")
 SCREENSHOTS = Path("/tmp")
 
 
@@ -43,7 +44,8 @@ def as_from_a_terminal() -> None:
 
 
 def start_app(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, str, Path]:
-    """Run ``backrelief app`` with a tiny plan and a temporary log; return it and its URL."""
+    """Run ``backrelief app`` with a tiny plan and a temporary log; return it and its printed
+    address (which holds the token)."""
     plan = tmp_path / "plan.toml"
     plan.write_text(SHORT_PLAN)
     log_dir = tmp_path / "log"
@@ -92,6 +94,22 @@ def off_host(urls: list[str], base: str) -> list[str]:
             if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != own]
 
 
+def refused(request: urllib.request.Request | str) -> int | None:
+    """The HTTP error code the app answers ``request`` with (None: it was served)."""
+    try:
+        urllib.request.urlopen(request, timeout=30).close()
+    except urllib.error.HTTPError as error:
+        return error.code
+    return None
+
+
+def refused_body(url: str) -> bytes:
+    """What the app says when it refuses ``url``."""
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(url, timeout=30)
+    return error.value.read()
+
+
 def listening_addresses(pid: int, port: int) -> set[str]:
     """The local addresses the process tree listens on at ``port``."""
     tree = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
@@ -105,7 +123,8 @@ def listening_addresses(pid: int, port: int) -> set[str]:
 
 @pytest.mark.browser
 def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autoplay, tmp_path):
-    process, base, log_dir = start_app(tmp_path)
+    process, address, log_dir = start_app(tmp_path)
+    base, token = URL_LINE.search(f"open {address} in your browser").group(2, 4)
     try:
         port = int(urlsplit(base).port)
         assert listening_addresses(process.pid, port) == {"127.0.0.1"}
@@ -113,7 +132,9 @@ def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autop
         page = chromium_default_autoplay.new_page()
         page.set_default_timeout(SLOW_MS)
         urls = record_requests(page)
-        page.goto(base)
+        sockets: list[str] = []
+        page.on("websocket", lambda socket: sockets.append(socket.url))
+        page.goto(address)
         page.wait_for_selector(".br-session .br-start")
         page.wait_for_selector(".br-checkin .br-checkin-save")
         page.wait_for_selector(".br-q-save")  # the outcome questionnaires are on the page too
@@ -168,12 +189,25 @@ def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autop
         assert opened.files["report.pdf"].startswith(b"%PDF")
         shared_log, _ = load_files(opened.files)
         assert list(shared_log.exercise["status"]) == ["completed"]
-        # a web page elsewhere that points its own name at 127.0.0.1 reads nothing
+        # a web page elsewhere that points its own name at 127.0.0.1 reads nothing, even
+        # with the token
         for path in ("", pdf_url):
-            request = urllib.request.Request(f"{base}{path}", headers={"Host": "evil.example"})
-            with pytest.raises(urllib.error.HTTPError) as refused:
-                urllib.request.urlopen(request, timeout=30)
-            assert refused.value.code == 403
+            request = urllib.request.Request(f"{base}{path}?token={token}",
+                                             headers={"Host": "evil.example"})
+            assert refused(request) == 403
+        # another user or program on this computer, without the token or with a wrong one,
+        # reads nothing: not the page, a report, the share file, nor anything else the page
+        # asked for (its scripts, widgets' files, the kernel's websocket)
+        with urllib.request.urlopen(f"{base}{pdf_url}?token={token}", timeout=30) as response:
+            assert response.read().startswith(b"%PDF")  # the token opens it
+        share_url = share.get_attribute("href")
+        own = {urlsplit(url)._replace(scheme="http", query="").geturl()
+               for url in [*urls, *sockets] if urlsplit(url).netloc == urlsplit(base).netloc}
+        assert sockets and any("/channels" in url for url in own)
+        for url in {base, f"{base}{pdf_url}", f"{base}{share_url}", *own}:
+            for query in ("", "?token=wrong", f"?token={token[:-1]}"):
+                assert refused(url + query) == 403, url
+        assert b"needs its secret" in refused_body(base)
         page.screenshot(path=str(SCREENSHOTS / "br_app_done.png"), full_page=True)
         # the HTML report, opened from its link, is whole and asks no other host either
         page.goto(base + page.locator(".br-report-links a", has_text="Web page")
@@ -193,15 +227,17 @@ def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autop
     output = (tmp_path / "app.out").read_text()
     assert "Traceback" not in output
     assert "_xsrf" not in output  # leaving the page shut its kernel down, no request refused
+    assert output.count(token) == 1  # the token is in the printed address, and nowhere else
 
 
 @pytest.mark.browser
 def test_reminder_button_writes_a_calendar_file(chromium_default_autoplay, tmp_path):
-    process, base, _ = start_app(tmp_path)
+    process, address, _ = start_app(tmp_path)
+    base = URL_LINE.search(f"open {address} in your browser")[2]
     try:
         page = chromium_default_autoplay.new_page()
         page.set_default_timeout(SLOW_MS)
-        page.goto(base)
+        page.goto(address)
         page.wait_for_selector(".br-reminder-days")
         page.locator(".br-reminder-days").get_by_role("button", name="Wed").click()  # off
         page.locator(".br-reminder-time input").fill("07:45")
@@ -380,10 +416,17 @@ def test_only_local_host_names_are_served(host, local):
     assert server.is_local_host(host) is local
 
 
+def test_each_run_has_a_new_secret_in_its_address():
+    first, second = server.new_token(), server.new_token()
+    assert first != second and len(first) >= 43  # 256 random bits, URL-safe
+    match = URL_LINE.search(f"open {server.address(8866, first)} in your browser")
+    assert match.group(3, 4) == ("8866", first)
+
+
 def test_ctrl_c_right_after_a_visit_stops_quietly(tmp_path):
-    process, base, _ = start_app(tmp_path)
+    process, address, _ = start_app(tmp_path)
     try:
-        with urllib.request.urlopen(base, timeout=120) as response:
+        with urllib.request.urlopen(address, timeout=120) as response:
             # the page came with its widgets; Voila now starts a kernel for the next visit
             assert b"application/vnd.jupyter.widget-view+json" in response.read()
     finally:
@@ -410,11 +453,14 @@ def test_the_page_that_opens_the_browser_asks_no_other_host(tmp_path):
         while not (opened.exists() and opened.read_text().strip()):
             assert time.monotonic() < deadline, (tmp_path / "app.out").read_text()
             time.sleep(0.2)  # waiting for the browser to be asked, not timing it
+        url = opened.read_text().strip()
+        assert url.startswith("file:")
+        page_file = Path(urlsplit(url).path)
+        assert page_file.stat().st_mode & 0o077 == 0  # it holds the token: the owner's only
+        page = page_file.read_text()
     finally:
         stop_app(process)
-    url = opened.read_text().strip()
-    assert url.startswith("file:")
-    page = Path(urlsplit(url).path).read_text()
+    assert not page_file.exists()  # not left behind
     match = URL_LINE.search((tmp_path / "app.out").read_text())
     assert f'url={match[1]}"' in page  # it sends the browser on to the app
     assert "https://" not in page

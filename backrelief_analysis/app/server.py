@@ -3,13 +3,20 @@
 ``backrelief app`` runs :func:`serve`: Voila on 127.0.0.1, the page template without any link to
 another host, and the reports folder served at ``/backrelief/reports/`` so the page's links open
 the PDF, the HTML report and the calendar file.
+
+Every request needs the run's secret token, as in Jupyter: the address printed in the terminal
+(and opened in the browser) carries it as ``?token=``, after which the browser's login cookie
+does. Without it, any other user or program on this computer could read the patient's health
+data from 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import os
 import re
+import secrets
 import socket
 import sys
 from pathlib import Path
@@ -20,6 +27,9 @@ APP_DIR = Path(__file__).resolve().parent
 APP_NOTEBOOK = APP_DIR / "app.ipynb"
 TEMPLATE_DIR = APP_DIR / "templates" / "backrelief"
 HOST = "127.0.0.1"
+REFUSED = ("backrelief app: this address needs its secret; open the whole address the terminal "
+           "showed when the app started (it ends with ?token=...).\n")
+NOT_LOCAL = "backrelief app: only requests to this computer by its own name are answered.\n"
 
 
 class AppError(ValueError):
@@ -81,6 +91,25 @@ def is_local_host(host: str) -> bool:
         return False
 
 
+def new_token() -> str:
+    """A fresh random secret for one run of the app (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def address(port: int, token: str) -> str:
+    """The app's address with its secret, as printed and opened in the browser."""
+    return f"http://{HOST}:{port}/?token={token}"
+
+
+def browser_open_page(url: str) -> str:
+    """A small local page that sends the browser on to ``url`` (written owner-only: a browser
+    started with the address itself would show the secret in the process list)."""
+    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+            f'<meta http-equiv="refresh" content="0;url={url}">'
+            f"<title>backrelief</title></head>\n"
+            f'<body><p>Opening <a href="{url}">your backrelief page</a>...</p></body></html>\n')
+
+
 def _skip_slow_format_checker() -> None:
     """Keep jsonschema from importing ``rfc3987_syntax``, which builds a parser at import.
 
@@ -97,16 +126,65 @@ def _app_class():
     """Voila's application, with the kit's template and reports folder (imported late: Voila
     takes a second to import, and ``backrelief --help`` must not wait for it)."""
     _skip_slow_format_checker()
-    from tornado.web import HTTPError, StaticFileHandler
-    from traitlets import Unicode
+    from jupyter_core.utils import ensure_async
+    from jupyter_server.auth.identity import PasswordIdentityProvider
+    from jupyter_server.base.handlers import JupyterHandler
+    from tornado.web import HTTPError, RequestHandler, StaticFileHandler
+    from traitlets import Type, Unicode
     from voila.app import Voila
     from voila.tornado.handler import TornadoVoilaHandler
 
-    class ReportsHandler(StaticFileHandler):
-        def prepare(self) -> None:
-            if not is_local_host(self.request.host):
-                raise HTTPError(403)
+    class TokenRequired:
+        """Put before a handler class: its requests need the token or the login cookie the
+        token gave, and a local Host name; otherwise 403 with one sentence, never a login
+        page. Every route of the app's server goes through this (see ``init_handlers``)."""
 
+        _refusal = ""
+        _plain_errors = False  # a plain tornado handler: its own errors as tornado writes them
+
+        async def prepare(self, *args, **kwargs):
+            # the user as Jupyter's own checks and error pages see it (None: nobody known)
+            self.current_user = self._jupyter_current_user = None
+            if not is_local_host(self.request.host):  # a web page elsewhere, by its own name
+                self._refusal = NOT_LOCAL
+                raise HTTPError(403)
+            user = await ensure_async(self.identity_provider.get_user(self))
+            if user is None:
+                self._refusal = REFUSED
+                raise HTTPError(403)
+            self.current_user = self._jupyter_current_user = user
+            return await ensure_async(super().prepare(*args, **kwargs))
+
+        def write_error(self, status_code: int, **kwargs) -> None:
+            if self._refusal:  # one sentence, no page that could ask for anything
+                self.set_header("Content-Type", "text/plain; charset=utf-8")
+                self.finish(self._refusal)
+            elif self._plain_errors:  # Jupyter's error page needs settings these lack
+                RequestHandler.write_error(self, status_code, **kwargs)
+            else:
+                super().write_error(status_code, **kwargs)
+
+        def _request_summary(self) -> str:
+            # what tornado logs of a request (an error's traceback too): the path without its
+            # query, so never the token
+            return f"{self.request.method} {self.request.path} ({self.request.remote_ip})"
+
+    def token_required(handler: type) -> type:
+        """``handler`` behind :class:`TokenRequired` (with Jupyter's handler under it, for
+        the identity and Host checks, when it is a plain tornado handler)."""
+        if issubclass(handler, JupyterHandler):
+            return type(handler.__name__, (TokenRequired, handler), {})
+        return type(handler.__name__, (TokenRequired, JupyterHandler, handler),
+                    {"_plain_errors": True})
+
+    class OneTokenIdentity(PasswordIdentityProvider):
+        def get_token(self, handler) -> str:
+            # compared in constant time: how long a refusal takes tells nothing of the token
+            given = super().get_token(handler) or ""
+            good = bool(self.token) and hmac.compare_digest(given.encode(), self.token.encode())
+            return self.token if good else ""
+
+    class ReportsHandler(StaticFileHandler):
         def set_extra_headers(self, path: str) -> None:
             self.set_header("Cache-Control", "no-store")  # a new report replaces the old one
 
@@ -120,6 +198,8 @@ def _app_class():
     class BackreliefApp(Voila):
         name = "backrelief-app"
         reports_dir = Unicode(help="folder served at /backrelief/reports/").tag(config=True)
+        identity_provider_class = Type(OneTokenIdentity, klass=PasswordIdentityProvider)
+        _browser_file = None
 
         def setup_template_dirs(self) -> None:
             super().setup_template_dirs()
@@ -134,7 +214,8 @@ def _app_class():
             # before Voila's catch-all handler of the notebook page
             handlers.insert(0, (url_path_join(self.server_url, r"/backrelief/reports/(.*)"),
                                 ReportsHandler, {"path": self.reports_dir}))
-            return handlers
+            # every route, the page, kernels' websockets and static files included
+            return [(route, token_required(handler), *rest) for route, handler, *rest in handlers]
 
         def start(self) -> None:
             from tornado.ioloop import IOLoop
@@ -161,9 +242,28 @@ def _app_class():
             # already; the one in progress is lost, as in any stop.
             run_sync(self.kernel_manager.shutdown_all)(now=True)
             shutil.rmtree(self.connection_dir, ignore_errors=True)
+            if self._browser_file is not None:
+                Path(self._browser_file).unlink(missing_ok=True)
+
+        def launch_browser(self) -> None:
+            """Open the address with its token through an owner-only file, as Jupyter does."""
+            import tempfile
+            import threading
+            import webbrowser
+
+            try:
+                browser = webbrowser.get(self.browser or None)
+            except webbrowser.Error:
+                return  # the address is printed in the terminal
+            descriptor, self._browser_file = tempfile.mkstemp(suffix=".html")  # mode 0600
+            with os.fdopen(descriptor, "w", encoding="utf-8") as page:
+                page.write(browser_open_page(address(self.port, self.token)))
+            threading.Thread(target=browser.open,
+                             args=(Path(self._browser_file).as_uri(), self.webbrowser_open_new),
+                             daemon=True).start()
 
         def _announce(self) -> None:
-            print(f"backrelief app: open http://{HOST}:{self.port}/ in your browser "
+            print(f"backrelief app: open {address(self.port, self.token)} in your browser "
                   "(Ctrl-C stops the app).", flush=True)
 
     return BackreliefApp
@@ -189,8 +289,9 @@ def serve(*, port: int | None = None, open_browser: bool = True, data_dir: Path 
     argv = [*voila_arguments(port, open_browser=open_browser),
             f"--BackreliefApp.reports_dir={reports}"]
     app = _app_class()
-    # Voila parses sys.argv in launch_instance; give it only its own options
-    app.launch_instance(argv=argv)
+    # Voila parses sys.argv in launch_instance; give it only its own options. The token is
+    # no option: it stays in this process's memory (a command line is visible to all users)
+    app.launch_instance(argv=argv, token=new_token())
     return 0
 
 

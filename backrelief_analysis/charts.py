@@ -416,6 +416,7 @@ def plot_reps_and_pain(
         bottom += values
     ax.set_ylabel("reps done per week")
     ax.set_ylim(0, max(bottom.max(), 1) * 1.1)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # reps are whole: no "0.25 reps"
     pain_ax = ax.twinx()
     pain_ax.plot(centres, weekly["pain_mean"], color=OKABE_ITO["black"], linewidth=2,
                  marker=None if many else "D", markersize=5, label="weekly mean pain")

@@ -80,6 +80,19 @@ def stop_app(process: subprocess.Popen) -> int:
     return process.returncode
 
 
+def download(page, base: str, button: str, link: str, text: str | None = None
+             ) -> tuple[str, bytes]:
+    """Click ``button``, wait for the ``link`` it shows and fetch it as the browser would:
+    the link's address and the bytes served."""
+    page.locator(button).click()
+    anchor = page.locator(link, has_text=text) if text else page.locator(link)
+    anchor.wait_for()
+    href = anchor.get_attribute("href")
+    response = page.request.get(f"{base}{href}")
+    assert response.ok, href
+    return href, response.body()
+
+
 def record_requests(page) -> list[str]:
     """Every URL the page asks for, from now on."""
     urls: list[str] = []
@@ -169,22 +182,13 @@ def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autop
         page.locator(".br-progress-button").click()
         page.wait_for_selector(".br-progress-numbers")
         assert "Sessions done: 1" in page.locator(".br-progress-numbers").inner_text()
-        page.locator(".br-report-button").click()
-        link = page.locator(".br-report-links a", has_text="PDF")
-        link.wait_for()
-        pdf_url = link.get_attribute("href")
-        response = page.request.get(f"{base}{pdf_url}")
-        assert response.ok
-        assert response.body().startswith(b"%PDF")
+        pdf_url, pdf = download(page, base, ".br-report-button", ".br-report-links a", "PDF")
+        assert pdf.startswith(b"%PDF")
         assert (log_dir / "reports" / "report.pdf").is_file()
         # the share file, from its own button, downloads as a bundle holding this session
         page.locator(".br-share-patient input").fill("Pat Browser")
-        page.locator(".br-share-button").click()
-        share = page.locator(".br-share-link a")
-        share.wait_for()
-        response = page.request.get(f"{base}{share.get_attribute('href')}")
-        assert response.ok
-        opened = open_bundle(response.body(), "share.zip")
+        share_url, shared = download(page, base, ".br-share-button", ".br-share-link a")
+        opened = open_bundle(shared, "share.zip")
         assert opened.patient == "Pat Browser"
         assert opened.files["report.pdf"].startswith(b"%PDF")
         shared_log, _ = load_files(opened.files)
@@ -200,7 +204,6 @@ def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autop
         # asked for (its scripts, widgets' files, the kernel's websocket)
         with urllib.request.urlopen(f"{base}{pdf_url}?token={token}", timeout=30) as response:
             assert response.read().startswith(b"%PDF")  # the token opens it
-        share_url = share.get_attribute("href")
         own = {urlsplit(url)._replace(scheme="http", query="").geturl()
                for url in [*urls, *sockets] if urlsplit(url).netloc == urlsplit(base).netloc}
         assert sockets and any("/channels" in url for url in own)
@@ -241,12 +244,8 @@ def test_reminder_button_writes_a_calendar_file(chromium_default_autoplay, tmp_p
         page.wait_for_selector(".br-reminder-days")
         page.locator(".br-reminder-days").get_by_role("button", name="Wed").click()  # off
         page.locator(".br-reminder-time input").fill("07:45")
-        page.locator(".br-reminder-button").click()
-        link = page.locator(".br-reminder-link a")
-        link.wait_for()
-        response = page.request.get(f"{base}{link.get_attribute('href')}")
-        assert response.ok
-        calendar = icalendar.Calendar.from_ical(response.body())
+        _, ics = download(page, base, ".br-reminder-button", ".br-reminder-link a")
+        calendar = icalendar.Calendar.from_ical(ics)
         (event,) = calendar.walk("VEVENT")
         assert event["rrule"]["BYDAY"] == ["MO", "FR"]
         assert event.decoded("dtstart").strftime("%H:%M") == "07:45"

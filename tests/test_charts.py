@@ -334,6 +334,15 @@ def test_a_first_week_of_reps_is_one_bar_not_a_slab(tmp_path) -> None:
     assert bar_share(ax) <= 0.25
 
 
+def test_a_first_session_of_two_reps_is_counted_in_whole_reps() -> None:
+    weekly = pd.DataFrame({"week_start": pd.to_datetime(["2026-11-30"]), "reps_tilt": [2],
+                           "pain_mean": [3.5]})
+    ax = charts.plot_reps_and_pain(weekly)
+    drawn(ax)
+    ticks = [tick for tick in ax.get_yticks() if 0 <= tick <= ax.get_ylim()[1]]
+    assert ticks == [0, 1, 2]
+
+
 def test_outcomes_chart_draws_each_measure_in_thresholds_with_the_band(tmp_path):
     from outcome_fixtures import OCCASIONS, load_outcomes
 

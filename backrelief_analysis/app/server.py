@@ -240,13 +240,16 @@ def _app_class():
             # Ctrl-C). And at once: a polite shutdown interrupts first, and a kernel still
             # starting prints that interrupt's traceback. Every logged block is on disk
             # already; the one in progress is lost, as in any stop.
-            run_sync(self.kernel_manager.shutdown_all)(now=True)
-            shutil.rmtree(self.connection_dir, ignore_errors=True)
-            if self._browser_file is not None:
-                Path(self._browser_file).unlink(missing_ok=True)
+            try:
+                run_sync(self.kernel_manager.shutdown_all)(now=True)
+                shutil.rmtree(self.connection_dir, ignore_errors=True)
+            finally:  # the page holding the token goes, however the stop went
+                if self._browser_file is not None:
+                    Path(self._browser_file).unlink(missing_ok=True)
 
         def launch_browser(self) -> None:
             """Open the address with its token through an owner-only file, as Jupyter does."""
+            import atexit
             import tempfile
             import threading
             import webbrowser
@@ -256,6 +259,8 @@ def _app_class():
             except webbrowser.Error:
                 return  # the address is printed in the terminal
             descriptor, self._browser_file = tempfile.mkstemp(suffix=".html")  # mode 0600
+            # removed at stop; and at exit, should a second Ctrl-C cut the stop short
+            atexit.register(Path(self._browser_file).unlink, missing_ok=True)
             with os.fdopen(descriptor, "w", encoding="utf-8") as page:
                 page.write(browser_open_page(address(self.port, self.token)))
             threading.Thread(target=browser.open,

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import icalendar
 import psutil
 import pytest
+from lab_pages import SLOW_MS, off_host, record_requests
 from plans import PELVIC_TILT, plan_text
 
 from backrelief_analysis import app
@@ -31,7 +32,6 @@ from backrelief_analysis.store import load_log
 
 SHORT_PLAN = plan_text(PELVIC_TILT, name="App test plan", target=3,
                        rest_between_exercises_s=1, get_ready_s=1)
-SLOW_MS = 120_000  # a loaded 2-core machine may be slow to start a kernel; never a timing check
 # the printed address (1): the server's root (2), its port (3) and the run's secret token (4)
 URL_LINE = re.compile(r"open ((http://127\.0\.0\.1:(\d+)/)\?token=([\w-]+)) in your browser")
 SCREENSHOTS = Path("/tmp")
@@ -91,20 +91,6 @@ def download(page, base: str, button: str, link: str, text: str | None = None
     response = page.request.get(f"{base}{href}")
     assert response.ok, href
     return href, response.body()
-
-
-def record_requests(page) -> list[str]:
-    """Every URL the page asks for, from now on."""
-    urls: list[str] = []
-    page.on("request", lambda request: urls.append(request.url))
-    return urls
-
-
-def off_host(urls: list[str], base: str) -> list[str]:
-    """The requests that went anywhere but the app's own server (data: and blob: stay local)."""
-    own = urlsplit(base).netloc
-    return [url for url in urls
-            if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != own]
 
 
 def refused(request: urllib.request.Request | str) -> int | None:

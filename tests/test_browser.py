@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from lab_pages import SLOW_MS, run_all, run_all_cells
+from lab_pages import SLOW_MS, off_host, record_requests, run_all, run_all_cells
 from plans import BRIDGE, KNEE_TO_CHEST, PELVIC_TILT, plan_text
 
 from backrelief_analysis.store import load_log
@@ -132,6 +132,7 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     page.set_default_timeout(SLOW_MS)
     page.add_init_script(RECORDER)
     url = f"{base}/lab/tree/{notebook}?reset"
+    urls = record_requests(page)  # every request of the whole session, to check the hosts
     run_all(page, url)
     page.wait_for_selector(".br-session .br-stage .br-start")
     page.wait_for_selector(".br-checkin .br-checkin-save")
@@ -288,6 +289,7 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
         bare.add_init_script("localStorage.setItem('br-test-voices', 'none');"
                              "localStorage.setItem('br-test-wake', 'none');")
         bare.add_init_script(RECORDER)
+        bare_urls = record_requests(bare)
         run_all(bare, url)
         bare.wait_for_selector(".br-session .br-stage .br-start")
         assert "cannot keep the screen awake" in bare.locator(".br-note-wake").inner_text()
@@ -322,3 +324,5 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
         other.close()
     assert list(load_log(log_dir).pain["context"]) == [
         "before_session", "after_session", "before_session", "check_in"]
+    # the session (voice, tones, wake lock, questionnaires) asked no other host for anything
+    assert urls and bare_urls and off_host(urls + bare_urls, base) == []

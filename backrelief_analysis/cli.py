@@ -73,15 +73,16 @@ def _load(data_dir: Path | None):  # -> tuple[Log, bool]
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Write a synthetic demo log."""
-    from .demo import write_demo
+    from .demo import recent_start, write_demo
 
+    start = args.start if args.start is not None else recent_start(args.weeks)
     try:
         exercise_rows, pain_rows, outcome_rows = write_demo(args.out, weeks=args.weeks,
-                                                            seed=args.seed)
+                                                            seed=args.seed, start=start)
     except FileExistsError as error:
         raise CommandError(str(error)) from None
     print(f"Wrote {exercise_rows} exercise rows, {pain_rows} pain rows and {outcome_rows} "
-          f"questionnaire rows to {args.out}")
+          f"questionnaire rows to {args.out}, {args.weeks} weeks from {start:%d %b %Y}")
     return 0
 
 
@@ -298,6 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, required=True, help="folder to write into")
     demo.add_argument("--weeks", type=_positive, default=12, help="length in weeks (default 12)")
     demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    demo.add_argument("--start", type=_iso_date, metavar="DATE",
+                      help="first day, like 2026-08-31 (the shipped demo's); default: the "
+                           "Monday that makes the demo end last week, so no entry is dated "
+                           "after today")
     demo.set_defaults(handler=cmd_demo)
 
     check = commands.add_parser("check", help="validate a log",

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from .plan import Plan, load_plan
-from .store import ExerciseBlock, LogStore, OutcomeEntry, PainEntry
+from .store import ExerciseBlock, LogStore, OutcomeEntry, PainEntry, now_local
 
 DEMO_START = date(2026, 8, 31)  # a Monday, so week 1 is a whole ISO week
 DEMO_ZONE = "Europe/London"     # crosses the end of summer time on 2026-10-25
@@ -189,9 +189,16 @@ def generate_outcomes(
     return sets
 
 
+def recent_start(weeks: int, today: date | None = None) -> date:
+    """The Monday ``weeks`` ISO weeks before this week's: a demo from it ends by last Sunday,
+    so no demo entry is dated in the future."""
+    today = today or now_local().date()
+    return today - timedelta(days=today.weekday(), weeks=weeks)
+
+
 def write_demo(out_dir: Path | str, weeks: int = 12, seed: int = DEMO_SEED,
-               plan: Plan | None = None) -> tuple[int, int, int]:
-    """Write a demo log into ``out_dir`` (which must not hold a log yet).
+               plan: Plan | None = None, *, start: date = DEMO_START) -> tuple[int, int, int]:
+    """Write a demo log into ``out_dir`` (which must not hold a log yet), from ``start``.
 
     Returns
     -------
@@ -201,10 +208,10 @@ def write_demo(out_dir: Path | str, weeks: int = 12, seed: int = DEMO_SEED,
     for path in (store.exercise_path, store.pain_path, store.outcomes_path):
         if path.exists() and path.stat().st_size:
             raise FileExistsError(f"{path} already exists; choose an empty folder")
-    blocks, entries = generate_demo(weeks, seed, plan)
+    blocks, entries = generate_demo(weeks, seed, plan, start=start)
     store.extend_blocks(blocks)
     store.extend_pain(entries)
-    sets = generate_outcomes(weeks, seed)
+    sets = generate_outcomes(weeks, seed, start=start)
     for occasion in sets:
         store.extend_outcomes(occasion)
     return len(blocks), len(entries), sum(len(occasion) for occasion in sets)

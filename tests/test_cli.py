@@ -21,6 +21,33 @@ def test_demo_then_check_succeeds(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert f"{out}: OK" in printed
 
 
+def test_a_demo_ends_before_today_unless_told_where_to_start(tmp_path: Path) -> None:
+    from datetime import date
+
+    from backrelief_analysis.demo import recent_start
+    from backrelief_analysis.store import load_log, now_local
+
+    assert main(["demo", "--out", str(tmp_path / "recent"), "--weeks", "30"]) == 0
+    recent = load_log(tmp_path / "recent")
+    last = max(recent.exercise["date"].max(), recent.pain["date"].max(),
+               recent.outcomes["date"].max())
+    assert last.date() < now_local().date()  # nothing dated in the future, whatever the length
+    assert recent.pain["date"].min().date() == recent_start(30)
+    assert main(["demo", "--out", str(tmp_path / "fixed"), "--weeks", "2",
+                 "--start", "2026-08-31"]) == 0
+    assert load_log(tmp_path / "fixed").pain["date"].min().date() == date(2026, 8, 31)
+
+
+def test_recent_start_is_the_monday_weeks_before_this_one() -> None:
+    from datetime import date
+
+    from backrelief_analysis.demo import recent_start
+
+    # Tuesday 1 December 2026: this week's Monday is 30 November
+    assert recent_start(1, today=date(2026, 12, 1)) == date(2026, 11, 23)
+    assert recent_start(12, today=date(2026, 12, 6)) == date(2026, 9, 7)  # a Sunday
+
+
 def test_check_names_the_line_of_a_bad_row(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

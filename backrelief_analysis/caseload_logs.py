@@ -7,8 +7,9 @@ of a batch of patients are joined, table by table, into one CSV that the store's
 file's row count) splits the typed frame again.
 
 Only files that the store would read the same way take this path: whole (ending in a newline),
-beginning with exactly the header, UTF-8, with no quote character (so one line is one row) and
-no carriage return. A patient any of whose files is otherwise, whose rows have any problem or
+beginning with exactly the header, UTF-8 and without carriage returns; quoted notes are fine,
+since a marker row after each file shows where one file's rows end (see :func:`_parse`). A
+patient any of whose files is otherwise, whose rows have any problem or
 repeat another row, or whose batch made pandas warn, gets ``None``: the caller reads that
 patient with the store on its own, so every problem sentence and every note stays the store's.
 """

@@ -28,8 +28,8 @@ Each block (one exercise, one side) is appended to ``exercise_log.csv`` the mome
 * *Skip exercise*: ``skipped`` when no rep of it was done, else ``stopped`` with the reps done;
 * *Stop* ends the session. The block in progress (its first hold has begun) is logged
   ``stopped`` with the reps done, even 0, so a physiotherapist sees where a session was cut
-  short. Every block not begun yet is logged ``skipped`` with 0 reps, so adherence per exercise
-  counts what was prescribed but not done.
+  short. Every block not begun yet is logged ``not_reached`` with 0 reps: prescribed but not
+  done, like a skipped one, yet never chosen to be skipped.
 
 ``hold_s_mean`` is the mean measured length of the block's finished holds, from the hold's
 start to its release on the monotonic clock, paused time left out; empty when no rep was done.
@@ -441,7 +441,7 @@ class SessionEngine:
             self._emit("ended")
 
     def stop(self) -> None:
-        """End the session: the block in progress ``stopped``, blocks not begun ``skipped``."""
+        """End the session: the block in progress ``stopped``, blocks not begun ``not_reached``."""
         if self._status not in ("running", "paused", "ready"):
             return
         started = self._status != "ready"
@@ -452,7 +452,7 @@ class SessionEngine:
                 if block in self._block_done:
                     continue
                 begun = block == current.block and current.kind in ("hold", "release")
-                self._log_block(block, "stopped" if begun else "skipped")
+                self._log_block(block, "stopped" if begun else "not_reached")
         self._status = "stopped"
         self._poke()
         self._emit("state")

@@ -217,7 +217,7 @@ def test_stop_logs_block_in_progress_and_blocks_not_reached(tmp_path):
     assert summary(tmp_path) == [
         ("tilt", "", "3", "completed"),
         ("knee", "left", "1", "stopped"),
-        ("knee", "right", "0", "skipped"),
+        ("knee", "right", "0", "not_reached"),
     ]
 
 
@@ -233,9 +233,33 @@ def test_stop_in_first_hold_marks_that_block_stopped_with_no_reps(tmp_path):
     asyncio.run(engine.run())
     assert summary(tmp_path) == [
         ("tilt", "", "0", "stopped"),
-        ("knee", "left", "0", "skipped"),
-        ("knee", "right", "0", "skipped"),
+        ("knee", "left", "0", "not_reached"),
+        ("knee", "right", "0", "not_reached"),
     ]
+
+
+def test_stop_in_a_rest_logs_the_blocks_ahead_not_reached_and_skip_still_skipped(tmp_path):
+    fake = FakeTime()
+    engine = make_engine(short_plan(), tmp_path, fake)
+
+    def skip_then_stop(event: SessionEvent) -> None:
+        state = event.state
+        if state.status != "running":
+            return
+        if state.phase == "hold" and state.exercise.id == "tilt":
+            engine.skip_exercise()  # the user's choice
+        elif state.phase == "switch":
+            engine.stop()  # the session ends before the right side is begun
+
+    engine.add_observer(skip_then_stop)
+    asyncio.run(engine.run())
+    assert summary(tmp_path) == [
+        ("tilt", "", "0", "skipped"),
+        ("knee", "left", "2", "completed"),
+        ("knee", "right", "0", "not_reached"),
+    ]
+    assert load_log(tmp_path).exercise["status"].tolist() == [
+        "skipped", "completed", "not_reached"]  # the log loads it
 
 
 def test_every_finished_block_is_in_the_csv_before_the_next_starts(tmp_path):

@@ -252,7 +252,7 @@ def test_stopped_session_still_asks_for_pain_after(make, fake, tmp_path):
     find(widget, "br-pain-after").value = 7
     find(widget, "br-save").click()
     log = load_log(tmp_path / "log")
-    assert list(log.exercise["status"]) == ["stopped", "skipped", "skipped"]
+    assert list(log.exercise["status"]) == ["stopped", "not_reached", "not_reached"]
     assert list(log.exercise["reps_done"]) == [1, 0, 0]
     assert list(log.pain["context"]) == ["before_session", "after_session"]
     assert list(log.pain["pain"]) == [5, 7]
@@ -331,7 +331,7 @@ def test_a_new_session_stops_one_still_running_in_the_kernel(make, fake, tmp_pat
     exercise = load_log(tmp_path / "log").exercise
     by_session = exercise.groupby("session_id")["status"].agg(list).to_dict()
     assert by_session == {
-        first.engine.session_id: ["stopped", "skipped", "skipped"],
+        first.engine.session_id: ["stopped", "not_reached", "not_reached"],
         second.engine.session_id: ["completed"] * 3,
     }
 

@@ -39,9 +39,12 @@ from .periods import (
     within,
 )
 from .plan import Plan
+from .schema import EXERCISE
 from .store import require_columns
 
 SESSION_COLUMNS = ("session_id", "date", "reps_done", "reps_target")
+# a block's status in the log, each counted per exercise by exercise_adherence
+BLOCK_STATUSES: tuple[str, ...] = EXERCISE["status"].choices or ()
 
 
 def sessions(exercise: pd.DataFrame) -> pd.DataFrame:
@@ -184,23 +187,21 @@ def exercise_adherence(
     pandas.DataFrame
         ``exercise``, ``name`` (from the plan, else the id), ``side``, ``blocks``,
         ``reps_done``, ``reps_target``, ``percent``, ``completed``, ``stopped``, ``skipped``
-        (block counts); in plan order, then any exercise the plan no longer has.
+        (chosen to be skipped), ``not_reached`` (the session was stopped before them): block
+        counts, in plan order, then any exercise the plan no longer has.
     """
     require_columns(exercise, ("exercise", "side", "status", *SESSION_COLUMNS), "the exercise log")
     first, last = period_bounds([exercise["date"]], start, end)
     rows = within(exercise, first, last)
-    rows["completed"] = rows["status"] == "completed"
-    rows["stopped"] = rows["status"] == "stopped"
-    rows["skipped"] = rows["status"] == "skipped"
+    for status in BLOCK_STATUSES:
+        rows[status] = rows["status"] == status
     table = rows.groupby(["exercise", "side"], sort=False, as_index=False).agg(
         blocks=("reps_done", "size"),
         reps_done=("reps_done", "sum"),
         reps_target=("reps_target", "sum"),
-        completed=("completed", "sum"),
-        stopped=("stopped", "sum"),
-        skipped=("skipped", "sum"),
+        **{status: (status, "sum") for status in BLOCK_STATUSES},
     )
-    for column in ("blocks", "reps_done", "reps_target", "completed", "stopped", "skipped"):
+    for column in ("blocks", "reps_done", "reps_target", *BLOCK_STATUSES):
         table[column] = table[column].astype("int64")
     table["percent"] = (100.0 * table["reps_done"] / table["reps_target"].where(
         table["reps_target"] > 0)).astype("float64")
@@ -210,7 +211,7 @@ def exercise_adherence(
     table["_order"] = table["exercise"].map(order).fillna(len(order)).astype("int64")
     table = table.sort_values(["_order", "exercise", "side"], kind="stable")
     columns = ["exercise", "name", "side", "blocks", "reps_done", "reps_target", "percent",
-               "completed", "stopped", "skipped"]
+               *BLOCK_STATUSES]
     return table[columns].reset_index(drop=True)
 
 

@@ -5,9 +5,10 @@ shape into an ``AudioBuffer`` when Start is pressed and plays it the moment the 
 Each cue has its own shape so it can be told apart with eyes closed:
 
 ``get_ready``   two low notes: the session begins, lie down.
+``prepare``     one long middle note: "get ready", the count to the next hold follows.
 ``hold_start``  two notes going up: hold now.
 ``release``     two notes going down: let go.
-``tick``        one short high blip: each of the last three seconds of a hold.
+``tick``        one short high blip: each of the last three seconds of a hold or before one.
 ``next``        three rising notes: switch to the other side, or the next exercise is coming.
 ``session_end`` a slow four-note run, fading: the session is over.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 # (frequency in Hz, seconds) per note; notes follow each other
 SHAPES: dict[str, tuple[tuple[float, float], ...]] = {
     "get_ready": ((392.0, 0.18), (392.0, 0.3)),
+    "prepare": ((440.0, 0.3),),
     "hold_start": ((523.25, 0.16), (783.99, 0.26)),
     "release": ((783.99, 0.16), (523.25, 0.26)),
     "tick": ((1046.5, 0.07),),

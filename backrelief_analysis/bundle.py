@@ -74,8 +74,8 @@ def plan_toml(plan: Plan, *, deidentify: bool = False, shift: timedelta = timede
     """The plan as TOML that :func:`~backrelief_analysis.plan.load_plan` reads back the same.
 
     With ``deidentify`` the plan's name and the exercises' instructions (free text a clinician
-    wrote, which may name the patient) are replaced by neutral words; ``shift`` moves the dates
-    of earlier targets with the log.
+    wrote, which may name the patient) are replaced by neutral words, and side names left out
+    ("left side", "right side"); ``shift`` moves the dates of earlier targets with the log.
     """
     name = "Shared plan" if deidentify else plan.name
     lines = [f"name = {_toml_string(name)}",
@@ -91,6 +91,9 @@ def plan_toml(plan: Plan, *, deidentify: bool = False, shift: timedelta = timede
                   f"hold_s = {exercise.hold_s!r}", f"reps = {exercise.reps}",
                   f"release_s = {exercise.release_s!r}",
                   f"sides = {json.dumps(list(exercise.sides))}"]
+        if exercise.side_names and not deidentify:  # words a clinician typed, like instructions
+            names = ", ".join(_toml_string(name) for name in exercise.side_names)
+            lines.append(f"side_names = [{names}]")
     for earlier in plan.earlier_targets:
         lines += ["", "[[earlier_target]]", f"until = {(earlier.until + shift).isoformat()}",
                   f"sessions_per_week = {earlier.sessions_per_week}"]

@@ -15,6 +15,10 @@ plus the next step's length, so a late wake-up shortens the following wait inste
 over a session. The loop wakes at each whole second of the countdown; a late wake-up jumps to
 the current second instead of replaying the missed ones (no pile of tick sounds).
 
+The last seconds of each hold, and of each lead-in before a block's first hold, are counted
+(``tick``: "3", "2", "1"); a lead-in long enough says "Get ready." (``prepare``) a second before
+its count (:mod:`.cues`).
+
 Each cue carries its deadline (``due``) and the words said for it (:mod:`.cues`);
 :meth:`SessionEngine.upcoming` announces the cues still due in the current step, so a view can
 sound them on its own audio clock exactly at their deadlines. The first step begins
@@ -28,8 +32,8 @@ Each block (one exercise, one side) is appended to ``exercise_log.csv`` the mome
 * *Skip exercise*: ``skipped`` when no rep of it was done, else ``stopped`` with the reps done;
 * *Stop* ends the session. The block in progress (its first hold has begun) is logged
   ``stopped`` with the reps done, even 0, so a physiotherapist sees where a session was cut
-  short. Every block not begun yet is logged ``skipped`` with 0 reps, so adherence per exercise
-  counts what was prescribed but not done.
+  short. Every block not begun yet is logged ``not_reached`` with 0 reps: prescribed but not
+  done, like a skipped one, yet never chosen to be skipped.
 
 ``hold_s_mean`` is the mean measured length of the block's finished holds, from the hold's
 start to its release on the monotonic clock, paused time left out; empty when no rep was done.
@@ -48,13 +52,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from .cues import spoken_text
+from .cues import GET_READY_AHEAD_S, LEAD_INS, get_ready_apart, spoken_text
 from .plan import Exercise, Plan
 from .store import ExerciseBlock, LogStore, now_local
 
 TICK_LAST_S = 3
 # Cue names; audio.py has a tone for each and cues.py the words said.
-CUES = ("get_ready", "hold_start", "release", "tick", "next", "session_end")
+CUES = ("get_ready", "prepare", "hold_start", "release", "tick", "next", "session_end")
 _STEP_CUES = {"get_ready": "get_ready", "hold": "hold_start", "release": "release",
               "switch": "next", "rest": "next", "done": "session_end"}
 # The first step begins this long after Start, so that its cue is announced before it is due
@@ -204,6 +208,26 @@ class SessionEvent:
 Observer = Callable[[SessionEvent], None]
 
 
+def second_cues(step: Step) -> dict[int, str]:
+    """The cues of ``step`` said as its countdown shows a second: ``{second: cue}``.
+
+    The last :data:`TICK_LAST_S` seconds of a hold and of a lead-in are ticks ("3", "2", "1"),
+    but never the step's first second (its own cue is said then); a lead-in long enough says
+    "Get ready" (``prepare``) at :data:`~backrelief_analysis.cues.GET_READY_AHEAD_S`.
+
+    Examples
+    --------
+    >>> second_cues(Step("rest", 10.0, 1))
+    {4: 'prepare', 3: 'tick', 2: 'tick', 1: 'tick'}
+    """
+    if step.kind != "hold" and step.kind not in LEAD_INS:
+        return {}
+    whole = math.ceil(step.duration_s - 1e-9)
+    cues = {GET_READY_AHEAD_S: "prepare"} if get_ready_apart(step) else {}
+    cues.update({shown: "tick" for shown in range(min(TICK_LAST_S, whole - 1), 0, -1)})
+    return cues
+
+
 def _countdown(remaining: float) -> int:
     # 1e-9 keeps float noise (4.0000000001) from showing one second too many
     return max(0, math.ceil(remaining - 1e-9))
@@ -231,6 +255,8 @@ class SessionEngine:
     start_lead_s
         How long after Start the first step begins (:data:`START_LEAD_S`): its cue is
         announced by :meth:`upcoming` in the meantime.
+    fewer_words
+        Say "Hold." rather than "Hold, 3 of 10." (:attr:`fewer_words` may change mid-session).
 
     Examples
     --------
@@ -250,6 +276,7 @@ class SessionEngine:
         switch_side_s: float | None = None,
         session_id: str | None = None,
         start_lead_s: float = START_LEAD_S,
+        fewer_words: bool = False,
     ) -> None:
         self.plan = plan
         self.store = store
@@ -281,6 +308,7 @@ class SessionEngine:
         self._paused_at = 0.0
         self._wake: asyncio.Event | None = None
         self._start_lead_s = start_lead_s
+        self.fewer_words = fewer_words
 
     # --- observing ---------------------------------------------------------------------------
 
@@ -367,10 +395,7 @@ class SessionEngine:
         own = _STEP_CUES.get(step.kind)
         if own is not None and self._step_started > now:
             cues.append((own, self._step_started))  # the first step, still to begin
-        if step.kind == "hold":
-            whole = math.ceil(step.duration_s - 1e-9)
-            for shown in range(min(TICK_LAST_S, whole - 1), 0, -1):
-                cues.append(("tick", self._deadline - shown))
+        cues.extend((cue, self._deadline - shown) for shown, cue in second_cues(step).items())
         if self._index + 1 < len(self.steps):
             following = _STEP_CUES.get(self.steps[self._index + 1].kind)
             if following is not None:
@@ -441,7 +466,7 @@ class SessionEngine:
             self._emit("ended")
 
     def stop(self) -> None:
-        """End the session: the block in progress ``stopped``, blocks not begun ``skipped``."""
+        """End the session: the block in progress ``stopped``, blocks not begun ``not_reached``."""
         if self._status not in ("running", "paused", "ready"):
             return
         started = self._status != "ready"
@@ -452,7 +477,7 @@ class SessionEngine:
                 if block in self._block_done:
                     continue
                 begun = block == current.block and current.kind in ("hold", "release")
-                self._log_block(block, "stopped" if begun else "skipped")
+                self._log_block(block, "stopped" if begun else "not_reached")
         self._status = "stopped"
         self._poke()
         self._emit("state")
@@ -499,10 +524,9 @@ class SessionEngine:
             shown = _countdown(remaining)
             if shown != self._shown_countdown:
                 self._shown_countdown = shown
-                if self.step.kind == "hold" and shown <= TICK_LAST_S and shown < math.ceil(
-                    self.step.duration_s - 1e-9
-                ):
-                    self._emit_cue("tick", due=self._deadline - shown, countdown=shown)
+                cue = second_cues(self.step).get(shown)
+                if cue is not None:
+                    self._emit_cue(cue, due=self._deadline - shown, countdown=shown)
                 self._emit("state")
             # wake when the shown second changes, or at the deadline
             next_change = self._deadline - (shown - 1) if shown > 1 else self._deadline
@@ -552,7 +576,8 @@ class SessionEngine:
                   countdown: int = 0) -> None:
         if cue is None:
             return
-        self._emit("cue", cue=cue, speech=spoken_text(cue, self.step, countdown),
+        speech = spoken_text(cue, self.step, countdown, fewer_words=self.fewer_words)
+        self._emit("cue", cue=cue, speech=speech,
                    due=self._step_started if due is None else due)
 
     def _enter(self, index: int, start: float) -> str | None:
@@ -603,4 +628,5 @@ __all__ = [
     "Step",
     "build_blocks",
     "build_steps",
+    "second_cues",
 ]

@@ -117,14 +117,15 @@ def withhold_unknown_exercises(log: Log, plan: Plan) -> Log:
 
 
 def _exercise_text(blocks: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """Per session: ``"Pelvic tilt 10/10; Knee to chest L 10/10 R 8/10"`` and rep totals."""
+    """Per session: ``"Pelvic tilt 10/10; Knee to chest L 10/10 R 8/10 (stopped)"`` and rep
+    totals; a block not completed says its status in words (``(not reached)``)."""
     ordered = blocks.sort_values(["session_id", "logged_at"], kind="stable")
     part = (
         ordered["side"].map(_SIDE_MARK).fillna("")
         + ordered["reps_done"].astype(str) + "/" + ordered["reps_target"].astype(str)
     )
-    part = part.where(ordered["status"] == "completed",
-                      part + " (" + ordered["status"] + ")")
+    status = ordered["status"].str.replace("_", " ", regex=False)
+    part = part.where(ordered["status"] == "completed", part + " (" + status + ")")
     per_exercise = (
         ordered.assign(part=part, name=ordered["exercise"].replace(names))
         .groupby(["session_id", "exercise"], sort=False)

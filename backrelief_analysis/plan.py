@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ MAX_REPS = 100  # reps of one exercise (per side)
 MAX_SECONDS = 600  # any hold, release or pause, in seconds
 MAX_EXERCISES = 50  # exercises in one plan
 MAX_PLAN_BYTES = 1_000_000  # a plan file is a few kilobytes; larger is not a plan
+MAX_SIDE_NAME_CHARS = 40  # "left leg", "left arm": a few words, said aloud
 # a change of exactly a threshold (a fall of 2.0 points, say) meets it despite float rounding:
 # every comparison with a Thresholds value allows this much
 ROUNDING_SLACK = 1e-9
@@ -119,7 +121,8 @@ class Exercise:
     """One exercise of a plan.
 
     ``sides`` is empty for an exercise done once per rep, or ``("left", "right")`` when the
-    reps are done on each side.
+    reps are done on each side. ``side_names`` says them aloud, one per side in the same order
+    (``("left leg", "right leg")``); empty for "left side" and "right side".
     """
 
     id: str
@@ -129,6 +132,7 @@ class Exercise:
     reps: int
     release_s: float
     sides: tuple[str, ...] = ()
+    side_names: tuple[str, ...] = ()
 
     @property
     def blocks(self) -> tuple[str, ...]:
@@ -192,9 +196,8 @@ class Plan:
         lines = []
         for exercise in self.exercises:
             each = ", each side" if exercise.sides else ""
-            lines.append(
-                f"{exercise.name}: {exercise.hold_s:g} s hold x {exercise.reps} reps{each}"
-            )
+            reps = f"{exercise.reps} rep{'s' * (exercise.reps != 1)}"
+            lines.append(f"{exercise.name}: {exercise.hold_s:g} s hold x {reps}{each}")
         return lines
 
 
@@ -254,6 +257,7 @@ def _check_exercise(raw: Any, index: int, problems: list[str]) -> Exercise | Non
         bad("sides", f"must be [] or a list of {list(SIDES)}, not {_shown(sides)}")
     elif len(set(sides)) != len(sides):
         bad("sides", "names a side twice")
+    side_names = _side_names(raw, bad)
     unknown = set(raw) - {f.name for f in fields(Exercise)}
     for name in sorted(unknown)[:5]:
         bad(_shown(name), "is not a known field")
@@ -267,7 +271,25 @@ def _check_exercise(raw: Any, index: int, problems: list[str]) -> Exercise | Non
         reps=reps,
         release_s=release,
         sides=tuple(sides),
+        side_names=side_names,
     )
+
+
+def _side_names(raw: dict[str, Any], bad: Callable[[str, str], None]) -> tuple[str, ...]:
+    """An exercise's optional ``side_names``: one short name per side, in the order of ``sides``."""
+    if "side_names" not in raw:
+        return ()
+    names = raw["side_names"]
+    sides = raw.get("sides", [])
+    count = len(sides) if isinstance(sides, list) else 0
+    if (not isinstance(names, list) or len(names) != count
+            or any(not isinstance(name, str) or not name.strip()
+                   or len(name) > MAX_SIDE_NAME_CHARS for name in names)):
+        bad("side_names", "must give one name for each side in 'sides', in the same order, "
+                          f"each at most {MAX_SIDE_NAME_CHARS} characters, e.g. "
+                          "[\"left leg\", \"right leg\"]")
+        return ()
+    return tuple(" ".join(name.split()) for name in names)
 
 
 def _check_thresholds(raw: Any, problems: list[str]) -> Thresholds:

@@ -124,7 +124,7 @@ class ReportContent:
     source_note: str = ""
     key_numbers: tuple[KeyNumber, ...] = ()
     exercise_head: tuple[str, ...] = ("Exercise", "Side", "Reps done / prescribed", "% done",
-                                      "Blocks stopped / skipped")
+                                      "Blocks stopped / skipped / not reached")
     exercise_rows: tuple[tuple[str, ...], ...] = ()
     exercise_more: str = ""
     charts: tuple[Chart, ...] = ()
@@ -332,7 +332,7 @@ def _exercise_rows(summary) -> tuple[tuple[tuple[str, ...], ...], str]:
         percent = "n/a" if pd.isna(row.percent) else f"{row.percent:.0f} %"
         rows.append((_one_line(row.name, MAX_EXERCISE_CHARS), row.side or "-",
                      f"{row.reps_done} / {row.reps_target}", percent,
-                     f"{row.stopped} / {row.skipped}"))
+                     f"{row.stopped} / {row.skipped} / {row.not_reached}"))
     hidden = len(table) - len(shown)
     more = (f"{hidden} more row{'s' if hidden != 1 else ''} not listed; the progress notebook "
             "lists them all." if hidden else "")

@@ -181,9 +181,10 @@ function render({ model, el }) {
   const stop = button("br-stop", "Stop", "Stop session");
   const voiceSwitch = button("br-voice", "", "Voice");
   const toneSwitch = button("br-tones", "", "Tones");
-  voiceSwitch.setAttribute("role", "switch");
-  toneSwitch.setAttribute("role", "switch");
-  controls.append(start, pause, skip, stop, voiceSwitch, toneSwitch);
+  // fewer words: "Hold." instead of "Hold, 3 of 10." (the kernel makes the words)
+  const wordsSwitch = button("br-fewer-words", "", "Fewer words");
+  for (const node of [voiceSwitch, toneSwitch, wordsSwitch]) node.setAttribute("role", "switch");
+  controls.append(start, pause, skip, stop, voiceSwitch, toneSwitch, wordsSwitch);
 
   const notes = h("div", "br-notes", { role: "status" });
   const display = h("div", "br-display");
@@ -263,6 +264,9 @@ function render({ model, el }) {
     voiceSwitch.setAttribute("aria-checked", String(voiceOn));
     toneSwitch.textContent = tonesOn ? "Tones on" : "Tones off";
     toneSwitch.setAttribute("aria-checked", String(tonesOn));
+    const fewer = model.get("fewer_words");
+    wordsSwitch.textContent = fewer ? "Fewer words on" : "Fewer words off";
+    wordsSwitch.setAttribute("aria-checked", String(fewer));
 
     if (owners.get(model) !== root) return;
     const active = running || view.status === "paused";
@@ -340,14 +344,13 @@ function render({ model, el }) {
   pause.addEventListener("click", () => act("pause"));
   skip.addEventListener("click", () => act("skip"));
   stop.addEventListener("click", () => act("stop"));
-  voiceSwitch.addEventListener("click", () => {
-    model.set("voice", !model.get("voice"));
-    model.save_changes();
-  });
-  toneSwitch.addEventListener("click", () => {
-    model.set("tones", !model.get("tones"));
-    model.save_changes();
-  });
+  for (const [node, name] of [[voiceSwitch, "voice"], [toneSwitch, "tones"],
+                              [wordsSwitch, "fewer_words"]]) {
+    node.addEventListener("click", () => {
+      model.set(name, !model.get(name));
+      model.save_changes();
+    });
+  }
   function onKey(event) {
     if (event.key !== " " || event.repeat) return;
     // a focused button or text field keeps Space for itself
@@ -368,6 +371,7 @@ function render({ model, el }) {
   model.on("change:view", draw);
   model.on("change:voice", draw);
   model.on("change:tones", draw);
+  model.on("change:fewer_words", draw);
   model.on("msg:custom", onCue);
   draw();
 
@@ -375,6 +379,7 @@ function render({ model, el }) {
     model.off("change:view", draw);
     model.off("change:voice", draw);
     model.off("change:tones", draw);
+    model.off("change:fewer_words", draw);
     model.off("msg:custom", onCue);
     root.removeEventListener("keydown", onKey);
     document.removeEventListener("visibilitychange", onVisible);

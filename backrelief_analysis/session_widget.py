@@ -19,7 +19,7 @@ import traitlets
 
 from . import audio
 from .adherence import sessions_in_week
-from .cues import side_words
+from .cues import plural, side_words
 from .engine import SessionEngine, SessionEvent, SessionState
 from .plan import Plan, PlanError, load_plan
 from .questionnaire import due_line
@@ -109,6 +109,7 @@ class SessionStage(anywidget.AnyWidget):
     view = traitlets.Dict().tag(sync=True)
     voice = traitlets.Bool(True).tag(sync=True)
     tones = traitlets.Bool(True).tag(sync=True)
+    fewer_words = traitlets.Bool(False).tag(sync=True)
     tone_spec = traitlets.Dict().tag(sync=True)
 
     def press(self, action: str) -> None:
@@ -189,7 +190,8 @@ class SessionWidget(Guarded, widgets.VBox):
         self._pain_before = score_buttons("br-pain-before")
         sound = load_settings(self.store.directory)
         self._stage = SessionStage(voice=sound.voice, tones=sound.tones,
-                                   tone_spec=audio.tone_spec())
+                                   fewer_words=sound.fewer_words, tone_spec=audio.tone_spec())
+        self.engine.fewer_words = sound.fewer_words
         self._stage.add_class("br-stage")
 
         self._pain_after = score_buttons("br-pain-after")
@@ -212,7 +214,7 @@ class SessionWidget(Guarded, widgets.VBox):
 
         self._pain_before.observe(self._on_pain_before, names="value")
         self._stage.on_msg(self._on_stage_msg)
-        self._stage.observe(self._on_sound_switch, names=["voice", "tones"])
+        self._stage.observe(self._on_sound_switch, names=["voice", "tones", "fewer_words"])
         self._pain_after.observe(self._on_pain_after, names="value")
         self._save.on_click(self._on_save_click)
         self.engine.add_observer(self._on_event)
@@ -276,8 +278,9 @@ class SessionWidget(Guarded, widgets.VBox):
 
     @guard("Could not remember the sound switches")
     def _on_sound_switch(self, _change: dict) -> None:
-        save_settings(SoundSettings(voice=self._stage.voice, tones=self._stage.tones),
-                      self.store.directory)
+        self.engine.fewer_words = self._stage.fewer_words  # from the next cue on
+        save_settings(SoundSettings(voice=self._stage.voice, tones=self._stage.tones,
+                                    fewer_words=self._stage.fewer_words), self.store.directory)
 
     @guard("Could not update the form")
     def _on_pain_after(self, _change: dict) -> None:
@@ -407,7 +410,7 @@ def session_view(state: SessionState, total_s: float, *, pain_given: bool) -> di
 
 
 def _rep_text(state: SessionState) -> str:
-    side = side_words(state.side)
+    side = side_words(state.side, state.exercise)
     with_side = f" · {side}" if side else ""
     if state.status == "ready":
         return "Choose your pain score, then press Start."
@@ -417,11 +420,11 @@ def _rep_text(state: SessionState) -> str:
         return "Session stopped."
     if state.phase in ("hold", "release"):
         return f"rep {state.rep} of {state.reps}{with_side}"
-    reps = state.exercise.reps if state.exercise else 0
+    reps = plural(state.exercise.reps if state.exercise else 0, "rep")
     if state.phase == "switch":
-        return f"next: the {side}, {reps} reps"
+        return f"next: the {side}, {reps}"
     first = "first" if state.phase == "get_ready" else "next"
-    return f"{first}: {reps} reps{with_side}"
+    return f"{first}: {reps}{with_side}"
 
 
 def _session_to_show_again(plan: Plan | None, store: LogStore | None) -> SessionWidget | None:

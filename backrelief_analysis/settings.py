@@ -1,4 +1,4 @@
-"""The session's sound switches (voice on/off, tones on/off), remembered between sessions.
+"""The session's sound switches (voice, tones, fewer words), remembered between sessions.
 
 A small JSON file, ``settings.json``, beside the log (owner-only, like the log). A missing or
 unreadable file gives the defaults, both on: a broken settings file must never stop a session.
@@ -18,10 +18,15 @@ from .store import DIR_MODE, FILE_MODE
 
 @dataclass(frozen=True)
 class SoundSettings:
-    """Which cues a session gives: spoken words, tones, or both."""
+    """Which cues a session gives: spoken words, tones, or both; and how many words.
+
+    ``fewer_words`` leaves the rep in progress out of each hold's cue ("Hold." rather than
+    "Hold, 3 of 10."), for someone who knows the programme by heart.
+    """
 
     voice: bool = True
     tones: bool = True
+    fewer_words: bool = False
 
 
 def settings_path(directory: Path | None = None) -> Path:

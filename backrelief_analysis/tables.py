@@ -21,6 +21,7 @@ HEADERS = {
     "completed": "Blocks completed",
     "stopped": "Blocks stopped",
     "skipped": "Blocks skipped",
+    "not_reached": "Blocks not reached (session stopped)",
     "completed_sessions": "Sessions completing it",
     "completed_mean_change": "Mean pain change, completed (points)",
     "not_completed_sessions": "Sessions stopping or skipping it",

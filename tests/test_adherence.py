@@ -135,6 +135,18 @@ def test_plan_change_midway_counts_reps_against_target_of_the_time(tmp_path):
     assert table["skipped"].tolist() == [0, 0, 1]
 
 
+def test_blocks_not_reached_are_counted_apart_from_skipped_and_as_not_done(tmp_path):
+    stopped = session("a", "2026-03-02T08:00:00+00:00", ("tilt", "", 10, 4, "stopped"),
+                      ("knee", "left", 10, 0, "not_reached"),
+                      ("knee", "right", 10, 0, "not_reached"))
+    chosen = session("b", "2026-03-03T08:00:00+00:00", ("tilt", "", 10, 10, "completed"),
+                     ("knee", "left", 10, 0, "skipped"), ("knee", "right", 10, 10, "completed"))
+    table = adherence.exercise_adherence(write_log(tmp_path, stopped + chosen).exercise, plan_of())
+    assert table["skipped"].tolist() == [0, 1, 0]
+    assert table["not_reached"].tolist() == [0, 1, 1]
+    assert table["percent"].tolist() == pytest.approx([70.0, 0.0, 50.0])
+
+
 def test_weeks_before_a_target_change_keep_the_target_of_the_time(tmp_path):
     # the target was 2 a week up to Sunday 8 March, then 3: W10 has 2 sessions, W11 has 3
     days = ["2026-03-02", "2026-03-04", "2026-03-09", "2026-03-10", "2026-03-11"]

@@ -24,7 +24,8 @@ from backrelief_analysis.store import load_log
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "notebooks/01_guided_session.ipynb"
-SHORT_PLAN = plan_text(PELVIC_TILT, KNEE_TO_CHEST, BRIDGE, name="Browser test plan", target=5,
+SHORT_PLAN = plan_text(PELVIC_TILT, KNEE_TO_CHEST | {"side_names": ["left leg", "right leg"]},
+                       BRIDGE, name="Browser test plan", target=5,
                        rest_between_exercises_s=1, get_ready_s=4, switch_side_s=2)
 # Records what the page asks of the browser, before any page script runs. Headless Chromium
 # has no voices and no screen to keep awake: a page may ask for one voice of the system
@@ -147,6 +148,8 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     for switch in ("Voice", "Tones"):
         assert page.locator(".br-stage").get_by_role("switch", name=switch).get_attribute(
             "aria-checked") == "true"
+    assert page.locator(".br-stage").get_by_role("switch", name="Fewer words").get_attribute(
+        "aria-checked") == "false"
     page.locator(".br-pain-before").get_by_role("button", name="3", exact=True).click()
     page.wait_for_function("() => !document.querySelector('.br-stage .br-start').disabled")
     assert page.evaluate("() => window.brRecord.contexts.length") == 0  # no sound before Start
@@ -207,16 +210,22 @@ def test_guided_session_in_jupyterlab(jupyter_lab, chromium_page, tmp_path):
     after_reload = page.evaluate("() => window.brRecord")
 
     said = [entry["text"] for entry in before_reload["spoken"] + after_reload["spoken"]]
-    named = [text for text in said if text[0].isalpha() and text.split(".")[0] not in (
-        "Hold", "Release")]
+    named = [text for text in said if text[0].isalpha()
+             and not text.startswith(("Hold", "Release"))]
+    # lead-ins of 4 s, 1 s and 2 s: too short for "Get ready" on its own, said with their words
     assert named == [
-        "Pelvic tilt. 2 reps, 1 second holds.",
-        "Rest. Next: knee to chest, left leg. 2 reps, 1 second holds.",
-        "Switch to the right leg.",
-        "Rest. Next: bridge. 4 reps, 2 second holds.",
+        "Pelvic tilt. 2 reps, 1 second holds. Get ready.",
+        "Rest. Next: knee to chest, left leg. 2 reps, 1 second holds. Get ready.",
+        "Switch to the right leg. Get ready.",
+        "Rest. Next: bridge. 4 reps, 2 second holds. Get ready.",
         "Session complete. How is your pain now?",
     ], said
-    assert said.count("Hold.") == 10  # every hold, none lost or repeated by the reload
+    # "Get ready", the count of the lead-in's last seconds, then the first hold with its rep
+    assert said[:5] == ["Pelvic tilt. 2 reps, 1 second holds. Get ready.", "3", "2", "1",
+                        "Hold, 1 of 2."], said
+    # every hold with its rep, none lost or repeated by the reload
+    assert [text for text in said if text.startswith("Hold")] == [
+        *["Hold, 1 of 2.", "Hold, 2 of 2."] * 3, *[f"Hold, {n} of 4." for n in range(1, 5)]]
     assert all(entry["voice"] == "Test voice" for entry in before_reload["spoken"])
     # sound began with the click on Start, and again with the click after the reload
     assert [c["gesture"] for c in before_reload["contexts"]] == [True]

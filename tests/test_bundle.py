@@ -21,6 +21,7 @@ from backrelief_analysis.bundle import (
     bundle_bytes,
     load_files,
     open_bundle,
+    plan_toml,
     write_bundle,
 )
 from backrelief_analysis.cli import main
@@ -152,6 +153,15 @@ def test_deidentified_plan_moves_its_dates_with_the_log(log_dir):
     assert opened.plan.name == "Shared plan"
     assert all(exercise.instructions == "Not shared." for exercise in opened.plan.exercises)
     assert summarise(shared, opened.plan).weekly_adherence["target"].tolist() == [3, 7]
+
+
+def test_the_shared_plan_keeps_its_side_names_unless_deidentified(tmp_path):
+    plan = load_plan()
+    path = tmp_path / "plan.toml"
+    path.write_text(plan_toml(plan), encoding="utf-8")
+    assert load_plan(path).exercises == plan.exercises
+    path.write_text(plan_toml(plan, deidentify=True), encoding="utf-8")
+    assert [exercise.side_names for exercise in load_plan(path).exercises] == [()] * 4
 
 
 def test_open_bundle_refuses_a_tampered_file(log_dir):

@@ -39,8 +39,9 @@ class FakeTime:
 
 
 def make_engine(plan, directory: Path, fake: FakeTime, **kwargs) -> SessionEngine:
+    options = {"get_ready_s": 1, "switch_side_s": 2} | kwargs
     return SessionEngine(plan, LogStore(directory), clock=fake.clock, sleep=fake.sleep,
-                         now=lambda: STARTED, get_ready_s=1, switch_side_s=2, **kwargs)
+                         now=lambda: STARTED, **options)
 
 
 def rows(directory: Path) -> list[dict[str, str]]:
@@ -217,7 +218,7 @@ def test_stop_logs_block_in_progress_and_blocks_not_reached(tmp_path):
     assert summary(tmp_path) == [
         ("tilt", "", "3", "completed"),
         ("knee", "left", "1", "stopped"),
-        ("knee", "right", "0", "skipped"),
+        ("knee", "right", "0", "not_reached"),
     ]
 
 
@@ -233,9 +234,33 @@ def test_stop_in_first_hold_marks_that_block_stopped_with_no_reps(tmp_path):
     asyncio.run(engine.run())
     assert summary(tmp_path) == [
         ("tilt", "", "0", "stopped"),
-        ("knee", "left", "0", "skipped"),
-        ("knee", "right", "0", "skipped"),
+        ("knee", "left", "0", "not_reached"),
+        ("knee", "right", "0", "not_reached"),
     ]
+
+
+def test_stop_in_a_rest_logs_the_blocks_ahead_not_reached_and_skip_still_skipped(tmp_path):
+    fake = FakeTime()
+    engine = make_engine(short_plan(), tmp_path, fake)
+
+    def skip_then_stop(event: SessionEvent) -> None:
+        state = event.state
+        if state.status != "running":
+            return
+        if state.phase == "hold" and state.exercise.id == "tilt":
+            engine.skip_exercise()  # the user's choice
+        elif state.phase == "switch":
+            engine.stop()  # the session ends before the right side is begun
+
+    engine.add_observer(skip_then_stop)
+    asyncio.run(engine.run())
+    assert summary(tmp_path) == [
+        ("tilt", "", "0", "skipped"),
+        ("knee", "left", "2", "completed"),
+        ("knee", "right", "0", "not_reached"),
+    ]
+    assert load_log(tmp_path).exercise["status"].tolist() == [
+        "skipped", "completed", "not_reached"]  # the log loads it
 
 
 def test_every_finished_block_is_in_the_csv_before_the_next_starts(tmp_path):
@@ -266,8 +291,9 @@ def test_late_wakeups_neither_pile_up_ticks_nor_add_up(tmp_path):
     asyncio.run(engine.run())
     # the deadlines are cumulative: the session ends within one late wake of its plan
     assert fake.now - fake.start <= START_LEAD_S + engine.total_s + 0.3 + 1e-9
-    # at most 3 ticks per hold, never a burst of missed ones
-    assert cues.count("tick") <= 3 * cues.count("hold_start")
+    # at most 3 ticks per hold and per lead-in to a hold, never a burst of missed ones
+    counted = cues.count("hold_start") + cues.count("get_ready") + cues.count("next")
+    assert cues.count("tick") <= 3 * counted
     assert cues.count("hold_start") == 15
 
 
@@ -326,12 +352,14 @@ def test_spoken_cues_name_each_exercise_and_side_in_order(tmp_path):
     said: list[str] = []
     engine.add_observer(lambda e: said.append(e.speech) if e.kind == "cue" else None)
     asyncio.run(engine.run())
-    rep = ["Hold.", "2", "1"]
+    reps = ["Hold, 1 of 2.", "2", "1", "Release. 1 to go.", "Hold, 2 of 2.", "2", "1",
+            "Release."]
+    # lead-ins of 1 s (get ready), 4 s (rest) and 2 s (switch): each counts what it has
     assert said == [
-        "Tilt. 2 reps, 3 second holds.", *rep, "Release. 1 to go.", *rep, "Release.",
-        "Rest. Next: knee, left leg. 2 reps, 3 second holds.",
-        *rep, "Release. 1 to go.", *rep, "Release.",
-        "Switch to the right leg.", *rep, "Release. 1 to go.", *rep, "Release.",
+        "Tilt. 2 reps, 3 second holds. Get ready.", *reps,
+        "Rest. Next: knee, left side. 2 reps, 3 second holds. Get ready.", "3", "2", "1",
+        *reps,
+        "Switch to the right side. Get ready.", "1", *reps,
         "Session complete. How is your pain now?",
     ]
 
@@ -345,9 +373,11 @@ def test_each_cue_is_due_at_its_step_start_or_its_second(tmp_path):
     engine.add_observer(
         lambda e: due.append((e.cue, round(e.due - begins, 6))) if e.kind == "cue" else None)
     asyncio.run(engine.run())
-    # get ready 1 s, hold 3 s (ticks at 2 and 1 left), release 2 s, rest 4 s, ...
-    assert due[:6] == [("get_ready", 0.0), ("hold_start", 1.0), ("tick", 2.0), ("tick", 3.0),
-                       ("release", 4.0), ("next", 6.0)]
+    # get ready 1 s, hold 3 s (ticks at 2 and 1 left), release 2 s, rest 4 s (ticks at 3, 2
+    # and 1 left), ...
+    assert due[:10] == [("get_ready", 0.0), ("hold_start", 1.0), ("tick", 2.0), ("tick", 3.0),
+                        ("release", 4.0), ("next", 6.0), ("tick", 7.0), ("tick", 8.0),
+                        ("tick", 9.0), ("hold_start", 10.0)]
     assert due[-1] == ("session_end", engine.total_s)
 
 
@@ -387,10 +417,12 @@ def test_after_stop_progress_and_time_left_stay_where_the_session_stopped(tmp_pa
     assert state.time_left_s > 10
 
 
-def test_upcoming_cues_are_the_ones_later_sent_with_the_same_deadlines(tmp_path):
+@pytest.mark.parametrize("lead_s", [1, 9])  # 9 s lead-ins say "Get ready" as a cue of its own
+def test_upcoming_cues_are_the_ones_later_sent_with_the_same_deadlines(tmp_path, lead_s):
     fake = FakeTime()
     fake.late_by = 0.002
-    engine = make_engine(short_plan(hold=3, reps=2), tmp_path, fake)
+    engine = make_engine(short_plan(hold=3, reps=2, rest=lead_s), tmp_path, fake,
+                         get_ready_s=lead_s, switch_side_s=lead_s)
     announced: set[tuple[str, float]] = set()
     sent: list[tuple[str, float]] = []
 
@@ -405,4 +437,5 @@ def test_upcoming_cues_are_the_ones_later_sent_with_the_same_deadlines(tmp_path)
     # every cue, the first included, was announced with exactly its deadline before it was due
     assert set(sent) <= announced
     assert len(sent) > 20
+    assert sum(cue == "prepare" for cue, _ in sent) == (3 if lead_s > 8 else 0)
     assert engine.upcoming() == []  # nothing more once the session is over

@@ -88,6 +88,19 @@ def test_session_row_holds_duration_reps_pain_and_note(two_sessions: Path) -> No
     assert first["note"] == 'Felt easier, "loose"'
 
 
+def test_a_block_the_session_never_reached_says_so_apart_from_a_skipped_one(
+    tmp_path: Path,
+) -> None:
+    folder = write_log(tmp_path / "log", [
+        block("s1", "09-01", "08:00", "pelvic_tilt", "", 0, "08:01", "skipped"),
+        block("s1", "09-01", "08:00", "knee_to_chest", "left", 3, "08:03", "stopped"),
+        block("s1", "09-01", "08:00", "knee_to_chest", "right", 0, "08:03", "not_reached"),
+    ], [])
+    row = export_sessions(load_log(folder), load_plan()).iloc[0]
+    assert row["exercises"] == (
+        "Pelvic tilt 0/10 (skipped); Knee to chest L 3/10 (stopped) R 0/10 (not reached)")
+
+
 def test_check_in_row_has_its_own_pain_and_no_session_values(two_sessions: Path) -> None:
     check_in = export_sessions(load_log(two_sessions), load_plan()).iloc[1]
     assert check_in["pain_check_in"] == 5

@@ -134,6 +134,27 @@ def test_summary_lines_say_hold_reps_and_sides() -> None:
     assert lines[0] == "Pelvic tilt: 5 s hold x 10 reps"
 
 
+def test_one_rep_is_said_in_the_singular(tmp_path: Path) -> None:
+    plan = load_plan(write_plan(tmp_path, {"reps": 1}))
+    assert plan.summary_lines() == ["Tilt: 5 s hold x 1 rep"]
+
+
+def test_side_names_say_each_side_as_the_plan_names_it(tmp_path: Path) -> None:
+    named = '["left", "right"]\nside_names = ["left  arm", "right arm"]'
+    plan = load_plan(write_plan(tmp_path, {"sides": '["left", "right"]'}, {"id": "arm",
+                                                                          "sides": named}))
+    assert plan.exercises[0].side_names == ()  # not named: "left side", "right side"
+    assert plan.exercises[1].side_names == ("left arm", "right arm")
+
+
+@pytest.mark.parametrize("names", ['["left arm"]', '["left arm", ""]', '"left arm"',
+                                   '["left arm", "right arm", "third"]'])
+def test_side_names_must_name_each_side_once(tmp_path: Path, names: str) -> None:
+    path = write_plan(tmp_path, {"sides": f'["left", "right"]\nside_names = {names}'})
+    with pytest.raises(PlanError, match="field 'side_names': must give one name for each side"):
+        load_plan(path)
+
+
 def test_earlier_targets_are_read_in_order(tmp_path: Path) -> None:
     extra = ("\n[[earlier_target]]\nuntil = 2026-09-06\nsessions_per_week = 3\n"
              "\n[[earlier_target]]\nuntil = 2026-10-04\nsessions_per_week = 4\n")

@@ -38,7 +38,8 @@ class FakeTime:
 def plan():
     return short_plan(hold=4, rest=2, exercises=[
         exercise("tilt", "Pelvic tilt", "Flatten your back."),
-        exercise("knee", "Knee to chest", "One knee up.", sides=BOTH_SIDES),
+        exercise("knee", "Knee to chest", "One knee up.", sides=BOTH_SIDES)
+        | {"side_names": ["left leg", "right leg"]},
     ])
 
 
@@ -168,10 +169,11 @@ def test_every_cue_goes_to_the_browser_with_its_words(make, fake, monkeypatch):
     run(widget)
     assert {message["type"] for message in sent} == {"cue"}
     said = [message["speech"] for message in sent]
-    assert said[0] == "Pelvic tilt. 2 reps, 4 second holds."
+    # lead-ins of 2 s: "Get ready" with their own words, then the count
+    assert said[:3] == ["Pelvic tilt. 2 reps, 4 second holds. Get ready.", "1", "Hold, 1 of 2."]
     assert [s for s in said if s.startswith(("Rest", "Switch"))] == [
-        "Rest. Next: knee to chest, left leg. 2 reps, 4 second holds.",
-        "Switch to the right leg."]
+        "Rest. Next: knee to chest, left leg. 2 reps, 4 second holds. Get ready.",
+        "Switch to the right leg. Get ready."]
     assert said[-1] == "Session complete. How is your pain now?"
     assert [m["cue"] for m in sent].count("hold_start") == 6
     # each cue carries its deadline on the wall clock, for the browser to measure itself
@@ -189,6 +191,26 @@ def test_voice_and_tone_switches_are_remembered_for_the_next_session(make, tmp_p
     second.stage.tones = False
     second.stage.voice = True
     assert (make().stage.voice, make().stage.tones) == (True, False)
+
+
+def test_fewer_words_is_remembered_and_heard_from_the_next_cue(make, fake, monkeypatch):
+    first = make()
+    assert first.stage.fewer_words is False
+    first.stage.fewer_words = True  # as the browser's switch sets it
+    widget = make()
+    assert widget.stage.fewer_words is True
+    sent: list[dict] = []
+    monkeypatch.setattr(widget.stage, "send", lambda content, buffers=None: sent.append(content))
+
+    def more_words_in_second_block() -> None:
+        if widget.engine.step.block == 1:
+            widget.stage.fewer_words = False
+
+    fake.hooks.append(more_words_in_second_block)
+    find(widget, "br-pain-before").value = 3
+    run(widget)
+    holds = [m["speech"] for m in sent if m["cue"] == "hold_start"]
+    assert holds == ["Hold.", "Hold.", *["Hold, 1 of 2.", "Hold, 2 of 2."] * 2]
 
 
 def test_after_stop_the_progress_does_not_claim_the_whole_session(make, fake):
@@ -252,7 +274,7 @@ def test_stopped_session_still_asks_for_pain_after(make, fake, tmp_path):
     find(widget, "br-pain-after").value = 7
     find(widget, "br-save").click()
     log = load_log(tmp_path / "log")
-    assert list(log.exercise["status"]) == ["stopped", "skipped", "skipped"]
+    assert list(log.exercise["status"]) == ["stopped", "not_reached", "not_reached"]
     assert list(log.exercise["reps_done"]) == [1, 0, 0]
     assert list(log.pain["context"]) == ["before_session", "after_session"]
     assert list(log.pain["pain"]) == [5, 7]
@@ -331,7 +353,7 @@ def test_a_new_session_stops_one_still_running_in_the_kernel(make, fake, tmp_pat
     exercise = load_log(tmp_path / "log").exercise
     by_session = exercise.groupby("session_id")["status"].agg(list).to_dict()
     assert by_session == {
-        first.engine.session_id: ["stopped", "skipped", "skipped"],
+        first.engine.session_id: ["stopped", "not_reached", "not_reached"],
         second.engine.session_id: ["completed"] * 3,
     }
 

@@ -22,3 +22,10 @@ def test_a_broken_settings_file_gives_the_defaults(tmp_path):
     assert load_settings(tmp_path) == SoundSettings()
     (tmp_path / "settings.json").write_text('{"voice": "loud", "tones": false}')
     assert load_settings(tmp_path) == SoundSettings(voice=True, tones=False)
+
+
+def test_fewer_words_is_off_unless_remembered_and_an_old_file_still_loads(tmp_path):
+    (tmp_path / "settings.json").write_text('{"voice": false, "tones": true}')  # before it
+    assert load_settings(tmp_path) == SoundSettings(voice=False, tones=True, fewer_words=False)
+    save_settings(SoundSettings(fewer_words=True), tmp_path)
+    assert load_settings(tmp_path).fewer_words is True

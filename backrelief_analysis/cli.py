@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -65,6 +66,11 @@ def _load(data_dir: Path | None):  # -> tuple[Log, bool]
     from . import paths
     from .store import LogError
 
+    named = os.environ.get(paths.DATA_DIR_ENV, "").strip()
+    if data_dir is None and named and not paths.log_dir().is_dir():
+        # a folder named in the environment is asked for as --data-dir is: no demo report
+        # written into a new folder of that name
+        data_dir = paths.log_dir()
     if data_dir is not None:
         directory, is_demo = data_dir, False
     else:

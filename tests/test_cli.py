@@ -207,3 +207,13 @@ def test_app_with_a_plan_that_has_a_mistake_starts_and_says_so(
     assert served[0]["plan"] == plan
     err = capsys.readouterr().err
     assert "did you mean hold_s?" in err and "The page says so too" in err
+
+
+def test_a_diary_named_in_the_environment_that_does_not_exist_is_not_made_by_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "diray"
+    monkeypatch.setenv("BACKRELIEF_DATA_DIR", str(missing))
+    assert main(["report"]) == 1
+    assert f"No diary at {missing}" in capsys.readouterr().err
+    assert not missing.exists()

@@ -403,3 +403,24 @@ def test_no_refusal_of_parsed_data_shows_python_repr(data: dict) -> None:
     message = str(caught.value)
     for python in ("None", "''", "['", "']", "{}"):
         assert python not in message, (python, message)
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("missing.toml", None),
+    ("folder", "folder"),
+    ("bad_utf8.toml", b'name = "Plan \xff"\n'),
+    ("bad_toml.toml", b"name = \n"),
+    ("bad_key.toml", b"name == 'x'\n"),
+    ("deep.toml", b"name = " + b"[" * 1000 + b"]" * 1000 + b"\n"),
+    ("huge.toml", b"# " + b"x" * 1_000_001 + b"\n"),
+])
+def test_no_refusal_of_a_plan_file_shows_python_repr(tmp_path: Path, name: str,
+                                                     content: bytes | str | None) -> None:
+    path = tmp_path / name
+    if content == "folder":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content)
+    message = _refusal(path)
+    for python in ("None", "''", "['", "']", "Error", "\\x"):
+        assert python not in message, (python, message)

@@ -248,9 +248,11 @@ def plot_weekly_adherence(
     target = float(rates[-1])
     changed = bool((np.abs(rates - target) > 1e-9).any())
     if bars is not None and len(weekly) <= MAX_BAR_LABELS:
-        labels = [f"{p:.0f}%" + (f"\n{d}/7 d" if cut_week else "")
-                  for p, d, cut_week in zip(weekly["percent"], weekly["days_in_period"], part,
-                                            strict=True)]
+        # a part week's percentage against its pro rata target can read 500 %: its count
+        # and days say it without a percentage over 100 ("5 in 1/7 d")
+        labels = [f"{n} in {d}/7 d" if cut_week else f"{p:.0f}%"
+                  for p, n, d, cut_week in zip(weekly["percent"], weekly["sessions"],
+                                               weekly["days_in_period"], part, strict=True)]
         # above the bar, or above the target line where the bar stops under it: the target
         # and the cut-off line never strike a label through
         tops = np.maximum(weekly["sessions"].to_numpy(dtype="float64"), targets)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -54,17 +55,28 @@ def _say_set_aside(log) -> None:  # log: Log
         print(f"Not included: {sentence}.")
 
 
+def no_diary(directory: Path) -> str:
+    """What a command that only reads says of a log folder that does not exist."""
+    return (f"No diary at {directory}: check the folder's name (backrelief app --data-dir "
+            f"{directory} --new starts a new diary there)")
+
+
 def _load(data_dir: Path | None):  # -> tuple[Log, bool]
     """Load the log to work on: ``data_dir``, else the user's log, else the demo data."""
     from . import paths
     from .store import LogError
 
+    named = os.environ.get(paths.DATA_DIR_ENV, "").strip()
+    if data_dir is None and named and not paths.log_dir().is_dir():
+        # a folder named in the environment is asked for as --data-dir is: no demo report
+        # written into a new folder of that name
+        data_dir = paths.log_dir()
     if data_dir is not None:
         directory, is_demo = data_dir, False
     else:
         directory, is_demo = paths.analysis_dir()
     if not directory.is_dir():
-        raise CommandError(f"there is no log folder at {directory}")
+        raise CommandError(no_diary(directory))
     try:
         return _read_log(directory), is_demo
     except LogError as error:
@@ -93,7 +105,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     directory = args.data_dir or paths.log_dir()
     if not directory.is_dir():
-        raise CommandError(f"there is no log folder at {directory}")
+        raise CommandError(no_diary(directory))
     try:
         log = _read_log(directory)
     except LogError as error:
@@ -264,14 +276,44 @@ def cmd_reminders(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the patient's app page with Voila until Ctrl-C."""
     from .app.server import AppError, serve
+    from .plan import PlanError, load_plan
 
     if args.plan is not None:
-        _load_plan(args.plan)  # a bad plan is told here, before any server starts
+        try:  # told here too; the page shows it in a box, as for BACKRELIEF_PLAN
+            load_plan(args.plan)
+        except PlanError as error:
+            print(f"backrelief app: {error}. The page says so too; the check-in and the "
+                  "questionnaires still work.", file=sys.stderr)
+    if args.data_dir is not None:
+        _new_diary(args.data_dir, create=args.new)
+    elif args.new:
+        raise CommandError("--new starts a new diary in the folder --data-dir names; add "
+                           "--data-dir")
     try:
         return serve(port=args.port, open_browser=not args.no_browser, data_dir=args.data_dir,
                      plan=args.plan)
     except AppError as error:
         raise CommandError(str(error)) from None
+
+
+def _new_diary(directory: Path, *, create: bool) -> None:
+    """Start a new diary (an owner-only folder) at ``directory`` only when asked with --new.
+
+    Without --new a folder that does not exist is a question, never made in silence: a
+    mistyped name would start an empty diary and split the patient's history in two.
+    """
+    from .store import DIR_MODE
+
+    if directory.is_dir():
+        return
+    if directory.exists():
+        raise CommandError(f"{directory} is a file, not a diary folder")
+    if not create:
+        print(f"backrelief app: No diary at {directory}. Start a new one there? The page "
+              "asks (or start the app with --new).", file=sys.stderr)
+        return
+    directory.mkdir(mode=DIR_MODE, parents=True)
+    print(f"backrelief app: started a new diary at {directory}.")
 
 
 def _add_log_options(parser: argparse.ArgumentParser) -> None:
@@ -373,6 +415,9 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--no-browser", action="store_true", help="do not open a browser")
     app.add_argument("--data-dir", type=Path, help="log folder (default: your log)")
     app.add_argument("--plan", type=Path, help="plan file (default: your plan)")
+    app.add_argument("--new", action="store_true",
+                     help="start a new diary in --data-dir when that folder does not exist "
+                          "(without it, the page asks first)")
     app.set_defaults(handler=cmd_app)
 
     reminders = commands.add_parser(
@@ -402,6 +447,11 @@ def _check_options(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None
     """
     commands = _subcommands(parser)
     command = next((token for token in argv if not token.startswith("-")), None)
+    if command is not None and command not in commands:
+        close = difflib.get_close_matches(command, list(commands), n=1, cutoff=0.6)
+        hint = (f"; did you mean {close[0]}?" if close
+                else f"; the commands are {', '.join(commands)}")
+        parser.error(f"there is no command {command}{hint}")
     if command not in commands:
         return
     sub = commands[command]

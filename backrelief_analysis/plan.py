@@ -7,6 +7,7 @@ are the kit's clinical reference numbers; a plan file may override any of them.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import tomllib
@@ -207,14 +208,55 @@ def _is_number(value: Any) -> bool:
 
 
 def _shown(value: Any) -> str:
-    """A value for an error message: short, and a table or list only named (it may be huge or
-    nested a thousand deep)."""
+    """A value for an error message as the plan's writer typed it: short, never Python's repr
+    (no ``None``, no doubled quotes), a table or list only named (it may be huge or nested a
+    thousand deep)."""
+    if value is None:
+        return "nothing"
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
         return "a list"
-    text = repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date | int | float):
+        text = str(value)
+    else:
+        text = f"'{' '.join(str(value).split())}'"
     return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _wrong(what: str, value: Any) -> str:
+    """The reason a field is refused: it is missing, or what it must be and what it was."""
+    if value is None:
+        return f"is missing: give {what}"
+    return f"must be {what}, not {_shown(value)}"
+
+
+def _unknown(name: Any, known: Any, kind: str = "field") -> str:
+    """An unknown key, with the closest known one when one is close (a typo, mostly)."""
+    close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"field {_shown(str(name))}: is not a known {kind}{hint}"
+
+
+def _sides_problem(sides: Any) -> str:
+    """Why ``sides`` cannot be used, naming what was given; "" when it can."""
+    choices = " or ".join(f"'{side}'" for side in SIDES)
+    if not isinstance(sides, list):
+        return (f"must list the sides the reps are done on ({choices}, or both), or be left "
+                f"out, not {_shown(sides)}")
+    for side in sides:
+        if not isinstance(side, str):
+            return f"{_shown(side)} is not a side: use {choices}"
+        if side not in SIDES:
+            close = difflib.get_close_matches(side, SIDES, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            return f"{_shown(side)} is not a side{hint}: use {choices}"
+    for side in SIDES:
+        if sides.count(side) > 1:
+            return f"names '{side}' twice"
+    return ""
 
 
 def _seconds(value: Any, *, above_zero: bool = False) -> bool:
@@ -242,25 +284,20 @@ def _check_exercise(raw: Any, index: int, problems: list[str]) -> Exercise | Non
         bad("id", "must be a slug of lower-case letters, digits and '_'")
     hold = raw.get("hold_s")
     if not _seconds(hold, above_zero=True):
-        bad("hold_s", f"must be a number of seconds above 0 and at most {MAX_SECONDS}, "
-                      f"not {_shown(hold)}")
+        bad("hold_s", _wrong(f"a number of seconds above 0 and at most {MAX_SECONDS}", hold))
     reps = raw.get("reps")
     if not isinstance(reps, int) or isinstance(reps, bool) or not 1 <= reps <= MAX_REPS:
-        bad("reps", f"must be a whole number from 1 to {MAX_REPS}, not {_shown(reps)}")
+        bad("reps", _wrong(f"a whole number from 1 to {MAX_REPS}", reps))
     release = raw.get("release_s", 0)
     if not _seconds(release):
-        bad("release_s", f"must be a number of seconds from 0 to {MAX_SECONDS}, "
-                         f"not {_shown(release)}")
+        bad("release_s", _wrong(f"a number of seconds from 0 to {MAX_SECONDS}", release))
     sides = raw.get("sides", [])
-    if (not isinstance(sides, list) or len(sides) > len(SIDES)
-            or any(not isinstance(side, str) or side not in SIDES for side in sides)):
-        bad("sides", f"must be [] or a list of {list(SIDES)}, not {_shown(sides)}")
-    elif len(set(sides)) != len(sides):
-        bad("sides", "names a side twice")
+    if problem := _sides_problem(sides):
+        bad("sides", problem)
     side_names = _side_names(raw, bad)
-    unknown = set(raw) - {f.name for f in fields(Exercise)}
-    for name in sorted(unknown)[:5]:
-        bad(_shown(name), "is not a known field")
+    known = {f.name for f in fields(Exercise)}
+    for name in sorted(set(raw) - known)[:5]:
+        problems.append(f"{label}, {_unknown(name, known)}")
     if len(problems) > problems_before:
         return None
     return Exercise(
@@ -302,12 +339,12 @@ def _check_thresholds(raw: Any, problems: list[str]) -> Thresholds:
     values = {}
     for name, value in raw.items():
         if name not in known:
-            problems.append(f"thresholds, field '{name}': is not a known threshold")
+            problems.append(f"thresholds, {_unknown(name, known, 'threshold')}")
             continue
         if known[name].get("date"):
             if not isinstance(value, date) or isinstance(value, datetime):
                 problems.append(f"thresholds, field '{name}': must be a date like 2026-10-05, "
-                                f"not {value!r}")
+                                f"not {_shown(value)}")
             else:
                 values[name] = value
             continue
@@ -316,7 +353,8 @@ def _check_thresholds(raw: Any, problems: list[str]) -> Thresholds:
         span = f"from {low:g} to {high:g}" if high is not None else f"of {low:g} or more"
         if (not _is_number(value) or value < low or (high is not None and value > high)
                 or (whole and value != int(value))):
-            problems.append(f"thresholds, field '{name}': must be {kind} {span}, not {value!r}")
+            problems.append(f"thresholds, field '{name}': must be {kind} {span}, "
+                            f"not {_shown(value)}")
         else:
             values[name] = int(value) if whole else value
     thresholds = Thresholds(**values)
@@ -343,7 +381,7 @@ def _check_earlier_targets(raw: Any, problems: list[str]) -> tuple[EarlierTarget
             problems.append(f"{label}, field 'until': must be a date like 2026-10-04")
         elif not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= 21:
             problems.append(f"{label}, field 'sessions_per_week': must be a whole number "
-                            f"from 1 to 21, not {target!r}")
+                            f"from 1 to 21, not {_shown(target)}")
         elif targets and until <= targets[-1].until:
             problems.append(f"{label}, field 'until': must come after the one before it")
         else:
@@ -359,8 +397,8 @@ def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
         problems.append("field 'name': is missing or empty")
     target = data.get("target_sessions_per_week")
     if not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= 21:
-        problems.append("field 'target_sessions_per_week': must be a whole number from 1 to 21, "
-                        f"not {_shown(target)}")
+        problems.append("field 'target_sessions_per_week': "
+                        + _wrong("a whole number from 1 to 21", target))
     defaults = {"rest_between_exercises_s": 0, "get_ready_s": GET_READY_S,
                 "switch_side_s": SWITCH_SIDE_S}
     pauses = {key: data.get(key, default) for key, default in defaults.items()}
@@ -383,14 +421,14 @@ def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
         seen: set[str] = set()
         for exercise in exercises:
             if exercise.id in seen:
-                problems.append(f"exercise {exercise.id!r}, field 'id': is used twice")
+                problems.append(f"exercise '{exercise.id}', field 'id': is used twice")
             seen.add(exercise.id)
     thresholds = _check_thresholds(data.get("thresholds"), problems)
     earlier = _check_earlier_targets(data.get("earlier_target"), problems)
     known_top = {"name", "target_sessions_per_week", *pauses, "exercise", "thresholds",
                  "earlier_target"}
     for unknown in sorted(set(data) - known_top)[:5]:
-        problems.append(f"field {_shown(unknown)}: is not a known plan field")
+        problems.append(_unknown(unknown, known_top, "plan field"))
     if problems:
         where = str(source) if source else "plan"
         raise PlanError(f"{where}: " + "; ".join(problems))

@@ -8,13 +8,20 @@ each measure's set at once. Controls carry stable CSS classes (``br-q-...``).
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import ipywidgets as widgets
 
 from . import questionnaire as q
 from .plan import Plan
-from .store import LogStore, load_log, now_local
+from .schema import EXERCISE, PAIN
+from .store import Log, LogStore, empty_frame, load_log, now_local
 from .widget_parts import Guarded, button, guard, html_box, label, plan_or_problem, score_buttons
+
+
+def _new_diary(directory: Path) -> Log:
+    """The log of a folder not made yet: no rows, nothing wrong (its first write makes it)."""
+    return Log(exercise=empty_frame(EXERCISE), pain=empty_frame(PAIN), directory=directory)
 
 
 class QuestionnaireWidget(Guarded, widgets.VBox):
@@ -73,7 +80,8 @@ class QuestionnaireWidget(Guarded, widgets.VBox):
     def _refresh(self) -> None:
         """Offer the activities named last time again, and say when the next one is due."""
         try:
-            log = load_log(self.store.directory)
+            log = (load_log(self.store.directory) if self.store.directory.is_dir()
+                   else _new_diary(self.store.directory))  # a new diary: nothing earlier yet
         except Exception as error:  # the form still works; only the history is unknown
             self._status.value = html.escape(f"(Could not read earlier questionnaires: {error})")
             return

@@ -368,7 +368,26 @@ function render({ model, el }) {
   }
   document.addEventListener("visibilitychange", onVisible);
 
+  // when the session ends, the after-score row (a widget below this one, shown by the kernel)
+  // is below the fold of a laptop screen: bring it into view once it is shown
+  let lastPhase = (model.get("view") || {}).phase;
+  let scrollFrame = 0;
+  function showAfterRow() {
+    const phaseNow = (model.get("view") || {}).phase;
+    const ended = phaseNow === "done" && lastPhase !== "done";
+    lastPhase = phaseNow;
+    if (!ended || owners.get(model) !== root) return;
+    let frames = 120; // about two seconds for the kernel's message that shows the row
+    const look = () => {
+      const after = el.closest(".br-session")?.querySelector(".br-after");
+      if (after && after.offsetParent !== null) after.scrollIntoView({ block: "center" });
+      else if (--frames > 0) scrollFrame = requestAnimationFrame(look);
+    };
+    look();
+  }
+
   model.on("change:view", draw);
+  model.on("change:view", showAfterRow);
   model.on("change:voice", draw);
   model.on("change:tones", draw);
   model.on("change:fewer_words", draw);
@@ -377,6 +396,8 @@ function render({ model, el }) {
 
   return () => {
     model.off("change:view", draw);
+    model.off("change:view", showAfterRow);
+    cancelAnimationFrame(scrollFrame);
     model.off("change:voice", draw);
     model.off("change:tones", draw);
     model.off("change:fewer_words", draw);

@@ -82,9 +82,9 @@ def _about(seconds: float) -> str:
 
 def _week_line(store: LogStore, plan: Plan | None) -> str:
     """'Sessions this week: 2 of 7 planned.' from the log on disk (no target without a plan)."""
-    try:
-        log = load_log(store.directory)
-        done = sessions_in_week(log.exercise, now_local().date())
+    try:  # a new diary (no folder yet) has no sessions, and nothing is wrong
+        done = (sessions_in_week(load_log(store.directory).exercise, now_local().date())
+                if store.directory.is_dir() else 0)
     except Exception as error:  # the row is saved; only the count failed
         return f"(Could not count this week's sessions: {error})"
     if plan is None:

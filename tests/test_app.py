@@ -43,12 +43,16 @@ def as_from_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def start_app(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, str, Path]:
-    """Run ``backrelief app`` with a tiny plan and a temporary log; return it and its printed
-    address (which holds the token)."""
+def start_app(tmp_path: Path, *extra: str, plan_text: str = SHORT_PLAN, new: bool = True
+              ) -> tuple[subprocess.Popen, str, Path]:
+    """Run ``backrelief app`` with a tiny plan and a temporary log (a new diary, started with
+    ``--new`` unless ``new`` is false); return it and its printed address (which holds the
+    token)."""
     plan = tmp_path / "plan.toml"
-    plan.write_text(SHORT_PLAN)
+    plan.write_text(plan_text)
     log_dir = tmp_path / "log"
+    if new:
+        extra = ("--new", *extra)
     out = (tmp_path / "app.out").open("w+")
     process = subprocess.Popen(
         [sys.executable, "-m", "backrelief_analysis.cli", "app", "--no-browser",
@@ -129,6 +133,7 @@ def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autop
         assert listening_addresses(process.pid, port) == {"127.0.0.1"}
 
         page = chromium_default_autoplay.new_page()
+        page.set_viewport_size({"width": 1280, "height": 900})
         page.set_default_timeout(SLOW_MS)
         urls = record_requests(page)
         sockets: list[str] = []
@@ -149,6 +154,11 @@ def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autop
         page.wait_for_function("() => !document.querySelector('.br-start').disabled")
         page.locator(".br-start").click()
         page.wait_for_selector(".br-after", state="visible")
+        # below the fold of a 1280x900 window when it appears: the page brings it into view
+        page.wait_for_function("""() => {
+            const box = document.querySelector('.br-after').getBoundingClientRect();
+            return box.top >= 0 && box.bottom <= window.innerHeight;
+        }""")
         page.locator(".br-pain-after").get_by_role("button", name="3", exact=True).click()
         page.wait_for_function("() => !document.querySelector('.br-save').disabled")
         page.locator(".br-save").click()
@@ -167,7 +177,7 @@ def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autop
         # progress and the report, from the same page
         page.locator(".br-progress-button").click()
         page.wait_for_selector(".br-progress-numbers")
-        assert "Sessions done: 1" in page.locator(".br-progress-numbers").inner_text()
+        assert "1 session in 1 day of the week" in page.locator(".br-progress-numbers").inner_text()
         pdf_url, pdf = download(page, base, ".br-report-button", ".br-report-links a", "PDF")
         assert pdf.startswith(b"%PDF")
         assert (log_dir / "reports" / "report.pdf").is_file()
@@ -283,8 +293,8 @@ def _click(part) -> list:
 
 def test_progress_part_shows_the_key_numbers_and_the_dashboard(demo_home):
     numbers, chart = _click(app.progress_part())
-    assert "From your own log." in numbers.value
-    assert "Sessions done:" in numbers.value
+    assert "From your own diary." in numbers.value
+    assert "Week of " in numbers.value
     assert bytes(chart.value).startswith(b"\x89PNG")
 
 
@@ -450,3 +460,83 @@ def test_the_page_that_opens_the_browser_asks_no_other_host(tmp_path):
     assert f'url={match[1]}"' in page  # it sends the browser on to the app
     assert "https://" not in page
     assert "http://" not in page.replace(match[1], "")
+
+
+# --- a new diary is a choice; a plan with a mistake still starts the page -----------------------
+
+
+def test_a_diary_folder_that_does_not_exist_is_asked_about_and_started_on_a_click(
+    tmp_path, monkeypatch
+):
+    missing = tmp_path / "new" / "diary"
+    monkeypatch.setenv("BACKRELIEF_DATA_DIR", str(missing))
+    monkeypatch.delenv("BACKRELIEF_PLAN", raising=False)
+    plan, store, problem = app.load_context()
+    session = app.session_part(plan, store, problem)
+    checkin = app.section("A day without exercise", app.checkin_part(plan, store))
+    head = app.header()
+    (question,) = [w for w in _walk(head) if "br-app-new-diary" in w._dom_classes]
+    assert f"No diary at {missing}. Start a new one there?" in question.children[0].value
+    assert session.layout.display == checkin.layout.display == "none"  # nothing to write into
+    assert not missing.exists()
+    (start,) = [w for w in _walk(head) if "br-app-new-diary-button" in w._dom_classes]
+    start.click()
+    assert missing.is_dir() and missing.stat().st_mode & 0o777 == 0o700
+    assert session.layout.display is None and checkin.layout.display is None
+    assert "Your new diary is at" in question.children[0].value
+
+
+def test_a_brand_new_user_sees_no_error_like_text(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKRELIEF_DATA_DIR", str(tmp_path / "diary"))
+    monkeypatch.delenv("BACKRELIEF_PLAN", raising=False)
+    plan, store, problem = app.load_context()
+    texts = " ".join(str(getattr(w, "value", "")) for part in (
+        app.session_part(plan, store, problem), app.checkin_part(plan, store),
+        app.questionnaire_part(plan, store)) for w in _walk(part))
+    assert "Not done yet: your first answers" in texts
+    for word in ("Could not", "no log folder", "error", "Error"):
+        assert word not in texts
+    assert not (tmp_path / "diary").exists()
+
+
+@pytest.mark.browser
+def test_a_new_diary_is_asked_for_on_the_page_and_its_button_starts_it(
+    chromium_default_autoplay, tmp_path
+):
+    process, address, log_dir = start_app(tmp_path, new=False)
+    try:
+        assert "Start a new one there?" in (tmp_path / "app.out").read_text()
+        page = chromium_default_autoplay.new_page()
+        page.set_default_timeout(SLOW_MS)
+        page.goto(address)
+        question = page.locator(".br-app-new-diary")
+        question.wait_for()
+        assert f"No diary at {log_dir}. Start a new one there?" in question.inner_text()
+        assert not page.locator(".br-session .br-start").is_visible()
+        assert not log_dir.exists()
+        page.locator(".br-app-new-diary-button").click()
+        page.wait_for_selector(".br-app-new-diary-done")
+        page.wait_for_selector(".br-session .br-start", state="visible")
+        assert log_dir.is_dir() and log_dir.stat().st_mode & 0o777 == 0o700
+    finally:
+        stop_app(process)
+
+
+@pytest.mark.browser
+def test_a_plan_with_a_mistake_starts_the_app_with_the_plan_box(chromium_default_autoplay,
+                                                               tmp_path):
+    typo = SHORT_PLAN.replace("hold_s", "hlod_s")
+    process, address, _ = start_app(tmp_path, plan_text=typo)
+    try:
+        page = chromium_default_autoplay.new_page()
+        page.set_default_timeout(SLOW_MS)
+        page.goto(address)
+        box = page.locator(".br-app-error").first
+        box.wait_for()
+        text = box.inner_text()
+        assert text.startswith("Your plan could not be read, so the guided session is off:")
+        assert "did you mean hold_s?" in text
+        page.wait_for_selector(".br-checkin .br-checkin-save")  # the rest of the page works
+    finally:
+        stop_app(process)
+    assert "did you mean hold_s?" in (tmp_path / "app.out").read_text()

@@ -105,12 +105,13 @@ def test_weekly_adherence_has_one_bar_per_week_and_the_cut_off_line(tmp_path):
 
 def test_a_week_the_period_cuts_is_marked_part(tmp_path):
     # the log ends on Monday 16 March: W12 holds 1 day, so its target is 2 x 1 / 7 = 0.286
-    # and its 1 session is 350 %; the bar is outlined dashed and its label says "1/7 d"
+    # and its 1 session would be 350 %; the bar is outlined dashed and its label says
+    # "1 in 1/7 d", never a percentage over 100
     log = write_log(tmp_path, full("a", "2026-03-02T08:00:00+00:00")
                     + full("b", "2026-03-03T08:00:00+00:00")
                     + full("c", "2026-03-16T08:00:00+00:00"))
     ax = charts.plot_weekly_adherence(adherence.weekly_adherence(log.exercise, plan_of(target=2)))
-    assert [t.get_text() for t in ax.texts] == ["100%", "0%", "350%\n1/7 d"]
+    assert [t.get_text() for t in ax.texts] == ["100%", "0%", "1 in 1/7 d"]
     bars = next(c for c in ax.containers if isinstance(c, BarContainer))
     assert [bar.get_linestyle() == "solid" for bar in bars] == [True, True, False]
     assert list(ax.get_lines()[0].get_ydata()) == pytest.approx([2, 2, 2 / 7, 2 / 7])
@@ -269,11 +270,15 @@ def horizontal_segments(line) -> list[tuple[float, float, float]]:
 @pytest.mark.parametrize("sessions", [[5, 5, 6, 5, 0, 3, 6], [1, 7, 4]])
 def test_bar_labels_are_never_struck_through_by_the_target_or_cut_off(sessions) -> None:
     # 5 of 7 is 71 %: its label sat on the 80 % line (5.6) before
-    ax = charts.plot_weekly_adherence(weekly_frame(sessions, first_days=5))
+    weekly = weekly_frame(sessions, first_days=5)
+    ax = charts.plot_weekly_adherence(weekly)
     renderer = drawn(ax)
     labels = [text for text in ax.texts if text.get_gid() == "bar-label"]
-    assert [label.get_text().split("\n")[0] for label in labels] == [
-        f"{p:.0f}%" for p in weekly_frame(sessions, first_days=5)["percent"]]
+    # the first week is a part week: its count and days, never a percentage over 100
+    assert [label.get_text() for label in labels] == [
+        f"{n} in {d}/7 d" if part else f"{p:.0f}%" for p, n, d, part in zip(
+            weekly["percent"], weekly["sessions"], weekly["days_in_period"], weekly["part"],
+            strict=True)]
     target_line, cut_line = ax.get_lines()[:2]
     for label in labels:
         box = label.get_window_extent(renderer)

@@ -63,7 +63,10 @@ def test_check_names_the_line_of_a_bad_row(
 def test_missing_folder_is_one_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--data-dir", str(tmp_path / "nowhere")]) == 1
     error = capsys.readouterr().err
-    assert error.strip() == f"backrelief check: there is no log folder at {tmp_path / 'nowhere'}"
+    assert error.strip() == (f"backrelief check: No diary at {tmp_path / 'nowhere'}: check the "
+                             f"folder's name (backrelief app --data-dir {tmp_path / 'nowhere'} "
+                             "--new starts a new diary there)")
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_demo_into_an_existing_log_is_refused(tmp_path: Path,
@@ -141,3 +144,76 @@ def test_reminders_command_writes_a_calendar_and_bad_days_are_one_line(tmp_path,
     assert error == ("backrelief reminders: 'xyz' is not a weekday; give days like mon,wed,fri "
                      "(from mon,tue,wed,thu,fri,sat,sun)\n")
     assert not (tmp_path / "b.ics").exists()
+
+
+def test_a_mistyped_command_gets_the_closest_one(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["repot", "--data-dir", "x"])
+    assert stopped.value.code == 2
+    assert "there is no command repot; did you mean report?" in capsys.readouterr().err
+
+
+def test_an_unlike_command_gets_the_list_of_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["zzzz"])
+    assert "there is no command zzzz; the commands are demo, check, report" in \
+        capsys.readouterr().err
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """``backrelief app`` up to the server, which is not started: its arguments are kept."""
+    from backrelief_analysis.app import server
+
+    calls: list[dict] = []
+    monkeypatch.setattr(server, "serve", lambda **options: calls.append(options) or 0)
+    return calls
+
+
+def test_app_with_a_data_dir_that_does_not_exist_asks_and_makes_nothing(
+    tmp_path: Path, served: list[dict], capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "diray"
+    assert main(["app", "--no-browser", "--data-dir", str(missing)]) == 0
+    assert f"No diary at {missing}. Start a new one there?" in capsys.readouterr().err
+    assert not missing.exists()  # the page asks; nothing is made in silence
+    assert served[0]["data_dir"] == missing
+
+
+def test_app_with_new_starts_the_diary_owner_only(
+    tmp_path: Path, served: list[dict], capsys: pytest.CaptureFixture[str]
+) -> None:
+    new = tmp_path / "diary"
+    assert main(["app", "--no-browser", "--data-dir", str(new), "--new"]) == 0
+    assert new.is_dir() and new.stat().st_mode & 0o777 == 0o700
+    assert f"started a new diary at {new}" in capsys.readouterr().out
+
+
+def test_new_without_a_data_dir_is_one_sentence(
+    served: list[dict], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["app", "--no-browser", "--new"]) == 1
+    assert "add --data-dir" in capsys.readouterr().err
+    assert served == []
+
+
+def test_app_with_a_plan_that_has_a_mistake_starts_and_says_so(
+    tmp_path: Path, served: list[dict], capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = tmp_path / "typo.toml"
+    plan.write_text('name = "P"\ntarget_sessions_per_week = 3\n[[exercise]]\nhlod_s = 2\n',
+                    encoding="utf-8")
+    assert main(["app", "--no-browser", "--plan", str(plan)]) == 0
+    assert served[0]["plan"] == plan
+    err = capsys.readouterr().err
+    assert "did you mean hold_s?" in err and "The page says so too" in err
+
+
+def test_a_diary_named_in_the_environment_that_does_not_exist_is_not_made_by_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "diray"
+    monkeypatch.setenv("BACKRELIEF_DATA_DIR", str(missing))
+    assert main(["report"]) == 1
+    assert f"No diary at {missing}" in capsys.readouterr().err
+    assert not missing.exists()

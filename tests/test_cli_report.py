@@ -134,7 +134,7 @@ def test_report_bad_arguments_give_one_clear_sentence(
 def test_report_missing_data_dir(tmp_path: Path, capsys) -> None:
     code, _, err = run(["report", "--data-dir", str(tmp_path / "nope"),
                         "--out", str(tmp_path / "r.pdf")], capsys)
-    assert code == 1 and "there is no log folder at" in err
+    assert code == 1 and "No diary at" in err
 
 
 def test_report_bad_data_dir_lists_the_problem(tmp_path: Path, capsys) -> None:

@@ -247,7 +247,7 @@ def test_a_target_of_one_reads_one_session(tmp_path: Path) -> None:
     ("", {"reps": 101}, "field 'reps': must be a whole number from 1 to 100"),
     ("", {"hold": 601}, "field 'hold_s': must be a number of seconds above 0 and at most 600"),
     ("", {"hold": 1e300}, "field 'hold_s'"),
-    ("", {"sides": '["left", "right", "left"]'}, "field 'sides': must be \\[\\] or a list of"),
+    ("", {"sides": '["left", "right", "left"]'}, "field 'sides': names 'left' twice"),
     ("", {"sides": '["up"]'}, "field 'sides'"),
     ("", {"sides": "[[1]]"}, "field 'sides'"),
     ("rest_between_exercises_s = 86400\n", {}, "field 'rest_between_exercises_s': must be a "
@@ -330,3 +330,118 @@ def test_plan_file_with_bytes_that_are_not_utf8_names_the_file_and_line(tmp_path
     plan.write_bytes(paths.DEFAULT_PLAN_FILE.read_bytes().replace(b"\n", b"\n# caf\xe9\n", 1))
     with pytest.raises(PlanError, match=r"plan.toml: line 2 is not UTF-8 text"):
         load_plan(plan)
+
+
+# --- errors that help: what was given, the closest known name, never Python's repr --------------
+
+
+def _refusal(path: Path) -> str:
+    with pytest.raises(PlanError) as caught:
+        load_plan(path)
+    return str(caught.value)
+
+
+def test_a_misspelled_side_is_named_with_the_sides_to_use(tmp_path: Path) -> None:
+    message = _refusal(write_plan(tmp_path, {"sides": '["left", "rigth"]'}))
+    assert "field 'sides': 'rigth' is not a side (did you mean 'right'?): use 'left' or " \
+           "'right'" in message
+
+
+def test_an_unknown_exercise_field_gets_the_closest_known_one(tmp_path: Path) -> None:
+    path = write_plan(tmp_path, {})
+    path.write_text(path.read_text(encoding="utf-8").replace("hold_s", "hlod_s"),
+                    encoding="utf-8")
+    message = _refusal(path)
+    assert "field 'hlod_s': is not a known field; did you mean hold_s?" in message
+    assert "field 'hold_s': is missing: give a number of seconds" in message
+
+
+def test_an_unknown_plan_field_and_threshold_get_the_closest_known_one(tmp_path: Path) -> None:
+    message = _refusal(write_plan(tmp_path, {}, top="get_redy_s = 20\n",
+                                  extra="\n[thresholds]\nbaseline_dyas = 7\n"))
+    assert "field 'get_redy_s': is not a known plan field; did you mean get_ready_s?" in message
+    assert "thresholds, field 'baseline_dyas': is not a known threshold; did you mean " \
+           "baseline_days?" in message
+
+
+# every refusal parse_plan and load_plan can give, each in a plan of its own
+EVERY_MISTAKE = [
+    ("", {"hold": '"long"'}, ""),
+    ("", {"hold": "-1"}, ""),
+    ("", {"reps": "true"}, ""),
+    ("", {"reps": "2.5"}, ""),
+    ("", {"sides": '"left"'}, ""),
+    ("", {"sides": "[1]"}, ""),
+    ("", {"sides": '["up", "up"]'}, ""),
+    ("", {"sides": '["left", "left"]'}, ""),
+    ("", {"sides": "[[1]]"}, ""),
+    ("", {"id": "Bad Id"}, ""),
+    ("", {"name": ""}, ""),
+    ("", {"hold": "{ a = 1 }"}, ""),
+    ("", {"hold": "2026-01-01"}, ""),
+    ("", {"hold": "07:30:00"}, ""),
+    ("get_ready_s = \"soon\"\n", {}, ""),
+    ("nmae = \"x\"\n", {}, ""),
+    ("\"it's\" = 1\n", {}, ""),
+    ("", {}, "\n[thresholds]\nbaseline_from = \"soon\"\n"),
+    ("", {}, "\n[thresholds]\nbaseline_from = 2026-01-01T10:00:00\n"),
+    ("", {}, "\n[thresholds]\nadherence_percent = \"most\"\n"),
+    ("", {}, "\n[thresholds]\nadherence_percent = [1]\n"),
+    ("", {}, "\n[thresholds]\nnope = 1\n"),
+    ("", {}, "\n[thresholds]\ntraffic_light_fine_max = 7\n"),
+    ("", {}, "\nthresholds = 3\n"),
+    ("", {}, "\nearlier_target = 3\n"),
+    ("", {}, "\n[[earlier_target]]\nuntil = 2026-01-01\n"),
+    ("", {}, "\n[[earlier_target]]\nuntil = \"soon\"\nsessions_per_week = 3\n"),
+    ("", {}, "\n[[earlier_target]]\nuntil = 2026-01-01\nsessions_per_week = \"x\"\n"),
+    ("", {}, "\n[[earlier_target]]\nuntil = 2026-01-01\nsessions_per_week = 3\n"
+             "[[earlier_target]]\nuntil = 2025-01-01\nsessions_per_week = 3\n"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("top", "exercise", "extra"), EVERY_MISTAKE)
+def test_no_refusal_shows_python_repr(tmp_path: Path, top: str, exercise: dict,
+                                      extra: str) -> None:
+    message = _refusal(write_plan(tmp_path, exercise, extra=extra, top=top))
+    for python in ("None", "''", "\"'", "'\"", "['", "']", "True", "False", "datetime"):
+        assert python not in message, (python, message)
+
+
+@pytest.mark.parametrize("data", [
+    {},  # no name, no target, no exercise
+    {"name": "P", "target_sessions_per_week": 3, "exercise": [3]},
+    {"name": "P", "target_sessions_per_week": 3, "exercise": [{}]},
+    {"name": "P", "target_sessions_per_week": 3, "exercise": [{"id": "a"}] * 60},
+    {"name": "P", "target_sessions_per_week": None, "exercise": [{"id": "a", "hold_s": None}]},
+    {"name": "P", "target_sessions_per_week": 3, "exercise": [{"id": "a"}], "thresholds": 3,
+     "earlier_target": [{"until": None, "sessions_per_week": None}]},
+])
+def test_no_refusal_of_parsed_data_shows_python_repr(data: dict) -> None:
+    from backrelief_analysis.plan import parse_plan
+
+    with pytest.raises(PlanError) as caught:
+        parse_plan(data)
+    message = str(caught.value)
+    for python in ("None", "''", "['", "']", "{}"):
+        assert python not in message, (python, message)
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("missing.toml", None),
+    ("folder", "folder"),
+    ("bad_utf8.toml", b'name = "Plan \xff"\n'),
+    ("bad_toml.toml", b"name = \n"),
+    ("bad_key.toml", b"name == 'x'\n"),
+    ("deep.toml", b"name = " + b"[" * 1000 + b"]" * 1000 + b"\n"),
+    ("huge.toml", b"# " + b"x" * 1_000_001 + b"\n"),
+])
+def test_no_refusal_of_a_plan_file_shows_python_repr(tmp_path: Path, name: str,
+                                                     content: bytes | str | None) -> None:
+    path = tmp_path / name
+    if content == "folder":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content)
+    message = _refusal(path)
+    for python in ("None", "''", "['", "']", "Error", "\\x"):
+        assert python not in message, (python, message)

@@ -9,6 +9,7 @@ bad log, an unwritable folder) and shows it in one sentence, so the parts that c
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Callable
 from datetime import time
 from pathlib import Path
@@ -57,6 +58,69 @@ def heading(text: str) -> widgets.HTML:
     return widgets.HTML(f"<h2 style='margin:1.2em 0 0.3em'>{html.escape(text)}</h2>")
 
 
+def missing_diary() -> Path | None:
+    """The log folder the app was pointed at (``--data-dir``, ``BACKRELIEF_DATA_DIR``) when it
+    does not exist yet; None when it does, or when none was named (the default folder is made
+    at the first save, as for any new user)."""
+    if not os.environ.get(paths.DATA_DIR_ENV, "").strip():
+        return None
+    directory = paths.log_dir()
+    return None if directory.is_dir() else directory
+
+
+# the page's parts that would write to the diary, hidden until the patient chose to start it
+_WAITING_FOR_DIARY: list[widgets.Widget] = []
+
+
+def _after_diary(part: widgets.Widget) -> widgets.Widget:
+    """``part``, hidden while the diary the app was pointed at does not exist yet."""
+    if missing_diary() is not None:
+        part.layout.display = "none"
+        _WAITING_FOR_DIARY.append(part)
+    return part
+
+
+def new_diary_words(directory: Path) -> str:
+    """The question asked of a log folder that does not exist yet."""
+    return f"No diary at {directory}. Start a new one there?"
+
+
+class NewDiaryQuestion(widgets.VBox):
+    """Asks before a new diary is started at a folder that does not exist: a mistyped name
+    would otherwise start an empty diary, and split the patient's history across two folders.
+    The button makes the folder (owner-only) and shows the parts of the page that write."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+        question = html.escape(new_diary_words(directory))
+        self._question = widgets.HTML(
+            f"<p style='font-size:1.1em;margin:0.3em 0'><b>{question}</b></p>"
+            "<p style='color:#444;margin:0.2em 0'>If you already keep a diary "
+            "somewhere else, close this page and start the app again with that folder.</p>")
+        self._start = _button("Start a new diary there", "primary")
+        self._start.add_class("br-app-new-diary-button")
+        self._message = widgets.VBox()
+        self._start.on_click(self._on_start_click)
+        super().__init__(children=[self._question, self._start, self._message],
+                         layout=widgets.Layout(border="1px solid #bbb", padding="0.6em"))
+        self.add_class("br-app-new-diary")
+
+    def _on_start_click(self, _button: widgets.Button) -> None:
+        try:
+            self._directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        except OSError as error:
+            from ..errors import in_words
+
+            self._message.children = [error_box(f"The diary could not be started: "
+                                                f"{in_words(error)}")]
+            return
+        self.children = [_box(f"Your new diary is at {self._directory}.", error=False,
+                              css_class="br-app-new-diary-done")]
+        for part in _WAITING_FOR_DIARY:
+            part.layout.display = None
+        _WAITING_FOR_DIARY.clear()
+
+
 def load_context() -> tuple[Plan | None, LogStore, str]:
     """The plan and the log store, and a sentence about a plan that could not be read."""
     store = LogStore()
@@ -72,7 +136,7 @@ def session_part(plan: Plan | None, store: LogStore, problem: str = "") -> widge
         return error_box(problem)
     from ..session_widget import SessionWidget
 
-    return SessionWidget(plan, store)
+    return _after_diary(SessionWidget(plan, store))
 
 
 def checkin_part(plan: Plan | None, store: LogStore) -> widgets.Widget:
@@ -133,31 +197,34 @@ def _figure_png(figure: Any) -> bytes:
 
 
 def _progress_widgets() -> list[widgets.Widget]:
-    from .. import charts
+    from ..patient_charts import patient_dashboard
+    from ..patient_words import patient_lines
     from ..progress import summarise
     from ..store import load_log
 
     directory, is_demo = paths.analysis_dir()
     log, plan = load_log(directory), load_plan()
     summary = summarise(log, plan)
-    source = ("These are the DEMO data (invented, not a real person): your own log has no "
-              "entries yet." if is_demo else "From your own log.")
-    lines = "".join(f"<li>{html.escape(line.strip())}</li>" for line in summary.summary_lines())
+    # the patient's own words; notebook 02 and the report keep the clinical ones
+    source = ("These are the DEMO data (invented, not a real person): your own diary has no "
+              "entries yet." if is_demo else "From your own diary.")
+    lines = "".join(f"<li>{html.escape(line)}</li>" for line in patient_lines(summary))
     numbers = widgets.HTML(f"<p><b>{html.escape(source)}</b> Exercise and pain shown together are "
-                           f"an association, not proof that one caused the other.</p>"
+                           f"an association, not proof that one caused the other. Your "
+                           f"physiotherapist's report has the details.</p>"
                            f"<ul style='font-size:1.05em;line-height:1.5'>{lines}</ul>")
     numbers.add_class("br-progress-numbers")
     if summary.empty:
         return [numbers]
-    chart = widgets.Image(value=_figure_png(charts.dashboard(summary)), format="png",
+    chart = widgets.Image(value=_figure_png(patient_dashboard(summary)), format="png",
                           layout=widgets.Layout(max_width="100%"))
     chart.add_class("br-progress-chart")
     return [numbers, chart]
 
 
 def progress_part() -> widgets.Widget:
-    """Key numbers and the dashboard of notebook 02, drawn when asked (and again after a
-    session, so the page opens fast)."""
+    """The patient's progress in everyday words and two charts (notebook 02 keeps the clinical
+    detail), drawn when asked, so the page opens fast."""
     return _Part(_button("Show my progress", "info"), [], _progress_widgets, "br-progress-part")
 
 
@@ -259,13 +326,17 @@ def reminders_part(plan: Plan | None) -> widgets.Widget:
                  lambda: _reminder_widgets(plan, days, at), "br-reminder-part")
 
 
-def header() -> widgets.HTML:
-    """The page's title line."""
-    return widgets.HTML("<h1 style='margin:0.3em 0'>backrelief</h1><div style='color:#444'>Your "
-                        "home exercise programme for lower back pain. Not medical advice: "
-                        "follow the plan your own clinician gave you.</div>")
+def header() -> widgets.Widget:
+    """The page's title line, and the question of a new diary when the app was pointed at a
+    folder that does not exist yet."""
+    title = widgets.HTML("<h1 style='margin:0.3em 0'>backrelief</h1><div style='color:#444'>Your "
+                         "home exercise programme for lower back pain. Not medical advice: "
+                         "follow the plan your own clinician gave you.</div>")
+    directory = missing_diary()
+    return title if directory is None else widgets.VBox([title, NewDiaryQuestion(directory)])
 
 
 def section(title: str, part: widgets.Widget) -> widgets.VBox:
-    """A heading and one part of the page."""
-    return widgets.VBox([heading(title), part])
+    """A heading and one part of the page (hidden until a new diary is started, when the app
+    was pointed at a folder that does not exist yet)."""
+    return _after_diary(widgets.VBox([heading(title), part]))

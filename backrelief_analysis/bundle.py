@@ -125,14 +125,20 @@ def _stamp(moment: datetime) -> str:
     return moment.isoformat(timespec=spec)
 
 
-def _rewrite_csv(data: bytes, rewrite: Callable[[dict[str, str]], dict[str, str]]) -> bytes:
-    """Rewrite every row of a CSV file with ``rewrite`` (row in, row out), header kept."""
+Rewrite = Callable[[dict[str, str]], dict[str, str] | None]
+
+
+def _rewrite_csv(data: bytes, rewrite: Rewrite) -> bytes:
+    """Rewrite every row of a CSV file with ``rewrite`` (row in, row or None to leave it out
+    out), header kept."""
     reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [], lineterminator="\n")
     writer.writeheader()
     for row in reader:
-        writer.writerow(rewrite(row))
+        rewritten = rewrite(row)
+        if rewritten is not None:
+            writer.writerow(rewritten)
     return out.getvalue().encode("utf-8")
 
 
@@ -152,20 +158,33 @@ class _Deidentifier:
         table = self._ids.setdefault(kind, {})
         return table.setdefault(value, f"{kind.removesuffix('_id')}-{len(table) + 1:05d}")
 
-    def rows(self, table: Table) -> Callable[[dict[str, str]], dict[str, str]]:
+    def rows(self, table: Table) -> Rewrite:
         """The rewrite of one row of ``table``'s file (for :func:`_rewrite_csv`)."""
         return lambda row: self.row(table, row)
 
-    def row(self, table: Table, row: dict[str, str]) -> dict[str, str]:
-        # the row's dating time as the analysis reads it (its own wall clock), now in +00:00;
-        # the row's other times keep their distance from it (the log loaded, so it parses)
-        dating = datetime.fromisoformat(row[table.dated_by])
-        moved = dating.replace(tzinfo=UTC) + self.shift
+    def times(self, table: Table, row: dict[str, str]) -> dict[str, str] | None:
+        """The row's times in +00:00 and moved, or None for a row cut off by an interrupted
+        write (the loader leaves it out too; it is the only row that may not parse)."""
+        try:
+            # the dating time as the analysis reads it (its own wall clock), now in +00:00;
+            # the row's other times keep their distance from it
+            dating = datetime.fromisoformat(row[table.dated_by])
+            moved = dating.replace(tzinfo=UTC) + self.shift
+            return {column.name: _stamp(moved + (datetime.fromisoformat(value) - dating))
+                    for column in table.columns if column.kind == "timestamp"
+                    and (value := row.get(column.name))}
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def row(self, table: Table, row: dict[str, str]) -> dict[str, str] | None:
+        times = self.times(table, row)
+        if times is None:
+            return None
         result = {}
         for column in table.columns:
             value = row.get(column.name) or ""
-            if column.kind == "timestamp" and value:
-                value = _stamp(moved + (datetime.fromisoformat(value) - dating))
+            if column.kind == "timestamp":
+                value = times.get(column.name, "")
             elif column.free_text:
                 value = ""
             elif column.id_kind == "log":

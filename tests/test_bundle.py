@@ -35,7 +35,14 @@ from backrelief_analysis.export import (
 )
 from backrelief_analysis.plan import EarlierTarget, load_plan
 from backrelief_analysis.progress import summarise
-from backrelief_analysis.store import ExerciseBlock, LogStore, OutcomeEntry, PainEntry, load_log
+from backrelief_analysis.store import (
+    ExerciseBlock,
+    LogStore,
+    OutcomeEntry,
+    PainEntry,
+    TornLineWarning,
+    load_log,
+)
 
 NAME = "Zelda Quux"
 NOTES = ("Felt stiff", "bad evening")
@@ -504,3 +511,16 @@ def test_deidentified_times_keep_the_wall_clock_in_one_offset_by_hand(tmp_path):
     weeks = -shift.days // 7
     # the shift is in no word or number of the manifest (the files' sizes and hashes aside)
     assert not {str(weeks), str(-shift.days)} & set(re.findall(r"\d+", said))
+
+
+def test_a_row_cut_off_by_an_interrupted_write_is_left_out_of_a_deidentified_bundle(log_dir):
+    pain = log_dir / "pain_log.csv"
+    rows = pain.read_text(encoding="utf-8").count("\n") - 1  # a header and whole rows
+    with pain.open("a", encoding="utf-8") as file:
+        file.write("2026-09-21T08:0")  # the app stopped mid-row
+    with pytest.warns(TornLineWarning):
+        data = bundle_bytes(log_dir, load_plan(), deidentify=True).data
+    shared = _members(data)["pain_log.csv"].decode("utf-8")
+    # the same rows the loader reads: every whole one, each moved into +00:00
+    assert shared.count("\n") - 1 == rows
+    assert shared.count("+00:00") == rows

@@ -401,7 +401,7 @@ def test_a_deidentified_bundle_across_both_clock_changes_has_one_offset_and_the_
     folder = _year_log(tmp_path / "log", zone)
     plan = load_plan()
     original = load_log(folder)
-    # the log really spans both changes: two offsets, and a session starts before each change
+    # the log really spans both changes: two offsets (summer's and winter's) in its files
     offsets = {match for text in (folder / "exercise_log.csv").read_text().splitlines()[1:]
                for match in _STAMP.findall(text)}
     assert len(offsets) == 2
@@ -432,7 +432,8 @@ def test_a_deidentified_bundle_across_both_clock_changes_has_one_offset_and_the_
     columns = ["time", "duration_min", "reps_done", "pain_before", "pain_after",
                "pain_check_in", "kind"]
     pd.testing.assert_frame_equal(one[columns], two[columns])
-    assert one["duration_min"].max() == 40.0  # the sessions over a clock change last 40 min
+    # the two sessions that start 30 minutes before a clock change last their 40 minutes
+    assert (two["duration_min"] == 40.0).sum() == 2 and two["duration_min"].max() == 40.0
 
 
 def test_a_deidentified_bundle_and_export_name_no_exercise_the_plan_does_not(tmp_path):
@@ -455,6 +456,7 @@ def test_a_deidentified_bundle_and_export_name_no_exercise_the_plan_does_not(tmp
         # plan's exercise (12 sessions), 5 weeks (29 to 33) of the hand-edited one (15)
         "pelvic_tilt": 104, "knee_to_chest": 102, "bridge": 102 - 12 - 15 + 2,
         "exercise-1": 12, "exercise-2": 15}
+    # the third block of a session does 10 - 2 = 8 of its 10 reps
     export = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
     assert export["exercises"].str.contains("exercise-1 8/10").sum() == 12
     assert export["exercises"].str.contains("exercise-2 8/10").sum() == 15

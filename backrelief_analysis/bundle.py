@@ -129,8 +129,8 @@ Rewrite = Callable[[dict[str, str]], dict[str, str] | None]
 
 
 def _rewrite_csv(data: bytes, rewrite: Rewrite) -> bytes:
-    """Rewrite every row of a CSV file with ``rewrite`` (row in, row or None to leave it out
-    out), header kept."""
+    """Rewrite every row of a CSV file with ``rewrite`` (a row in; the row to write, or None
+    to leave it out), header kept."""
     reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [], lineterminator="\n")

@@ -125,8 +125,8 @@ def neutral_exercise_ids(log: Log, plan: Plan) -> Log:
     """
     ids = log.exercise["exercise"]
     neutral = plan.neutral_ids(ids)
-    return dataclasses.replace(
-        log, exercise=log.exercise.assign(exercise=ids.map(neutral).where(ids.isin(neutral), ids)))
+    renamed = ids.map(neutral).where(ids.isin(list(neutral)), ids)
+    return dataclasses.replace(log, exercise=log.exercise.assign(exercise=renamed))
 
 
 def _exercise_text(blocks: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:

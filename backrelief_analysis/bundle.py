@@ -4,10 +4,18 @@ A bundle holds the log's CSV files exactly as logged, the plan, the PDF report a
 ``manifest.json`` (kit version, the report's period, the SHA-256 and size of every other file).
 
 De-identified bundles (``deidentify=True``) hold a random patient code instead of a name, no
-notes, no PSFS activity names, and every timestamp moved by one random whole number of weeks
-(so weekdays, times of day and intervals are kept, and no real date remains). The session ids,
-which can hold a date, are renumbered; the plan loses its name and instructions and its dates
-move with the log. The manifest says all this, but not by how much the dates moved.
+notes, no PSFS activity names, and every timestamp written in one fixed offset (``+00:00``) and
+moved by one random whole number of weeks. A row's dating time (:attr:`.schema.Table.dated_by`)
+keeps the local wall clock the analysis reads (its day, weekday and time of day), stamped
+``+00:00``; the row's other times keep their distance from it, so a session lasts as long as it
+did. No clock change shows (the real switch from +01:00 to +00:00 on the last Sunday of October
+would date the log), the offset names no region, and no real date remains. One limit: two rows
+written within the hour a clock going back repeats can swap their order.
+The session ids, which can hold a date, are renumbered; an exercise id the plan does not name
+becomes ``exercise-1``, ``exercise-2`` and so on (:meth:`.plan.Plan.neutral_ids`); the plan loses
+its name and instructions and its dates move with the log. The manifest says all this, but not
+by how much the dates moved. Which columns are times, free text and ids comes from
+:mod:`.schema`.
 
 Reading (:func:`read_bundle`) never writes a member's own name anywhere: the known files are
 checked against the manifest's hashes and copied, under fixed names, into a temporary folder
@@ -29,11 +37,12 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from . import __version__, paths
 from .plan import Plan, PlanError, parse_plan
+from .schema import TABLES, Table
 
 MANIFEST = "manifest.json"
 PLAN_NAME = "plan.toml"
@@ -45,8 +54,14 @@ OUTCOMES_NAME = getattr(paths, "OUTCOMES_LOG_NAME", "outcomes_log.csv")
 OPTIONAL_NAMES = (OUTCOMES_NAME,)
 MAX_MEMBER_BYTES = 256 * 1024 * 1024  # far above a lifetime of daily logging; stops zip bombs
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip's earliest date: no member carries a real one
-SHIFT_NOTE = ("every timestamp was moved by the same random whole number of weeks, so weekdays, "
-              "times of day and intervals are kept; the shift is not recorded")
+SHIFT_NOTE = ("every timestamp is written in the local wall-clock time of its row with one "
+              "fixed UTC offset (+00:00), so no clock change shows, and moved by the same random "
+              "whole number of weeks, so local days, weekdays, times of day and the length of "
+              "each session are kept; the shift is not recorded")
+DEIDENTIFIED_NOTE = ("no name (a random patient code instead), no notes, no PSFS activity names "
+                     "(activity 1, 2, ...), session and questionnaire ids renumbered, exercise ids "
+                     "the plan does not name replaced by exercise-1, exercise-2, ..., and the "
+                     "plan's name and instructions withheld")
 
 
 class BundleError(ValueError):
@@ -108,30 +123,35 @@ def plan_toml(plan: Plan, *, deidentify: bool = False, shift: timedelta = timede
     return "\n".join(lines) + "\n"
 
 
-def _shift_stamp(text: str, shift: timedelta) -> str:
-    if not text:
-        return text
-    moment = datetime.fromisoformat(text)
+def _stamp(moment: datetime) -> str:
     spec = "seconds" if moment.microsecond == 0 else "auto"
-    return (moment + shift).isoformat(timespec=spec)
+    return moment.isoformat(timespec=spec)
 
 
-def _rewrite_csv(data: bytes, rewrite: Callable[[dict[str, str]], dict[str, str]]) -> bytes:
-    """Rewrite every row of a CSV file with ``rewrite`` (row in, row out), header kept."""
-    reader = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
+Rewrite = Callable[[dict[str, str]], dict[str, str] | None]
+
+
+def _rewrite_csv(data: bytes, rewrite: Rewrite) -> bytes:
+    """Rewrite every row of a CSV file with ``rewrite`` (a row in; the row to write, or None
+    to leave it out), header kept."""
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [], lineterminator="\n")
     writer.writeheader()
     for row in reader:
-        writer.writerow(rewrite(row))
+        rewritten = rewrite(row)
+        if rewritten is not None:
+            writer.writerow(rewritten)
     return out.getvalue().encode("utf-8")
 
 
 class _Deidentifier:
-    """Moves timestamps by one shift, renumbers session and set ids, drops free text."""
+    """Rewrites the rows of one bundle: times in one offset and moved, ids renumbered or made
+    neutral, free text dropped; what each column is comes from its :class:`.schema.Column`."""
 
-    def __init__(self, shift: timedelta) -> None:
+    def __init__(self, shift: timedelta, exercises: dict[str, str]) -> None:
         self.shift = shift
+        self.exercises = exercises  # exercise ids the plan does not name -> neutral ids
         self._ids: dict[str, dict[str, str]] = {}
         self._activities: dict[str, str] = {}
 
@@ -141,21 +161,40 @@ class _Deidentifier:
         table = self._ids.setdefault(kind, {})
         return table.setdefault(value, f"{kind.removesuffix('_id')}-{len(table) + 1:05d}")
 
-    def row(self, row: dict[str, str]) -> dict[str, str]:
+    def rows(self, table: Table) -> Rewrite:
+        """The rewrite of one row of ``table``'s file (for :func:`_rewrite_csv`)."""
+        return lambda row: self.row(table, row)
+
+    def times(self, table: Table, row: dict[str, str]) -> dict[str, str] | None:
+        """The row's times in +00:00 and moved, or None for a row cut off by an interrupted
+        write (the loader leaves it out too; it is the only row that may not parse)."""
+        try:
+            # the dating time as the analysis reads it (its own wall clock), now in +00:00;
+            # the row's other times keep their distance from it
+            dating = datetime.fromisoformat(row[table.dated_by])
+            moved = dating.replace(tzinfo=UTC) + self.shift
+            return {column.name: _stamp(moved + (datetime.fromisoformat(value) - dating))
+                    for column in table.columns if column.kind == "timestamp"
+                    and (value := row.get(column.name))}
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def row(self, table: Table, row: dict[str, str]) -> dict[str, str] | None:
+        times = self.times(table, row)
+        if times is None:
+            return None
         result = {}
-        for column, value in row.items():
-            if column is None:  # a row longer than its header: keep nothing extra
-                continue
-            value = value or ""
-            if column.endswith("_at"):
-                value = _shift_stamp(value, self.shift)
-            elif column == "date" and value:
-                value = (date.fromisoformat(value) + self.shift).isoformat()
-            elif column.endswith("_id"):
-                value = self.ident(column, value)
-            elif column == "note":
+        for column in table.columns:
+            value = row.get(column.name) or ""
+            if column.kind == "timestamp":
+                value = times.get(column.name, "")
+            elif column.free_text:
                 value = ""
-            result[column] = value
+            elif column.id_kind == "log":
+                value = self.ident(column.name, value)
+            elif column.id_kind == "plan":
+                value = self.exercises.get(value, value)
+            result[column.name] = value
         # PSFS activities are named by the patient and can identify them
         if (row.get("measure") or "").lower() == "psfs" and result.get("item"):
             result["item"] = self._activities.setdefault(
@@ -221,8 +260,10 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
     if deidentify:
         shift = random_shift(first, last)
         code = patient_code()
-        scrubber = _Deidentifier(shift)
-        files = {name: _rewrite_csv(data, scrubber.row) for name, data in files.items()}
+        scrubber = _Deidentifier(shift, plan.neutral_ids(log.exercise["exercise"]))
+        tables = {table.file_name: table for table in TABLES}
+        files = {name: _rewrite_csv(data, scrubber.rows(tables[name]))
+                 for name, data in files.items()}
         plan_text = plan_toml(plan, deidentify=True, shift=shift)
     elif plan.source is not None and Path(plan.source).is_file():
         plan_text = Path(plan.source).read_text(encoding="utf-8")
@@ -262,6 +303,7 @@ def pack_bundle(files: dict[str, bytes], *, patient: str | None, code: str | Non
         "deidentified": deidentified,
         "period": period,
         "time_shift": SHIFT_NOTE if deidentified else "none",
+        "removed": DEIDENTIFIED_NOTE if deidentified else "none",
         "files": {name: {"sha256": _sha256(data), "bytes": len(data)}
                   for name, data in files.items()},
     }

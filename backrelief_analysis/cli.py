@@ -369,8 +369,9 @@ def build_parser() -> argparse.ArgumentParser:
         "share", help="write a share bundle (.zip) for the physiotherapist",
         description="Write one zip holding the log's CSV files, the plan, the PDF report and a "
         "manifest with a SHA-256 of each file. --deidentify writes a pseudonymous bundle: a "
-        "random patient code, no notes, no PSFS activity names, every timestamp moved by one "
-        "random whole number of weeks.")
+        "random patient code, no notes, no PSFS activity names, neutral ids for exercises the "
+        "plan does not name, every time in one UTC offset (its local wall clock kept) moved by "
+        "one random whole number of weeks.")
     _add_log_options(share)
     share.add_argument("--patient", metavar="NAME", help="patient name for the report")
     share.add_argument("--deidentify", action="store_true",

@@ -13,8 +13,9 @@ The export is for a physiotherapist who opens CSV files in a spreadsheet. Three 
   its owner only; the stored log is only read, never written.
 
 The de-identified export (:func:`deidentify_export`) keeps the numbers and the plan's exercise
-names only: a patient code instead of a name, "day N" instead of dates, no note, no session id
-and no exercise the plan does not name.
+names only: a patient code instead of a name, "day N" instead of dates and times, no note, no
+session id, and each exercise the plan does not name as a neutral ``exercise-1``,
+``exercise-2`` and so on.
 """
 
 from __future__ import annotations
@@ -114,6 +115,18 @@ def withhold_unknown_exercises(log: Log, plan: Plan) -> Log:
     ids = log.exercise["exercise"]
     return dataclasses.replace(
         log, exercise=log.exercise.assign(exercise=ids.where(ids.isin(known), NOT_IN_PLAN)))
+
+
+def neutral_exercise_ids(log: Log, plan: Plan) -> Log:
+    """A copy of ``log`` where every exercise id the plan does not name reads ``exercise-1``, ...
+
+    The stand-ins are :meth:`~backrelief_analysis.plan.Plan.neutral_ids`, in the order the ids
+    first appear in the exercise log: the ones a de-identified bundle of the same log holds.
+    """
+    ids = log.exercise["exercise"]
+    neutral = plan.neutral_ids(ids)
+    renamed = ids.map(neutral).where(ids.isin(list(neutral)), ids)
+    return dataclasses.replace(log, exercise=log.exercise.assign(exercise=renamed))
 
 
 def _exercise_text(blocks: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
@@ -273,8 +286,8 @@ def deidentify_export(
     Parameters
     ----------
     log, plan
-        The loaded log and its plan; exercises the plan does not name are shown as
-        ``NOT_IN_PLAN``.
+        The loaded log and its plan; exercises the plan does not name are shown by neutral
+        ids (:func:`neutral_exercise_ids`).
     code
         The patient code for every row: 1 to 20 letters, digits, ``-`` or ``_``.
     start, end
@@ -291,7 +304,7 @@ def deidentify_export(
     if not _PATIENT_CODE.match(code):
         raise ValueError(f"the patient code {code!r} must be 1 to 20 letters, digits, '-' or "
                          "'_', starting with a letter or digit")
-    rows = export_sessions(withhold_unknown_exercises(log, plan), plan, start=start, end=end)
+    rows = export_sessions(neutral_exercise_ids(log, plan), plan, start=start, end=end)
     first = _day(start, "start")
     if first is None:
         span = log_span(log)

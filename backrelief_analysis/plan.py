@@ -11,7 +11,7 @@ import difflib
 import math
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
@@ -191,6 +191,23 @@ class Plan:
         if self.earlier_targets:
             text += " (weeks before the last change keep the target of the time)"
         return text
+
+    def neutral_ids(self, ids: Iterable[str]) -> dict[str, str]:
+        """Neutral stand-ins for the exercise ids this plan does not name, in first-seen order.
+
+        An id the plan does not name (``kowalska_postop_2026-11-22``, left by an older plan or
+        a hand edit) was typed by someone and may say anything; a de-identified output shows
+        ``exercise-1``, ``exercise-2``, ... instead. The hyphen keeps a stand-in apart from
+        every id a plan can name (those are ``[a-z][a-z0-9_]*``).
+
+        Examples
+        --------
+        >>> plan.neutral_ids(["pelvic_tilt", "old_one", "older", "old_one"])  # doctest: +SKIP
+        {'old_one': 'exercise-1', 'older': 'exercise-2'}
+        """
+        named = {exercise.id for exercise in self.exercises}
+        unknown = dict.fromkeys(value for value in ids if value not in named)
+        return {value: f"exercise-{number}" for number, value in enumerate(unknown, start=1)}
 
     def summary_lines(self) -> list[str]:
         """One line per exercise, e.g. ``"Knee to chest: 5 s hold x 10 reps, each side"``."""

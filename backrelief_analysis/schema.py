@@ -15,6 +15,7 @@ from typing import Literal
 from . import paths
 
 Kind = Literal["text", "timestamp", "whole", "seconds"]
+IdKind = Literal["log", "plan"]
 
 # the contract's outer bounds: anything beyond is a typo or a broken file, never a real entry
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -33,6 +34,9 @@ class Column:
     ``kind``: ``text``, ``timestamp`` (ISO 8601 with its UTC offset), ``whole`` (a whole number
     from ``low`` to ``high``) or ``seconds`` (a number from ``low`` to ``high``).
     ``required``: the cell may not be empty. ``choices``: the only values allowed ("" for empty).
+    ``free_text``: anything a person typed (a note), which may name them. ``id_kind``: ``log``
+    for an id the log makes up (a session, a questionnaire occasion), ``plan`` for an id the plan
+    gives (an exercise). De-identification reads these, and ``kind``, to know what to change.
     """
 
     name: str
@@ -41,6 +45,8 @@ class Column:
     choices: tuple[str, ...] | None = None
     low: int | None = None
     high: int | None = None
+    free_text: bool = False
+    id_kind: IdKind | None = None
 
     @property
     def reason(self) -> str:
@@ -117,9 +123,9 @@ class Table:
 EXERCISE = Table(
     paths.EXERCISE_LOG_NAME,
     (
-        Column("session_id"),
+        Column("session_id", id_kind="log"),
         Column("session_started_at", "timestamp"),
-        Column("exercise"),
+        Column("exercise", id_kind="plan"),
         Column("side", required=False, choices=("", "left", "right")),
         Column("reps_target", "whole", low=0, high=MAX_REPS),
         Column("reps_done", "whole", low=0, high=MAX_REPS),
@@ -138,9 +144,9 @@ PAIN = Table(
         Column("recorded_at", "timestamp"),
         Column("pain", "whole", low=0, high=10),
         Column("context", choices=("before_session", "after_session", "check_in")),
-        Column("session_id", required=False),
+        Column("session_id", required=False, id_kind="log"),
         Column("flare", required=False, choices=("", "yes", "no")),
-        Column("note", required=False),
+        Column("note", required=False, free_text=True),
     ),
     dated_by="recorded_at",
     local_name="recorded_local",
@@ -153,11 +159,11 @@ OUTCOMES = Table(
     paths.OUTCOMES_LOG_NAME,
     (
         Column("recorded_at", "timestamp"),
-        Column("set_id"),
+        Column("set_id", id_kind="log"),
         Column("measure", choices=tuple(SCORE_RANGES)),
         Column("item"),
         Column("score", "whole", low=0, high=max(high for _, high in SCORE_RANGES.values())),
-        Column("note", required=False),
+        Column("note", required=False, free_text=True),
     ),
     dated_by="recorded_at",
     local_name="recorded_local",

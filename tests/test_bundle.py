@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
 import re
 import stat
 import zipfile
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pypdf
 import pytest
 from test_report import write_hand_log
@@ -25,9 +28,22 @@ from backrelief_analysis.bundle import (
     write_bundle,
 )
 from backrelief_analysis.cli import main
+from backrelief_analysis.export import (
+    deidentify_export,
+    export_sessions,
+    neutral_exercise_ids,
+    write_export,
+)
 from backrelief_analysis.plan import EarlierTarget, load_plan
 from backrelief_analysis.progress import summarise
-from backrelief_analysis.store import load_log
+from backrelief_analysis.store import (
+    ExerciseBlock,
+    LogStore,
+    OutcomeEntry,
+    PainEntry,
+    TornLineWarning,
+    load_log,
+)
 
 NAME = "Zelda Quux"
 NOTES = ("Felt stiff", "bad evening")
@@ -124,10 +140,11 @@ def test_deidentified_timestamps_keep_weekdays_times_and_intervals(log_dir):
     opened = open_bundle(bundle_bytes(log_dir, load_plan(), deidentify=True).data, "x.zip")
     shared, _ = load_files(opened.files)
     original = load_log(log_dir)
-    before = original.pain["recorded_at"].reset_index(drop=True)
-    after = shared.pain["recorded_at"].reset_index(drop=True)
+    # the wall clock moves by whole weeks (the instants also lose the log's +01:00)
+    before = original.pain["recorded_local"].reset_index(drop=True)
+    after = shared.pain["recorded_local"].reset_index(drop=True)
     shift = after - before
-    assert shift.nunique() == 1
+    assert (shift == shift.iloc[0]).all()
     days = shift.iloc[0] / timedelta(days=1)
     assert days == int(days) and int(days) % 7 == 0 and days < 0
     assert (shared.pain["recorded_local"].dt.strftime("%a %H:%M:%S").tolist()
@@ -268,3 +285,254 @@ def test_the_caseload_shows_the_reports_outcome_verdicts(log_dir, tmp_path):
     assert psfs["verdict"] == "meaningful improvement"
     for activity in ACTIVITIES:
         assert activity not in row["outcomes"]
+
+
+# --- de-identified times: one offset, the same local days ---------------------------------------
+
+UNKNOWN_IDS = ("kowalska_postop_2026-11-22", "mystery_move")  # ids no plan of today names
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?([+-]\d{2}:\d{2}|Z)")
+
+
+def _clock_changes(zone: ZoneInfo, year: int) -> list[datetime]:
+    """The UTC instants in ``year`` at which ``zone``'s offset changes (hour by hour)."""
+    hour = datetime(year, 1, 1, tzinfo=UTC)
+    changes = []
+    while hour.year == year:
+        after = hour + timedelta(hours=1)
+        if hour.astimezone(zone).utcoffset() != after.astimezone(zone).utcoffset():
+            changes.append(after)
+        hour = after
+    return changes
+
+
+def _later(moment: datetime, minutes: int) -> datetime:
+    """``minutes`` of real time after ``moment``, on the clock of its zone (an aware datetime
+    plus a timedelta would add wall-clock time, wrong over a clock change)."""
+    return (moment.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(moment.tzinfo)
+
+
+def _session(store: LogStore, session: str, start: datetime, minutes: tuple[int, ...],
+             exercises: tuple[str, ...], pain: tuple[int, int]) -> None:
+    """One session: a block of each exercise ``minutes`` (real time) after ``start``, a score
+    a minute before and one a minute after the last block."""
+    store.extend_blocks(ExerciseBlock(session, start, exercise, "", 10, 10 - index, 5.0, 5.0,
+                                      "completed", _later(start, minute))
+                        for index, (exercise, minute) in enumerate(zip(exercises, minutes,
+                                                                       strict=True)))
+    store.extend_pain([PainEntry(_later(start, -1), pain[0], "before_session", session),
+                       PainEntry(_later(start, minutes[-1] + 1), pain[1], "after_session",
+                                 session, "no", "Kowalska felt fine")])
+
+
+def _year_log(folder: Path, zone_name: str) -> Path:
+    """A log from 16 March to 8 November 2026 in ``zone_name``, written by the kit's LogStore.
+
+    Sessions start at 23:40 local on Mondays, Wednesdays and Fridays (a wrong offset of one hour
+    moves them to the next day), check-ins come at 00:10 local on Tuesdays and Saturdays (one
+    hour back is the day before), and a session starts 30 minutes (real time) before each of
+    the year's clock changes, with blocks 5 and 40 minutes after its start.
+    """
+    zone = ZoneInfo(zone_name)
+    store = LogStore(folder)
+    first = date(2026, 3, 16)
+    for offset in range((date(2026, 11, 8) - first).days + 1):
+        day = first + timedelta(days=offset)
+        week = offset // 7
+        # the unknown ids: an older plan's exercise in the first weeks, a hand edit later
+        extra = UNKNOWN_IDS[0] if week < 4 else (UNKNOWN_IDS[1] if week > 28 else "bridge")
+        if day.weekday() in (0, 2, 4):
+            start = datetime.combine(day, time(23, 40), tzinfo=zone)
+            _session(store, f"s{day:%Y%m%d}", start, (4, 9, 14),
+                     ("pelvic_tilt", "knee_to_chest", extra), (6 - week // 10, 5 - week // 10))
+        if day.weekday() in (1, 5):
+            store.extend_pain([PainEntry(datetime.combine(day, time(0, 10), tzinfo=zone),
+                                         4 + week % 3, "check_in", "", "", "")])
+        if day.weekday() == 6 and week % 4 == 0:
+            store.extend_outcomes(
+                OutcomeEntry(datetime.combine(day, time(23, 50), tzinfo=zone), f"peg{day:%m%d}",
+                             "peg", item, 5 - week // 8) for item in ("pain", "enjoyment",
+                                                                      "activity"))
+    for change in _clock_changes(zone, 2026):
+        start = (change - timedelta(minutes=30)).astimezone(zone)
+        _session(store, f"dst{start:%m%d}", start, (5, 40), ("pelvic_tilt", "bridge"), (5, 4))
+    return folder
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _moved_back(frame: pd.DataFrame, shift: timedelta) -> pd.DataFrame:
+    """A frame of the analysis with its days (columns and days in sentences) moved back by
+    ``shift``; the renumbered session ids and the week labels (the days say it) left out."""
+    out = frame.drop(columns=[c for c in ("week", "session_id") if c in frame.columns])
+    out = out.reset_index(drop=True)
+    for column in out.columns:
+        if pd.api.types.is_datetime64_dtype(out[column]):
+            out[column] = out[column] - shift
+        elif pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: _DAY.sub(lambda m: str(date.fromisoformat(m[0]) - shift), v)
+                if isinstance(v, str) else v)
+    return out
+
+
+def _numbers(log, plan, shift: timedelta = timedelta(0)) -> dict[str, object]:
+    """What the analysis finds, every day moved back by ``shift``."""
+    summary = summarise(log, plan)
+    sessions = log.exercise.groupby("date")["session_id"].nunique().rename("sessions")
+    times = {name: frame[column].dt.strftime("%H:%M:%S")
+             for name, frame, column in (("exercise", log.exercise, "started_local"),
+                                         ("pain", log.pain, "recorded_local"),
+                                         ("outcomes", log.outcomes, "recorded_local"))}
+    frames = {
+        "weekly adherence": summary.weekly_adherence,
+        "sessions per local day": sessions.reset_index(),
+        "local day and time of each row": pd.DataFrame({
+            "file": [name for name, clock in times.items() for _ in clock],
+            "date": pd.concat([log.exercise["date"], log.pain["date"], log.outcomes["date"]]),
+            "time": pd.concat(times.values())}),
+        "pain per local day": summary.daily_pain,
+        "weekly pain": summary.weekly_pain,
+        "session effects": summary.session_effects,
+        "flags": summary.flags,
+        "summary": pd.DataFrame({"line": summary.summary_lines()[2:]}),  # after the plan's name
+    }
+    numbers: dict[str, object] = {name: _moved_back(frame, shift)
+                                  for name, frame in frames.items()}
+    numbers["adherence"] = summary.adherence_percent
+    numbers["pain change"] = (summary.baseline.baseline, summary.baseline.latest,
+                              summary.baseline.change_points, summary.baseline.verdict)
+    return numbers
+
+
+@pytest.mark.parametrize("zone", ["Europe/Warsaw", "Australia/Sydney"])
+def test_a_deidentified_bundle_across_both_clock_changes_has_one_offset_and_the_same_numbers(
+        tmp_path, zone):
+    folder = _year_log(tmp_path / "log", zone)
+    plan = load_plan()
+    original = load_log(folder)
+    # the log really spans both changes: two offsets (summer's and winter's) in its files
+    offsets = {match for text in (folder / "exercise_log.csv").read_text().splitlines()[1:]
+               for match in _STAMP.findall(text)}
+    assert len(offsets) == 2
+    shared_zip = bundle_bytes(folder, plan, deidentify=True).data
+    opened = open_bundle(shared_zip, "x.zip")
+    shared, problems = load_files(opened.files)
+    assert problems == []
+
+    members = _members(shared_zip)
+    found = {name: set(_STAMP.findall(content.decode("utf-8")))
+             for name, content in members.items() if name != "report.pdf"}
+    for name in ("exercise_log.csv", "pain_log.csv", "outcomes_log.csv"):
+        assert found[name] == {"+00:00"}, name  # every time of every file: one offset
+    assert found["plan.toml"] == found["manifest.json"] == set()  # days only, no times
+
+    shift = (shared.pain["date"].min() - original.pain["date"].min()).to_pytimedelta()
+    assert shift.days % 7 == 0 and shift.days < 0
+    # the named log's numbers and days (its unknown exercise ids read as the bundle's neutral
+    # ones) are the bundle's, moved back by the shift
+    named = _numbers(neutral_exercise_ids(original, plan), plan)
+    for what, value in _numbers(shared, opened.plan, shift).items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(value, named[what], obj=what)
+        else:
+            assert value == named[what], what
+    # the spreadsheet's numbers and times of day (durations over a clock change included)
+    one, two = export_sessions(original, plan), export_sessions(shared, opened.plan)
+    columns = ["time", "duration_min", "reps_done", "pain_before", "pain_after",
+               "pain_check_in", "kind"]
+    pd.testing.assert_frame_equal(one[columns], two[columns])
+    # the two sessions that start 30 minutes before a clock change last their 40 minutes
+    assert (two["duration_min"] == 40.0).sum() == 2 and two["duration_min"].max() == 40.0
+
+
+def test_a_deidentified_bundle_and_export_name_no_exercise_the_plan_does_not(tmp_path):
+    folder = _year_log(tmp_path / "log", "Europe/Warsaw")
+    plan = load_plan()
+    data = bundle_bytes(folder, plan, deidentify=True).data
+    members = _members(data)
+    report = pypdf.PdfReader(io.BytesIO(members["report.pdf"]))
+    members["report text"] = " ".join(page.extract_text() for page in report.pages).encode()
+    out = write_export(deidentify_export(load_log(folder), plan, code="P-1"),
+                       tmp_path / "deid.csv")
+    members["export"] = out.read_bytes()
+    for where, content in members.items():
+        for unknown in (*UNKNOWN_IDS, "kowalska", "Kowalska", "postop", "mystery"):
+            assert unknown.encode() not in content, (where, unknown)
+    # each unknown id has its own stand-in, the plan's own ids stay
+    exercises = pd.read_csv(io.BytesIO(members["exercise_log.csv"]))["exercise"]
+    assert exercises.value_counts().to_dict() == {
+        # 34 weeks x 3 sessions; 2 more sessions over the clock changes; 4 weeks of the older
+        # plan's exercise (12 sessions), 5 weeks (29 to 33) of the hand-edited one (15)
+        "pelvic_tilt": 104, "knee_to_chest": 102, "bridge": 102 - 12 - 15 + 2,
+        "exercise-1": 12, "exercise-2": 15}
+    # the third block of a session does 10 - 2 = 8 of its 10 reps
+    export = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
+    assert export["exercises"].str.contains("exercise-1 8/10").sum() == 12
+    assert export["exercises"].str.contains("exercise-2 8/10").sum() == 15
+
+
+def test_deidentified_times_keep_the_wall_clock_in_one_offset_by_hand(tmp_path):
+    """Three sessions around the real 25 October 2026 (Warsaw: +02:00 until 03:00 that night,
+    then +01:00), written by hand."""
+    folder = tmp_path / "log"
+    folder.mkdir()
+    (folder / "exercise_log.csv").write_text(
+        "session_id,session_started_at,exercise,side,reps_target,reps_done,hold_s_target,"
+        "hold_s_mean,status,logged_at\n"
+        # Saturday 23:50 in summer time, 5 minutes long
+        "a,2026-10-24T23:50:00+02:00,pelvic_tilt,,10,10,5,5.0,completed,"
+        "2026-10-24T23:55:00+02:00\n"
+        # Sunday 02:50 +02:00 (00:50 UTC) to 02:10 +01:00 (01:10 UTC): 20 minutes long
+        "b,2026-10-25T02:50:00+02:00,kowalska_postop_2026-11-22,,10,9,5,5.0,completed,"
+        "2026-10-25T02:10:00+01:00\n"
+        # Sunday 23:50 in winter time, ending after midnight: Monday 00:05
+        "c,2026-10-25T23:50:00+01:00,pelvic_tilt,,10,10,5,5.0,completed,"
+        "2026-10-26T00:05:00+01:00\n", encoding="utf-8")
+    (folder / "pain_log.csv").write_text(
+        "recorded_at,pain,context,session_id,flare,note\n"
+        "2026-10-24T23:49:00+02:00,5,before_session,a,,\n"
+        "2026-10-26T00:10:00+01:00,3,check_in,,,slept badly\n", encoding="utf-8")
+    members = _members(bundle_bytes(folder, load_plan(), deidentify=True).data)
+    rows = list(csv.reader(io.StringIO(members["exercise_log.csv"].decode())))[1:]
+    pain = list(csv.reader(io.StringIO(members["pain_log.csv"].decode())))[1:]
+    shift = date.fromisoformat(rows[0][1][:10]) - date(2026, 10, 24)
+    assert shift.days % 7 == 0 and shift.days < 0
+
+    def moved(day: str, clock: str) -> str:
+        return f"{date.fromisoformat(day) + shift}T{clock}+00:00"
+
+    assert [(row[0], row[1], row[2], row[9]) for row in rows] == [
+        # the wall clock kept, the offset now +00:00 (was +02:00, then +01:00: the real change)
+        ("session-00001", moved("2026-10-24", "23:50:00"), "pelvic_tilt",
+         moved("2026-10-24", "23:55:00")),
+        # the end keeps its 20 minutes after the start: 02:50 + 20 min = 03:10, not the 02:10
+        # the wall clock showed; the unknown id becomes the first neutral one
+        ("session-00002", moved("2026-10-25", "02:50:00"), "exercise-1",
+         moved("2026-10-25", "03:10:00")),
+        # 23:50 + 15 minutes = 00:05 on the next local day, as logged
+        ("session-00003", moved("2026-10-25", "23:50:00"), "pelvic_tilt",
+         moved("2026-10-26", "00:05:00")),
+    ]
+    assert pain == [[moved("2026-10-24", "23:49:00"), "5", "before_session", "session-00001",
+                     "", ""],
+                    [moved("2026-10-26", "00:10:00"), "3", "check_in", "", "", ""]]
+    manifest = json.loads(members["manifest.json"])
+    said = json.dumps({key: value for key, value in manifest.items() if key != "files"})
+    assert "+00:00" in manifest["time_shift"] and "exercise-1" in manifest["removed"]
+    weeks = -shift.days // 7
+    # the shift is in no word or number of the manifest (the files' sizes and hashes aside)
+    assert not {str(weeks), str(-shift.days)} & set(re.findall(r"\d+", said))
+
+
+def test_a_row_cut_off_by_an_interrupted_write_is_left_out_of_a_deidentified_bundle(log_dir):
+    pain = log_dir / "pain_log.csv"
+    rows = pain.read_text(encoding="utf-8").count("\n") - 1  # a header and whole rows
+    with pain.open("a", encoding="utf-8") as file:
+        file.write("2026-09-21T08:0")  # the app stopped mid-row
+    with pytest.warns(TornLineWarning):
+        data = bundle_bytes(log_dir, load_plan(), deidentify=True).data
+    shared = _members(data)["pain_log.csv"].decode("utf-8")
+    # the same rows the loader reads: every whole one, each moved into +00:00
+    assert shared.count("\n") - 1 == rows
+    assert shared.count("+00:00") == rows

@@ -410,10 +410,10 @@ def test_deidentified_export_has_a_code_days_and_no_typed_text(tmp_path: Path) -
     assert not re.search(r"\d{4}-\d{2}-\d{2}|2026", raw)
     for payload in LOGGED_PAYLOADS:  # notes, session ids and unknown exercise ids
         assert payload.strip() not in raw
-    # the plan's exercise name is kept (neutralised), anything else is "not in the plan"
+    # the plan's exercise name is kept (neutralised), any other id becomes a neutral one
     first = back.loc[back["kind"] == "session"].iloc[0]
     assert first["exercises"].startswith("'=HYPERLINK")
-    assert "(exercise not in the plan) 7/10" in first["exercises"]
+    assert "; exercise-1 7/10" in first["exercises"]
 
 
 @pytest.mark.parametrize("code", ["Sam Smith", "", "x" * 21, "=1+1", "-P1"])

@@ -273,14 +273,11 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
     shifted_plan = parse_plan(tomllib.loads(plan_text), source=Path(PLAN_NAME))
     period = {"start": (start + shift).isoformat() if start else None,
               "end": (end + shift).isoformat() if end else None}
-    with tempfile.TemporaryDirectory(prefix="backrelief-share-") as folder:
-        for name in LOG_NAMES:
-            if name in files:
-                (Path(folder) / name).write_bytes(files[name])
-        shared_log = load_log(folder)
-        content = gather_report(shared_log, shifted_plan, start=period["start"],
-                                end=period["end"], patient=None if deidentify else patient,
-                                deidentify=deidentify, source_note=source_note)
+    # the report reads the bundle's own files, questionnaires included, as a reader will
+    shared_log, _ = load_files(files)
+    content = gather_report(shared_log, shifted_plan, start=period["start"], end=period["end"],
+                            patient=None if deidentify else patient, deidentify=deidentify,
+                            source_note=source_note)
     files[REPORT_NAME] = render(content, ".pdf")
     whole = [*shared_log.exercise["date"], *shared_log.pain["date"]]
     # whole_log: no period was chosen, so the report (and a reader) take the whole log

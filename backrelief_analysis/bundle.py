@@ -245,11 +245,14 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
 
     start = to_day(start).date() if start is not None else None
     end = to_day(end).date() if end is not None else None
+    tables = {table.file_name: table for table in TABLES}
     files: dict[str, bytes] = {}
     for name in (*LOG_NAMES, *OPTIONAL_NAMES):
         path = Path(log_dir) / name
         if path.is_file():
             files[name] = path.read_bytes()
+        elif name in LOG_NAMES:  # a missing log file is one without rows; a reader needs both
+            files[name] = (",".join(tables[name].names) + "\n").encode("utf-8")
     log = load_log(log_dir)
     days = [*log.exercise["date"], *log.pain["date"]]
     if not days:
@@ -261,7 +264,6 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
         shift = random_shift(first, last)
         code = patient_code()
         scrubber = _Deidentifier(shift, plan.neutral_ids(log.exercise["exercise"]))
-        tables = {table.file_name: table for table in TABLES}
         files = {name: _rewrite_csv(data, scrubber.rows(tables[name]))
                  for name, data in files.items()}
         plan_text = plan_toml(plan, deidentify=True, shift=shift)

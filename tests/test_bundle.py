@@ -553,3 +553,16 @@ def test_a_row_cut_off_by_an_interrupted_write_is_left_out_of_a_deidentified_bun
     # the same rows the loader reads: every whole one, each moved into +00:00
     assert shared.count("\n") - 1 == rows
     assert shared.count("+00:00") == rows
+
+
+def test_a_log_without_a_pain_file_shares_a_bundle_that_opens(tmp_path):
+    from analysis_fixtures import full, write_log
+
+    folder = tmp_path / "log"
+    write_log(folder, full("a", "2026-03-02T08:00:00+01:00"))
+    (folder / "pain_log.csv").unlink()  # a missing file is a file without rows
+    for deidentify in (False, True):
+        opened = open_bundle(bundle_bytes(folder, load_plan(), deidentify=deidentify).data,
+                             "x.zip")
+        log, _ = load_files(opened.files)
+        assert (len(log.exercise), len(log.pain)) == (3, 0)

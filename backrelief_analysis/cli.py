@@ -163,6 +163,7 @@ def _check_period(log, start: date | None, end: date | None) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the spreadsheet export (one row per session, check-in and questionnaire)."""
     from .export import deidentify_export, export_sessions, write_export
+    from .progress import restrict_log
 
     if args.out.suffix.lower() != ".csv":
         raise CommandError(f"the export is a CSV file, so --out must end in .csv (got {args.out})")
@@ -185,9 +186,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     written = write_export(rows, args.out)
     kinds = rows["kind"].value_counts()
     checks, asked = int(kinds.get("check_in", 0)), int(kinds.get("questionnaire", 0))
-    exercise = log.exercise.loc[log.exercise["session_id"].isin(
-        rows.loc[rows["kind"] == "session", "session_id"])]
-    parts = [sessions_text(exercise), f"{checks} check-in{'' if checks == 1 else 's'}"]
+    exported = restrict_log(log, args.start, args.end)  # the rows' period
+    parts = [sessions_text(exported.exercise), f"{checks} check-in{'' if checks == 1 else 's'}"]
     if asked:
         parts.append(f"{asked} questionnaire{'' if asked == 1 else 's'}")
     print(f"Wrote {', '.join(parts[:-1])} and {parts[-1]} to {written}")

@@ -125,7 +125,7 @@ EXERCISE = Table(
         Column("reps_done", "whole", low=0, high=MAX_REPS),
         Column("hold_s_target", "seconds", low=0, high=MAX_SECONDS),
         Column("hold_s_mean", "seconds", required=False, low=0, high=MAX_SECONDS),
-        Column("status", choices=("completed", "stopped", "skipped")),
+        Column("status", choices=("completed", "stopped", "skipped", "not_reached")),
         Column("logged_at", "timestamp"),
     ),
     dated_by="session_started_at",

@@ -251,6 +251,7 @@ function render({ model, el }) {
     progress.setAttribute("aria-valuenow", String(percent));
     timeLeft.textContent = view.time_left || "";
     start.disabled = !view.can_start;
+    start.textContent = view.start_label || "Start session";
     pause.disabled = !view.can_pause;
     skip.disabled = !view.can_skip;
     stop.disabled = !view.can_stop;
@@ -330,7 +331,7 @@ function render({ model, el }) {
     wake.wanted = true;
     holdWakeLock(wakeFailed);
     root.focus();
-    send("start");
+    send((model.get("view") || {}).start_action || "start");
   });
   // a tone already scheduled must not sound after the user paused, skipped or stopped
   function act(action) {

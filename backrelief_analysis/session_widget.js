@@ -371,6 +371,9 @@ function render({ model, el }) {
   model.on("change:tones", draw);
   model.on("msg:custom", onCue);
   draw();
+  // the page is shown: the kernel looks again for a session of another page (a page's kernel
+  // may have run it before the visit)
+  send("shown");
 
   return () => {
     model.off("change:view", draw);

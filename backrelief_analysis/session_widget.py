@@ -251,6 +251,8 @@ class SessionWidget(Guarded, widgets.VBox):
             self._start_session()
         elif action == "carry_on":
             self._carry_on()
+        elif action == "shown":
+            self._look_again()
         elif action == "pause":
             self._toggle_pause()
         elif action == "skip":
@@ -360,6 +362,17 @@ class SessionWidget(Guarded, widgets.VBox):
         if record is not None and record.status == "ended" and not live:
             self._finish_left_behind()  # only its pain score is missing
         self._push(self.engine.state)
+
+    def _look_again(self) -> None:
+        """A page shows this widget (Voila runs a page's kernel ahead of its visit): show a
+        session started or left elsewhere since the widget was made."""
+        if self.engine.task is not None or self.engine.state.status != "ready" or self._carrying:
+            return
+        record = read_active(self.store.directory)
+        if record is None and self._left_behind is None:
+            return
+        self._use_engine(record)
+        self._show_left_behind()
 
     def _carry_on(self) -> None:
         if self._left_behind is None or self._carrying or self.engine.task is not None:

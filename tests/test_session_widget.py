@@ -516,3 +516,32 @@ def test_a_session_left_behind_is_offered_and_finished_with_its_pain_score(make,
     assert log.pain[["pain", "context", "session_id"]].values.tolist() == [
         [5, "before_session", "gone"], [3, "after_session", "gone"]]
     assert read_active(store.directory) is None
+
+
+def test_a_page_made_before_a_session_began_elsewhere_shows_it_when_shown(make, plan, tmp_path):
+    # Voila runs a page's kernel ahead of the visit: the widget exists before the session
+    widget = make()
+    other_time = FakeTime()
+    other = SessionEngine(plan, LogStore(tmp_path / "log"), clock=other_time.clock,
+                          sleep=other_time.sleep, get_ready_s=2, switch_side_s=2)
+    reached = asyncio.Event()
+
+    def in_first_hold() -> None:
+        if other.state.phase == "hold" and not reached.is_set():
+            other_time.gate = asyncio.Event()
+            reached.set()
+
+    other_time.hooks.append(in_first_hold)
+
+    async def pages() -> None:
+        task = other.begin(6)
+        await reached.wait()
+        assert text(find(widget, "br-resume")) == ""
+        press(widget, "shown")  # what the page sends when it shows the widget
+        assert text(find(widget, "br-resume")).startswith("A session is running in another")
+        assert view(widget)["start_label"] == "Carry on here"
+        other.stop()
+        other_time.gate.set()
+        await task
+
+    asyncio.run(pages())

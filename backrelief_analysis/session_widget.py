@@ -19,7 +19,14 @@ import ipywidgets as widgets
 import traitlets
 
 from . import audio
-from .active_session import ActiveSession, plan_key, read_active, runs_elsewhere
+from .active_session import (
+    ActiveSession,
+    clear_active,
+    close_abandoned,
+    plan_key,
+    read_active,
+    runs_elsewhere,
+)
 from .adherence import sessions_in_week
 from .cues import side_words
 from .engine import SessionBusy, SessionEngine, SessionEvent, SessionState
@@ -353,6 +360,14 @@ class SessionWidget(Guarded, widgets.VBox):
     def _show_left_behind(self) -> None:
         record = self._left_behind
         live = record is not None and runs_elsewhere(self.store.directory)
+        if record is not None and not live and _started_before_today(record):
+            # too late to carry on or score: closed where it stopped, and today's can start
+            close_abandoned(self.store, record, now_local())
+            clear_active(self.store.directory, record.session_id)
+            self._use_engine(None)
+            self._show(f"Your session of {_when(record)} was left unfinished; it is logged "
+                       "where it stopped.")
+            record = None
         self._before.layout.display = "none" if record else ""
         self._finish.layout.display = "" if record and not live else "none"
         self._resume_line.value = "" if record is None else (
@@ -500,6 +515,10 @@ def session_view(state: SessionState, total_s: float, *, pain_given: bool) -> di
         "can_skip": active and state.phase != "done",
         "can_stop": active,
     }
+
+
+def _started_before_today(record: ActiveSession) -> bool:
+    return record.started_at.astimezone().date() < now_local().date()
 
 
 def _when(record: ActiveSession) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import stat
+from datetime import timedelta
 
 import ipywidgets as widgets
 import pytest
@@ -545,3 +546,23 @@ def test_a_page_made_before_a_session_began_elsewhere_shows_it_when_shown(make, 
         await task
 
     asyncio.run(pages())
+
+
+def test_a_session_left_behind_on_an_earlier_day_is_closed_and_start_is_offered(make, plan,
+                                                                              tmp_path):
+    store = LogStore(tmp_path / "log")
+    yesterday = now_local() - timedelta(days=1)
+    store.append_pain(PainEntry(yesterday, 5, "before_session", "yesterday"))
+    write_active(store.directory, ActiveSession(
+        "yesterday", yesterday, 5, plan.name, plan_key(plan), planned_blocks(plan), block=0,
+        phase="hold", reps_done=1, holds=(4.0,)))
+    widget = make()
+    assert text(find(widget, "br-message")).startswith(
+        f"Your session of {yesterday:%a} {yesterday.day} {yesterday:%b}, {yesterday:%H:%M} was "
+        "left unfinished")
+    assert text(find(widget, "br-resume")) == ""
+    assert "start_label" not in view(widget)
+    assert read_active(store.directory) is None
+    log = load_log(store.directory)
+    assert log.exercise[["reps_done", "status"]].values.tolist() == [
+        [1, "stopped"], [0, "not_reached"], [0, "not_reached"]]

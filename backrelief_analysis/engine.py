@@ -322,13 +322,13 @@ class SessionEngine:
 
     def _emit(self, kind: str, **fields: object) -> None:
         event = SessionEvent(kind, self.state, **fields)  # type: ignore[arg-type]
-        if kind in ("state", "ended"):
-            self._track(event.state)
         for observer in list(self._observers):
             try:
                 observer(event)
             except Exception as error:  # a broken view must not stop the session
                 self.errors.append(error)
+        if kind in ("state", "ended"):
+            self._track(event.state)  # after the views: its fsync must not delay what they show
 
     def clock(self) -> float:
         """The engine's monotonic clock now, in seconds (what a cue's ``due`` is measured on)."""

@@ -152,6 +152,11 @@ class SessionWidget(Guarded, widgets.VBox):
     and still waits for its pain score, ``SessionWidget(...)`` returns that session's widget
     instead of a new one: running the cell again (after reloading the tab, say) shows the
     session again, in its current state, and never loses the after-session form.
+
+    A session of the same log folder running in another kernel (another page of the app), or
+    left behind by one that is gone, is recorded in the folder (:mod:`.active_session`): the
+    widget then offers no Start but *Carry on here* (and, for one left behind, *Finish and
+    give my pain score*), and looks again each time a page shows it.
     """
 
     def __new__(
@@ -431,6 +436,7 @@ class SessionWidget(Guarded, widgets.VBox):
             return
         self._left_behind = None
         self._finish.layout.display = "none"
+        self._resume_line.value = ""
         _running[:] = [self]
         self._show(f"Your session of {_when(record)} is closed. Please give your pain score "
                    "now and press Save.")
@@ -551,7 +557,7 @@ def left_behind_view(record: ActiveSession, plan: Plan | None, *, carrying: bool
         "start_action": "carry_on",
         "can_start": same_plan and record.status != "ended" and not carrying,
         "word": "CARRY ON?",
-        "detail": f"now at {record.where()}, rep {record.reps_done + 1}" if same_plan
+        "detail": f"now at {record.where()}" if same_plan
         else "This session was of another plan: finish it and give your pain score.",
     }
 

@@ -34,6 +34,7 @@ import fcntl
 import hashlib
 import json
 import os
+import threading
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -251,6 +252,7 @@ class LiveLock:
     def __init__(self, directory: Path) -> None:
         self.path = Path(directory) / LIVE_FILE
         self._fd: int | None = None
+        self._guard = threading.Lock()  # the engine lets go from its recording thread too
 
     @property
     def held(self) -> bool:
@@ -273,11 +275,12 @@ class LiveLock:
 
     def release(self) -> None:
         """Let go of the lock (the OS does the same when the process ends)."""
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        with self._guard:
+            if self._fd is not None:
+                with contextlib.suppress(OSError):
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+                os.close(self._fd)
+                self._fd = None
 
 
 def runs_elsewhere(directory: Path) -> bool:

@@ -51,10 +51,12 @@ block and rep, the engine that ran it stopping without logging anything, or clos
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -222,6 +224,10 @@ class SessionEvent:
 Observer = Callable[[SessionEvent], None]
 
 
+def _nothing() -> None:
+    """A job for the recording thread that only says the jobs before it are done."""
+
+
 def _countdown(remaining: float) -> int:
     # 1e-9 keeps float noise (4.0000000001) from showing one second too many
     return max(0, math.ceil(remaining - 1e-9))
@@ -252,6 +258,10 @@ class SessionEngine:
     resume
         The record of a session left running elsewhere (:mod:`.active_session`): this engine
         is for that session, to carry on or to finish.
+    background_records
+        Write the record's updates while the session runs on a thread of their own, in order
+        (default), so the loop never waits for the disk; False writes them at once (a test
+        that reads each one).
 
     Examples
     --------
@@ -272,6 +282,7 @@ class SessionEngine:
         session_id: str | None = None,
         start_lead_s: float = START_LEAD_S,
         resume: ActiveSession | None = None,
+        background_records: bool = True,
     ) -> None:
         self.plan = plan
         self.store = store
@@ -313,6 +324,8 @@ class SessionEngine:
         self._live = active.LiveLock(store.directory)
         self._seen: list[int] = []
         self._tracked: tuple[object, ...] | None = None
+        self._background_records = background_records
+        self._recorder: ThreadPoolExecutor | None = None
 
     # --- observing ---------------------------------------------------------------------------
 
@@ -514,7 +527,11 @@ class SessionEngine:
         try:
             await self._walk()
         finally:
-            self._live.release()  # ended, stopped, taken over or failed: never held after
+            # ended, stopped, taken over or failed: never held after (once recorded), and
+            # nothing written in the folder once the session has returned
+            self._record_later(self._live.release)
+            if self._recorder is not None:
+                await asyncio.wrap_future(self._recorder.submit(_nothing))
 
     async def _walk(self) -> None:
         self._wake = asyncio.Event()
@@ -670,6 +687,7 @@ class SessionEngine:
         if not self.flush():
             raise RuntimeError(f"{len(self.unsaved)} exercise block(s) could still not be "
                                f"written to {self.store.directory}")
+        self.wait_recorded()  # no update of the record may come after its removal
         entry = PainEntry(self._now(), pain, "after_session", self.session_id, flare, note)
         self.store.append_pain(entry)
         active.clear_active(self.store.directory, self.session_id)
@@ -778,12 +796,31 @@ class SessionEngine:
         key = (record.block, record.reps_done, record.begun, status)
         if key != self._tracked:
             self._tracked = key
-            try:
-                active.write_active(self.store.directory, record, only_if_owner=True)
-            except OSError as error:  # the log goes on; a page may then find an older record
-                self.errors.append(error)
+            self._record_later(functools.partial(self._write_update, record))
         if state.ended:
-            self._live.release()  # another page may start now
+            self._record_later(self._live.release)  # another page may start now
+
+    def _write_update(self, record: ActiveSession) -> None:
+        try:
+            active.write_active(self.store.directory, record, only_if_owner=True)
+        except OSError as error:  # the log goes on; a page may then find an older record
+            self.errors.append(error)
+
+    def _record_later(self, job: Callable[[], None]) -> None:
+        """Run ``job`` (a record's update, the live lock's release) after those before it,
+        on the recording thread (it only writes files; the views stay on the loop)."""
+        if not self._background_records:
+            job()
+            return
+        if self._recorder is None:
+            self._recorder = ThreadPoolExecutor(1, thread_name_prefix="backrelief-record")
+        self._recorder.submit(job)
+
+    def wait_recorded(self) -> None:
+        """Wait until every update of the record asked for so far is on disk."""
+        if self._recorder is not None:
+            self._recorder.shutdown(wait=True)
+            self._recorder = None
 
     def _taken_over(self) -> bool:
         """Whether another page took the session over; if so, stop here, logging nothing."""
@@ -793,7 +830,7 @@ class SessionEngine:
             return False
         self.moved = True
         self._stopped_time_left = self.state.time_left_s
-        self._live.release()
+        self._record_later(self._live.release)  # after any update still under way
         self._status = "stopped"
         self._poke()
         self._emit("moved")

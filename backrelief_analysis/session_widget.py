@@ -279,6 +279,7 @@ class SessionWidget(Guarded, widgets.VBox):
         for other in _running:
             if other is not self and other.engine is not None:
                 other.engine.stop()  # logged as stopped where it was
+                other.engine.wait_recorded()  # and its hold on the diary let go
         try:
             self.engine.begin(pain)
         except SessionBusy:  # started in another page since this one opened
@@ -415,6 +416,7 @@ class SessionWidget(Guarded, widgets.VBox):
             for other in _running:
                 if other is not self and other.engine is not None:
                     other.engine.stop()
+                    other.engine.wait_recorded()
             _running[:] = [self]
             self._show("Carrying on. Lie down and follow the voice and the sounds.")
         finally:

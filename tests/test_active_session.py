@@ -96,7 +96,7 @@ def test_a_whole_session_with_both_pain_scores_runs_without_a_widget(tmp_path):
 
 def test_the_record_follows_the_session_owner_only_and_the_live_lock_is_held(tmp_path):
     fake = FakeTime()
-    engine = engine_for(tmp_path, fake)
+    engine = engine_for(tmp_path, fake, background_records=False)  # each update read here
     seen: list[tuple[ActiveSession, int, int]] = []
 
     def look() -> None:

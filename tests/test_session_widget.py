@@ -457,6 +457,7 @@ def test_a_page_opened_while_a_session_runs_elsewhere_carries_it_on(make, plan, 
     async def pages() -> SessionWidget:
         other_task = other.begin(6)
         await reached.wait()
+        other.wait_recorded()  # its last update on disk, as it is a moment later
         widget = make()
         said = text(find(widget, "br-resume"))
         assert said.startswith("A session is running in another page, started ")

@@ -41,8 +41,9 @@ The whole session
 -----------------
 :meth:`SessionEngine.begin` logs the before-score and starts; :meth:`SessionEngine.record_after`
 logs the after-score, flare and note. While it runs, the session is recorded in the log folder
-(:mod:`.active_session`) at each change of block, rep or status, and the engine holds the
-folder's live lock: one session per diary at a time, found again by any page. An engine made
+(:mod:`.active_session`) at each change of block, rep or status (on a recording thread of
+its own, in order, so the loop never waits for the disk), and the engine holds the folder's
+live lock: one session per diary at a time, found again by any page. An engine made
 with ``resume=`` a record carries that session on (:meth:`SessionEngine.carry_on`) from its
 block and rep, the engine that ran it stopping without logging anything, or closes it
 (:meth:`SessionEngine.finish_left_behind`).

@@ -326,6 +326,8 @@ class SessionEngine:
         self._seen: list[int] = []
         self._tracked: tuple[object, ...] | None = None
         self._background_records = background_records
+        self._plan_key = active.plan_key(plan)
+        self._planned = active.planned_blocks(plan)
         self._recorder: ThreadPoolExecutor | None = None
 
     # --- observing ---------------------------------------------------------------------------
@@ -708,7 +710,7 @@ class SessionEngine:
             When the session was of another plan.
         """
         record = self.left_behind
-        if record is None or record.plan_key != active.plan_key(self.plan):
+        if record is None or record.plan_key != self._plan_key:
             raise ValueError("this session was of another plan, so it can be finished but "
                              "not carried on")
         active.take_over(self.store.directory, self._owner)
@@ -776,7 +778,7 @@ class SessionEngine:
         return ActiveSession(
             session_id=self.session_id, started_at=self.started_at or self._now(),
             pain_before=self.pain_before, plan_name=self.plan.name,
-            plan_key=active.plan_key(self.plan), blocks=active.planned_blocks(self.plan),
+            plan_key=self._plan_key, blocks=self._planned,
             block=block, phase=self.step.kind if self._status != "ready" else "get_ready",
             reps_done=self._reps_done[block] if current else 0,
             holds=tuple(self._hold_times[block]) if current else (), status=status,

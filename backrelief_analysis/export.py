@@ -162,7 +162,7 @@ def _exercise_text(blocks: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 
 
 def _session_pain(pain: pd.DataFrame) -> pd.DataFrame:
-    """Per session: pain before and after, flare, notes, and when the first score was given."""
+    """Per session: pain before and after, flare and notes."""
     scores = pain.loc[pain["context"] != "check_in"].sort_values("recorded_at", kind="stable")
     # the same scores the analysis and the report read: the last of each context
     counted = session_scores(pain)
@@ -177,8 +177,6 @@ def _session_pain(pain: pd.DataFrame) -> pd.DataFrame:
         "pain_after": counted["after"],
         "flare": flare,
         "note": notes,
-        "first_local": grouped["recorded_local"].min(),
-        "first_date": grouped["date"].min(),
     })  # fmt: skip
     return frame
 
@@ -214,10 +212,9 @@ def export_sessions(
 
     blocks = _exercise_text(log.exercise, names)
     pain = _session_pain(log.pain)
-    sessions = blocks.join(pain, how="outer")
-    # a session with scores but no logged block (stopped before the first exercise)
-    sessions["started_local"] = sessions["started_local"].fillna(sessions["first_local"])
-    sessions["date"] = sessions["date"].fillna(sessions["first_date"])
+    # a session is one with a logged block, as check, the analysis and the report count it:
+    # a before-score of a session that never ran (its page closed at once) is not a session
+    sessions = blocks.join(pain, how="left")
     sessions = sessions.rename_axis("session_id").reset_index().assign(kind="session")
 
     checks = log.pain.loc[log.pain["context"] == "check_in"]

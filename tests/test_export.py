@@ -15,6 +15,7 @@ import pandas as pd
 import plans
 import pytest
 
+from backrelief_analysis.cli import main
 from backrelief_analysis.export import (
     DEIDENTIFIED_COLUMNS,
     check_period,
@@ -443,3 +444,18 @@ def test_deidentified_export_keeps_questionnaire_numbers_without_the_answers(
     asked = back.loc[back["kind"] == "questionnaire"]
     # (4 + 7) / 2, empty on the other kinds of row
     assert asked[["day", "measure", "score"]].values.tolist() == [["day 2", "PSFS", "5.5"]]
+
+
+def test_export_and_check_count_the_same_sessions_beside_an_orphan_before_score(
+    two_sessions: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a before-score whose session never ran: the page closed before the first block ended
+    with (two_sessions / "pain_log.csv").open("a", encoding="utf-8") as pain:
+        pain.write("2026-09-04T08:00:00+01:00,6,before_session,never_ran,,\n")
+    assert main(["check", "--data-dir", str(two_sessions)]) == 0
+    assert main(["export", "--data-dir", str(two_sessions), "--out",
+                 str(tmp_path / "sessions.csv")]) == 0
+    said = capsys.readouterr().out
+    assert "2 sessions," in said and "Wrote 2 sessions" in said
+    rows = export_sessions(load_log(two_sessions))
+    assert "never_ran" not in set(rows["session_id"])

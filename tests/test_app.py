@@ -35,9 +35,9 @@ from backrelief_analysis.store import load_log
 
 SHORT_PLAN = plan_text(PELVIC_TILT, name="App test plan", target=3,
                        rest_between_exercises_s=1, get_ready_s=1)
-# the printed address (1): the server's root (2), its host name (3), its port (4) and the run's
-# secret token (5)
-URL_LINE = re.compile(r"open ((http://(br-[0-9a-f]{24}\.localhost):(\d+)/)\?token=([\w-]+)) "
+# the printed address (1): the server's root (2) at the run's own host name, its port (3) and
+# the run's secret token (4)
+URL_LINE = re.compile(r"open ((http://br-[0-9a-f]{24}\.localhost:(\d+)/)\?token=([\w-]+)) "
                       r"in your browser")
 SCREENSHOTS = Path("/tmp")
 
@@ -150,7 +150,7 @@ def listening_addresses(pid: int, port: int) -> set[str]:
 @pytest.mark.browser
 def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autoplay, tmp_path):
     process, address, log_dir = start_app(tmp_path)
-    base, token = URL_LINE.search(f"open {address} in your browser").group(2, 5)
+    base, token = URL_LINE.search(f"open {address} in your browser").group(2, 4)
     try:
         port = int(urlsplit(base).port)
         assert listening_addresses(process.pid, port) == {"127.0.0.1"}
@@ -287,7 +287,8 @@ def kernel_environments(pid: int) -> list[bytes]:
 def test_no_other_port_or_host_receives_what_opens_the_app(chromium_default_autoplay,
                                                            tmp_path):
     process, address, _ = start_app(tmp_path)
-    base, name, token = URL_LINE.search(f"open {address} in your browser").group(2, 3, 5)
+    base, token = URL_LINE.search(f"open {address} in your browser").group(2, 4)
+    name = urlsplit(base).hostname
     listener = Listener()
     try:
         page = chromium_default_autoplay.new_page()
@@ -350,7 +351,8 @@ def test_no_other_port_or_host_receives_what_opens_the_app(chromium_default_auto
 
 def test_error_pages_are_one_plain_sentence_without_the_token(tmp_path):
     process, address, _ = start_app(tmp_path)
-    base, name, port, token = URL_LINE.search(f"open {address} in your browser").group(2, 3, 4, 5)
+    base, port, token = URL_LINE.search(f"open {address} in your browser").group(2, 3, 4)
+    name = urlsplit(base).hostname
     try:
         cookie = login(address)
         for path in ("logout", "login", "api/foo", "api/kernels/0123", "api/sessions",
@@ -568,7 +570,7 @@ def test_each_run_has_a_new_secret_in_its_address():
     name = server.new_host_name()
     assert name != server.new_host_name()
     match = URL_LINE.search(f"open {server.address(8866, first, name)} in your browser")
-    assert match.group(3, 4, 5) == (name, "8866", first)
+    assert match.group(2, 3, 4) == (f"http://{name}:8866/", "8866", first)
 
 
 @pytest.mark.parametrize(("uri", "token", "left"), [

@@ -573,6 +573,15 @@ def test_each_run_has_a_new_secret_in_its_address():
     assert match.group(2, 3, 4) == (f"http://{name}:8866/", "8866", first)
 
 
+def test_the_apps_server_imports_no_pandas():
+    # pandas is for the page's kernel; the server would import it before it answers at all
+    code = ("import sys; from backrelief_analysis.app import server; server._app_class(); "
+            "print(sorted({'pandas', 'numpy'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 @pytest.mark.parametrize(("uri", "token", "left"), [
     ("/?token=T", "T", "/"), ("/r.pdf?a=1&token=T&b=2", "T", "/r.pdf?a=1&b=2"),
     ("/?token=A&token=T", "T", "/"), ("/?a=1", "", "/?a=1"), ("/", "", "/"),

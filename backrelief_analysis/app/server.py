@@ -16,7 +16,9 @@ port of 127.0.0.1. The login cookie is set for the app's own name only, for the 
 only, ``SameSite=Strict`` and ``HttpOnly``; ``127.0.0.1`` and ``localhost`` get no cookie, ever:
 with the token they are sent on to the app's name, without it they are refused. The token is
 taken out of each request before anything can log it or hand it to a kernel, and the page that
-received it sends the browser on to the same address without it.
+received it sends the browser on to the same address without it. The name is the run's second
+secret: a page served at that name from another port would be same-site with the app, and the
+browser would send it the cookie.
 """
 
 from __future__ import annotations

@@ -299,6 +299,7 @@ def test_no_other_port_or_host_receives_what_opens_the_app(chromium_default_auto
         page.goto(address)
         page.wait_for_selector(".br-session .br-start")
         assert page.url == base  # the token is gone from the address bar
+        assert token not in page.content()  # and from the page
         # the browser's cookies: for the app's own name only, none beyond the session, none
         # sent with a request another site starts, the login cookie out of scripts' reach
         cookies = chromium_default_autoplay.cookies()

@@ -48,6 +48,7 @@ REFUSED = ("backrelief app: this address needs its secret; open the whole addres
 NOT_LOCAL = "backrelief app: only requests to this computer by its own name are answered.\n"
 # the one sentence of every other error page (the status is in the response line)
 ERROR_SENTENCES = {
+    400: "backrelief app: this address is for the page's own connection, not for a browser.\n",
     404: "backrelief app: there is nothing at this address; open the address the terminal "
          "showed.\n",
     405: "backrelief app: this address does not answer that kind of request.\n",
@@ -187,7 +188,8 @@ def _app_class():
     from jupyter_core.utils import ensure_async
     from jupyter_server.auth.identity import PasswordIdentityProvider
     from jupyter_server.base.handlers import JupyterHandler
-    from tornado.web import HTTPError, StaticFileHandler
+    from tornado.web import HTTPError, RequestHandler, StaticFileHandler
+    from tornado.websocket import WebSocketHandler
     from traitlets import Type, Unicode, default
     from voila.app import Voila
     from voila.tornado.handler import TornadoVoilaHandler
@@ -228,13 +230,17 @@ def _app_class():
                 self._refusal = REFUSED
                 raise HTTPError(403)
             self.current_user = self._jupyter_current_user = user
+            if (isinstance(self, WebSocketHandler)
+                    and self.request.headers.get("Upgrade", "").lower() != "websocket"):
+                raise HTTPError(400)  # tornado's own answer would be an HTML page
             return await ensure_async(super().prepare(*args, **kwargs))
 
         def write_error(self, status_code: int, **kwargs) -> None:
             # one sentence, no page that could ask for anything; never Jupyter's error page,
             # whose template this server lacks (a second traceback in the terminal)
             self.set_header("Content-Type", "text/plain; charset=utf-8")
-            self.finish(self._refusal or error_sentence(status_code))
+            # past Jupyter's APIHandler.finish, which would label the sentence JSON
+            RequestHandler.finish(self, self._refusal or error_sentence(status_code))
 
         def _request_summary(self) -> str:
             # what tornado logs of a request (an error's traceback too): the path only
@@ -300,6 +306,13 @@ def _app_class():
                         else (route, handler, *rest)
                         for route, handler, *rest in super().init_handlers()
                         if handler not in login]
+            # Voila's template files are <template>/static/<file>; any other path under
+            # /voila/templates/ raises inside Voila (a traceback): a 404 instead, like any
+            # unknown address
+            templates = url_path_join(self.server_url, r"/voila/templates/(.*)")
+            handlers = [(url_path_join(self.server_url, r"/voila/templates/([^/]+/static/.+)"),
+                         *rest) if route == templates else (route, *rest)
+                        for route, *rest in handlers]
             # before Voila's catch-all handler of the notebook page
             handlers.insert(0, (url_path_join(self.server_url, r"/backrelief/reports/(.*)"),
                                 ReportsHandler, {"path": self.reports_dir}))

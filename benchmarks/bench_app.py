@@ -23,7 +23,7 @@ from .common import Row, median
 RUNS = 3
 GOAL_S = 5.0
 CHROMIUM = Path("/usr/bin/chromium")
-_URL = re.compile(r"open (http://127\.0\.0\.1:\d+/\S*) in your browser")  # with its token
+_URL = re.compile(r"open (http://[\w.-]+:\d+/\S*) in your browser")  # with its token
 
 
 @contextmanager

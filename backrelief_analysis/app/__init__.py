@@ -108,6 +108,8 @@ class NewDiaryQuestion(widgets.VBox):
         self.add_class("br-app-new-diary")
 
     def _on_start_click(self, _button: widgets.Button) -> None:
+        from ..store import DIR_MODE  # pandas, deferred: see the imports above
+
         try:
             self._directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         except OSError as error:

@@ -16,7 +16,7 @@ import io
 import threading
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -31,6 +31,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import (
+    Flowable,
     Image,
     KeepTogether,
     Paragraph,
@@ -40,9 +41,17 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from .report import ReportContent, shown_text
+from .report import (
+    MAX_EXERCISE_ROWS,
+    ReportContent,
+    more_notes_text,
+    more_rows_text,
+    short_note,
+    shown_text,
+)
 
 MARGIN = 13 * mm
+MAX_PAGES = 2  # the README's promise: the report stays within two pages
 # a fixed, meaningless date for de-identified files (the PDF format requires some date string)
 _NO_DATE = "D:20000101000000+00'00'"
 _INK = colors.HexColor("#1a1a1a")
@@ -100,7 +109,7 @@ def _styles() -> dict[str, ParagraphStyle]:
                                 leading=16, spaceAfter=2),
         "meta": ParagraphStyle("meta", parent=base, textColor=_INK),
         "h2": ParagraphStyle("h2", parent=base, fontName=fonts.bold, fontSize=10,
-                             leading=12.4, spaceBefore=6, spaceAfter=2),
+                             leading=12.4, spaceBefore=6, spaceAfter=2, keepWithNext=1),
         "cell": base,
         "label": ParagraphStyle("label", parent=base, fontName=fonts.bold),
         "detail": ParagraphStyle("detail", parent=base, fontSize=6.9, leading=8.4,
@@ -204,19 +213,39 @@ def _exercise_table(content: ReportContent, width: float) -> list:
             _rule_table([head, *body], [share * width for share in shares], header=True), *more]
 
 
-def _charts(content: ReportContent, width: float) -> list:
+class _Blank(Flowable):
+    """A chart's room in a trial layout: the same size, nothing decoded or drawn."""
+
+    def __init__(self, width: float, height: float) -> None:
+        super().__init__()
+        self.width, self.height = width, height
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        pass
+
+
+def _charts(content: ReportContent, width: float, *, scale: float = 1.0,
+            blank: bool = False) -> list:
+    heading = _para("Charts", "h2")
     flowables = []
     for chart in content.charts:
-        scale = width / (chart.width_in * inch)
-        image = Image(io.BytesIO(chart.png), width=width,
-                      height=chart.height_in * inch * scale)
-        flowables.append(KeepTogether([image, _para(chart.caption, "detail"), Spacer(1, 3)]))
-    return flowables
+        shown_width = width * scale
+        height = chart.height_in * inch * shown_width / (chart.width_in * inch)
+        image = (_Blank(shown_width, height) if blank else
+                 Image(io.BytesIO(chart.png), width=shown_width, height=height, hAlign="LEFT"))
+        # the heading goes with the first chart: keepWithNext does not join a KeepTogether
+        lead = [] if flowables else [heading]
+        flowables.append(KeepTogether([*lead, image, _para(chart.caption, "detail"),
+                                       Spacer(1, 3)]))
+    return flowables or [heading]
 
 
 def _items(title: str, items, more: str, empty_text: str, note: str = "") -> list:
     flowables = [_para(title, "h2")]
-    if not items:
+    if not items and not more:
         flowables.append(_para(empty_text))
     for item in items:
         # a flag's sentence already names its date and kind; a note needs both added
@@ -230,7 +259,8 @@ def _items(title: str, items, more: str, empty_text: str, note: str = "") -> lis
     return flowables
 
 
-def _story(content: ReportContent, width: float) -> list:
+def _story(content: ReportContent, width: float, *, chart_scale: float = 1.0,
+           blank_charts: bool = False) -> list:
     story = _header(content, width)
     if not content.has_data:
         story.append(_para(content.no_data_message, "empty"))
@@ -242,7 +272,7 @@ def _story(content: ReportContent, width: float) -> list:
                       *(Paragraph(f"• {_text(line.strip())}", _styles()["item"])
                         for line in content.outcomes),
                       _para(content.outcomes_note, "detail")]
-        story += [_para("Charts", "h2"), *_charts(content, width)]
+        story += _charts(content, width, scale=chart_scale, blank=blank_charts)
         story += _items(f"Flags ({content.flag_count})", content.flags, content.flags_more,
                         "No flags in this period.", content.flag_note)
     if content.deidentified:
@@ -256,17 +286,103 @@ def _story(content: ReportContent, width: float) -> list:
     return story
 
 
-def render_pdf(content: ReportContent) -> bytes:
-    """The report as PDF bytes (A4, DejaVu Sans, charts as embedded PNG images)."""
-    buffer = io.BytesIO()
+@dataclass(frozen=True)
+class _Fit:
+    """What the PDF shows of the content so that it fits :data:`MAX_PAGES` pages."""
+
+    content: ReportContent
+    chart_scale: float = 1.0
+
+
+# Steps taken, in order, when the report with no note listed still needs a third page: the reps
+# table keeps fewer rows (each left out is counted), then the charts are drawn narrower. The key
+# numbers, the flags, the outcomes and the definitions are never left out.
+_SHORTER = ((MAX_EXERCISE_ROWS, 0.85), (6, 0.85), (6, 0.7), (3, 0.6), (0, 0.5))
+
+
+def _with_notes(content: ReportContent, shown: int) -> ReportContent:
+    """The content listing only the latest ``shown`` of its notes; the rest are counted."""
+    hidden = content.notes_hidden + len(content.notes) - shown
+    return replace(content, notes=content.notes[len(content.notes) - shown:],
+                   notes_hidden=hidden, notes_more=more_notes_text(hidden))
+
+
+def _with_rows(content: ReportContent, shown: int) -> ReportContent:
+    """The content listing only the first ``shown`` rows of its reps table; the rest counted."""
+    shown = min(shown, len(content.exercise_rows))
+    hidden = content.exercise_hidden + len(content.exercise_rows) - shown
+    return replace(content, exercise_rows=content.exercise_rows[:shown],
+                   exercise_hidden=hidden, exercise_more=more_rows_text(hidden))
+
+
+def _document(buffer: io.BytesIO, content: ReportContent) -> SimpleDocTemplate:
     meta = content.metadata
-    document = SimpleDocTemplate(
+    return SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
         bottomMargin=MARGIN + 5 * mm, title=meta.get("title", content.title),
         author=meta.get("author", ""), subject=meta.get("subject", ""), creator="backrelief",
         producer="backrelief (ReportLab)", keywords=[], invariant=1 if content.deidentified
         else 0, lang="en", initialFontName=_fonts().regular,
     )  # fmt: skip
+
+
+def _pages(fit: _Fit) -> int:
+    """The pages ``fit`` takes, laid out by reportlab itself: every flowable wrapped against
+    the room left in its frame, page breaks and kept-together charts included. The charts are
+    blanks of their size, so nothing is decoded or compressed."""
+    document = _document(io.BytesIO(), fit.content)
+    document.build(_story(fit.content, document.width, chart_scale=fit.chart_scale,
+                          blank_charts=True))
+    return document.page
+
+
+def _with_short_notes(content: ReportContent) -> ReportContent:
+    return replace(content, notes=tuple(replace(note, text=short_note(note.text))
+                                        for note in content.notes))
+
+
+def _most_notes(content: ReportContent, pages: int) -> _Fit | None:
+    """The content with as many of its latest notes as fit ``pages`` (found by halving: a longer
+    list never takes fewer pages), or None when even none fit."""
+    fewest, most = 0, len(content.notes)  # the answer lies in [fewest, most], if any
+    while fewest < most:
+        middle = (fewest + most + 1) // 2
+        if _pages(_Fit(_with_notes(content, middle))) <= pages:
+            fewest = middle
+        else:
+            most = middle - 1
+    fit = _Fit(_with_notes(content, fewest))
+    return fit if fewest or _pages(fit) <= pages else None
+
+
+def fit_pages(content: ReportContent, pages: int = MAX_PAGES) -> _Fit:
+    """What of ``content`` the PDF shows so that it takes at most ``pages`` pages.
+
+    Each candidate is laid out by reportlab (:func:`_pages`), so what decides is the room left
+    on the page, not a count of lines. First every note as gathered; then each note cut to one
+    short line, as many of the latest as fit, the earlier ones counted ("14 earlier notes not
+    listed"). If the report needs more room with no note listed, the steps of
+    :data:`_SHORTER` are tried in turn. The key numbers, the flags, the outcomes and the
+    definitions always stay.
+    """
+    whole = _Fit(content)
+    if _pages(whole) <= pages:
+        return whole
+    fit = _most_notes(_with_short_notes(content), pages)
+    if fit is not None:
+        return fit
+    fit = _Fit(_with_notes(content, 0))
+    for rows, scale in _SHORTER:
+        fit = _Fit(_with_rows(fit.content, rows), scale)
+        if _pages(fit) <= pages:
+            break
+    return fit
+
+
+def render_pdf(content: ReportContent) -> bytes:
+    """The report as PDF bytes (A4, DejaVu Sans, charts as embedded PNG images), on at most
+    :data:`MAX_PAGES` pages (see :func:`fit_pages`)."""
+    buffer = io.BytesIO()
     footer = _text(content.footer)
 
     def on_page(canvas, doc) -> None:
@@ -284,11 +400,13 @@ def render_pdf(content: ReportContent) -> bytes:
     # the build and only serves 7-bit mail transports. The setting is process-wide, so builds
     # take turns: two threads never see each other's value
     with _BUILDING:
+        fit = fit_pages(content)
+        document = _document(buffer, fit.content)
         saved = rl_config.useA85
         rl_config.useA85 = 0
         try:
-            document.build(_story(content, document.width), onFirstPage=on_page,
-                           onLaterPages=on_page)
+            document.build(_story(fit.content, document.width, chart_scale=fit.chart_scale),
+                           onFirstPage=on_page, onLaterPages=on_page)
         finally:
             rl_config.useA85 = saved
     return buffer.getvalue()

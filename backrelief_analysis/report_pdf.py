@@ -366,8 +366,11 @@ def fit_pages(content: ReportContent, pages: int = MAX_PAGES) -> _Fit:
     definitions always stay.
     """
     whole = _Fit(content)
-    if _pages(whole) <= pages:
-        return whole
+    return whole if _pages(whole) <= pages else _shortened(content, pages)
+
+
+def _shortened(content: ReportContent, pages: int) -> _Fit:
+    """:func:`fit_pages` for content known not to fit as it is."""
     fit = _most_notes(_with_short_notes(content), pages)
     if fit is not None:
         return fit
@@ -381,8 +384,8 @@ def fit_pages(content: ReportContent, pages: int = MAX_PAGES) -> _Fit:
 
 def render_pdf(content: ReportContent) -> bytes:
     """The report as PDF bytes (A4, DejaVu Sans, charts as embedded PNG images), on at most
-    :data:`MAX_PAGES` pages (see :func:`fit_pages`)."""
-    buffer = io.BytesIO()
+    :data:`MAX_PAGES` pages: a report that would need more is built again with what
+    :func:`fit_pages` keeps of it."""
     footer = _text(content.footer)
 
     def on_page(canvas, doc) -> None:
@@ -396,17 +399,24 @@ def render_pdf(content: ReportContent) -> bytes:
         paragraph.drawOn(canvas, doc.leftMargin, MARGIN - height + 2 * mm)
         canvas.restoreState()
 
+    def build(fit: _Fit) -> tuple[bytes, int]:
+        buffer = io.BytesIO()
+        document = _document(buffer, fit.content)
+        document.build(_story(fit.content, document.width, chart_scale=fit.chart_scale),
+                       onFirstPage=on_page, onLaterPages=on_page)
+        return buffer.getvalue(), document.page
+
     # images as binary streams: reportlab's pure-Python ASCII85 step is the slowest part of
     # the build and only serves 7-bit mail transports. The setting is process-wide, so builds
     # take turns: two threads never see each other's value
     with _BUILDING:
-        fit = fit_pages(content)
-        document = _document(buffer, fit.content)
         saved = rl_config.useA85
         rl_config.useA85 = 0
         try:
-            document.build(_story(fit.content, document.width, chart_scale=fit.chart_scale),
-                           onFirstPage=on_page, onLaterPages=on_page)
+            # most reports fit as gathered: the one build is also the measure
+            pdf, pages = build(_Fit(content))
+            if pages > MAX_PAGES:
+                pdf, _ = build(_shortened(content, MAX_PAGES))
         finally:
             rl_config.useA85 = saved
-    return buffer.getvalue()
+    return pdf

@@ -7,6 +7,7 @@ import html
 import io
 import re
 import stat
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from backrelief_analysis import __version__, paths
 from backrelief_analysis.plan import load_plan
 from backrelief_analysis.progress import summarise
 from backrelief_analysis.report import (
+    KeyNumber,
     build_report,
     gather_report,
     render_html,
@@ -700,6 +702,23 @@ def test_the_longest_names_the_plan_allows_stay_within_two_pages(tmp_path: Path)
     hidden = re.search(r"(\d+) more rows not listed", text)
     assert hidden and listed_rows + int(hidden[1]) == 24  # 12 exercises, two sides each
     assert_every_note_listed_or_counted(text, 2 * 56)
+
+
+def test_a_report_too_long_with_no_note_keeps_its_numbers_in_fewer_rows(tmp_path: Path) -> None:
+    # six more key numbers of long text stand for whatever content could still outgrow the two
+    # pages with no note listed: the reps table keeps fewer rows, the charts narrow
+    content = gather_report(load_log(paths.DEMO_DIR), load_plan(), screen_charts=False)
+    extra = tuple(KeyNumber(f"Extra number {index}", "words " * 60) for index in range(6))
+    out = write_report(replace(content, key_numbers=content.key_numbers + extra),
+                       tmp_path / "r.pdf")
+    text = assert_two_pages_ending_with_the_definitions(out)
+    assert all(f"Extra number {index}" in text for index in range(6))
+    assert f"Flags ({content.flag_count})" in text
+    listed_rows = len(re.findall(r"\d+ / \d+ \d+ % \d+ / \d+", text))
+    hidden = re.search(r"(\d+) more rows? not listed", text)
+    assert hidden and 0 < listed_rows < len(content.exercise_rows)
+    assert listed_rows + int(hidden[1]) == len(content.exercise_rows)
+    assert_every_note_listed_or_counted(text, len(content.notes) + content.notes_hidden)
 
 
 def test_a_demo_diary_that_fits_is_shown_whole(tmp_path: Path) -> None:

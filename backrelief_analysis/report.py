@@ -316,9 +316,10 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
 
 
 def _week_sessions(week) -> str:
-    """A week's sessions: with its percentage of the target when whole ("5 (71 %)"); a part
-    week's pro-rata percentage can pass 100 (5 sessions in its one day: 500 %), so a part week
-    says its days instead ("5 sessions in 1 day of the week (part week)")."""
+    """A week's sessions (``week``: a row of the weekly adherence table), with its percentage
+    of the target when whole ("5 (71 %)"). A part week's pro-rata percentage can pass 100 (5
+    sessions in its one day: 500 %), so a part week says its days instead ("5 sessions in 1 day
+    of the week (part week)")."""
     if not week.part:
         return f"{week.sessions} ({week.percent:.0f} %)"
     return (f"{plural(week.sessions, 'session')} in {plural(week.days_in_period, 'day')} of "

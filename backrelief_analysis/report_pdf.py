@@ -7,6 +7,11 @@ Every piece of text goes through :func:`_text`, which escapes it: platypus parag
 small markup language, so a note holding ``<b>`` must be shown, not obeyed. A de-identified
 report is built with reportlab's ``invariant`` mode and a fixed date formatter, so neither the
 creation nor the modification date in the file's metadata is the real one.
+
+The report keeps to :data:`MAX_PAGES` pages by measuring, not by counting lines: the PDF is laid
+out by reportlab, each flowable wrapped against the room left in its frame, and a report that
+would take a third page is laid out again with less (:func:`fit_pages`): the notes shorter and
+fewer, then fewer rows of the reps table and narrower charts, whatever is left out counted.
 """
 
 from __future__ import annotations

@@ -302,6 +302,7 @@ class _Fit:
 # Steps taken, in order, when the report with no note listed still needs a third page: the reps
 # table keeps fewer rows (each left out is counted), then the charts are drawn narrower. The key
 # numbers, the flags, the outcomes and the definitions are never left out.
+FEW_NOTES = 3  # fewer notes listed than this: the charts are drawn narrower for more
 _SHORTER = ((MAX_EXERCISE_ROWS, 0.85), (6, 0.85), (6, 0.7), (3, 0.6), (0, 0.5))
 
 
@@ -346,18 +347,22 @@ def _with_short_notes(content: ReportContent) -> ReportContent:
                                         for note in content.notes))
 
 
-def _most_notes(content: ReportContent, pages: int) -> _Fit | None:
+def _most_notes(content: ReportContent, pages: int, chart_scale: float = 1.0) -> _Fit | None:
     """The content with as many of its latest notes as fit ``pages`` (found by halving: a longer
     list never takes fewer pages), or None when even none fit."""
     fewest, most = 0, len(content.notes)  # the answer lies in [fewest, most], if any
     while fewest < most:
         middle = (fewest + most + 1) // 2
-        if _pages(_Fit(_with_notes(content, middle))) <= pages:
+        if _pages(_Fit(_with_notes(content, middle), chart_scale)) <= pages:
             fewest = middle
         else:
             most = middle - 1
-    fit = _Fit(_with_notes(content, fewest))
+    fit = _Fit(_with_notes(content, fewest), chart_scale)
     return fit if fewest or _pages(fit) <= pages else None
+
+
+def _listed(fit: _Fit | None) -> int:
+    return -1 if fit is None else len(fit.content.notes)
 
 
 def fit_pages(content: ReportContent, pages: int = MAX_PAGES) -> _Fit:
@@ -366,7 +371,8 @@ def fit_pages(content: ReportContent, pages: int = MAX_PAGES) -> _Fit:
     Each candidate is laid out by reportlab (:func:`_pages`), so what decides is the room left
     on the page, not a count of lines. First every note as gathered; then each note cut to one
     short line, as many of the latest as fit, the earlier ones counted ("14 earlier notes not
-    listed"). If the report needs more room with no note listed, the steps of
+    listed"), with the charts a little narrower if that lists more when fewer than
+    :data:`FEW_NOTES` fit. If the report needs more room with no note listed, the steps of
     :data:`_SHORTER` are tried in turn. The key numbers, the flags, the outcomes and the
     definitions always stay.
     """
@@ -376,7 +382,11 @@ def fit_pages(content: ReportContent, pages: int = MAX_PAGES) -> _Fit:
 
 def _shortened(content: ReportContent, pages: int) -> _Fit:
     """:func:`fit_pages` for content known not to fit as it is."""
-    fit = _most_notes(_with_short_notes(content), pages)
+    short = _with_short_notes(content)
+    fit = _most_notes(short, pages)
+    if _listed(fit) < min(FEW_NOTES, len(content.notes)):
+        # a few notes are worth charts a little narrower
+        fit = max(fit, _most_notes(short, pages, _SHORTER[0][1]), key=_listed)
     if fit is not None:
         return fit
     fit = _Fit(_with_notes(content, 0))

@@ -208,7 +208,7 @@ def _key_numbers(content: ReportContent, width: float) -> list:
 
 
 def _exercise_table(content: ReportContent, width: float) -> list:
-    if not content.exercise_rows:
+    if not content.exercise_rows and not content.exercise_more:
         return []
     head = [_para(text, "label") for text in content.exercise_head]
     body = [[_para(cell) for cell in row] for row in content.exercise_rows]
@@ -292,17 +292,17 @@ def _story(content: ReportContent, width: float, *, chart_scale: float = 1.0,
 
 
 @dataclass(frozen=True)
-class _Fit:
+class PageFit:
     """What the PDF shows of the content so that it fits :data:`MAX_PAGES` pages."""
 
     content: ReportContent
     chart_scale: float = 1.0
 
 
+FEW_NOTES = 3  # fewer notes listed than this: the charts are drawn narrower for more
 # Steps taken, in order, when the report with no note listed still needs a third page: the reps
 # table keeps fewer rows (each left out is counted), then the charts are drawn narrower. The key
 # numbers, the flags, the outcomes and the definitions are never left out.
-FEW_NOTES = 3  # fewer notes listed than this: the charts are drawn narrower for more
 _SHORTER = ((MAX_EXERCISE_ROWS, 0.85), (6, 0.85), (6, 0.7), (3, 0.6), (0, 0.5))
 
 
@@ -332,7 +332,7 @@ def _document(buffer: io.BytesIO, content: ReportContent) -> SimpleDocTemplate:
     )  # fmt: skip
 
 
-def _pages(fit: _Fit) -> int:
+def _pages(fit: PageFit) -> int:
     """The pages ``fit`` takes, laid out by reportlab itself: every flowable wrapped against
     the room left in its frame, page breaks and kept-together charts included. The charts are
     blanks of their size, so nothing is decoded or compressed."""
@@ -347,25 +347,25 @@ def _with_short_notes(content: ReportContent) -> ReportContent:
                                         for note in content.notes))
 
 
-def _most_notes(content: ReportContent, pages: int, chart_scale: float = 1.0) -> _Fit | None:
+def _most_notes(content: ReportContent, pages: int, chart_scale: float = 1.0) -> PageFit | None:
     """The content with as many of its latest notes as fit ``pages`` (found by halving: a longer
     list never takes fewer pages), or None when even none fit."""
     fewest, most = 0, len(content.notes)  # the answer lies in [fewest, most], if any
     while fewest < most:
         middle = (fewest + most + 1) // 2
-        if _pages(_Fit(_with_notes(content, middle), chart_scale)) <= pages:
+        if _pages(PageFit(_with_notes(content, middle), chart_scale)) <= pages:
             fewest = middle
         else:
             most = middle - 1
-    fit = _Fit(_with_notes(content, fewest), chart_scale)
+    fit = PageFit(_with_notes(content, fewest), chart_scale)
     return fit if fewest or _pages(fit) <= pages else None
 
 
-def _listed(fit: _Fit | None) -> int:
+def _listed(fit: PageFit | None) -> int:
     return -1 if fit is None else len(fit.content.notes)
 
 
-def fit_pages(content: ReportContent, pages: int = MAX_PAGES) -> _Fit:
+def fit_pages(content: ReportContent, pages: int = MAX_PAGES) -> PageFit:
     """What of ``content`` the PDF shows so that it takes at most ``pages`` pages.
 
     Each candidate is laid out by reportlab (:func:`_pages`), so what decides is the room left
@@ -376,11 +376,11 @@ def fit_pages(content: ReportContent, pages: int = MAX_PAGES) -> _Fit:
     :data:`_SHORTER` are tried in turn. The key numbers, the flags, the outcomes and the
     definitions always stay.
     """
-    whole = _Fit(content)
+    whole = PageFit(content)
     return whole if _pages(whole) <= pages else _shortened(content, pages)
 
 
-def _shortened(content: ReportContent, pages: int) -> _Fit:
+def _shortened(content: ReportContent, pages: int) -> PageFit:
     """:func:`fit_pages` for content known not to fit as it is."""
     short = _with_short_notes(content)
     fit = _most_notes(short, pages)
@@ -389,9 +389,9 @@ def _shortened(content: ReportContent, pages: int) -> _Fit:
         fit = max(fit, _most_notes(short, pages, _SHORTER[0][1]), key=_listed)
     if fit is not None:
         return fit
-    fit = _Fit(_with_notes(content, 0))
+    fit = PageFit(_with_notes(content, 0))
     for rows, scale in _SHORTER:
-        fit = _Fit(_with_rows(fit.content, rows), scale)
+        fit = PageFit(_with_rows(fit.content, rows), scale)
         if _pages(fit) <= pages:
             break
     return fit
@@ -414,7 +414,7 @@ def render_pdf(content: ReportContent) -> bytes:
         paragraph.drawOn(canvas, doc.leftMargin, MARGIN - height + 2 * mm)
         canvas.restoreState()
 
-    def build(fit: _Fit) -> tuple[bytes, int]:
+    def build(fit: PageFit) -> tuple[bytes, int]:
         buffer = io.BytesIO()
         document = _document(buffer, fit.content)
         document.build(_story(fit.content, document.width, chart_scale=fit.chart_scale),
@@ -429,7 +429,7 @@ def render_pdf(content: ReportContent) -> bytes:
         rl_config.useA85 = 0
         try:
             # most reports fit as gathered: the one build is also the measure
-            pdf, pages = build(_Fit(content))
+            pdf, pages = build(PageFit(content))
             if pages > MAX_PAGES:
                 pdf, _ = build(_shortened(content, MAX_PAGES))
         finally:

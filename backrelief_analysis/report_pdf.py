@@ -348,17 +348,24 @@ def _with_short_notes(content: ReportContent) -> ReportContent:
 
 
 def _most_notes(content: ReportContent, pages: int, chart_scale: float = 1.0) -> PageFit | None:
-    """The content with as many of its latest notes as fit ``pages`` (found by halving: a longer
-    list never takes fewer pages), or None when even none fit."""
-    fewest, most = 0, len(content.notes)  # the answer lies in [fewest, most], if any
-    while fewest < most:
-        middle = (fewest + most + 1) // 2
-        if _pages(PageFit(_with_notes(content, middle), chart_scale)) <= pages:
-            fewest = middle
-        else:
-            most = middle - 1
-    fit = PageFit(_with_notes(content, fewest), chart_scale)
-    return fit if fewest or _pages(fit) <= pages else None
+    """The content with as many of its latest notes as fit ``pages``, or None when even none
+    fit. None and all are tried first (each settles most reports in one layout), then the count
+    is found by halving: a longer list never takes fewer pages."""
+
+    def fits(shown: int) -> bool:
+        return _pages(PageFit(_with_notes(content, shown), chart_scale)) <= pages
+
+    fewest, most = 0, len(content.notes)
+    if not fits(fewest):
+        return None
+    if most and not fits(most):
+        most -= 1  # the answer now lies in [fewest, most]
+        while fewest < most:
+            middle = (fewest + most + 1) // 2
+            fewest, most = (middle, most) if fits(middle) else (fewest, middle - 1)
+    else:
+        fewest = most
+    return PageFit(_with_notes(content, fewest), chart_scale)
 
 
 def _listed(fit: PageFit | None) -> int:
@@ -399,8 +406,7 @@ def _shortened(content: ReportContent, pages: int) -> PageFit:
 
 def render_pdf(content: ReportContent) -> bytes:
     """The report as PDF bytes (A4, DejaVu Sans, charts as embedded PNG images), on at most
-    :data:`MAX_PAGES` pages: a report that would need more is built again with what
-    :func:`fit_pages` keeps of it."""
+    :data:`MAX_PAGES` pages: what :func:`fit_pages` keeps of it."""
     footer = _text(content.footer)
 
     def on_page(canvas, doc) -> None:
@@ -414,24 +420,19 @@ def render_pdf(content: ReportContent) -> bytes:
         paragraph.drawOn(canvas, doc.leftMargin, MARGIN - height + 2 * mm)
         canvas.restoreState()
 
-    def build(fit: PageFit) -> tuple[bytes, int]:
-        buffer = io.BytesIO()
-        document = _document(buffer, fit.content)
-        document.build(_story(fit.content, document.width, chart_scale=fit.chart_scale),
-                       onFirstPage=on_page, onLaterPages=on_page)
-        return buffer.getvalue(), document.page
-
     # images as binary streams: reportlab's pure-Python ASCII85 step is the slowest part of
     # the build and only serves 7-bit mail transports. The setting is process-wide, so builds
     # take turns: two threads never see each other's value
     with _BUILDING:
+        # the trial layouts cost a tenth of a real build: charts are neither decoded nor written
+        fit = fit_pages(content)
+        buffer = io.BytesIO()
+        document = _document(buffer, fit.content)
         saved = rl_config.useA85
         rl_config.useA85 = 0
         try:
-            # most reports fit as gathered: the one build is also the measure
-            pdf, pages = build(PageFit(content))
-            if pages > MAX_PAGES:
-                pdf, _ = build(_shortened(content, MAX_PAGES))
+            document.build(_story(fit.content, document.width, chart_scale=fit.chart_scale),
+                           onFirstPage=on_page, onLaterPages=on_page)
         finally:
             rl_config.useA85 = saved
-    return pdf
+    return buffer.getvalue()

@@ -723,6 +723,18 @@ def test_a_report_too_long_with_no_note_keeps_its_numbers_in_fewer_rows(
     assert_every_note_listed_or_counted(text, len(content.notes) + content.notes_hidden)
 
 
+def test_a_year_of_the_demo_diary_stays_within_two_pages_with_its_notes(tmp_path: Path) -> None:
+    from backrelief_analysis.demo import write_demo
+
+    write_demo(tmp_path / "log", weeks=52)
+    log, plan = load_log(tmp_path / "log"), load_plan()
+    content = gather_report(log, plan, screen_charts=False)
+    text = assert_two_pages_ending_with_the_definitions(write_report(content, tmp_path / "r.pdf"))
+    assert f"Flags ({content.flag_count})" in text
+    # the demo's notes are short: the last eight still fit, the earlier ones counted
+    assert assert_every_note_listed_or_counted(text, len(content.notes) + content.notes_hidden) == 8
+
+
 def test_a_demo_diary_that_fits_is_shown_whole(tmp_path: Path) -> None:
     # measuring the page leaves a report that fits as gathered: every note gathered is listed
     log, plan = load_log(paths.DEMO_DIR), load_plan()

@@ -28,13 +28,14 @@ from .active_session import (
     runs_elsewhere,
 )
 from .adherence import sessions_in_week
-from .cues import plural, side_words
+from .cues import side_words
 from .engine import SessionBusy, SessionEngine, SessionEvent, SessionState
 from .plan import Plan, PlanError, load_plan
 from .questionnaire import due_line
 from .settings import SoundSettings, load_settings, save_settings
 from .store import LogStore, PainEntry, load_log, now_local
 from .widget_parts import Guarded, button, guard, html_box, label, plan_or_problem, score_buttons
+from .words import plural
 
 SAFETY_HTML = (
     "<b>Safety first.</b> Stop the exercise if the pain turns sharp, if it spreads down a leg, "

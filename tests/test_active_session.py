@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from fake_time import FakeTime
 from plans import KNEE, TILT, short_plan, write_plan
 
 from backrelief_analysis.active_session import (
@@ -34,26 +35,6 @@ from backrelief_analysis.store import LogStore, load_log
 
 STARTED = datetime(2026, 11, 24, 18, 5, 0, tzinfo=timezone(timedelta(hours=1)))
 PLAN = short_plan(hold=1, release=1, rest=1)  # tilt, then knee left and right; 2 reps each
-
-
-class FakeTime:
-    """A monotonic clock that moves only when the engine sleeps; ``gate`` can hold it still."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.hooks: list = []
-        self.gate: asyncio.Event | None = None
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, delay: float) -> None:
-        if self.gate is not None:
-            await self.gate.wait()  # a busy kernel: the engine wakes only when let through
-        self.now += delay
-        for hook in list(self.hooks):
-            hook()
-        await asyncio.sleep(0)
 
 
 def engine_for(directory: Path, fake: FakeTime, **options) -> SessionEngine:

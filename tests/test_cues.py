@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from fake_time import FakeTime
 from plans import BOTH_SIDES, exercise, plan_data
-from test_engine import STARTED, FakeTime
+from test_engine import STARTED
 
 from backrelief_analysis.cues import reps_left_worth_saying, side_words, spoken_text
 from backrelief_analysis.engine import SessionEngine, build_steps

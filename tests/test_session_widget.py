@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import ipywidgets as widgets
 import pytest
+from fake_time import FakeTime
 from plans import BOTH_SIDES, TILT, exercise, plan_text, short_plan
 
 from backrelief_analysis.active_session import (
@@ -26,24 +27,6 @@ from backrelief_analysis.active_session import (
 from backrelief_analysis.engine import SessionEngine
 from backrelief_analysis.session_widget import CheckInWidget, SessionWidget
 from backrelief_analysis.store import ExerciseBlock, LogStore, PainEntry, load_log, now_local
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 50.0
-        self.hooks: list = []
-        self.gate: asyncio.Event | None = None
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, delay: float) -> None:
-        if self.gate is not None:
-            await self.gate.wait()
-        self.now += delay
-        for hook in list(self.hooks):
-            hook()
-        await asyncio.sleep(0)
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ def test_a_closed_page_whose_kernel_is_gone_is_finished_in_a_new_page(
         page = open_page(chromium_default_autoplay, address)
         page.wait_for_function(RESUME_SAYS, arg=(
             f"Your session of {left.started_at:%H:%M} stopped at knee to chest, "
-            f"{left.blocks[left.block].side} leg: carry on, or finish and give your pain score"))
+            f"{left.blocks[left.block].side} side: carry on, or finish and give your pain score"))
         page.locator(".br-finish").click()
         save_pain_after(page, 3)
     finally:

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .words import plural
+
 if TYPE_CHECKING:  # the engine imports this module; only its types are needed here
     from .engine import Step
     from .plan import Exercise
@@ -42,11 +44,6 @@ GET_READY_AHEAD_S = 4
 GET_READY_APART_S = 8.0
 LEAD_INS = ("get_ready", "switch", "rest")
 _SIDE_WORDS = {"left": "left side", "right": "right side"}
-
-
-def plural(count: float, word: str) -> str:
-    """``"1 rep"``, ``"2 reps"``, ``"0.5 seconds"``."""
-    return f"{count:g} {word}{'' if count == 1 else 's'}"
 
 
 def side_words(side: str, exercise: Exercise | None = None) -> str:
@@ -139,7 +136,6 @@ __all__ = [
     "LEAD_INS",
     "SESSION_END_TEXT",
     "get_ready_apart",
-    "plural",
     "reps_left_worth_saying",
     "side_words",
     "spoken_text",

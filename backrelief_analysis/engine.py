@@ -40,21 +40,36 @@ start to its release on the monotonic clock, paused time left out; empty when no
 A block that cannot be written (full disk, read-only folder) stays in :attr:`SessionEngine.unsaved`
 and is retried with the next block or by :meth:`SessionEngine.flush`; the error is reported to
 the observers, never dropped.
+
+The whole session
+-----------------
+:meth:`SessionEngine.begin` logs the before-score and starts; :meth:`SessionEngine.record_after`
+logs the after-score, flare and note. While it runs, the session is recorded in the log folder
+(:mod:`.active_session`) at each change of block, rep or status (on a recording thread of
+its own, in order, so the loop never waits for the disk), and the engine holds the folder's
+live lock: one session per diary at a time, found again by any page. An engine made
+with ``resume=`` a record carries that session on (:meth:`SessionEngine.carry_on`) from its
+block and rep, the engine that ran it stopping without logging anything, or closes it
+(:meth:`SessionEngine.finish_left_behind`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from . import active_session as active
+from .active_session import ActiveSession, SessionBusy
 from .cues import GET_READY_AHEAD_S, LEAD_INS, get_ready_apart, spoken_text
 from .plan import Exercise, Plan
-from .store import ExerciseBlock, LogStore, now_local
+from .store import ExerciseBlock, LogStore, PainEntry, now_local
 
 TICK_LAST_S = 3
 # Cue names; audio.py has a tone for each and cues.py the words said.
@@ -67,6 +82,12 @@ _STEP_CUES = {"get_ready": "get_ready", "hold": "hold_start", "release": "releas
 START_LEAD_S = 0.15
 # While paused the loop still wakes now and then; a resume wakes it at once anyway.
 _PAUSED_WAKE_S = 1.0
+# How long Carry on here waits for the engine that ran the session to let go of it (it looks
+# at its record at each wake, at least once a second)
+TAKE_OVER_WAIT_S = 5.0
+_TAKE_OVER_POLL_S = 0.05
+BUSY = ("A session is running in another page: carry it on there, or press Carry on here "
+        "in this page")
 
 
 @dataclass(frozen=True)
@@ -228,6 +249,10 @@ def second_cues(step: Step) -> dict[int, str]:
     return cues
 
 
+def _nothing() -> None:
+    """A job for the recording thread that only says the jobs before it are done."""
+
+
 def _countdown(remaining: float) -> int:
     # 1e-9 keeps float noise (4.0000000001) from showing one second too many
     return max(0, math.ceil(remaining - 1e-9))
@@ -257,6 +282,13 @@ class SessionEngine:
         announced by :meth:`upcoming` in the meantime.
     fewer_words
         Say "Hold." rather than "Hold, 3 of 10." (:attr:`fewer_words` may change mid-session).
+    resume
+        The record of a session left running elsewhere (:mod:`.active_session`): this engine
+        is for that session, to carry on or to finish.
+    background_records
+        Write the record's updates while the session runs on a thread of their own, in order
+        (default), so the loop never waits for the disk; False writes them at once (a test
+        that reads each one).
 
     Examples
     --------
@@ -277,14 +309,16 @@ class SessionEngine:
         session_id: str | None = None,
         start_lead_s: float = START_LEAD_S,
         fewer_words: bool = False,
+        resume: ActiveSession | None = None,
+        background_records: bool = True,
     ) -> None:
         self.plan = plan
         self.store = store
-        self.session_id = session_id or uuid.uuid4().hex
+        self.session_id = resume.session_id if resume else session_id or uuid.uuid4().hex
         self.steps = build_steps(plan, get_ready_s=get_ready_s, switch_side_s=switch_side_s)
         self.blocks = build_blocks(plan)
         self.total_s = sum(step.duration_s for step in self.steps)
-        self.started_at: datetime | None = None
+        self.started_at: datetime | None = resume.started_at if resume else None
         self.logged: list[ExerciseBlock] = []
         self.unsaved: list[ExerciseBlock] = []
         self.errors: list[BaseException] = []
@@ -309,6 +343,20 @@ class SessionEngine:
         self._wake: asyncio.Event | None = None
         self._start_lead_s = start_lead_s
         self.fewer_words = fewer_words
+        # the session's record and live lock (see active_session)
+        self.left_behind = resume
+        self.pain_before: int | None = resume.pain_before if resume else None
+        self.moved = False  # True once another page took the session over
+        self._get_ready_s = plan.get_ready_s if get_ready_s is None else get_ready_s
+        self._first_index = 0
+        self._owner = uuid.uuid4().hex
+        self._live = active.LiveLock(store.directory)
+        self._seen: list[int] = []
+        self._tracked: tuple[object, ...] | None = None
+        self._background_records = background_records
+        self._plan_key = active.plan_key(plan)
+        self._planned = active.planned_blocks(plan)
+        self._recorder: ThreadPoolExecutor | None = None
 
     # --- observing ---------------------------------------------------------------------------
 
@@ -323,6 +371,8 @@ class SessionEngine:
                 observer(event)
             except Exception as error:  # a broken view must not stop the session
                 self.errors.append(error)
+        if kind in ("state", "ended"):
+            self._track(event.state)  # after the views: its fsync must not delay what they show
 
     def clock(self) -> float:
         """The engine's monotonic clock now, in seconds (what a cue's ``due`` is measured on)."""
@@ -452,7 +502,7 @@ class SessionEngine:
 
     def skip_exercise(self) -> None:
         """End the current block (``skipped``, or ``stopped`` if reps were done); go on."""
-        if self._status not in ("running", "paused"):
+        if self._status not in ("running", "paused") or self._taken_over():
             return
         block = self.step.block
         if block not in self._block_done:
@@ -467,7 +517,7 @@ class SessionEngine:
 
     def stop(self) -> None:
         """End the session: the block in progress ``stopped``, blocks not begun ``not_reached``."""
-        if self._status not in ("running", "paused", "ready"):
+        if self._status not in ("running", "paused", "ready") or self._taken_over():
             return
         started = self._status != "ready"
         self._stopped_time_left = self.state.time_left_s
@@ -501,16 +551,30 @@ class SessionEngine:
         """Walk the whole session; returns when it has finished or was stopped."""
         if self._status == "stopped":
             return
+        self._claim()
+        try:
+            await self._walk()
+        finally:
+            # ended, stopped, taken over or failed: never held after (once recorded), and
+            # nothing written in the folder once the session has returned
+            self._record_later(self._live.release)
+            if self._recorder is not None:
+                await asyncio.wrap_future(self._recorder.submit(_nothing))
+
+    async def _walk(self) -> None:
         self._wake = asyncio.Event()
-        self.started_at = self._now()
+        self.started_at = self.started_at or self._now()
         self._status = "running"
-        first_cue = self._enter(0, self._clock() + self._start_lead_s)
+        first_cue = self._enter(self._first_index, self._clock() + self._start_lead_s)
         self._emit("state")  # announces the first cue (see upcoming) before it is due
         if self._start_lead_s > 0:
             await self._wait(self._start_lead_s)
         if self._status in ("running", "paused"):
-            self._emit_cue(first_cue, due=self._step_started if self._index == 0 else None)
+            first = self._index == self._first_index
+            self._emit_cue(first_cue, due=self._step_started if first else None)
         while self._status in ("running", "paused"):
+            if self._taken_over():
+                break
             if self._status == "paused":
                 await self._wait(_PAUSED_WAKE_S)
                 continue
@@ -619,9 +683,217 @@ class SessionEngine:
         if self.flush():
             self._emit("block", block=row)
 
+    # --- the whole session: pain scores, record, taking over -------------------------------
+
+    def begin(self, pain_before: int) -> asyncio.Task[None]:
+        """Log the before-score and start the session (see :meth:`start`).
+
+        Raises
+        ------
+        SessionBusy
+            When a session of this diary runs in another page; nothing is logged.
+        """
+        self.pain_before = pain_before
+        self._claim()  # before the score: a session that cannot run logs no score
+        try:
+            self.store.append_pain(PainEntry(self._now(), pain_before, "before_session",
+                                             self.session_id))
+        except BaseException:
+            active.clear_active(self.store.directory, self.session_id)
+            self._live.release()
+            raise
+        return self.start()
+
+    def record_after(self, pain: int, flare: str = "", note: str = "") -> PainEntry:
+        """Log the after-score (with the flare-up answer and a note); the session is closed.
+
+        Raises
+        ------
+        RuntimeError
+            While blocks of the session could not be written (see :meth:`flush`).
+        """
+        if not self.flush():
+            raise RuntimeError(f"{len(self.unsaved)} exercise block(s) could still not be "
+                               f"written to {self.store.directory}")
+        self.wait_recorded()  # no update of the record may come after its removal
+        entry = PainEntry(self._now(), pain, "after_session", self.session_id, flare, note)
+        self.store.append_pain(entry)
+        active.clear_active(self.store.directory, self.session_id)
+        return entry
+
+    async def carry_on(self, *, wait_s: float = TAKE_OVER_WAIT_S) -> asyncio.Task[None]:
+        """Take the session of :attr:`left_behind` over and run it here from its block and rep.
+
+        The engine that ran it (another page's, perhaps in another kernel) stops at its
+        next wake without logging anything more; this one waits for it to let go.
+
+        Raises
+        ------
+        SessionBusy
+            When the other engine has not let go after ``wait_s`` seconds.
+        ValueError
+            When the session was of another plan.
+        """
+        record = self.left_behind
+        if record is None or record.plan_key != self._plan_key:
+            raise ValueError("this session was of another plan, so it can be finished but "
+                             "not carried on")
+        active.take_over(self.store.directory, self._owner)
+        for _ in range(max(1, round(wait_s / _TAKE_OVER_POLL_S))):
+            if self._live.acquire():
+                break
+            await asyncio.sleep(_TAKE_OVER_POLL_S)
+        else:
+            raise SessionBusy("The other page did not let go of the session; close it, then "
+                              "press Carry on here again")
+        record = active.read_active(self.store.directory) or record
+        self._resume_at(record, active.logged_blocks(self.store, record.session_id))
+        self._write_record(record.status if record.status != "ended" else "running")
+        return self.start()
+
+    def finish_left_behind(self) -> list[ExerciseBlock]:
+        """Close the session of :attr:`left_behind` without running it; the rows logged.
+
+        Its block in progress is logged ``stopped`` with the reps done, the rest
+        ``not_reached``; the session then waits for its after-score (:meth:`record_after`).
+        """
+        record = self.left_behind
+        if record is None:
+            raise ValueError("there is no session left behind to finish")
+        if not self._live.acquire():
+            raise SessionBusy(BUSY)
+        try:
+            rows = active.close_abandoned(self.store, record, self._now())
+            active.write_active(self.store.directory, replace(
+                record, block=len(record.blocks), status="ended", owner=self._owner,
+                updated_at=self._now()))
+        finally:
+            self._live.release()
+        self.logged.extend(rows)
+        self._status = "stopped"
+        self._emit("state")
+        self._emit("ended")
+        return rows
+
+    def _claim(self) -> None:
+        """Hold the live lock and record the session; close a session left behind."""
+        if self._live.held:
+            return
+        try:
+            if not self._live.acquire():
+                raise SessionBusy(BUSY)
+        except OSError as error:
+            # a folder that cannot be written: the session runs all the same, unrecorded,
+            # and its blocks wait in ``unsaved`` to be written (see flush)
+            self.errors.append(error)
+            return
+        try:
+            other = active.read_active(self.store.directory)
+            if other is not None and other.session_id != self.session_id:
+                active.close_abandoned(self.store, other, self._now())
+                active.clear_active(self.store.directory, other.session_id)
+            self._write_record("running")
+        except BaseException:
+            self._live.release()
+            raise
+
+    def _record(self, status: str) -> ActiveSession:
+        block = min(self.step.block, len(self.blocks))
+        current = block < len(self.blocks)
+        return ActiveSession(
+            session_id=self.session_id, started_at=self.started_at or self._now(),
+            pain_before=self.pain_before, plan_name=self.plan.name,
+            plan_key=self._plan_key, blocks=self._planned,
+            block=block, phase=self.step.kind if self._status != "ready" else "get_ready",
+            reps_done=self._reps_done[block] if current else 0,
+            holds=tuple(self._hold_times[block]) if current else (), status=status,
+            owner=self._owner, updated_at=self._now(),
+        )  # fmt: skip
+
+    def _write_record(self, status: str) -> None:
+        record = self._record(status)
+        active.write_active(self.store.directory, record)
+        self._tracked = (record.block, record.reps_done, record.begun, status)
+
+    def _track(self, state: SessionState) -> None:
+        """Record the session at each change of block, rep or status (its owner only)."""
+        if not self._live.held:
+            return
+        status = "ended" if state.ended else state.status
+        record = self._record(status)
+        key = (record.block, record.reps_done, record.begun, status)
+        if key != self._tracked:
+            self._tracked = key
+            self._record_later(functools.partial(self._write_update, record))
+        if state.ended:
+            self._record_later(self._live.release)  # another page may start now
+
+    def _write_update(self, record: ActiveSession) -> None:
+        try:
+            active.write_active(self.store.directory, record, only_if_owner=True)
+        except OSError as error:  # the log goes on; a page may then find an older record
+            self.errors.append(error)
+
+    def _record_later(self, job: Callable[[], None]) -> None:
+        """Run ``job`` (a record's update, the live lock's release) after those before it,
+        on the recording thread (it only writes files; the views stay on the loop)."""
+        if not self._background_records:
+            job()
+            return
+        if self._recorder is None:
+            self._recorder = ThreadPoolExecutor(1, thread_name_prefix="backrelief-record")
+        self._recorder.submit(job)
+
+    def wait_recorded(self) -> None:
+        """Wait until every update of the record asked for so far is on disk."""
+        if self._recorder is not None:
+            self._recorder.shutdown(wait=True)
+            self._recorder = None
+
+    def _taken_over(self) -> bool:
+        """Whether another page took the session over; if so, stop here, logging nothing."""
+        if self.moved:
+            return True
+        if not self._live.held or active.is_owner(self.store.directory, self._owner, self._seen):
+            return False
+        self.moved = True
+        self._stopped_time_left = self.state.time_left_s
+        self._record_later(self._live.release)  # after any update still under way
+        self._status = "stopped"
+        self._poke()
+        self._emit("moved")
+        self._emit("state")
+        return True
+
+    def _resume_at(self, record: ActiveSession, logged: set[tuple[str, str]]) -> None:
+        """Start where ``record`` was: at the next hold of the first block not yet logged,
+        after a get-ready step (the patient may need to lie down again)."""
+        names = [(exercise.id, side) for exercise, side in self.blocks]
+        block = next((i for i, name in enumerate(names)
+                      if i >= record.block and name not in logged), len(names))
+        self._block_done = {i for i in range(len(names)) if i < block or names[i] in logged}
+        if block == record.block and block < len(names):
+            self._reps_done[block] = record.reps_done
+            self._hold_times[block] = list(record.holds)
+        rep = self._reps_done[block] + 1 if block < len(names) else 0
+        # the next hold; past the block's last one (never logged), the next block's lead-in
+        index = next((i for i, step in enumerate(self.steps)
+                      if step.block == block and step.kind == "hold" and step.rep == rep),
+                     next(i for i, step in enumerate(self.steps)
+                          if step.block > block or step.kind == "done"))
+        if index < len(self.steps) - 1:
+            step = self.steps[index]
+            lead = Step("get_ready", float(self._get_ready_s), step.block, step.exercise,
+                        step.side)
+            self.steps.insert(index, lead)
+            self.total_s += lead.duration_s
+        self._first_index = index
+
 
 __all__ = [
+    "BUSY",
     "CUES",
+    "SessionBusy",
     "SessionEngine",
     "SessionEvent",
     "SessionState",

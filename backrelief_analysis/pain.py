@@ -39,6 +39,7 @@ from .periods import (
 )
 from .plan import ROUNDING_SLACK, Thresholds
 from .store import CONTEXTS, require_columns
+from .words import plural
 
 PAIN_NEEDS = ("recorded_at", "pain", "context", "session_id", "flare", "date")
 LATEST_DAYS = 7  # the "latest" window: the last 7 days with a score (the issue's definition)
@@ -142,11 +143,6 @@ def weekly_pain(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = Non
         result[column] = result[column].fillna(0).astype("int64")
     return result[["week", "week_start", "days_in_period", "days_with_score", "mean", "median",
                    "flare_days"]].reset_index(drop=True)
-
-
-def plural(count: int, word: str) -> str:
-    """``"1 session"``, ``"2 sessions"``."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def agreeing(value: float, limits: tuple[float, ...], decimals: int = 1, *,

@@ -15,13 +15,10 @@ from .flags import FLAG_TITLES
 from .outcomes import MEASURES
 from .pain import IMPROVEMENT, WORSENING, PainChange, SessionEffect
 from .progress import ProgressSummary
+from .words import plural
 
 # words that belong to the physiotherapist's side, never on the patient's (tests read this)
 CLINICAL_WORDS = ("ISO", "pro rata", "NPRS", "interval", "verdict", "baseline", "threshold")
-
-
-def _count(number: int, word: str) -> str:
-    return f"{number} {word}{'' if number == 1 else 's'}"
 
 
 def _week_of(start: pd.Timestamp) -> str:
@@ -35,9 +32,9 @@ def latest_week_words(summary: ProgressSummary) -> str:
     done, days = int(latest["sessions"]), int(latest["days_in_period"])
     asked = summary.plan.target_on(pd.Timestamp(latest["week_start"]).date())
     if latest["part"]:
-        return (f"Week of {_week_of(latest['week_start'])}: {_count(done, 'session')} in "
-                f"{_count(days, 'day')} of the week; your plan asks for {asked} a week.")
-    return (f"Week of {_week_of(latest['week_start'])}: {_count(done, 'session')}; your plan "
+        return (f"Week of {_week_of(latest['week_start'])}: {plural(done, 'session')} in "
+                f"{plural(days, 'day')} of the week; your plan asks for {asked} a week.")
+    return (f"Week of {_week_of(latest['week_start'])}: {plural(done, 'session')}; your plan "
             f"asks for {asked}.")
 
 
@@ -99,7 +96,7 @@ def talk_words(summary: ProgressSummary) -> str:
     if summary.flags.empty:
         return "Nothing marked to talk over with your physiotherapist."
     counts = summary.flags["kind"].value_counts()
-    listed = "; ".join(f"{FLAG_TITLES[kind].lower()} ({_count(int(counts[kind]), 'time')})"
+    listed = "; ".join(f"{FLAG_TITLES[kind].lower()} ({plural(int(counts[kind]), 'time')})"
                        for kind in FLAG_TITLES if kind in counts.index)
     return f"Worth talking over with your physiotherapist: {listed}."
 

@@ -14,6 +14,7 @@ from . import adherence, associations, flags, outcomes, pain
 from .periods import DayLike, period_bounds, week_label, week_start, within
 from .plan import Plan, Thresholds
 from .store import Log
+from .words import plural
 
 
 def restrict_log(log: Log, start: DayLike = None, end: DayLike = None) -> Log:
@@ -178,9 +179,9 @@ def _next_day_text(table: pd.DataFrame) -> str:
         return table["note"].iloc[0] if not table.empty else "no days to compare."
     with_row, without_row = table.iloc[0], table.iloc[1]
     return (f"mean {with_row['mean_next_day_pain']:.1f}/10 {with_row['group']} "
-            f"({pain.plural(with_row['days'], 'day')}), "
+            f"({plural(with_row['days'], 'day')}), "
             f"{without_row['mean_next_day_pain']:.1f}/10 {without_row['group']} "
-            f"({pain.plural(without_row['days'], 'day')}).")
+            f"({plural(without_row['days'], 'day')}).")
 
 
 def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = None

@@ -33,9 +33,9 @@ import pandas as pd
 
 from . import __version__, paths
 from .outcomes import NO_QUESTIONNAIRES
-from .pain import plural
 from .plan import Plan
 from .store import DIR_MODE, Log, now_local, write_private
+from .words import plural
 
 TITLE = "Home exercise progress report"
 DEIDENTIFIED = "de-identified"
@@ -45,6 +45,7 @@ MAX_WEEKS_LISTED = 16  # weeks listed by number; the adherence chart shows every
 MAX_NOTES = 8  # likewise for notes, to keep twelve weeks within two A4 pages
 # characters shown of text someone typed; longer text is cut with "…" (the export has it whole)
 MAX_NOTE_CHARS = 200
+SHORT_NOTE_CHARS = 100  # a note cut shorter, on one line, where the page has less room
 MAX_NOTE_LINES = 3  # line breaks kept in a cut text: a note of 200 empty lines is short, too
 MAX_NAME_CHARS = 80  # a patient's or a plan's name
 MAX_EXERCISE_CHARS = 24  # an exercise's name, in the plan's lines and in the reps table
@@ -67,6 +68,8 @@ SCREEN_STYLE = {"font.size": 10.5, "axes.titlesize": "medium", "lines.markersize
 SCREEN_DPI = 120  # 864 px for a column of about 690 px: sharp, and a third fewer pixels to draw
 CONTEXT_WORDS = {"before_session": "before session", "after_session": "after session",
                  "check_in": "check-in"}
+# where a reader of the report finds every row: a physiotherapist may hold only the share file
+LOG_PLACES = "in the share file, or the patient's log folder"
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _ISO_WEEK = re.compile(r"\b(\d{4})-W(\d{2})\b")
 
@@ -126,6 +129,7 @@ class ReportContent:
     exercise_head: tuple[str, ...] = ("Exercise", "Side", "Reps done / prescribed", "% done",
                                       "Blocks stopped / skipped / not reached")
     exercise_rows: tuple[tuple[str, ...], ...] = ()
+    exercise_hidden: int = 0  # rows of the reps table left out, counted in exercise_more
     exercise_more: str = ""
     charts: tuple[Chart, ...] = ()
     # the same charts drawn for a screen (the HTML): larger text for the same width
@@ -136,7 +140,8 @@ class ReportContent:
     flag_note: str = ""
     outcomes: tuple[str, ...] = ()
     outcomes_note: str = ""
-    notes: tuple[Item, ...] = ()
+    notes: tuple[Item, ...] = ()  # the latest notes, oldest first
+    notes_hidden: int = 0  # earlier notes left out, counted in notes_more
     notes_more: str = ""
     sources: tuple[str, ...] = ()  # "how these are defined", ending the report
     footer: str = ""
@@ -272,11 +277,8 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
         "target is pro rata; each week counts at most 100 %.",
     )]
     recent = weeks.tail(MAX_WEEKS_LISTED)
-    by_week = " · ".join(
-        f"{masker.scrub(row.week)}: {row.sessions} ({row.percent:.0f} %"
-        + (f", part: {row.days_in_period} of 7 days" if row.part else "") + ")"
-        for row in recent.itertuples(index=False)
-    )
+    by_week = " · ".join(f"{masker.scrub(row.week)}: {_week_sessions(row)}"
+                         for row in recent.itertuples(index=False))
     label = ("Sessions by week" if len(recent) == len(weeks)
              else f"Sessions by week (last {len(recent)})")
     keys.append(KeyNumber(label, by_week))
@@ -313,6 +315,17 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
     return tuple(keys)
 
 
+def _week_sessions(week) -> str:
+    """A week's sessions (``week``: a row of the weekly adherence table), with its percentage
+    of the target when whole ("5 (71 %)"). A part week's pro-rata percentage can pass 100 (5
+    sessions in its one day: 500 %), so a part week says its days instead ("5 sessions in 1 day
+    of the week (part week)")."""
+    if not week.part:
+        return f"{week.sessions} ({week.percent:.0f} %)"
+    return (f"{plural(week.sessions, 'session')} in {plural(week.days_in_period, 'day')} of "
+            "the week (part week)")
+
+
 def _flag_counts(flag_table: pd.DataFrame) -> str:
     from .flags import FLAG_TITLES
 
@@ -324,7 +337,7 @@ def _flag_counts(flag_table: pd.DataFrame) -> str:
     return f"{len(flag_table)} ({listed})"
 
 
-def _exercise_rows(summary) -> tuple[tuple[tuple[str, ...], ...], str]:
+def _exercise_rows(summary) -> tuple[tuple[tuple[str, ...], ...], int]:
     table = summary.exercise_adherence
     shown = table.head(MAX_EXERCISE_ROWS)
     rows = []
@@ -333,10 +346,15 @@ def _exercise_rows(summary) -> tuple[tuple[tuple[str, ...], ...], str]:
         rows.append((_one_line(row.name, MAX_EXERCISE_CHARS), row.side or "-",
                      f"{row.reps_done} / {row.reps_target}", percent,
                      f"{row.stopped} / {row.skipped} / {row.not_reached}"))
-    hidden = len(table) - len(shown)
-    more = (f"{hidden} more row{'s' if hidden != 1 else ''} not listed; the progress notebook "
-            "lists them all." if hidden else "")
-    return tuple(rows), more
+    return tuple(rows), len(table) - len(shown)
+
+
+def more_rows_text(hidden: int) -> str:
+    """The line under the reps table counting the rows left out ("" when none)."""
+    if not hidden:
+        return ""
+    return (f"{plural(hidden, 'more row')} not listed; every session's reps are in "
+            f"exercise_log.csv ({LOG_PLACES}).")
 
 
 def _plan_lines(plan: Plan) -> tuple[str, ...]:
@@ -350,8 +368,8 @@ def _plan_lines(plan: Plan) -> tuple[str, ...]:
 
 
 def _flag_items(summary, masker: DateMasker) -> tuple[tuple[Item, ...], str]:
-    """One line per kind of flag (count, first and last day, worst value); each flag on its
-    own is listed in the progress notebook."""
+    """One line per kind of flag (count, first and last day, worst value); the scores behind
+    them are in the log, which the share file holds."""
     from .flags import flag_groups
 
     items = []
@@ -360,8 +378,8 @@ def _flag_items(summary, masker: DateMasker) -> tuple[tuple[Item, ...], str]:
         span = (f"on {masker.day(row.first)}" if row.first == row.last
                 else f"{masker.day(row.first)} to {masker.day(row.last)}")
         items.append(Item("", row.title, f"{row.title}: {times}, {span}; {row.worst_text}."))
-    more = ("Each flag with its day and numbers is listed in the progress notebook "
-            "(02_progress)." if items else "")
+    more = ("The scores behind each flag are in pain_log.csv "
+            f"({LOG_PLACES})." if items else "")
     return tuple(items), more
 
 
@@ -382,7 +400,7 @@ OUTCOMES_NOTE = ("First questionnaire against the latest (latest minus first); l
                  "the PEG, ODI and RMDQ, higher for the PSFS. Thresholds from the plan.")
 
 
-def _note_items(log: Log, summary, masker: DateMasker) -> tuple[tuple[Item, ...], str]:
+def _note_items(log: Log, summary, masker: DateMasker) -> tuple[tuple[Item, ...], int]:
     pain = log.pain
     days = pain["date"]
     noted = pain.loc[(pain["note"].str.strip() != "") & (days >= summary.start)
@@ -393,10 +411,21 @@ def _note_items(log: Log, summary, masker: DateMasker) -> tuple[tuple[Item, ...]
              shown_text(row.note.strip(), MAX_NOTE_CHARS))
         for row in shown.itertuples(index=False)
     )
-    hidden = len(noted) - len(shown)
-    more = (f"{hidden} earlier note{'s' if hidden != 1 else ''} not listed; every note is in "
-            "the spreadsheet export (backrelief export)." if hidden else "")
-    return items, more
+    return items, len(noted) - len(shown)
+
+
+def short_note(text: str) -> str:
+    """A note shown on one line of at most ``SHORT_NOTE_CHARS`` characters: how the PDF lists
+    more notes when the longer ones would not fit its two pages."""
+    return _one_line(text, SHORT_NOTE_CHARS)
+
+
+def more_notes_text(hidden: int) -> str:
+    """The line under the notes counting the earlier ones left out ("" when none)."""
+    if not hidden:
+        return ""
+    return (f"{plural(hidden, 'earlier note')} not listed; every note is in pain_log.csv "
+            f"({LOG_PLACES}) and in the spreadsheet export (backrelief export).")
 
 
 def gather_report(
@@ -474,8 +503,8 @@ def gather_report(
 
     flags, flags_more = _flag_items(summary, masker)
     asked = not summary.outcome_changes.empty  # any questionnaire up to the period's end
-    exercise_rows, exercise_more = _exercise_rows(summary)
-    notes, notes_more = ((), "") if deidentify else _note_items(log, summary, masker)
+    exercise_rows, exercise_hidden = _exercise_rows(summary)
+    notes, notes_hidden = ((), 0) if deidentify else _note_items(log, summary, masker)
     figures = _charts(summary, masker) if charts and print_charts else ()
     screen_figures = _charts(summary, masker, screen=True) if charts and screen_charts else ()
     return ReportContent(
@@ -483,7 +512,8 @@ def gather_report(
         has_data=True,
         key_numbers=_key_numbers(summary, masker),
         exercise_rows=exercise_rows,
-        exercise_more=exercise_more,
+        exercise_hidden=exercise_hidden,
+        exercise_more=more_rows_text(exercise_hidden),
         charts=figures,
         screen_charts=screen_figures,
         flag_count=len(summary.flags),
@@ -493,7 +523,8 @@ def gather_report(
         outcomes_note=OUTCOMES_NOTE if asked else "",
         flag_note=_flag_note(plan),
         notes=notes,
-        notes_more=notes_more,
+        notes_hidden=notes_hidden,
+        notes_more=more_notes_text(notes_hidden),
         sources=tuple(masker.scrub(line)
                       for line in how_defined(plan.thresholds, outcomes=asked)),
         **common,

@@ -7,6 +7,11 @@ Every piece of text goes through :func:`_text`, which escapes it: platypus parag
 small markup language, so a note holding ``<b>`` must be shown, not obeyed. A de-identified
 report is built with reportlab's ``invariant`` mode and a fixed date formatter, so neither the
 creation nor the modification date in the file's metadata is the real one.
+
+The report keeps to :data:`MAX_PAGES` pages by measuring, not by counting lines: the PDF is laid
+out by reportlab, each flowable wrapped against the room left in its frame, and a report that
+would take a third page is laid out again with less (:func:`fit_pages`): the notes shorter and
+fewer, then fewer rows of the reps table and narrower charts, whatever is left out counted.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import io
 import threading
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -31,6 +36,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import (
+    Flowable,
     Image,
     KeepTogether,
     Paragraph,
@@ -40,9 +46,17 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from .report import ReportContent, shown_text
+from .report import (
+    MAX_EXERCISE_ROWS,
+    ReportContent,
+    more_notes_text,
+    more_rows_text,
+    short_note,
+    shown_text,
+)
 
 MARGIN = 13 * mm
+MAX_PAGES = 2  # the README's promise: the report stays within two pages
 # a fixed, meaningless date for de-identified files (the PDF format requires some date string)
 _NO_DATE = "D:20000101000000+00'00'"
 _INK = colors.HexColor("#1a1a1a")
@@ -100,7 +114,7 @@ def _styles() -> dict[str, ParagraphStyle]:
                                 leading=16, spaceAfter=2),
         "meta": ParagraphStyle("meta", parent=base, textColor=_INK),
         "h2": ParagraphStyle("h2", parent=base, fontName=fonts.bold, fontSize=10,
-                             leading=12.4, spaceBefore=6, spaceAfter=2),
+                             leading=12.4, spaceBefore=6, spaceAfter=2, keepWithNext=1),
         "cell": base,
         "label": ParagraphStyle("label", parent=base, fontName=fonts.bold),
         "detail": ParagraphStyle("detail", parent=base, fontSize=6.9, leading=8.4,
@@ -194,7 +208,7 @@ def _key_numbers(content: ReportContent, width: float) -> list:
 
 
 def _exercise_table(content: ReportContent, width: float) -> list:
-    if not content.exercise_rows:
+    if not content.exercise_rows and not content.exercise_more:
         return []
     head = [_para(text, "label") for text in content.exercise_head]
     body = [[_para(cell) for cell in row] for row in content.exercise_rows]
@@ -204,19 +218,39 @@ def _exercise_table(content: ReportContent, width: float) -> list:
             _rule_table([head, *body], [share * width for share in shares], header=True), *more]
 
 
-def _charts(content: ReportContent, width: float) -> list:
+class _Blank(Flowable):
+    """A chart's room in a trial layout: the same size, nothing decoded or drawn."""
+
+    def __init__(self, width: float, height: float) -> None:
+        super().__init__()
+        self.width, self.height = width, height
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        pass
+
+
+def _charts(content: ReportContent, width: float, *, scale: float = 1.0,
+            blank: bool = False) -> list:
+    heading = _para("Charts", "h2")
     flowables = []
     for chart in content.charts:
-        scale = width / (chart.width_in * inch)
-        image = Image(io.BytesIO(chart.png), width=width,
-                      height=chart.height_in * inch * scale)
-        flowables.append(KeepTogether([image, _para(chart.caption, "detail"), Spacer(1, 3)]))
-    return flowables
+        shown_width = width * scale
+        height = chart.height_in * inch * shown_width / (chart.width_in * inch)
+        image = (_Blank(shown_width, height) if blank else
+                 Image(io.BytesIO(chart.png), width=shown_width, height=height, hAlign="LEFT"))
+        # the heading goes with the first chart: keepWithNext does not join a KeepTogether
+        lead = [] if flowables else [heading]
+        flowables.append(KeepTogether([*lead, image, _para(chart.caption, "detail"),
+                                       Spacer(1, 3)]))
+    return flowables or [heading]
 
 
 def _items(title: str, items, more: str, empty_text: str, note: str = "") -> list:
     flowables = [_para(title, "h2")]
-    if not items:
+    if not items and not more:
         flowables.append(_para(empty_text))
     for item in items:
         # a flag's sentence already names its date and kind; a note needs both added
@@ -230,7 +264,8 @@ def _items(title: str, items, more: str, empty_text: str, note: str = "") -> lis
     return flowables
 
 
-def _story(content: ReportContent, width: float) -> list:
+def _story(content: ReportContent, width: float, *, chart_scale: float = 1.0,
+           blank_charts: bool = False) -> list:
     story = _header(content, width)
     if not content.has_data:
         story.append(_para(content.no_data_message, "empty"))
@@ -242,7 +277,7 @@ def _story(content: ReportContent, width: float) -> list:
                       *(Paragraph(f"• {_text(line.strip())}", _styles()["item"])
                         for line in content.outcomes),
                       _para(content.outcomes_note, "detail")]
-        story += [_para("Charts", "h2"), *_charts(content, width)]
+        story += _charts(content, width, scale=chart_scale, blank=blank_charts)
         story += _items(f"Flags ({content.flag_count})", content.flags, content.flags_more,
                         "No flags in this period.", content.flag_note)
     if content.deidentified:
@@ -256,17 +291,122 @@ def _story(content: ReportContent, width: float) -> list:
     return story
 
 
-def render_pdf(content: ReportContent) -> bytes:
-    """The report as PDF bytes (A4, DejaVu Sans, charts as embedded PNG images)."""
-    buffer = io.BytesIO()
+@dataclass(frozen=True)
+class PageFit:
+    """What the PDF shows of the content so that it fits :data:`MAX_PAGES` pages."""
+
+    content: ReportContent
+    chart_scale: float = 1.0
+
+
+FEW_NOTES = 3  # fewer notes listed than this: the charts are drawn narrower for more
+# Steps taken, in order, when the report with no note listed still needs a third page: the reps
+# table keeps fewer rows (each left out is counted), then the charts are drawn narrower. The key
+# numbers, the flags, the outcomes and the definitions are never left out.
+_SHORTER = ((MAX_EXERCISE_ROWS, 0.85), (6, 0.85), (6, 0.7), (3, 0.6), (0, 0.5))
+
+
+def _with_notes(content: ReportContent, shown: int) -> ReportContent:
+    """The content listing only the latest ``shown`` of its notes; the rest are counted."""
+    hidden = content.notes_hidden + len(content.notes) - shown
+    return replace(content, notes=content.notes[len(content.notes) - shown:],
+                   notes_hidden=hidden, notes_more=more_notes_text(hidden))
+
+
+def _with_rows(content: ReportContent, shown: int) -> ReportContent:
+    """The content listing only the first ``shown`` rows of its reps table; the rest counted."""
+    shown = min(shown, len(content.exercise_rows))
+    hidden = content.exercise_hidden + len(content.exercise_rows) - shown
+    return replace(content, exercise_rows=content.exercise_rows[:shown],
+                   exercise_hidden=hidden, exercise_more=more_rows_text(hidden))
+
+
+def _document(buffer: io.BytesIO, content: ReportContent) -> SimpleDocTemplate:
     meta = content.metadata
-    document = SimpleDocTemplate(
+    return SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
         bottomMargin=MARGIN + 5 * mm, title=meta.get("title", content.title),
         author=meta.get("author", ""), subject=meta.get("subject", ""), creator="backrelief",
         producer="backrelief (ReportLab)", keywords=[], invariant=1 if content.deidentified
         else 0, lang="en", initialFontName=_fonts().regular,
     )  # fmt: skip
+
+
+def _pages(fit: PageFit) -> int:
+    """The pages ``fit`` takes, laid out by reportlab itself: every flowable wrapped against
+    the room left in its frame, page breaks and kept-together charts included. The charts are
+    blanks of their size, so nothing is decoded or compressed."""
+    document = _document(io.BytesIO(), fit.content)
+    document.build(_story(fit.content, document.width, chart_scale=fit.chart_scale,
+                          blank_charts=True))
+    return document.page
+
+
+def _with_short_notes(content: ReportContent) -> ReportContent:
+    return replace(content, notes=tuple(replace(note, text=short_note(note.text))
+                                        for note in content.notes))
+
+
+def _most_notes(content: ReportContent, pages: int, chart_scale: float = 1.0) -> PageFit | None:
+    """The content with as many of its latest notes as fit ``pages``, or None when even none
+    fit. None and all are tried first (each settles most reports in one layout), then the count
+    is found by halving: a longer list never takes fewer pages."""
+
+    def fits(shown: int) -> bool:
+        return _pages(PageFit(_with_notes(content, shown), chart_scale)) <= pages
+
+    fewest, most = 0, len(content.notes)
+    if not fits(fewest):
+        return None
+    if most and not fits(most):
+        most -= 1  # the answer now lies in [fewest, most]
+        while fewest < most:
+            middle = (fewest + most + 1) // 2
+            fewest, most = (middle, most) if fits(middle) else (fewest, middle - 1)
+    else:
+        fewest = most
+    return PageFit(_with_notes(content, fewest), chart_scale)
+
+
+def _listed(fit: PageFit | None) -> int:
+    return -1 if fit is None else len(fit.content.notes)
+
+
+def fit_pages(content: ReportContent, pages: int = MAX_PAGES) -> PageFit:
+    """What of ``content`` the PDF shows so that it takes at most ``pages`` pages.
+
+    Each candidate is laid out by reportlab (:func:`_pages`), so what decides is the room left
+    on the page, not a count of lines. First every note as gathered; then each note cut to one
+    short line, as many of the latest as fit, the earlier ones counted ("14 earlier notes not
+    listed"), with the charts a little narrower if that lists more when fewer than
+    :data:`FEW_NOTES` fit. If the report needs more room with no note listed, the steps of
+    :data:`_SHORTER` are tried in turn. The key numbers, the flags, the outcomes and the
+    definitions always stay.
+    """
+    whole = PageFit(content)
+    return whole if _pages(whole) <= pages else _shortened(content, pages)
+
+
+def _shortened(content: ReportContent, pages: int) -> PageFit:
+    """:func:`fit_pages` for content known not to fit as it is."""
+    short = _with_short_notes(content)
+    fit = _most_notes(short, pages)
+    if _listed(fit) < min(FEW_NOTES, len(content.notes)):
+        # a few notes are worth charts a little narrower
+        fit = max(fit, _most_notes(short, pages, _SHORTER[0][1]), key=_listed)
+    if fit is not None:
+        return fit
+    fit = PageFit(_with_notes(content, 0))
+    for rows, scale in _SHORTER:
+        fit = PageFit(_with_rows(fit.content, rows), scale)
+        if _pages(fit) <= pages:
+            break
+    return fit
+
+
+def render_pdf(content: ReportContent) -> bytes:
+    """The report as PDF bytes (A4, DejaVu Sans, charts as embedded PNG images), on at most
+    :data:`MAX_PAGES` pages: what :func:`fit_pages` keeps of it."""
     footer = _text(content.footer)
 
     def on_page(canvas, doc) -> None:
@@ -284,11 +424,15 @@ def render_pdf(content: ReportContent) -> bytes:
     # the build and only serves 7-bit mail transports. The setting is process-wide, so builds
     # take turns: two threads never see each other's value
     with _BUILDING:
+        # the trial layouts cost a tenth of a real build: charts are neither decoded nor written
+        fit = fit_pages(content)
+        buffer = io.BytesIO()
+        document = _document(buffer, fit.content)
         saved = rl_config.useA85
         rl_config.useA85 = 0
         try:
-            document.build(_story(content, document.width), onFirstPage=on_page,
-                           onLaterPages=on_page)
+            document.build(_story(fit.content, document.width, chart_scale=fit.chart_scale),
+                           onFirstPage=on_page, onLaterPages=on_page)
         finally:
             rl_config.useA85 = saved
     return buffer.getvalue()

@@ -252,6 +252,7 @@ function render({ model, el }) {
     progress.setAttribute("aria-valuenow", String(percent));
     timeLeft.textContent = view.time_left || "";
     start.disabled = !view.can_start;
+    start.textContent = view.start_label || "Start session";
     pause.disabled = !view.can_pause;
     skip.disabled = !view.can_skip;
     stop.disabled = !view.can_stop;
@@ -334,7 +335,7 @@ function render({ model, el }) {
     wake.wanted = true;
     holdWakeLock(wakeFailed);
     root.focus();
-    send("start");
+    send((model.get("view") || {}).start_action || "start");
   });
   // a tone already scheduled must not sound after the user paused, skipped or stopped
   function act(action) {
@@ -393,6 +394,9 @@ function render({ model, el }) {
   model.on("change:fewer_words", draw);
   model.on("msg:custom", onCue);
   draw();
+  // the page is shown: the kernel looks again for a session of another page (a page's kernel
+  // may have run it before the visit)
+  send("shown");
 
   return () => {
     model.off("change:view", draw);

@@ -8,6 +8,7 @@ in the widget (the message line and an ``Output``), never lost.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import time
 from pathlib import Path
@@ -18,14 +19,23 @@ import ipywidgets as widgets
 import traitlets
 
 from . import audio
+from .active_session import (
+    ActiveSession,
+    clear_active,
+    close_abandoned,
+    plan_key,
+    read_active,
+    runs_elsewhere,
+)
 from .adherence import sessions_in_week
-from .cues import plural, side_words
-from .engine import SessionEngine, SessionEvent, SessionState
+from .cues import side_words
+from .engine import SessionBusy, SessionEngine, SessionEvent, SessionState
 from .plan import Plan, PlanError, load_plan
 from .questionnaire import due_line
 from .settings import SoundSettings, load_settings, save_settings
 from .store import LogStore, PainEntry, load_log, now_local
 from .widget_parts import Guarded, button, guard, html_box, label, plan_or_problem, score_buttons
+from .words import plural
 
 SAFETY_HTML = (
     "<b>Safety first.</b> Stop the exercise if the pain turns sharp, if it spreads down a leg, "
@@ -144,6 +154,11 @@ class SessionWidget(Guarded, widgets.VBox):
     and still waits for its pain score, ``SessionWidget(...)`` returns that session's widget
     instead of a new one: running the cell again (after reloading the tab, say) shows the
     session again, in its current state, and never loses the after-session form.
+
+    A session of the same log folder running in another kernel (another page of the app), or
+    left behind by one that is gone, is recorded in the folder (:mod:`.active_session`): the
+    widget then offers no Start but *Carry on here* (and, for one left behind, *Finish and
+    give my pain score*), and looks again each time a page shows it.
     """
 
     def __new__(
@@ -178,9 +193,12 @@ class SessionWidget(Guarded, widgets.VBox):
             ])  # fmt: skip
             self.add_class("br-session")
             return
-        self.engine = SessionEngine(self.plan, self.store, **engine_options)
+        self._engine_options = engine_options
         self._saved = False
         self._failed = False
+        self._carrying = False
+        self._left_behind: ActiveSession | None = None
+        self._use_engine(read_active(self.store.directory))
 
         self._title = widgets.HTML(
             f"<h3 style='margin:0.2em 0'>Guided session: {html.escape(self.plan.name)}</h3>"
@@ -188,6 +206,10 @@ class SessionWidget(Guarded, widgets.VBox):
             f" {_about(self.engine.total_s)}.</div>"
         )
         self._pain_before = score_buttons("br-pain-before")
+        self._before = widgets.VBox([label(PAIN_QUESTION), self._pain_before])
+        self._resume_line = html_box("br-resume")
+        self._finish = button("Finish and give my pain score", "br-finish")
+        self._finish.layout.display = "none"
         sound = load_settings(self.store.directory)
         self._stage = SessionStage(voice=sound.voice, tones=sound.tones,
                                    fewer_words=sound.fewer_words, tone_spec=audio.tone_spec())
@@ -217,15 +239,14 @@ class SessionWidget(Guarded, widgets.VBox):
         self._stage.observe(self._on_sound_switch, names=["voice", "tones", "fewer_words"])
         self._pain_after.observe(self._on_pain_after, names="value")
         self._save.on_click(self._on_save_click)
-        self.engine.add_observer(self._on_event)
+        self._finish.on_click(self._on_finish_click)
 
         super().__init__(children=[
-            self._title, self._safety,
-            label(PAIN_QUESTION), self._pain_before,
+            self._title, self._safety, self._resume_line, self._finish, self._before,
             self._stage, self._after, self._message, self._output,
         ])  # fmt: skip
         self.add_class("br-session")
-        self._push(self.engine.state)
+        self._show_left_behind()
 
     @property
     def stage(self) -> SessionStage:
@@ -243,6 +264,10 @@ class SessionWidget(Guarded, widgets.VBox):
         action = content.get("action") if isinstance(content, dict) else None
         if action == "start":
             self._start_session()
+        elif action == "carry_on":
+            self._carry_on()
+        elif action == "shown":
+            self._look_again()
         elif action == "pause":
             self._toggle_pause()
         elif action == "skip":
@@ -252,23 +277,26 @@ class SessionWidget(Guarded, widgets.VBox):
 
     def _start_session(self) -> None:
         pain = self._pain_before.value
-        if pain is None or self.engine.state.status != "ready":
+        if pain is None or self.engine.state.status != "ready" or self._left_behind:
             return
+        for other in _running:
+            if other is not self and other.engine is not None:
+                other.engine.stop()  # logged as stopped where it was
+                other.engine.wait_recorded()  # and its hold on the diary let go
         try:
-            self.store.append_pain(PainEntry(now_local(), pain, "before_session",
-                                             self.engine.session_id))
+            self.engine.begin(pain)
+        except SessionBusy:  # started in another page since this one opened
+            self._use_engine(read_active(self.store.directory))
+            self._show_left_behind()
+            return
         except Exception as error:
             # no session without a working log: it would not be saved either
             self._report(f"Could not save your pain score to {self.store.directory}, so the "
                          "session did not start", error)
             return
         self._pain_before.disabled = True
-        for other in _running:
-            if other is not self and other.engine is not None:
-                other.engine.stop()  # logged as stopped where it was
         _running[:] = [self]
         self._show("Session started. Lie down and follow the voice and the sounds.")
-        self.engine.start()
 
     def _toggle_pause(self) -> None:
         if self.engine.state.status == "paused":
@@ -300,6 +328,8 @@ class SessionWidget(Guarded, widgets.VBox):
             self._report("The session timer stopped because of an error", event.error)
         elif event.kind == "ended":
             self._on_ended(event.state)
+        elif event.kind == "moved":
+            self._show("This session carried on in another page; this page has stopped.")
         if event.kind in ("state", "ended"):
             self._push(event.state)
 
@@ -315,19 +345,107 @@ class SessionWidget(Guarded, widgets.VBox):
             return
         flare = self._flare.value or ""
         note = self._note.value.strip()
-        self.store.append_pain(PainEntry(now_local(), pain, "after_session",
-                                         self.engine.session_id, flare, note))
+        self.engine.record_after(pain, flare, note)
         self._saved = True
         self._message.value = ""  # "please give your pain score" is done with
         for control in (self._pain_after, self._flare, self._note, self._save):
             control.disabled = True
         flare_text = {"yes": "a flare-up day", "no": "not a flare-up day", "": "flare-up not given"}
         self._show(
-            f"Saved: pain {self._pain_before.value} before and {pain} after this session, "
+            f"Saved: pain {self.engine.pain_before} before and {pain} after this session, "
             f"{flare_text[flare]}{', with your note' if note else ''}. "
             + _week_line(self.store, self.plan) + " " + due_line(self.store.directory, self.plan),
             where=self._saved_line,
         )
+
+    # --- a session of this diary left running or behind in another page ---------------------
+
+    def _use_engine(self, record: ActiveSession | None) -> None:
+        """A new engine: for ``record``'s session when it is not this page's own."""
+        self._left_behind = record
+        self.engine = SessionEngine(self.plan, self.store, resume=record,
+                                    **self._engine_options)
+        self.engine.add_observer(self._on_event)
+
+    def _show_left_behind(self) -> None:
+        record = self._left_behind
+        live = record is not None and runs_elsewhere(self.store.directory)
+        if record is not None and not live and _started_before_today(record):
+            # too late to carry on or score: closed where it stopped, and today's can start
+            close_abandoned(self.store, record, now_local())
+            clear_active(self.store.directory, record.session_id)
+            self._use_engine(None)
+            self._show(f"Your session of {_when(record)} was left unfinished; it is logged "
+                       "where it stopped.")
+            record = None
+        self._before.layout.display = "none" if record else ""
+        self._finish.layout.display = "" if record and not live else "none"
+        self._resume_line.value = "" if record is None else (
+            "<div style='font-size:1.15em;background:#eef3fb;border-left:4px solid #1d4e89;"
+            f"padding:0.5em 0.8em;color:#222'>{html.escape(left_behind_words(record, live))}"
+            "</div>")
+        if record is not None and record.status == "ended" and not live:
+            self._finish_left_behind()  # only its pain score is missing
+        self._push(self.engine.state)
+
+    def _look_again(self) -> None:
+        """A page shows this widget (Voila runs a page's kernel ahead of its visit): show a
+        session started or left elsewhere since the widget was made."""
+        if self.engine.task is not None or self.engine.state.status != "ready" or self._carrying:
+            return
+        record = read_active(self.store.directory)
+        if record is None and self._left_behind is None:
+            return
+        self._use_engine(record)
+        self._show_left_behind()
+
+    def _carry_on(self) -> None:
+        if self._left_behind is None or self._carrying or self.engine.task is not None:
+            return
+        self._carrying = True
+        self._push(self.engine.state)
+        self._carry_task = asyncio.get_event_loop().create_task(self._take_over())
+
+    async def _take_over(self) -> None:
+        try:
+            await self.engine.carry_on()
+        except (SessionBusy, ValueError) as error:
+            self._show(str(error) + ".", error=True)
+        except Exception as error:
+            self._report("Could not carry the session on here", error)
+        else:
+            self._left_behind = None
+            self._resume_line.value = ""
+            self._finish.layout.display = "none"
+            for other in _running:
+                if other is not self and other.engine is not None:
+                    other.engine.stop()
+                    other.engine.wait_recorded()
+            _running[:] = [self]
+            self._show("Carrying on. Lie down and follow the voice and the sounds.")
+        finally:
+            self._carrying = False
+            self._push(self.engine.state)
+
+    @guard("Could not finish the session")
+    def _on_finish_click(self, _button: widgets.Button) -> None:
+        self._finish_left_behind()
+
+    def _finish_left_behind(self) -> None:
+        record = self._left_behind
+        if record is None or self.engine.task is not None:
+            return
+        try:
+            self.engine.finish_left_behind()
+        except SessionBusy as error:
+            self._show(str(error) + ".", error=True)
+            return
+        self._left_behind = None
+        self._finish.layout.display = "none"
+        self._resume_line.value = ""
+        _running[:] = [self]
+        self._show(f"Your session of {_when(record)} is closed. Please give your pain score "
+                   "now and press Save.")
 
     # --- view --------------------------------------------------------------------------------
 
@@ -355,6 +473,8 @@ class SessionWidget(Guarded, widgets.VBox):
         self._pain_before.disabled = state.status != "ready" or self.engine.task is not None
         view = session_view(state, self.engine.total_s,
                             pain_given=self._pain_before.value is not None)
+        if self._left_behind is not None and state.status == "ready":
+            view |= left_behind_view(self._left_behind, self.plan, carrying=self._carrying)
         # the tones still due in this step, for the browser to schedule on its audio clock
         view["upcoming"] = [[cue, self._wall_ms(due), _cue_key(cue, due)]
                             for cue, due in self.engine.upcoming()]
@@ -406,6 +526,45 @@ def session_view(state: SessionState, total_s: float, *, pain_given: bool) -> di
         "can_pause": active,
         "can_skip": active and state.phase != "done",
         "can_stop": active,
+    }
+
+
+def _started_before_today(record: ActiveSession) -> bool:
+    return record.started_at.astimezone().date() < now_local().date()
+
+
+def _when(record: ActiveSession) -> str:
+    """When a session started, as the patient says it: ``18:05``, or ``Tue 1 Dec, 18:05``."""
+    started = record.started_at.astimezone()
+    if started.date() == now_local().date():
+        return f"{started:%H:%M}"
+    return f"{started:%a} {started.day} {started:%b}, {started:%H:%M}"
+
+
+def left_behind_words(record: ActiveSession, live: bool) -> str:
+    """What a page says of a session of its diary that another page started."""
+    if record.status == "ended":
+        return f"Your session of {_when(record)} has ended: please give your pain score."
+    if live:
+        return (f"A session is running in another page, started {_when(record)}, now at "
+                f"{record.where()}. Press Carry on here to go on with it in this page; the "
+                "other page stops.")
+    return (f"Your session of {_when(record)} stopped at {record.where()}: carry on, or "
+            "finish and give your pain score.")
+
+
+def left_behind_view(record: ActiveSession, plan: Plan | None, *, carrying: bool
+                     ) -> dict[str, Any]:
+    """The stage's changes while a session of another page is shown: Start becomes Carry on
+    here (the click that lets sound play too), offered only for the same plan."""
+    same_plan = plan is not None and record.plan_key == plan_key(plan)
+    return {
+        "start_label": "Carry on here",
+        "start_action": "carry_on",
+        "can_start": same_plan and record.status != "ended" and not carrying,
+        "word": "CARRY ON?",
+        "detail": f"now at {record.where()}" if same_plan
+        else "This session was of another plan: finish it and give your pain score.",
     }
 
 

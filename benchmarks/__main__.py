@@ -21,13 +21,14 @@ from . import (
     bench_caseload,
     bench_cli,
     bench_logging,
+    bench_resume,
     bench_timer,
 )
 from .common import Row
 
 SECTIONS = {"timer": bench_timer, "browser": bench_browser, "analysis": bench_analysis,
             "cli": bench_cli, "logging": bench_logging, "app": bench_app,
-            "caseload": bench_caseload}
+            "caseload": bench_caseload, "resume": bench_resume}
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

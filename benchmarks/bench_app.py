@@ -14,6 +14,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .common import Row, median
@@ -21,15 +23,15 @@ from .common import Row, median
 RUNS = 3
 GOAL_S = 5.0
 CHROMIUM = Path("/usr/bin/chromium")
-_URL = re.compile(r"open (http://127\.0\.0\.1:\d+/\S*) in your browser")  # with its token
+_URL = re.compile(r"open (http://[\w.-]+:\d+/\S*) in your browser")  # with its token
 
 
-def _one_start(browser, data_dir: Path) -> tuple[float, float]:
-    """Seconds to the printed address, and to a usable Start button."""
-    began = time.perf_counter()
+@contextmanager
+def running_app(*options: str) -> Iterator[str]:
+    """``backrelief app --no-browser`` with ``options`` in a fresh process; its printed address
+    (with the token) once the server answers. Ctrl-C at the end."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "backrelief_analysis.cli", "app", "--no-browser",
-         "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "backrelief_analysis.cli", "app", "--no-browser", *options],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
     try:
         for line in process.stdout:
@@ -38,18 +40,32 @@ def _one_start(browser, data_dir: Path) -> tuple[float, float]:
                 break
         else:
             raise RuntimeError("backrelief app printed no address")
+        yield match[1]
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=60)
+
+
+def launch_chromium(playwright):
+    """Headless system Chromium, as the benchmarks drive it."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True,
+        args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+
+
+def _one_start(browser, data_dir: Path) -> tuple[float, float]:
+    """Seconds to the printed address, and to a usable Start button."""
+    began = time.perf_counter()
+    with running_app("--data-dir", str(data_dir)) as address:
         announced = time.perf_counter() - began
         page = browser.new_page()
         page.set_default_timeout(120_000)
-        page.goto(match[1])
+        page.goto(address)
         page.wait_for_selector(".br-session .br-start", state="visible")
         page.wait_for_selector(".br-pain-before button", state="visible")
         usable = time.perf_counter() - began
         page.close()
         return announced, usable
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=60)
 
 
 def run() -> list[Row]:
@@ -59,9 +75,7 @@ def run() -> list[Row]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as folder:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        browser = launch_chromium(playwright)
         _one_start(browser, Path(folder))  # warm the file cache, as a second start would be
         times = [_one_start(browser, Path(folder)) for _ in range(RUNS)]
         browser.close()

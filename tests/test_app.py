@@ -7,17 +7,20 @@ page makes is recorded, and any host but the app's own fails the test.
 
 from __future__ import annotations
 
+import http.client
+import http.server
+import json
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import NamedTuple
+from urllib.parse import parse_qs, urlsplit
 
 import icalendar
 import psutil
@@ -32,8 +35,10 @@ from backrelief_analysis.store import load_log
 
 SHORT_PLAN = plan_text(PELVIC_TILT, name="App test plan", target=3,
                        rest_between_exercises_s=1, get_ready_s=1)
-# the printed address (1): the server's root (2), its port (3) and the run's secret token (4)
-URL_LINE = re.compile(r"open ((http://127\.0\.0\.1:(\d+)/)\?token=([\w-]+)) in your browser")
+# the printed address (1): the server's root (2) at the run's own host name, its port (3) and
+# the run's secret token (4)
+URL_LINE = re.compile(r"open ((http://br-[0-9a-f]{24}\.localhost:(\d+)/)\?token=([\w-]+)) "
+                      r"in your browser")
 SCREENSHOTS = Path("/tmp")
 
 
@@ -84,33 +89,57 @@ def stop_app(process: subprocess.Popen) -> int:
     return process.returncode
 
 
+FETCH_BYTES = """async (url) => {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`${response.status} ${url}`);
+    return Array.from(new Uint8Array(await response.arrayBuffer()));
+}"""
+
+
 def download(page, base: str, button: str, link: str, text: str | None = None
              ) -> tuple[str, bytes]:
-    """Click ``button``, wait for the ``link`` it shows and fetch it as the browser would:
-    the link's address and the bytes served."""
+    """Click ``button``, wait for the ``link`` it shows and fetch it from the page at ``base``,
+    as the browser would (its cookie, its own name for the app): the link's address and the
+    bytes served."""
     page.locator(button).click()
     anchor = page.locator(link, has_text=text) if text else page.locator(link)
     anchor.wait_for()
     href = anchor.get_attribute("href")
-    response = page.request.get(f"{base}{href}")
-    assert response.ok, href
-    return href, response.body()
+    return href, bytes(page.evaluate(FETCH_BYTES, f"{base}{href}"))
 
 
-def refused(request: urllib.request.Request | str) -> int | None:
-    """The HTTP error code the app answers ``request`` with (None: it was served)."""
+def login(address: str) -> str:
+    """Open the app's ``address`` (with its token) as a browser does; return the login
+    cookie it set, as a ``Cookie`` header."""
+    answer = ask(address)
+    assert answer.status == 302  # on to the same page without the token
+    (cookie,) = [value.split(";")[0] for value in answer.headers.get_all("Set-Cookie")
+                 if value.startswith("username-")]
+    return cookie
+
+
+class Answer(NamedTuple):
+    """What the app answered one request with."""
+
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+
+def ask(url: str, *, host: str | None = None, cookie: str | None = None) -> Answer:
+    """Send GET ``url`` to 127.0.0.1 at its port, as a browser would send it to that address
+    (its host name in ``Host``; ``*.localhost`` is the browser's own to resolve), or with
+    another ``host``; follow no redirect."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection("127.0.0.1", parts.port, timeout=120)
     try:
-        urllib.request.urlopen(request, timeout=30).close()
-    except urllib.error.HTTPError as error:
-        return error.code
-    return None
-
-
-def refused_body(url: str) -> bytes:
-    """What the app says when it refuses ``url``."""
-    with pytest.raises(urllib.error.HTTPError) as error:
-        urllib.request.urlopen(url, timeout=30)
-    return error.value.read()
+        headers = {"Host": host or parts.netloc, **({"Cookie": cookie} if cookie else {})}
+        connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
+                           headers=headers)
+        response = connection.getresponse()
+        return Answer(response.status, response.headers, response.read())
+    finally:
+        connection.close()
 
 
 def listening_addresses(pid: int, port: int) -> set[str]:
@@ -192,21 +221,18 @@ def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autop
         # a web page elsewhere that points its own name at 127.0.0.1 reads nothing, even
         # with the token
         for path in ("", pdf_url):
-            request = urllib.request.Request(f"{base}{path}?token={token}",
-                                             headers={"Host": "evil.example"})
-            assert refused(request) == 403
+            assert ask(f"{base}{path}?token={token}", host="evil.example").status == 403
         # another user or program on this computer, without the token or with a wrong one,
         # reads nothing: not the page, a report, the share file, nor anything else the page
         # asked for (its scripts, widgets' files, the kernel's websocket)
-        with urllib.request.urlopen(f"{base}{pdf_url}?token={token}", timeout=30) as response:
-            assert response.read().startswith(b"%PDF")  # the token opens it
+        assert ask(f"{base}{pdf_url}?token={token}").body.startswith(b"%PDF")  # the token
         own = {urlsplit(url)._replace(scheme="http", query="").geturl()
                for url in [*urls, *sockets] if urlsplit(url).netloc == urlsplit(base).netloc}
         assert sockets and any("/channels" in url for url in own)
         for url in {base, f"{base}{pdf_url}", f"{base}{share_url}", *own}:
             for query in ("", "?token=wrong", f"?token={token[:-1]}"):
-                assert refused(url + query) == 403, url
-        assert b"needs its secret" in refused_body(base)
+                assert ask(url + query).status == 403, url
+        assert b"needs its secret" in ask(base).body
         page.screenshot(path=str(SCREENSHOTS / "br_app_done.png"), full_page=True)
         # the HTML report, opened from its link, is whole and asks no other host either
         page.goto(base + page.locator(".br-report-links a", has_text="Web page")
@@ -227,6 +253,150 @@ def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autop
     assert "Traceback" not in output
     assert "_xsrf" not in output  # leaving the page shut its kernel down, no request refused
     assert output.count(token) == 1  # the token is in the printed address, and nowhere else
+
+
+class Listener:
+    """Another program on this computer: an HTTP server on a free loopback port that records
+    every request's path and headers. ``/to?url=U`` is a page that sends the browser on to
+    ``U`` (a redirect started by a page of another site); any other path is a blank page."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        requests = self.requests
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # the name http.server calls
+                requests.append((self.path, dict(self.headers)))
+                target = parse_qs(urlsplit(self.path).query).get("url", [""])[0]
+                body = (f"<script>location.href = {json.dumps(target)};</script>" if target
+                        else "<p>nothing here</p>").encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop listening."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def kernel_environments(pid: int) -> list[bytes]:
+    """The environment of every process the app's server started (its kernels)."""
+    return [Path(f"/proc/{child.pid}/environ").read_bytes()
+            for child in psutil.Process(pid).children(recursive=True)]
+
+
+@pytest.mark.browser
+def test_no_other_port_or_host_receives_what_opens_the_app(chromium_default_autoplay,
+                                                           tmp_path):
+    process, address, _ = start_app(tmp_path)
+    base, token = URL_LINE.search(f"open {address} in your browser").group(2, 4)
+    name = urlsplit(base).hostname
+    listener = Listener()
+    try:
+        page = chromium_default_autoplay.new_page()
+        page.set_default_timeout(SLOW_MS)
+        urls = record_requests(page)
+        page.goto(address)
+        page.wait_for_selector(".br-session .br-start")
+        assert page.url == base  # the token is gone from the address bar
+        assert token not in page.content()  # and from the page
+        # the browser's cookies: for the app's own name only, none beyond the session, none
+        # sent with a request another site starts, the login cookie out of scripts' reach
+        cookies = chromium_default_autoplay.cookies()
+        assert cookies
+        for cookie in cookies:
+            assert cookie["domain"] == name  # host-only: not 127.0.0.1, not localhost
+            assert cookie["expires"] == -1
+            assert cookie["sameSite"] == "Strict"
+        assert any(c["httpOnly"] for c in cookies if c["name"].startswith("username-"))
+
+        # another program's port, typed by the patient and reached through a page of another
+        # site (at the app's own name, which is the run's secret, it would get the cookie)
+        other = listener.port
+        visits = [f"http://127.0.0.1:{other}/typed", f"http://localhost:{other}/typed",
+                  f"http://localhost:{other}/to?url=http://127.0.0.1:{other}/sent-on",
+                  f"http://127.0.0.1:{other}/to?url=http://localhost:{other}/sent-on"]
+        visitor = chromium_default_autoplay.new_page()
+        visitor.set_default_timeout(SLOW_MS)
+        for url in visits:
+            visitor.goto(url)
+            visitor.wait_for_url("**/typed" if url.endswith("/typed") else "**/sent-on")
+        paths = [path for path, _ in listener.requests]
+        assert paths.count("/sent-on") == 2
+        # nothing it received opens the app: each cookie alone, and all together, are refused
+        received = [headers.get("Cookie", "") for _, headers in listener.requests]
+        cookies_sent = {part.strip() for header in received for part in header.split(";")
+                        if part.strip()}
+        for cookie in [*cookies_sent, "; ".join(sorted(cookies_sent))]:
+            if cookie:
+                assert ask(base, cookie=cookie).status == 403, cookie.split("=")[0]
+        assert token not in repr(listener.requests)
+        # the page itself asked no other host
+        assert off_host(urls, base) == []
+
+        # no kernel holds the token in its environment (inherited by anything it starts):
+        # the page's kernel, and the one Voila readies for the next visit with this visit's
+        # request in its environment
+        while len(psutil.Process(process.pid).children(recursive=True)) < 2:
+            time.sleep(0.2)  # waiting for the next visit's kernel, not timing it
+        environments = kernel_environments(process.pid)
+        assert any(b"VOILA_REQUEST_URL=" in env for env in environments)
+        for env in environments:
+            assert token.encode() not in env
+    finally:
+        listener.close()
+        stop_app(process)
+    output = (tmp_path / "app.out").read_text()
+    assert output.count(token) == 1  # in the printed address only
+    assert "Traceback" not in output
+
+
+def test_error_pages_are_one_plain_sentence_without_the_token(tmp_path):
+    process, address, _ = start_app(tmp_path)
+    base, port, token = URL_LINE.search(f"open {address} in your browser").group(2, 3, 4)
+    name = urlsplit(base).hostname
+    try:
+        cookie = login(address)
+        kernel = "0123abcd-0123-4567-89ab-0123456789ab"  # no such kernel
+        for path in ("logout", "login", "api/foo", "api/kernels/0123", "api/sessions",
+                     "api/contents/app.ipynb", "voila/files/app.ipynb", "voila/static/none.js",
+                     "backrelief/reports/none.pdf", "no/such/page", "app.ipynb",
+                     f"api/kernels/{kernel}", f"api/kernels/{kernel}/channels",
+                     f"voila/query/{kernel}", f"voila/api/shutdown/{kernel}",
+                     "voila/templates/x", "voila/templates/lab/x/y", "voila/labextensions/x"):
+            # with the token (for the first time), and with the cookie it gave
+            for query, how in ((f"?token={token}", {}), ("", {"cookie": cookie})):
+                answer = ask(f"{base}{path}{query}", **how)
+                assert answer.status in (400, 403, 404, 405), path
+                assert answer.headers["Content-Type"] == "text/plain; charset=utf-8", path
+                text = answer.body.decode()
+                assert text.startswith("backrelief app: ") and text.count("\n") == 1, path
+                assert token not in text
+        # the loopback names get no cookie: sent on to the app's name, or refused
+        loopback = f"http://127.0.0.1:{port}/"
+        sent_on = ask(f"{loopback}?token={token}")
+        assert sent_on.status == 302
+        assert sent_on.headers["Location"] == f"http://{name}:{port}/?token={token}"
+        for answer in (sent_on, ask(loopback), ask(loopback, cookie=cookie),
+                       ask(f"http://localhost:{port}/?token={token}")):
+            assert answer.headers.get_all("Set-Cookie") is None
+        assert ask(loopback, cookie=cookie).status == 403  # the app's cookie is for its name
+    finally:
+        stop_app(process)
+    output = (tmp_path / "app.out").read_text()
+    assert output.count(token) == 1  # in the printed address only
+    assert "Traceback" not in output
+    assert "Uncaught" not in output
 
 
 @pytest.mark.browser
@@ -414,16 +584,43 @@ def test_only_local_host_names_are_served(host, local):
 def test_each_run_has_a_new_secret_in_its_address():
     first, second = server.new_token(), server.new_token()
     assert first != second and len(first) >= 43  # 256 random bits, URL-safe
-    match = URL_LINE.search(f"open {server.address(8866, first)} in your browser")
-    assert match.group(3, 4) == ("8866", first)
+    name = server.new_host_name()
+    assert name != server.new_host_name()
+    match = URL_LINE.search(f"open {server.address(8866, first, name)} in your browser")
+    assert match.group(2, 3, 4) == (f"http://{name}:8866/", "8866", first)
+
+
+def test_the_apps_server_imports_no_pandas():
+    # pandas is for the page's kernel; the server would import it before it answers at all
+    code = ("import sys; from backrelief_analysis.app import server; server._app_class(); "
+            "print(sorted({'pandas', 'numpy'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("uri", "token", "left"), [
+    ("/?token=T", "T", "/"), ("/r.pdf?a=1&token=T&b=2", "T", "/r.pdf?a=1&b=2"),
+    ("/?token=A&token=T", "T", "/"), ("/?a=1", "", "/?a=1"), ("/", "", "/"),
+])
+def test_the_token_is_taken_out_of_each_request(uri, token, left):
+    from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
+
+    request = HTTPServerRequest(start_line=RequestStartLine("GET", uri, "HTTP/1.1"),
+                                headers=HTTPHeaders({"Host": "br-0.localhost:8866"}))
+    assert server.take_token(request) == token
+    assert request.uri == left
+    assert "token" not in request.arguments and "token" not in request.query_arguments
+    assert "token=" not in repr(request) and "token=" not in request.full_url()
 
 
 def test_ctrl_c_right_after_a_visit_stops_quietly(tmp_path):
     process, address, _ = start_app(tmp_path)
     try:
-        with urllib.request.urlopen(address, timeout=120) as response:
-            # the page came with its widgets; Voila now starts a kernel for the next visit
-            assert b"application/vnd.jupyter.widget-view+json" in response.read()
+        base = URL_LINE.search(f"open {address} in your browser")[2]
+        page = ask(base, cookie=login(address))
+        # the page came with its widgets; Voila now starts a kernel for the next visit
+        assert b"application/vnd.jupyter.widget-view+json" in page.body
     finally:
         code = stop_app(process)  # while Voila readies a kernel for the next visit
     assert code == 0

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from fake_time import FakeTime
 from plans import BOTH_SIDES, exercise, plan_data
-from test_engine import STARTED, FakeTime
+from test_engine import STARTED
 
-from backrelief_analysis.cues import plural, reps_left_worth_saying, side_words, spoken_text
+from backrelief_analysis.cues import reps_left_worth_saying, side_words, spoken_text
 from backrelief_analysis.engine import SessionEngine, build_steps
 from backrelief_analysis.plan import Plan, load_plan, parse_plan
 from backrelief_analysis.store import LogStore
@@ -70,11 +71,6 @@ def test_a_side_is_said_as_the_plan_names_it():
     assert (side_words("left", knee), side_words("right", knee)) == ("left leg", "right leg")
     tilt = load_plan().exercises[0]
     assert side_words("left", tilt) == "left side"  # a plan naming no side: "side"
-
-
-def test_plural():
-    assert [plural(n, "rep") for n in (0, 1, 2)] == ["0 reps", "1 rep", "2 reps"]
-    assert plural(1, "second") == "1 second"
 
 
 def short_named_plan() -> Plan:

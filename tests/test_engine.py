@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fake_time import FakeTime
 from plans import TILT, short_plan
 
 from backrelief_analysis.engine import START_LEAD_S, SessionEngine, SessionEvent, build_steps
@@ -17,25 +18,6 @@ from backrelief_analysis.plan import load_plan
 from backrelief_analysis.store import LogStore, load_log
 
 STARTED = datetime(2026, 11, 24, 8, 15, 0, tzinfo=timezone(timedelta(hours=1)))
-
-
-class FakeTime:
-    """A monotonic clock that only moves when the engine sleeps."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-        self.start = start
-        self.hooks: list = []
-        self.late_by = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, delay: float) -> None:
-        self.now += delay + self.late_by
-        for hook in list(self.hooks):
-            hook()
-        await asyncio.sleep(0)
 
 
 def make_engine(plan, directory: Path, fake: FakeTime, **kwargs) -> SessionEngine:

@@ -7,18 +7,34 @@ import html
 import io
 import re
 import stat
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import plans
 import pypdf
 import pytest
+from report_fixtures import (
+    LONG_NOTE,
+    WIDE,
+    write_demo_with_long_notes,
+    write_diary,
+    write_long_plan,
+)
 
 from backrelief_analysis import __version__, paths
 from backrelief_analysis.plan import load_plan
 from backrelief_analysis.progress import summarise
-from backrelief_analysis.report import build_report, gather_report, render_html, report_folder
-from backrelief_analysis.store import load_log, now_local
+from backrelief_analysis.report import (
+    KeyNumber,
+    build_report,
+    gather_report,
+    render_html,
+    report_folder,
+    write_report,
+)
+from backrelief_analysis.store import ExerciseBlock, LogStore, PainEntry, load_log, now_local
 
 EXERCISE_HEADER = ("session_id,session_started_at,exercise,side,reps_target,reps_done,"
                    "hold_s_target,hold_s_mean,status,logged_at\n")
@@ -71,6 +87,17 @@ def pdf_text(path: Path) -> str:
     reader = pypdf.PdfReader(path)
     # pypdf breaks lines where the layout wraps: join them so phrases can be searched
     return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def pdf_page_texts(path: Path) -> list[str]:
+    """Each page's text, its lines joined."""
+    return [" ".join(page.extract_text().split()) for page in pypdf.PdfReader(path).pages]
+
+
+def html_text(path: Path) -> str:
+    """The HTML report's text as shown: tags dropped, entities read, spaces joined."""
+    page = re.sub(r"<style.*?</style>", " ", path.read_text(encoding="utf-8"), flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def pdf_metadata_text(path: Path) -> str:
@@ -435,14 +462,62 @@ def test_part_weeks_and_note_contexts_are_shown_in_html_and_pdf(hand_log: Path,
     log = load_log(hand_log)
     html = build_report(log, load_plan(), tmp_path / "r.html", start="2026-09-09")
     page = html.read_text(encoding="utf-8")
-    assert "2026-W37: 1 (20 %, part: 5 of 7 days)" in page
+    assert "2026-W37: 1 session in 5 days of the week (part week)" in page
     assert "2026-W38: 5 (71 %)" in page
     # a note keeps its context: "Felt stiff" was written after the session of 10 September
     assert re.search(r"2026-09-10</span> · <span class=\"kind\">after session</span>: "
                      r"<bdi class=\"note-text\">Felt stiff", page)
     text = pdf_text(build_report(log, load_plan(), tmp_path / "r.pdf", start="2026-09-09"))
-    assert "2026-W37: 1 (20 %, part: 5 of 7 days)" in text
+    assert "2026-W37: 1 session in 5 days of the week (part week)" in text
     assert "2026-09-10 · after session: Felt stiff" in text
+
+
+def five_sessions_on_a_monday(folder: Path) -> Path:
+    """Three sessions in the whole week of 7-13 September 2026, then five on Monday 14, the
+    log's last day: a part week of one day, whose pro-rata target (7 a week) is one session."""
+    plan = load_plan()
+    store = LogStore(folder)
+    zone = ZoneInfo("Europe/London")
+    days = [(date(2026, 9, day), 8) for day in (7, 9, 11)]
+    days += [(date(2026, 9, 14), hour) for hour in (7, 9, 11, 13, 15)]
+    for number, (day, hour) in enumerate(days):
+        started = datetime(day.year, day.month, day.day, hour, tzinfo=zone)
+        store.extend_blocks(ExerciseBlock(f"s{number}", started, exercise.id, side,
+                                          exercise.reps, exercise.reps, exercise.hold_s,
+                                          exercise.hold_s, "completed", started)
+                            for exercise in plan.exercises for side in exercise.blocks)
+        store.extend_pain([PainEntry(started, 4, "before_session", f"s{number}"),
+                           PainEntry(started + timedelta(minutes=20), 3, "after_session",
+                                     f"s{number}", "no")])
+    return folder
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".html"])
+def test_a_part_week_says_its_days_and_no_percentage_above_100(tmp_path: Path,
+                                                               suffix: str) -> None:
+    folder = five_sessions_on_a_monday(tmp_path / "log")
+    out = build_report(load_log(folder), load_plan(), tmp_path / f"r{suffix}")
+    text = pdf_text(out) if suffix == ".pdf" else html_text(out)
+    # whole week W37: 3 of 7 = 43 %; part week W38: 5 sessions against a target of 1
+    assert "2026-W37: 3 (43 %) · 2026-W38: 5 sessions in 1 day of the week (part week)" in text
+    assert not [share for share in re.findall(r"(\d+) ?%", text) if int(share) > 100]
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".html"])
+def test_the_report_sends_its_reader_to_the_log_files_not_a_notebook(
+        tmp_path: Path, suffix: str) -> None:
+    # a physiotherapist may hold only the share file: the report names what is in it
+    plan = load_plan(write_plan(tmp_path / "plan.toml", name="Plan", instructions="Tilt.",
+                                exercises=6))
+    folder = year_of_daily_notes(tmp_path / "log", "short", exercises=6)
+    text = (pdf_text(build_report(load_log(folder), plan, tmp_path / "r.pdf"))
+            if suffix == ".pdf" else
+            html_text(build_report(load_log(folder), plan, tmp_path / "r.html")))
+    assert "notebook" not in text
+    assert "2 more rows not listed; every session's reps are in exercise_log.csv (in the " \
+           "share file, or the patient's log folder)" in text
+    assert "The scores behind each flag are in pain_log.csv (in the share file" in text
+    assert "every note is in pain_log.csv (in the share file" in text
 
 
 # --- hostile input: bidi and control characters, long text, de-identification -------------------
@@ -547,7 +622,7 @@ def test_a_year_of_long_daily_notes_stays_within_two_pages(tmp_path: Path) -> No
     text = pdf_text(out)
     assert "word20 word21" in text and "…" in text  # cut, and said to be cut
     assert "word599" not in text
-    assert "every note is in the spreadsheet export" in text
+    assert "and in the spreadsheet export (backrelief export)" in text
     # the export keeps every note whole
     from backrelief_analysis.export import export_sessions
 
@@ -564,6 +639,122 @@ def test_fifty_exercises_with_long_names_stay_within_two_pages(tmp_path: Path) -
     assert "and 43 more exercises" in text
     assert "90 more rows not listed" in text
     assert "Long name Long name…: 5 s hold x 10 reps, each side" in text
+
+
+NOTE_LEAD = re.compile(r"· (before session|after session|check-in): ")
+
+
+def assert_two_pages_ending_with_the_definitions(out: Path) -> str:
+    """The report's text, after checking it takes at most two pages and still ends by saying
+    how its numbers are defined (every definition, to the last)."""
+    pages = pdf_page_texts(out)
+    assert len(pages) <= 2
+    assert "How these are defined" in pages[-1]
+    assert "Every number here is a setting in the plan's [thresholds] table." in pages[-1]
+    return " ".join(pages)
+
+
+def assert_every_note_listed_or_counted(text: str, notes: int) -> int:
+    """Check the notes listed and the earlier ones counted add up to ``notes``; return how
+    many are listed."""
+    listed = len(NOTE_LEAD.findall(text))
+    counted = re.search(r"(\d+) earlier notes? not listed; every note is in pain_log.csv", text)
+    assert listed + (int(counted[1]) if counted else 0) == notes
+    return listed
+
+
+def test_a_demo_with_a_long_note_on_every_entry_stays_within_two_pages(tmp_path: Path) -> None:
+    log, plan = load_log(write_demo_with_long_notes(tmp_path / "log")), load_plan()
+    out = build_report(log, plan, tmp_path / "r.pdf")
+    text = assert_two_pages_ending_with_the_definitions(out)
+    # numbers and flags first: all of them stay
+    summary = summarise(log, plan)
+    assert f"adherence {summary.adherence_percent:.0f} %" in text
+    assert f"Flags ({len(summary.flags)})" in text
+    assert [line.strip() for line in summary.outcome_lines() if line.strip() not in text] == []
+    listed = assert_every_note_listed_or_counted(text, len(log.pain))
+    assert listed >= 1 and "Sharp pull on the left side" in text
+
+
+def test_a_year_of_long_daily_notes_and_questionnaires_stays_within_two_pages(
+        tmp_path: Path) -> None:
+    plan = load_plan()
+    log = load_log(write_diary(tmp_path / "log", plan, days=365, check_in_note=LONG_NOTE,
+                               questionnaires=True))
+    out = build_report(log, plan, tmp_path / "r.pdf", patient=WIDE)
+    text = assert_two_pages_ending_with_the_definitions(out)
+    summary = summarise(log, plan)
+    assert f"Flags ({len(summary.flags)})" in text
+    # an outcome line per measure and one per PSFS activity (five)
+    assert [line.strip() for line in summary.outcome_lines() if line.strip() not in text] == []
+    assert text.count("PSFS 'WMWM") == 5
+    assert_every_note_listed_or_counted(text, 2 * 365)
+
+
+def test_the_longest_names_the_plan_allows_stay_within_two_pages(tmp_path: Path) -> None:
+    plan = write_long_plan(tmp_path / "plan.toml", exercises=12)
+    log = load_log(write_diary(tmp_path / "log", plan, days=56, check_in_note=LONG_NOTE,
+                               questionnaires=True))
+    out = build_report(log, plan, tmp_path / "r.pdf", patient=WIDE)
+    text = assert_two_pages_ending_with_the_definitions(out)
+    assert "and 5 more exercises" in text  # 7 plan lines, the rest counted
+    listed_rows = len(re.findall(r"\b(left|right) \d+ / \d+ \d+ %", text))
+    hidden = re.search(r"(\d+) more rows not listed", text)
+    assert hidden and listed_rows + int(hidden[1]) == 24  # 12 exercises, two sides each
+    assert_every_note_listed_or_counted(text, 2 * 56)
+
+
+@pytest.mark.parametrize("extra", [6, 8])
+def test_a_report_too_long_with_no_note_keeps_its_numbers_in_fewer_rows(
+        tmp_path: Path, extra: int) -> None:
+    # more key numbers of long text stand for whatever content could still outgrow the two
+    # pages with no note listed: the reps table keeps fewer rows (8: none), the charts narrow
+    content = gather_report(load_log(paths.DEMO_DIR), load_plan(), screen_charts=False)
+    numbers = tuple(KeyNumber(f"Extra number {index}", "words " * 60) for index in range(extra))
+    out = write_report(replace(content, key_numbers=content.key_numbers + numbers),
+                       tmp_path / "r.pdf")
+    text = assert_two_pages_ending_with_the_definitions(out)
+    assert all(f"Extra number {index}" in text for index in range(extra))
+    assert f"Flags ({content.flag_count})" in text
+    listed_rows = len(re.findall(r"\d+ / \d+ \d+ % \d+ / \d+", text))
+    hidden = re.search(r"(\d+) more rows? not listed", text)
+    assert hidden and listed_rows < len(content.exercise_rows)
+    assert listed_rows + int(hidden[1]) == len(content.exercise_rows)
+    assert_every_note_listed_or_counted(text, len(content.notes) + content.notes_hidden)
+
+
+def test_a_year_of_the_demo_diary_stays_within_two_pages_with_its_notes(tmp_path: Path) -> None:
+    from backrelief_analysis.demo import write_demo
+
+    write_demo(tmp_path / "log", weeks=52)
+    log, plan = load_log(tmp_path / "log"), load_plan()
+    content = gather_report(log, plan, screen_charts=False)
+    text = assert_two_pages_ending_with_the_definitions(write_report(content, tmp_path / "r.pdf"))
+    assert f"Flags ({content.flag_count})" in text
+    # the demo's notes are short: the last eight still fit, the earlier ones counted
+    assert assert_every_note_listed_or_counted(text, len(content.notes) + content.notes_hidden) == 8
+
+
+def test_a_demo_diary_that_fits_is_shown_whole(tmp_path: Path) -> None:
+    # measuring the page leaves a report that fits as gathered: every note gathered is listed
+    log, plan = load_log(paths.DEMO_DIR), load_plan()
+    content = gather_report(log, plan, screen_charts=False)
+    out = write_report(content, tmp_path / "demo.pdf")
+    pages = pdf_page_texts(out)
+    assert len(pages) == 2
+    summary = summarise(log, plan)
+    change = summary.baseline
+    # the first page holds the key numbers, as before
+    for phrase in (f"{summary.sessions_done} sessions against a target of 7 a week",
+                   f"adherence {summary.adherence_percent:.0f} %",
+                   f"baseline {change.baseline_text}, latest {change.latest_text}",
+                   "Reps done against prescribed"):
+        assert phrase in pages[0], phrase
+    text = " ".join(pages)
+    assert f"Flags ({len(summary.flags)})" in text
+    assert len(content.notes) == 8 and content.notes_more
+    assert [note.text for note in content.notes if " ".join(note.text.split()) not in text] == []
+    assert content.notes_more in text
 
 
 @pytest.mark.parametrize("suffix", [".pdf", ".html"])

@@ -10,28 +10,23 @@ from __future__ import annotations
 import asyncio
 import re
 import stat
+from datetime import timedelta
 
 import ipywidgets as widgets
 import pytest
+from fake_time import FakeTime
 from plans import BOTH_SIDES, TILT, exercise, plan_text, short_plan
 
+from backrelief_analysis.active_session import (
+    ActiveSession,
+    plan_key,
+    planned_blocks,
+    read_active,
+    write_active,
+)
+from backrelief_analysis.engine import SessionEngine
 from backrelief_analysis.session_widget import CheckInWidget, SessionWidget
-from backrelief_analysis.store import LogStore, load_log, now_local
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 50.0
-        self.hooks: list = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, delay: float) -> None:
-        self.now += delay
-        for hook in list(self.hooks):
-            hook()
-        await asyncio.sleep(0)
+from backrelief_analysis.store import ExerciseBlock, LogStore, PainEntry, load_log, now_local
 
 
 @pytest.fixture
@@ -449,3 +444,131 @@ def test_after_the_pain_score_the_session_says_when_the_questionnaire_is_due(mak
     message = text(find(second, "br-saved"))
     assert "pain 5 before and 3 after" in message
     assert "Questionnaire due" not in message
+
+
+def test_a_page_opened_while_a_session_runs_elsewhere_carries_it_on(make, plan, tmp_path):
+    other_time = FakeTime()
+    other = SessionEngine(plan, LogStore(tmp_path / "log"), clock=other_time.clock,
+                          sleep=other_time.sleep, get_ready_s=2, switch_side_s=2)
+    reached = asyncio.Event()
+
+    def in_knee_left_first_hold() -> None:
+        if (other.state.phase, other.state.side) == ("hold", "left") and not reached.is_set():
+            other_time.gate = asyncio.Event()  # that page's kernel, busy a moment
+            reached.set()
+
+    other_time.hooks.append(in_knee_left_first_hold)
+
+    async def pages() -> SessionWidget:
+        other_task = other.begin(6)
+        await reached.wait()
+        other.wait_recorded()  # its last update on disk, as it is a moment later
+        widget = make()
+        said = text(find(widget, "br-resume"))
+        assert said.startswith("A session is running in another page, started ")
+        assert "now at knee to chest, left leg" in said
+        assert view(widget)["start_label"] == "Carry on here" and view(widget)["can_start"]
+        assert find(widget, "br-finish").layout.display == "none"
+        find(widget, "br-pain-before").value = 4
+        press(widget, "start")  # Start is not offered: nothing starts
+        assert widget.engine.task is None
+        press(widget, "carry_on")
+        await asyncio.sleep(0.01)
+        other_time.gate.set()
+        await widget._carry_task
+        await other_task
+        await widget.engine.task
+        return widget
+
+    widget = asyncio.run(pages())
+    assert other.moved and widget.engine.session_id == other.session_id
+    assert widget.engine.state.status == "finished"
+    assert text(find(widget, "br-resume")) == ""
+    find(widget, "br-pain-after").value = 2
+    find(widget, "br-save").click()
+    log = load_log(tmp_path / "log")
+    assert set(log.exercise["session_id"]) == {other.session_id}
+    assert list(log.exercise["status"]) == ["completed"] * 3
+    assert log.pain[["pain", "context", "session_id"]].to_dict("records") == [
+        {"pain": 6, "context": "before_session", "session_id": other.session_id},
+        {"pain": 2, "context": "after_session", "session_id": other.session_id}]
+    assert "pain 6 before and 2 after" in text(find(widget, "br-saved"))
+
+
+def test_a_session_left_behind_is_offered_and_finished_with_its_pain_score(make, plan, tmp_path):
+    store = LogStore(tmp_path / "log")
+    started = now_local()
+    store.append_pain(PainEntry(started, 5, "before_session", "gone"))
+    store.append_block(ExerciseBlock("gone", started, "tilt", "", 2, 2, 4.0, 4.0, "completed"))
+    # the page and its kernel went in the first release of knee to chest, left leg
+    write_active(store.directory, ActiveSession(
+        "gone", started, 5, plan.name, plan_key(plan), planned_blocks(plan), block=1,
+        phase="release", reps_done=1, holds=(4.0,)))
+    widget = make()
+    assert text(find(widget, "br-resume")) == (
+        f"Your session of {started:%H:%M} stopped at knee to chest, left leg: carry on, or "
+        "finish and give your pain score.")
+    assert view(widget)["start_label"] == "Carry on here"
+    finish = find(widget, "br-finish")
+    assert finish.layout.display != "none"
+    finish.click()
+    assert find(widget, "br-after").layout.display != "none"
+    assert read_active(store.directory).status == "ended"
+    find(widget, "br-pain-after").value = 3
+    find(widget, "br-save").click()
+    log = load_log(store.directory)
+    assert log.exercise[["exercise", "side", "reps_done", "status"]].values.tolist() == [
+        ["tilt", "", 2, "completed"], ["knee", "left", 1, "stopped"],
+        ["knee", "right", 0, "not_reached"]]
+    assert log.pain[["pain", "context", "session_id"]].values.tolist() == [
+        [5, "before_session", "gone"], [3, "after_session", "gone"]]
+    assert read_active(store.directory) is None
+
+
+def test_a_page_made_before_a_session_began_elsewhere_shows_it_when_shown(make, plan, tmp_path):
+    # Voila runs a page's kernel ahead of the visit: the widget exists before the session
+    widget = make()
+    other_time = FakeTime()
+    other = SessionEngine(plan, LogStore(tmp_path / "log"), clock=other_time.clock,
+                          sleep=other_time.sleep, get_ready_s=2, switch_side_s=2)
+    reached = asyncio.Event()
+
+    def in_first_hold() -> None:
+        if other.state.phase == "hold" and not reached.is_set():
+            other_time.gate = asyncio.Event()
+            reached.set()
+
+    other_time.hooks.append(in_first_hold)
+
+    async def pages() -> None:
+        task = other.begin(6)
+        await reached.wait()
+        assert text(find(widget, "br-resume")) == ""
+        press(widget, "shown")  # what the page sends when it shows the widget
+        assert text(find(widget, "br-resume")).startswith("A session is running in another")
+        assert view(widget)["start_label"] == "Carry on here"
+        other.stop()
+        other_time.gate.set()
+        await task
+
+    asyncio.run(pages())
+
+
+def test_a_session_left_behind_on_an_earlier_day_is_closed_and_start_is_offered(make, plan,
+                                                                              tmp_path):
+    store = LogStore(tmp_path / "log")
+    yesterday = now_local() - timedelta(days=1)
+    store.append_pain(PainEntry(yesterday, 5, "before_session", "yesterday"))
+    write_active(store.directory, ActiveSession(
+        "yesterday", yesterday, 5, plan.name, plan_key(plan), planned_blocks(plan), block=0,
+        phase="hold", reps_done=1, holds=(4.0,)))
+    widget = make()
+    assert text(find(widget, "br-message")).startswith(
+        f"Your session of {yesterday:%a} {yesterday.day} {yesterday:%b}, {yesterday:%H:%M} was "
+        "left unfinished")
+    assert text(find(widget, "br-resume")) == ""
+    assert "start_label" not in view(widget)
+    assert read_active(store.directory) is None
+    log = load_log(store.directory)
+    assert log.exercise[["reps_done", "status"]].values.tolist() == [
+        [1, "stopped"], [0, "not_reached"], [0, "not_reached"]]

@@ -13,14 +13,16 @@ import os
 from collections.abc import Callable
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from .. import paths
 from ..plan import Plan, PlanError, load_plan
-from ..store import DIR_MODE, LogStore
 from ..widget_parts import html_box
+
+if TYPE_CHECKING:  # the store needs pandas; the app's server imports this package, not pandas
+    from ..store import LogStore
 
 # files in the reports folder are served by the app's own server under this path
 REPORTS_URL = "backrelief/reports"
@@ -106,6 +108,8 @@ class NewDiaryQuestion(widgets.VBox):
         self.add_class("br-app-new-diary")
 
     def _on_start_click(self, _button: widgets.Button) -> None:
+        from ..store import DIR_MODE  # pandas, deferred: see the imports above
+
         try:
             self._directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         except OSError as error:
@@ -123,6 +127,8 @@ class NewDiaryQuestion(widgets.VBox):
 
 def load_context() -> tuple[Plan | None, LogStore, str]:
     """The plan and the log store, and a sentence about a plan that could not be read."""
+    from ..store import LogStore  # pandas, deferred: see the imports above
+
     store = LogStore()
     try:
         return load_plan(), store, ""
@@ -298,6 +304,7 @@ def share_part() -> widgets.Widget:
 def _reminder_widgets(plan: Plan, days: widgets.HBox, at: widgets.Text
                       ) -> list[widgets.Widget]:
     from ..reminders import write_reminders
+    from ..store import DIR_MODE
 
     folder = reports_root()
     folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)

@@ -8,6 +8,17 @@ Every request needs the run's secret token, as in Jupyter: the address printed i
 (and opened in the browser) carries it as ``?token=``, after which the browser's login cookie
 does. Without it, any other user or program on this computer could read the patient's health
 data from 127.0.0.1.
+
+The address names the app by a host name new at each run, ``br-<random>.localhost``, which
+browsers resolve to this computer themselves. Browsers send a cookie to every port of the host
+that set it, so a login cookie set for ``127.0.0.1`` would reach any program listening on another
+port of 127.0.0.1. The login cookie is set for the app's own name only, for the browser's session
+only, ``SameSite=Strict`` and ``HttpOnly``; ``127.0.0.1`` and ``localhost`` get no cookie, ever:
+with the token they are sent on to the app's name, without it they are refused. The token is
+taken out of each request before anything can log it or hand it to a kernel, and the page that
+received it sends the browser on to the same address without it. The name is the run's second
+secret: a page served at that name from another port would be same-site with the app, and the
+browser would send it the cookie.
 """
 
 from __future__ import annotations
@@ -20,8 +31,13 @@ import secrets
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode
 
 from .. import paths
+
+if TYPE_CHECKING:
+    from tornado.httputil import HTTPServerRequest
 
 APP_DIR = Path(__file__).resolve().parent
 APP_NOTEBOOK = APP_DIR / "app.ipynb"
@@ -30,6 +46,15 @@ HOST = "127.0.0.1"
 REFUSED = ("backrelief app: this address needs its secret; open the whole address the terminal "
            "showed when the app started (it ends with ?token=...).\n")
 NOT_LOCAL = "backrelief app: only requests to this computer by its own name are answered.\n"
+# the one sentence of every other error page (the status is in the response line)
+ERROR_SENTENCES = {
+    400: "backrelief app: this address is for the page's own connection, not for a browser.\n",
+    404: "backrelief app: there is nothing at this address; open the address the terminal "
+         "showed.\n",
+    405: "backrelief app: this address does not answer that kind of request.\n",
+}
+OTHER_ERROR = ("backrelief app: this request could not be answered; the terminal may say why.\n")
+TOKEN = "token"  # the query argument that carries the secret
 
 
 class AppError(ValueError):
@@ -91,14 +116,48 @@ def is_local_host(host: str) -> bool:
         return False
 
 
+def host_name(host: str) -> str:
+    """The name in an HTTP ``Host`` header, without its port (lower case)."""
+    return re.sub(r":\d+$", "", host).lower()
+
+
 def new_token() -> str:
     """A fresh random secret for one run of the app (256 bits, URL-safe)."""
     return secrets.token_urlsafe(32)
 
 
-def address(port: int, token: str) -> str:
+def new_host_name() -> str:
+    """A fresh host name for one run of the app: ``br-`` and 96 random bits, under
+    ``.localhost``, which browsers resolve to the loopback address without asking DNS."""
+    return f"br-{secrets.token_hex(12)}.localhost"
+
+
+def address(port: int, token: str, host: str) -> str:
     """The app's address with its secret, as printed and opened in the browser."""
-    return f"http://{HOST}:{port}/?token={token}"
+    return f"http://{host}:{port}/?{TOKEN}={token}"
+
+
+def error_sentence(status: int) -> str:
+    """The one sentence of an error page with HTTP status ``status``."""
+    return ERROR_SENTENCES.get(status, OTHER_ERROR)
+
+
+def take_token(request: HTTPServerRequest) -> str:
+    """Remove the ``token`` query argument from a tornado request; return it ("" if none).
+
+    Everything after this sees the address without the secret: tornado's and Jupyter's log
+    lines, the request Voila hands to the page's kernel as ``VOILA_REQUEST_URL`` and
+    ``QUERY_STRING``, and any error page.
+    """
+    given = request.query_arguments.pop(TOKEN, [])
+    request.arguments.pop(TOKEN, None)
+    if not given and TOKEN not in request.query:
+        return ""
+    kept = [(key, value) for key, value in parse_qsl(request.query, keep_blank_values=True)
+            if key != TOKEN]
+    request.query = urlencode(kept)
+    request.uri = request.path + (f"?{request.query}" if request.query else "")
+    return given[-1].decode("utf-8", "replace") if given else ""
 
 
 def browser_open_page(url: str) -> str:
@@ -130,43 +189,61 @@ def _app_class():
     from jupyter_server.auth.identity import PasswordIdentityProvider
     from jupyter_server.base.handlers import JupyterHandler
     from tornado.web import HTTPError, RequestHandler, StaticFileHandler
-    from traitlets import Type, Unicode
+    from tornado.websocket import WebSocketHandler
+    from traitlets import Type, Unicode, default
     from voila.app import Voila
     from voila.tornado.handler import TornadoVoilaHandler
 
     class TokenRequired:
-        """Put before a handler class: its requests need the token or the login cookie the
-        token gave, and a local Host name; otherwise 403 with one sentence, never a login
-        page. Every route of the app's server goes through this (see ``init_handlers``)."""
+        """Put before a handler class: its requests need the app's own host name, and the token
+        or the login cookie the token gave; otherwise 403 with one sentence, never a login
+        page. The loopback names (127.0.0.1, localhost) are sent on to the app's name when
+        they carry the token, and refused otherwise: no cookie is ever set for them. Every
+        route of the app's server goes through this (see ``init_handlers``), and every error
+        page it answers is one plain sentence."""
 
         _refusal = ""
-        _plain_errors = False  # a plain tornado handler: its own errors as tornado writes them
+        _given_token = ""
 
         async def prepare(self, *args, **kwargs):
-            # the user as Jupyter's own checks and error pages see it (None: nobody known)
+            # first of all: from here on, no log line, error page or kernel sees the token
+            self._given_token = take_token(self.request)
+            # the user as Jupyter's own checks see it (None: nobody known)
             self.current_user = self._jupyter_current_user = None
-            if not is_local_host(self.request.host):  # a web page elsewhere, by its own name
-                self._refusal = NOT_LOCAL
+            own_name = self.settings["backrelief_host"]
+            if host_name(self.request.host) != own_name:
+                if not is_local_host(self.request.host):  # a web page elsewhere, by its name
+                    self._refusal = NOT_LOCAL
+                elif self.request.method == "GET" and self.identity_provider.get_token(self):
+                    # the address typed with 127.0.0.1: on to the app's own name, the only
+                    # host the browser keeps the login cookie for
+                    query = urlencode([(TOKEN, self._given_token)])
+                    sep = "&" if self.request.query else "?"
+                    self.redirect(f"{self.settings['backrelief_origin']}{self.request.uri}"
+                                  f"{sep}{query}")
+                    return None
+                else:
+                    self._refusal = REFUSED
                 raise HTTPError(403)
             user = await ensure_async(self.identity_provider.get_user(self))
             if user is None:
                 self._refusal = REFUSED
                 raise HTTPError(403)
             self.current_user = self._jupyter_current_user = user
+            if (isinstance(self, WebSocketHandler)
+                    and self.request.headers.get("Upgrade", "").lower() != "websocket"):
+                raise HTTPError(400)  # tornado's own answer would be an HTML page
             return await ensure_async(super().prepare(*args, **kwargs))
 
         def write_error(self, status_code: int, **kwargs) -> None:
-            if self._refusal:  # one sentence, no page that could ask for anything
-                self.set_header("Content-Type", "text/plain; charset=utf-8")
-                self.finish(self._refusal)
-            elif self._plain_errors:  # Jupyter's error page needs settings these lack
-                RequestHandler.write_error(self, status_code, **kwargs)
-            else:
-                super().write_error(status_code, **kwargs)
+            # one sentence, no page that could ask for anything; never Jupyter's error page,
+            # whose template this server lacks (a second traceback in the terminal)
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            # past Jupyter's APIHandler.finish, which would label the sentence JSON
+            RequestHandler.finish(self, self._refusal or error_sentence(status_code))
 
         def _request_summary(self) -> str:
-            # what tornado logs of a request (an error's traceback too): the path without its
-            # query, so never the token
+            # what tornado logs of a request (an error's traceback too): the path only
             return f"{self.request.method} {self.request.path} ({self.request.remote_ip})"
 
     def token_required(handler: type) -> type:
@@ -174,13 +251,20 @@ def _app_class():
         the identity and Host checks, when it is a plain tornado handler)."""
         if issubclass(handler, JupyterHandler):
             return type(handler.__name__, (TokenRequired, handler), {})
-        return type(handler.__name__, (TokenRequired, JupyterHandler, handler),
-                    {"_plain_errors": True})
+        return type(handler.__name__, (TokenRequired, JupyterHandler, handler), {})
 
     class OneTokenIdentity(PasswordIdentityProvider):
+        @default("cookie_options")
+        def _cookie_options(self) -> dict:
+            # for the browser's session only (tornado's default is 30 days), never sent with
+            # a request another site starts, and out of reach of the page's scripts; no
+            # Domain, so for the app's own host name only
+            return {"expires_days": None, "samesite": "Strict", "httponly": True}
+
         def get_token(self, handler) -> str:
-            # compared in constant time: how long a refusal takes tells nothing of the token
-            given = super().get_token(handler) or ""
+            # the token taken out of the request (see take_token), or the Authorization
+            # header's; compared in constant time: how long a refusal takes tells nothing
+            given = getattr(handler, "_given_token", "") or super().get_token(handler) or ""
             good = bool(self.token) and hmac.compare_digest(given.encode(), self.token.encode())
             return self.token if good else ""
 
@@ -190,6 +274,12 @@ def _app_class():
 
     class PageHandler(TornadoVoilaHandler):
         async def get(self, path=None):
+            if path:  # one page only: Voila would send any other path on to its files
+                raise HTTPError(404)
+            if self._given_token:
+                # the login cookie is set: the same page without the token, so that the
+                # address bar, the page's requests (their Referer) and its kernel lack it
+                return self.redirect(self.request.uri)
             # sets the _xsrf cookie, which the page sends back when its tab closes, so that
             # Voila's shutdown request for the page's kernel is accepted
             _ = self.xsrf_token
@@ -198,6 +288,7 @@ def _app_class():
     class BackreliefApp(Voila):
         name = "backrelief-app"
         reports_dir = Unicode(help="folder served at /backrelief/reports/").tag(config=True)
+        app_host = Unicode(help="the host name the app answers to (see new_host_name)")
         identity_provider_class = Type(OneTokenIdentity, klass=PasswordIdentityProvider)
         _browser_file = None
 
@@ -208,9 +299,20 @@ def _app_class():
         def init_handlers(self) -> list:
             from jupyter_server.utils import url_path_join
 
+            # no login or logout page: the token is the only way in, and closing the
+            # browser ends the session; those addresses answer 404 like any unknown one
+            login = {handler for _, handler, *_ in self.identity_provider.get_handlers()}
             handlers = [(route, PageHandler, *rest) if handler is TornadoVoilaHandler
                         else (route, handler, *rest)
-                        for route, handler, *rest in super().init_handlers()]
+                        for route, handler, *rest in super().init_handlers()
+                        if handler not in login]
+            # Voila's template files are <template>/static/<file>; any other path under
+            # /voila/templates/ raises inside Voila (a traceback): a 404 instead, like any
+            # unknown address
+            templates = url_path_join(self.server_url, r"/voila/templates/(.*)")
+            handlers = [(url_path_join(self.server_url, r"/voila/templates/([^/]+/static/.+)"),
+                         *rest) if route == templates else (route, *rest)
+                        for route, *rest in handlers]
             # before Voila's catch-all handler of the notebook page
             handlers.insert(0, (url_path_join(self.server_url, r"/backrelief/reports/(.*)"),
                                 ReportsHandler, {"path": self.reports_dir}))
@@ -225,7 +327,12 @@ def _app_class():
             self.tornado_settings = {"ws_ping_timeout": 30_000, **self.tornado_settings,
                                      # Voila turns jupyter_server's Host check off; on again,
                                      # so every page and API refuses a name that is not local
-                                     "allow_remote_access": False}
+                                     "allow_remote_access": False,
+                                     "local_hostnames": [self.app_host],
+                                     "backrelief_host": self.app_host,
+                                     "backrelief_origin": f"http://{self.app_host}:{self.port}",
+                                     "xsrf_cookie_kwargs": {"samesite": "Strict",
+                                                            "expires_days": None}}
             # runs once the server listens: only then is the address worth printing
             IOLoop.current().add_callback(self._announce)
             super().start()
@@ -262,14 +369,15 @@ def _app_class():
             # removed at stop; and at exit, should a second Ctrl-C cut the stop short
             atexit.register(Path(self._browser_file).unlink, missing_ok=True)
             with os.fdopen(descriptor, "w", encoding="utf-8") as page:
-                page.write(browser_open_page(address(self.port, self.token)))
+                page.write(browser_open_page(address(self.port, self.token, self.app_host)))
             threading.Thread(target=browser.open,
                              args=(Path(self._browser_file).as_uri(), self.webbrowser_open_new),
                              daemon=True).start()
 
         def _announce(self) -> None:
-            print(f"backrelief app: open {address(self.port, self.token)} in your browser "
-                  "(Ctrl-C stops the app).", flush=True)
+            url = address(self.port, self.token, self.app_host)
+            print(f"backrelief app: open {url} in your browser (Ctrl-C stops the app).",
+                  flush=True)
 
     return BackreliefApp
 
@@ -296,7 +404,7 @@ def serve(*, port: int | None = None, open_browser: bool = True, data_dir: Path 
     app = _app_class()
     # Voila parses sys.argv in launch_instance; give it only its own options. The token is
     # no option: it stays in this process's memory (a command line is visible to all users)
-    app.launch_instance(argv=argv, token=new_token())
+    app.launch_instance(argv=argv, token=new_token(), app_host=new_host_name())
     return 0
 
 

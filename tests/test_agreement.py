@@ -33,7 +33,7 @@ from backrelief_analysis.demo import write_demo
 from backrelief_analysis.export import deidentify_export, export_sessions
 from backrelief_analysis.outcomes import MEASURES, score_text
 from backrelief_analysis.plan import load_plan
-from backrelief_analysis.report import gather_report
+from backrelief_analysis.report import MAX_WEEKS_LISTED, gather_report
 from backrelief_analysis.store import load_log
 
 DEMO_CASELOAD = [f"demo-patient-{n}" for n in range(1, 5)]
@@ -194,7 +194,9 @@ def read_report(text: str) -> dict:
 def _last_four_weeks(log, plan, whole: str) -> tuple[dict, date]:
     """The report of the period's last four ISO weeks (from the Monday of the fourth-last week
     the report lists, or the period's first day), and that first day."""
-    labels = re.findall(r"(\d{4})-W(\d{2}): \d+ \(", whole)
+    labels = re.findall(r"(\d{4})-W(\d{2}): \d+ ", whole)  # "5 (71 %)", "4 sessions in 5 days"
+    weeks = int(re.search(r"(\d+) ISO weeks?\)", whole)[1])
+    assert len(labels) == min(weeks, MAX_WEEKS_LISTED), "every week listed is read"
     year, week = labels[-4] if len(labels) >= 4 else labels[0]
     first, last = re.search(r"Period: (\d+ \w+ \d{4}) to (\d+ \w+ \d{4})", whole).groups()
     since = max(date.fromisocalendar(int(year), int(week), 1), _day(first))

@@ -245,11 +245,14 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
 
     start = to_day(start).date() if start is not None else None
     end = to_day(end).date() if end is not None else None
+    tables = {table.file_name: table for table in TABLES}
     files: dict[str, bytes] = {}
     for name in (*LOG_NAMES, *OPTIONAL_NAMES):
         path = Path(log_dir) / name
         if path.is_file():
             files[name] = path.read_bytes()
+        elif name in LOG_NAMES:  # a missing log file is one without rows; a reader needs both
+            files[name] = (",".join(tables[name].names) + "\n").encode("utf-8")
     log = load_log(log_dir)
     days = [*log.exercise["date"], *log.pain["date"]]
     if not days:
@@ -261,7 +264,6 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
         shift = random_shift(first, last)
         code = patient_code()
         scrubber = _Deidentifier(shift, plan.neutral_ids(log.exercise["exercise"]))
-        tables = {table.file_name: table for table in TABLES}
         files = {name: _rewrite_csv(data, scrubber.rows(tables[name]))
                  for name, data in files.items()}
         plan_text = plan_toml(plan, deidentify=True, shift=shift)
@@ -273,14 +275,11 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
     shifted_plan = parse_plan(tomllib.loads(plan_text), source=Path(PLAN_NAME))
     period = {"start": (start + shift).isoformat() if start else None,
               "end": (end + shift).isoformat() if end else None}
-    with tempfile.TemporaryDirectory(prefix="backrelief-share-") as folder:
-        for name in LOG_NAMES:
-            if name in files:
-                (Path(folder) / name).write_bytes(files[name])
-        shared_log = load_log(folder)
-        content = gather_report(shared_log, shifted_plan, start=period["start"],
-                                end=period["end"], patient=None if deidentify else patient,
-                                deidentify=deidentify, source_note=source_note)
+    # the report reads the bundle's own files, questionnaires included, as a reader will
+    shared_log, _ = load_files(files)
+    content = gather_report(shared_log, shifted_plan, start=period["start"], end=period["end"],
+                            patient=None if deidentify else patient, deidentify=deidentify,
+                            source_note=source_note)
     files[REPORT_NAME] = render(content, ".pdf")
     whole = [*shared_log.exercise["date"], *shared_log.pain["date"]]
     # whole_log: no period was chosen, so the report (and a reader) take the whole log

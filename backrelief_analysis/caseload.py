@@ -12,7 +12,8 @@ whole batch when they differ. The columns:
   last four ISO weeks of the period (from the Monday of the fourth-last week, as notebook 02's
   "part of the period" example);
 - ``pain_baseline``, ``pain_latest``, ``pain_change``, ``pain_change_percent``, ``pain_verdict``:
-  the report's baseline comparison;
+  the report's baseline comparison, and ``pain_text`` the same as the report words it
+  (``6.6 → 5.1 (-1.5, -22 %)``, from :func:`~backrelief_analysis.pain.judge_change`);
 - ``open_flags``: flags of the period that reach into those last four weeks, by kind;
 - ``problem``: why a patient could not be read, in one sentence (the other columns are empty).
 
@@ -58,7 +59,7 @@ from .bundle import (
 from .plan import Plan, PlanError, parse_plan
 
 CACHE_NAME = ".backrelief-caseload.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: rows carry pain_text
 RECENT_WEEKS = 4
 PARALLEL_FROM = 24  # fewer patients than this are read in this process: workers cost ~1 s
 CHUNK = 125  # most patients per task sent to a worker (each task checks one exactly)
@@ -76,7 +77,8 @@ FLAG_WORDS = {"pain_after": "high pain after", "not_settled": "not settled next 
               "rising": "weekly pain rising", "flare": "flare-up"}  # short, for a table cell
 COLUMNS = ("patient", "source", "priority", "why", "weeks", "period_start", "period_end",
            "last_session", "adherence_4wk", "adherence_overall", "pain_baseline", "pain_latest",
-           "pain_change", "pain_change_percent", "pain_verdict", "outcomes", "open_flags",
+           "pain_change", "pain_change_percent", "pain_verdict", "pain_text", "outcomes",
+           "open_flags",
            "open_flag_kinds", "flags_total", "note", "problem")
 WEEKLY_COLUMNS = ("source", "week", "week_start", "pain", "adherence")
 
@@ -173,6 +175,7 @@ def _row(first, last, *, weeks: int, last_session, adherence_4wk: float,
         "pain_change": float(baseline.change_points),
         "pain_change_percent": float(baseline.change_percent),
         "pain_verdict": baseline.verdict,
+        "pain_text": baseline.shown,
         "outcomes": outcomes,
         "open_flags": int(sum(open_kinds.values())),
         "open_flag_kinds": ", ".join(f"{open_kinds[kind]} × {FLAG_WORDS.get(kind, kind)}"
@@ -205,14 +208,12 @@ def outcome_text(rows: Iterable) -> str:
     """The caseload's outcome cell from rows with ``measure``, ``label``, ``occasions``,
     ``baseline``, ``latest`` and ``verdict`` (as :func:`~backrelief_analysis.outcomes.
     outcome_changes` gives them)."""
-    from .outcomes import MEASURES
-
-    def number(row, value: float) -> str:  # totals whole, 0-10 means to one decimal
-        return f"{value:.0f}" if MEASURES[row.measure].scale_max > 10 else f"{value:.1f}"
+    from .outcomes import score_text
 
     return "; ".join(
-        f"{row.label} {number(row, row.baseline)} → {number(row, row.latest)} ({row.verdict})"
-        if row.occasions > 1 else f"{row.label} {number(row, row.baseline)} ({row.verdict})"
+        f"{row.label} {score_text(row.baseline, row.measure)} → "
+        f"{score_text(row.latest, row.measure)} ({row.verdict})" if row.occasions > 1
+        else f"{row.label} {score_text(row.baseline, row.measure)} ({row.verdict})"
         for row in rows)
 
 
@@ -634,15 +635,12 @@ def _assemble(results: list[_Result], analysed: int) -> Caseload:
 
 
 def display_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The table as a physiotherapist reads it: rounded, pain as ``baseline → latest``."""
+    """The table as a physiotherapist reads it: rounded, pain as ``baseline → latest`` in the
+    report's words (the change as shown agrees with the means as shown and the verdict)."""
 
     def number(values: pd.Series, spec: str) -> pd.Series:
         return values.map(lambda v: "" if pd.isna(v) else format(v, spec))
 
-    pain = (number(table["pain_baseline"], ".1f") + " → " + number(table["pain_latest"], ".1f")
-            + " (" + number(table["pain_change"], "+.1f") + ", "
-            + number(table["pain_change_percent"], "+.0f") + " %)")
-    pain = pain.where(table["pain_baseline"].notna(), "")
     shown = pd.DataFrame({
         "patient": table["patient"],
         "needs a look because": table["why"],
@@ -650,7 +648,7 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
         "last session": table["last_session"],
         "adherence, last 4 weeks (%)": number(table["adherence_4wk"], ".0f"),
         "adherence, overall (%)": number(table["adherence_overall"], ".0f"),
-        "pain baseline → latest": pain,
+        "pain baseline → latest": table["pain_text"],
         "pain verdict": table["pain_verdict"],
         "outcomes": table["outcomes"],
         "open flags": table["open_flag_kinds"],
@@ -771,7 +769,7 @@ def write_demo_caseload(folder: Path | str, patients: int = 4) -> Path:
     return out
 
 
-__all__ = ["CACHE_NAME", "COLUMNS", "PRIORITY_RULE", "Caseload", "content_key", "display_table",
-           "find_sources", "load_caseload", "outcome_summary", "patient_numbers",
+__all__ = ["CACHE_NAME", "CACHE_VERSION", "COLUMNS", "PRIORITY_RULE", "Caseload", "content_key",
+           "display_table", "find_sources", "load_caseload", "outcome_summary", "patient_numbers",
            "plot_patient_weeks", "read_source", "small_multiples", "write_demo_caseload",
            "write_table"]

@@ -22,8 +22,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .pain import LATEST_DAYS, NOT_ENOUGH, JudgedChange, judge_change
 from .periods import DATE_DTYPE, period_bounds, to_day
-from .plan import ROUNDING_SLACK, Plan
+from .plan import Plan
 
 DAY = pd.Timedelta(days=1)
 WEEK = pd.Timedelta(days=7)
@@ -120,9 +121,23 @@ class Change:
 
     baseline: float
     latest: float
-    change_points: float
-    change_percent: float
-    verdict: str
+    judged: JudgedChange | None = None  # None: not enough data to compare
+
+    @property
+    def change_points(self) -> float:
+        return self.judged.points if self.judged is not None else float("nan")
+
+    @property
+    def change_percent(self) -> float:
+        return self.judged.percent if self.judged is not None else float("nan")
+
+    @property
+    def verdict(self) -> str:
+        return self.judged.verdict if self.judged is not None else NOT_ENOUGH
+
+    @property
+    def shown(self) -> str:
+        return self.judged.shown if self.judged is not None else ""
 
 
 def _slices(keys: np.ndarray, patients: int) -> tuple[np.ndarray, np.ndarray]:
@@ -141,8 +156,6 @@ def _baselines(whole: pd.DataFrame, period: pd.DataFrame,
     ``whole`` and ``period`` are daily means (``p``, ``date``, ``mean``) sorted by patient and
     day. Each mean is taken as pandas takes it: numpy's sum over the slice, over its length.
     """
-    from .pain import IMPROVEMENT, LATEST_DAYS, NO_CLEAR_CHANGE, NOT_ENOUGH, WORSENING
-
     nan = float("nan")
     whole_at, whole_n = _slices(whole["p"].to_numpy(), len(patients))
     period_at, period_n = _slices(period["p"].to_numpy(), len(patients))
@@ -164,18 +177,10 @@ def _baselines(whole: pd.DataFrame, period: pd.DataFrame,
         late = period_means[period_at[index]:period_at[index] + period_n[index]][-LATEST_DAYS:]
         if (len(base) < need or len(late) < LATEST_DAYS or need < 1
                 or late_days[0] <= base_days[-1]):
-            result.append(Change(nan, nan, nan, nan, NOT_ENOUGH))
+            result.append(Change(nan, nan))
             continue
         baseline, latest = float(base.sum() / len(base)), float(late.sum() / len(late))
-        points = latest - baseline
-        percent = 100.0 * points / baseline if baseline > 0 else nan
-        size = abs(points)
-        big_enough = size > 0 and size >= th.min_change_points - ROUNDING_SLACK
-        met = big_enough and (size >= th.pain_change_points - ROUNDING_SLACK or (
-            not np.isnan(percent) and abs(percent) >= th.pain_change_percent - ROUNDING_SLACK))
-        verdict = (IMPROVEMENT if met and points < 0 else WORSENING if met and points > 0
-                   else NO_CLEAR_CHANGE)
-        result.append(Change(baseline, latest, points, percent, verdict))
+        result.append(Change(baseline, latest, judge_change(baseline, latest, th)))
     return result
 
 

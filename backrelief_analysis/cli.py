@@ -101,6 +101,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate a log and summarise it in one line."""
     from . import paths
+    from .export import log_span
     from .store import LogError
 
     directory = args.data_dir or paths.log_dir()
@@ -111,11 +112,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     except LogError as error:
         print(error)
         return 1
-    sessions = log.exercise["session_id"].nunique()
-    days = log.pain["date"].dt.date
-    span = f", {days.min()} to {days.max()}" if len(days) else ""
+    days = log_span(log)  # the report's period: both diaries, not the pain log alone
+    span = f", {days[0]} to {days[1]}" if days else ""
     questionnaires = log.outcomes["set_id"].nunique()
-    counts = (f"{sessions} session{'' if sessions == 1 else 's'}, {len(log.exercise)} exercise "
+    counts = (f"{sessions_text(log.exercise)}, {len(log.exercise)} exercise "
               f"rows, {len(log.pain)} pain scores, {questionnaires} "
               f"questionnaire{'' if questionnaires == 1 else 's'}{span}")
     for sentence in log.repeated:
@@ -129,6 +129,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     print(f"{directory}: OK, {counts}")
     return 0
+
+
+def sessions_text(exercise) -> str:  # exercise: the exercise frame of a Log
+    """``"32 sessions (and 1 with no rep done)"``: sessions as the report counts them (a rep
+    done, :func:`~backrelief_analysis.adherence.sessions`), and the others the log holds."""
+    from .adherence import sessions
+
+    counted = sessions(exercise)["counted"]
+    done, idle = int(counted.sum()), int((~counted).sum())
+    text = f"{done} session{'' if done == 1 else 's'}"
+    return text + (f" (and {idle} with no rep done)" if idle else "")
 
 
 def _load_plan(plan_path: Path | None):  # -> Plan
@@ -152,6 +163,7 @@ def _check_period(log, start: date | None, end: date | None) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the spreadsheet export (one row per session, check-in and questionnaire)."""
     from .export import deidentify_export, export_sessions, write_export
+    from .progress import restrict_log
 
     if args.out.suffix.lower() != ".csv":
         raise CommandError(f"the export is a CSV file, so --out must end in .csv (got {args.out})")
@@ -172,11 +184,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         rows = export_sessions(log, plan, start=args.start, end=args.end)
     written = write_export(rows, args.out)
-    sessions = int((rows["kind"] == "session").sum())
     kinds = rows["kind"].value_counts()
     checks, asked = int(kinds.get("check_in", 0)), int(kinds.get("questionnaire", 0))
-    parts = [f"{sessions} session{'' if sessions == 1 else 's'}",
-             f"{checks} check-in{'' if checks == 1 else 's'}"]
+    exported = restrict_log(log, args.start, args.end)  # the rows' period
+    parts = [sessions_text(exported.exercise), f"{checks} check-in{'' if checks == 1 else 's'}"]
     if asked:
         parts.append(f"{asked} questionnaire{'' if asked == 1 else 's'}")
     print(f"Wrote {', '.join(parts[:-1])} and {parts[-1]} to {written}")

@@ -207,8 +207,9 @@ def psfs_activity_changes(outcomes: pd.DataFrame, thresholds: Thresholds) -> pd.
     return _frame(rows)
 
 
-def _number(value: float, measure: str) -> str:
-    """Totals as whole numbers, means (0-10 scales) to one decimal."""
+def score_text(value: float, measure: str) -> str:
+    """A score as the report and the caseload show it: totals as whole numbers, means (0-10
+    scales) to one decimal."""
     return f"{value:.0f}" if MEASURES[measure].scale_max > 10 else f"{value:.1f}"
 
 
@@ -220,11 +221,11 @@ def change_text(row: pd.Series | object, day: Callable[[pd.Timestamp], str] | No
     """
     day = day or (lambda value: f"{pd.Timestamp(value):%Y-%m-%d}")
     measure = row.measure
-    baseline = f"{_number(row.baseline, measure)} ({day(row.baseline_date)})"
+    baseline = f"{score_text(row.baseline, measure)} ({day(row.baseline_date)})"
     if row.occasions < 2:
         return f"{row.label}: {baseline}; {ONE_OCCASION}."
     percent = (f", {row.change_percent:+.0f} %" if np.isfinite(row.change_percent) else "")
-    return (f"{row.label}: baseline {baseline}, latest {_number(row.latest, measure)} "
+    return (f"{row.label}: baseline {baseline}, latest {score_text(row.latest, measure)} "
             f"({day(row.latest_date)}), change {row.change:+.1f}{percent} over "
             f"{row.occasions} occasions: {row.verdict} (threshold: {row.rule}).")
 

@@ -197,6 +197,71 @@ def _same_side(shown: float, value: float, limits: tuple[float, ...]) -> bool:
                for limit in limits)
 
 
+def _rule_names(thresholds: Thresholds) -> tuple[str, str]:
+    """The two rules of a meaningful pain change as the verdict names them."""
+    points = thresholds.pain_change_points
+    return f"{points:g} point{'' if points == 1 else 's'}", f"{thresholds.pain_change_percent:g} %"
+
+
+@dataclass(frozen=True)
+class JudgedChange:
+    """A pain change judged by the plan's rules, with the texts that agree with the verdict.
+
+    ``points`` and ``percent`` are latest minus baseline (NaN percent for a baseline of 0);
+    ``rules`` names the rules met; the texts are those of :class:`PainChange`.
+    """
+
+    points: float
+    percent: float
+    verdict: str
+    rules: tuple[str, ...]
+    baseline_text: str
+    latest_text: str
+    points_text: str
+    percent_text: str
+
+    @property
+    def shown(self) -> str:
+        """``"6.6 → 5.1 (-1.5, -22 %)"``: the two means and the change, as the report says them."""
+        return (f"{self.baseline_text} → {self.latest_text} ({self.points_text}, "
+                f"{self.percent_text})")
+
+
+def judge_change(baseline: float, latest: float, thresholds: Thresholds) -> JudgedChange:
+    """Judge a change of pain from ``baseline`` to ``latest`` (two means, 0-10): the one
+    verdict and the one wording that the report and the caseload both show.
+
+    Improvement when pain fell by at least ``thresholds.pain_change_points`` points OR by at
+    least ``thresholds.pain_change_percent`` % of the baseline; worsening for the same rise;
+    never under ``thresholds.min_change_points``.
+
+    Example
+    -------
+    >>> judge_change(46 / 7, 36 / 7, Thresholds()).shown
+    '6.6 → 5.1 (-1.5, -22 %)'
+    """
+    points = latest - baseline
+    percent = 100.0 * points / baseline if baseline > 0 else float("nan")
+    rule_points, rule_percent = _rule_names(thresholds)
+    size = abs(points)
+    big_enough = size > 0 and size >= thresholds.min_change_points - ROUNDING_SLACK
+    rules = tuple(
+        rule for rule, met in (
+            (rule_points, size >= thresholds.pain_change_points - ROUNDING_SLACK),
+            (rule_percent, not np.isnan(percent)
+             and abs(percent) >= thresholds.pain_change_percent - ROUNDING_SLACK),
+        ) if met and big_enough
+    )  # fmt: skip
+    verdict = (IMPROVEMENT if rules and points < 0 else WORSENING if rules and points > 0
+               else NO_CLEAR_CHANGE)
+    baseline_text, latest_text, points_text = adding_up(
+        baseline, latest, (thresholds.pain_change_points, thresholds.min_change_points))
+    percent_text = ("n/a, baseline 0" if np.isnan(percent)
+                    else agreeing(percent, (thresholds.pain_change_percent,), 0) + " %")
+    return JudgedChange(points, percent, verdict, rules, baseline_text, latest_text,
+                        points_text, percent_text)
+
+
 @dataclass(frozen=True)
 class PainChange:
     """Baseline against latest pain, with the clinical verdict.
@@ -207,7 +272,8 @@ class PainChange:
     (``points_text`` is worked out from the two means as shown);
     ``baseline_note`` says where the baseline comes from and ``why`` which rule decided;
     ``baseline_text`` and ``latest_text`` show the two means so that, as printed, latest minus
-    baseline is ``points_text`` (see :func:`adding_up`).
+    baseline is ``points_text`` (see :func:`adding_up`); ``judged`` is the :func:`judge_change`
+    they all come from.
     """
 
     baseline: float
@@ -229,11 +295,17 @@ class PainChange:
     why: str = ""
     baseline_text: str = ""
     latest_text: str = ""
+    judged: JudgedChange | None = None  # None: not enough data to compare
 
     @property
     def enough_data(self) -> bool:
         """True when baseline and latest could be compared."""
         return self.verdict != NOT_ENOUGH
+
+    @property
+    def shown(self) -> str:
+        """The comparison in a table cell (:attr:`JudgedChange.shown`); empty without one."""
+        return self.judged.shown if self.judged is not None else ""
 
 
 def _scored_days(pain: pd.DataFrame) -> pd.DataFrame:
@@ -289,50 +361,30 @@ def baseline_change(
         return PainChange(nan, 0, none, none, nan, 0, none, none, nan, nan, NOT_ENOUGH, (),
                           message)
     baseline, latest = float(base["mean"].mean()), float(late["mean"].mean())
-    points = latest - baseline
-    percent = 100.0 * points / baseline if baseline > 0 else float("nan")
-    rule_points = (f"{thresholds.pain_change_points:g} point"
-                   f"{'' if thresholds.pain_change_points == 1 else 's'}")
-    rule_percent = f"{thresholds.pain_change_percent:g} %"
-    size = abs(points)
-    big_enough = size > 0 and size >= thresholds.min_change_points - ROUNDING_SLACK
-    rules = tuple(
-        rule for rule, met in (
-            (rule_points, size >= thresholds.pain_change_points - ROUNDING_SLACK),
-            (rule_percent, not np.isnan(percent)
-             and abs(percent) >= thresholds.pain_change_percent - ROUNDING_SLACK),
-        ) if met and big_enough
-    )  # fmt: skip
-    if rules and points < 0:
-        verdict = IMPROVEMENT
-    elif rules and points > 0:
-        verdict = WORSENING
-    else:
-        verdict = NO_CLEAR_CHANGE
-    baseline_text, latest_text, points_text = adding_up(
-        baseline, latest, (thresholds.pain_change_points, thresholds.min_change_points))
-    percent_text = ("n/a, baseline 0" if np.isnan(percent)
-                    else agreeing(percent, (thresholds.pain_change_percent,), 0) + " %")
-    if rules:
+    judged = judge_change(baseline, latest, thresholds)
+    rule_points, rule_percent = _rule_names(thresholds)
+    if judged.rules:
+        rules = judged.rules
         why = f" ({' and '.join(rules)} rule{'s' if len(rules) > 1 else ''} met)"
-    elif size < thresholds.min_change_points - ROUNDING_SLACK:
+    elif abs(judged.points) < thresholds.min_change_points - ROUNDING_SLACK:
         why = (f" (under {thresholds.min_change_points:g} point, below what a score can "
                "reliably detect)")
     else:
         why = f" (neither the {rule_points} nor the {rule_percent} rule met)"
     message = (
-        f"Baseline {baseline_text}/10 (first {plural(need_base, 'day')} with a score {since}, "
-        f"{base['date'].iloc[0]:%Y-%m-%d} to {base['date'].iloc[-1]:%Y-%m-%d}); latest "
-        f"{latest_text}/10 (last {LATEST_DAYS} days with a score, {late['date'].iloc[0]:%Y-%m-%d} "
-        f"to {late['date'].iloc[-1]:%Y-%m-%d}). Change {points_text} points ({percent_text}): "
-        f"{verdict}{why}."
+        f"Baseline {judged.baseline_text}/10 (first {plural(need_base, 'day')} with a score "
+        f"{since}, {base['date'].iloc[0]:%Y-%m-%d} to {base['date'].iloc[-1]:%Y-%m-%d}); latest "
+        f"{judged.latest_text}/10 (last {LATEST_DAYS} days with a score, "
+        f"{late['date'].iloc[0]:%Y-%m-%d} to {late['date'].iloc[-1]:%Y-%m-%d}). Change "
+        f"{judged.points_text} points ({judged.percent_text}): {judged.verdict}{why}."
     )
     return PainChange(
         baseline, need_base, base["date"].iloc[0], base["date"].iloc[-1],
         latest, LATEST_DAYS, late["date"].iloc[0], late["date"].iloc[-1],
-        points, percent, verdict, rules, message, points_text, percent_text,
+        judged.points, judged.percent, judged.verdict, judged.rules, message,
+        judged.points_text, judged.percent_text,
         f"first {plural(need_base, 'day')} with a score {since}", why.strip(" ()"),
-        baseline_text, latest_text,
+        judged.baseline_text, judged.latest_text, judged,
     )  # fmt: skip
 
 

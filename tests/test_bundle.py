@@ -136,6 +136,23 @@ def test_deidentified_bundle_holds_no_name_note_activity_or_real_date(log_dir, t
     assert "activity 1" in members["outcomes_log.csv"].decode()
 
 
+def _report_text(data: bytes) -> str:
+    """The text of a bundle's ``report.pdf``, read back with pypdf, on one line."""
+    report = pypdf.PdfReader(io.BytesIO(_members(data)["report.pdf"]))
+    return " ".join(" ".join(page.extract_text().split()) for page in report.pages)
+
+
+@pytest.mark.parametrize("deidentify", [False, True])
+def test_the_bundles_report_shows_the_questionnaires_the_bundle_holds(log_dir, deidentify):
+    text = _report_text(bundle_bytes(log_dir, load_plan(), deidentify=deidentify).data)
+    assert "No questionnaires yet" not in text
+    # PSFS (4 + 3) / 2 = 3.5 -> (6 + 5) / 2 = 5.5: +2.0; ODI 30 on one occasion
+    assert "PSFS: baseline 3.5" in text and "latest 5.5" in text and "change +2.0" in text
+    assert "ODI: 30" in text
+    named = [activity for activity in ACTIVITIES if activity in text]
+    assert named == ([] if deidentify else list(ACTIVITIES))
+
+
 def test_deidentified_timestamps_keep_weekdays_times_and_intervals(log_dir):
     opened = open_bundle(bundle_bytes(log_dir, load_plan(), deidentify=True).data, "x.zip")
     shared, _ = load_files(opened.files)
@@ -536,3 +553,16 @@ def test_a_row_cut_off_by_an_interrupted_write_is_left_out_of_a_deidentified_bun
     # the same rows the loader reads: every whole one, each moved into +00:00
     assert shared.count("\n") - 1 == rows
     assert shared.count("+00:00") == rows
+
+
+def test_a_log_without_a_pain_file_shares_a_bundle_that_opens(tmp_path):
+    from analysis_fixtures import full, write_log
+
+    folder = tmp_path / "log"
+    write_log(folder, full("a", "2026-03-02T08:00:00+01:00"))
+    (folder / "pain_log.csv").unlink()  # a missing file is a file without rows
+    for deidentify in (False, True):
+        opened = open_bundle(bundle_bytes(folder, load_plan(), deidentify=deidentify).data,
+                             "x.zip")
+        log, _ = load_files(opened.files)
+        assert (len(log.exercise), len(log.pain)) == (3, 0)

@@ -17,6 +17,7 @@ from analysis_fixtures import full, plan_of, score, session, write_log
 from backrelief_analysis.bundle import PLAN_NAME, plan_toml, write_bundle
 from backrelief_analysis.caseload import (
     CACHE_NAME,
+    CACHE_VERSION,
     load_caseload,
     small_multiples,
     write_table,
@@ -289,7 +290,7 @@ def test_a_cache_that_is_not_json_is_ignored(caseload_dir):
     root, _ = caseload_dir
     (root / CACHE_NAME).write_text("{not json")
     assert load_caseload(root).analysed == 3
-    assert json.loads((root / CACHE_NAME).read_text())["version"] == 1
+    assert json.loads((root / CACHE_NAME).read_text())["version"] == CACHE_VERSION
 
 
 def test_workers_give_the_same_table_as_one_process(caseload_dir):

@@ -217,3 +217,23 @@ def test_a_diary_named_in_the_environment_that_does_not_exist_is_not_made_by_rep
     assert main(["report"]) == 1
     assert f"No diary at {missing}" in capsys.readouterr().err
     assert not missing.exists()
+
+
+def test_check_and_export_count_sessions_as_the_report_and_say_the_others_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from analysis_fixtures import full, score, session, write_log
+
+    # Monday: a session done; Tuesday: one whose every block was skipped (no session for the
+    # report); Wednesday: an exercise row only, a check-in-free day the pain log does not reach
+    write_log(tmp_path, [*full("a", "2026-03-02T08:00:00+01:00"),
+                         *session("b", "2026-03-03T08:00:00+01:00",
+                                  ("tilt", "", 10, 0, "skipped")),
+                         *full("c", "2026-03-04T08:00:00+01:00")],
+              [score("2026-03-02T08:00:00+01:00", 4, "before_session", "a")])
+    assert main(["check", "--data-dir", str(tmp_path)]) == 0
+    assert ("OK, 2 sessions (and 1 with no rep done), 7 exercise rows, 1 pain scores, "
+            "0 questionnaires, 2026-03-02 to 2026-03-04") in capsys.readouterr().out
+    out = tmp_path / "export.csv"
+    assert main(["export", "--data-dir", str(tmp_path), "--out", str(out)]) == 0
+    assert "Wrote 2 sessions (and 1 with no rep done) and 0 check-ins" in capsys.readouterr().out

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__
+from .words import plural
 
 Handler = Callable[[argparse.Namespace], int]
 DEFAULT_CODE = "P001"  # the patient code of a de-identified export when none is given
@@ -115,9 +116,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     days = log_span(log)  # the report's period: both diaries, not the pain log alone
     span = f", {days[0]} to {days[1]}" if days else ""
     questionnaires = log.outcomes["set_id"].nunique()
-    counts = (f"{sessions_text(log.exercise)}, {len(log.exercise)} exercise "
-              f"rows, {len(log.pain)} pain scores, {questionnaires} "
-              f"questionnaire{'' if questionnaires == 1 else 's'}{span}")
+    counts = (f"{sessions_text(log.exercise)}, {plural(len(log.exercise), 'exercise row')}, "
+              f"{plural(len(log.pain), 'pain score')}, "
+              f"{plural(questionnaires, 'questionnaire')}{span}")
     for sentence in log.repeated:
         print(f"Note: {sentence}.")
     if log.set_aside:

@@ -108,11 +108,23 @@ def test_saved_after_use_notebook_01_is_unchanged(jupyter_lab, chromium_default_
     page.locator(".lm-MenuBar-itemLabel", has_text="File").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Save Notebook").first.click()
     deadline = time.monotonic() + SLOW_MS / 1000
-    while copy.stat().st_mtime == before and time.monotonic() < deadline:
+    while not _saved_whole(copy, before) and time.monotonic() < deadline:
         time.sleep(0.2)  # waiting for the save to land, not timing it
     assert copy.stat().st_mtime != before, "the notebook was never saved"
     assert copy.read_bytes() == NOTEBOOK.read_bytes()
     assert urls and off_host(urls, base) == []
+
+
+def _saved_whole(path: Path, before: float) -> bool:
+    """Whether ``path`` was saved since ``before`` and its save has finished: Jupyter writes a
+    notebook in place, so the new time shows while the file is still empty or half written."""
+    if path.stat().st_mtime == before:
+        return False
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    return True
 
 
 @pytest.mark.browser

@@ -155,8 +155,8 @@ def agreeing(value: float, limits: tuple[float, ...], decimals: int = 1, *,
 
     Example
     -------
-    >>> agreeing(-1.95, (2,)), agreeing(-29.6, (30,), 0), agreeing(-2.04, (2,))
-    ('-1.95', '-29.6', '-2.0')
+    >>> agreeing(-1.96, (2,)), agreeing(-29.6, (30,), 0), agreeing(-2.04, (2,))
+    ('-1.96', '-29.6', '-2.0')
     """
     sign = "+" if signed else ""
     for places in range(decimals, decimals + 5):

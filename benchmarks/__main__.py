@@ -11,6 +11,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,19 +64,27 @@ def main(names: list[str]) -> int:
         return 2
     rows: list[Row] = []
     began = time.perf_counter()
+    failed: list[str] = []
     for name in chosen:
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        rows.extend(SECTIONS[name].run())
+        try:
+            rows.extend(SECTIONS[name].run())
+        except Exception:  # one broken section must not cost the others' numbers
+            traceback.print_exc()
+            failed.append(name)
     elapsed = time.perf_counter() - began
     text = table(rows)
     print(text)
     print(f"\nMachine: {machine()}. Whole run: {elapsed:.0f} s.")
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    record = {"when": stamp, "machine": machine(), "seconds": round(elapsed, 1),
+    record = {"when": stamp, "machine": machine(), "seconds": round(elapsed, 1), "failed": failed,
               "rows": [row.as_dict() for row in rows], "markdown": text}
     for name in (f"{stamp}.json", "latest.json"):
         (RESULTS / name).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    if failed:
+        print(f"\nFailed, so missing from the table: {', '.join(failed)} (tracebacks above).")
+        return 1
     return 0
 
 

@@ -49,7 +49,7 @@ def _reloads(browser, folder: Path) -> list[tuple[float, float]]:
     shown again."""
     plan = folder / "plan.toml"
     plan.write_text(PLAN)
-    with running_app("--data-dir", str(folder / "log"), "--plan", str(plan)) as address:
+    with running_app("--data-dir", str(folder / "log"), "--new", "--plan", str(plan)) as address:
         page = browser.new_page()
         page.set_default_timeout(120_000)
         page.goto(address)

@@ -592,7 +592,7 @@ def test_each_run_has_a_new_secret_in_its_address():
 
 def test_the_apps_server_imports_no_pandas():
     # pandas is for the page's kernel; the server would import it before it answers at all
-    code = ("import sys; from backrelief_analysis.app import server; server._app_class(); "
+    code = ("import sys; from backrelief_analysis.app import server; server.app_class(); "
             "print(sorted({'pandas', 'numpy'} & set(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120, check=True)

@@ -181,7 +181,7 @@ def _skip_slow_format_checker() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
-def _app_class():
+def app_class():
     """Voila's application, with the kit's template and reports folder (imported late: Voila
     takes a second to import, and ``backrelief --help`` must not wait for it)."""
     _skip_slow_format_checker()
@@ -401,7 +401,7 @@ def serve(*, port: int | None = None, open_browser: bool = True, data_dir: Path 
     reports = paths.log_dir() / "reports"
     argv = [*voila_arguments(port, open_browser=open_browser),
             f"--BackreliefApp.reports_dir={reports}"]
-    app = _app_class()
+    app = app_class()
     # Voila parses sys.argv in launch_instance; give it only its own options. The token is
     # no option: it stays in this process's memory (a command line is visible to all users)
     app.launch_instance(argv=argv, token=new_token(), app_host=new_host_name())

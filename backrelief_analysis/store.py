@@ -621,13 +621,67 @@ def _note_repeats(raw: pd.DataFrame, table: Table, lines: list[int] | None,
                        "repeat another row exactly (a row saved twice?); each is loaded")
 
 
+# the usual timestamp, as the store writes it: YYYY-MM-DDTHH:MM:SS+HH:MM
+_USUAL_LENGTH = 25
+_USUAL_DIGITS = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24)
+_USUAL_MARKS = ((4, 7, 10, 13, 16, 22), tuple(b"--T:::"))
+_USUAL_SIGN = 19
+
+
+def _usual_timestamps(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The local wall clocks and UTC instants (``datetime64[us]``) of ``texts`` when every one
+    is in the usual form with each part in range (a real day, an offset within the limit, a
+    year of the log's era); None otherwise, and pandas judges them all.
+
+    Read with numpy: a regular expression and a parse per distinct text cost most of loading
+    a caseload, where nearly every ``logged_at`` is distinct.
+    """
+    try:
+        if not len(texts) or set(map(len, texts)) != {_USUAL_LENGTH}:
+            return None
+        data = "".join(texts).encode("utf-8")
+    except (TypeError, UnicodeEncodeError):  # a cell that is not text, or not whole text
+        return None
+    if len(data) != _USUAL_LENGTH * len(texts):  # a character beyond ASCII
+        return None
+    chars = np.frombuffer(data, dtype=np.uint8).reshape(len(texts), _USUAL_LENGTH)
+    digits = chars[:, _USUAL_DIGITS].astype(np.int64) - ord("0")
+    at, marks = _USUAL_MARKS
+    sign = chars[:, _USUAL_SIGN]
+    if (((digits < 0) | (digits > 9)).any() or not (chars[:, at] == marks).all()
+            or not np.isin(sign, tuple(b"+-")).all()):
+        return None
+    year = digits[:, :4] @ np.array([1000, 100, 10, 1])
+    month, day, hour, minute, second, offset_hours, offset_minutes = (
+        (digits[:, 4:].reshape(len(texts), 7, 2) @ np.array([10, 1])).T)
+    months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    first_day = months.astype("datetime64[D]")
+    month_days = ((months + 1).astype("datetime64[D]") - first_day).astype(np.int64)
+    offset = offset_hours * 60 + offset_minutes
+    sound = ((year >= FIRST_YEAR) & (year <= LAST_YEAR) & (month >= 1) & (month <= 12)
+             & (day >= 1) & (day <= month_days) & (hour < 24) & (minute < 60) & (second < 60)
+             & (offset_minutes < 60) & (offset <= MAX_OFFSET_HOURS * 60))
+    if not sound.all():
+        return None
+    seconds = (day - 1) * 86400 + hour * 3600 + minute * 60 + second
+    local = first_day.astype("datetime64[us]") + (seconds * 10**6).astype("timedelta64[us]")
+    east = np.where(sign == ord("+"), 1, -1)
+    instant = local - (east * offset * 60 * 10**6).astype("timedelta64[us]")
+    return local, instant
+
+
 class _Cells:
-    """Checks of a frame of text cells that add a :class:`Problem` for every bad cell."""
+    """Checks of a frame of text cells that add a :class:`Problem` for every bad cell.
+
+    ``patients`` (one key a row) keeps the rows of many patients apart where a rule spans
+    rows (a questionnaire set is one patient's).
+    """
 
     def __init__(self, frame: pd.DataFrame, file: str, lines: Sequence[int] | None,
-                 problems: list[Problem]) -> None:
+                 problems: list[Problem], patients: np.ndarray | None = None) -> None:
         self.frame, self.file, self.problems = frame, file, problems
         self.lines = lines if lines is not None else range(2, len(frame) + 2)
+        self.patients = patients if patients is not None else np.zeros(len(frame), np.int64)
 
     def flag(self, bad: pd.Series | np.ndarray, column: str, reason: str) -> None:
         bad = np.asarray(bad, dtype=object)
@@ -674,6 +728,11 @@ class _Cells:
         local wall clock (``self.local``) is the text's own date and time."""
         codes, uniques = pd.factorize(self.frame[column])
         texts = uniques.to_numpy(dtype=object)
+        usual = _usual_timestamps(texts)
+        if usual is not None:  # every text as the store writes it: nothing to flag
+            local, instant = usual
+            self.local = pd.Series(pd.DatetimeIndex(local).take(codes))
+            return pd.Series(pd.DatetimeIndex(instant).tz_localize("UTC").take(codes))
         shaped = np.fromiter((bool(_TIMESTAMP.fullmatch(t)) for t in texts), bool, len(texts))
         usable = np.where(shaped, texts, None)
         instant = pd.DatetimeIndex(pd.to_datetime(usable, format="ISO8601", utc=True,
@@ -694,9 +753,14 @@ class _Cells:
 
 
 def validate_frame(frame: pd.DataFrame, table: Table, lines: Sequence[int] | None,
-              problems: list[Problem]) -> pd.DataFrame:
-    """Type every column of ``frame`` (text cells) by the schema; add a Problem per bad cell."""
-    cells = _Cells(frame.reset_index(drop=True), table.file_name, lines, problems)
+                   problems: list[Problem], patients: np.ndarray | None = None
+                   ) -> pd.DataFrame:
+    """Type every column of ``frame`` (text cells) by the schema; add a Problem per bad cell.
+
+    ``lines`` numbers each row's line (by default its position + 2); ``patients``, one key a
+    row, keeps many patients' rows apart where a rule spans rows.
+    """
+    cells = _Cells(frame.reset_index(drop=True), table.file_name, lines, problems, patients)
     typed = {}
     for column in table.columns:
         typed[column.name] = cells.check(column)
@@ -736,8 +800,13 @@ def _outcome_rules(frame: pd.DataFrame, cells: _Cells) -> None:
     for reason in set(reasons.dropna()):
         cells.flag(reasons == reason, "item", reason)
     measures, items = frame["measure"].tolist(), frame["item"].tolist()
-    for set_id, at in frame.groupby("set_id", sort=False).indices.items():
-        reason = outcome_set_problem([measures[i] for i in at], [items[i] for i in at])
+    sets = pd.DataFrame({"patient": cells.patients, "set_id": frame["set_id"]})
+    judged: dict[tuple, str | None] = {}  # one questionnaire's sets repeat the same items
+    for (_, set_id), at in sets.groupby(["patient", "set_id"], sort=False).indices.items():
+        kinds = (tuple(measures[i] for i in at), tuple(items[i] for i in at))
+        if kinds not in judged:
+            judged[kinds] = outcome_set_problem(*kinds)
+        reason = judged[kinds]
         if set_id and reason:
             span = ", ".join(str(cells.lines[i]) for i in at)
             cells.problems.append(Problem(cells.file, int(cells.lines[at[0]]), "set_id",

@@ -20,7 +20,7 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -537,9 +537,10 @@ def read_fast(data: bytes, table: Table) -> pd.DataFrame | None:
     return frame if separators == 0 else None
 
 
-def _read_table(folder: Path, table: Table, problems: list[Problem], set_aside: list[str],
-                repeats: list[str]) -> pd.DataFrame:
-    """Load one file of the log, noting its problems and any rows not loaded."""
+def _file_bytes(folder: Path, table: Table, problems: list[Problem],
+                set_aside: list[str]) -> bytes | None:
+    """One file of the log folder as bytes (None when there is none), noting lines set aside
+    earlier beside it."""
     path = folder / table.file_name
     name = table.file_name
     side = path.with_name(name + ".torn")
@@ -548,11 +549,19 @@ def _read_table(folder: Path, table: Table, problems: list[Problem], set_aside: 
         set_aside.append(f"{count} line{'s' if count != 1 else ''} of {name} set aside earlier "
                          f"in {side.name} (an interrupted write); they are not loaded")
     if not path.exists():
-        return empty_frame(table)
+        return None
     if not path.is_file():
         problems.append(Problem(name, None, None, "is not a file"))
+        return None
+    return path.read_bytes()
+
+
+def _read_table(folder: Path, table: Table, problems: list[Problem], set_aside: list[str],
+                repeats: list[str]) -> pd.DataFrame:
+    """Load one file of the log, noting its problems and any rows not loaded."""
+    data = _file_bytes(folder, table, problems, set_aside)
+    if data is None:
         return empty_frame(table)
-    data = path.read_bytes()
     frame = read_fast(data, table)
     if frame is not None:
         found: list[Problem] = []
@@ -560,6 +569,15 @@ def _read_table(folder: Path, table: Table, problems: list[Problem], set_aside: 
         if not found:
             _note_repeats(frame, table, None, repeats)
             return typed
+    return _read_exact(data, table, problems, set_aside, repeats)
+
+
+def _read_exact(data: bytes, table: Table, problems: list[Problem], set_aside: list[str],
+                repeats: list[str]) -> pd.DataFrame:
+    """One file read record by record: each problem named by its line, a torn last row left
+    out (with a :class:`TornLineWarning`)."""
+    name = table.file_name
+    side_name = name + ".torn"
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -584,8 +602,8 @@ def _read_table(folder: Path, table: Table, problems: list[Problem], set_aside: 
         rows, lines = rows[:-1], lines[:-1]
         words = _torn_words(torn[0], text[torn[1]:].rstrip("\n").count("\n") + 1)
         set_aside.append(f"{name}: {words}; it is not loaded, and the next entry saved moves it "
-                         f"to {side.name}")
-        warnings.warn(f"{set_aside[-1]}.", TornLineWarning, stacklevel=3)
+                         f"to {side_name}")
+        warnings.warn(f"{set_aside[-1]}.", TornLineWarning, stacklevel=4)
     elif records.open_quote:
         problems.append(Problem(name, records.lines[-1], None,
                                 'starts a quoted field (") that is never closed'))
@@ -860,3 +878,190 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> N
     missing = [column for column in columns if column not in frame.columns]
     if missing:
         raise ValueError(f"{what} needs the column(s) {', '.join(missing)}")
+
+
+# --- many patients at once -----------------------------------------------------------------------
+
+
+LogSource = Path | Mapping[str, bytes]
+
+
+class Logs:
+    """Many patients' logs, read at once by :func:`read_logs`.
+
+    Attributes
+    ----------
+    exercise, pain, outcomes
+        Each table of every patient that could be read, in one frame typed as
+        :class:`Log`'s, with a ``patient`` column first (the position of the patient's
+        source); rows in the order of the patients, then of their files.
+    problems
+        For each patient, every problem :func:`load_log` would raise for the same files; a
+        patient with problems has no rows in the frames.
+    set_aside, repeated
+        For each patient, as :class:`Log`'s.
+    warned
+        For each patient, the warnings :func:`load_log` would give, in its order (here they
+        are only listed).
+    """
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame], own: Mapping[tuple[int, str],
+                 pd.DataFrame], notes: Sequence[_Notes]) -> None:
+        self.exercise = frames[EXERCISE.file_name]
+        self.pain = frames[PAIN.file_name]
+        self.outcomes = frames[OUTCOMES.file_name]
+        self.problems = tuple(tuple(sorted(n.problems, key=lambda p: (p.file, p.line or 0)))
+                              for n in notes)
+        self.set_aside = tuple(tuple(n.set_aside) for n in notes)
+        self.repeated = tuple(tuple(n.repeats) for n in notes)
+        self.warned = tuple((*n.warned, *n.repeats) for n in notes)
+        self._own = dict(own)
+        self._frames = dict(frames)
+        # where each patient's rows start in each frame (the frames are in patient order)
+        self._starts = {name: np.searchsorted(frame["patient"].to_numpy(),
+                                              np.arange(len(notes) + 1))
+                        for name, frame in frames.items()}
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    def log(self, patient: int, directory: Path | str = "") -> Log:
+        """One patient's :class:`Log`, equal to :func:`load_log`'s of the same files.
+
+        Raises
+        ------
+        LogError
+            When the patient's files have problems (:attr:`problems`).
+        """
+        if self.problems[patient]:
+            raise LogError(self.problems[patient])
+        frames = {}
+        for table in TABLES:
+            name = table.file_name
+            own = self._own.get((patient, name))
+            if own is not None:
+                frames[name] = own.copy()
+                continue
+            start, stop = self._starts[name][patient:patient + 2]
+            rows = self._frames[name].iloc[start:stop]
+            frames[name] = rows.drop(columns="patient").reset_index(drop=True)
+        return Log(exercise=frames[EXERCISE.file_name], pain=frames[PAIN.file_name],
+                   directory=Path(directory), outcomes=frames[OUTCOMES.file_name],
+                   set_aside=self.set_aside[patient], repeated=self.repeated[patient])
+
+
+@dataclass
+class _Notes:
+    """What reading one patient's files found, as :func:`load_log` gathers it."""
+
+    problems: list[Problem] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)
+    repeats: list[str] = field(default_factory=list)
+    warned: list[str] = field(default_factory=list)
+
+
+def read_logs(sources: Sequence[LogSource]) -> Logs:
+    """Read many patients' logs at once, each exactly as :func:`load_log` reads it.
+
+    Each file is parsed on its own by the store's fast read; each table's rows of every
+    patient are then checked together by :func:`validate_frame`, once. A patient whose file
+    the fast read refuses (torn, short or long rows, not UTF-8), or in whose rows the check
+    finds a problem or a repeat, has that file read again on its own, as :func:`load_log`
+    does, so each problem and note is the store's own sentence, and no other patient is
+    affected.
+
+    Parameters
+    ----------
+    sources
+        Per patient, a log folder, or the log files' bytes by file name (as a share bundle
+        holds them); a file that is missing loads as an empty table.
+
+    Returns
+    -------
+    Logs
+
+    Raises
+    ------
+    FileNotFoundError
+        When a folder does not exist.
+    """
+    notes = [_Notes() for _ in sources]
+    frames: dict[str, pd.DataFrame] = {}
+    own: dict[tuple[int, str], pd.DataFrame] = {}
+    for table in TABLES:
+        files: list[bytes | None] = []
+        for source, found in zip(sources, notes, strict=True):
+            if not isinstance(source, Path):
+                files.append(source.get(table.file_name))
+            elif source.is_dir():
+                files.append(_file_bytes(source, table, found.problems, found.set_aside))
+            else:
+                raise FileNotFoundError(f"no log folder at {source}")
+        frames[table.file_name] = _read_many(table, files, notes, own)
+    unusable = [patient for patient, found in enumerate(notes) if found.problems]
+    if unusable:
+        frames = {name: frame.loc[~frame["patient"].isin(unusable)].reset_index(drop=True)
+                  for name, frame in frames.items()}
+    return Logs(frames, own, notes)
+
+
+def _read_many(table: Table, files: list[bytes | None], notes: list[_Notes],
+               own: dict[tuple[int, str], pd.DataFrame]) -> pd.DataFrame:
+    """One table of every patient, checked once; the frames of files read on their own
+    (and of files without rows) go to ``own`` under (patient, file name)."""
+    name = table.file_name
+    parsed: list[pd.DataFrame] = []
+    patients: list[int] = []
+    alone: set[int] = set()
+    for patient, data in enumerate(files):
+        if data is None:
+            own[patient, name] = empty_frame(table)
+            continue
+        frame = read_fast(data, table)
+        if frame is None:
+            alone.add(patient)
+        elif frame.empty:  # as load_log types a file with only its header
+            own[patient, name] = validate_frame(frame, table, None, [])
+        else:
+            parsed.append(frame)
+            patients.append(patient)
+    raw = (pd.concat(parsed, ignore_index=True) if len(parsed) > 1
+           else parsed[0] if parsed else _raw(table, []))
+    keys = np.repeat(np.asarray(patients, dtype=np.int64), [len(frame) for frame in parsed])
+    found: list[Problem] = []
+    typed = validate_frame(raw, table, None, found, keys)
+    # lines are positions + 2 in the joined frame: each problem names its patient's file
+    refused = {int(keys[problem.line - 2]) for problem in found if problem.line is not None}
+    alone |= refused
+    starts = np.searchsorted(keys, np.arange(len(files) + 1))
+    for patient in sorted(_repeating(raw, table, keys) - refused):
+        rows = raw.iloc[starts[patient]:starts[patient + 1]].reset_index(drop=True)
+        _note_repeats(rows, table, None, notes[patient].repeats)
+    typed.insert(0, "patient", keys)
+    kept = [typed.loc[~np.isin(keys, sorted(refused))]] if refused else [typed]
+    for patient in sorted(alone):
+        found_here = notes[patient]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            frame = _read_exact(files[patient] or b"", table, found_here.problems,
+                                found_here.set_aside, found_here.repeats)
+        found_here.warned.extend(str(warning.message) for warning in caught)
+        own[patient, name] = frame
+        if not found_here.problems:
+            kept.append(frame.assign(patient=patient)[["patient", *frame.columns]])
+    if len(kept) == 1:
+        return kept[0].reset_index(drop=True)
+    joined = pd.concat(kept, ignore_index=True)
+    return joined.sort_values("patient", kind="stable", ignore_index=True)
+
+
+def _repeating(raw: pd.DataFrame, table: Table, keys: np.ndarray) -> set[int]:
+    """Patients with a row that repeats another of theirs exactly (as :func:`_note_repeats`
+    finds them: the same last timestamp first, then the whole row)."""
+    last_time = [c.name for c in table.columns if c.kind == "timestamp"][-1]
+    keyed = raw.assign(_patient=keys)
+    candidates = keyed.duplicated(subset=["_patient", last_time], keep=False).to_numpy()
+    if not candidates.any():
+        return set()
+    repeated = keyed.loc[candidates].duplicated(keep=False).to_numpy()
+    return {int(patient) for patient in keys[candidates][repeated]}

@@ -21,12 +21,11 @@ Which patients come first (:data:`PRIORITY_RULE`): unreadable ones, then meaning
 a meaningfully worse questionnaire score or open flags, then adherence below the plan's cut-off
 over the last four weeks, then the rest.
 
-Bad input never costs the rest: a batch's log files are read together
-(:mod:`~backrelief_analysis.caseload_logs`) only where that gives each patient exactly the store's
-own reading; any other patient is read by the store on its own, and any problem becomes that
-row's ``problem``. A cache beside the bundles (:data:`CACHE_NAME`, JSON) keeps each patient's
-row under the SHA-256 of its files, so a second opening reads each file once and analyses
-only what changed.
+Bad input never costs the rest: a batch's log files are read together by the store
+(:func:`~backrelief_analysis.store.read_logs`), each patient exactly as the store reads one log,
+and any problem becomes that row's ``problem``. A cache beside the bundles (:data:`CACHE_NAME`,
+JSON) keeps each patient's row under the SHA-256 of its files, so a second opening reads each
+file once and analyses only what changed.
 """
 
 from __future__ import annotations
@@ -57,6 +56,7 @@ from .bundle import (
     open_bundle,
 )
 from .plan import Plan, PlanError, parse_plan
+from .store import Log, Logs, read_logs
 
 CACHE_NAME = ".backrelief-caseload.json"
 CACHE_VERSION = 2  # 2: rows carry pain_text
@@ -362,22 +362,21 @@ def _load_source(path: Path, fallback_plan: str, workdir: Path | None = None) ->
 
 
 def _load_batch(names: list[str], fallback_plan: str) -> list[_Loaded]:
-    """:func:`_load_source` of many sources: the logs the batch reader takes
-    (:func:`~backrelief_analysis.caseload_logs.load_many`) at once, the others one by one."""
-    import tempfile
-
-    from .caseload_logs import load_many
+    """:func:`_load_source` of many sources, their logs read at once by the store
+    (:func:`~backrelief_analysis.store.read_logs`)."""
+    def log_and_notes(logs: Logs, patient: int) -> tuple[Log, list[str]]:
+        return logs.log(patient), [note.splitlines()[0] for note in logs.warned[patient]]
 
     loaded = [_open_source(Path(name), fallback_plan) for name in names]
     opened = [item for item in loaded if not item.problem]
     try:
-        logs = load_many([item.files for item in opened], [item.source for item in opened])
-    except Exception:  # the store's own reading below is the reference; never worse than it
-        logs = [None] * len(opened)
-    with tempfile.TemporaryDirectory(prefix="backrelief-caseload-") as workdir:
-        for item, log in zip(opened, logs, strict=True):
-            _finish(item, (lambda log=log: (log, [])) if log is not None
-                    else partial(load_files, item.files, Path(workdir)))
+        logs = read_logs([item.files for item in opened])
+        reads = [partial(log_and_notes, logs, patient) for patient in range(len(opened))]
+    except _READ_ERRORS:  # only the source that stops the batch may say so: each on its own
+        reads = [partial(lambda files: log_and_notes(read_logs([files]), 0), item.files)
+                 for item in opened]
+    for item, read in zip(opened, reads, strict=True):
+        _finish(item, read)
     return loaded
 
 

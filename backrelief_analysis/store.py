@@ -744,13 +744,13 @@ class _Cells:
     def timestamp(self, column: str) -> pd.Series:
         """UTC instants of an ISO 8601 column, each distinct text parsed once by pandas; the
         local wall clock (``self.local``) is the text's own date and time."""
-        codes, uniques = pd.factorize(self.frame[column])
-        texts = uniques.to_numpy(dtype=object)
-        usual = _usual_timestamps(texts)
+        usual = _usual_timestamps(self.frame[column].to_numpy(dtype=object))
         if usual is not None:  # every text as the store writes it: nothing to flag
             local, instant = usual
-            self.local = pd.Series(pd.DatetimeIndex(local).take(codes))
-            return pd.Series(pd.DatetimeIndex(instant).tz_localize("UTC").take(codes))
+            self.local = pd.Series(local)
+            return pd.Series(pd.DatetimeIndex(instant).tz_localize("UTC"))
+        codes, uniques = pd.factorize(self.frame[column])
+        texts = uniques.to_numpy(dtype=object)
         shaped = np.fromiter((bool(_TIMESTAMP.fullmatch(t)) for t in texts), bool, len(texts))
         usable = np.where(shaped, texts, None)
         instant = pd.DatetimeIndex(pd.to_datetime(usable, format="ISO8601", utc=True,
@@ -916,7 +916,7 @@ class Logs:
         self.repeated = tuple(tuple(n.repeats) for n in notes)
         self.warned = tuple((*n.warned, *n.repeats) for n in notes)
         self._own = dict(own)
-        self._frames = dict(frames)
+        self._bare = {name: frame.drop(columns="patient") for name, frame in frames.items()}
         # where each patient's rows start in each frame (the frames are in patient order)
         self._starts = {name: np.searchsorted(frame["patient"].to_numpy(),
                                               np.arange(len(notes) + 1))
@@ -943,8 +943,7 @@ class Logs:
                 frames[name] = own.copy()
                 continue
             start, stop = self._starts[name][patient:patient + 2]
-            rows = self._frames[name].iloc[start:stop]
-            frames[name] = rows.drop(columns="patient").reset_index(drop=True)
+            frames[name] = self._bare[name].iloc[start:stop].reset_index(drop=True)
         return Log(exercise=frames[EXERCISE.file_name], pain=frames[PAIN.file_name],
                    directory=Path(directory), outcomes=frames[OUTCOMES.file_name],
                    set_aside=self.set_aside[patient], repeated=self.repeated[patient])
@@ -1034,7 +1033,7 @@ def _read_many(table: Table, files: list[bytes | None], notes: list[_Notes],
     refused = {int(keys[problem.line - 2]) for problem in found if problem.line is not None}
     alone |= refused
     starts = np.searchsorted(keys, np.arange(len(files) + 1))
-    for patient in sorted(_repeating(raw, table, keys) - refused):
+    for patient in sorted(_repeating(raw, typed, table, keys) - refused):
         rows = raw.iloc[starts[patient]:starts[patient + 1]].reset_index(drop=True)
         _note_repeats(rows, table, None, notes[patient].repeats)
     typed.insert(0, "patient", keys)
@@ -1055,13 +1054,15 @@ def _read_many(table: Table, files: list[bytes | None], notes: list[_Notes],
     return joined.sort_values("patient", kind="stable", ignore_index=True)
 
 
-def _repeating(raw: pd.DataFrame, table: Table, keys: np.ndarray) -> set[int]:
+def _repeating(raw: pd.DataFrame, typed: pd.DataFrame, table: Table, keys: np.ndarray
+               ) -> set[int]:
     """Patients with a row that repeats another of theirs exactly (as :func:`_note_repeats`
-    finds them: the same last timestamp first, then the whole row)."""
+    finds them: the same last time first, here as typed, then the whole row as written)."""
     last_time = [c.name for c in table.columns if c.kind == "timestamp"][-1]
-    keyed = raw.assign(_patient=keys)
-    candidates = keyed.duplicated(subset=["_patient", last_time], keep=False).to_numpy()
+    same_time = pd.DataFrame({"patient": keys, "time": typed[last_time].to_numpy()})
+    candidates = same_time.duplicated(keep=False).to_numpy()
     if not candidates.any():
         return set()
+    keyed = raw.assign(_patient=keys)
     repeated = keyed.loc[candidates].duplicated(keep=False).to_numpy()
     return {int(patient) for patient in keys[candidates][repeated]}

@@ -24,8 +24,9 @@ over the last four weeks, then the rest.
 Bad input never costs the rest: a batch's log files are read together by the store
 (:func:`~backrelief_analysis.store.read_logs`), each patient exactly as the store reads one log,
 and any problem becomes that row's ``problem``. A cache beside the bundles (:data:`CACHE_NAME`,
-JSON) keeps each patient's row under the SHA-256 of its files, so a second opening reads each
-file once and analyses only what changed.
+JSON) keeps each patient's row under the SHA-256 of its files and their sizes, times and inodes:
+a second opening hashes only files whose sizes, times or inode changed (or that changed within
+two seconds of being looked at, as git does), and analyses only what changed.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import hashlib
 import json
 import os
 import re
+import time
 import tomllib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -60,6 +62,8 @@ from .store import Log, Logs, read_logs
 
 CACHE_NAME = ".backrelief-caseload.json"
 CACHE_VERSION = 2  # 2: rows carry pain_text
+# a file changed this recently may change again within the same mtime: hash it (as git does)
+RECENT_CHANGE_NS = 2 * 10**9
 RECENT_WEEKS = 4
 PARALLEL_FROM = 24  # fewer patients than this are read in this process: workers cost ~1 s
 CHUNK = 125  # most patients per task sent to a worker (each task checks one exactly)
@@ -540,14 +544,37 @@ def _load_cache(path: Path) -> dict[str, dict]:
     return {}
 
 
-def _save_cache(path: Path, results: Iterable[_Result]) -> None:
+def _save_cache(path: Path, results: Iterable[_Result], stats: dict[str, str]) -> None:
     from .store import write_private
 
     record = {"version": CACHE_VERSION, "kit": __version__,
-              "entries": {result.source: result.as_json() for result in results}}
+              "entries": {result.source: {**result.as_json(), "stat": stats.get(result.source)}
+                          for result in results}}
     # a read-only caseload folder still opens, only without a cache
     with contextlib.suppress(OSError, ValueError):
         write_private(json.dumps(record).encode("utf-8"), path)
+
+
+def _stat_key(path: Path, fallback_plan: str) -> str | None:
+    """Size, times and inode of a source's files (and the plan a folder is read with): while
+    they stay the same the files do too, and the cache need not hash them again. None when a
+    file changed too recently to tell a later change by its time."""
+    files = [path / name for name in (*LOG_NAMES, *OPTIONAL_NAMES, PLAN_NAME)] \
+        if path.is_dir() else [path]
+    parts = [hashlib.sha256(fallback_plan.encode()).hexdigest() if path.is_dir() else ""]
+    now = time.time_ns()
+    for file in files:
+        try:
+            stat = file.stat()
+        except FileNotFoundError:
+            parts.append("-")
+            continue
+        except OSError:
+            return None
+        if now - max(stat.st_mtime_ns, stat.st_ctime_ns) < RECENT_CHANGE_NS:
+            return None
+        parts.append(f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}")
+    return "/".join(parts)
 
 
 def _source_key(path: Path, fallback_plan: str) -> str | None:
@@ -588,16 +615,24 @@ def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
     cached = _load_cache(cache_path) if use_cache else {}
     results: dict[Path, _Result] = {}
     todo: list[Path] = []
+    # taken before any file is read: kept in the cache only if still the same afterwards
+    stats = {source: _stat_key(source, fallback_plan) for source in sources} if use_cache \
+        else {}
     for source in sources:
         entry = cached.get(source.name)
-        if entry is not None and _source_key(source, fallback_plan) == entry.get("key"):
+        same_stat = stats[source] is not None and stats[source] == entry.get("stat") \
+            if entry is not None else False
+        if entry is not None and (same_stat
+                                  or _source_key(source, fallback_plan) == entry.get("key")):
             results[source] = _from_json(source.name, entry)
         else:
             todo.append(source)
     results.update(zip(todo, _analyse(todo, fallback_plan, workers), strict=True))
     ordered = [results[source] for source in sources]
     if use_cache and (ordered or cache_path.exists()):  # an empty folder is left as it was
-        _save_cache(cache_path, ordered)
+        unchanged = {source.name: stat for source, stat in stats.items()
+                     if stat is not None and _stat_key(source, fallback_plan) == stat}
+        _save_cache(cache_path, ordered, unchanged)
     return _assemble(ordered, len(todo))
 
 

@@ -663,15 +663,17 @@ def _usual_timestamps(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None
     if len(data) != _USUAL_LENGTH * len(texts):  # a character beyond ASCII
         return None
     chars = np.frombuffer(data, dtype=np.uint8).reshape(len(texts), _USUAL_LENGTH)
-    digits = chars[:, _USUAL_DIGITS].astype(np.int64) - ord("0")
+    digits = chars[:, _USUAL_DIGITS] - np.uint8(ord("0"))  # below "0" wraps round to > 9
     at, marks = _USUAL_MARKS
     sign = chars[:, _USUAL_SIGN]
-    if (((digits < 0) | (digits > 9)).any() or not (chars[:, at] == marks).all()
-            or not np.isin(sign, tuple(b"+-")).all()):
+    if ((digits > 9).any() or not (chars[:, at] == np.array(marks, np.uint8)).all()
+            or not ((sign == ord("+")) | (sign == ord("-"))).all()):
         return None
-    year = digits[:, :4] @ np.array([1000, 100, 10, 1])
+    digits = digits.astype(np.int32)
+    year = (digits[:, :4] @ np.array([1000, 100, 10, 1], np.int32)).astype(np.int64)
     month, day, hour, minute, second, offset_hours, offset_minutes = (
-        (digits[:, 4:].reshape(len(texts), 7, 2) @ np.array([10, 1])).T)
+        (digits[:, 4:].reshape(len(texts), 7, 2) @ np.array([10, 1], np.int32))
+        .astype(np.int64).T)
     months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
     first_day = months.astype("datetime64[D]")
     month_days = ((months + 1).astype("datetime64[D]") - first_day).astype(np.int64)
@@ -813,8 +815,9 @@ def _outcome_rules(frame: pd.DataFrame, cells: _Cells) -> None:
         bad = ~((number >= low) & (number <= high) & (number % 1 == 0))
         cells.flag((frame["measure"] == measure) & bad, "score",
                    f"must be a whole number from {low} to {high} for {measure}")
-    reasons = pd.Series([_item_problem(m, i) for m, i in zip(frame["measure"], frame["item"],
-                                                              strict=True)], dtype=object)
+    reasons = pd.Series(None, index=frame.index, dtype=object)
+    for (measure, item), at in frame.groupby(["measure", "item"], sort=False).indices.items():
+        reasons.iloc[at] = _item_problem(measure, item)  # each pair of values judged once
     for reason in set(reasons.dropna()):
         cells.flag(reasons == reason, "item", reason)
     measures, items = frame["measure"].tolist(), frame["item"].tolist()
@@ -1059,7 +1062,8 @@ def _repeating(raw: pd.DataFrame, typed: pd.DataFrame, table: Table, keys: np.nd
     """Patients with a row that repeats another of theirs exactly (as :func:`_note_repeats`
     finds them: the same last time first, here as typed, then the whole row as written)."""
     last_time = [c.name for c in table.columns if c.kind == "timestamp"][-1]
-    same_time = pd.DataFrame({"patient": keys, "time": typed[last_time].to_numpy()})
+    times = pd.DatetimeIndex(typed[last_time]).asi8  # integers: hashed without objects
+    same_time = pd.DataFrame({"patient": keys, "time": times})
     candidates = same_time.duplicated(keep=False).to_numpy()
     if not candidates.any():
         return set()

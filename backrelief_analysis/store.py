@@ -27,7 +27,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from filelock import FileLock
+from pyarrow import csv as pa_csv
 
 from . import paths
 from .schema import (
@@ -59,6 +62,7 @@ PSFS_MAX_ACTIVITIES = 5
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 SHOWN_PROBLEMS = 50
+MIN_BLOCK = 1 << 16  # bytes pyarrow's CSV reader takes at once, at least
 # ASCII digits only (Python's \d takes other scripts' digits); to_datetime then judges the values
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
                         r"(?:[+-][0-9]{2}:[0-9]{2}|Z)")
@@ -509,32 +513,46 @@ def empty_frame(table: Table) -> pd.DataFrame:
     return validate_frame(_raw(table, []), table, [], [])
 
 
-def read_fast(data: bytes, table: Table) -> pd.DataFrame | None:
-    """pandas' parse of a file that is whole; None when any record may be short, long or blank."""
+def _parse(data: bytes, table: Table) -> pa.Table | None:
+    """pyarrow's parse of a file that is whole, numbers as floats and the rest as text; None
+    when any record may be short, long or blank, or a cell is not a number or not UTF-8 (the
+    exact read then names it)."""
     if not data.endswith(b"\n"):
         return None
-    numbers = [c.name for c in table.columns if c.kind in ("whole", "seconds")]
+    types = {c.name: pa.float64() if c.kind in ("whole", "seconds") else pa.string()
+             for c in table.columns}
     try:
-        with warnings.catch_warnings():  # an over-long first row: the exact read names it
-            warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            # numbers parsed by the C parser; a cell that is not a number sends the file to
-            # the exact read, which names it
-            frame = pd.read_csv(io.BytesIO(data), keep_default_na=False,
-                                dtype={c.name: "float64" if c.name in numbers else str
-                                       for c in table.columns},
-                                na_values={c: [""] for c in numbers}, encoding="utf-8",
-                                on_bad_lines="error", skip_blank_lines=False, index_col=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError):
+        parsed = pa_csv.read_csv(
+            # one block for the whole file: a row (a long note) never straddles two
+            pa.py_buffer(data), read_options=pa_csv.ReadOptions(
+                use_threads=False, block_size=max(len(data), MIN_BLOCK)),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=types, null_values=[""], strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+        names = tuple(parsed.column_names)
+    except (pa.ArrowException, UnicodeDecodeError):
         return None
-    if tuple(frame.columns) != table.names:
+    if names != table.names:
         return None
-    # every separator is accounted for: the commas of each row, and those inside quoted text
-    separators = data.count(b",") - (len(table.names) - 1) * (len(frame) + 1)
+    # every separator and line end is accounted for: those of each row, and those inside
+    # quoted text (a quote left open swallows the file's last newline into its text)
+    commas = data.count(b",") - (len(table.names) - 1) * (parsed.num_rows + 1)
+    newlines = data.count(b"\n") - (parsed.num_rows + 1)
     if b'"' in data:
         for column in table.columns:
             if column.kind == "text" and column.choices is None:
-                separators -= "".join(frame[column.name].tolist()).count(",")
-    return frame if separators == 0 else None
+                cells = parsed[column.name]
+                commas -= pc.sum(pc.count_substring(cells, ",")).as_py() or 0
+                newlines -= pc.sum(pc.count_substring(cells, "\n")).as_py() or 0
+    return parsed if commas == newlines == 0 else None
+
+
+def read_fast(data: bytes, table: Table) -> pd.DataFrame | None:
+    """The fast parse of a file that is whole, as pandas text and float columns; None when
+    any record may be short, long or blank (see :func:`_parse`)."""
+    parsed = _parse(data, table)
+    return None if parsed is None else parsed.to_pandas()
 
 
 def _file_bytes(folder: Path, table: Table, problems: list[Problem],
@@ -1012,24 +1030,24 @@ def _read_many(table: Table, files: list[bytes | None], notes: list[_Notes],
     """One table of every patient, checked once; the frames of files read on their own
     (and of files without rows) go to ``own`` under (patient, file name)."""
     name = table.file_name
-    parsed: list[pd.DataFrame] = []
+    parsed: list[pa.Table] = []
     patients: list[int] = []
     alone: set[int] = set()
     for patient, data in enumerate(files):
         if data is None:
             own[patient, name] = empty_frame(table)
             continue
-        frame = read_fast(data, table)
-        if frame is None:
+        rows = _parse(data, table)
+        if rows is None:
             alone.add(patient)
-        elif frame.empty:  # as load_log types a file with only its header
-            own[patient, name] = validate_frame(frame, table, None, [])
+        elif not rows.num_rows:  # as load_log types a file with only its header
+            own[patient, name] = validate_frame(rows.to_pandas(), table, None, [])
         else:
-            parsed.append(frame)
+            parsed.append(rows)
             patients.append(patient)
-    raw = (pd.concat(parsed, ignore_index=True) if len(parsed) > 1
-           else parsed[0] if parsed else _raw(table, []))
-    keys = np.repeat(np.asarray(patients, dtype=np.int64), [len(frame) for frame in parsed])
+    # Arrow tables joined, then made pandas once: each conversion has a fixed cost
+    raw = pa.concat_tables(parsed).to_pandas() if parsed else _raw(table, [])
+    keys = np.repeat(np.asarray(patients, dtype=np.int64), [rows.num_rows for rows in parsed])
     found: list[Problem] = []
     typed = validate_frame(raw, table, None, found, keys)
     # lines are positions + 2 in the joined frame: each problem names its patient's file

@@ -664,33 +664,50 @@ _USUAL_MARKS = ((4, 7, 10, 13, 16, 22), tuple(b"--T:::"))
 _USUAL_SIGN = 19
 
 
-def _usual_timestamps(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The local wall clocks and UTC instants (``datetime64[us]``) of ``texts`` when every one
-    is in the usual form with each part in range (a real day, an offset within the limit, a
-    year of the log's era); None otherwise, and pandas judges them all.
+def _cell_bytes(texts: pd.Series) -> np.ndarray | None:
+    """The cells' UTF-8 bytes, a row each, when every cell is text of the usual timestamp's
+    length in bytes; None otherwise. Arrow text is read where it lies, with no Python string
+    made per cell."""
+    try:
+        cells = pa.array(texts)  # Arrow text as it is held; other text is converted
+    except (pa.ArrowException, TypeError):
+        return None
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    large = pa.types.is_large_string(cells.type)
+    if not (large or pa.types.is_string(cells.type)) or not len(cells) or cells.null_count:
+        return None
+    lengths = pc.min_max(pc.binary_length(cells))
+    if (lengths["min"].as_py(), lengths["max"].as_py()) != (_USUAL_LENGTH, _USUAL_LENGTH):
+        return None
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64 if large else np.int32)
+    first, last = offsets[cells.offset], offsets[cells.offset + len(cells)]
+    data = np.frombuffer(cells.buffers()[2], dtype=np.uint8)[first:last]
+    return data.reshape(len(cells), _USUAL_LENGTH)
+
+
+def _usual_timestamps(chars: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The local wall clocks and UTC instants (``datetime64[us]``) of timestamps given as
+    bytes (:func:`_cell_bytes`) when every one is in the usual form with each part in range
+    (a real day, an offset within the limit, a year of the log's era); None otherwise, and
+    pandas judges them all.
 
     Read with numpy: a regular expression and a parse per distinct text cost most of loading
     a caseload, where nearly every ``logged_at`` is distinct.
     """
-    try:
-        if not len(texts) or set(map(len, texts)) != {_USUAL_LENGTH}:
-            return None
-        data = "".join(texts).encode("utf-8")
-    except (TypeError, UnicodeEncodeError):  # a cell that is not text, or not whole text
+    if chars is None:
         return None
-    if len(data) != _USUAL_LENGTH * len(texts):  # a character beyond ASCII
-        return None
-    chars = np.frombuffer(data, dtype=np.uint8).reshape(len(texts), _USUAL_LENGTH)
     digits = chars[:, _USUAL_DIGITS] - np.uint8(ord("0"))  # below "0" wraps round to > 9
     at, marks = _USUAL_MARKS
     sign = chars[:, _USUAL_SIGN]
     if ((digits > 9).any() or not (chars[:, at] == np.array(marks, np.uint8)).all()
             or not ((sign == ord("+")) | (sign == ord("-"))).all()):
         return None
+    count = len(chars)
     digits = digits.astype(np.int32)
     year = (digits[:, :4] @ np.array([1000, 100, 10, 1], np.int32)).astype(np.int64)
     month, day, hour, minute, second, offset_hours, offset_minutes = (
-        (digits[:, 4:].reshape(len(texts), 7, 2) @ np.array([10, 1], np.int32))
+        (digits[:, 4:].reshape(count, 7, 2) @ np.array([10, 1], np.int32))
         .astype(np.int64).T)
     months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
     first_day = months.astype("datetime64[D]")
@@ -738,18 +755,21 @@ class _Cells:
         work it does.
         """
         text = self.frame[column.name]
-        parsed = pd.api.types.is_float_dtype(text)  # the C parser read the numbers already
-        values = text.to_numpy(dtype="float64" if parsed else object)
-        empty = np.isnan(values) if parsed else values == ""
-        if column.required and column.kind != "timestamp":
+        if column.kind == "timestamp" and column.choices is None:
+            return self.timestamp(column.name)  # an empty time is one of the wrong shape
+        parsed = pd.api.types.is_float_dtype(text)  # the parser read the numbers already
+        values = text.to_numpy(dtype="float64") if parsed else None
+        # text compared by pandas: on Arrow text without making a Python string per cell
+        empty = np.isnan(values) if values is not None else (text == "").to_numpy(dtype=bool)
+        if column.required:
             self.flag(empty, column.name, "must not be empty")
-        if column.choices is not None and not set(values) <= set(column.choices):
-            self.flag(~np.isin(values, column.choices), column.name, column.reason)
+        if column.choices is not None:
+            chosen = np.isin(values, column.choices) if values is not None \
+                else text.isin(column.choices).to_numpy(dtype=bool)
+            self.flag(~chosen, column.name, column.reason)
         if column.kind == "text":
             return text
-        if column.kind == "timestamp":
-            return self.timestamp(column.name)
-        number = values if parsed else pd.to_numeric(
+        number = values if values is not None else pd.to_numeric(
             text.where(~empty), errors="coerce").to_numpy(dtype="float64")
         with np.errstate(invalid="ignore"):
             bad = (number < column.low) | (number > column.high) | (np.isnan(number) & ~empty)
@@ -764,7 +784,7 @@ class _Cells:
     def timestamp(self, column: str) -> pd.Series:
         """UTC instants of an ISO 8601 column, each distinct text parsed once by pandas; the
         local wall clock (``self.local``) is the text's own date and time."""
-        usual = _usual_timestamps(self.frame[column].to_numpy(dtype=object))
+        usual = _usual_timestamps(_cell_bytes(self.frame[column]))
         if usual is not None:  # every text as the store writes it: nothing to flag
             local, instant = usual
             self.local = pd.Series(local)

@@ -373,6 +373,8 @@ def _load_batch(names: list[str], fallback_plan: str) -> list[_Loaded]:
 
     loaded = [_open_source(Path(name), fallback_plan) for name in names]
     opened = [item for item in loaded if not item.problem]
+    if not opened:
+        return loaded
     try:
         logs = read_logs([item.files for item in opened])
         reads = [partial(log_and_notes, logs, patient) for patient in range(len(opened))]
@@ -632,7 +634,10 @@ def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
     if use_cache and (ordered or cache_path.exists()):  # an empty folder is left as it was
         unchanged = {source.name: stat for source, stat in stats.items()
                      if stat is not None and _stat_key(source, fallback_plan) == stat}
-        _save_cache(cache_path, ordered, unchanged)
+        same = not todo and set(cached) == {source.name for source in sources} and all(
+            entry.get("stat") == unchanged.get(name) for name, entry in cached.items())
+        if not same:  # a cache that would be written as it is stays as it is
+            _save_cache(cache_path, ordered, unchanged)
     return _assemble(ordered, len(todo))
 
 

@@ -112,7 +112,7 @@ def spoken_text(cue: str, step: Step, countdown: int = 0, *, fewer_words: bool =
     if cue == "prepare":
         return GET_READY_TEXT
     if cue == "hold_start":
-        return "Hold." if fewer_words or step.reps < 2 else f"Hold, {step.rep} of {step.reps}."
+        return "Hold." if fewer_words or step.reps <= 1 else f"Hold, {step.rep} of {step.reps}."
     if cue == "tick":
         return str(countdown)
     if cue == "release":

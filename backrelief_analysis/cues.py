@@ -28,13 +28,9 @@ A lead-in too short to say its own sentence first (under :data:`GET_READY_APART_
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from .plan import Exercise
+from .steps import Step
 from .words import plural
-
-if TYPE_CHECKING:  # the engine imports this module; only its types are needed here
-    from .engine import Step
-    from .plan import Exercise
 
 SESSION_END_TEXT = "Session complete. How is your pain now?"
 GET_READY_TEXT = "Get ready."

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from backrelief_analysis import paths
-from backrelief_analysis.engine import build_steps
 from backrelief_analysis.plan import PlanError, Thresholds, load_plan
+from backrelief_analysis.steps import build_steps
 
 GOOD_EXERCISE = """
 [[exercise]]

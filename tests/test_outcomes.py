@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from outcome_fixtures import OCCASIONS, load_outcomes, write_outcomes
 
-from backrelief_analysis import outcomes
+from backrelief_analysis import outcomes, words_outcomes
 from backrelief_analysis.plan import Thresholds
 from backrelief_analysis.store import LogError, load_log
 
@@ -87,7 +87,7 @@ def test_one_occasion_gives_no_verdict_and_says_so(tmp_path):
     assert changes["label"].tolist() == ["PEG"]
     peg = changes.iloc[0]
     assert peg["occasions"] == 1 and not peg["meaningful"] and math.isnan(peg["change"])
-    line = outcomes.outcome_lines(changes)[0]
+    line = words_outcomes.outcome_lines(changes)[0]
     assert "a verdict needs two" in line
     assert "improvement" not in line and "worsening" not in line
 
@@ -96,11 +96,11 @@ def test_no_questionnaires_says_so(tmp_path):
     frame = load_outcomes(tmp_path, [])
     changes = outcomes.outcome_changes(frame, TH)
     assert changes.empty
-    assert outcomes.outcome_lines(changes) == ["No questionnaires yet."]
+    assert words_outcomes.outcome_lines(changes) == ["No questionnaires yet."]
 
 
 def test_lines_name_baseline_latest_change_verdict_and_threshold(demo_outcomes):
-    lines = outcomes.outcome_lines(outcomes.outcome_changes(demo_outcomes, TH),
+    lines = words_outcomes.outcome_lines(outcomes.outcome_changes(demo_outcomes, TH),
                                    outcomes.psfs_activity_changes(demo_outcomes, TH))
     odi = next(line for line in lines if line.startswith("ODI"))
     assert odi == ("ODI: baseline 34 (2026-08-31), latest 26 (2026-11-16), change -8.0, -24 % "
@@ -111,7 +111,7 @@ def test_lines_name_baseline_latest_change_verdict_and_threshold(demo_outcomes):
 
 
 def test_lines_without_activity_names_number_the_activities(demo_outcomes):
-    lines = outcomes.outcome_lines(outcomes.outcome_changes(demo_outcomes, TH),
+    lines = words_outcomes.outcome_lines(outcomes.outcome_changes(demo_outcomes, TH),
                                    outcomes.psfs_activity_changes(demo_outcomes, TH),
                                    day=lambda _day: "day N", activity_names=False)
     text = "\n".join(lines)
@@ -152,6 +152,6 @@ def test_the_demo_questionnaires_match_the_hand_computation():
     assert changes["change"].tolist() == pytest.approx([3 - 17 / 3, 2.0, -13.0])
     activities = outcomes.psfs_activity_changes(answers, TH)
     assert activities["change"].tolist() == pytest.approx([2.0, 2.0, 2.0])
-    text = "\n".join(outcomes.outcome_lines(changes, activities))
+    text = "\n".join(words_outcomes.outcome_lines(changes, activities))
     for line in DEMO_LINES:
         assert line in text, line

@@ -44,6 +44,9 @@ class Verdict(StrEnum):
 
 IMPROVED, WORSENED, NO_CHANGE_YET = Verdict.IMPROVED, Verdict.WORSENED, Verdict.NO_CHANGE_YET
 ONE_OCCASION = Verdict.TOO_FEW
+_VERDICTS = list(Verdict)
+_VERDICT_ARRAY = np.empty(len(_VERDICTS), dtype=object)
+_VERDICT_ARRAY[:] = _VERDICTS
 
 
 @dataclass(frozen=True)
@@ -198,10 +201,12 @@ def _changes(scores: pd.DataFrame, series: str, thresholds: PerPatient, *,
     enough = occasions >= np.array(needs, dtype="int64")
     meaningful = enough & met
     better = (change > 0) == higher
-    verdict = np.full(len(ends), Verdict.NO_CHANGE_YET, dtype=object)
-    verdict[meaningful & better] = Verdict.IMPROVED
-    verdict[meaningful & ~better] = Verdict.WORSENED
-    verdict[~enough] = Verdict.TOO_FEW
+    picked = np.select([~enough, meaningful & better, meaningful],
+                       [_VERDICTS.index(Verdict.TOO_FEW), _VERDICTS.index(Verdict.IMPROVED),
+                        _VERDICTS.index(Verdict.WORSENED)],
+                       default=_VERDICTS.index(Verdict.NO_CHANGE_YET))
+    # an object column keeps the members themselves (pandas would store plain strings)
+    verdict = pd.Series(_VERDICT_ARRAY[picked], dtype=object)
     label = (ends[series].astype(str) if activity
              else ends["measure"].map({m: spec.short for m, spec in MEASURES.items()}))
     return pd.DataFrame({

@@ -155,3 +155,50 @@ def test_the_demo_questionnaires_match_the_hand_computation():
     text = "\n".join(words_outcomes.outcome_lines(changes, activities))
     for line in DEMO_LINES:
         assert line in text, line
+
+
+def test_verdicts_are_typed_and_still_read_as_todays_words(demo_outcomes):
+    changes = outcomes.outcome_changes(demo_outcomes, TH)
+    assert all(isinstance(verdict, outcomes.Verdict) for verdict in changes["verdict"])
+    assert _row(changes, "PEG")["verdict"] is outcomes.Verdict.IMPROVED
+    assert _row(changes, "PEG")["verdict"] == "meaningful improvement"
+
+
+def test_two_patients_in_one_frame_get_what_each_gets_alone(tmp_path):
+    ann = load_outcomes(tmp_path / "ann", OCCASIONS)
+    # bob's sets are named set-1, set-2 ... as ann's are: the patient key keeps them apart
+    bob = load_outcomes(tmp_path / "bob", [
+        ("2026-09-02T09:00:00+01:00", "odi", [("total", 40)]),
+        ("2026-09-02T09:01:00+01:00", "psfs", [("gardening", 6), ("cycling", 2)]),
+        ("2026-09-30T09:00:00+01:00", "odi", [("total", 31)]),
+        ("2026-09-30T09:01:00+01:00", "psfs", [("gardening", 2), ("cycling", 6)]),
+    ])
+    plans = {"ann": TH, "bob": Thresholds(odi_change_points=8)}
+    both = pd.concat([bob.assign(patient="bob"), ann.assign(patient="ann")], ignore_index=True)
+    keyed = {
+        outcomes.occasion_scores: outcomes.occasion_scores_by_patient(both),
+        outcomes.outcome_changes: outcomes.outcome_changes_by_patient(both, plans),
+        outcomes.psfs_activity_changes: outcomes.psfs_activity_changes_by_patient(both, plans),
+    }
+    for name, frame in (("ann", ann), ("bob", bob)):
+        for alone, batch in keyed.items():
+            expected = (alone(frame) if alone is outcomes.occasion_scores
+                        else alone(frame, plans[name]))
+            mine = batch.loc[batch["patient"] == name].drop(columns="patient")
+            pd.testing.assert_frame_equal(mine.reset_index(drop=True), expected)
+    bob_odi = keyed[outcomes.outcome_changes].set_index(["patient", "label"]).loc[("bob", "ODI")]
+    assert bob_odi["verdict"] is outcomes.Verdict.IMPROVED  # -9 meets bob's 8 points
+
+
+def test_the_occasions_a_verdict_needs_come_from_the_plan(demo_outcomes):
+    three = Thresholds(min_occasions=3)
+    changes = outcomes.outcome_changes(demo_outcomes, three)
+    odi, peg = _row(changes, "ODI"), _row(changes, "PEG")
+    assert odi["occasions"] == 2 and odi["verdict"] is outcomes.Verdict.TOO_FEW
+    assert not odi["meaningful"] and odi["change"] == -8  # the change is still shown
+    assert peg["occasions"] == 3 and peg["verdict"] is outcomes.Verdict.IMPROVED
+    lines = words_outcomes.outcome_lines(changes, thresholds=three)
+    odi_line = next(line for line in lines if line.startswith("ODI"))
+    assert "over 2 occasions: two occasions so far: a verdict needs three" in odi_line
+    cell = words_outcomes.caseload_outcome_text(changes.itertuples(index=False), three)
+    assert cell.endswith("ODI 34 → 26 (two occasions so far: a verdict needs three)")

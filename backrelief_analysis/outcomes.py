@@ -7,13 +7,18 @@ Definitions used throughout
   mean of the patient's activities (each activity also has its own score), the ODI (0-100) and
   the RMDQ (0-24) are the totals the patient copied from their clinic's form.
 - *Baseline* is the first occasion of a measure, *latest* the last; the change is latest minus
-  baseline. A verdict needs two occasions.
+  baseline. A verdict needs ``Thresholds.min_occasions`` occasions (two by default).
 - Better is lower for the PEG, ODI and RMDQ, higher for the PSFS (0 = unable, 10 = as before).
 - Meaningful change (``plan.Thresholds``, from the kit's clinical reference): PSFS 2 points for
   the mean and 3 for one activity (Stratford 1995); ODI 10 points and RMDQ 5 points (Ostelo
   2008); PEG a 30 % fall from its first score (a rise as large is a worsening): Krebs (2009) sets
   no threshold for the PEG, so the kit applies the general pain-measure rule (Farrar 2001). A
   smaller change is "no meaningful change yet", never "not working".
+
+Each measure is computed once, over frames keyed by a ``patient`` column
+(:func:`occasion_scores_by_patient`, :func:`outcome_changes_by_patient`,
+:func:`psfs_activity_changes_by_patient`); the one-patient functions are a batch of one. The
+results are numbers and a :class:`Verdict`; :mod:`~backrelief_analysis.words_outcomes` says them.
 """
 
 from __future__ import annotations
@@ -43,7 +48,6 @@ class Verdict(StrEnum):
 
 
 IMPROVED, WORSENED, NO_CHANGE_YET = Verdict.IMPROVED, Verdict.WORSENED, Verdict.NO_CHANGE_YET
-ONE_OCCASION = Verdict.TOO_FEW
 _VERDICTS = list(Verdict)
 _VERDICT_ARRAY = np.empty(len(_VERDICTS), dtype=object)
 _VERDICT_ARRAY[:] = _VERDICTS

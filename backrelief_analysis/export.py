@@ -304,8 +304,9 @@ def deidentify_export(
     if first is None:
         span = log_span(log)
         first = pd.Timestamp(span[0]) if span else None
-    dates = Dates.deidentified(first) if first is not None else Dates.named()
-    days = [dates.day(day) for day in rows["date"]]
+    # an empty log has no first day, and no row to say a day in
+    say = Dates.deidentified(first).day if first is not None else None
+    days = [say(day) for day in rows["date"]] if say is not None else []
     out = rows.assign(patient_code=code, day=pd.Series(days, index=rows.index, dtype="object"))
     return out.loc[:, list(DEIDENTIFIED_COLUMNS)]
 

@@ -23,7 +23,7 @@ results are numbers and a :class:`Verdict`; :mod:`~backrelief_analysis.words_out
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -163,7 +163,8 @@ _CHANGE_COLUMNS = ("measure", "label", "occasions", "baseline_date", "baseline",
                    "latest", "change", "change_percent", "rule", "meaningful", "verdict")
 
 
-def _thresholds_of(thresholds: PerPatient):
+def _thresholds_of(thresholds: PerPatient) -> Callable[[Hashable], Thresholds]:
+    """Each patient's thresholds: the same for all, or looked up by patient."""
     if isinstance(thresholds, Thresholds):
         return lambda _patient: thresholds
     return thresholds.__getitem__

@@ -35,11 +35,10 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import tomllib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
@@ -56,10 +55,12 @@ from .bundle import (
     load_files,
     open_bundle,
 )
-from .plan import Plan, PlanError, parse_plan
+from .outcomes import OUTCOME_NEEDS, PATIENT, Verdict, outcome_changes_by_patient
+from .plan import Plan, PlanError, Thresholds, parse_plan
+from .words_outcomes import caseload_outcome_text, measures_text
 
 CACHE_NAME = ".backrelief-caseload.json"
-CACHE_VERSION = 2  # 2: rows carry pain_text
+CACHE_VERSION = 3  # 2: rows carry pain_text; 3: and the outcome verdicts
 RECENT_WEEKS = 4
 PARALLEL_FROM = 24  # fewer patients than this are read in this process: workers cost ~1 s
 CHUNK = 125  # most patients per task sent to a worker (each task checks one exactly)
@@ -160,7 +161,7 @@ def _flag_order(kinds: Iterable[str]) -> list[str]:
 
 def _row(first, last, *, weeks: int, last_session, adherence_4wk: float,
          adherence_overall: float, baseline, open_kinds: dict, flags_total: int, cutoff: float,
-         outcomes: str) -> dict:
+         outcomes: OutcomeCell) -> dict:
     """A caseload row from its numbers (both engines build their rows here)."""
     return {
         "weeks": int(weeks),
@@ -176,7 +177,8 @@ def _row(first, last, *, weeks: int, last_session, adherence_4wk: float,
         "pain_change_percent": float(baseline.change_percent),
         "pain_verdict": baseline.verdict,
         "pain_text": baseline.shown,
-        "outcomes": outcomes,
+        "outcomes": outcomes.text,
+        "_outcome_verdicts": outcomes.verdicts,
         "open_flags": int(sum(open_kinds.values())),
         "open_flag_kinds": ", ".join(f"{open_kinds[kind]} × {FLAG_WORDS.get(kind, kind)}"
                                      for kind in _flag_order(open_kinds)),
@@ -187,34 +189,57 @@ def _row(first, last, *, weeks: int, last_session, adherence_4wk: float,
     }
 
 
-def outcome_summary(log, plan: Plan, *, end=None, last=None) -> str:
-    """The latest outcome scores (PEG, PSFS, ODI, RMDQ) with their verdicts, as short text.
+@dataclass(frozen=True)
+class OutcomeCell:
+    """A patient's outcome questionnaires in the caseload: the cell's text and, for the order,
+    each measure's typed verdict (measure id to :class:`~backrelief_analysis.outcomes.Verdict`)."""
+
+    text: str = ""
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
+
+
+def outcome_cells(answers: list[pd.DataFrame | None], thresholds: list[Thresholds],
+                  until: list) -> list[OutcomeCell]:
+    """The outcome cells of a batch of patients, from one keyed
+    :func:`~backrelief_analysis.outcomes.outcome_changes_by_patient` call.
+
+    ``answers`` holds each patient's ``Log.outcomes`` (None: none), ``thresholds`` their plans'
+    thresholds, ``until`` the last day whose questionnaires count (None: all of them).
+    """
+    counts = np.array([0 if frame is None else len(frame) for frame in answers], dtype="int64")
+    cells = [OutcomeCell() for _ in answers]
+    present = np.flatnonzero(counts)
+    if not len(present):
+        return cells
+    # column by column: one concatenation per column, not a frame per patient
+    rows = pd.DataFrame({column: pd.concat([answers[i][column] for i in present],
+                                           ignore_index=True) for column in OUTCOME_NEEDS})
+    rows[PATIENT] = np.repeat(present, counts[present])
+    limits = np.array([np.datetime64("NaT", "ns") if until[i] is None
+                       else np.datetime64(pd.Timestamp(until[i]), "ns") for i in present])
+    limit = np.repeat(limits, counts[present])
+    rows = rows.loc[np.isnat(limit) | (rows["date"].to_numpy() <= limit)]
+    changes = outcome_changes_by_patient(rows, {int(i): thresholds[i] for i in present})
+    by_patient: dict[int, list] = {}
+    for row in changes.itertuples(index=False):
+        by_patient.setdefault(int(getattr(row, PATIENT)), []).append(row)
+    for index, measures in by_patient.items():
+        cells[index] = OutcomeCell(caseload_outcome_text(measures, thresholds[index]),
+                                   {row.measure: row.verdict for row in measures})
+    return cells
+
+
+def outcome_summary(log, plan: Plan, *, end=None, last=None) -> OutcomeCell:
+    """The latest outcome scores (PEG, PSFS, ODI, RMDQ) with their verdicts, as short text
+    and as typed verdicts.
 
     As in :func:`~backrelief_analysis.progress.summarise`: the first questionnaire of the whole
     log is the baseline, the latest is the last one up to the period's ``last`` day when an
     ``end`` was given. Empty for a log without questionnaires.
     """
-    from . import outcomes
-
     table = getattr(log, "outcomes", None)
-    if table is None or table.empty:
-        return ""
-    answered = table if end is None or last is None else table.loc[table["date"] <= last]
-    rows = outcomes.outcome_changes(answered, plan.thresholds)
-    return outcome_text(rows.itertuples(index=False))
-
-
-def outcome_text(rows: Iterable) -> str:
-    """The caseload's outcome cell from rows with ``measure``, ``label``, ``occasions``,
-    ``baseline``, ``latest`` and ``verdict`` (as :func:`~backrelief_analysis.outcomes.
-    outcome_changes` gives them)."""
-    from .outcomes import score_text
-
-    return "; ".join(
-        f"{row.label} {score_text(row.baseline, row.measure)} → "
-        f"{score_text(row.latest, row.measure)} ({row.verdict})" if row.occasions > 1
-        else f"{row.label} {score_text(row.baseline, row.measure)} ({row.verdict})"
-        for row in rows)
+    return outcome_cells([table], [plan.thresholds],
+                         [last if end is not None else None])[0]
 
 
 def _empty_row(problem: str, note: str = "") -> dict:
@@ -223,7 +248,7 @@ def _empty_row(problem: str, note: str = "") -> dict:
                    "pain_change", "pain_change_percent"):
         row[column] = float("nan")
     row.update(weeks=0, open_flags=0, flags_total=0, problem=problem, note=note,
-               _cutoff=float("nan"))
+               _cutoff=float("nan"), _outcome_verdicts={})
     return row
 
 
@@ -428,7 +453,7 @@ def _read_batch(paths_and_plan: tuple[list[str], str]) -> list[_Result]:
     differ (a definition changed in the analysis modules and not here) the whole batch is
     analysed one patient at a time, so a row is never other than the report's.
     """
-    from .caseload_fast import caseload_columns, outcome_texts
+    from .caseload_fast import caseload_columns
 
     names, fallback_plan = paths_and_plan
     loaded = _load_batch(names, fallback_plan)
@@ -436,7 +461,11 @@ def _read_batch(paths_and_plan: tuple[list[str], str]) -> list[_Result]:
     try:
         patients = [item.patient for item in readable]
         numbers, series = caseload_columns(patients, RECENT_WEEKS)
-        texts = outcome_texts(patients, [got and got["last"] for got in numbers])
+        cells = outcome_cells(
+            [getattr(patient.log, "outcomes", None) for patient in patients],
+            [patient.plan.thresholds for patient in patients],
+            [got["last"] if got and patient.end is not None else None
+             for patient, got in zip(patients, numbers, strict=True)])
     except Exception:
         return [_with_note(_exact(item), FALLBACK_NOTE) if not item.problem else _problem(item)
                 for item in loaded]
@@ -451,7 +480,7 @@ def _read_batch(paths_and_plan: tuple[list[str], str]) -> list[_Result]:
                    adherence_overall=got["adherence_overall"], baseline=got["baseline"],
                    open_kinds=got["open_kinds"], flags_total=got["flags_total"],
                    cutoff=item.patient.plan.thresholds.adherence_percent,
-                   outcomes=texts[index])
+                   outcomes=cells[index])
         weeks = by_p[index].drop(columns="p").reset_index(drop=True)
         weeks["week_start"] = weeks["week_start"].dt.strftime("%Y-%m-%d")
         fast[id(item)] = _result(item, row, weeks)
@@ -495,19 +524,19 @@ class Caseload:
         return self.table.loc[self.table["problem"] != ""]
 
 
-def worse_outcomes(cells: pd.Series) -> pd.Series:
+def worse_outcomes(verdicts: pd.Series) -> pd.Series:
     """The questionnaires (``"ODI, PEG"``) whose latest score is meaningfully worse than the
-    first, read from the ``outcomes`` cells (:func:`outcome_text`); empty when none is."""
-    from .outcomes import MEASURES, WORSENED
-
-    labels = "|".join(re.escape(measure.short) for measure in MEASURES.values())
-    found = cells.fillna("").str.findall(rf"(?:^|; )({labels}) [^;]*\({re.escape(WORSENED)}\)")
-    return found.map(", ".join)
+    first, from each row's typed verdicts (a dict of measure to
+    :class:`~backrelief_analysis.outcomes.Verdict`, as :class:`OutcomeCell` holds them); empty
+    when none is."""
+    return verdicts.map(lambda given: measures_text(
+        measure for measure, verdict in (given or {}).items()
+        if Verdict(verdict) is Verdict.WORSENED)).astype(object)
 
 
 def _priority(table: pd.DataFrame) -> pd.DataFrame:
     worse = table["pain_verdict"].eq("meaningful worsening")
-    asked_worse = worse_outcomes(table["outcomes"])
+    asked_worse = worse_outcomes(table["_outcome_verdicts"])
     scored_worse = asked_worse != ""
     low = table["adherence_4wk"] < table["_cutoff"]
     problem = table["problem"] != ""
@@ -528,7 +557,8 @@ def _priority(table: pd.DataFrame) -> pd.DataFrame:
                          _name=table["patient"].str.casefold())
     order = ["priority", "_worse", "_scored", "_flags", "_adh", "_name", "source"]
     table = table.sort_values(order, kind="stable")
-    return table.drop(columns=[*order[1:-1], "_cutoff"]).reset_index(drop=True)
+    return table.drop(columns=[*order[1:-1], "_cutoff", "_outcome_verdicts"]).reset_index(
+        drop=True)
 
 
 def _load_cache(path: Path) -> dict[str, dict]:
@@ -617,8 +647,8 @@ def _analyse(todo: list[Path], fallback_plan: str, workers: int | None) -> list[
 
 def _assemble(results: list[_Result], analysed: int) -> Caseload:
     rows = [{"source": result.source, **result.row} for result in results]
-    table = pd.DataFrame(rows, columns=[*COLUMNS, "_cutoff"]) if rows else pd.DataFrame(
-        columns=[*COLUMNS, "_cutoff"])
+    hidden = [*COLUMNS, "_cutoff", "_outcome_verdicts"]
+    table = pd.DataFrame(rows, columns=hidden) if rows else pd.DataFrame(columns=hidden)
     for column in ("weeks", "open_flags", "flags_total"):
         table[column] = table[column].astype("int64")
     for column in ("adherence_4wk", "adherence_overall", "pain_baseline", "pain_latest",

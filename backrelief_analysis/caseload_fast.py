@@ -7,8 +7,9 @@ a patient number ``p``. It follows the definitions of the analysis modules step 
 step names the function it mirrors), and keeps their own code wherever that is cheap per patient:
 the weekly targets (:func:`~backrelief_analysis.adherence.targets_by_day`), the adherence
 figures (``ProgressSummary.adherence_percent``), the baseline rules' constants
-(:mod:`~backrelief_analysis.pain`) and the outcome verdicts (:func:`~backrelief_analysis.
-outcomes.judge`). ``tests/test_caseload.py`` checks every
+(:mod:`~backrelief_analysis.pain`); the outcome questionnaires come from
+:func:`~backrelief_analysis.outcomes.outcome_changes_by_patient` itself (in
+:func:`~backrelief_analysis.caseload.outcome_cells`). ``tests/test_caseload.py`` checks every
 column against each patient's own ``summarise``, and :func:`~backrelief_analysis.caseload.
 load_caseload` re-checks a sample of every batch against the per-patient path and uses that path
 instead when they differ, so a change of definition in the analysis modules cannot go unseen.
@@ -17,7 +18,6 @@ instead when they differ, so a change of definition in the analysis modules cann
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -386,74 +386,4 @@ def caseload_columns(patients: list[Patient], recent_weeks: int) -> tuple[list[d
     return results, series
 
 
-class _OutcomeRow(NamedTuple):
-    """The part of a row of :func:`~backrelief_analysis.outcomes.outcome_changes` the
-    caseload shows."""
-
-    measure: str
-    label: str
-    occasions: int
-    baseline: float
-    latest: float
-    verdict: str
-
-
-def outcome_texts(patients: list[Patient], lasts: list) -> list[str]:
-    """:func:`~backrelief_analysis.caseload.outcome_summary` of every patient at once.
-
-    ``lasts`` is each patient's last day of the period (None when the log has no entries).
-    The steps mirror :func:`~backrelief_analysis.outcomes.occasion_scores` and
-    :func:`~backrelief_analysis.outcomes.outcome_changes` over a patient key ``p``; the
-    verdicts and the text are their own (``outcomes.judge``, ``caseload.outcome_text``).
-    """
-    from .caseload import outcome_text
-    from .outcomes import MEASURES, judge, rule
-
-    frames = [getattr(patient.log, "outcomes", None) for patient in patients]
-    counts = np.array([0 if frame is None else len(frame) for frame in frames], dtype="int64")
-    texts = [""] * len(patients)
-    present = np.flatnonzero(counts)
-    if not len(present):
-        return texts
-    columns = ("recorded_at", "date", "set_id", "measure", "score")
-    rows = pd.DataFrame({column: pd.concat([frames[i][column] for i in present],
-                                           ignore_index=True) for column in columns})
-    rows["p"] = np.repeat(present, counts[present])
-    # outcome_summary: with a period end, only the questionnaires up to the period's last day
-    limits = np.array([np.datetime64(pd.Timestamp(lasts[i]), "ns")
-                       if patients[i].end is not None and lasts[i] is not None
-                       else np.datetime64("NaT", "ns") for i in present])
-    limit = np.repeat(limits, counts[present])
-    rows = rows.loc[np.isnat(limit) | (rows["date"].to_numpy() <= limit)]
-    # outcomes.occasion_scores: one score per questionnaire set, oldest first
-    rows = rows.assign(score=rows["score"].astype(float))
-    scores = (rows.groupby(["p", "set_id", "measure"], sort=False)
-              .agg(recorded_at=("recorded_at", "min"), score=("score", "mean"))
-              .reset_index())
-    scores = scores.sort_values(["p", "recorded_at", "measure"], kind="stable",
-                                ignore_index=True)
-    # outcomes.outcome_changes: the first and the last occasion of each measure
-    keys = ["p", "measure"]
-    first = scores.drop_duplicates(keys, keep="first").set_index(keys)["score"]
-    last = scores.drop_duplicates(keys, keep="last").set_index(keys)["score"].reindex(
-        first.index)
-    occasions = scores.groupby(keys, sort=False).size().reindex(first.index)
-    found: dict[int, dict[str, tuple]] = {}
-    for (p, measure), baseline, latest, many in zip(
-            first.index.tolist(), first.tolist(), last.tolist(), occasions.tolist(),
-            strict=True):
-        found.setdefault(p, {})[measure] = (float(baseline), float(latest), int(many))
-    for p, measures in found.items():
-        thresholds = patients[p].plan.thresholds
-        shown = []
-        for measure in MEASURES:
-            if measure in measures:
-                baseline, latest, many = measures[measure]
-                _, verdict = judge(measure, baseline, latest, many, rule(measure, thresholds))
-                shown.append(_OutcomeRow(measure, MEASURES[measure].short, many, baseline,
-                                         latest, verdict))
-        texts[p] = outcome_text(shown)
-    return texts
-
-
-__all__ = ["Patient", "caseload_columns", "outcome_texts", "to_day"]
+__all__ = ["Patient", "caseload_columns", "to_day"]

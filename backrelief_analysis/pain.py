@@ -21,6 +21,7 @@ Definitions used throughout
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,7 +40,7 @@ from .periods import (
 )
 from .plan import ROUNDING_SLACK, Thresholds
 from .store import CONTEXTS, require_columns
-from .words import plural
+from .words import Dates, plural
 
 PAIN_NEEDS = ("recorded_at", "pain", "context", "session_id", "flare", "date")
 LATEST_DAYS = 7  # the "latest" window: the last 7 days with a score (the issue's definition)
@@ -318,7 +319,7 @@ def _scored_days(pain: pd.DataFrame) -> pd.DataFrame:
 
 def baseline_change(
     pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = None, end: DayLike = None,
-    daily: pd.DataFrame | None = None,
+    daily: pd.DataFrame | None = None, day: Callable[[object], str] | None = None,
 ) -> PainChange:
     """Compare the baseline with the latest week of scores and give the clinical verdict.
 
@@ -332,6 +333,9 @@ def baseline_change(
         The period whose last :data:`LATEST_DAYS` days with a score are "latest".
     daily
         A :func:`daily_pain` frame of the period, when the caller has one.
+    day
+        Says a day in the message (:meth:`~backrelief_analysis.words.Dates.day`; by default
+        calendar dates).
 
     Improvement when pain fell by at least ``thresholds.pain_change_points`` points OR by at
     least ``thresholds.pain_change_percent`` % of the baseline; worsening for the same rise. A
@@ -341,10 +345,10 @@ def baseline_change(
     daily = reuse_daily(pain, daily, start=start, end=end)
     period = daily.loc[daily["scores"] > 0, ["date", "mean"]]
     whole = _scored_days(pain)
-    since = "in the whole log"
+    since, say = "in the whole log", day or Dates.named().day
     if thresholds.baseline_from is not None:
         whole = whole.loc[whole["date"] >= pd.Timestamp(thresholds.baseline_from)]
-        since = f"from {thresholds.baseline_from:%Y-%m-%d}"
+        since = f"from {say(thresholds.baseline_from)}"
     need_base = int(thresholds.baseline_days)
     base, late = whole.head(need_base), period.tail(LATEST_DAYS)
     nan, none = float("nan"), None
@@ -373,9 +377,9 @@ def baseline_change(
         why = f" (neither the {rule_points} nor the {rule_percent} rule met)"
     message = (
         f"Baseline {judged.baseline_text}/10 (first {plural(need_base, 'day')} with a score "
-        f"{since}, {base['date'].iloc[0]:%Y-%m-%d} to {base['date'].iloc[-1]:%Y-%m-%d}); latest "
+        f"{since}, {say(base['date'].iloc[0])} to {say(base['date'].iloc[-1])}); latest "
         f"{judged.latest_text}/10 (last {LATEST_DAYS} days with a score, "
-        f"{late['date'].iloc[0]:%Y-%m-%d} to {late['date'].iloc[-1]:%Y-%m-%d}). Change "
+        f"{say(late['date'].iloc[0])} to {say(late['date'].iloc[-1])}). Change "
         f"{judged.points_text} points ({judged.percent_text}): {judged.verdict}{why}."
     )
     return PainChange(

@@ -96,6 +96,9 @@ class Thresholds:
         no threshold for the PEG; this is the general pain-measure rule (Farrar et al. 2001).
     questionnaire_every_days
         The outcome questionnaires are due this many days after the last one.
+    min_occasions
+        Occasions of an outcome measure needed before its change gets a verdict. Default 2
+        (the first against the latest).
     """
 
     pain_change_points: float = field(default=2, metadata=_allowed(0, 10))
@@ -117,6 +120,8 @@ class Thresholds:
     rmdq_change_points: float = field(default=5, metadata=_allowed(0, 24))
     peg_change_percent: float = field(default=30, metadata=_allowed(0, 100))
     questionnaire_every_days: int = field(default=14, metadata=_allowed(1, None, whole=True))
+    # occasions of a questionnaire before its change gets a verdict (first against latest)
+    min_occasions: int = field(default=2, metadata=_allowed(2, None, whole=True))
 
 
 @dataclass(frozen=True)

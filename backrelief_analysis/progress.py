@@ -10,11 +10,11 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from . import adherence, associations, flags, outcomes, pain
+from . import adherence, associations, flags, outcomes, pain, words_outcomes
 from .periods import DayLike, period_bounds, week_label, week_start, within
 from .plan import Plan, Thresholds
 from .store import Log
-from .words import plural
+from .words import Dates, number_word, plural
 
 
 def restrict_log(log: Log, start: DayLike = None, end: DayLike = None) -> Log:
@@ -122,25 +122,28 @@ class ProgressSummary:
 
     def outcome_lines(self, **options: object) -> list[str]:
         """One line per outcome measure, then one per PSFS activity; "No questionnaires yet."
-        before the first. ``options`` go to :func:`~backrelief_analysis.outcomes.outcome_lines`
-        (``day``, ``activity_names``)."""
-        return outcomes.outcome_lines(self.outcome_changes, self.psfs_activity_changes,
-                                      **options)
+        before the first. ``options`` go to
+        :func:`~backrelief_analysis.words_outcomes.outcome_lines` (``day``, ``activity_names``)."""
+        return words_outcomes.outcome_lines(self.outcome_changes, self.psfs_activity_changes,
+                                            **{"thresholds": self.plan.thresholds, **options})
 
     def as_text(self) -> str:
         """:meth:`summary_lines` joined into one block of text."""
         return "\n".join(self.summary_lines())
 
 
-def how_defined(thresholds: Thresholds, *, outcomes: bool = True) -> list[str]:
+def how_defined(thresholds: Thresholds, *, outcomes: bool = True,
+                dates: Dates | None = None) -> list[str]:
     """The "how these are defined" note that ends the report and the progress notebook.
 
     Each line names a definition with its setting (from ``plan.Thresholds``) and its published
     source, as listed in the kit's clinical reference. ``outcomes=False`` leaves out the
-    outcome questionnaires' line (a report with none has no need of it).
+    outcome questionnaires' line (a report with none has no need of it). ``dates`` says the
+    baseline's first day (calendar dates by default).
     """
     th = thresholds
-    since = (f"from {th.baseline_from:%Y-%m-%d}" if th.baseline_from is not None
+    since = (f"from {(dates or Dates.named()).day(th.baseline_from)}"
+             if th.baseline_from is not None
              else "in the whole log")
     lines = [
         f"Pain: 0-10 rating scale. Baseline: mean of the first {th.baseline_days} days with a "
@@ -166,7 +169,8 @@ def how_defined(thresholds: Thresholds, *, outcomes: bool = True) -> list[str]:
     if outcomes:
         lines.insert(-1, (
             f"Outcome questionnaires (every {th.questionnaire_every_days} days; a verdict from "
-            f"two): a meaningful change is PSFS {th.psfs_change_points:g} points, "
+            f"{number_word(th.min_occasions)}): a meaningful change is PSFS "
+            f"{th.psfs_change_points:g} points, "
             f"{th.psfs_activity_change_points:g} for one activity (Stratford et al. 1995); ODI "
             f"{th.odi_change_points:g}, RMDQ {th.rmdq_change_points:g} points (Ostelo et al., "
             f"Spine 2008); PEG a {th.peg_change_percent:g} % fall (Farrar et al., Pain 2001), as "

@@ -31,10 +31,11 @@ from backrelief_analysis.caseload import display_table, load_caseload, write_dem
 from backrelief_analysis.cli import main
 from backrelief_analysis.demo import write_demo
 from backrelief_analysis.export import deidentify_export, export_sessions
-from backrelief_analysis.outcomes import MEASURES, score_text
+from backrelief_analysis.outcomes import MEASURES
 from backrelief_analysis.plan import load_plan
 from backrelief_analysis.report import MAX_WEEKS_LISTED, gather_report
 from backrelief_analysis.store import DuplicateRowWarning, TornLineWarning, load_log
+from backrelief_analysis.words_outcomes import score_text
 
 # the repeated and the torn odd logs warn each time they are read, as they should (the store's
 # tests check those warnings); here only their numbers matter

@@ -157,6 +157,34 @@ def test_a_meaningfully_worse_questionnaire_brings_a_patient_forward(caseload_di
     assert ann["priority"] == 2
 
 
+def test_the_order_reads_the_typed_verdicts_not_the_outcome_text(tmp_path):
+    from outcome_fixtures import write_outcomes
+
+    root = tmp_path / "caseload"
+    for name in ("alex", "zoe"):  # the same steady diary: only the questionnaires differ
+        _patient(root / name, weeks=6, pain_from=5, pain_to=5, stop_after_week=6)
+    # alex: PEG 6.0 -> 4.0, a meaningful improvement; zoe: PSFS 5.0 -> 2.0, a meaningful
+    # worsening. By name, and by their cells' text ("PEG ..." before "PSFS ..."), alex is first.
+    write_outcomes(root / "alex", [
+        ("2026-03-02T09:00:00+01:00", "peg", [("pain", 6), ("enjoyment", 6), ("activity", 6)]),
+        ("2026-04-06T09:00:00+01:00", "peg", [("pain", 4), ("enjoyment", 4), ("activity", 4)]),
+    ])
+    write_outcomes(root / "zoe", [
+        ("2026-03-02T09:00:00+01:00", "psfs", [("walking", 5)]),
+        ("2026-04-06T09:00:00+01:00", "psfs", [("walking", 2)]),
+    ])
+    first = load_caseload(root)  # analysed, and kept in the cache
+    again = load_caseload(root)  # read back from the cache
+    assert (first.analysed, again.analysed) == (2, 0)
+    for table in (first.table, again.table):
+        assert table["patient"].tolist() == ["zoe", "alex"]
+        assert sorted(table["outcomes"]) == table["outcomes"].iloc[::-1].tolist()
+        rows = table.set_index("patient")
+        assert rows.loc["zoe", "outcomes"] == "PSFS 5.0 → 2.0 (meaningful worsening)"
+        assert rows.loc["zoe", "why"] == "PSFS worse than the first questionnaire"
+        assert rows.loc["alex", "why"] == ""
+
+
 def test_a_bundle_reads_back_with_its_reports_period_and_plan(caseload_dir, tmp_path):
     root, patients = caseload_dir
     log, plan = patients["bob"]

@@ -12,7 +12,7 @@ import math
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,12 @@ class Thresholds:
         no threshold for the PEG; this is the general pain-measure rule (Farrar et al. 2001).
     questionnaire_every_days
         The outcome questionnaires are due this many days after the last one.
+    latest_days
+        "Latest" pain is the mean of the daily means of the last this-many days with a score
+        in the period. Default 7.
+    recent_weeks
+        The caseload's "recent" adherence and open flags count back this many ISO weeks from
+        the day the numbers run to (the Monday of the this-many-th last week). Default 4.
     """
 
     pain_change_points: float = field(default=2, metadata=_allowed(0, 10))
@@ -115,6 +121,10 @@ class Thresholds:
     rmdq_change_points: float = field(default=5, metadata=_allowed(0, 24))
     peg_change_percent: float = field(default=30, metadata=_allowed(0, 100))
     questionnaire_every_days: int = field(default=14, metadata=_allowed(1, None, whole=True))
+    # days with a score whose mean is the "latest" pain, against the baseline
+    latest_days: int = field(default=7, metadata=_allowed(1, None, whole=True))
+    # ISO weeks back from the day the numbers run to: the caseload's recent adherence and flags
+    recent_weeks: int = field(default=4, metadata=_allowed(1, None, whole=True))
 
 
 @dataclass(frozen=True)
@@ -217,6 +227,16 @@ class Plan:
             reps = f"{exercise.reps} rep{'s' * (exercise.reps != 1)}"
             lines.append(f"{exercise.name}: {exercise.hold_s:g} s hold x {reps}{each}")
         return lines
+
+
+def same_plan(plan: Plan) -> object:
+    """A key equal for plans that differ only in the file they were read from."""
+    try:
+        key = replace(plan, source=None)
+        hash(key)
+    except TypeError:  # a plan with an unhashable part: itself alone
+        return id(plan)
+    return key
 
 
 def _is_number(value: Any) -> bool:

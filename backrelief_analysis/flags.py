@@ -143,7 +143,7 @@ def pain_after_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLi
     :func:`~backrelief_analysis.pain.session_effects` frame of the period.
     """
     require_columns(pain, ("pain", "context", "session_id", "date", "recorded_at"), "the pain log")
-    rows, patients = _one(pain, thresholds, start, end)
+    _, patients = _one(pain, thresholds, start, end)
     if effects is None:
         effects = session_effects(pain, start=patients["first"].iloc[0],
                                   end=patients["last"].iloc[0])
@@ -324,7 +324,7 @@ def all_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = No
     require_columns(pain, ("recorded_at", "pain", "context", "session_id", "flare", "date"),
                     "the pain log")
     rows, patients = _one(pain, thresholds, start, end)
-    first, last = patients["first"].iloc[0], patients["last"].iloc[0]
+    first = patients["first"].iloc[0]
     if pd.isna(first):
         return _empty().drop(columns=PATIENT)
     daily = keyed(daily) if daily is not None else daily_pain_by_patient(rows, patients)

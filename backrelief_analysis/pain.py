@@ -38,7 +38,6 @@ from .periods import (
     keyed_within,
     one_period,
     period_bounds,
-    threshold_values,
     unkeyed,
     week_label,
     week_start,

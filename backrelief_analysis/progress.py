@@ -231,10 +231,7 @@ class PatientsSummary:
 
 def _per_patient(value: DayOrDays, keys: list) -> pd.Series:
     """A day given once for everyone, or per patient, as a Series over ``keys``."""
-    if isinstance(value, Mapping):
-        days = [value.get(key) for key in keys]
-    else:
-        days = [value] * len(keys)
+    days = [value.get(key) for key in keys] if isinstance(value, Mapping) else [value] * len(keys)
     return pd.Series([to_day(day) if day is not None else pd.NaT for day in days],
                      index=pd.Index(keys, name=PATIENT), dtype=DATE_DTYPE)
 

@@ -8,8 +8,8 @@ Definitions used throughout
   session (two scores) weighs the same as a day with one check-in.
 - *Baseline*: mean of the daily means of the first ``thresholds.baseline_days`` days that have a
   score in the **whole log** (from ``thresholds.baseline_from`` when set), whatever period is
-  shown. *Latest*: mean of the daily means of the last :data:`LATEST_DAYS` days of the period
-  that have a score. Both are only compared when the two windows do not overlap.
+  shown. *Latest*: mean of the daily means of the last ``thresholds.latest_days`` days of the
+  period that have a score. Both are only compared when the two windows do not overlap.
 - *A session's scores*: the last ``before_session`` and the last ``after_session`` score of the
   session (a later entry corrects an earlier one), from :func:`session_scores`, which the
   analysis, the report and the export all use.
@@ -60,6 +60,7 @@ TREND_METHOD = "Theil-Sen fit on weekly means"
 CONFIDENCE = 0.95
 SCALE_MAX = 10  # NPRS 0-10: a change across a session lies within -10..+10
 SESSION_CONTEXTS = ("before_session", "after_session")
+MIN_VALUES_FOR_SPREAD = 2  # a standard deviation needs two values
 
 
 
@@ -703,7 +704,7 @@ def mean_with_ci(values: pd.Series | np.ndarray) -> tuple[float, float, float]:
     if data.size == 0:
         return float("nan"), float("nan"), float("nan")
     mean = float(data.mean())
-    if data.size < 2:
+    if data.size < MIN_VALUES_FOR_SPREAD:
         return mean, float("nan"), float("nan")
     from scipy import stats
 

@@ -168,12 +168,23 @@ def weekly_adherence_by_patient(sessions: pd.DataFrame, patients: pd.DataFrame) 
     result["sessions"] = result["sessions"].fillna(0).astype("int64")
     result["days_exercised"] = result["days_exercised"].fillna(0).astype("int64")
     result["part"] = result["days_in_period"] < DAYS_IN_WEEK
-    days = keyed_days(patients)
-    days["target"] = targets_by_patient(days, patients["plan"])
-    days["week_start"] = week_start(days["date"])
     # sum whole targets, then divide once: seven days of 2/7 must make exactly 2
-    target = days.groupby([PATIENT, "week_start"])["target"].sum() / float(DAYS_IN_WEEK)
-    result = result.join(target.rename("target").astype("float64"), on=[PATIENT, "week_start"])
+    plans = patients["plan"]
+    changed = pd.Series([bool(plan.earlier_targets) for plan in plans], index=plans.index,
+                        dtype=bool)
+    steady = pd.Series([plan.target_sessions_per_week for plan in plans], index=plans.index,
+                       dtype="int64")
+    # one target throughout: a week's days in the period times it
+    result["target"] = (result["days_in_period"].to_numpy()
+                        * steady.reindex(result[PATIENT].to_numpy()).to_numpy()
+                        ) / float(DAYS_IN_WEEK)
+    if bool(changed.any()):  # a target that changed: day by day
+        days = keyed_days(patients.loc[changed])
+        days["target"] = targets_by_patient(days, plans.loc[changed])
+        days["week_start"] = week_start(days["date"])
+        target = days.groupby([PATIENT, "week_start"])["target"].sum() / float(DAYS_IN_WEEK)
+        daily = result.join(target.rename("daily_target"), on=[PATIENT, "week_start"])
+        result["target"] = daily["daily_target"].fillna(result["target"]).astype("float64")
     result["percent"] = 100.0 * result["sessions"] / result["target"]
     cutoff = threshold_values(patients["plan"], "adherence_percent")
     result["meets_target"] = result["percent"].to_numpy() >= cutoff.reindex(

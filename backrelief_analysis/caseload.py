@@ -40,9 +40,10 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from itertools import pairwise
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -62,7 +63,7 @@ from .caseload_fast import Patient, outcome_texts
 from .flags import FLAG_TITLES, FlagKind
 from .periods import PATIENT, period_bounds, to_day
 from .plan import Plan, PlanError, parse_plan
-from .progress import summarise_patients
+from .progress import PatientsSummary, summarise_patients
 from .store import now_local
 
 CACHE_NAME = ".backrelief-caseload.json"
@@ -98,8 +99,7 @@ def _flag_order(kinds: Iterable[str]) -> list[str]:
             + sorted(present - set(FLAG_TITLES)))
 
 
-def _row(numbers: pd.Series, baseline: pd.Series, patient: pd.Series, *, outcomes: str
-         ) -> dict:
+def _row(numbers: dict, baseline: dict, patient: dict, *, outcomes: str) -> dict:
     """A caseload row from one patient's rows of
     :class:`~backrelief_analysis.progress.PatientsSummary` (``numbers``, ``baseline``,
     ``patients``)."""
@@ -169,12 +169,6 @@ def _empty_row(problem: str, note: str = "") -> dict:
     row.update(weeks=0, open_flags=0, flags_total=0, problem=problem, note=note,
                _cutoff=float("nan"))
     return row
-
-
-def _no_weeks() -> pd.DataFrame:
-    return pd.DataFrame({"week": pd.Series(dtype="int64"), "week_start": pd.Series(dtype=str),
-                         "pain": pd.Series(dtype="float64"),
-                         "adherence": pd.Series(dtype="float64")})
 
 
 @dataclass(frozen=True)
@@ -335,10 +329,25 @@ def _load_batch(names: list[str], fallback_plan: str) -> list[_Loaded]:
     return loaded
 
 
-def _result(loaded: _Loaded, row: dict, weekly: pd.DataFrame) -> _Result:
+def _result(loaded: _Loaded, row: dict, weekly: list) -> _Result:
     row = {"patient": loaded.name, **row, "note": loaded.notes}
-    weekly_rows = weekly.replace({np.nan: None}).to_numpy().tolist()
-    return _Result(loaded.source, loaded.key, row, weekly_rows)
+    return _Result(loaded.source, loaded.key, row, weekly)
+
+
+def _weekly_rows(summary: PatientsSummary) -> dict[object, list]:
+    """Each patient's weeks as JSON-ready rows: ``week`` (1, 2, ...), ``week_start``,
+    ``pain`` (weekly mean) and ``adherence`` (% of the target), None for a missing number."""
+    weeks = summary.weekly_adherence
+    frame = pd.DataFrame({
+        "week": weeks.groupby(PATIENT, sort=False).cumcount().to_numpy() + 1,
+        "week_start": weeks["week_start"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "pain": summary.weekly_pain["mean"].to_numpy(dtype="float64"),
+        "adherence": weeks["percent"].to_numpy(dtype="float64"),
+    })  # fmt: skip
+    values = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+    keys = weeks[PATIENT].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1], True]) if len(keys) else []
+    return {keys[a]: values[a:b] for a, b in pairwise(bounds)}
 
 
 def _problem(loaded: _Loaded) -> _Result:
@@ -362,34 +371,27 @@ def _rows(loaded: list[_Loaded], as_of: date | None) -> list[_Result]:
                                  end={key: pt.end for key, pt in patients.items()},
                                  as_of=days)
     periods = summary.patients
-    # the questionnaires count up to the day the numbers run to, as the rest
-    outcome_patients = [replace(patients[key], end=periods.loc[key, "last"]
-                                if patients[key].end is not None or days[key] is not None
-                                else None) for key in patients]
-    lasts = [None if pd.isna(periods.loc[key, "last"]) else periods.loc[key, "last"]
+    # as in the report, the latest questionnaire is the last one up to a chosen period's end
+    # (any, when the bundle chose none)
+    outcome_patients = list(patients.values())
+    # plain dicts: a row of a frame by label costs more than the row's own numbers
+    numbers = summary.numbers.to_dict("index")
+    baselines = summary.baseline.to_dict("index")
+    period_rows = periods.to_dict("index")
+    lasts = [None if pd.isna(period_rows[key]["last"]) else period_rows[key]["last"]
              for key in patients]
     texts = dict(zip(patients, outcome_texts(outcome_patients, lasts), strict=True))
-    weekly = summary.weekly_adherence[[PATIENT, "week_start", "percent"]].assign(
-        pain=summary.weekly_pain["mean"].to_numpy(dtype="float64"))
-    weekly_by = dict(tuple(weekly.groupby(PATIENT, sort=False)))
+    weekly = _weekly_rows(summary)
     results = []
     for index, item in enumerate(loaded):
         if index not in readable:
             results.append(_problem(item))
             continue
-        if pd.isna(periods.loc[index, "first"]):
-            results.append(_result(item, _empty_row("the log has no entries yet"), _no_weeks()))
+        if pd.isna(period_rows[index]["first"]):
+            results.append(_result(item, _empty_row("the log has no entries yet"), []))
             continue
-        row = _row(summary.numbers.loc[index], summary.baseline.loc[index],
-                   periods.loc[index], outcomes=texts[index])
-        mine = weekly_by[index]
-        weeks = pd.DataFrame({
-            "week": np.arange(1, len(mine) + 1),
-            "week_start": mine["week_start"].dt.strftime("%Y-%m-%d").to_numpy(),
-            "pain": mine["pain"].to_numpy(dtype="float64"),
-            "adherence": mine["percent"].to_numpy(dtype="float64"),
-        })  # fmt: skip
-        results.append(_result(item, row, weeks))
+        row = _row(numbers[index], baselines[index], period_rows[index], outcomes=texts[index])
+        results.append(_result(item, row, weekly.get(index, [])))
     return results
 
 
@@ -522,10 +524,11 @@ def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
     use_cache
         Keep and reuse rows in :data:`CACHE_NAME` inside ``directory``.
     as_of
-        The day the numbers run to (a date or ``YYYY-MM-DD``), by default today: nothing after
-        it counts, each period ends on it (or on a bundle's earlier end), and the recent weeks
-        and open flags count back from it, for every patient. A de-identified bundle runs to
-        its own period's end, since its dates are moved.
+        The day the numbers run to (a date or ``YYYY-MM-DD``), by default today: no session or
+        pain score after it counts, each period ends on it (or on a bundle's earlier end), and
+        the recent weeks and open flags count back from it, for every patient (questionnaires
+        follow the report's rule: up to a bundle's chosen end, else the latest). A
+        de-identified bundle runs to its own period's end, since its dates are moved.
 
     Raises
     ------

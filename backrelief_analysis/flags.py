@@ -233,18 +233,25 @@ def rising_by_patient(weeks: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFra
     if weeks.empty:
         return _empty()
     keys = weeks[PATIENT]
-    by_patient = weeks.groupby(PATIENT, sort=False)["mean"]
-    means = weeks["mean"]
-    rise = (means - by_patient.shift(1) > 0).to_numpy()
-    rises = pd.Series(rise.astype("int64")).groupby(keys.to_numpy(), sort=False)
+    # weeks are contiguous per patient: a shift by k weeks is the row k above, within the
+    # patient when the week's position in the patient's period is at least k
+    position = weeks.groupby(PATIENT, sort=False).cumcount().to_numpy()
+    means = weeks["mean"].to_numpy(dtype="float64")
+
+    def back(values: np.ndarray, span: int) -> np.ndarray:
+        shifted = np.full(len(values), np.nan)
+        shifted[span:] = values[:-span]
+        return np.where(position >= span, shifted, np.nan)
+
+    rise = means - back(means, 1) > 0
+    rises_so_far = np.cumsum(rise).astype("float64")
     spans = _per_row(patients, "rising_weeks", keys).to_numpy()
     points = _per_row(patients, "rising_points", keys).to_numpy()
     reached = np.zeros(len(weeks), dtype=bool)
-    longest = int(np.nanmax(spans)) if len(weeks) else 1
-    for span in range(1, max(longest, 1) + 1):
-        every_week_rose = (rises.rolling(span).sum().reset_index(level=0, drop=True)
-                           .sort_index() == span).to_numpy()
-        gain = (means - by_patient.shift(span)).to_numpy()
+    for span in range(1, max(int(np.nanmax(spans)), 1) + 1):
+        # every week of the span rose: a rise at each of the span's weeks
+        every_week_rose = rises_so_far - back(rises_so_far, span) == span
+        gain = means - back(means, span)
         reached |= ((span <= np.maximum(spans, 1)) & every_week_rose
                     & (gain >= points - ROUNDING_SLACK))
     # runs of rising weeks within one patient

@@ -116,16 +116,15 @@ def daily_pain_by_patient(pain: pd.DataFrame, patients: pd.DataFrame) -> pd.Data
     rows = rows.assign(date=day_series(rows["date"]), is_flare=rows["flare"] == "yes")
     days = keyed_days(patients)
     keys = [PATIENT, "date"]
-    by_context = rows.pivot_table(index=keys, columns="context", values="pain", aggfunc="mean")
-    by_context = by_context.reindex(columns=list(CONTEXTS))
     by_day = rows.groupby(keys).agg(mean=("pain", "mean"), scores=("pain", "size"),
                                     flare=("is_flare", "any"))
     where = pd.MultiIndex.from_frame(days)
-    by_context, by_day = by_context.reindex(where), by_day.reindex(where)
+    by_day = by_day.reindex(where)
     result = days.copy()
     result["week"] = week_label(week_start(result["date"]))
     for context in CONTEXTS:
-        result[context] = by_context[context].to_numpy(dtype="float64")
+        of_context = rows.loc[rows["context"] == context].groupby(keys)["pain"].mean()
+        result[context] = of_context.reindex(where).to_numpy(dtype="float64")
     result["mean"] = by_day["mean"].to_numpy(dtype="float64")
     result["scores"] = by_day["scores"].fillna(0).to_numpy(dtype="int64")
     rolling = result.groupby(PATIENT, sort=False)["mean"].rolling(

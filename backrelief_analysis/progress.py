@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -211,11 +212,7 @@ class PatientsSummary:
     """The numbers of many patients at once; every frame is keyed by ``patient``.
 
     ``patients`` is indexed by patient: ``plan``, ``first`` and ``last`` (the period; NaT for a
-    patient without an entry) and ``recent_from`` (the Monday of the ``recent_weeks``-th last
-    ISO week of the period, or the period's first day when it is shorter). ``numbers`` holds one
-    row per patient: ``weeks``, ``sessions_done``, ``last_session``, ``adherence_overall``,
-    ``adherence_recent``, ``flags_total``, ``open_flags`` (flags reaching into the recent
-    weeks) and one ``open_<kind>`` count per :class:`~backrelief_analysis.flags.FlagKind`.
+    patient without an entry). :attr:`numbers` holds one row per patient.
     """
 
     patients: pd.DataFrame
@@ -226,7 +223,16 @@ class PatientsSummary:
     session_effects: pd.DataFrame  # pain.session_effects_by_patient
     baseline: pd.DataFrame  # pain.baseline_changes
     flags: pd.DataFrame  # flags.flags_by_patient
-    numbers: pd.DataFrame
+
+    @cached_property
+    def numbers(self) -> pd.DataFrame:
+        """One row per patient: ``weeks``, ``sessions_done``, ``last_session``,
+        ``adherence_overall``, ``recent_from`` (the Monday of the ``recent_weeks``-th last ISO
+        week of the period, or its first week's when it is shorter), ``adherence_recent`` (over
+        those weeks), ``flags_total``, ``open_flags`` (flags reaching into those weeks) and one
+        ``open_<kind>`` count per :class:`~backrelief_analysis.flags.FlagKind`."""
+        return patient_numbers(self.patients, self.sessions, self.weekly_adherence,
+                               self.flags)
 
 
 def _per_patient(value: DayOrDays, keys: list) -> pd.Series:
@@ -293,9 +299,8 @@ def summarise_patients(logs: Mapping[Hashable, Log], plans: Mapping[Hashable, Pl
     baseline = pain.baseline_changes(pain_rows, daily, patients)
     flag_table = flags.flags_by_patient(pain_window, patients, daily=daily, effects=effects,
                                         weekly=weekly_pain)
-    numbers, patients = _numbers(patients, table, weekly, flag_table)
     return PatientsSummary(patients, table, weekly, daily, weekly_pain, effects, baseline,
-                           flag_table, numbers)
+                           flag_table)
 
 
 def _before(frame: pd.DataFrame, cut: pd.Series) -> pd.DataFrame:
@@ -305,18 +310,19 @@ def _before(frame: pd.DataFrame, cut: pd.Series) -> pd.DataFrame:
     return frame if bool(keep.all()) else frame.loc[keep]
 
 
-def _numbers(patients: pd.DataFrame, table: pd.DataFrame, weekly: pd.DataFrame,
-             flag_table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each patient's row of counts and percentages, and ``patients`` with ``recent_from``."""
+def patient_numbers(patients: pd.DataFrame, table: pd.DataFrame, weekly: pd.DataFrame,
+                    flag_table: pd.DataFrame) -> pd.DataFrame:
+    """Each patient's row of counts and percentages (:attr:`PatientsSummary.numbers`) from
+    the keyed sessions, weekly adherence and flags of their periods (``patients``)."""
     index = patients.index
     recent_weeks = pd.Series([plan.thresholds.recent_weeks for plan in patients["plan"]],
                              index=index, dtype="int64")
     from_end = weekly.groupby(PATIENT, sort=False).cumcount(ascending=False).to_numpy()
     recent = weekly.loc[from_end < recent_weeks.reindex(weekly[PATIENT].to_numpy()).to_numpy()]
     recent_from = recent.groupby(PATIENT, sort=False)["week_start"].min().reindex(index)
-    patients = patients.assign(recent_from=recent_from.astype(DATE_DTYPE))
     done = table.loc[table["counted"]]
     numbers = pd.DataFrame(index=index)
+    numbers["recent_from"] = recent_from.astype(DATE_DTYPE)
     numbers["weeks"] = weekly.groupby(PATIENT, sort=False).size().reindex(index, fill_value=0)
     numbers["sessions_done"] = done.groupby(PATIENT, sort=False).size().reindex(
         index, fill_value=0)
@@ -325,7 +331,7 @@ def _numbers(patients: pd.DataFrame, table: pd.DataFrame, weekly: pd.DataFrame,
     numbers["adherence_recent"] = adherence.overall_percent_by_patient(recent).reindex(index)
     numbers["flags_total"] = flag_table.groupby(PATIENT, sort=False).size().reindex(
         index, fill_value=0)
-    reach = patients["recent_from"].reindex(flag_table[PATIENT].to_numpy()).to_numpy()
+    reach = numbers["recent_from"].reindex(flag_table[PATIENT].to_numpy()).to_numpy()
     open_flags = flag_table.loc[flag_table["end_date"].to_numpy() >= reach]
     counts = open_flags.groupby([PATIENT, "kind"], sort=False).size()
     for kind in flags.FlagKind:
@@ -335,7 +341,7 @@ def _numbers(patients: pd.DataFrame, table: pd.DataFrame, weekly: pd.DataFrame,
     numbers["open_flags"] = numbers[[f"open_{kind}" for kind in flags.FlagKind]].sum(axis=1)
     for column in ("weeks", "sessions_done", "flags_total", "open_flags"):
         numbers[column] = numbers[column].astype("int64")
-    return numbers, patients
+    return numbers
 
 
 def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = None

@@ -246,11 +246,18 @@ def _stack(frames: list[pd.DataFrame], keys: list, columns: tuple[str, ...]) -> 
     """The rows of every patient's frame with the patient key, column by column."""
     if len(frames) == 1:
         return frames[0][list(columns)].assign(**{PATIENT: keys[0]})
-    # one concatenation per column, not a frame per patient
-    rows = pd.DataFrame({column: pd.concat([frame[column] for frame in frames],
-                                           ignore_index=True) for column in columns})
-    rows[PATIENT] = np.repeat(np.asarray(keys, dtype=object), [len(frame) for frame in frames])
+    # one concatenation of plain arrays per column, not a frame per patient (a timestamp
+    # with a zone becomes its UTC instant: it only orders a patient's rows)
+    rows = pd.DataFrame({column: np.concatenate([_plain(frame[column]) for frame in frames])
+                         for column in columns})
+    rows[PATIENT] = np.repeat(pd.Index(keys).to_numpy(), [len(frame) for frame in frames])
     return rows
+
+
+def _plain(column: pd.Series) -> np.ndarray:
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        return column.to_numpy(dtype="datetime64[us]")
+    return column.to_numpy()
 
 
 def summarise_patients(logs: Mapping[Hashable, Log], plans: Mapping[Hashable, Plan], *,

@@ -47,7 +47,6 @@ from .store import CONTEXTS, require_columns
 from .words import plural
 
 PAIN_NEEDS = ("recorded_at", "pain", "context", "session_id", "flare", "date")
-LATEST_DAYS = Thresholds().latest_days  # the default "latest" window (a plan setting)
 ROLLING_DAYS = 7  # calendar days in the rolling mean
 ROLLING_MIN_DAYS = 3  # days with a score needed inside the window before it shows a value
 MIN_TREND_DAYS = 10  # days with a score needed before a trend is estimated

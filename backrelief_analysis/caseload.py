@@ -61,6 +61,7 @@ from .bundle import (
 )
 from .caseload_fast import Patient, outcome_texts
 from .flags import FLAG_TITLES, FlagKind
+from .pain import Verdict
 from .periods import PATIENT, period_bounds, to_day
 from .plan import Plan, PlanError, parse_plan
 from .progress import PatientsSummary, summarise_patients
@@ -359,6 +360,8 @@ def _rows(loaded: list[_Loaded], as_of: date | None) -> list[_Result]:
     """Every readable source's row and weekly series from one call of
     :func:`~backrelief_analysis.progress.summarise_patients` (any number of patients); a
     source that could not be read keeps its problem."""
+    for item in loaded:
+        _check_day(item, as_of)
     readable = {index: item for index, item in enumerate(loaded) if not item.problem}
     if not readable:
         return [_problem(item) for item in loaded]
@@ -388,11 +391,25 @@ def _rows(loaded: list[_Loaded], as_of: date | None) -> list[_Result]:
             results.append(_problem(item))
             continue
         if pd.isna(period_rows[index]["first"]):
-            results.append(_result(item, _empty_row("the log has no entries yet"), []))
+            log = item.patient.log
+            seen = len(log.exercise) or len(log.pain)
+            problem = (f"the log has no entries up to {days[index]:%Y-%m-%d}" if seen
+                       else "the log has no entries yet")
+            results.append(_result(item, _empty_row(problem), []))
             continue
         row = _row(numbers[index], baselines[index], period_rows[index], outcomes=texts[index])
         results.append(_result(item, row, weekly.get(index, [])))
     return results
+
+
+def _check_day(item: _Loaded, as_of: date | None) -> None:
+    """A bundle whose chosen period starts after the day the numbers run to gets a problem."""
+    if item.problem or item.as_of is not None or as_of is None or item.patient.start is None:
+        return
+    start = to_day(item.patient.start)
+    if start.date() > as_of:
+        item.problem = (f"{item.source}: its period starts ({start:%Y-%m-%d}) after the day "
+                        f"the numbers run to ({as_of:%Y-%m-%d})")
 
 
 def read_source(path: Path, fallback_plan: str, *, as_of: date | None = None) -> _Result:
@@ -451,7 +468,7 @@ def worse_outcomes(cells: pd.Series) -> pd.Series:
 
 
 def _priority(table: pd.DataFrame) -> pd.DataFrame:
-    worse = table["pain_verdict"].eq("meaningful worsening")
+    worse = table["pain_verdict"].eq(Verdict.WORSENING)
     asked_worse = worse_outcomes(table["outcomes"])
     scored_worse = asked_worse != ""
     low = table["adherence_4wk"] < table["_cutoff"]

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .pain import (
+    ThresholdsOnly,
     daily_pain_by_patient,
     reuse_daily,
     session_effects,
@@ -116,14 +117,7 @@ def _one(pain: pd.DataFrame, thresholds: Thresholds | None, start: DayLike,
          end: DayLike) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One patient's pain log keyed, and its ``patients`` frame (the period, the thresholds)."""
     first, last = period_bounds([pain["date"]], start, end)
-    return keyed(pain), one_period(first, last, plan=_Thresholded(thresholds or Thresholds()))
-
-
-class _Thresholded:
-    """Stands in for a plan where only its thresholds are read."""
-
-    def __init__(self, thresholds: Thresholds) -> None:
-        self.thresholds = thresholds
+    return keyed(pain), one_period(first, last, plan=ThresholdsOnly(thresholds or Thresholds()))
 
 
 def _keyed_or_none(frame: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -222,7 +216,7 @@ def rising_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike =
     """
     daily = reuse_daily(pain, daily, start=start, end=end)
     first, last = period_bounds([daily["date"]])
-    patients = one_period(first, last, plan=_Thresholded(thresholds))
+    patients = one_period(first, last, plan=ThresholdsOnly(thresholds))
     return _dropped(rising_by_patient(weekly_pain_by_patient(keyed(daily), patients), patients))
 
 

@@ -457,14 +457,15 @@ def baseline_change(
     """
     require_columns(pain, PAIN_NEEDS, "the pain log")
     daily = reuse_daily(pain, daily, start=start, end=end)
-    patients = one_period(None, None, plan=_ThresholdsOnly(thresholds))
+    patients = one_period(None, None, plan=ThresholdsOnly(thresholds))
     changes = baseline_changes(keyed(pain), keyed(daily), patients)
     return pain_change(changes.iloc[0], thresholds)
 
 
 @dataclass(frozen=True)
-class _ThresholdsOnly:
-    """Stands in for a plan where only its thresholds are read."""
+class ThresholdsOnly:
+    """Stands in for a plan where only its thresholds are read (a one-patient function given
+    thresholds, not a plan)."""
 
     thresholds: Thresholds
 

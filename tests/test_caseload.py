@@ -419,6 +419,26 @@ def test_a_patient_who_stopped_logging_has_lower_recent_adherence(caseload_dir):
     assert later.loc["cat", "adherence_4wk"] == pytest.approx(0.0)
 
 
+def test_a_day_before_a_patients_log_costs_only_their_row(caseload_dir, tmp_path):
+    root, patients = caseload_dir
+    _, plan = patients["bob"]
+    write_bundle(root / "bob", plan, root / "later.zip", patient="Later",
+                 start=date(2026, 3, 9), end=date(2026, 4, 5))
+    early = tmp_path / "early"
+    _patient(early, weeks=1, pain_from=4, pain_to=4, stop_after_week=1)
+    early.rename(root / "early")
+    # the numbers run to Sunday 2026-03-08: the six-week patients have one week, the bundle's
+    # period has not begun
+    table = load_caseload(root, use_cache=False, as_of=date(2026, 3, 8)).table.set_index(
+        "source")
+    assert "after the day the numbers run to (2026-03-08)" in table.loc["later.zip", "problem"]
+    assert table.loc["ann", "problem"] == "" and table.loc["ann", "weeks"] == 1
+    # a day before anyone's first entry: no entries up to it
+    before = load_caseload(root, use_cache=False, as_of=date(2026, 3, 1)).table.set_index(
+        "source")
+    assert before.loc["ann", "problem"] == "the log has no entries up to 2026-03-01"
+
+
 def test_as_of_must_be_a_date(caseload_dir, capsys):
     root, _ = caseload_dir
     with pytest.raises(ValueError, match="not a date"):

@@ -29,8 +29,6 @@ MAX_SECONDS = 600  # any hold, release or pause, in seconds
 MAX_EXERCISES = 50  # exercises in one plan
 MAX_PLAN_BYTES = 1_000_000  # a plan file is a few kilobytes; larger is not a plan
 MAX_SIDE_NAME_CHARS = 40  # "left leg", "left arm": a few words, said aloud
-MAX_SESSIONS_PER_WEEK = 21  # three sessions a day: beyond any home programme
-SHOWN_MAX_CHARS = 40  # a value quoted in an error message is cut after this many characters
 # a change of exactly a threshold (a fall of 2.0 points, say) meets it despite float rounding:
 # every comparison with a Thresholds value allows this much
 ROUNDING_SLACK = 1e-9
@@ -241,12 +239,6 @@ def same_plan(plan: Plan) -> object:
     return key
 
 
-def _sessions_per_week(value: Any) -> bool:
-    """A weekly session target: a whole number from 1 to :data:`MAX_SESSIONS_PER_WEEK`."""
-    return (isinstance(value, int) and not isinstance(value, bool)
-            and 1 <= value <= MAX_SESSIONS_PER_WEEK)
-
-
 def _is_number(value: Any) -> bool:
     """A finite number (TOML also allows ``inf`` and ``nan``, which no plan field means)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
@@ -268,7 +260,7 @@ def _shown(value: Any) -> str:
         text = str(value)
     else:
         text = f"'{' '.join(str(value).split())}'"
-    return text if len(text) <= SHOWN_MAX_CHARS else text[:SHOWN_MAX_CHARS - 1] + "…"
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _wrong(what: str, value: Any) -> str:
@@ -424,9 +416,9 @@ def _check_earlier_targets(raw: Any, problems: list[str]) -> tuple[EarlierTarget
         until, target = entry["until"], entry["sessions_per_week"]
         if not isinstance(until, date) or hasattr(until, "hour"):
             problems.append(f"{label}, field 'until': must be a date like 2026-10-04")
-        elif not _sessions_per_week(target):
+        elif not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= 21:
             problems.append(f"{label}, field 'sessions_per_week': must be a whole number "
-                            f"from 1 to {MAX_SESSIONS_PER_WEEK}, not {_shown(target)}")
+                            f"from 1 to 21, not {_shown(target)}")
         elif targets and until <= targets[-1].until:
             problems.append(f"{label}, field 'until': must come after the one before it")
         else:
@@ -441,9 +433,9 @@ def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
     if not isinstance(name, str) or not name.strip():
         problems.append("field 'name': is missing or empty")
     target = data.get("target_sessions_per_week")
-    if not _sessions_per_week(target):
+    if not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= 21:
         problems.append("field 'target_sessions_per_week': "
-                        + _wrong(f"a whole number from 1 to {MAX_SESSIONS_PER_WEEK}", target))
+                        + _wrong("a whole number from 1 to 21", target))
     defaults = {"rest_between_exercises_s": 0, "get_ready_s": GET_READY_S,
                 "switch_side_s": SWITCH_SIDE_S}
     pauses = {key: data.get(key, default) for key, default in defaults.items()}

@@ -502,7 +502,7 @@ def pain_change(row: pd.Series, thresholds: Thresholds) -> PainChange:
     message = (
         f"Baseline {judged.baseline_text}/10 (first {plural(need, 'day')} with a score "
         f"{since}, {base_first:%Y-%m-%d} to {base_last:%Y-%m-%d}); latest "
-        f"{judged.latest_text}/10 (last {latest_days} days with a score, "
+        f"{judged.latest_text}/10 (last {plural(latest_days, 'day')} with a score, "
         f"{late_first:%Y-%m-%d} to {late_last:%Y-%m-%d}). Change "
         f"{judged.points_text} points ({judged.percent_text}): {judged.verdict}{why}."
     )

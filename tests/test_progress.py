@@ -182,3 +182,18 @@ def test_as_of_ends_the_period_and_cuts_what_comes_after(tmp_path):
     assert later.weekly_adherence["sessions"].tolist() == [3, 1, 0, 1, 0]
     # the last 4 weeks, W11 to W14: 1 + 0 + 1 + 0 of 12
     assert later.numbers.loc["p", "adherence_recent"] == pytest.approx(100 * 2 / 12)
+
+
+def test_the_recent_weeks_and_the_latest_days_are_plan_settings(tmp_path):
+    log = small_log(tmp_path)
+    two = plan_of(target=3, recent_weeks=2)
+    summary = summarise_patients({"p": log}, {"p": two})
+    # the last 2 weeks, W12 (0 of 3) and W13 (1 session, a target of 3 x 1 / 7 for one day):
+    # (0 + 3 / 7) / (3 + 3 / 7) = 1 / 8
+    assert summary.numbers.loc["p", "recent_from"] == pd.Timestamp("2026-03-16")
+    assert summary.numbers.loc["p", "adherence_recent"] == pytest.approx(100 / 8)
+    # two days with a score, the first the baseline: the latest is the second alone
+    short = plan_of(target=3, baseline_days=1, latest_days=1)
+    change = summarise(log, short).baseline
+    assert (change.baseline, change.latest) == (6.5, 5.0)
+    assert "last 1 day with a score" in change.message

@@ -11,7 +11,7 @@ The columns:
   counted session;
 - ``adherence_overall``: the report's adherence; ``adherence_4wk``: the same measure over the
   last ``recent_weeks`` (a plan setting, 4 by default) ISO weeks up to that day (from the
-  Monday of the fourth-last week, as notebook 02's "part of the period" example);
+  Monday of the ``recent_weeks``-th last week, as notebook 02's "part of the period" example);
 - ``pain_baseline``, ``pain_latest``, ``pain_change``, ``pain_change_percent``, ``pain_verdict``:
   the report's baseline comparison, and ``pain_text`` the same as the report words it
   (``6.6 → 5.1 (-1.5, -22 %)``, from :func:`~backrelief_analysis.pain.judge_change`);

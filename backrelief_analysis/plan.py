@@ -12,7 +12,7 @@ import math
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -99,6 +99,12 @@ class Thresholds:
     min_occasions
         Occasions of an outcome measure needed before its change gets a verdict. Default 2
         (the first against the latest).
+    latest_days
+        "Latest" pain is the mean of the daily means of the last this-many days with a score
+        in the period. Default 7.
+    recent_weeks
+        The caseload's "recent" adherence and open flags count back this many ISO weeks from
+        the day the numbers run to (the Monday of the this-many-th last week). Default 4.
     """
 
     pain_change_points: float = field(default=2, metadata=_allowed(0, 10))
@@ -122,6 +128,10 @@ class Thresholds:
     questionnaire_every_days: int = field(default=14, metadata=_allowed(1, None, whole=True))
     # occasions of a questionnaire before its change gets a verdict (first against latest)
     min_occasions: int = field(default=2, metadata=_allowed(2, None, whole=True))
+    # days with a score whose mean is the "latest" pain, against the baseline
+    latest_days: int = field(default=7, metadata=_allowed(1, None, whole=True))
+    # ISO weeks back from the day the numbers run to: the caseload's recent adherence and flags
+    recent_weeks: int = field(default=4, metadata=_allowed(1, None, whole=True))
 
 
 @dataclass(frozen=True)
@@ -224,6 +234,16 @@ class Plan:
             reps = f"{exercise.reps} rep{'s' * (exercise.reps != 1)}"
             lines.append(f"{exercise.name}: {exercise.hold_s:g} s hold x {reps}{each}")
         return lines
+
+
+def same_plan(plan: Plan) -> object:
+    """A key equal for plans that differ only in the file they were read from."""
+    try:
+        key = replace(plan, source=None)
+        hash(key)
+    except TypeError:  # a plan with an unhashable part: itself alone
+        return id(plan)
+    return key
 
 
 def _is_number(value: Any) -> bool:

@@ -212,6 +212,8 @@ def test_infinite_or_not_a_number_values_are_refused(
     ("baseline_days = 0", "whole number of 1 or more"),
     ("baseline_days = 2.5", "whole number of 1 or more"),
     ("rising_weeks = 0", "whole number of 1 or more"),
+    ("latest_days = 0", "whole number of 1 or more"),
+    ("recent_weeks = 1.5", "whole number of 1 or more"),
     ("min_sessions_for_interval = 1", "whole number of 2 or more"),
     ("min_occasions = 1", "whole number of 2 or more"),
     ("min_occasions = 2.5", "whole number of 2 or more"),

@@ -40,7 +40,7 @@ import tomllib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from itertools import pairwise
 from multiprocessing import get_context
@@ -58,6 +58,7 @@ from .bundle import (
     load_files,
     open_bundle,
 )
+from .demo import DEMO_START
 from .flags import FLAG_TITLES, FlagKind
 from .outcomes import OUTCOME_NEEDS, outcome_changes_by_patient
 from .outcomes import Verdict as OutcomeVerdict
@@ -489,6 +490,7 @@ class Caseload:
     table: pd.DataFrame
     weekly: pd.DataFrame
     analysed: int  # patients analysed in this opening (the rest came from the cache)
+    as_of: date  # the day the numbers run to
 
     @property
     def problems(self) -> pd.DataFrame:
@@ -615,7 +617,7 @@ def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
     ordered = [results[source] for source in sources]
     if use_cache and (ordered or cache_path.exists()):  # an empty folder is left as it was
         _save_cache(cache_path, ordered, day)
-    return _assemble(ordered, len(todo))
+    return _assemble(ordered, len(todo), day)
 
 
 def _analyse(todo: list[Path], fallback_plan: str, workers: int | None,
@@ -632,7 +634,7 @@ def _analyse(todo: list[Path], fallback_plan: str, workers: int | None,
         return [result for batch in pool.map(_read_batch, chunks) for result in batch]
 
 
-def _assemble(results: list[_Result], analysed: int) -> Caseload:
+def _assemble(results: list[_Result], analysed: int, as_of: date) -> Caseload:
     rows = [{"source": result.source, **result.row} for result in results]
     hidden = [*COLUMNS, "_cutoff", "_outcome_verdicts"]
     table = pd.DataFrame(rows, columns=hidden) if rows else pd.DataFrame(columns=hidden)
@@ -645,7 +647,7 @@ def _assemble(results: list[_Result], analysed: int) -> Caseload:
     weekly_rows = [[result.source, *week] for result in results for week in result.weekly]
     weekly = pd.DataFrame(weekly_rows, columns=list(WEEKLY_COLUMNS))
     weekly = weekly.astype({"week": "int64", "pain": "float64", "adherence": "float64"})
-    return Caseload(table, weekly, analysed)
+    return Caseload(table, weekly, analysed, as_of)
 
 
 # --- showing it -----------------------------------------------------------------------------------
@@ -746,6 +748,19 @@ def small_multiples(caseload: Caseload, limit: int = 12, columns: int = 4):
     return figure
 
 
+def _demo_weeks(index: int) -> int:
+    """How many weeks the demo caseload's patient number ``index`` (from 0) has logged."""
+    return 10 + 2 * index
+
+
+def demo_caseload_day(patients: int = 4) -> date:
+    """The day the demo caseload's numbers run to: the last day of its longest diary.
+
+    The demo is made from fixed dates, so the notebook shows it as of this day, not today.
+    """
+    return DEMO_START + timedelta(weeks=_demo_weeks(patients - 1), days=-1)
+
+
 def write_demo_caseload(folder: Path | str, patients: int = 4) -> Path:
     """A caseload of synthetic demo patients as share bundles, and one damaged bundle.
 
@@ -769,7 +784,7 @@ def write_demo_caseload(folder: Path | str, patients: int = 4) -> Path:
     with tempfile.TemporaryDirectory() as work:
         for index in range(patients):
             log_dir = Path(work) / str(index)
-            weeks, story = 10 + 2 * index, stories[index % len(stories)]
+            weeks, story = _demo_weeks(index), stories[index % len(stories)]
             blocks, entries = generate_demo(weeks, seed=index + 1, plan=plan, story=story)
             if index % len(stories) == 1:  # this patient stops exercising after week 8
                 cut = entries[0].recorded_at.date().toordinal() + 8 * 7
@@ -787,6 +802,7 @@ def write_demo_caseload(folder: Path | str, patients: int = 4) -> Path:
 
 
 __all__ = ["CACHE_NAME", "CACHE_VERSION", "COLUMNS", "PRIORITY_RULE", "Caseload", "content_key",
-           "display_table", "find_sources", "folder_files", "load_caseload", "outcome_summary",
+           "demo_caseload_day", "display_table", "find_sources", "folder_files", "load_caseload",
+           "outcome_summary",
            "plot_patient_weeks", "read_source", "small_multiples", "write_demo_caseload",
            "write_table"]

@@ -42,6 +42,7 @@ from pathlib import Path
 
 from .cues import side_words
 from .plan import Plan
+from .steps import build_blocks
 from .store import (
     DIR_MODE,
     FILE_MODE,
@@ -156,10 +157,10 @@ def plan_key(plan: Plan) -> str:
 
 
 def planned_blocks(plan: Plan) -> tuple[PlannedBlock, ...]:
-    """The blocks of a session of ``plan``, in order (as :func:`.engine.build_blocks`)."""
+    """The blocks of a session of ``plan``, in order (as :func:`.steps.build_blocks`)."""
     return tuple(PlannedBlock(exercise.id, exercise.name, side, exercise.reps,
                               float(exercise.hold_s), side_words(side, exercise))
-                 for exercise in plan.exercises for side in exercise.blocks)
+                 for exercise, side in build_blocks(plan))
 
 
 # --- the record ----------------------------------------------------------------------------

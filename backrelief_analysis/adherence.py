@@ -29,22 +29,30 @@ import pandas as pd
 
 from .periods import (
     DATE_DTYPE,
+    PATIENT,
     DayLike,
     all_days,
-    all_weeks,
     day_series,
+    keyed,
+    keyed_days,
+    keyed_weeks,
+    keyed_within,
+    one_period,
     period_bounds,
+    threshold_values,
+    unkeyed,
     week_label,
     week_start,
     within,
 )
-from .plan import Plan
+from .plan import Plan, same_plan
 from .schema import EXERCISE
 from .store import require_columns
 
 SESSION_COLUMNS = ("session_id", "date", "reps_done", "reps_target")
 # a block's status in the log, each counted per exercise by exercise_adherence
 BLOCK_STATUSES: tuple[str, ...] = EXERCISE["status"].choices or ()
+DAYS_IN_WEEK = 7
 
 
 def sessions(exercise: pd.DataFrame) -> pd.DataFrame:
@@ -53,7 +61,8 @@ def sessions(exercise: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     exercise
-        The exercise frame of a :class:`~backrelief_analysis.store.Log`.
+        The exercise frame of a :class:`~backrelief_analysis.store.Log`, or a keyed one (with
+        a ``patient`` column: see :func:`sessions_by_patient`).
 
     Returns
     -------
@@ -61,24 +70,37 @@ def sessions(exercise: pd.DataFrame) -> pd.DataFrame:
         ``session_id``, ``date`` (local day it started), ``blocks``, ``reps_done``,
         ``reps_target``, ``counted`` (True when any block has reps done), sorted by date.
     """
-    require_columns(exercise, SESSION_COLUMNS, "the exercise log")
+    if PATIENT in exercise.columns:
+        return sessions_by_patient(exercise)
+    return unkeyed(sessions_by_patient(keyed(exercise)))
+
+
+def sessions_by_patient(exercise: pd.DataFrame) -> pd.DataFrame:
+    """:func:`sessions` of every patient of a keyed exercise frame, with ``patient`` first,
+    sorted by patient, date and session."""
+    require_columns(exercise, (PATIENT, *SESSION_COLUMNS), "the exercise log")
     # group on integer codes: grouping a million text ids directly is several times slower
+    patient_codes, patients = pd.factorize(exercise[PATIENT])
     codes, ids = pd.factorize(exercise["session_id"])
     frame = pd.DataFrame({
+        "pcode": patient_codes,
         "code": codes,
         "date": day_series(exercise["date"]).to_numpy(),
         "reps_done": exercise["reps_done"].to_numpy(dtype="int64"),
         "reps_target": exercise["reps_target"].to_numpy(dtype="int64"),
     })  # fmt: skip
-    per_session = frame.groupby("code", sort=True).agg(
+    per_session = frame.groupby(["pcode", "code"], sort=True).agg(
         date=("date", "min"),
         blocks=("reps_done", "size"),
         reps_done=("reps_done", "sum"),
         reps_target=("reps_target", "sum"),
-    )
-    per_session.insert(0, "session_id", pd.Series(ids, dtype=str).to_numpy()[per_session.index])
+    ).reset_index()
+    per_session.insert(0, PATIENT, patients.to_numpy()[per_session["pcode"].to_numpy()])
+    per_session.insert(1, "session_id",
+                       pd.Series(ids, dtype=str).to_numpy()[per_session["code"].to_numpy()])
     per_session["counted"] = per_session["reps_done"] > 0
-    per_session = per_session.sort_values(["date", "session_id"], kind="stable")
+    per_session = per_session.drop(columns=["pcode", "code"]).sort_values(
+        [PATIENT, "date", "session_id"], kind="stable")
     return per_session.reset_index(drop=True)
 
 
@@ -116,23 +138,72 @@ def weekly_adherence(
     """
     table = _session_table(exercise)
     first, last = period_bounds([table["date"]], start, end)
-    weeks = all_weeks(first, last)
-    done = within(table.loc[table["counted"]], first, last)
-    done["week_start"] = week_start(done["date"])
-    counts = done.groupby("week_start").agg(
+    patients = one_period(first, last, plan=plan)
+    return unkeyed(weekly_adherence_by_patient(keyed(table), patients))
+
+
+def weekly_adherence_by_patient(sessions: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
+    """:func:`weekly_adherence` of every patient at once.
+
+    Parameters
+    ----------
+    sessions
+        A keyed :func:`sessions_by_patient` table (or a keyed exercise log).
+    patients
+        Indexed by ``patient``: ``first``, ``last`` (the period) and ``plan``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``patient`` and the columns of :func:`weekly_adherence`, sorted by patient and week.
+    """
+    table = _session_table(sessions)
+    weeks = keyed_weeks(patients)
+    done = keyed_within(table.loc[table["counted"]], patients)
+    done = done.assign(week_start=week_start(done["date"]))
+    counts = done.groupby([PATIENT, "week_start"]).agg(
         sessions=("session_id", "size"), days_exercised=("date", "nunique")
     )
-    result = weeks.merge(counts, how="left", left_on="week_start", right_index=True)
+    result = weeks.merge(counts, how="left", left_on=[PATIENT, "week_start"], right_index=True)
     result["sessions"] = result["sessions"].fillna(0).astype("int64")
     result["days_exercised"] = result["days_exercised"].fillna(0).astype("int64")
-    result["part"] = result["days_in_period"] < 7
-    days = pd.Series(all_days(first, last))
+    result["part"] = result["days_in_period"] < DAYS_IN_WEEK
     # sum whole targets, then divide once: seven days of 2/7 must make exactly 2
-    target = targets_by_day(days, plan).groupby(week_start(days).to_numpy()).sum() / 7.0
-    result["target"] = target.reindex(result["week_start"]).to_numpy(dtype="float64")
+    plans = patients["plan"]
+    changed = pd.Series([bool(plan.earlier_targets) for plan in plans], index=plans.index,
+                        dtype=bool)
+    steady = pd.Series([plan.target_sessions_per_week for plan in plans], index=plans.index,
+                       dtype="int64")
+    # one target throughout: a week's days in the period times it
+    result["target"] = (result["days_in_period"].to_numpy()
+                        * steady.reindex(result[PATIENT].to_numpy()).to_numpy()
+                        ) / float(DAYS_IN_WEEK)
+    if bool(changed.any()):  # a target that changed: day by day
+        days = keyed_days(patients.loc[changed])
+        days["target"] = targets_by_patient(days, plans.loc[changed])
+        days["week_start"] = week_start(days["date"])
+        target = days.groupby([PATIENT, "week_start"])["target"].sum() / float(DAYS_IN_WEEK)
+        daily = result.join(target.rename("daily_target"), on=[PATIENT, "week_start"])
+        result["target"] = daily["daily_target"].fillna(result["target"]).astype("float64")
     result["percent"] = 100.0 * result["sessions"] / result["target"]
-    result["meets_target"] = result["percent"] >= plan.thresholds.adherence_percent
+    cutoff = threshold_values(patients["plan"], "adherence_percent")
+    result["meets_target"] = result["percent"].to_numpy() >= cutoff.reindex(
+        result[PATIENT].to_numpy()).to_numpy(dtype="float64")
     return result.reset_index(drop=True)
+
+
+def targets_by_patient(days: pd.DataFrame, plans: pd.Series) -> pd.Series:
+    """:func:`targets_by_day` of a keyed frame of days (``patient``, ``date``), each patient
+    against their own plan (``plans``, indexed by patient)."""
+    targets = pd.Series(0, index=days.index, dtype="int64")
+    # one call per distinct plan: bundles carry equal plans read from different files
+    groups: dict[object, list] = {}
+    for key, plan in plans.items():
+        groups.setdefault(same_plan(plan), []).append(key)
+    for keys in groups.values():
+        mine = days[PATIENT].isin(keys)
+        targets.loc[mine] = targets_by_day(days.loc[mine, "date"], plans[keys[0]])
+    return targets
 
 
 def sessions_in_week(exercise: pd.DataFrame, day: date) -> int:
@@ -163,11 +234,20 @@ def overall_percent(weekly: pd.DataFrame) -> float:
 
     ``weekly`` is :func:`weekly_adherence`. NaN without a week.
     """
-    require_columns(weekly, ("sessions", "target"), "the weekly adherence")
-    target = float(weekly["target"].sum())
-    if weekly.empty or target <= 0:
-        return float("nan")
-    return 100.0 * float(weekly["sessions"].clip(upper=weekly["target"]).sum()) / target
+    result = overall_percent_by_patient(keyed(weekly))
+    return float(result.iloc[0]) if len(result) else float("nan")
+
+
+def overall_percent_by_patient(weekly: pd.DataFrame) -> pd.Series:
+    """:func:`overall_percent` of every patient of a keyed weekly frame
+    (:func:`weekly_adherence_by_patient`): a Series indexed by patient."""
+    require_columns(weekly, (PATIENT, "sessions", "target"), "the weekly adherence")
+    capped = weekly["sessions"].clip(upper=weekly["target"]).astype("float64")
+    sums = pd.DataFrame({PATIENT: weekly[PATIENT].to_numpy(), "done": capped.to_numpy(),
+                         "target": weekly["target"].to_numpy(dtype="float64")}).groupby(
+        PATIENT, sort=False).sum()
+    percent = 100.0 * sums["done"] / sums["target"].where(sums["target"] > 0)
+    return percent.astype("float64")
 
 
 def exercise_adherence(

@@ -194,11 +194,11 @@ class _Deidentifier:
                 value = self.ident(column.name, value)
             elif column.id_kind == "plan":
                 value = self.exercises.get(value, value)
+            elif column.named_when is not None and value and (
+                    row.get(column.named_when[0]) or "").lower() == column.named_when[1]:
+                # a name the patient chose (a PSFS activity) can identify them
+                value = self._activities.setdefault(value, f"activity {len(self._activities) + 1}")
             result[column.name] = value
-        # PSFS activities are named by the patient and can identify them
-        if (row.get("measure") or "").lower() == "psfs" and result.get("item"):
-            result["item"] = self._activities.setdefault(
-                row["item"], f"activity {len(self._activities) + 1}")
         return result
 
 

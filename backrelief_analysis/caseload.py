@@ -1,20 +1,21 @@
 """The caseload: one row per patient for the physiotherapist, from bundles and log folders.
 
 Every ``.zip`` bundle and every log folder directly inside a folder is one patient. Each row's
-numbers are those of that patient's own report (:func:`~backrelief_analysis.progress.summarise`):
-:func:`patient_numbers` takes them from the report's own functions, one patient at a time, and
-:mod:`~backrelief_analysis.caseload_fast` computes the same for a batch of patients at once;
-every batch checks one patient against :func:`patient_numbers` and falls back to it for the
-whole batch when they differ. The columns:
+numbers are those of that patient's own report: a batch of patients goes through
+:func:`~backrelief_analysis.progress.summarise_patients` in one call, the same functions the
+report runs for one patient (a batch of one). The numbers run to one day, ``as_of`` (today
+unless given; a de-identified bundle, whose dates are moved, runs to its own period's end).
+The columns:
 
-- ``weeks``: ISO weeks of the period; ``last_session``: the day of the last counted session;
+- ``weeks``: ISO weeks of the period (up to that day); ``last_session``: the day of the last
+  counted session;
 - ``adherence_overall``: the report's adherence; ``adherence_4wk``: the same measure over the
-  last four ISO weeks of the period (from the Monday of the fourth-last week, as notebook 02's
-  "part of the period" example);
+  last ``recent_weeks`` (a plan setting, 4 by default) ISO weeks up to that day (from the
+  Monday of the ``recent_weeks``-th last week, as notebook 02's "part of the period" example);
 - ``pain_baseline``, ``pain_latest``, ``pain_change``, ``pain_change_percent``, ``pain_verdict``:
   the report's baseline comparison, and ``pain_text`` the same as the report words it
   (``6.6 → 5.1 (-1.5, -22 %)``, from :func:`~backrelief_analysis.pain.judge_change`);
-- ``open_flags``: flags of the period that reach into those last four weeks, by kind;
+- ``open_flags``: flags of the period that reach into those last weeks, by kind;
 - ``problem``: why a patient could not be read, in one sentence (the other columns are empty).
 
 Which patients come first (:data:`PRIORITY_RULE`): unreadable ones, then meaningfully worse pain,
@@ -24,7 +25,8 @@ over the last four weeks, then the rest.
 Bad input never costs the rest: a batch's log files are read together by the store
 (:func:`~backrelief_analysis.store.read_logs`), each patient exactly as the store reads one log,
 and any problem becomes that row's ``problem``. A cache beside the bundles (:data:`CACHE_NAME`,
-JSON) keeps each patient's row under the SHA-256 of its files and their sizes, times and inodes:
+JSON) keeps each patient's row under the SHA-256 of its files and their sizes, times and inodes
+(and the day the numbers run to):
 a second opening hashes only files whose sizes, times or inode changed (or that changed within
 two seconds of being looked at, as git does), and analyses only what changed.
 """
@@ -35,13 +37,14 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import time
 import tomllib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import partial
+from itertools import pairwise
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -57,17 +60,24 @@ from .bundle import (
     load_files,
     open_bundle,
 )
-from .plan import Plan, PlanError, parse_plan
-from .store import Log, Logs, read_logs
+from .demo import DEMO_START
+from .flags import FLAG_TITLES, FlagKind
+from .outcomes import OUTCOME_NEEDS, outcome_changes_by_patient
+from .outcomes import Verdict as OutcomeVerdict
+from .pain import Verdict
+from .periods import PATIENT, DayLike, period_bounds, to_day
+from .plan import Plan, PlanError, Thresholds, parse_plan
+from .progress import PatientsSummary, summarise_patients
+from .store import Log, Logs, now_local, read_logs
+from .words_outcomes import caseload_outcome_text, measures_text
 
 CACHE_NAME = ".backrelief-caseload.json"
-CACHE_VERSION = 2  # 2: rows carry pain_text
+CACHE_VERSION = 4  # 2: rows carry pain_text; 3: rows run to the caseload's as_of day; 4: and
+# carry the outcome verdicts
 # a file changed this recently may change again within the same mtime: hash it (as git does)
 RECENT_CHANGE_NS = 2 * 10**9
-RECENT_WEEKS = 4
 PARALLEL_FROM = 24  # fewer patients than this are read in this process: workers cost ~1 s
-CHUNK = 125  # most patients per task sent to a worker (each task checks one exactly)
-FALLBACK_NOTE = "analysed one patient at a time (the fast engine disagreed with the report's)"
+CHUNK = 125  # most patients per task sent to a worker
 PRIORITY_RULE = (
     "1. patients whose files could not be read (fix them first); "
     "2. pain meaningfully worse than at baseline, a questionnaire score meaningfully worse than "
@@ -77,8 +87,9 @@ PRIORITY_RULE = (
     "more open flags, then lower "
     "adherence over the last four weeks, then by name."
 )
-FLAG_WORDS = {"pain_after": "high pain after", "not_settled": "not settled next day",
-              "rising": "weekly pain rising", "flare": "flare-up"}  # short, for a table cell
+FLAG_WORDS = {FlagKind.PAIN_AFTER: "high pain after",
+              FlagKind.NOT_SETTLED: "not settled next day",
+              FlagKind.RISING: "weekly pain rising", FlagKind.FLARE: "flare-up"}  # a table cell
 COLUMNS = ("patient", "source", "priority", "why", "weeks", "period_start", "period_end",
            "last_session", "adherence_4wk", "adherence_overall", "pain_baseline", "pain_latest",
            "pain_change", "pain_change_percent", "pain_verdict", "pain_text", "outcomes",
@@ -90,135 +101,106 @@ WEEKLY_COLUMNS = ("source", "week", "week_start", "pain", "adherence")
 # --- one patient ----------------------------------------------------------------------------------
 
 
-def partial_summary(plan: Plan, start, end, **parts):
-    """A ProgressSummary holding only the parts the caseload needs (the others are None).
-
-    Its properties (``adherence_percent``, ``sessions_done``) are the report's own, so the
-    caseload takes those definitions rather than restating them.
-    """
-    from .progress import ProgressSummary
-
-    given = {"plan": plan, "start": start, "end": end, **parts}
-    return ProgressSummary(**{f.name: given.get(f.name) for f in fields(ProgressSummary)})
-
-
-def patient_numbers(log, plan: Plan, *, start=None, end=None) -> tuple[dict, pd.DataFrame]:
-    """The caseload row and weekly series of one patient's log.
-
-    The calls and their period are those of :func:`~backrelief_analysis.progress.summarise`,
-    limited to what the row shows; ``tests/test_caseload.py`` checks the numbers against it.
-
-    Returns
-    -------
-    tuple
-        The row (a dict of :data:`COLUMNS` without ``patient``/``source``/``priority``/``why``)
-        and a frame ``week``, ``week_start``, ``pain`` (weekly mean), ``adherence`` (% of target).
-    """
-    from . import adherence, flags, pain
-    from .periods import period_bounds
-    from .progress import restrict_log
-
-    first, last = period_bounds([log.exercise["date"], log.pain["date"]], start, end)
-    if first is None:
-        return _empty_row("the log has no entries yet"), _no_weeks()
-    window = restrict_log(log, first, last)
-    ex, pn, th = window.exercise, window.pain, plan.thresholds
-    period = {"start": first, "end": last}
-    table = adherence.sessions(ex)
-    weekly = adherence.weekly_adherence(table, plan, **period)
-    daily = pain.daily_pain(pn, **period)
-    weekly_pain = pain.weekly_pain(pn, **period, daily=daily)
-    # the baseline comes from the whole log, whatever the period (as summarise takes it)
-    baseline = pain.baseline_change(log.pain, th, **period, daily=daily)
-    effects = pain.session_effects(pn, table, **period)
-    flag_table = flags.all_flags(pn, th, **period, daily=daily, effects=effects)
-    whole = partial_summary(plan, first, last, sessions=table, weekly_adherence=weekly)
-    recent_from = weekly["week_start"].iloc[-RECENT_WEEKS:].iloc[0]
-    recent = partial_summary(
-        plan, max(recent_from, first), last,
-        sessions=table.loc[table["date"] >= recent_from],
-        weekly_adherence=weekly.iloc[-RECENT_WEEKS:].reset_index(drop=True))
-    done = table.loc[table["counted"], "date"]
-    kinds = flag_table.loc[flag_table["end_date"] >= recent_from, "kind"].value_counts()
-    row = _row(first, last, weeks=len(weekly), last_session=done.max() if len(done) else None,
-               adherence_4wk=recent.adherence_percent, adherence_overall=whole.adherence_percent,
-               baseline=baseline, open_kinds=kinds.to_dict(), flags_total=len(flag_table),
-               cutoff=th.adherence_percent,
-               outcomes=outcome_summary(log, plan, end=end, last=last))
-    weeks = pd.DataFrame({
-        "week": np.arange(1, len(weekly) + 1),
-        "week_start": weekly["week_start"].dt.strftime("%Y-%m-%d"),
-        "pain": weekly_pain["mean"].to_numpy(dtype="float64"),
-        "adherence": weekly["percent"].to_numpy(dtype="float64"),
-    })  # fmt: skip
-    return row, weeks
-
-
 def _flag_order(kinds: Iterable[str]) -> list[str]:
-    from .flags import FLAG_TITLES
-
     present = set(kinds)
     return ([kind for kind in FLAG_TITLES if kind in present]
             + sorted(present - set(FLAG_TITLES)))
 
 
-def _row(first, last, *, weeks: int, last_session, adherence_4wk: float,
-         adherence_overall: float, baseline, open_kinds: dict, flags_total: int, cutoff: float,
-         outcomes: str) -> dict:
-    """A caseload row from its numbers (both engines build their rows here)."""
+def _row(numbers: dict, baseline: dict, patient: dict, *, outcomes: OutcomeCell) -> dict:
+    """A caseload row from one patient's rows of
+    :class:`~backrelief_analysis.progress.PatientsSummary` (``numbers``, ``baseline``,
+    ``patients``)."""
+    open_kinds = {kind: int(numbers[f"open_{kind}"]) for kind in FlagKind
+                  if numbers[f"open_{kind}"]}
+    judged = baseline["judged"]
+    last_session = numbers["last_session"]
     return {
-        "weeks": int(weeks),
-        "period_start": f"{first:%Y-%m-%d}",
-        "period_end": f"{last:%Y-%m-%d}",
-        "last_session": "" if last_session is None or pd.isna(last_session)
-        else f"{last_session:%Y-%m-%d}",
-        "adherence_4wk": float(adherence_4wk),
-        "adherence_overall": float(adherence_overall),
-        "pain_baseline": float(baseline.baseline),
-        "pain_latest": float(baseline.latest),
-        "pain_change": float(baseline.change_points),
-        "pain_change_percent": float(baseline.change_percent),
-        "pain_verdict": baseline.verdict,
-        "pain_text": baseline.shown,
-        "outcomes": outcomes,
-        "open_flags": int(sum(open_kinds.values())),
+        "weeks": int(numbers["weeks"]),
+        "period_start": f"{patient['first']:%Y-%m-%d}",
+        "period_end": f"{patient['last']:%Y-%m-%d}",
+        "last_session": "" if pd.isna(last_session) else f"{last_session:%Y-%m-%d}",
+        "adherence_4wk": float(numbers["adherence_recent"]),
+        "adherence_overall": float(numbers["adherence_overall"]),
+        "pain_baseline": float(baseline["baseline"]),
+        "pain_latest": float(baseline["latest"]),
+        "pain_change": float(baseline["change_points"]),
+        "pain_change_percent": float(baseline["change_percent"]),
+        "pain_verdict": str(baseline["verdict"]),
+        "pain_text": judged.shown if judged is not None else "",
+        "outcomes": outcomes.text,
+        "_outcome_verdicts": outcomes.verdicts,
+        "open_flags": int(numbers["open_flags"]),
         "open_flag_kinds": ", ".join(f"{open_kinds[kind]} × {FLAG_WORDS.get(kind, kind)}"
                                      for kind in _flag_order(open_kinds)),
-        "flags_total": int(flags_total),
+        "flags_total": int(numbers["flags_total"]),
         "note": "",
         "problem": "",
-        "_cutoff": float(cutoff),
+        "_cutoff": float(patient["plan"].thresholds.adherence_percent),
     }
 
 
-def outcome_summary(log, plan: Plan, *, end=None, last=None) -> str:
-    """The latest outcome scores (PEG, PSFS, ODI, RMDQ) with their verdicts, as short text.
+@dataclass(frozen=True)
+class Patient:
+    """One loaded patient: the log, the plan, the report's period (None: the log's own)."""
+
+    log: Log
+    plan: Plan
+    start: DayLike = None
+    end: DayLike = None
+
+
+@dataclass(frozen=True)
+class OutcomeCell:
+    """A patient's outcome questionnaires in the caseload: the cell's text and, for the order,
+    each measure's typed verdict (measure id to :class:`~backrelief_analysis.outcomes.Verdict`)."""
+
+    text: str = ""
+    verdicts: dict[str, OutcomeVerdict] = field(default_factory=dict)
+
+
+def outcome_cells(answers: list[pd.DataFrame | None], thresholds: list[Thresholds],
+                  until: list) -> list[OutcomeCell]:
+    """The outcome cells of a batch of patients, from one keyed
+    :func:`~backrelief_analysis.outcomes.outcome_changes_by_patient` call.
+
+    ``answers`` holds each patient's ``Log.outcomes`` (None: none), ``thresholds`` their plans'
+    thresholds, ``until`` the last day whose questionnaires count (None: all of them).
+    """
+    counts = np.array([0 if frame is None else len(frame) for frame in answers], dtype="int64")
+    cells = [OutcomeCell() for _ in answers]
+    present = np.flatnonzero(counts)
+    if not len(present):
+        return cells
+    # column by column: one concatenation per column, not a frame per patient
+    rows = pd.DataFrame({column: pd.concat([answers[i][column] for i in present],
+                                           ignore_index=True) for column in OUTCOME_NEEDS})
+    rows[PATIENT] = np.repeat(present, counts[present])
+    limits = np.array([np.datetime64("NaT", "ns") if until[i] is None
+                       else np.datetime64(pd.Timestamp(until[i]), "ns") for i in present])
+    limit = np.repeat(limits, counts[present])
+    rows = rows.loc[np.isnat(limit) | (rows["date"].to_numpy() <= limit)]
+    changes = outcome_changes_by_patient(rows, {int(i): thresholds[i] for i in present})
+    by_patient: dict[int, list] = {}
+    for row in changes.itertuples(index=False):
+        by_patient.setdefault(int(getattr(row, PATIENT)), []).append(row)
+    for index, measures in by_patient.items():
+        cells[index] = OutcomeCell(caseload_outcome_text(measures, thresholds[index]),
+                                   {row.measure: row.verdict for row in measures})
+    return cells
+
+
+def outcome_summary(log, plan: Plan, *, end=None, last=None) -> OutcomeCell:
+    """The latest outcome scores (PEG, PSFS, ODI, RMDQ) with their verdicts, as short text
+    and as typed verdicts.
 
     As in :func:`~backrelief_analysis.progress.summarise`: the first questionnaire of the whole
     log is the baseline, the latest is the last one up to the period's ``last`` day when an
     ``end`` was given. Empty for a log without questionnaires.
     """
-    from . import outcomes
-
     table = getattr(log, "outcomes", None)
-    if table is None or table.empty:
-        return ""
-    answered = table if end is None or last is None else table.loc[table["date"] <= last]
-    rows = outcomes.outcome_changes(answered, plan.thresholds)
-    return outcome_text(rows.itertuples(index=False))
-
-
-def outcome_text(rows: Iterable) -> str:
-    """The caseload's outcome cell from rows with ``measure``, ``label``, ``occasions``,
-    ``baseline``, ``latest`` and ``verdict`` (as :func:`~backrelief_analysis.outcomes.
-    outcome_changes` gives them)."""
-    from .outcomes import score_text
-
-    return "; ".join(
-        f"{row.label} {score_text(row.baseline, row.measure)} → "
-        f"{score_text(row.latest, row.measure)} ({row.verdict})" if row.occasions > 1
-        else f"{row.label} {score_text(row.baseline, row.measure)} ({row.verdict})"
-        for row in rows)
+    return outcome_cells([table], [plan.thresholds],
+                         [last if end is not None else None])[0]
 
 
 def _empty_row(problem: str, note: str = "") -> dict:
@@ -227,14 +209,8 @@ def _empty_row(problem: str, note: str = "") -> dict:
                    "pain_change", "pain_change_percent"):
         row[column] = float("nan")
     row.update(weeks=0, open_flags=0, flags_total=0, problem=problem, note=note,
-               _cutoff=float("nan"))
+               _cutoff=float("nan"), _outcome_verdicts={})
     return row
-
-
-def _no_weeks() -> pd.DataFrame:
-    return pd.DataFrame({"week": pd.Series(dtype="int64"), "week_start": pd.Series(dtype=str),
-                         "pain": pd.Series(dtype="float64"),
-                         "adherence": pd.Series(dtype="float64")})
 
 
 @dataclass(frozen=True)
@@ -270,7 +246,8 @@ def _first_sentence(error: Exception) -> str:
     return text[0] if text else type(error).__name__
 
 
-def _folder_files(folder: Path) -> dict[str, bytes]:
+def folder_files(folder: Path) -> dict[str, bytes]:
+    """The files of a log folder a caseload reads (logs and plan), by name."""
     return {name: (folder / name).read_bytes()
             for name in (*LOG_NAMES, *OPTIONAL_NAMES, PLAN_NAME) if (folder / name).is_file()}
 
@@ -303,7 +280,8 @@ class _Loaded:
     stem: str
     key: str
     name: str = ""
-    patient: object = None  # caseload_fast.Patient
+    patient: Patient | None = None
+    as_of: date | None = None  # a de-identified bundle's own last day (its dates are moved)
     notes: str = ""
     problem: str = ""
     files: dict | None = None
@@ -318,7 +296,7 @@ def _open_source(path: Path, fallback_plan: str) -> _Loaded:
     loaded = _Loaded(label, path.stem, "")
     try:
         if path.is_dir():
-            files = _folder_files(path)
+            files = folder_files(path)
             loaded.key = content_key(files, fallback_plan)
             if not any(name in files for name in LOG_NAMES):
                 raise BundleError(f"the folder {label} holds no log (no {LOG_NAMES[0]} or "
@@ -332,17 +310,25 @@ def _open_source(path: Path, fallback_plan: str) -> _Loaded:
             opened = open_bundle(data, label)
             files, loaded.plan = opened.files, opened.plan
             loaded.name, loaded.period = opened.patient or path.stem, (opened.start, opened.end)
+            if opened.manifest.get("deidentified"):
+                loaded.as_of = _manifest_end(opened.manifest)
         loaded.files = files
     except _READ_ERRORS as error:
         loaded.problem = _first_sentence(error)
     return loaded
 
 
+def _manifest_end(manifest: dict) -> date | None:
+    """The last day of a bundle's period as its manifest records it (None when it does not)."""
+    period = manifest.get("period")
+    try:
+        return date.fromisoformat(period["end"])
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
 def _finish(loaded: _Loaded, read: Callable[[], tuple]) -> _Loaded:
     """An opened source's log (``read()`` gives the log and its notes) and period checked."""
-    from .caseload_fast import Patient
-    from .periods import period_bounds
-
     try:
         log, notes = read()
         start, end = loaded.period
@@ -386,29 +372,25 @@ def _load_batch(names: list[str], fallback_plan: str) -> list[_Loaded]:
     return loaded
 
 
-def _result(loaded: _Loaded, row: dict, weekly: pd.DataFrame) -> _Result:
+def _result(loaded: _Loaded, row: dict, weekly: list) -> _Result:
     row = {"patient": loaded.name, **row, "note": loaded.notes}
-    weekly_rows = weekly.replace({np.nan: None}).to_numpy().tolist()
-    return _Result(loaded.source, loaded.key, row, weekly_rows)
+    return _Result(loaded.source, loaded.key, row, weekly)
 
 
-def _exact(loaded: _Loaded) -> _Result:
-    patient = loaded.patient
-    try:
-        row, weekly = patient_numbers(patient.log, patient.plan, start=patient.start,
-                                      end=patient.end)
-    except (ValueError, KeyError, TypeError) as error:  # never let one patient stop the rest
-        loaded.problem = f"{loaded.source} could not be analysed ({_first_sentence(error)})"
-        return _problem(loaded)
-    return _result(loaded, row, weekly)
-
-
-def read_source(path: Path, fallback_plan: str) -> _Result:
-    """One patient's row, from the report's own functions (the reference for every row)."""
-    loaded = _load_source(path, fallback_plan)
-    if loaded.problem:
-        return _problem(loaded)
-    return _exact(loaded)
+def _weekly_rows(summary: PatientsSummary) -> dict[object, list]:
+    """Each patient's weeks as JSON-ready rows: ``week`` (1, 2, ...), ``week_start``,
+    ``pain`` (weekly mean) and ``adherence`` (% of the target), None for a missing number."""
+    weeks = summary.weekly_adherence
+    frame = pd.DataFrame({
+        "week": weeks.groupby(PATIENT, sort=False).cumcount().to_numpy() + 1,
+        "week_start": weeks["week_start"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "pain": summary.weekly_pain["mean"].to_numpy(dtype="float64"),
+        "adherence": weeks["percent"].to_numpy(dtype="float64"),
+    })  # fmt: skip
+    values = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+    keys = weeks[PATIENT].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1], True]) if len(keys) else []
+    return {keys[a]: values[a:b] for a, b in pairwise(bounds)}
 
 
 def _problem(loaded: _Loaded) -> _Result:
@@ -416,55 +398,75 @@ def _problem(loaded: _Loaded) -> _Result:
                    {"patient": loaded.stem, **_empty_row(loaded.problem)}, [])
 
 
-def _same(one: _Result, two: _Result) -> bool:
-    """Equal rows and series (NaN equal to NaN)."""
-    return _json_row(one.row) == _json_row(two.row) and one.weekly == two.weekly
-
-
-def _with_note(result: _Result, note: str) -> _Result:
-    result.row["note"] = "; ".join(filter(None, [result.row["note"], note]))
-    return result
-
-
-def _read_batch(paths_and_plan: tuple[list[str], str]) -> list[_Result]:
-    """Rows of a batch of sources: the vectorised engine, checked on one patient.
-
-    The patient with the most weeks is also analysed by the report's own functions; when the two
-    differ (a definition changed in the analysis modules and not here) the whole batch is
-    analysed one patient at a time, so a row is never other than the report's.
-    """
-    from .caseload_fast import caseload_columns, outcome_texts
-
-    names, fallback_plan = paths_and_plan
-    loaded = _load_batch(names, fallback_plan)
-    readable = [item for item in loaded if not item.problem]
-    try:
-        patients = [item.patient for item in readable]
-        numbers, series = caseload_columns(patients, RECENT_WEEKS)
-        texts = outcome_texts(patients, [got and got["last"] for got in numbers])
-    except Exception:
-        return [_with_note(_exact(item), FALLBACK_NOTE) if not item.problem else _problem(item)
-                for item in loaded]
-    by_p = dict(tuple(series.groupby("p", sort=False)))
-    fast: dict[int, _Result] = {}
-    for index, (item, got) in enumerate(zip(readable, numbers, strict=True)):
-        if got is None:
-            fast[id(item)] = _result(item, _empty_row("the log has no entries yet"), _no_weeks())
+def _rows(loaded: list[_Loaded], as_of: date | None) -> list[_Result]:
+    """Every readable source's row and weekly series from one call of
+    :func:`~backrelief_analysis.progress.summarise_patients` (any number of patients); a
+    source that could not be read keeps its problem."""
+    for item in loaded:
+        _check_day(item, as_of)
+    readable = {index: item for index, item in enumerate(loaded) if not item.problem}
+    if not readable:
+        return [_problem(item) for item in loaded]
+    patients = {index: item.patient for index, item in readable.items()}
+    # a de-identified bundle's dates are moved: its own period's end is its day, not today
+    days = {index: item.as_of or as_of for index, item in readable.items()}
+    summary = summarise_patients({key: pt.log for key, pt in patients.items()},
+                                 {key: pt.plan for key, pt in patients.items()},
+                                 start={key: pt.start for key, pt in patients.items()},
+                                 end={key: pt.end for key, pt in patients.items()},
+                                 as_of=days)
+    periods = summary.patients
+    # as in the report, the latest questionnaire is the last one up to a chosen period's end
+    # (any, when the bundle chose none)
+    # plain dicts: a row of a frame by label costs more than the row's own numbers
+    numbers = summary.numbers.to_dict("index")
+    baselines = summary.baseline.to_dict("index")
+    period_rows = periods.to_dict("index")
+    lasts = [None if pd.isna(period_rows[key]["last"]) else period_rows[key]["last"]
+             for key in patients]
+    cells = dict(zip(patients, outcome_cells(
+        [getattr(pt.log, "outcomes", None) for pt in patients.values()],
+        [pt.plan.thresholds for pt in patients.values()],
+        [last if pt.end is not None else None
+         for pt, last in zip(patients.values(), lasts, strict=True)]), strict=True))
+    weekly = _weekly_rows(summary)
+    results = []
+    for index, item in enumerate(loaded):
+        if index not in readable:
+            results.append(_problem(item))
             continue
-        row = _row(got["first"], got["last"], weeks=got["weeks"],
-                   last_session=got["last_session"], adherence_4wk=got["adherence_4wk"],
-                   adherence_overall=got["adherence_overall"], baseline=got["baseline"],
-                   open_kinds=got["open_kinds"], flags_total=got["flags_total"],
-                   cutoff=item.patient.plan.thresholds.adherence_percent,
-                   outcomes=texts[index])
-        weeks = by_p[index].drop(columns="p").reset_index(drop=True)
-        weeks["week_start"] = weeks["week_start"].dt.strftime("%Y-%m-%d")
-        fast[id(item)] = _result(item, row, weeks)
-    if readable:
-        probe = max(readable, key=lambda item: len(fast[id(item)].weekly))
-        if not _same(fast[id(probe)], _exact(probe)):
-            fast = {id(item): _with_note(_exact(item), FALLBACK_NOTE) for item in readable}
-    return [fast[id(item)] if not item.problem else _problem(item) for item in loaded]
+        if pd.isna(period_rows[index]["first"]):
+            log = item.patient.log
+            seen = len(log.exercise) or len(log.pain)
+            problem = (f"the log has no entries up to {days[index]:%Y-%m-%d}" if seen
+                       else "the log has no entries yet")
+            results.append(_result(item, _empty_row(problem), []))
+            continue
+        row = _row(numbers[index], baselines[index], period_rows[index], outcomes=cells[index])
+        results.append(_result(item, row, weekly.get(index, [])))
+    return results
+
+
+def _check_day(item: _Loaded, as_of: date | None) -> None:
+    """A bundle whose chosen period starts after the day the numbers run to gets a problem."""
+    if item.problem or item.as_of is not None or as_of is None or item.patient.start is None:
+        return
+    start = to_day(item.patient.start)
+    if start.date() > as_of:
+        item.problem = (f"{item.source}: its period starts ({start:%Y-%m-%d}) after the day "
+                        f"the numbers run to ({as_of:%Y-%m-%d})")
+
+
+def read_source(path: Path, fallback_plan: str, *, as_of: date | None = None) -> _Result:
+    """One patient's row and weekly series, from one bundle or log folder (``as_of``: the day
+    the numbers run to, by default the period's last day; see :func:`load_caseload`)."""
+    return _rows([_load_source(Path(path), fallback_plan)], as_of)[0]
+
+
+def _read_batch(task: tuple[list[str], str, date | None]) -> list[_Result]:
+    """Rows of a batch of sources, all analysed in one call."""
+    names, fallback_plan, as_of = task
+    return _rows(_load_batch(names, fallback_plan), as_of)
 
 
 # --- the caseload ---------------------------------------------------------------------------------
@@ -493,6 +495,7 @@ class Caseload:
     table: pd.DataFrame
     weekly: pd.DataFrame
     analysed: int  # patients analysed in this opening (the rest came from the cache)
+    as_of: date  # the day the numbers run to
 
     @property
     def problems(self) -> pd.DataFrame:
@@ -500,19 +503,19 @@ class Caseload:
         return self.table.loc[self.table["problem"] != ""]
 
 
-def worse_outcomes(cells: pd.Series) -> pd.Series:
+def worse_outcomes(verdicts: pd.Series) -> pd.Series:
     """The questionnaires (``"ODI, PEG"``) whose latest score is meaningfully worse than the
-    first, read from the ``outcomes`` cells (:func:`outcome_text`); empty when none is."""
-    from .outcomes import MEASURES, WORSENED
-
-    labels = "|".join(re.escape(measure.short) for measure in MEASURES.values())
-    found = cells.fillna("").str.findall(rf"(?:^|; )({labels}) [^;]*\({re.escape(WORSENED)}\)")
-    return found.map(", ".join)
+    first, from each row's typed verdicts (a dict of measure to
+    :class:`~backrelief_analysis.outcomes.Verdict`, as :class:`OutcomeCell` holds them); empty
+    when none is."""
+    return verdicts.map(lambda given: measures_text(
+        measure for measure, verdict in (given or {}).items()
+        if OutcomeVerdict(verdict) is OutcomeVerdict.WORSENED)).astype(object)
 
 
 def _priority(table: pd.DataFrame) -> pd.DataFrame:
-    worse = table["pain_verdict"].eq("meaningful worsening")
-    asked_worse = worse_outcomes(table["outcomes"])
+    worse = table["pain_verdict"].eq(Verdict.WORSENING)
+    asked_worse = worse_outcomes(table["_outcome_verdicts"])
     scored_worse = asked_worse != ""
     low = table["adherence_4wk"] < table["_cutoff"]
     problem = table["problem"] != ""
@@ -533,23 +536,26 @@ def _priority(table: pd.DataFrame) -> pd.DataFrame:
                          _name=table["patient"].str.casefold())
     order = ["priority", "_worse", "_scored", "_flags", "_adh", "_name", "source"]
     table = table.sort_values(order, kind="stable")
-    return table.drop(columns=[*order[1:-1], "_cutoff"]).reset_index(drop=True)
+    return table.drop(columns=[*order[1:-1], "_cutoff", "_outcome_verdicts"]).reset_index(
+        drop=True)
 
 
-def _load_cache(path: Path) -> dict[str, dict]:
+def _load_cache(path: Path, as_of: date) -> dict[str, dict]:
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
-        if cached.get("version") == CACHE_VERSION and cached.get("kit") == __version__:
+        if (cached.get("version") == CACHE_VERSION and cached.get("kit") == __version__
+                and cached.get("as_of") == as_of.isoformat()):
             return dict(cached["entries"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass  # no cache, or one from another version: read everything
     return {}
 
 
-def _save_cache(path: Path, results: Iterable[_Result], stats: dict[str, str]) -> None:
+def _save_cache(path: Path, results: Iterable[_Result], as_of: date,
+                stats: dict[str, str]) -> None:
     from .store import write_private
 
-    record = {"version": CACHE_VERSION, "kit": __version__,
+    record = {"version": CACHE_VERSION, "kit": __version__, "as_of": as_of.isoformat(),
               "entries": {result.source: {**result.as_json(), "stat": stats.get(result.source)}
                           for result in results}}
     # a read-only caseload folder still opens, only without a cache
@@ -582,14 +588,15 @@ def _stat_key(path: Path, fallback_plan: str) -> str | None:
 def _source_key(path: Path, fallback_plan: str) -> str | None:
     try:
         if path.is_dir():
-            return content_key(_folder_files(path), fallback_plan)
+            return content_key(folder_files(path), fallback_plan)
         return content_key(path.read_bytes())
     except OSError:
         return None
 
 
 def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
-                  workers: int | None = None, use_cache: bool = True) -> Caseload:
+                  workers: int | None = None, use_cache: bool = True,
+                  as_of: date | str | None = None) -> Caseload:
     """Read every patient under ``directory`` into one table.
 
     Parameters
@@ -604,17 +611,29 @@ def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
         :data:`PARALLEL_FROM` patients or more.
     use_cache
         Keep and reuse rows in :data:`CACHE_NAME` inside ``directory``.
+    as_of
+        The day the numbers run to (a date or ``YYYY-MM-DD``), by default today: no session or
+        pain score after it counts, each period ends on it (or on a bundle's earlier end), and
+        the recent weeks and open flags count back from it, for every patient (questionnaires
+        follow the report's rule: up to a bundle's chosen end, else the latest). A
+        de-identified bundle runs to its own period's end, since its dates are moved.
+
+    Raises
+    ------
+    ValueError
+        ``as_of`` is not a date.
 
     Returns
     -------
     Caseload
     """
+    day = to_day(as_of).date() if as_of is not None else now_local().date()
     folder = Path(directory)
     sources = find_sources(folder)
     plan_file = Path(plan_path) if plan_path is not None else paths.plan_file()
     fallback_plan = plan_file.read_text(encoding="utf-8")
     cache_path = folder / CACHE_NAME
-    cached = _load_cache(cache_path) if use_cache else {}
+    cached = _load_cache(cache_path, day) if use_cache else {}
     results: dict[Path, _Result] = {}
     todo: list[Path] = []
     # taken before any file is read: kept in the cache only if still the same afterwards
@@ -629,7 +648,7 @@ def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
             results[source] = _from_json(source.name, entry)
         else:
             todo.append(source)
-    results.update(zip(todo, _analyse(todo, fallback_plan, workers), strict=True))
+    results.update(zip(todo, _analyse(todo, fallback_plan, workers, day), strict=True))
     ordered = [results[source] for source in sources]
     if use_cache and (ordered or cache_path.exists()):  # an empty folder is left as it was
         unchanged = {source.name: stat for source, stat in stats.items()
@@ -637,16 +656,17 @@ def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
         same = not todo and set(cached) == {source.name for source in sources} and all(
             entry.get("stat") == unchanged.get(name) for name, entry in cached.items())
         if not same:  # a cache that would be written as it is stays as it is
-            _save_cache(cache_path, ordered, unchanged)
-    return _assemble(ordered, len(todo))
+            _save_cache(cache_path, ordered, day, unchanged)
+    return _assemble(ordered, len(todo), day)
 
 
-def _analyse(todo: list[Path], fallback_plan: str, workers: int | None) -> list[_Result]:
+def _analyse(todo: list[Path], fallback_plan: str, workers: int | None,
+             as_of: date) -> list[_Result]:
     count = workers if workers is not None else (os.cpu_count() or 1)
     if count <= 1 or (len(todo) < PARALLEL_FROM and workers is None):
-        return _read_batch(([str(path) for path in todo], fallback_plan))
+        return _read_batch(([str(path) for path in todo], fallback_plan, as_of))
     size = max(1, min(CHUNK, -(-len(todo) // max(count, 1))))
-    chunks = [([str(path) for path in todo[i:i + size]], fallback_plan)
+    chunks = [([str(path) for path in todo[i:i + size]], fallback_plan, as_of)
               for i in range(0, len(todo), size)]
     context = get_context("forkserver")
     context.set_forkserver_preload(["backrelief_analysis.caseload"])
@@ -654,10 +674,10 @@ def _analyse(todo: list[Path], fallback_plan: str, workers: int | None) -> list[
         return [result for batch in pool.map(_read_batch, chunks) for result in batch]
 
 
-def _assemble(results: list[_Result], analysed: int) -> Caseload:
+def _assemble(results: list[_Result], analysed: int, as_of: date) -> Caseload:
     rows = [{"source": result.source, **result.row} for result in results]
-    table = pd.DataFrame(rows, columns=[*COLUMNS, "_cutoff"]) if rows else pd.DataFrame(
-        columns=[*COLUMNS, "_cutoff"])
+    hidden = [*COLUMNS, "_cutoff", "_outcome_verdicts"]
+    table = pd.DataFrame(rows, columns=hidden) if rows else pd.DataFrame(columns=hidden)
     for column in ("weeks", "open_flags", "flags_total"):
         table[column] = table[column].astype("int64")
     for column in ("adherence_4wk", "adherence_overall", "pain_baseline", "pain_latest",
@@ -667,7 +687,7 @@ def _assemble(results: list[_Result], analysed: int) -> Caseload:
     weekly_rows = [[result.source, *week] for result in results for week in result.weekly]
     weekly = pd.DataFrame(weekly_rows, columns=list(WEEKLY_COLUMNS))
     weekly = weekly.astype({"week": "int64", "pain": "float64", "adherence": "float64"})
-    return Caseload(table, weekly, analysed)
+    return Caseload(table, weekly, analysed, as_of)
 
 
 # --- showing it -----------------------------------------------------------------------------------
@@ -768,6 +788,19 @@ def small_multiples(caseload: Caseload, limit: int = 12, columns: int = 4):
     return figure
 
 
+def _demo_weeks(index: int) -> int:
+    """How many weeks the demo caseload's patient number ``index`` (from 0) has logged."""
+    return 10 + 2 * index
+
+
+def demo_caseload_day(patients: int = 4) -> date:
+    """The day the demo caseload's numbers run to: the last day of its longest diary.
+
+    The demo is made from fixed dates, so the notebook shows it as of this day, not today.
+    """
+    return DEMO_START + timedelta(weeks=_demo_weeks(patients - 1), days=-1)
+
+
 def write_demo_caseload(folder: Path | str, patients: int = 4) -> Path:
     """A caseload of synthetic demo patients as share bundles, and one damaged bundle.
 
@@ -791,7 +824,7 @@ def write_demo_caseload(folder: Path | str, patients: int = 4) -> Path:
     with tempfile.TemporaryDirectory() as work:
         for index in range(patients):
             log_dir = Path(work) / str(index)
-            weeks, story = 10 + 2 * index, stories[index % len(stories)]
+            weeks, story = _demo_weeks(index), stories[index % len(stories)]
             blocks, entries = generate_demo(weeks, seed=index + 1, plan=plan, story=story)
             if index % len(stories) == 1:  # this patient stops exercising after week 8
                 cut = entries[0].recorded_at.date().toordinal() + 8 * 7
@@ -809,6 +842,7 @@ def write_demo_caseload(folder: Path | str, patients: int = 4) -> Path:
 
 
 __all__ = ["CACHE_NAME", "CACHE_VERSION", "COLUMNS", "PRIORITY_RULE", "Caseload", "content_key",
-           "display_table", "find_sources", "load_caseload", "outcome_summary", "patient_numbers",
+           "demo_caseload_day", "display_table", "find_sources", "folder_files", "load_caseload",
+           "outcome_summary",
            "plot_patient_weeks", "read_source", "small_multiples", "write_demo_caseload",
            "write_table"]

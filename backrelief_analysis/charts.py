@@ -19,10 +19,13 @@ from matplotlib.patches import Patch, StepPatch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .associations import ASSOCIATION_NOTE
+from .outcomes import MEASURES, occasion_scores, rule
 from .pain import PainChange
-from .plan import Plan, Thresholds
+from .plan import ROUNDING_SLACK, Plan, Thresholds
 from .progress import ProgressSummary
 from .store import require_columns
+from .words import WEEK_AXIS_LABEL, Dates
+from .words_outcomes import score_decimals
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour deficiencies
 OKABE_ITO = {
@@ -32,7 +35,7 @@ OKABE_ITO = {
 SERIES_COLOURS = ("blue", "orange", "green", "purple", "sky_blue", "vermillion", "yellow")
 SERIES_HATCHES = ("", "//", "..", "xx", "\\\\", "--", "oo")
 PAIN_LABEL = "pain (0–10 NPRS)"
-WEEK_LABEL = "ISO week (Monday start)"
+WEEK_LABEL = WEEK_AXIS_LABEL  # the week axis with calendar dates (Dates.week_axis_label)
 MAX_WEEK_TICKS = 14
 MAX_BAR_LABELS = 26  # write each week's percentage on its bar only while they stay readable
 MAX_BARS = 60  # above this many weeks, draw filled steps (one artist per series) instead of bars
@@ -50,20 +53,16 @@ def new_axes(ax: Axes | None, size: tuple[float, float] = (9, 4)) -> Axes:
     return figure.add_subplot()
 
 
-def _finish_pain_days(ax: Axes, dates: pd.Series, title: str, **legend: object) -> Axes:
-    """The end of a chart of pain scores by day: pain label, title, week axis, grid, and a
-    small-print legend placed by ``legend`` (``ax.legend`` keywords)."""
+def _finish_pain_days(ax: Axes, days: pd.Series, title: str, dates: Dates | None = None,
+                      **legend: object) -> Axes:
+    """The end of a chart of pain scores by day: pain label, title, week axis (weeks said by
+    ``dates``), grid, and a small-print legend placed by ``legend`` (``ax.legend`` keywords)."""
     ax.set_ylabel(PAIN_LABEL)
     ax.set_title(title)
-    _week_axis(ax, dates.iloc[0], dates.iloc[-1])
+    _week_axis(ax, days.iloc[0], days.iloc[-1], dates=dates)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize="small", **legend)
     return ax
-
-
-def _iso_week(moment: pd.Timestamp) -> str:
-    year, week, _ = moment.isocalendar()
-    return f"W{week:02d}\n{year}"
 
 
 def week_ticks(ax: Axes, most: int = MAX_WEEK_TICKS, *, centred: bool = False) -> None:
@@ -79,13 +78,15 @@ def week_ticks(ax: Axes, most: int = MAX_WEEK_TICKS, *, centred: bool = False) -
 
 
 def _week_axis(ax: Axes, first: pd.Timestamp, last: pd.Timestamp, *,
-               centred: bool = False) -> None:
-    """Ticks labelled with ISO weeks (see :func:`week_ticks`), thinned to stay readable."""
+               centred: bool = False, dates: Dates | None = None) -> None:
+    """Ticks labelled with weeks (see :func:`week_ticks`), thinned to stay readable, said by
+    ``dates`` when drawn: ISO weeks ("W36" over "2026") by default, "wk N" de-identified."""
+    say = dates or Dates.named()
     ax.set_xlim(first - pd.Timedelta(hours=12), last + pd.Timedelta(hours=12))
     week_ticks(ax, centred=centred)
     ax.xaxis.set_major_formatter(FuncFormatter(
-        lambda value, _pos: _iso_week(pd.Timestamp(mdates.num2date(value)).tz_localize(None))))
-    ax.set_xlabel(WEEK_LABEL)
+        lambda value, _pos: say.week_tick(mdates.num2date(value))))
+    ax.set_xlabel(say.week_axis_label)
 
 
 def _filled_steps(ax: Axes, values: np.ndarray, edges: np.ndarray, *,
@@ -124,6 +125,7 @@ def plot_pain_trend(
     thresholds: Thresholds | None = None,
     ax: Axes | None = None,
     legend_outside: bool = False,
+    dates: Dates | None = None,
     **kwargs: object,
 ) -> Axes:
     """Daily mean pain, its 7-day mean, the baseline and the lines of a meaningful change.
@@ -141,6 +143,9 @@ def plot_pain_trend(
     legend_outside
         The legend in a column right of the axes (leave room there), so it never hides a
         score or a line; by default inside, lower left.
+    dates
+        Says the weeks on the axis (:class:`~backrelief_analysis.words.Dates`; ISO weeks by
+        default).
     **kwargs
         Passed to the 7-day mean line.
     """
@@ -176,7 +181,7 @@ def plot_pain_trend(
                   f"({baseline.percent_text})\n{baseline.verdict} ({baseline.why})")
     legend = ({"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "frameon": False}
               if legend_outside else {"loc": "lower left", "ncols": 2, "framealpha": 0.9})
-    return _finish_pain_days(ax, daily["date"], title, **legend)
+    return _finish_pain_days(ax, daily["date"], title, dates, **legend)
 
 
 def plot_weekly_adherence(
@@ -184,6 +189,7 @@ def plot_weekly_adherence(
     *,
     thresholds: Thresholds | None = None,
     ax: Axes | None = None,
+    dates: Dates | None = None,
     **kwargs: object,
 ) -> Axes:
     """Sessions per ISO week as bars against the plan's target and the adherence cut-off.
@@ -198,6 +204,8 @@ def plot_weekly_adherence(
         :func:`~backrelief_analysis.adherence.weekly_adherence`.
     thresholds
         Give the cut-off (``adherence_percent``, 80 % by default).
+    dates
+        Says the weeks on the axis (ISO weeks by default).
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.bar`.
     """
@@ -246,7 +254,7 @@ def plot_weekly_adherence(
     # the weekly rate behind each target (a part week's target is that rate pro rata)
     rates = targets * 7 / weekly["days_in_period"].to_numpy(dtype="float64")
     target = float(rates[-1])
-    changed = bool((np.abs(rates - target) > 1e-9).any())
+    changed = bool((np.abs(rates - target) > ROUNDING_SLACK).any())
     if bars is not None and len(weekly) <= MAX_BAR_LABELS:
         # a part week's percentage against its pro rata target can read 500 %: its count
         # and days say it without a percentage over 100 ("5 in 1/7 d")
@@ -283,11 +291,12 @@ def plot_weekly_adherence(
     ax.set_ylabel("sessions per week")
     ax.set_title(title)
     _week_axis(ax, weekly["week_start"].iloc[0], weekly["week_start"].iloc[-1]
-               + pd.Timedelta(days=6), centred=True)
+               + pd.Timedelta(days=6), centred=True, dates=dates)
     return ax
 
 
-def plot_calendar(days: pd.DataFrame, *, ax: Axes | None = None, **kwargs: object) -> Axes:
+def plot_calendar(days: pd.DataFrame, *, ax: Axes | None = None, dates: Dates | None = None,
+                  **kwargs: object) -> Axes:
     """A calendar heatmap of days with a session: one row per weekday, one column per ISO week.
 
     Drawn as one image (fast for years of days). Days outside the period are left blank.
@@ -296,6 +305,8 @@ def plot_calendar(days: pd.DataFrame, *, ax: Axes | None = None, **kwargs: objec
     ----------
     days
         :func:`~backrelief_analysis.adherence.days_exercised`.
+    dates
+        Says the weeks on the axis (ISO weeks by default).
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.imshow`.
     """
@@ -317,9 +328,10 @@ def plot_calendar(days: pd.DataFrame, *, ax: Axes | None = None, **kwargs: objec
     starts = monday.drop_duplicates().reset_index(drop=True)
     step = max(int(np.ceil(len(starts) / MAX_WEEK_TICKS)), 1)
     ticks = list(range(0, len(starts), step))
-    ax.set_xticks(ticks, [_iso_week(starts.iloc[i]) for i in ticks])
+    say = dates or Dates.named()
+    ax.set_xticks(ticks, [say.week_tick(starts.iloc[i]) for i in ticks])
     ax.tick_params(length=0)
-    ax.set_xlabel(WEEK_LABEL)
+    ax.set_xlabel(say.week_axis_label)
     ax.set_title(title)
     ax.legend(handles=[
         Patch(facecolor="#EEEEEE", edgecolor="grey", label="no session"),
@@ -330,7 +342,7 @@ def plot_calendar(days: pd.DataFrame, *, ax: Axes | None = None, **kwargs: objec
 
 
 def plot_session_effect(effects: pd.DataFrame, *, ax: Axes | None = None,
-                        **kwargs: object) -> Axes:
+                        dates: Dates | None = None, **kwargs: object) -> Axes:
     """Pain before and after each session: a short line from before to after per session.
 
     Parameters
@@ -338,6 +350,8 @@ def plot_session_effect(effects: pd.DataFrame, *, ax: Axes | None = None,
     effects
         :func:`~backrelief_analysis.pain.session_effects` (sessions without both scores are
         left out and counted in the title).
+    dates
+        Says the weeks on the axis (ISO weeks by default).
     **kwargs
         Passed to the line collection joining before and after.
     """
@@ -359,8 +373,8 @@ def plot_session_effect(effects: pd.DataFrame, *, ax: Axes | None = None,
             color=OKABE_ITO["blue"], label="after")
     ax.set_ylim(-0.3, 10.3)
     note = f" ({left_out} without both scores left out)" if left_out else ""
-    return _finish_pain_days(ax, both["date"], title + note, loc="upper right", ncols=2,
-                             framealpha=0.9)
+    return _finish_pain_days(ax, both["date"], title + note, dates, loc="upper right",
+                             ncols=2, framealpha=0.9)
 
 
 def plot_reps_and_pain(
@@ -368,6 +382,7 @@ def plot_reps_and_pain(
     plan: Plan | None = None,
     *,
     ax: Axes | None = None,
+    dates: Dates | None = None,
     **kwargs: object,
 ) -> Axes:
     """Weekly reps per exercise (stacked bars) under the weekly mean pain line.
@@ -381,6 +396,8 @@ def plot_reps_and_pain(
         :func:`~backrelief_analysis.associations.weekly_reps_and_pain`.
     plan
         Gives exercise names (the ids are shown otherwise).
+    dates
+        Says the weeks on the axis (ISO weeks by default).
     **kwargs
         Passed to every :meth:`~matplotlib.axes.Axes.bar` call.
     """
@@ -426,7 +443,7 @@ def plot_reps_and_pain(
     pain_ax.set_ylabel(PAIN_LABEL)
     ax.set_title(title)
     _week_axis(ax, weekly["week_start"].iloc[0],
-               weekly["week_start"].iloc[-1] + pd.Timedelta(days=6), centred=True)
+               weekly["week_start"].iloc[-1] + pd.Timedelta(days=6), centred=True, dates=dates)
     handles = ax.get_legend_handles_labels()
     line = pain_ax.get_legend_handles_labels()
     ax.legend(handles[0] + line[0], handles[1] + line[1], loc="upper left",
@@ -445,6 +462,7 @@ def plot_outcomes(
     *,
     thresholds: Thresholds | None = None,
     ax: Axes | None = None,
+    dates: Dates | None = None,
     **kwargs: object,
 ) -> Axes:
     """Each outcome measure over time against its meaningful-change band.
@@ -464,11 +482,11 @@ def plot_outcomes(
         The plan's thresholds (the default thresholds when omitted).
     ax
         Where to draw; a new figure when omitted.
+    dates
+        Says the weeks on the axis (ISO weeks by default).
     **kwargs
         Passed to each measure's line.
     """
-    from .outcomes import MEASURES, occasion_scores, rule
-
     ax = new_axes(ax, size=(9, 4.6))
     title = "Outcome questionnaires against their meaningful change"
     scores = (occasion_scores(outcomes_log) if "item" in outcomes_log.columns
@@ -488,7 +506,7 @@ def plot_outcomes(
         sign = 1 if spec.higher_is_better else -1
         units = sign * (series["score"] - baseline) / size if size > 0 else series["score"] * np.nan
         colour, marker, style = OUTCOME_STYLES[measure]
-        decimals = 0 if spec.scale_max > 10 else 1
+        decimals = score_decimals(measure)
         threshold = (f"{meaning.amount:g} % fall" if meaning.percent
                      else f"{meaning.amount:g} points")
         line_style = {"color": OKABE_ITO[colour], "marker": marker, "linestyle": style,
@@ -511,7 +529,7 @@ def plot_outcomes(
     ax.set_ylim(-reach - 0.6, reach + 0.6)
     ax.set_ylabel("change from the first score\nin thresholds (up = better)")
     first, last = scores["date"].min(), scores["date"].max()
-    _week_axis(ax, first - pd.Timedelta(days=3), last + pd.Timedelta(days=3))
+    _week_axis(ax, first - pd.Timedelta(days=3), last + pd.Timedelta(days=3), dates=dates)
     ax.set_title(f"{title}\nPEG: Krebs 2009 sets no threshold, so the general pain rule of a "
                  f"{thresholds.peg_change_percent:g} % fall applies", fontsize="medium")
     ax.grid(axis="y", alpha=0.3)

@@ -253,7 +253,8 @@ def cmd_caseload(args: argparse.Namespace) -> int:
         raise CommandError(f"there is no caseload folder at {args.directory}")
     if args.plan is not None:
         _load_plan(args.plan)
-    caseload = load_caseload(args.directory, args.plan, use_cache=not args.no_cache)
+    caseload = load_caseload(args.directory, args.plan, use_cache=not args.no_cache,
+                             as_of=args.as_of)
     table = caseload.table
     if table.empty:
         raise CommandError(f"{args.directory} holds no bundle (.zip) and no log folder")
@@ -400,6 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
     caseload.add_argument("--plan", type=Path,
                           help="plan for log folders without their own plan.toml")
     caseload.add_argument("--out", type=Path, help="write the table to a .csv or .html file")
+    caseload.add_argument("--as-of", dest="as_of", type=_iso_date, metavar="DATE",
+                          help="the day the numbers run to, like 2026-11-24 (default: today); "
+                               "the last four weeks and open flags count back from it")
     caseload.add_argument("--no-cache", action="store_true",
                           help="neither read nor write the cache file in DIR")
     caseload.set_defaults(handler=cmd_caseload)

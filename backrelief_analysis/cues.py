@@ -28,13 +28,9 @@ A lead-in too short to say its own sentence first (under :data:`GET_READY_APART_
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from .plan import Exercise
+from .steps import Step
 from .words import plural
-
-if TYPE_CHECKING:  # the engine imports this module; only its types are needed here
-    from .engine import Step
-    from .plan import Exercise
 
 SESSION_END_TEXT = "Session complete. How is your pain now?"
 GET_READY_TEXT = "Get ready."
@@ -112,7 +108,7 @@ def spoken_text(cue: str, step: Step, countdown: int = 0, *, fewer_words: bool =
     if cue == "prepare":
         return GET_READY_TEXT
     if cue == "hold_start":
-        return "Hold." if fewer_words or step.reps < 2 else f"Hold, {step.rep} of {step.reps}."
+        return "Hold." if fewer_words or step.reps <= 1 else f"Hold, {step.rep} of {step.reps}."
     if cue == "tick":
         return str(countdown)
     if cue == "release":

@@ -37,6 +37,16 @@ _NOTES_CHECK_IN = (
 )
 
 
+# how likely each thing is on a day of the demo (seeded, so the demo is the same every time)
+SATURDAY = 5  # weekday numbers from Monday = 0
+FLARE_DAYS_A_WEEK = 5  # the flare-up shows on the first five days of its week
+EXERCISE_WEEKEND, EXERCISE_WEEKDAY = 0.45, 0.88  # a session that day
+CHECK_IN, CHECK_IN_NOTE = 0.6, 0.3  # a rest day's check-in, and a note with it
+SKIP_IN_FLARE = 0.5  # back extension skipped on a flare-up day
+SKIP_ANY = 0.02  # any block skipped
+AFTER_NOTE = 0.15  # a note with the after score
+
+
 @dataclass(frozen=True)
 class DemoStory:
     """Where the demo's events fall, counted in weeks from 1."""
@@ -92,10 +102,11 @@ def generate_demo(
     drift = np.linspace(story.pain_start, story.pain_end, days)
     noise = rng.normal(0, 0.7, days)
     week_of_day = np.arange(days) // 7 + 1
-    flare = (week_of_day == story.flare_week) & (np.arange(days) % 7 < 5)
+    flare = (week_of_day == story.flare_week) & (np.arange(days) % 7 < FLARE_DAYS_A_WEEK)
     pain_today = np.clip(np.rint(drift + noise + 2.5 * flare), 0, 10).astype(int)
     weekday = (np.arange(days) + start.weekday()) % 7
-    exercised = np.where(weekday >= 5, rng.random(days) < 0.45, rng.random(days) < 0.88)
+    exercised = np.where(weekday >= SATURDAY, rng.random(days) < EXERCISE_WEEKEND,
+                         rng.random(days) < EXERCISE_WEEKDAY)
     exercised &= week_of_day != story.missed_week
     stopped_day = (story.stopped_session_week - 1) * 7 + 2
 
@@ -106,8 +117,8 @@ def generate_demo(
         pain = int(pain_today[index])
         flare_mark = "yes" if flare[index] else "no"
         if not exercised[index]:
-            if rng.random() < 0.6:
-                note = str(rng.choice(_NOTES_CHECK_IN)) if rng.random() < 0.3 else ""
+            if rng.random() < CHECK_IN:
+                note = str(rng.choice(_NOTES_CHECK_IN)) if rng.random() < CHECK_IN_NOTE else ""
                 at = _local(day, int(rng.integers(18 * 60, 21 * 60)), tz)
                 entries.append(PainEntry(at, pain, "check_in", "", flare_mark, note))
             continue
@@ -115,11 +126,11 @@ def generate_demo(
         session_id = f"demo-{day:%Y%m%d}-{index:05d}"
         entries.append(PainEntry(started, pain, "before_session", session_id))
         clock = started + timedelta(seconds=10)
-        skip_extension = flare[index] and rng.random() < 0.5
+        skip_extension = flare[index] and rng.random() < SKIP_IN_FLARE
         for exercise in plan.exercises:
             for side in exercise.blocks:
                 reps_done, status = exercise.reps, "completed"
-                if (exercise.id == "back_extension" and skip_extension) or rng.random() < 0.02:
+                if (exercise.id == "back_extension" and skip_extension) or rng.random() < SKIP_ANY:
                     reps_done, status = 0, "skipped"
                 if index == stopped_day and exercise is plan.exercises[-1]:
                     reps_done, status = 4, "stopped"
@@ -132,7 +143,7 @@ def generate_demo(
                 clock += timedelta(seconds=plan.rest_between_exercises_s)
         change = int(rng.choice([-2, -1, -1, -1, 0, 0, 1], p=[0.1, 0.2, 0.2, 0.15, 0.15, 0.1, 0.1]))
         after = int(np.clip(pain + change, 0, 10))
-        note = str(rng.choice(_NOTES_AFTER)) if rng.random() < 0.15 else ""
+        note = str(rng.choice(_NOTES_AFTER)) if rng.random() < AFTER_NOTE else ""
         if index == stopped_day:
             note = "Stopped early: sharp twinge in the bridge, gone by the evening."
         entries.append(PainEntry(clock + timedelta(seconds=20), after, "after_session",

@@ -27,10 +27,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from .outcomes import MEASURES
 from .pain import session_scores
 from .periods import DayLike, to_day
 from .plan import Plan
 from .store import EXERCISE_COLUMNS, PAIN_COLUMNS, Log, require_columns, write_private
+from .words import Dates
 
 KINDS = ("session", "check_in", "questionnaire")
 EXPORT_COLUMNS = (
@@ -249,8 +251,6 @@ def export_sessions(
 def _questionnaires(answers: pd.DataFrame) -> pd.DataFrame:
     """One row per questionnaire occasion: its measure, score (PEG and PSFS: the mean of the
     items; ODI and RMDQ: the total) and its answers as ``"item score; ..."``."""
-    from .outcomes import MEASURES
-
     text = answers["item"] + " " + answers["score"].astype(str)
     by_set = (answers.assign(answer=text).groupby("set_id", sort=False)
               .agg(started_local=("recorded_local", "min"), date=("date", "min"),
@@ -296,8 +296,6 @@ def deidentify_export(
     pd.DataFrame
         Columns ``DEIDENTIFIED_COLUMNS``: no date, time, note or session id.
     """
-    from .report import DateMasker
-
     if not _PATIENT_CODE.match(code):
         raise ValueError(f"the patient code {code!r} must be 1 to 20 letters, digits, '-' or "
                          "'_', starting with a letter or digit")
@@ -306,8 +304,9 @@ def deidentify_export(
     if first is None:
         span = log_span(log)
         first = pd.Timestamp(span[0]) if span else None
-    masker = DateMasker(first, deidentify=True)
-    days = [masker.day(day) for day in rows["date"]]
+    # an empty log has no first day, and no row to say a day in
+    say = Dates.deidentified(first).day if first is not None else None
+    days = [say(day) for day in rows["date"]] if say is not None else []
     out = rows.assign(patient_code=code, day=pd.Series(days, index=rows.index, dtype="object"))
     return out.loc[:, list(DEIDENTIFIED_COLUMNS)]
 

@@ -7,19 +7,25 @@ Definitions used throughout
   mean of the patient's activities (each activity also has its own score), the ODI (0-100) and
   the RMDQ (0-24) are the totals the patient copied from their clinic's form.
 - *Baseline* is the first occasion of a measure, *latest* the last; the change is latest minus
-  baseline. A verdict needs two occasions.
+  baseline. A verdict needs ``Thresholds.min_occasions`` occasions (two by default).
 - Better is lower for the PEG, ODI and RMDQ, higher for the PSFS (0 = unable, 10 = as before).
 - Meaningful change (``plan.Thresholds``, from the kit's clinical reference): PSFS 2 points for
   the mean and 3 for one activity (Stratford 1995); ODI 10 points and RMDQ 5 points (Ostelo
   2008); PEG a 30 % fall from its first score (a rise as large is a worsening): Krebs (2009) sets
   no threshold for the PEG, so the kit applies the general pain-measure rule (Farrar 2001). A
   smaller change is "no meaningful change yet", never "not working".
+
+Each measure is computed once, over frames keyed by a ``patient`` column
+(:func:`occasion_scores_by_patient`, :func:`outcome_changes_by_patient`,
+:func:`psfs_activity_changes_by_patient`); the one-patient functions are a batch of one. The
+results are numbers and a :class:`Verdict`; :mod:`~backrelief_analysis.words_outcomes` says them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -28,12 +34,23 @@ from .plan import ROUNDING_SLACK, Thresholds
 from .store import SCORE_RANGES, require_columns
 
 OUTCOME_NEEDS = ("recorded_at", "date", "set_id", "measure", "item", "score")
+PATIENT = "patient"  # the key of a batch of patients' frames
 
-IMPROVED = "meaningful improvement"
-WORSENED = "meaningful worsening"
-NO_CHANGE_YET = "no meaningful change yet"
-ONE_OCCASION = "one occasion so far: a verdict needs two"
-NO_QUESTIONNAIRES = "No questionnaires yet."
+
+class Verdict(StrEnum):
+    """An outcome measure's verdict, baseline against latest (its value is its default words;
+    :mod:`~backrelief_analysis.words_outcomes` says it)."""
+
+    IMPROVED = "meaningful improvement"
+    WORSENED = "meaningful worsening"
+    NO_CHANGE_YET = "no meaningful change yet"
+    TOO_FEW = "one occasion so far: a verdict needs two"  # fewer than Thresholds.min_occasions
+
+
+IMPROVED, WORSENED, NO_CHANGE_YET = Verdict.IMPROVED, Verdict.WORSENED, Verdict.NO_CHANGE_YET
+_VERDICTS = list(Verdict)
+_VERDICT_ARRAY = np.empty(len(_VERDICTS), dtype=object)
+_VERDICT_ARRAY[:] = _VERDICTS
 
 
 @dataclass(frozen=True)
@@ -68,16 +85,6 @@ class Rule:
     percent: bool
     text: str
 
-    def met(self, baseline: float, change: float) -> bool:
-        """True when ``change`` (latest minus baseline) is at least this rule's size."""
-        if abs(change) < ROUNDING_SLACK:
-            return False
-        if self.percent:
-            if baseline <= 0:  # no fall is possible from 0; any rise is infinitely large
-                return change > 0
-            return abs(change) / baseline * 100 >= self.amount - ROUNDING_SLACK
-        return abs(change) >= self.amount - ROUNDING_SLACK
-
 
 def rule(measure: str, thresholds: Thresholds, *, activity: bool = False) -> Rule:
     """The meaningful-change rule of ``measure`` (``activity``: one PSFS activity), named."""
@@ -100,149 +107,178 @@ def rule(measure: str, thresholds: Thresholds, *, activity: bool = False) -> Rul
     return Rule(amount, False, f"{amount:g} points ({source})")
 
 
-def occasion_scores(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """One row per occasion of each measure, oldest first.
+PerPatient = Thresholds | Mapping[Hashable, Thresholds]
+
+
+def occasion_scores_by_patient(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """One row per occasion of each measure of each patient, oldest first.
 
     Parameters
     ----------
     outcomes
-        ``Log.outcomes``: a row per item of a questionnaire.
+        ``Log.outcomes`` of any number of patients, with a ``patient`` column (any hashable key).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``set_id``, ``measure``, ``recorded_at``, ``date``, ``score`` (PEG and PSFS:
-        the mean of the items; ODI and RMDQ: the total) and ``items`` (how many were rated).
+        Columns ``patient``, ``set_id``, ``measure``, ``recorded_at``, ``date``, ``score`` (PEG
+        and PSFS: the mean of the items; ODI and RMDQ: the total) and ``items`` (how many were
+        rated); by patient, then oldest first.
     """
-    require_columns(outcomes, OUTCOME_NEEDS, "the outcomes log")
+    require_columns(outcomes, (PATIENT, *OUTCOME_NEEDS), "the outcomes log")
     rows = outcomes.assign(score=outcomes["score"].astype(float))
-    scores = (rows.groupby(["set_id", "measure"], sort=False)
+    scores = (rows.groupby([PATIENT, "set_id", "measure"], sort=False)
               .agg(recorded_at=("recorded_at", "min"), date=("date", "min"),
                    score=("score", "mean"), items=("item", "size"))
               .reset_index())
-    return scores.sort_values(["recorded_at", "measure"], kind="stable", ignore_index=True)
+    return scores.sort_values([PATIENT, "recorded_at", "measure"], kind="stable",
+                              ignore_index=True)
+
+
+def occasion_scores(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """:func:`occasion_scores_by_patient` of one patient's ``Log.outcomes`` (a row per item of
+    a questionnaire), without the ``patient`` column."""
+    require_columns(outcomes, OUTCOME_NEEDS, "the outcomes log")
+    return occasion_scores_by_patient(outcomes.assign(**{PATIENT: 0})).drop(columns=PATIENT)
+
+
+def _activity_scores(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Each PSFS activity's score on each occasion of each patient, by patient, oldest first."""
+    require_columns(outcomes, (PATIENT, *OUTCOME_NEEDS), "the outcomes log")
+    psfs = outcomes.loc[outcomes["measure"] == "psfs"]
+    table = psfs[[PATIENT, "set_id", "recorded_at", "date", "item", "score"]].rename(
+        columns={"item": "activity"})
+    table = table.assign(score=table["score"].astype(float))
+    return table.sort_values([PATIENT, "recorded_at"], kind="stable", ignore_index=True)
 
 
 def psfs_activity_scores(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Each PSFS activity's score on each occasion: ``set_id``, ``recorded_at``, ``date``,
     ``activity``, ``score``; oldest first."""
     require_columns(outcomes, OUTCOME_NEEDS, "the outcomes log")
-    psfs = outcomes.loc[outcomes["measure"] == "psfs"]
-    table = psfs[["set_id", "recorded_at", "date", "item", "score"]].rename(
-        columns={"item": "activity"})
-    table = table.assign(score=table["score"].astype(float))
-    return table.sort_values("recorded_at", kind="stable", ignore_index=True)
+    return _activity_scores(outcomes.assign(**{PATIENT: 0})).drop(columns=PATIENT)
 
 
 _CHANGE_COLUMNS = ("measure", "label", "occasions", "baseline_date", "baseline", "latest_date",
                    "latest", "change", "change_percent", "rule", "meaningful", "verdict")
 
 
-def judge(measure: str, baseline: float, latest: float, occasions: int,
-          meaning: Rule) -> tuple[bool, str]:
-    """Whether a change from ``baseline`` to ``latest`` over ``occasions`` is meaningful, and
-    its verdict (the caseload judges many patients' series with this too)."""
+def _thresholds_of(thresholds: PerPatient) -> Callable[[Hashable], Thresholds]:
+    """Each patient's thresholds: the same for all, or looked up by patient."""
+    if isinstance(thresholds, Thresholds):
+        return lambda _patient: thresholds
+    return thresholds.__getitem__
+
+
+def _changes(scores: pd.DataFrame, series: str, thresholds: PerPatient, *,
+             activity: bool = False) -> pd.DataFrame:
+    """Baseline (first), latest (last), change and verdict of each patient's ``series`` (a
+    column of ``scores``, which is sorted by patient, oldest first)."""
+    keys = [PATIENT, series]
+    ends = scores.drop_duplicates(keys, keep="first").reset_index(drop=True)
+    last = scores.drop_duplicates(keys, keep="last").set_index(keys).reindex(
+        pd.MultiIndex.from_frame(ends[keys]))
+    occasions = scores.groupby(keys, sort=False).size().reindex(last.index).to_numpy("int64")
+    measures = ends["measure"] if "measure" in ends.columns else pd.Series(
+        "psfs", index=ends.index)
+    of, rules, needs = _thresholds_of(thresholds), [], []
+    for patient, measure in zip(ends[PATIENT], measures, strict=True):
+        th = of(patient)
+        rules.append(rule(measure, th, activity=activity))
+        needs.append(th.min_occasions)
+    amount = np.array([meaning.amount for meaning in rules], dtype="float64")
+    percent = np.array([meaning.percent for meaning in rules], dtype=bool)
+    higher = measures.map({m: spec.higher_is_better for m, spec in MEASURES.items()}).to_numpy(
+        dtype=bool)
+    baseline = ends["score"].to_numpy("float64")
+    latest = last["score"].to_numpy("float64")
     change = latest - baseline
-    meaningful = occasions >= 2 and meaning.met(baseline, change)
-    better = (change > 0) == MEASURES[measure].higher_is_better
-    verdict = (ONE_OCCASION if occasions < 2 else
-               (IMPROVED if better else WORSENED) if meaningful else NO_CHANGE_YET)
-    return meaningful, verdict
+    size = np.abs(change)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(baseline != 0, change / baseline * 100,
+                         np.where(change == 0, np.nan, np.inf))
+        # no fall is possible from 0; any rise is infinitely large
+        met_percent = np.where(baseline <= 0, change > 0,
+                               size / baseline * 100 >= amount - ROUNDING_SLACK)
+    met = (size >= ROUNDING_SLACK) & np.where(percent, met_percent,
+                                              size >= amount - ROUNDING_SLACK)
+    changed = occasions > 1  # a change needs a second occasion
+    enough = occasions >= np.array(needs, dtype="int64")
+    meaningful = enough & met
+    better = (change > 0) == higher
+    picked = np.select([~enough, meaningful & better, meaningful],
+                       [_VERDICTS.index(Verdict.TOO_FEW), _VERDICTS.index(Verdict.IMPROVED),
+                        _VERDICTS.index(Verdict.WORSENED)],
+                       default=_VERDICTS.index(Verdict.NO_CHANGE_YET))
+    # an object column keeps the members themselves (pandas would store plain strings)
+    verdict = pd.Series(_VERDICT_ARRAY[picked], dtype=object)
+    label = (ends[series].astype(str) if activity
+             else ends["measure"].map({m: spec.short for m, spec in MEASURES.items()}))
+    return pd.DataFrame({
+        PATIENT: ends[PATIENT], "measure": measures.to_numpy(), "label": label.to_numpy(),
+        "occasions": occasions, "baseline_date": ends["date"].to_numpy(), "baseline": baseline,
+        "latest_date": last["date"].to_numpy(), "latest": latest,
+        "change": np.where(changed, change, np.nan),
+        "change_percent": np.where(changed, share, np.nan),
+        "rule": [meaning.text for meaning in rules], "meaningful": meaningful,
+        "verdict": verdict,
+    })  # fmt: skip
 
 
-def _change_row(measure: str, label: str, series: pd.DataFrame, meaning: Rule) -> dict:
-    """Baseline, latest, change and verdict of one series of occasions (oldest first)."""
-    first, last = series.iloc[0], series.iloc[-1]
-    baseline, latest = float(first["score"]), float(last["score"])
-    change = latest - baseline
-    percent = change / baseline * 100 if baseline else (np.nan if change == 0 else np.inf)
-    enough = len(series) >= 2
-    meaningful, verdict = judge(measure, baseline, latest, len(series), meaning)
-    return {"measure": measure, "label": label, "occasions": len(series),
-            "baseline_date": first["date"], "baseline": baseline,
-            "latest_date": last["date"], "latest": latest,
-            "change": change if enough else np.nan,
-            "change_percent": percent if enough else np.nan,
-            "rule": meaning.text, "meaningful": meaningful, "verdict": verdict}
-
-
-def _frame(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(_CHANGE_COLUMNS))
-
-
-def outcome_changes(outcomes: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
-    """Baseline against latest for each measure recorded at least once.
+def outcome_changes_by_patient(outcomes: pd.DataFrame, thresholds: PerPatient) -> pd.DataFrame:
+    """Baseline against latest for each measure each patient recorded at least once.
 
     Parameters
     ----------
     outcomes
-        ``Log.outcomes``.
+        ``Log.outcomes`` of any number of patients, with a ``patient`` column.
     thresholds
-        The plan's thresholds (PSFS, ODI and RMDQ points, the PEG percentage).
+        The plan's thresholds (PSFS, ODI and RMDQ points, the PEG percentage, the occasions a
+        verdict needs): one for every patient, or a mapping of patient to thresholds.
 
     Returns
     -------
     pandas.DataFrame
-        One row per measure that has an occasion, in the order PEG, PSFS, ODI, RMDQ. Columns
-        ``measure``, ``label``, ``occasions``, ``baseline_date``, ``baseline``,
-        ``latest_date``, ``latest``, ``change`` (latest minus baseline; NaN with one occasion),
-        ``change_percent`` (of the baseline), ``rule`` (the threshold, named, with its source),
-        ``meaningful`` and ``verdict``.
+        One row per patient and measure that has an occasion, by patient, then in the order
+        PEG, PSFS, ODI, RMDQ. Columns ``patient``, ``measure``, ``label``, ``occasions``,
+        ``baseline_date``, ``baseline``, ``latest_date``, ``latest``, ``change`` (latest minus
+        baseline; NaN with one occasion), ``change_percent`` (of the baseline), ``rule`` (the
+        threshold, named, with its source), ``meaningful`` and ``verdict`` (a
+        :class:`Verdict`; :attr:`Verdict.TOO_FEW` under ``min_occasions`` occasions).
     """
-    scores = occasion_scores(outcomes)
-    rows = [_change_row(measure, MEASURES[measure].short, scores.loc[scores["measure"] == measure],
-                        rule(measure, thresholds))
-            for measure in MEASURES if (scores["measure"] == measure).any()]
-    return _frame(rows)
+    scores = occasion_scores_by_patient(outcomes)
+    scores = scores.loc[scores["measure"].isin(MEASURES)]
+    order = {measure: position for position, measure in enumerate(MEASURES)}
+    scores = scores.assign(_order=scores["measure"].map(order)).sort_values(
+        [PATIENT, "_order"], kind="stable")
+    return _changes(scores.drop(columns="_order"), "measure", thresholds)
+
+
+def _one_patient(keyed: pd.DataFrame) -> pd.DataFrame:
+    if keyed.empty:
+        return pd.DataFrame(columns=list(_CHANGE_COLUMNS))
+    return keyed.drop(columns=PATIENT).reset_index(drop=True)
+
+
+def outcome_changes(outcomes: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
+    """:func:`outcome_changes_by_patient` of one patient's ``Log.outcomes``, without the
+    ``patient`` column: one row per measure that has an occasion, PEG, PSFS, ODI, RMDQ."""
+    require_columns(outcomes, OUTCOME_NEEDS, "the outcomes log")
+    return _one_patient(outcome_changes_by_patient(outcomes.assign(**{PATIENT: 0}), thresholds))
+
+
+def psfs_activity_changes_by_patient(outcomes: pd.DataFrame,
+                                     thresholds: PerPatient) -> pd.DataFrame:
+    """Baseline against latest for each PSFS activity of each patient on its own (the columns
+    of :func:`outcome_changes_by_patient`, ``label`` the activity as the patient named it), in
+    the order the activities were first named. Each activity's baseline is the first occasion
+    it was rated."""
+    return _changes(_activity_scores(outcomes), "activity", thresholds, activity=True)
 
 
 def psfs_activity_changes(outcomes: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
-    """Baseline against latest for each PSFS activity on its own (same columns as
-    :func:`outcome_changes`, ``label`` the activity as the patient named it), in the order the
-    activities were first named. Each activity's baseline is the first occasion it was rated."""
-    table = psfs_activity_scores(outcomes)
-    meaning = rule("psfs", thresholds, activity=True)
-    rows = [_change_row("psfs", str(activity), group, meaning)
-            for activity, group in table.groupby("activity", sort=False)]
-    return _frame(rows)
-
-
-def score_text(value: float, measure: str) -> str:
-    """A score as the report and the caseload show it: totals as whole numbers, means (0-10
-    scales) to one decimal."""
-    return f"{value:.0f}" if MEASURES[measure].scale_max > 10 else f"{value:.1f}"
-
-
-def change_text(row: pd.Series | object, day: Callable[[pd.Timestamp], str] | None = None
-                ) -> str:
-    """One line for a row of :func:`outcome_changes`: baseline, latest, change and verdict.
-
-    ``day`` formats a date (by default ``2026-09-02``; the de-identified report says "day 3").
-    """
-    day = day or (lambda value: f"{pd.Timestamp(value):%Y-%m-%d}")
-    measure = row.measure
-    baseline = f"{score_text(row.baseline, measure)} ({day(row.baseline_date)})"
-    if row.occasions < 2:
-        return f"{row.label}: {baseline}; {ONE_OCCASION}."
-    percent = (f", {row.change_percent:+.0f} %" if np.isfinite(row.change_percent) else "")
-    return (f"{row.label}: baseline {baseline}, latest {score_text(row.latest, measure)} "
-            f"({day(row.latest_date)}), change {row.change:+.1f}{percent} over "
-            f"{row.occasions} occasions: {row.verdict} (threshold: {row.rule}).")
-
-
-def outcome_lines(changes: pd.DataFrame, activity_changes: pd.DataFrame | None = None, *,
-                  day: Callable[[pd.Timestamp], str] | None = None,
-                  activity_names: bool = True) -> list[str]:
-    """Plain lines for the notebook and the report: one per measure, then one per PSFS activity.
-
-    ``activity_names=False`` (the de-identified report) says "activity 1", "activity 2", ...
-    instead of the names the patient gave, which can identify a person.
-    """
-    if changes.empty:
-        return [NO_QUESTIONNAIRES]
-    lines = [change_text(row, day) for row in changes.itertuples(index=False)]
-    if activity_changes is not None:
-        for number, row in enumerate(activity_changes.itertuples(index=False), start=1):
-            label = f"PSFS {row.label!r}" if activity_names else f"PSFS activity {number}"
-            lines.append("  " + change_text(row._replace(label=label), day))
-    return lines
+    """:func:`psfs_activity_changes_by_patient` of one patient's ``Log.outcomes``, without the
+    ``patient`` column."""
+    require_columns(outcomes, OUTCOME_NEEDS, "the outcomes log")
+    return _one_patient(psfs_activity_changes_by_patient(outcomes.assign(**{PATIENT: 0}),
+                                                         thresholds))

@@ -8,8 +8,8 @@ Definitions used throughout
   session (two scores) weighs the same as a day with one check-in.
 - *Baseline*: mean of the daily means of the first ``thresholds.baseline_days`` days that have a
   score in the **whole log** (from ``thresholds.baseline_from`` when set), whatever period is
-  shown. *Latest*: mean of the daily means of the last :data:`LATEST_DAYS` days of the period
-  that have a score. Both are only compared when the two windows do not overlap.
+  shown. *Latest*: mean of the daily means of the last ``thresholds.latest_days`` days of the
+  period that have a score. Both are only compared when the two windows do not overlap.
 - *A session's scores*: the last ``before_session`` and the last ``after_session`` score of the
   session (a later entry corrects an earlier one), from :func:`session_scores`, which the
   analysis, the report and the export all use.
@@ -21,28 +21,33 @@ Definitions used throughout
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 
 from .periods import (
     DATE_DTYPE,
+    PATIENT,
     DayLike,
-    all_days,
-    all_weeks,
     day_series,
+    keyed,
+    keyed_days,
+    keyed_weeks,
+    keyed_within,
+    one_period,
     period_bounds,
+    unkeyed,
     week_label,
     week_start,
-    within,
 )
 from .plan import ROUNDING_SLACK, Thresholds
 from .store import CONTEXTS, require_columns
-from .words import plural
+from .words import Dates, plural
 
 PAIN_NEEDS = ("recorded_at", "pain", "context", "session_id", "flare", "date")
-LATEST_DAYS = 7  # the "latest" window: the last 7 days with a score (the issue's definition)
 ROLLING_DAYS = 7  # calendar days in the rolling mean
 ROLLING_MIN_DAYS = 3  # days with a score needed inside the window before it shows a value
 MIN_TREND_DAYS = 10  # days with a score needed before a trend is estimated
@@ -55,19 +60,30 @@ TREND_METHOD = "Theil-Sen fit on weekly means"
 CONFIDENCE = 0.95
 SCALE_MAX = 10  # NPRS 0-10: a change across a session lies within -10..+10
 SESSION_CONTEXTS = ("before_session", "after_session")
-
-IMPROVEMENT = "clinically meaningful improvement"
-WORSENING = "meaningful worsening"
-NO_CLEAR_CHANGE = "no clear change"
-NOT_ENOUGH = "not enough data"
+MIN_VALUES_FOR_SPREAD = 2  # a standard deviation needs two values
 
 
-def _pain_in_period(pain: pd.DataFrame, start: DayLike, end: DayLike) -> tuple[pd.DataFrame, ...]:
+
+class Verdict(StrEnum):
+    """The verdict on a change of pain (equal to its text, so saved tables keep working)."""
+
+    IMPROVEMENT = "clinically meaningful improvement"
+    WORSENING = "meaningful worsening"
+    NO_CLEAR_CHANGE = "no clear change"
+    NOT_ENOUGH = "not enough data"
+
+
+IMPROVEMENT = Verdict.IMPROVEMENT
+WORSENING = Verdict.WORSENING
+NO_CLEAR_CHANGE = Verdict.NO_CLEAR_CHANGE
+NOT_ENOUGH = Verdict.NOT_ENOUGH
+
+
+def _pain_in_period(pain: pd.DataFrame, start: DayLike, end: DayLike) -> tuple:
+    """The one patient's pain log keyed, and its ``patients`` frame for the period."""
     require_columns(pain, PAIN_NEEDS, "the pain log")
     first, last = period_bounds([pain["date"]], start, end)
-    rows = within(pain, first, last)
-    rows["date"] = day_series(rows["date"])
-    return rows, first, last
+    return keyed(pain), one_period(first, last)
 
 
 def daily_pain(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None) -> pd.DataFrame:
@@ -88,21 +104,32 @@ def daily_pain(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None
         ``rolling_mean`` (mean of the daily means over the last 7 calendar days, shown once 3
         of them have a score), ``flare`` (a score that day was marked as a flare-up).
     """
-    rows, first, last = _pain_in_period(pain, start, end)
-    days = all_days(first, last)
-    by_context = rows.pivot_table(index="date", columns="context", values="pain", aggfunc="mean")
-    by_context = by_context.reindex(index=days, columns=list(CONTEXTS))
-    rows["is_flare"] = rows["flare"] == "yes"
-    by_day = rows.groupby("date").agg(mean=("pain", "mean"), scores=("pain", "size"),
-                                      flare=("is_flare", "any")).reindex(days)
-    result = pd.DataFrame({"date": pd.Series(days, dtype=DATE_DTYPE)})
+    rows, patients = _pain_in_period(pain, start, end)
+    return unkeyed(daily_pain_by_patient(rows, patients))
+
+
+def daily_pain_by_patient(pain: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
+    """:func:`daily_pain` of every patient of a keyed pain log, over each one's period
+    (``patients``: ``first``, ``last`` indexed by patient); ``patient`` first."""
+    require_columns(pain, (PATIENT, *PAIN_NEEDS), "the pain log")
+    rows = keyed_within(pain, patients)
+    rows = rows.assign(date=day_series(rows["date"]), is_flare=rows["flare"] == "yes")
+    days = keyed_days(patients)
+    keys = [PATIENT, "date"]
+    by_day = rows.groupby(keys).agg(mean=("pain", "mean"), scores=("pain", "size"),
+                                    flare=("is_flare", "any"))
+    where = pd.MultiIndex.from_frame(days)
+    by_day = by_day.reindex(where)
+    result = days.copy()
     result["week"] = week_label(week_start(result["date"]))
     for context in CONTEXTS:
-        result[context] = by_context[context].to_numpy(dtype="float64")
+        of_context = rows.loc[rows["context"] == context].groupby(keys)["pain"].mean()
+        result[context] = of_context.reindex(where).to_numpy(dtype="float64")
     result["mean"] = by_day["mean"].to_numpy(dtype="float64")
     result["scores"] = by_day["scores"].fillna(0).to_numpy(dtype="int64")
-    rolling = result["mean"].rolling(ROLLING_DAYS, min_periods=ROLLING_MIN_DAYS)
-    result["rolling_mean"] = rolling.mean()
+    rolling = result.groupby(PATIENT, sort=False)["mean"].rolling(
+        ROLLING_DAYS, min_periods=ROLLING_MIN_DAYS).mean()
+    result["rolling_mean"] = rolling.reset_index(level=0, drop=True).reindex(result.index)
     result["flare"] = by_day["flare"].fillna(False).to_numpy(dtype=bool)
     return result
 
@@ -131,18 +158,25 @@ def weekly_pain(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = Non
     """
     daily = reuse_daily(pain, daily, start=start, end=end)
     first, last = period_bounds([daily["date"]])
-    weeks = all_weeks(first, last)
-    scored = daily.loc[daily["scores"] > 0].copy()
-    scored["week_start"] = week_start(scored["date"])
-    stats_by_week = scored.groupby("week_start").agg(
+    return unkeyed(weekly_pain_by_patient(keyed(daily), one_period(first, last)))
+
+
+def weekly_pain_by_patient(daily: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
+    """:func:`weekly_pain` of every patient, from a keyed :func:`daily_pain_by_patient` of
+    their periods (``patients``); ``patient`` first."""
+    weeks = keyed_weeks(patients)
+    scored = daily.loc[daily["scores"] > 0]
+    scored = scored.assign(week_start=week_start(scored["date"]))
+    stats_by_week = scored.groupby([PATIENT, "week_start"]).agg(
         days_with_score=("mean", "size"), mean=("mean", "mean"), median=("mean", "median"),
         flare_days=("flare", "sum"),
     )
-    result = weeks.merge(stats_by_week, how="left", left_on="week_start", right_index=True)
+    result = weeks.merge(stats_by_week, how="left", left_on=[PATIENT, "week_start"],
+                         right_index=True)
     for column in ("days_with_score", "flare_days"):
         result[column] = result[column].fillna(0).astype("int64")
-    return result[["week", "week_start", "days_in_period", "days_with_score", "mean", "median",
-                   "flare_days"]].reset_index(drop=True)
+    return result[[PATIENT, "week", "week_start", "days_in_period", "days_with_score", "mean",
+                   "median", "flare_days"]].reset_index(drop=True)
 
 
 def agreeing(value: float, limits: tuple[float, ...], decimals: int = 1, *,
@@ -309,16 +343,101 @@ class PainChange:
 
 
 def _scored_days(pain: pd.DataFrame) -> pd.DataFrame:
-    """``date`` and ``mean`` of every local day with a score (a cheap daily mean)."""
-    days = day_series(pain["date"])
-    means = pain["pain"].astype("float64").groupby(days.to_numpy()).mean()
-    return pd.DataFrame({"date": day_series(pd.Series(means.index)),
+    """``patient``, ``date`` and ``mean`` of every local day with a score of a keyed pain log
+    (a cheap daily mean), sorted by patient and day."""
+    frame = pd.DataFrame({PATIENT: pain[PATIENT].to_numpy(),
+                          "date": day_series(pain["date"]).to_numpy(),
+                          "pain": pain["pain"].to_numpy(dtype="float64")})
+    means = frame.groupby([PATIENT, "date"], sort=True)["pain"].mean()
+    return pd.DataFrame({PATIENT: means.index.get_level_values(0),
+                         "date": day_series(pd.Series(means.index.get_level_values(1))),
                          "mean": means.to_numpy(dtype="float64")})
+
+
+def _slices(keys: np.ndarray, patients: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Offset and length of each patient's rows in a frame sorted by patient."""
+    codes = patients.get_indexer(keys)
+    counts = np.bincount(codes[codes >= 0], minlength=len(patients))
+    starts = np.searchsorted(codes, np.arange(len(patients))) if len(codes) else np.zeros(
+        len(patients), dtype="int64")
+    return starts, counts
+
+
+CHANGE_COLUMNS = ("baseline", "baseline_days", "baseline_found", "baseline_first",
+                  "baseline_last", "latest", "latest_days", "latest_first", "latest_last",
+                  "after_baseline", "change_points", "change_percent", "verdict", "judged")
+
+
+def baseline_changes(pain: pd.DataFrame, daily: pd.DataFrame,
+                     patients: pd.DataFrame) -> pd.DataFrame:
+    """Baseline against latest pain of every patient, with the verdict (see
+    :func:`baseline_change`, its one-patient form with words).
+
+    Parameters
+    ----------
+    pain
+        The keyed pain log of the **whole** logs (the baseline does not move with the period).
+    daily
+        :func:`daily_pain_by_patient` of the periods.
+    patients
+        Indexed by ``patient``: ``plan`` (thresholds ``baseline_days``, ``baseline_from``,
+        ``latest_days`` and the rules of :func:`judge_change`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``patient``: ``baseline``, ``baseline_days`` (days needed),
+        ``baseline_found``, ``baseline_first``, ``baseline_last``, ``latest``,
+        ``latest_days``, ``latest_first``, ``latest_last``, ``after_baseline`` (days with a
+        score in the period after the baseline), ``change_points``, ``change_percent``,
+        ``verdict`` (:class:`Verdict`) and ``judged`` (the :class:`JudgedChange`, None
+        without a comparison).
+    """
+    require_columns(pain, (PATIENT, "pain", "date"), "the pain log")
+    keys = patients.index
+    whole = _scored_days(pain)
+    period = daily.loc[daily["scores"] > 0, [PATIENT, "date", "mean"]]
+    period = period.sort_values([PATIENT, "date"], kind="stable")
+    whole_at, whole_n = _slices(whole[PATIENT].to_numpy(), keys)
+    period_at, period_n = _slices(period[PATIENT].to_numpy(), keys)
+    whole_days, whole_means = whole["date"].to_numpy(), whole["mean"].to_numpy()
+    period_days = period["date"].to_numpy()
+    period_means = period["mean"].to_numpy(dtype="float64")
+    nan, nat = float("nan"), pd.NaT
+    rows = []
+    for index, plan in enumerate(patients["plan"]):
+        th = plan.thresholds
+        need, latest_days = int(th.baseline_days), int(th.latest_days)
+        at, count = whole_at[index], whole_n[index]
+        days, means = whole_days[at:at + count], whole_means[at:at + count]
+        if th.baseline_from is not None:
+            keep = days >= np.datetime64(pd.Timestamp(th.baseline_from))
+            days, means = days[keep], means[keep]
+        base_days, base = days[:need], means[:need]
+        at, count = period_at[index], period_n[index]
+        mine_days, mine = period_days[at:at + count], period_means[at:at + count]
+        late_days, late = mine_days[-latest_days:], mine[-latest_days:]
+        if len(base) < need or len(late) < latest_days or late_days[0] <= base_days[-1]:
+            after = int((mine_days > base_days[-1]).sum()) if len(base) else 0
+            rows.append((nan, need, len(base), nat, nat, nan, latest_days, nat, nat, after,
+                         nan, nan, NOT_ENOUGH, None))
+            continue
+        # each mean as pandas takes it: numpy's sum over the values, over their number
+        baseline, latest = float(base.sum() / len(base)), float(late.sum() / len(late))
+        judged = judge_change(baseline, latest, th)
+        rows.append((baseline, need, len(base), base_days[0], base_days[-1], latest,
+                     latest_days, late_days[0], late_days[-1], len(late), judged.points,
+                     judged.percent, judged.verdict, judged))
+    result = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS), index=keys)
+    for column in ("baseline_first", "baseline_last", "latest_first", "latest_last"):
+        result[column] = pd.to_datetime(result[column]).astype(DATE_DTYPE)
+    result["verdict"] = result["verdict"].astype(object)
+    return result
 
 
 def baseline_change(
     pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = None, end: DayLike = None,
-    daily: pd.DataFrame | None = None,
+    daily: pd.DataFrame | None = None, day: Callable[[object], str] | None = None,
 ) -> PainChange:
     """Compare the baseline with the latest week of scores and give the clinical verdict.
 
@@ -329,9 +448,12 @@ def baseline_change(
         ``thresholds.baseline_days`` days with a score (from ``thresholds.baseline_from`` when
         set), whatever period is shown, so a shorter period cannot move it.
     start, end
-        The period whose last :data:`LATEST_DAYS` days with a score are "latest".
+        The period whose last ``thresholds.latest_days`` days with a score are "latest".
     daily
         A :func:`daily_pain` frame of the period, when the caller has one.
+    day
+        Says a day in the message (:meth:`~backrelief_analysis.words.Dates.day`; by default
+        calendar dates).
 
     Improvement when pain fell by at least ``thresholds.pain_change_points`` points OR by at
     least ``thresholds.pain_change_percent`` % of the baseline; worsening for the same rise. A
@@ -339,29 +461,39 @@ def baseline_change(
     """
     require_columns(pain, PAIN_NEEDS, "the pain log")
     daily = reuse_daily(pain, daily, start=start, end=end)
-    period = daily.loc[daily["scores"] > 0, ["date", "mean"]]
-    whole = _scored_days(pain)
-    since = "in the whole log"
-    if thresholds.baseline_from is not None:
-        whole = whole.loc[whole["date"] >= pd.Timestamp(thresholds.baseline_from)]
-        since = f"from {thresholds.baseline_from:%Y-%m-%d}"
-    need_base = int(thresholds.baseline_days)
-    base, late = whole.head(need_base), period.tail(LATEST_DAYS)
+    patients = one_period(None, None, plan=ThresholdsOnly(thresholds))
+    changes = baseline_changes(keyed(pain), keyed(daily), patients)
+    return pain_change(changes.iloc[0], thresholds, day=day)
+
+
+@dataclass(frozen=True)
+class ThresholdsOnly:
+    """Stands in for a plan where only its thresholds are read (a one-patient function given
+    thresholds, not a plan)."""
+
+    thresholds: Thresholds
+
+
+def pain_change(row: pd.Series, thresholds: Thresholds,
+                day: Callable[[object], str] | None = None) -> PainChange:
+    """The :class:`PainChange` (numbers and words) of one patient's row of
+    :func:`baseline_changes`; ``day`` says a day (calendar dates by default)."""
+    need, latest_days = int(row["baseline_days"]), int(row["latest_days"])
+    say = day or Dates.named().day
+    since = ("in the whole log" if thresholds.baseline_from is None
+             else f"from {say(thresholds.baseline_from)}")
     nan, none = float("nan"), None
-    if (len(base) < need_base or len(late) < LATEST_DAYS
-            or late["date"].iloc[0] <= base["date"].iloc[-1]):
-        after = (period.loc[period["date"] > base["date"].iloc[-1]] if len(base)
-                 else period.iloc[0:0])
+    judged = row["judged"]
+    if judged is None:
         message = (
-            f"Not enough data to compare: the comparison needs {need_base + LATEST_DAYS} days "
-            f"with a pain score ({need_base} for the baseline, the first days with a score "
-            f"{since}, and {LATEST_DAYS} more in the period after them for the latest week); "
-            f"found {len(base)} for the baseline and {plural(len(after), 'day')} after it."
+            f"Not enough data to compare: the comparison needs {need + latest_days} days "
+            f"with a pain score ({need} for the baseline, the first days with a score "
+            f"{since}, and {latest_days} more in the period after them for the latest week); "
+            f"found {int(row['baseline_found'])} for the baseline and "
+            f"{plural(int(row['after_baseline']), 'day')} after it."
         )
         return PainChange(nan, 0, none, none, nan, 0, none, none, nan, nan, NOT_ENOUGH, (),
                           message)
-    baseline, latest = float(base["mean"].mean()), float(late["mean"].mean())
-    judged = judge_change(baseline, latest, thresholds)
     rule_points, rule_percent = _rule_names(thresholds)
     if judged.rules:
         rules = judged.rules
@@ -371,19 +503,21 @@ def baseline_change(
                "reliably detect)")
     else:
         why = f" (neither the {rule_points} nor the {rule_percent} rule met)"
+    base_first, base_last = row["baseline_first"], row["baseline_last"]
+    late_first, late_last = row["latest_first"], row["latest_last"]
     message = (
-        f"Baseline {judged.baseline_text}/10 (first {plural(need_base, 'day')} with a score "
-        f"{since}, {base['date'].iloc[0]:%Y-%m-%d} to {base['date'].iloc[-1]:%Y-%m-%d}); latest "
-        f"{judged.latest_text}/10 (last {LATEST_DAYS} days with a score, "
-        f"{late['date'].iloc[0]:%Y-%m-%d} to {late['date'].iloc[-1]:%Y-%m-%d}). Change "
+        f"Baseline {judged.baseline_text}/10 (first {plural(need, 'day')} with a score "
+        f"{since}, {say(base_first)} to {say(base_last)}); latest "
+        f"{judged.latest_text}/10 (last {plural(latest_days, 'day')} with a score, "
+        f"{say(late_first)} to {say(late_last)}). Change "
         f"{judged.points_text} points ({judged.percent_text}): {judged.verdict}{why}."
     )
     return PainChange(
-        baseline, need_base, base["date"].iloc[0], base["date"].iloc[-1],
-        latest, LATEST_DAYS, late["date"].iloc[0], late["date"].iloc[-1],
+        float(row["baseline"]), need, base_first, base_last,
+        float(row["latest"]), latest_days, late_first, late_last,
         judged.points, judged.percent, judged.verdict, judged.rules, message,
         judged.points_text, judged.percent_text,
-        f"first {plural(need_base, 'day')} with a score {since}", why.strip(" ()"),
+        f"first {plural(need, 'day')} with a score {since}", why.strip(" ()"),
         judged.baseline_text, judged.latest_text, judged,
     )  # fmt: skip
 
@@ -454,7 +588,8 @@ def session_scores(pain: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     pain
-        The pain frame of a Log (rows of other contexts are ignored).
+        The pain frame of a Log (rows of other contexts are ignored); with a ``patient``
+        column, every patient's sessions, indexed by ``patient`` and ``session_id``.
 
     Returns
     -------
@@ -462,18 +597,27 @@ def session_scores(pain: pd.DataFrame) -> pd.DataFrame:
         Indexed by ``session_id``: ``before``, ``before_date``, ``after``, ``after_date`` (NaN /
         NaT when the session has no score of that context).
     """
-    require_columns(pain, ("recorded_at", "pain", "context", "session_id", "date"),
+    if PATIENT in pain.columns:
+        return session_scores_by_patient(pain)
+    return session_scores_by_patient(keyed(pain)).droplevel(PATIENT)
+
+
+def session_scores_by_patient(pain: pd.DataFrame) -> pd.DataFrame:
+    """:func:`session_scores` of a keyed pain log, indexed by ``patient`` and ``session_id``."""
+    require_columns(pain, (PATIENT, "recorded_at", "pain", "context", "session_id", "date"),
                     "the pain log")
     scored = pain.loc[pain["context"].isin(SESSION_CONTEXTS)]
     last = scored.sort_values("recorded_at", kind="stable").drop_duplicates(
-        ["session_id", "context"], keep="last")
+        [PATIENT, "session_id", "context"], keep="last")
     parts = []
     for context, name in zip(SESSION_CONTEXTS, ("before", "after"), strict=True):
         rows = last.loc[last["context"] == context]
         parts.append(pd.DataFrame({
             name: rows["pain"].to_numpy(dtype="float64"),
             f"{name}_date": day_series(rows["date"]).to_numpy(),
-        }, index=pd.Index(rows["session_id"].astype(str), name="session_id")))
+        }, index=pd.MultiIndex.from_arrays(
+            [rows[PATIENT].to_numpy(), rows["session_id"].astype(str).to_numpy()],
+            names=[PATIENT, "session_id"])))
     return parts[0].join(parts[1], how="outer")
 
 
@@ -498,25 +642,38 @@ def session_effects(
         after-session score), ``change`` (after minus before, NaN unless both exist),
         ``complete`` (both scores present); sorted by date.
     """
-    rows, _, _ = _pain_in_period(pain, start, end)
-    table = session_scores(rows)
+    require_columns(pain, PAIN_NEEDS, "the pain log")
+    days = [pain["date"]] if exercise is None else [exercise["date"], pain["date"]]
+    first, last = period_bounds(days, start, end)
+    return unkeyed(session_effects_by_patient(
+        keyed(pain), one_period(first, last), None if exercise is None else keyed(exercise)))
+
+
+def session_effects_by_patient(pain: pd.DataFrame, patients: pd.DataFrame,
+                               exercise: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`session_effects` of every patient of a keyed pain log (and exercise log or
+    sessions table) over each one's period (``patients``); ``patient`` first."""
+    rows = keyed_within(pain, patients)
+    table = session_scores_by_patient(rows)
     table["date"] = table["before_date"].fillna(table["after_date"])
     if exercise is not None:
-        require_columns(exercise, ("session_id", "date"), "the exercise log")
-        ex_first, ex_last = period_bounds([exercise["date"], pain["date"]], start, end)
-        started = within(exercise, ex_first, ex_last)
+        require_columns(exercise, (PATIENT, "session_id", "date"), "the exercise log")
+        started = keyed_within(exercise, patients)
         counted = (started["counted"] if "counted" in started.columns
                    else started["reps_done"] > 0)
-        started = started.assign(counted=counted).groupby("session_id").agg(
-            session_date=("date", "min"), counted=("counted", "any"))
-        started.index = started.index.astype(str)
-        started["session_date"] = day_series(started["session_date"])
+        started = pd.DataFrame({
+            PATIENT: started[PATIENT].to_numpy(),
+            "session_id": started["session_id"].astype(str).to_numpy(),
+            "session_date": day_series(started["date"]).to_numpy(),
+            "counted": counted.to_numpy(dtype=bool),
+        }).groupby([PATIENT, "session_id"]).agg(session_date=("session_date", "min"),
+                                                counted=("counted", "any"))
         table = table.join(started, how="outer")
         table["date"] = table["session_date"].fillna(table["date"])
         table = table.loc[table["counted"].fillna(True).astype(bool)]
-    table.index.name = "session_id"
     table = table.reset_index()
     result = pd.DataFrame({
+        PATIENT: table[PATIENT].to_numpy(),
         "session_id": table["session_id"].astype(str),
         "date": day_series(table["date"]),
         "before": table["before"].astype("float64"),
@@ -524,7 +681,8 @@ def session_effects(
     })  # fmt: skip
     result["change"] = result["after"] - result["before"]
     result["complete"] = result["change"].notna()
-    return result.sort_values(["date", "session_id"], kind="stable").reset_index(drop=True)
+    return result.sort_values([PATIENT, "date", "session_id"], kind="stable").reset_index(
+        drop=True)
 
 
 @dataclass(frozen=True)
@@ -551,7 +709,7 @@ def mean_with_ci(values: pd.Series | np.ndarray) -> tuple[float, float, float]:
     if data.size == 0:
         return float("nan"), float("nan"), float("nan")
     mean = float(data.mean())
-    if data.size < 2:
+    if data.size < MIN_VALUES_FOR_SPREAD:
         return mean, float("nan"), float("nan")
     from scipy import stats
 

@@ -22,6 +22,7 @@ from .store import require_columns
 
 PAIN_WORDS = "pain (0 = none, 10 = worst)"
 DAY_FORMAT = "%-d %b"
+LABELLED_WEEKS = 26  # up to half a year, each bar is wide enough for its "3 of 5" label
 
 
 def _nothing_yet(ax: Axes, message: str) -> Axes:
@@ -120,7 +121,7 @@ def plot_sessions_weeks(weekly: pd.DataFrame, *, ax: Axes | None = None,
                       mdates.date2num(weekly["week_start"].iloc[-1] + pd.Timedelta(days=7)))
     ax.stairs(asked, edges, color=OKABE_ITO["black"], linewidth=1.4, baseline=None,
               label="your plan's sessions a week")
-    if len(weekly) <= 26:
+    if len(weekly) <= LABELLED_WEEKS:
         for centre, sessions, want, day_count, part in zip(
                 mdates.date2num(centres.to_numpy()), weekly["sessions"], asked,
                 weekly["days_in_period"], weekly["part"].astype(bool), strict=True):

@@ -16,6 +16,7 @@ from .outcomes import MEASURES
 from .pain import IMPROVEMENT, WORSENING, PainChange, SessionEffect
 from .progress import ProgressSummary
 from .words import plural
+from .words_outcomes import score_decimals
 
 # words that belong to the physiotherapist's side, never on the patient's (tests read this)
 CLINICAL_WORDS = ("ISO", "pro rata", "NPRS", "interval", "verdict", "baseline", "threshold")
@@ -109,8 +110,8 @@ def change_words(summary: ProgressSummary) -> list[str]:
     lines = []
     for row in changes.itertuples(index=False):
         spec = MEASURES[row.measure]
-        decimals = 0 if spec.scale_max > 10 else 1
-        if row.occasions < 2:
+        decimals = score_decimals(row.measure)
+        if row.occasions == 1:
             lines.append(f"{spec.short}: {row.latest:.{decimals}f} the first time; the next "
                          "answers are compared with it.")
             continue

@@ -117,3 +117,129 @@ def all_weeks(start: pd.Timestamp | None, end: pd.Timestamp | None) -> pd.DataFr
         "week_start": starts,
         "days_in_period": inside.astype("int64"),
     })  # fmt: skip
+
+
+# --- many patients at once: frames keyed by a ``patient`` column --------------------------------
+
+PATIENT = "patient"  # the key column of every keyed frame
+ONE = 0  # the key of a batch of one patient (the one-patient functions add and drop it)
+
+
+def keyed(frame: pd.DataFrame, key: object = ONE) -> pd.DataFrame:
+    """``frame`` as a batch of one patient: a new frame with a constant ``patient`` column."""
+    return frame.assign(**{PATIENT: key})
+
+
+def unkeyed(frame: pd.DataFrame) -> pd.DataFrame:
+    """A keyed frame of one patient without its ``patient`` column (a new frame, index reset)."""
+    return frame.drop(columns=PATIENT).reset_index(drop=True)
+
+
+def one_period(first: pd.Timestamp | None, last: pd.Timestamp | None,
+               key: object = ONE, **columns: object) -> pd.DataFrame:
+    """The ``patients`` frame of one patient (see :func:`patient_periods`)."""
+    frame = pd.DataFrame({"first": pd.Series([first], dtype=DATE_DTYPE),
+                          "last": pd.Series([last], dtype=DATE_DTYPE)},
+                         index=pd.Index([key], name=PATIENT))
+    for name, value in columns.items():
+        frame[name] = pd.Series([value], index=frame.index, dtype=object)
+    return frame
+
+
+def patient_periods(day_frames: Iterable[pd.DataFrame], keys: pd.Index,
+                    start: pd.Series | None = None, end: pd.Series | None = None
+                    ) -> pd.DataFrame:
+    """Each patient's period, as :func:`period_bounds` gives it for one patient.
+
+    Parameters
+    ----------
+    day_frames
+        Keyed frames with ``patient`` and ``date`` (the days seen).
+    keys
+        Every patient, also those without a day.
+    start, end
+        Given first and last days by patient (NaT or missing: the first or last day seen).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``patient``: ``first``, ``last`` (NaT for a patient with no day).
+    """
+    seen = [frame[[PATIENT, "date"]] for frame in day_frames if len(frame)]
+    index = pd.Index(keys, name=PATIENT)
+    if seen:
+        days = pd.concat(seen, ignore_index=True)
+        days["date"] = day_series(days["date"])
+        span = days.groupby(PATIENT, sort=False)["date"].agg(["min", "max"]).reindex(index)
+        lows, highs = span["min"], span["max"]
+    else:
+        lows = highs = pd.Series(pd.NaT, index=index, dtype=DATE_DTYPE)
+    given_first = _given(start, index)
+    given_last = _given(end, index)
+    first = given_first.fillna(lows).astype(DATE_DTYPE)
+    last = given_last.fillna(highs).astype(DATE_DTYPE)
+    unknown = first.isna() | last.isna()
+    first, last = first.mask(unknown), last.mask(unknown)
+    backwards = first > last
+    if bool(backwards.any()):
+        key = backwards[backwards].index[0]
+        raise ValueError(f"the period starts ({first[key]:%Y-%m-%d}) after it ends "
+                         f"({last[key]:%Y-%m-%d})")
+    return pd.DataFrame({"first": first, "last": last}, index=index)
+
+
+def _given(days: pd.Series | None, index: pd.Index) -> pd.Series:
+    if days is None:
+        return pd.Series(pd.NaT, index=index, dtype=DATE_DTYPE)
+    values = pd.Series([to_day(day) if day is not None and not pd.isna(day) else pd.NaT
+                        for day in days.reindex(index)], index=index)
+    return values.astype(DATE_DTYPE)
+
+
+def keyed_within(frame: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a keyed ``frame`` whose ``date`` lies in their patient's period (a new frame)."""
+    bounds = patients.reindex(frame[PATIENT].to_numpy())
+    days = day_series(frame["date"]).to_numpy()
+    inside = (days >= bounds["first"].to_numpy()) & (days <= bounds["last"].to_numpy())
+    return frame.copy(deep=False) if bool(inside.all()) else frame.loc[inside]
+
+
+def keyed_days(patients: pd.DataFrame) -> pd.DataFrame:
+    """Every calendar day of each patient's period: ``patient``, ``date``."""
+    known = patients.dropna(subset=["first"])
+    counts = ((known["last"] - known["first"]).dt.days.to_numpy(dtype="int64") + 1
+              if len(known) else np.zeros(0, dtype="int64"))
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    days = (np.repeat(known["first"].to_numpy(), counts)
+            + offset.astype("timedelta64[D]"))
+    return pd.DataFrame({PATIENT: np.repeat(known.index.to_numpy(), counts),
+                         "date": pd.Series(days, dtype=DATE_DTYPE)})
+
+
+def keyed_weeks(patients: pd.DataFrame) -> pd.DataFrame:
+    """Every ISO week touching each patient's period, as :func:`all_weeks` for one patient:
+    ``patient``, ``week``, ``week_start``, ``days_in_period``."""
+    known = patients.dropna(subset=["first"])
+    firsts = week_start(known["first"])
+    counts = (((week_start(known["last"]) - firsts).dt.days // 7).to_numpy(dtype="int64") + 1
+              if len(known) else np.zeros(0, dtype="int64"))
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    starts = pd.Series(np.repeat(firsts.to_numpy(), counts)
+                       + (7 * offset).astype("timedelta64[D]"), dtype=DATE_DTYPE)
+    first = pd.Series(np.repeat(known["first"].to_numpy(), counts), dtype=DATE_DTYPE)
+    last = pd.Series(np.repeat(known["last"].to_numpy(), counts), dtype=DATE_DTYPE)
+    ends = starts + pd.Timedelta(days=6)
+    inside = (ends.where(ends < last, last) - starts.where(starts > first, first)).dt.days + 1
+    return pd.DataFrame({
+        PATIENT: np.repeat(known.index.to_numpy(), counts),
+        "week": week_label(starts),
+        "week_start": starts,
+        "days_in_period": inside.astype("int64"),
+    })  # fmt: skip
+
+
+def threshold_values(plans: pd.Series, name: str) -> pd.Series:
+    """One threshold (a field of :class:`~backrelief_analysis.plan.Thresholds`) of each
+    patient's plan, indexed as ``plans`` (a Series of plans indexed by patient)."""
+    return pd.Series([getattr(plan.thresholds, name) for plan in plans], index=plans.index,
+                     dtype=object if name == "baseline_from" else "float64")

@@ -12,7 +12,7 @@ import math
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,8 @@ MAX_SECONDS = 600  # any hold, release or pause, in seconds
 MAX_EXERCISES = 50  # exercises in one plan
 MAX_PLAN_BYTES = 1_000_000  # a plan file is a few kilobytes; larger is not a plan
 MAX_SIDE_NAME_CHARS = 40  # "left leg", "left arm": a few words, said aloud
+MAX_SESSIONS_PER_WEEK = 21  # three a day: more is a typing slip
+SHOWN_CHARACTERS = 40  # a wrong value is quoted in an error up to this length
 # a change of exactly a threshold (a fall of 2.0 points, say) meets it despite float rounding:
 # every comparison with a Thresholds value allows this much
 ROUNDING_SLACK = 1e-9
@@ -94,6 +96,15 @@ class Thresholds:
         no threshold for the PEG; this is the general pain-measure rule (Farrar et al. 2001).
     questionnaire_every_days
         The outcome questionnaires are due this many days after the last one.
+    min_occasions
+        Occasions of an outcome measure needed before its change gets a verdict. Default 2
+        (the first against the latest).
+    latest_days
+        "Latest" pain is the mean of the daily means of the last this-many days with a score
+        in the period. Default 7.
+    recent_weeks
+        The caseload's "recent" adherence and open flags count back this many ISO weeks from
+        the day the numbers run to (the Monday of the this-many-th last week). Default 4.
     """
 
     pain_change_points: float = field(default=2, metadata=_allowed(0, 10))
@@ -115,6 +126,12 @@ class Thresholds:
     rmdq_change_points: float = field(default=5, metadata=_allowed(0, 24))
     peg_change_percent: float = field(default=30, metadata=_allowed(0, 100))
     questionnaire_every_days: int = field(default=14, metadata=_allowed(1, None, whole=True))
+    # occasions of a questionnaire before its change gets a verdict (first against latest)
+    min_occasions: int = field(default=2, metadata=_allowed(2, None, whole=True))
+    # days with a score whose mean is the "latest" pain, against the baseline
+    latest_days: int = field(default=7, metadata=_allowed(1, None, whole=True))
+    # ISO weeks back from the day the numbers run to: the caseload's recent adherence and flags
+    recent_weeks: int = field(default=4, metadata=_allowed(1, None, whole=True))
 
 
 @dataclass(frozen=True)
@@ -219,6 +236,16 @@ class Plan:
         return lines
 
 
+def same_plan(plan: Plan) -> object:
+    """A key equal for plans that differ only in the file they were read from."""
+    try:
+        key = replace(plan, source=None)
+        hash(key)
+    except TypeError:  # a plan with an unhashable part: itself alone
+        return id(plan)
+    return key
+
+
 def _is_number(value: Any) -> bool:
     """A finite number (TOML also allows ``inf`` and ``nan``, which no plan field means)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
@@ -240,7 +267,13 @@ def _shown(value: Any) -> str:
         text = str(value)
     else:
         text = f"'{' '.join(str(value).split())}'"
-    return text if len(text) <= 40 else text[:39] + "…"
+    return text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS - 1] + "…"
+
+
+def _sessions_a_week(value: Any) -> bool:
+    """Whether ``value`` is a weekly target: a whole number from 1 to the maximum."""
+    return (isinstance(value, int) and not isinstance(value, bool)
+            and 1 <= value <= MAX_SESSIONS_PER_WEEK)
 
 
 def _wrong(what: str, value: Any) -> str:
@@ -396,9 +429,9 @@ def _check_earlier_targets(raw: Any, problems: list[str]) -> tuple[EarlierTarget
         until, target = entry["until"], entry["sessions_per_week"]
         if not isinstance(until, date) or hasattr(until, "hour"):
             problems.append(f"{label}, field 'until': must be a date like 2026-10-04")
-        elif not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= 21:
+        elif not _sessions_a_week(target):
             problems.append(f"{label}, field 'sessions_per_week': must be a whole number "
-                            f"from 1 to 21, not {_shown(target)}")
+                            f"from 1 to {MAX_SESSIONS_PER_WEEK}, not {_shown(target)}")
         elif targets and until <= targets[-1].until:
             problems.append(f"{label}, field 'until': must come after the one before it")
         else:
@@ -413,9 +446,9 @@ def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
     if not isinstance(name, str) or not name.strip():
         problems.append("field 'name': is missing or empty")
     target = data.get("target_sessions_per_week")
-    if not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= 21:
+    if not _sessions_a_week(target):
         problems.append("field 'target_sessions_per_week': "
-                        + _wrong("a whole number from 1 to 21", target))
+                        + _wrong(f"a whole number from 1 to {MAX_SESSIONS_PER_WEEK}", target))
     defaults = {"rest_between_exercises_s": 0, "get_ready_s": GET_READY_S,
                 "switch_side_s": SWITCH_SIDE_S}
     pauses = {key: data.get(key, default) for key, default in defaults.items()}

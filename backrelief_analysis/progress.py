@@ -1,20 +1,43 @@
-"""One entry point for the notebook and the report: :func:`summarise` a log against its plan.
+"""The analysis' entry points: :func:`summarise_patients` for any number of patients at once,
+and :func:`summarise`, the notebook's and the report's summary of one patient, made of the same
+functions (one patient is a batch of one).
 
 The period is taken from the data (first to last day with any entry), never from today's date,
-so the same log always gives the same summary. Pass ``start``/``end`` to look at part of it.
+so the same log always gives the same summary. Pass ``start``/``end`` to look at part of it,
+and ``as_of`` to name the day the numbers run to (nothing after it counts).
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
-from . import adherence, associations, flags, outcomes, pain
-from .periods import DayLike, period_bounds, week_label, week_start, within
+from . import adherence, associations, flags, outcomes, pain, words_outcomes
+from .periods import (
+    DATE_DTYPE,
+    ONE,
+    PATIENT,
+    DayLike,
+    keyed_within,
+    patient_periods,
+    period_bounds,
+    to_day,
+    unkeyed,
+    week_label,
+    week_start,
+    within,
+)
 from .plan import Plan, Thresholds
 from .store import Log
-from .words import plural
+from .words import Dates, number_word, plural
+
+EXERCISE_COLUMNS = ("session_id", "date", "reps_done", "reps_target")
+PAIN_COLUMNS = pain.PAIN_NEEDS
+DayOrDays = DayLike | Mapping[Hashable, DayLike]
 
 
 def restrict_log(log: Log, start: DayLike = None, end: DayLike = None) -> Log:
@@ -122,29 +145,32 @@ class ProgressSummary:
 
     def outcome_lines(self, **options: object) -> list[str]:
         """One line per outcome measure, then one per PSFS activity; "No questionnaires yet."
-        before the first. ``options`` go to :func:`~backrelief_analysis.outcomes.outcome_lines`
-        (``day``, ``activity_names``)."""
-        return outcomes.outcome_lines(self.outcome_changes, self.psfs_activity_changes,
-                                      **options)
+        before the first. ``options`` go to
+        :func:`~backrelief_analysis.words_outcomes.outcome_lines` (``day``, ``activity_names``)."""
+        return words_outcomes.outcome_lines(self.outcome_changes, self.psfs_activity_changes,
+                                            **{"thresholds": self.plan.thresholds, **options})
 
     def as_text(self) -> str:
         """:meth:`summary_lines` joined into one block of text."""
         return "\n".join(self.summary_lines())
 
 
-def how_defined(thresholds: Thresholds, *, outcomes: bool = True) -> list[str]:
+def how_defined(thresholds: Thresholds, *, outcomes: bool = True,
+                dates: Dates | None = None) -> list[str]:
     """The "how these are defined" note that ends the report and the progress notebook.
 
     Each line names a definition with its setting (from ``plan.Thresholds``) and its published
     source, as listed in the kit's clinical reference. ``outcomes=False`` leaves out the
-    outcome questionnaires' line (a report with none has no need of it).
+    outcome questionnaires' line (a report with none has no need of it). ``dates`` says the
+    baseline's first day (calendar dates by default).
     """
     th = thresholds
-    since = (f"from {th.baseline_from:%Y-%m-%d}" if th.baseline_from is not None
+    since = (f"from {(dates or Dates.named()).day(th.baseline_from)}"
+             if th.baseline_from is not None
              else "in the whole log")
     lines = [
         f"Pain: 0-10 rating scale. Baseline: mean of the first {th.baseline_days} days with a "
-        f"score {since}, whatever the period; latest: the period's last {pain.LATEST_DAYS} days "
+        f"score {since}, whatever the period; latest: the period's last {th.latest_days} days "
         f"with a score. Meaningful change: {th.pain_change_points:g} points or "
         f"{th.pain_change_percent:g} % of the baseline (Ostelo et al., Spine 2008; Farrar et "
         f"al., Pain 2001), never under {th.min_change_points:g} point (below the detectable "
@@ -166,7 +192,8 @@ def how_defined(thresholds: Thresholds, *, outcomes: bool = True) -> list[str]:
     if outcomes:
         lines.insert(-1, (
             f"Outcome questionnaires (every {th.questionnaire_every_days} days; a verdict from "
-            f"two): a meaningful change is PSFS {th.psfs_change_points:g} points, "
+            f"{number_word(th.min_occasions)}): a meaningful change is PSFS "
+            f"{th.psfs_change_points:g} points, "
             f"{th.psfs_activity_change_points:g} for one activity (Stratford et al. 1995); ODI "
             f"{th.odi_change_points:g}, RMDQ {th.rmdq_change_points:g} points (Ostelo et al., "
             f"Spine 2008); PEG a {th.peg_change_percent:g} % fall (Farrar et al., Pain 2001), as "
@@ -184,9 +211,154 @@ def _next_day_text(table: pd.DataFrame) -> str:
             f"({plural(without_row['days'], 'day')}).")
 
 
+@dataclass(frozen=True)
+class PatientsSummary:
+    """The numbers of many patients at once; every frame is keyed by ``patient``.
+
+    ``patients`` is indexed by patient: ``plan``, ``first`` and ``last`` (the period; NaT for a
+    patient without an entry). :attr:`numbers` holds one row per patient.
+    """
+
+    patients: pd.DataFrame
+    sessions: pd.DataFrame  # adherence.sessions_by_patient
+    weekly_adherence: pd.DataFrame  # adherence.weekly_adherence_by_patient
+    daily_pain: pd.DataFrame  # pain.daily_pain_by_patient
+    weekly_pain: pd.DataFrame  # pain.weekly_pain_by_patient
+    session_effects: pd.DataFrame  # pain.session_effects_by_patient
+    baseline: pd.DataFrame  # pain.baseline_changes
+    flags: pd.DataFrame  # flags.flags_by_patient
+
+    @cached_property
+    def numbers(self) -> pd.DataFrame:
+        """One row per patient: ``weeks``, ``sessions_done``, ``last_session``,
+        ``adherence_overall``, ``recent_from`` (the Monday of the ``recent_weeks``-th last ISO
+        week of the period, or its first week's when it is shorter), ``adherence_recent`` (over
+        those weeks), ``flags_total``, ``open_flags`` (flags reaching into those weeks) and one
+        ``open_<kind>`` count per :class:`~backrelief_analysis.flags.FlagKind`."""
+        return patient_numbers(self.patients, self.sessions, self.weekly_adherence,
+                               self.flags)
+
+
+def _per_patient(value: DayOrDays, keys: list) -> pd.Series:
+    """A day given once for everyone, or per patient, as a Series over ``keys``."""
+    days = [value.get(key) for key in keys] if isinstance(value, Mapping) else [value] * len(keys)
+    return pd.Series([to_day(day) if day is not None else pd.NaT for day in days],
+                     index=pd.Index(keys, name=PATIENT), dtype=DATE_DTYPE)
+
+
+def _stack(frames: list[pd.DataFrame], keys: list, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The rows of every patient's frame with the patient key, column by column."""
+    if len(frames) == 1:
+        return frames[0][list(columns)].assign(**{PATIENT: keys[0]})
+    # one concatenation of plain arrays per column, not a frame per patient (a timestamp
+    # with a zone becomes its UTC instant: it only orders a patient's rows)
+    rows = pd.DataFrame({column: np.concatenate([_plain(frame[column]) for frame in frames])
+                         for column in columns})
+    rows[PATIENT] = np.repeat(pd.Index(keys).to_numpy(), [len(frame) for frame in frames])
+    return rows
+
+
+def _plain(column: pd.Series) -> np.ndarray:
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        return column.to_numpy(dtype="datetime64[us]")
+    return column.to_numpy()
+
+
+def summarise_patients(logs: Mapping[Hashable, Log], plans: Mapping[Hashable, Plan], *,
+                       start: DayOrDays = None, end: DayOrDays = None,
+                       as_of: DayOrDays = None) -> PatientsSummary:
+    """Analyse many patients' logs against their plans at once, each over their own period.
+
+    Parameters
+    ----------
+    logs, plans
+        Each patient's log and plan, by the same keys.
+    start, end
+        Each patient's period (one day for all, or a mapping by patient); by default the first
+        and last day with any entry.
+    as_of
+        The day the numbers run to (one for all, or by patient): nothing after it counts, and
+        the period ends on it unless ``end`` is earlier. The recent weeks count back from the
+        period's last day.
+
+    Returns
+    -------
+    PatientsSummary
+    """
+    keys = list(logs)
+    plan_series = pd.Series([plans[key] for key in keys], index=pd.Index(keys, name=PATIENT),
+                            dtype=object)
+    exercise = _stack([logs[key].exercise for key in keys], keys, EXERCISE_COLUMNS)
+    pain_rows = _stack([logs[key].pain for key in keys], keys, PAIN_COLUMNS)
+    cut = _per_patient(as_of, keys)
+    if cut.notna().any():  # nothing after the day the numbers run to
+        exercise = _before(exercise, cut)
+        pain_rows = _before(pain_rows, cut)
+    ends = _per_patient(end, keys)
+    ends = ends.where(ends.notna() & ~(ends > cut), cut)
+    patients = patient_periods([exercise, pain_rows], pd.Index(keys, name=PATIENT),
+                               start=_per_patient(start, keys), end=ends)
+    patients["plan"] = plan_series
+    ex_window = keyed_within(exercise, patients)
+    pain_window = keyed_within(pain_rows, patients)
+    table = adherence.sessions_by_patient(ex_window)
+    weekly = adherence.weekly_adherence_by_patient(table, patients)
+    daily = pain.daily_pain_by_patient(pain_window, patients)
+    weekly_pain = pain.weekly_pain_by_patient(daily, patients)
+    effects = pain.session_effects_by_patient(pain_window, patients, table)
+    # the baseline comes from the whole log (up to as_of), whatever period is shown
+    baseline = pain.baseline_changes(pain_rows, daily, patients)
+    flag_table = flags.flags_by_patient(pain_window, patients, daily=daily, effects=effects,
+                                        weekly=weekly_pain)
+    return PatientsSummary(patients, table, weekly, daily, weekly_pain, effects, baseline,
+                           flag_table)
+
+
+def _before(frame: pd.DataFrame, cut: pd.Series) -> pd.DataFrame:
+    limit = cut.reindex(frame[PATIENT].to_numpy()).to_numpy()
+    days = frame["date"].to_numpy(dtype=DATE_DTYPE)
+    keep = np.isnat(limit) | (days <= limit)
+    return frame if bool(keep.all()) else frame.loc[keep]
+
+
+def patient_numbers(patients: pd.DataFrame, table: pd.DataFrame, weekly: pd.DataFrame,
+                    flag_table: pd.DataFrame) -> pd.DataFrame:
+    """Each patient's row of counts and percentages (:attr:`PatientsSummary.numbers`) from
+    the keyed sessions, weekly adherence and flags of their periods (``patients``)."""
+    index = patients.index
+    recent_weeks = pd.Series([plan.thresholds.recent_weeks for plan in patients["plan"]],
+                             index=index, dtype="int64")
+    from_end = weekly.groupby(PATIENT, sort=False).cumcount(ascending=False).to_numpy()
+    recent = weekly.loc[from_end < recent_weeks.reindex(weekly[PATIENT].to_numpy()).to_numpy()]
+    recent_from = recent.groupby(PATIENT, sort=False)["week_start"].min().reindex(index)
+    done = table.loc[table["counted"]]
+    numbers = pd.DataFrame(index=index)
+    numbers["recent_from"] = recent_from.astype(DATE_DTYPE)
+    numbers["weeks"] = weekly.groupby(PATIENT, sort=False).size().reindex(index, fill_value=0)
+    numbers["sessions_done"] = done.groupby(PATIENT, sort=False).size().reindex(
+        index, fill_value=0)
+    numbers["last_session"] = done.groupby(PATIENT, sort=False)["date"].max().reindex(index)
+    numbers["adherence_overall"] = adherence.overall_percent_by_patient(weekly).reindex(index)
+    numbers["adherence_recent"] = adherence.overall_percent_by_patient(recent).reindex(index)
+    numbers["flags_total"] = flag_table.groupby(PATIENT, sort=False).size().reindex(
+        index, fill_value=0)
+    reach = numbers["recent_from"].reindex(flag_table[PATIENT].to_numpy()).to_numpy()
+    open_flags = flag_table.loc[flag_table["end_date"].to_numpy() >= reach]
+    counts = open_flags.groupby([PATIENT, "kind"], sort=False).size()
+    for kind in flags.FlagKind:
+        mine = (counts.xs(kind, level="kind") if len(counts) and kind in
+                counts.index.get_level_values("kind") else pd.Series(dtype="int64"))
+        numbers[f"open_{kind}"] = mine.reindex(index, fill_value=0).astype("int64")
+    numbers["open_flags"] = numbers[[f"open_{kind}" for kind in flags.FlagKind]].sum(axis=1)
+    for column in ("weeks", "sessions_done", "flags_total", "open_flags"):
+        numbers[column] = numbers[column].astype("int64")
+    return numbers
+
+
 def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = None
               ) -> ProgressSummary:
-    """Analyse a log against its plan over a period.
+    """Analyse a log against its plan over a period: :func:`summarise_patients` of one
+    patient, with the parts only the report shows.
 
     Parameters
     ----------
@@ -214,24 +386,25 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
     answered = (log.outcomes if end is None or last is None
                 else log.outcomes.loc[log.outcomes["date"] <= last])
     period = {"start": first, "end": last}
+    keyed = summarise_patients({ONE: log}, {ONE: plan}, start=start, end=end)
     # the sessions table stands in for the exercise log wherever only sessions matter
-    table = adherence.sessions(ex)
+    table = unkeyed(keyed.sessions)
     # one frame of session effects and one of daily pain serve every measure of the period
-    effects = pain.session_effects(pn, table, **period)
-    daily = pain.daily_pain(pn, **period)
+    effects = unkeyed(keyed.session_effects)
+    daily = unkeyed(keyed.daily_pain)
     return ProgressSummary(
         plan=plan,
         start=first,
         end=last,
         sessions=table,
-        weekly_adherence=adherence.weekly_adherence(table, plan, **period),
+        weekly_adherence=unkeyed(keyed.weekly_adherence),
         exercise_adherence=adherence.exercise_adherence(ex, plan, **period),
         days_exercised=adherence.days_exercised(table, **period),
         streaks=adherence.streaks(table, **period),
         daily_pain=daily,
-        weekly_pain=pain.weekly_pain(pn, **period, daily=daily),
+        weekly_pain=unkeyed(keyed.weekly_pain),
         # the baseline comes from the whole log, whatever period is shown
-        baseline=pain.baseline_change(log.pain, th, **period, daily=daily),
+        baseline=pain.pain_change(keyed.baseline.iloc[0], th),
         trend=pain.pain_trend(pn, **period, daily=daily),
         session_effects=effects,
         session_effect=pain.session_effect_summary(effects, th),
@@ -239,7 +412,7 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
         exercise_pain_change=associations.exercise_pain_change(ex, pn, plan, **period,
                                                                effects=effects),
         next_day_pain=associations.next_day_pain(table, pn, **period, daily=daily),
-        flags=flags.all_flags(pn, th, **period, daily=daily, effects=effects),
+        flags=unkeyed(keyed.flags)[list(flags.FLAG_COLUMNS)],
         outcome_scores=outcomes.occasion_scores(answered),
         outcome_changes=outcomes.outcome_changes(answered, th),
         psfs_activity_changes=outcomes.psfs_activity_changes(answered, th),

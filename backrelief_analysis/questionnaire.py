@@ -18,6 +18,8 @@ import pandas as pd
 from .plan import Plan
 from .store import PEG_ITEMS, PSFS_MAX_ACTIVITIES, SCORE_RANGES, Log, OutcomeEntry
 
+RATING_MAX = SCORE_RANGES["psfs"][1]  # every PEG item and PSFS activity is rated 0-10
+
 PEG_QUESTIONS = {  # keyed by the store's PEG items
     # our own wording of the three PEG ratings (Krebs et al. 2009)
     "pain": "Over the past week, how bad was your pain on average? "
@@ -120,8 +122,8 @@ def occasion_sets(
         raise ValueError(f"Name at most {PSFS_MAX_ACTIVITIES} activities, not "
                          f"{len(activities)}.")
     for _name, score in list(answered.items()) + activities:
-        if not 0 <= score <= 10:
-            raise ValueError(f"Ratings go from 0 to 10, not {score}.")
+        if not 0 <= score <= RATING_MAX:
+            raise ValueError(f"Ratings go from 0 to {RATING_MAX}, not {score}.")
     if activities:
         new_set("psfs", activities)
     for measure, total in (("odi", odi), ("rmdq", rmdq)):

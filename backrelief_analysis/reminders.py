@@ -58,9 +58,13 @@ def parse_days(text: str) -> tuple[str, ...]:
 def parse_time(text: str) -> time:
     """``"18:30"`` -> ``time(18, 30)``; a 24-hour clock time."""
     match = _TIME.match(text.strip())
-    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ReminderError(f"'{text}' is not a time of day; give a 24-hour time like 18:30")
-    return time(int(match[1]), int(match[2]))
+    try:
+        if match is None:
+            raise ValueError(text)
+        return time(int(match[1]), int(match[2]))
+    except ValueError:
+        raise ReminderError(f"'{text}' is not a time of day; give a 24-hour time like 18:30"
+                            ) from None
 
 
 def local_zone() -> ZoneInfo:

@@ -7,8 +7,10 @@ only formatted here. :func:`render_html` fills the jinja2 template (autoescaping
 :func:`build_report` does all of it in one call and writes the file by its suffix.
 
 De-identified reports carry no free text anyone typed (no name, no note, no plan name) and no
-calendar date: every date, in the analysis' sentences and on the charts' axes, becomes "day N" or
-"week N" counted from the period's first day, and the files' metadata carry neither. What is
+calendar date: every date, in the sentences and on the charts' axes, is said as "day N" or
+"week N" counted from the period's first day, by the one :class:`~backrelief_analysis.words.Dates`
+chosen when the report is gathered (nothing is rewritten afterwards), and the files' metadata
+carry neither. What is
 left is the kit's own words and the plan's exercise names.
 
 Every text shown passes through :func:`shown_text`, in the PDF and in the HTML alike: control
@@ -22,7 +24,6 @@ from __future__ import annotations
 import base64
 import io
 import os
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,10 +33,14 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, paths
-from .outcomes import NO_QUESTIONNAIRES
+from .export import withhold_unknown_exercises
+from .flags import FLAG_TITLES, flag_groups
+from .pain import PainChange, baseline_change
 from .plan import Plan
+from .progress import how_defined, summarise
 from .store import DIR_MODE, Log, now_local, write_private
-from .words import plural
+from .words import Dates, plural
+from .words_outcomes import NO_QUESTIONNAIRES, outcome_lines
 
 TITLE = "Home exercise progress report"
 DEIDENTIFIED = "de-identified"
@@ -70,8 +75,6 @@ CONTEXT_WORDS = {"before_session": "before session", "after_session": "after ses
                  "check_in": "check-in"}
 # where a reader of the report finds every row: a physiotherapist may hold only the share file
 LOG_PLACES = "in the share file, or the patient's log folder"
-_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_ISO_WEEK = re.compile(r"\b(\d{4})-W(\d{2})\b")
 
 
 @dataclass(frozen=True)
@@ -148,46 +151,12 @@ class ReportContent:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-class DateMasker:
-    """Say days and weeks either as calendar dates or, de-identified, as "day N" / "week N".
-
-    Days count from the period's first day (day 1); weeks count the ISO weeks (Monday start,
-    as the analysis uses) from the one holding the first day (week 1).
-    """
-
-    def __init__(self, first_day: pd.Timestamp | None, *, deidentify: bool) -> None:
-        self.first = pd.Timestamp(first_day).normalize() if first_day is not None else None
-        self.deidentify = deidentify
-        self.first_monday = (self.first - pd.Timedelta(days=self.first.weekday())
-                             if self.first is not None else None)
-
-    def day(self, value: pd.Timestamp | date) -> str:
-        """A day as ``2026-09-02`` or ``day 3``."""
-        stamp = pd.Timestamp(value).normalize()
-        if not self.deidentify:
-            return f"{stamp:%Y-%m-%d}"
-        return f"day {(stamp - self.first).days + 1}"
-
-    def week_number(self, monday: pd.Timestamp | date) -> int:
-        """The week's number in the period, 1 for the week holding the first day."""
-        return (pd.Timestamp(monday).normalize() - self.first_monday).days // 7 + 1
-
-    def scrub(self, text: str) -> str:
-        """Replace every ISO date and ISO week label in ``text`` when de-identifying."""
-        if not self.deidentify or self.first is None:
-            return text
-
-        def week(match: re.Match[str]) -> str:
-            monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
-            return f"week {self.week_number(monday)}"
-
-        def day(match: re.Match[str]) -> str:
-            try:
-                return self.day(date(int(match[1]), int(match[2]), int(match[3])))
-            except ValueError:
-                return "a day"
-
-        return _ISO_DAY.sub(day, _ISO_WEEK.sub(week, text))
+def report_dates(first_day: pd.Timestamp | date | None, *, deidentify: bool) -> Dates:
+    """How a report says its days: calendar dates, or (``deidentify``) "day N" / "week N"
+    counted from ``first_day``, the period's first day (day 1, and its ISO week is week 1)."""
+    if deidentify and first_day is not None:
+        return Dates.deidentified(first_day)
+    return Dates.named()
 
 
 def shown_text(value: object, limit: int | None = None) -> str:
@@ -241,7 +210,7 @@ def _kept_characters(text: str) -> list[str]:
 # --- gathering ---------------------------------------------------------------------------------
 
 
-def _period_text(summary, masker: DateMasker) -> str:
+def _period_text(summary, dates: Dates) -> str:
     weeks = len(summary.weekly_adherence)
     days = (summary.end - summary.start).days + 1
     span = f"{days} day{'s' if days != 1 else ''}, {weeks} ISO week{'s' if weeks != 1 else ''}"
@@ -250,11 +219,8 @@ def _period_text(summary, masker: DateMasker) -> str:
     if len(summary.outcome_changes):
         last = pd.Timestamp(summary.outcome_changes["latest_date"].max())
         if last > pd.Timestamp(summary.end):
-            shown = masker.day(last) if masker.deidentify else f"{last:%d %b %Y}"
-            asked = f"; questionnaires to {shown}"
-    if masker.deidentify:
-        return f"day 1 to day {days} ({span}){asked}"
-    return f"{summary.start:%d %b %Y} to {summary.end:%d %b %Y} ({span}){asked}"
+            asked = f"; questionnaires to {dates.long_day(last)}"
+    return f"{dates.long_day(summary.start)} to {dates.long_day(summary.end)} ({span}){asked}"
 
 
 def _has_data(summary) -> bool:
@@ -263,7 +229,7 @@ def _has_data(summary) -> bool:
     return bool(len(summary.sessions)) or bool(summary.daily_pain["scores"].sum())
 
 
-def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
+def _key_numbers(summary, dates: Dates, change: PainChange) -> tuple[KeyNumber, ...]:
     plan = summary.plan
     weeks = summary.weekly_adherence
     cut = f"{plan.thresholds.adherence_percent:g} %"
@@ -277,12 +243,11 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
         "target is pro rata; each week counts at most 100 %.",
     )]
     recent = weeks.tail(MAX_WEEKS_LISTED)
-    by_week = " · ".join(f"{masker.scrub(row.week)}: {_week_sessions(row)}"
+    by_week = " · ".join(f"{dates.week(row.week_start)}: {_week_sessions(row)}"
                          for row in recent.itertuples(index=False))
     label = ("Sessions by week" if len(recent) == len(weeks)
              else f"Sessions by week (last {len(recent)})")
     keys.append(KeyNumber(label, by_week))
-    change = summary.baseline
     if change.enough_data:
         keys.append(KeyNumber(
             "Pain: baseline to latest (0-10)",
@@ -290,15 +255,16 @@ def _key_numbers(summary, masker: DateMasker) -> tuple[KeyNumber, ...]:
             f"change {change.points_text} points ({change.percent_text}); "
             f"{change.verdict} ({change.why})",
             f"Baseline: mean of the {change.baseline_note} "
-            f"({masker.day(change.baseline_first)} to {masker.day(change.baseline_last)}); "
+            f"({dates.day(change.baseline_first)} to {dates.day(change.baseline_last)}); "
             f"latest: the last {change.latest_days} days with a score "
-            f"({masker.day(change.latest_first)} to {masker.day(change.latest_last)}).",
+            f"({dates.day(change.latest_first)} to {dates.day(change.latest_last)}).",
         ))
     else:
-        keys.append(KeyNumber("Pain: baseline to latest (0-10)", masker.scrub(change.message)))
+        keys.append(KeyNumber("Pain: baseline to latest (0-10)", change.message))
+    # the trend and the session effect are said without a day
     trend = summary.trend.message.removeprefix("Trend: ")
-    keys.append(KeyNumber("Pain trend", masker.scrub(trend)))
-    keys.append(KeyNumber("Pain across a session", masker.scrub(summary.session_effect.message)))
+    keys.append(KeyNumber("Pain trend", trend))
+    keys.append(KeyNumber("Pain across a session", summary.session_effect.message))
     next_day = summary.next_day_pain
     if not next_day.empty:
         if next_day["note"].iloc[0]:
@@ -327,8 +293,6 @@ def _week_sessions(week) -> str:
 
 
 def _flag_counts(flag_table: pd.DataFrame) -> str:
-    from .flags import FLAG_TITLES
-
     if flag_table.empty:
         return "none"
     counts = flag_table["kind"].value_counts()
@@ -367,47 +331,44 @@ def _plan_lines(plan: Plan) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _flag_items(summary, masker: DateMasker) -> tuple[tuple[Item, ...], str]:
+def _flag_items(summary, dates: Dates) -> tuple[tuple[Item, ...], str]:
     """One line per kind of flag (count, first and last day, worst value); the scores behind
     them are in the log, which the share file holds."""
-    from .flags import flag_groups
-
     items = []
     for row in flag_groups(summary.flags).itertuples(index=False):
         times = f"{row.count} time{'s' if row.count != 1 else ''}"
-        span = (f"on {masker.day(row.first)}" if row.first == row.last
-                else f"{masker.day(row.first)} to {masker.day(row.last)}")
+        span = (f"on {dates.day(row.first)}" if row.first == row.last
+                else f"{dates.day(row.first)} to {dates.day(row.last)}")
         items.append(Item("", row.title, f"{row.title}: {times}, {span}; {row.worst_text}."))
     more = ("The scores behind each flag are in pain_log.csv "
             f"({LOG_PLACES})." if items else "")
     return tuple(items), more
 
 
-def _outcome_lines(summary, masker: DateMasker) -> tuple[str, ...]:
+def _outcome_lines(summary, dates: Dates) -> tuple[str, ...]:
     """A line per outcome measure and per PSFS activity; de-identified without the activities'
     names (they can identify a person) and with "day N" for dates. An activity's name is typed
     text: shown on one line, sanitised and cut like a name."""
-    from .outcomes import outcome_lines
-
     activities = summary.psfs_activity_changes
     named = activities.assign(label=[_one_line(name, MAX_ACTIVITY_CHARS)
                                      for name in activities["label"]])
-    return tuple(outcome_lines(summary.outcome_changes, named, day=masker.day,
-                               activity_names=not masker.deidentify))
+    return tuple(outcome_lines(summary.outcome_changes, named, day=dates.day,
+                               activity_names=not dates.deidentify,
+                               thresholds=summary.plan.thresholds))
 
 
 OUTCOMES_NOTE = ("First questionnaire against the latest (latest minus first); lower is better for "
                  "the PEG, ODI and RMDQ, higher for the PSFS. Thresholds from the plan.")
 
 
-def _note_items(log: Log, summary, masker: DateMasker) -> tuple[tuple[Item, ...], int]:
+def _note_items(log: Log, summary, dates: Dates) -> tuple[tuple[Item, ...], int]:
     pain = log.pain
     days = pain["date"]
     noted = pain.loc[(pain["note"].str.strip() != "") & (days >= summary.start)
                      & (days <= summary.end)].sort_values("recorded_at", kind="stable")
     shown = noted.tail(MAX_NOTES)
     items = tuple(
-        Item(masker.day(row.date), CONTEXT_WORDS.get(row.context, row.context),
+        Item(dates.day(row.date), CONTEXT_WORDS.get(row.context, row.context),
              shown_text(row.note.strip(), MAX_NOTE_CHARS))
         for row in shown.itertuples(index=False)
     )
@@ -465,13 +426,10 @@ def gather_report(
     -------
     ReportContent
     """
-    from .export import withhold_unknown_exercises
-    from .progress import how_defined, summarise
-
     if deidentify:  # an exercise id the plan does not name is text someone typed
         log = withhold_unknown_exercises(log, plan)
     summary = summarise(log, plan, start=start, end=end)
-    masker = DateMasker(summary.start, deidentify=deidentify)
+    dates = report_dates(summary.start, deidentify=deidentify)
     name = _one_line(patient or "", MAX_NAME_CHARS)
     who = DEIDENTIFIED if deidentify else (name or "not named")
     generated = ("date withheld (de-identified report)" if deidentify
@@ -494,23 +452,26 @@ def gather_report(
         },
     }
     if not _has_data(summary):
-        period = ("no entries" if summary.empty else _period_text(summary, masker))
+        period = ("no entries" if summary.empty else _period_text(summary, dates))
         message = ("There is no session and no pain score in this period, so there is nothing "
                    "to report yet." if not summary.empty else
                    "The log has no sessions and no pain scores yet, so there is nothing to "
                    "report.")
         return ReportContent(period=period, has_data=False, no_data_message=message, **common)
 
-    flags, flags_more = _flag_items(summary, masker)
+    flags, flags_more = _flag_items(summary, dates)
     asked = not summary.outcome_changes.empty  # any questionnaire up to the period's end
     exercise_rows, exercise_hidden = _exercise_rows(summary)
-    notes, notes_hidden = ((), 0) if deidentify else _note_items(log, summary, masker)
-    figures = _charts(summary, masker) if charts and print_charts else ()
-    screen_figures = _charts(summary, masker, screen=True) if charts and screen_charts else ()
+    notes, notes_hidden = ((), 0) if deidentify else _note_items(log, summary, dates)
+    figures = _charts(summary, dates) if charts and print_charts else ()
+    screen_figures = _charts(summary, dates, screen=True) if charts and screen_charts else ()
+    # the summary's baseline again, its sentences saying days as this report does
+    change = baseline_change(log.pain, plan.thresholds, start=summary.start, end=summary.end,
+                             daily=summary.daily_pain, day=dates.day)
     return ReportContent(
-        period=_period_text(summary, masker),
+        period=_period_text(summary, dates),
         has_data=True,
-        key_numbers=_key_numbers(summary, masker),
+        key_numbers=_key_numbers(summary, dates, change),
         exercise_rows=exercise_rows,
         exercise_hidden=exercise_hidden,
         exercise_more=more_rows_text(exercise_hidden),
@@ -519,14 +480,13 @@ def gather_report(
         flag_count=len(summary.flags),
         flags=flags,
         flags_more=flags_more,
-        outcomes=_outcome_lines(summary, masker) if asked else (),
+        outcomes=_outcome_lines(summary, dates) if asked else (),
         outcomes_note=OUTCOMES_NOTE if asked else "",
         flag_note=_flag_note(plan),
         notes=notes,
         notes_hidden=notes_hidden,
         notes_more=more_notes_text(notes_hidden),
-        sources=tuple(masker.scrub(line)
-                      for line in how_defined(plan.thresholds, outcomes=asked)),
+        sources=tuple(how_defined(plan.thresholds, outcomes=asked, dates=dates)),
         **common,
     )
 
@@ -542,19 +502,6 @@ def _flag_note(plan: Plan) -> str:
 # --- charts ------------------------------------------------------------------------------------
 
 
-def _week_formatter(masker: DateMasker):
-    """Tick labels "wk N" for a date axis whose ticks sit on Mondays."""
-    import matplotlib.dates as mdates
-    from matplotlib.ticker import FuncFormatter
-
-    def label(value: float, _position: int) -> str:
-        day = pd.Timestamp(mdates.num2date(value)).tz_localize(None).normalize()
-        monday = day - pd.Timedelta(days=day.weekday())
-        return f"wk {masker.week_number(monday)}"
-
-    return FuncFormatter(label)
-
-
 def _tidy(figure) -> None:
     """Small-size touches: whole-number pain ticks, and a side legend clear of the right axis."""
     for ax in figure.axes:
@@ -564,17 +511,8 @@ def _tidy(figure) -> None:
         figure.axes[0].get_legend().set_bbox_to_anchor((1.12, 1.0))
 
 
-def _render(figure, axes, masker: DateMasker, caption: str, alt: str) -> Chart:
+def _render(figure, caption: str, alt: str) -> Chart:
     _tidy(figure)
-    if masker.deidentify:
-        from matplotlib.text import Text
-
-        # titles and legends are fixed text: any date the chart module writes there goes too
-        for text in figure.findobj(Text):
-            text.set_text(masker.scrub(text.get_text()))
-        for ax in axes:
-            ax.xaxis.set_major_formatter(_week_formatter(masker))
-            ax.set_xlabel("week of the period (Monday start; week 1 holds day 1)")
     buffer = io.BytesIO()
     # no Software/date text chunks: the image must not say when or with what it was made
     figure.savefig(buffer, format="png", dpi="figure", metadata={"Software": None})
@@ -588,13 +526,13 @@ def _render(figure, axes, masker: DateMasker, caption: str, alt: str) -> Chart:
                  min(legend_sizes, default=0.0))
 
 
-def _charts(summary, masker: DateMasker, *, screen: bool = False) -> tuple[Chart, ...]:
+def _charts(summary, dates: Dates, *, screen: bool = False) -> tuple[Chart, ...]:
     """The three charts, drawn by :mod:`backrelief_analysis.charts` and rendered to PNG:
     for print, or (``screen``) with text large enough for the HTML page."""
     from matplotlib import rc_context
 
     with rc_context(SCREEN_STYLE if screen else CHART_STYLE):
-        return _draw_charts(summary, masker, screen=screen)
+        return _draw_charts(summary, dates, screen=screen)
 
 
 def _figure(*, right: float, top: float, screen: bool = False):
@@ -625,36 +563,38 @@ def _figure(*, right: float, top: float, screen: bool = False):
     return figure, figure.add_subplot()
 
 
-def _draw_charts(summary, masker: DateMasker, *, screen: bool = False) -> tuple[Chart, ...]:
+def _draw_charts(summary, dates: Dates, *, screen: bool = False) -> tuple[Chart, ...]:
     from . import charts
 
     plan = summary.plan
     drawn = []
     figure, ax = _figure(right=0.75, top=0.75, screen=screen)
     charts.plot_pain_trend(summary.daily_pain, baseline=summary.baseline,
-                           thresholds=plan.thresholds, ax=ax, legend_outside=True)
+                           thresholds=plan.thresholds, ax=ax, legend_outside=True,
+                           dates=dates)
     if screen:  # its legend takes a quarter of the width: fewer week ticks fit
         charts.week_ticks(ax, charts.MAX_WEEK_TICKS // 2)
     drawn.append(_render(
-        figure, [ax], masker,
+        figure,
         "Daily mean pain (dots) and its 7-day mean, against the baseline and the two lines of a "
         "clinically meaningful fall; triangles mark days the patient marked a flare-up.",
         "Chart of pain over time against the baseline and the meaningful-change lines."))
     figure, ax = _figure(right=0.985, top=0.78 if summary.partial_weeks else 0.87,
                          screen=screen)
-    charts.plot_weekly_adherence(summary.weekly_adherence, thresholds=plan.thresholds, ax=ax)
+    charts.plot_weekly_adherence(summary.weekly_adherence, thresholds=plan.thresholds, ax=ax,
+                                 dates=dates)
     drawn.append(_render(
-        figure, [ax], masker,
+        figure,
         "Sessions per week against the plan's target and the adherence cut-off; each bar shows "
         "that week's percentage of the target. A week the period cuts is marked part (dashed "
         "outline), its target pro rata to its days.",
         "Bar chart of sessions per week against the target."))
     figure, ax = _figure(right=0.69, top=0.8, screen=screen)
-    charts.plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=ax)
+    charts.plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=ax, dates=dates)
     if screen:  # its legend takes a third of the width: half as many week ticks fit
         charts.week_ticks(ax, charts.MAX_WEEK_TICKS // 2, centred=True)
     drawn.append(_render(
-        figure, [ax], masker,
+        figure,
         "Reps done per week, stacked by exercise, under the weekly mean pain (right axis). "
         "An association in a self-reported diary, not cause and effect.",
         "Stacked bar chart of weekly reps per exercise with the weekly mean pain line."))
@@ -797,6 +737,21 @@ def report_links(files: Sequence[Path], *, start: Path | None = None) -> str:
     return f'<ul class="backrelief-reports">{"".join(items)}</ul>'
 
 
-__all__ = ["Chart", "DateMasker", "Item", "KeyNumber", "ReportContent", "build_report",
-           "gather_report", "iframe_html", "render", "render_html", "report_folder", "report_links",
-           "save_reports", "shown_text", "write_private", "write_report"]
+__all__ = [
+    "Chart",
+    "Item",
+    "KeyNumber",
+    "ReportContent",
+    "build_report",
+    "gather_report",
+    "iframe_html",
+    "render",
+    "render_html",
+    "report_dates",
+    "report_folder",
+    "report_links",
+    "save_reports",
+    "shown_text",
+    "write_private",
+    "write_report",
+]

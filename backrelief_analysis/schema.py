@@ -36,7 +36,10 @@ class Column:
     ``required``: the cell may not be empty. ``choices``: the only values allowed ("" for empty).
     ``free_text``: anything a person typed (a note), which may name them. ``id_kind``: ``log``
     for an id the log makes up (a session, a questionnaire occasion), ``plan`` for an id the plan
-    gives (an exercise). De-identification reads these, and ``kind``, to know what to change.
+    gives (an exercise). ``named_when``: ``(column, value)``, a name the person chose in the rows
+    where ``column`` holds ``value`` (a PSFS activity), kept apart but renamed "activity N".
+    De-identification reads these, and ``kind`` (every timestamp is moved), to know what to
+    change; a text column declares one of them or a closed list of ``choices``.
     """
 
     name: str
@@ -47,6 +50,13 @@ class Column:
     high: int | None = None
     free_text: bool = False
     id_kind: IdKind | None = None
+    named_when: tuple[str, str] | None = None
+
+    @property
+    def declared_private(self) -> bool:
+        """Whether de-identification knows what to do with this column's values."""
+        return (self.kind != "text" or self.choices is not None or self.free_text
+                or self.id_kind is not None or self.named_when is not None)
 
     @property
     def reason(self) -> str:
@@ -161,7 +171,7 @@ OUTCOMES = Table(
         Column("recorded_at", "timestamp"),
         Column("set_id", id_kind="log"),
         Column("measure", choices=tuple(SCORE_RANGES)),
-        Column("item"),
+        Column("item", named_when=("measure", "psfs")),
         Column("score", "whole", low=0, high=max(high for _, high in SCORE_RANGES.values())),
         Column("note", required=False, free_text=True),
     ),

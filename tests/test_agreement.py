@@ -31,10 +31,11 @@ from backrelief_analysis.caseload import display_table, load_caseload, write_dem
 from backrelief_analysis.cli import main
 from backrelief_analysis.demo import write_demo
 from backrelief_analysis.export import deidentify_export, export_sessions
-from backrelief_analysis.outcomes import MEASURES, score_text
+from backrelief_analysis.outcomes import MEASURES
 from backrelief_analysis.plan import load_plan
 from backrelief_analysis.report import MAX_WEEKS_LISTED, gather_report
 from backrelief_analysis.store import DuplicateRowWarning, TornLineWarning, load_log
+from backrelief_analysis.words_outcomes import score_text
 
 # the repeated and the torn odd logs warn each time they are read, as they should (the store's
 # tests check those warnings); here only their numbers matter
@@ -286,7 +287,10 @@ def _readings(name: str, folder: Path, work: Path, capsys: pytest.CaptureFixture
     shutil.copytree(folder, cases / "folder")
     (cases / "named.zip").write_bytes(named.data)
     (cases / "anonymous.zip").write_bytes(anonymous.data)
-    caseload = load_caseload(cases, folder / PLAN_NAME, use_cache=False)
+    # the caseload's numbers run to the report's last day (a de-identified bundle, whose
+    # dates are moved, to its own)
+    caseload = load_caseload(cases, folder / PLAN_NAME, use_cache=False,
+                             as_of=report["span"][1])
     table = caseload.table.set_index("source")
     shown = display_table(caseload.table).set_index(caseload.table["source"])
     assert not caseload.problems.size, caseload.problems["problem"].tolist()

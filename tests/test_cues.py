@@ -10,8 +10,9 @@ from plans import BOTH_SIDES, exercise, plan_data
 from test_engine import STARTED
 
 from backrelief_analysis.cues import reps_left_worth_saying, side_words, spoken_text
-from backrelief_analysis.engine import SessionEngine, build_steps
+from backrelief_analysis.engine import SessionEngine
 from backrelief_analysis.plan import Plan, load_plan, parse_plan
+from backrelief_analysis.steps import build_steps
 from backrelief_analysis.store import LogStore
 
 

@@ -13,8 +13,9 @@ import pytest
 from fake_time import FakeTime
 from plans import TILT, short_plan
 
-from backrelief_analysis.engine import START_LEAD_S, SessionEngine, SessionEvent, build_steps
+from backrelief_analysis.engine import START_LEAD_S, SessionEngine, SessionEvent
 from backrelief_analysis.plan import load_plan
+from backrelief_analysis.steps import build_steps
 from backrelief_analysis.store import LogStore, load_log
 
 STARTED = datetime(2026, 11, 24, 8, 15, 0, tzinfo=timezone(timedelta(hours=1)))

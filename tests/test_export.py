@@ -417,6 +417,20 @@ def test_deidentified_export_has_a_code_days_and_no_typed_text(tmp_path: Path) -
     assert "; exercise-1 7/10" in first["exercises"]
 
 
+def test_the_named_export_says_the_calendar_dates_the_deidentified_one_leaves_out(
+        tmp_path: Path) -> None:
+    folder, plan_file = hostile_everywhere(tmp_path / "log")
+    log, plan = load_log(folder), load_plan(plan_file)
+    named = write_export(export_sessions(log, plan), tmp_path / "named.csv")
+    back = pd.read_csv(named, encoding="utf-8-sig", keep_default_na=False)
+    assert back["date"].iloc[0] == "2026-09-01"
+    hidden = deidentify_export(log, plan, code="P1")
+    # each row's day says its date counted from the first (1 September is day 1)
+    days = pd.to_datetime(back["date"]) - pd.Timestamp("2026-09-01")
+    assert hidden["day"].tolist() == [f"day {delta.days + 1}" for delta in days]
+    assert "date" not in hidden.columns
+
+
 @pytest.mark.parametrize("code", ["Sam Smith", "", "x" * 21, "=1+1", "-P1"])
 def test_deidentified_export_refuses_a_code_that_could_hold_a_name(
     two_sessions: Path, code: str

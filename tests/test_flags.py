@@ -157,3 +157,15 @@ def test_empty_log_has_no_flags(tmp_path):
     result = flags.all_flags(log.pain, Thresholds())
     assert result.empty
     assert list(result.columns) == list(flags.FLAG_COLUMNS)
+
+
+def test_flag_kinds_are_a_closed_set_equal_to_their_names(tmp_path):
+    log = write_log(tmp_path, [], [
+        score("2026-03-02T08:30:00+00:00", 7, "after_session", "s1"),
+        score("2026-03-03T08:30:00+00:00", 4, "check_in", flare="yes"),
+    ])
+    result = flags.all_flags(log.pain, Thresholds())
+    assert result["kind"].tolist() == ["pain_after", "flare"]
+    assert [flags.FlagKind(kind) for kind in result["kind"]] == [flags.FlagKind.PAIN_AFTER,
+                                                                 flags.FlagKind.FLARE]
+    assert set(flags.FLAG_TITLES) == set(flags.FlagKind)

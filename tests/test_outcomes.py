@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from outcome_fixtures import OCCASIONS, load_outcomes, write_outcomes
 
-from backrelief_analysis import outcomes
+from backrelief_analysis import outcomes, words_outcomes
 from backrelief_analysis.plan import Thresholds
 from backrelief_analysis.store import LogError, load_log
 
@@ -87,7 +87,7 @@ def test_one_occasion_gives_no_verdict_and_says_so(tmp_path):
     assert changes["label"].tolist() == ["PEG"]
     peg = changes.iloc[0]
     assert peg["occasions"] == 1 and not peg["meaningful"] and math.isnan(peg["change"])
-    line = outcomes.outcome_lines(changes)[0]
+    line = words_outcomes.outcome_lines(changes)[0]
     assert "a verdict needs two" in line
     assert "improvement" not in line and "worsening" not in line
 
@@ -96,11 +96,11 @@ def test_no_questionnaires_says_so(tmp_path):
     frame = load_outcomes(tmp_path, [])
     changes = outcomes.outcome_changes(frame, TH)
     assert changes.empty
-    assert outcomes.outcome_lines(changes) == ["No questionnaires yet."]
+    assert words_outcomes.outcome_lines(changes) == ["No questionnaires yet."]
 
 
 def test_lines_name_baseline_latest_change_verdict_and_threshold(demo_outcomes):
-    lines = outcomes.outcome_lines(outcomes.outcome_changes(demo_outcomes, TH),
+    lines = words_outcomes.outcome_lines(outcomes.outcome_changes(demo_outcomes, TH),
                                    outcomes.psfs_activity_changes(demo_outcomes, TH))
     odi = next(line for line in lines if line.startswith("ODI"))
     assert odi == ("ODI: baseline 34 (2026-08-31), latest 26 (2026-11-16), change -8.0, -24 % "
@@ -111,7 +111,7 @@ def test_lines_name_baseline_latest_change_verdict_and_threshold(demo_outcomes):
 
 
 def test_lines_without_activity_names_number_the_activities(demo_outcomes):
-    lines = outcomes.outcome_lines(outcomes.outcome_changes(demo_outcomes, TH),
+    lines = words_outcomes.outcome_lines(outcomes.outcome_changes(demo_outcomes, TH),
                                    outcomes.psfs_activity_changes(demo_outcomes, TH),
                                    day=lambda _day: "day N", activity_names=False)
     text = "\n".join(lines)
@@ -152,6 +152,53 @@ def test_the_demo_questionnaires_match_the_hand_computation():
     assert changes["change"].tolist() == pytest.approx([3 - 17 / 3, 2.0, -13.0])
     activities = outcomes.psfs_activity_changes(answers, TH)
     assert activities["change"].tolist() == pytest.approx([2.0, 2.0, 2.0])
-    text = "\n".join(outcomes.outcome_lines(changes, activities))
+    text = "\n".join(words_outcomes.outcome_lines(changes, activities))
     for line in DEMO_LINES:
         assert line in text, line
+
+
+def test_verdicts_are_typed_and_still_read_as_todays_words(demo_outcomes):
+    changes = outcomes.outcome_changes(demo_outcomes, TH)
+    assert all(isinstance(verdict, outcomes.Verdict) for verdict in changes["verdict"])
+    assert _row(changes, "PEG")["verdict"] is outcomes.Verdict.IMPROVED
+    assert _row(changes, "PEG")["verdict"] == "meaningful improvement"
+
+
+def test_two_patients_in_one_frame_get_what_each_gets_alone(tmp_path):
+    ann = load_outcomes(tmp_path / "ann", OCCASIONS)
+    # bob's sets are named set-1, set-2 ... as ann's are: the patient key keeps them apart
+    bob = load_outcomes(tmp_path / "bob", [
+        ("2026-09-02T09:00:00+01:00", "odi", [("total", 40)]),
+        ("2026-09-02T09:01:00+01:00", "psfs", [("gardening", 6), ("cycling", 2)]),
+        ("2026-09-30T09:00:00+01:00", "odi", [("total", 31)]),
+        ("2026-09-30T09:01:00+01:00", "psfs", [("gardening", 2), ("cycling", 6)]),
+    ])
+    plans = {"ann": TH, "bob": Thresholds(odi_change_points=8)}
+    both = pd.concat([bob.assign(patient="bob"), ann.assign(patient="ann")], ignore_index=True)
+    keyed = {
+        outcomes.occasion_scores: outcomes.occasion_scores_by_patient(both),
+        outcomes.outcome_changes: outcomes.outcome_changes_by_patient(both, plans),
+        outcomes.psfs_activity_changes: outcomes.psfs_activity_changes_by_patient(both, plans),
+    }
+    for name, frame in (("ann", ann), ("bob", bob)):
+        for alone, batch in keyed.items():
+            expected = (alone(frame) if alone is outcomes.occasion_scores
+                        else alone(frame, plans[name]))
+            mine = batch.loc[batch["patient"] == name].drop(columns="patient")
+            pd.testing.assert_frame_equal(mine.reset_index(drop=True), expected)
+    bob_odi = keyed[outcomes.outcome_changes].set_index(["patient", "label"]).loc[("bob", "ODI")]
+    assert bob_odi["verdict"] is outcomes.Verdict.IMPROVED  # -9 meets bob's 8 points
+
+
+def test_the_occasions_a_verdict_needs_come_from_the_plan(demo_outcomes):
+    three = Thresholds(min_occasions=3)
+    changes = outcomes.outcome_changes(demo_outcomes, three)
+    odi, peg = _row(changes, "ODI"), _row(changes, "PEG")
+    assert odi["occasions"] == 2 and odi["verdict"] is outcomes.Verdict.TOO_FEW
+    assert not odi["meaningful"] and odi["change"] == -8  # the change is still shown
+    assert peg["occasions"] == 3 and peg["verdict"] is outcomes.Verdict.IMPROVED
+    lines = words_outcomes.outcome_lines(changes, thresholds=three)
+    odi_line = next(line for line in lines if line.startswith("ODI"))
+    assert "over 2 occasions: two occasions so far: a verdict needs three" in odi_line
+    cell = words_outcomes.caseload_outcome_text(changes.itertuples(index=False), three)
+    assert cell.endswith("ODI 34 → 26 (two occasions so far: a verdict needs three)")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from backrelief_analysis import paths
-from backrelief_analysis.engine import build_steps
 from backrelief_analysis.plan import PlanError, Thresholds, load_plan
+from backrelief_analysis.steps import build_steps
 
 GOOD_EXERCISE = """
 [[exercise]]
@@ -50,7 +50,7 @@ def test_default_thresholds_are_the_clinical_reference_numbers() -> None:
     assert load_plan(paths.DEFAULT_PLAN_FILE).thresholds == Thresholds(
         pain_change_points=2, pain_change_percent=30, min_change_points=1, baseline_days=7,
         baseline_from=None, pain_after_max=5, settle_margin_points=1, rising_points=1,
-        rising_weeks=2, min_sessions_for_interval=5, adherence_percent=80,
+        rising_weeks=2, min_sessions_for_interval=5, adherence_percent=80, min_occasions=2,
     )  # fmt: skip
     assert Thresholds() == load_plan(paths.DEFAULT_PLAN_FILE).thresholds
 
@@ -212,7 +212,11 @@ def test_infinite_or_not_a_number_values_are_refused(
     ("baseline_days = 0", "whole number of 1 or more"),
     ("baseline_days = 2.5", "whole number of 1 or more"),
     ("rising_weeks = 0", "whole number of 1 or more"),
+    ("latest_days = 0", "whole number of 1 or more"),
+    ("recent_weeks = 1.5", "whole number of 1 or more"),
     ("min_sessions_for_interval = 1", "whole number of 2 or more"),
+    ("min_occasions = 1", "whole number of 2 or more"),
+    ("min_occasions = 2.5", "whole number of 2 or more"),
     ("settle_margin_points = -1", "number from 0 to 10"),
     ("adherence_percent = 150", "number from 0 to 100"),
     ("pain_after_max = 11", "number from 0 to 10"),

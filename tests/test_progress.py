@@ -7,7 +7,8 @@ import pytest
 from analysis_fixtures import full, plan_of, score, write_log
 
 from backrelief_analysis import pain
-from backrelief_analysis.progress import restrict_log, summarise
+from backrelief_analysis.periods import PATIENT
+from backrelief_analysis.progress import restrict_log, summarise, summarise_patients
 
 
 def small_log(tmp_path):
@@ -137,3 +138,62 @@ def test_a_shorter_period_keeps_the_whole_logs_baseline(tmp_path):
     summary = summarise(log, plan_of(), start="2026-03-09")
     assert (summary.baseline.baseline, summary.baseline.latest) == (6, 4)
     assert summary.baseline.verdict == pain.IMPROVEMENT
+
+
+def test_many_patients_at_once_give_each_patients_own_numbers(tmp_path):
+    """One analysis, whoever asks: two patients with different plans in one call get the
+    frames each gets alone (one patient is a batch of one)."""
+    first = small_log(tmp_path / "first")
+    sessions = full("x", "2026-03-05T08:00:00+00:00") + full("y", "2026-03-06T08:00:00+00:00")
+    second = write_log(tmp_path / "second", sessions,
+                       [score("2026-03-05T07:59:00+00:00", 3, "before_session", "x"),
+                        score("2026-03-05T08:30:00+00:00", 6, "after_session", "x"),
+                        score("2026-03-06T07:00:00+00:00", 6, "before_session", "y")])
+    plans = {"ann": plan_of(target=3), "bob": plan_of(target=2, pain_after_max=6,
+                                                      settle_margin_points=2)}
+    both = summarise_patients({"ann": first, "bob": second}, plans)
+    for name, log in (("ann", first), ("bob", second)):
+        alone = summarise(log, plans[name])
+        for frame in ("sessions", "weekly_adherence", "daily_pain", "weekly_pain",
+                      "session_effects", "flags"):
+            mine = getattr(both, frame)
+            mine = mine.loc[mine[PATIENT] == name].drop(columns=PATIENT).reset_index(drop=True)
+            expected = getattr(alone, frame)
+            pd.testing.assert_frame_equal(mine[list(expected.columns)], expected,
+                                          check_dtype=False, obj=f"{name}: {frame}")
+        assert both.numbers.loc[name, "adherence_overall"] == pytest.approx(
+            alone.adherence_percent)
+    # bob's own thresholds: an after score of 6/10 is not above his 6 (ann's 5 would flag it);
+    # the next morning's 6 is more than his margin of 2 above the 3 before: one flag
+    assert both.flags.loc[both.flags[PATIENT] == "bob", "kind"].tolist() == ["not_settled"]
+    assert both.numbers.loc["bob", "weeks"] == 1
+
+
+def test_as_of_ends_the_period_and_cuts_what_comes_after(tmp_path):
+    log = small_log(tmp_path)
+    # the numbers run to Sunday 2026-03-15: W13's session on 2026-03-23 does not count
+    cut = summarise_patients({"p": log}, {"p": plan_of(target=3)}, as_of="2026-03-15")
+    assert cut.patients.loc["p", "last"] == pd.Timestamp("2026-03-15")
+    assert cut.weekly_adherence["sessions"].tolist() == [3, 1]
+    # W10 3 of 3, W11 1 of 3: (3 + 1) / 6
+    assert cut.numbers.loc["p", "adherence_overall"] == pytest.approx(100 * 4 / 6)
+    # a later as_of adds empty weeks: two more, 0 of 3 each, and W13's one session
+    later = summarise_patients({"p": log}, {"p": plan_of(target=3)}, as_of="2026-04-05")
+    assert later.weekly_adherence["sessions"].tolist() == [3, 1, 0, 1, 0]
+    # the last 4 weeks, W11 to W14: 1 + 0 + 1 + 0 of 12
+    assert later.numbers.loc["p", "adherence_recent"] == pytest.approx(100 * 2 / 12)
+
+
+def test_the_recent_weeks_and_the_latest_days_are_plan_settings(tmp_path):
+    log = small_log(tmp_path)
+    two = plan_of(target=3, recent_weeks=2)
+    summary = summarise_patients({"p": log}, {"p": two})
+    # the last 2 weeks, W12 (0 of 3) and W13 (1 session, a target of 3 x 1 / 7 for one day):
+    # (0 + 3 / 7) / (3 + 3 / 7) = 1 / 8
+    assert summary.numbers.loc["p", "recent_from"] == pd.Timestamp("2026-03-16")
+    assert summary.numbers.loc["p", "adherence_recent"] == pytest.approx(100 / 8)
+    # two days with a score, the first the baseline: the latest is the second alone
+    short = plan_of(target=3, baseline_days=1, latest_days=1)
+    change = summarise(log, short).baseline
+    assert (change.baseline, change.latest) == (6.5, 5.0)
+    assert "last 1 day with a score" in change.message

@@ -226,6 +226,28 @@ def test_deidentified_report_has_no_name_no_date_no_note(
     assert "week 1: 2 (29 %)" in text and "week 2: 5 (71 %)" in text
 
 
+def test_the_named_report_says_calendar_dates_and_the_deidentified_one_none(
+    hand_log: Path,
+) -> None:
+    plan = load_plan()
+    # a baseline from a chosen day puts a date in the definitions and the baseline's detail
+    plan = replace(plan, thresholds=replace(plan.thresholds, baseline_from=date(2026, 9, 7)))
+    texts = {}
+    for deidentify in (False, True):
+        content = gather_report(load_log(hand_log), plan, deidentify=deidentify, charts=False)
+        texts[deidentify] = html.unescape(render_html(content))
+    named, hidden = texts[False], texts[True]
+    assert "Flare-up marked: 1 time, on 2026-09-16" in named
+    assert "2026-W37: 2 (29 %)" in named
+    assert "with a score from 2026-09-07" in named
+    assert "Flare-up marked: 1 time, on day 10" in hidden
+    assert "week 1: 2 (29 %)" in hidden
+    assert "with a score from day 1" in hidden
+    for pattern in DATE_PATTERNS[:1] + DATE_PATTERNS[-1:]:  # ISO days and ISO weeks
+        assert pattern.search(named)
+        assert not pattern.search(hidden), pattern.pattern
+
+
 def test_deidentified_pdf_metadata_is_set_and_dateless(hand_log: Path, tmp_path: Path) -> None:
     out = build_report(load_log(hand_log), load_plan(), tmp_path / "r.pdf", patient=NAME,
                        deidentify=True)

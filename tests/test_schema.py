@@ -50,3 +50,16 @@ def test_a_column_judges_one_value_as_the_loader_does(
 ) -> None:
     found = column.problem(value)
     assert found == problem if problem is None else problem in (found or "")
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda table: table.file_name)
+def test_every_text_column_says_how_it_is_de_identified(table: Table) -> None:
+    # a text column without a mark would go into a de-identified bundle as the patient typed it
+    undeclared = [column.name for column in table.columns if not column.declared_private]
+    assert undeclared == []
+
+
+def test_an_unmarked_text_column_is_caught() -> None:
+    assert not Column("comment").declared_private
+    assert Column("comment", free_text=True).declared_private
+    assert Column("at", "timestamp").declared_private

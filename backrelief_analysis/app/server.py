@@ -68,10 +68,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+MAX_PORT = 65535  # TCP ports are 16-bit
+
+
 def check_port(port: int) -> None:
     """Raise :class:`AppError` when ``port`` cannot be listened on at 127.0.0.1."""
-    if not 1 <= port <= 65535:
-        raise AppError(f"--port must be between 1 and 65535 (got {port})")
+    if not 1 <= port <= MAX_PORT:
+        raise AppError(f"--port must be between 1 and {MAX_PORT} (got {port})")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
             sock.bind((HOST, port))

@@ -27,10 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from filelock import FileLock
-from pyarrow import csv as pa_csv
 
 from . import paths
 from .schema import (
@@ -62,7 +59,6 @@ PSFS_MAX_ACTIVITIES = 5
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 SHOWN_PROBLEMS = 50
-MIN_BLOCK = 1 << 16  # bytes pyarrow's CSV reader takes at once, at least
 # ASCII digits only (Python's \d takes other scripts' digits); to_datetime then judges the values
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
                         r"(?:[+-][0-9]{2}:[0-9]{2}|Z)")
@@ -513,46 +509,32 @@ def empty_frame(table: Table) -> pd.DataFrame:
     return validate_frame(_raw(table, []), table, [], [])
 
 
-def _parse(data: bytes, table: Table) -> pa.Table | None:
-    """pyarrow's parse of a file that is whole, numbers as floats and the rest as text; None
-    when any record may be short, long or blank, or a cell is not a number or not UTF-8 (the
-    exact read then names it)."""
+def read_fast(data: bytes, table: Table) -> pd.DataFrame | None:
+    """pandas' parse of a file that is whole; None when any record may be short, long or blank."""
     if not data.endswith(b"\n"):
         return None
-    types = {c.name: pa.float64() if c.kind in ("whole", "seconds") else pa.string()
-             for c in table.columns}
+    numbers = [c.name for c in table.columns if c.kind in ("whole", "seconds")]
     try:
-        parsed = pa_csv.read_csv(
-            # one block for the whole file: a row (a long note) never straddles two
-            pa.py_buffer(data), read_options=pa_csv.ReadOptions(
-                use_threads=False, block_size=max(len(data), MIN_BLOCK)),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=types, null_values=[""], strings_can_be_null=False,
-                quoted_strings_can_be_null=False))
-        names = tuple(parsed.column_names)
-    except (pa.ArrowException, UnicodeDecodeError):
+        with warnings.catch_warnings():  # an over-long first row: the exact read names it
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            # numbers parsed by the C parser; a cell that is not a number sends the file to
+            # the exact read, which names it
+            frame = pd.read_csv(io.BytesIO(data), keep_default_na=False,
+                                dtype={c.name: "float64" if c.name in numbers else str
+                                       for c in table.columns},
+                                na_values={c: [""] for c in numbers}, encoding="utf-8",
+                                on_bad_lines="error", skip_blank_lines=False, index_col=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError):
         return None
-    if names != table.names:
+    if tuple(frame.columns) != table.names:
         return None
-    # every separator and line end is accounted for: those of each row, and those inside
-    # quoted text (a quote left open swallows the file's last newline into its text)
-    commas = data.count(b",") - (len(table.names) - 1) * (parsed.num_rows + 1)
-    newlines = data.count(b"\n") - (parsed.num_rows + 1)
+    # every separator is accounted for: the commas of each row, and those inside quoted text
+    separators = data.count(b",") - (len(table.names) - 1) * (len(frame) + 1)
     if b'"' in data:
         for column in table.columns:
             if column.kind == "text" and column.choices is None:
-                cells = parsed[column.name]
-                commas -= pc.sum(pc.count_substring(cells, ",")).as_py() or 0
-                newlines -= pc.sum(pc.count_substring(cells, "\n")).as_py() or 0
-    return parsed if commas == newlines == 0 else None
-
-
-def read_fast(data: bytes, table: Table) -> pd.DataFrame | None:
-    """The fast parse of a file that is whole, as pandas text and float columns; None when
-    any record may be short, long or blank (see :func:`_parse`)."""
-    parsed = _parse(data, table)
-    return None if parsed is None else parsed.to_pandas()
+                separators -= "".join(frame[column.name].tolist()).count(",")
+    return frame if separators == 0 else None
 
 
 def _file_bytes(folder: Path, table: Table, problems: list[Problem],
@@ -666,24 +648,17 @@ _USUAL_SIGN = 19
 
 def _cell_bytes(texts: pd.Series) -> np.ndarray | None:
     """The cells' UTF-8 bytes, a row each, when every cell is text of the usual timestamp's
-    length in bytes; None otherwise. Arrow text is read where it lies, with no Python string
-    made per cell."""
+    length in bytes; None otherwise."""
+    cells = texts.to_numpy(dtype=object)
     try:
-        cells = pa.array(texts)  # Arrow text as it is held; other text is converted
-    except (pa.ArrowException, TypeError):
+        if not len(cells) or set(map(len, cells)) != {_USUAL_LENGTH}:
+            return None
+        data = "".join(cells).encode("utf-8")
+    except (TypeError, UnicodeEncodeError):  # a cell that is not text, or not whole text
         return None
-    if isinstance(cells, pa.ChunkedArray):
-        cells = cells.combine_chunks()
-    large = pa.types.is_large_string(cells.type)
-    if not (large or pa.types.is_string(cells.type)) or not len(cells) or cells.null_count:
+    if len(data) != _USUAL_LENGTH * len(cells):  # a character beyond ASCII
         return None
-    lengths = pc.min_max(pc.binary_length(cells))
-    if (lengths["min"].as_py(), lengths["max"].as_py()) != (_USUAL_LENGTH, _USUAL_LENGTH):
-        return None
-    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64 if large else np.int32)
-    first, last = offsets[cells.offset], offsets[cells.offset + len(cells)]
-    data = np.frombuffer(cells.buffers()[2], dtype=np.uint8)[first:last]
-    return data.reshape(len(cells), _USUAL_LENGTH)
+    return np.frombuffer(data, dtype=np.uint8).reshape(len(cells), _USUAL_LENGTH)
 
 
 def _usual_timestamps(chars: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -1050,24 +1025,24 @@ def _read_many(table: Table, files: list[bytes | None], notes: list[_Notes],
     """One table of every patient, checked once; the frames of files read on their own
     (and of files without rows) go to ``own`` under (patient, file name)."""
     name = table.file_name
-    parsed: list[pa.Table] = []
+    parsed: list[pd.DataFrame] = []
     patients: list[int] = []
     alone: set[int] = set()
     for patient, data in enumerate(files):
         if data is None:
             own[patient, name] = empty_frame(table)
             continue
-        rows = _parse(data, table)
-        if rows is None:
+        frame = read_fast(data, table)
+        if frame is None:
             alone.add(patient)
-        elif not rows.num_rows:  # as load_log types a file with only its header
-            own[patient, name] = validate_frame(rows.to_pandas(), table, None, [])
+        elif frame.empty:  # as load_log types a file with only its header
+            own[patient, name] = validate_frame(frame, table, None, [])
         else:
-            parsed.append(rows)
+            parsed.append(frame)
             patients.append(patient)
-    # Arrow tables joined, then made pandas once: each conversion has a fixed cost
-    raw = pa.concat_tables(parsed).to_pandas() if parsed else _raw(table, [])
-    keys = np.repeat(np.asarray(patients, dtype=np.int64), [rows.num_rows for rows in parsed])
+    raw = (pd.concat(parsed, ignore_index=True) if len(parsed) > 1
+           else parsed[0] if parsed else _raw(table, []))
+    keys = np.repeat(np.asarray(patients, dtype=np.int64), [len(frame) for frame in parsed])
     found: list[Problem] = []
     typed = validate_frame(raw, table, None, found, keys)
     # lines are positions + 2 in the joined frame: each problem names its patient's file

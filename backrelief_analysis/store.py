@@ -1025,12 +1025,20 @@ def _read_many(table: Table, files: list[bytes | None], notes: list[_Notes],
     """One table of every patient, checked once; the frames of files read on their own
     (and of files without rows) go to ``own`` under (patient, file name)."""
     name = table.file_name
-    parsed: list[pd.DataFrame] = []
-    patients: list[int] = []
+    parsed: dict[int, pd.DataFrame] = {}
     alone: set[int] = set()
+    plain = _plain_bodies(table, files)
+    joined = read_fast(b"".join([_header(table), *plain.values()]), table) if plain else None
+    counts = [body.count(b"\n") for body in plain.values()]
+    if joined is not None and len(joined) == sum(counts):
+        for patient, start, count in zip(plain, np.cumsum(counts) - counts, counts,
+                                         strict=True):
+            parsed[patient] = joined.iloc[start:start + count]
     for patient, data in enumerate(files):
         if data is None:
             own[patient, name] = empty_frame(table)
+            continue
+        if patient in parsed:
             continue
         frame = read_fast(data, table)
         if frame is None:
@@ -1038,11 +1046,11 @@ def _read_many(table: Table, files: list[bytes | None], notes: list[_Notes],
         elif frame.empty:  # as load_log types a file with only its header
             own[patient, name] = validate_frame(frame, table, None, [])
         else:
-            parsed.append(frame)
-            patients.append(patient)
-    raw = (pd.concat(parsed, ignore_index=True) if len(parsed) > 1
-           else parsed[0] if parsed else _raw(table, []))
-    keys = np.repeat(np.asarray(patients, dtype=np.int64), [len(frame) for frame in parsed])
+            parsed[patient] = frame
+    patients = sorted(parsed)
+    raw = (pd.concat([parsed[p] for p in patients], ignore_index=True) if len(parsed) > 1
+           else parsed[patients[0]].reset_index(drop=True) if parsed else _raw(table, []))
+    keys = np.repeat(np.asarray(patients, dtype=np.int64), [len(parsed[p]) for p in patients])
     found: list[Problem] = []
     typed = validate_frame(raw, table, None, found, keys)
     # lines are positions + 2 in the joined frame: each problem names its patient's file
@@ -1068,6 +1076,31 @@ def _read_many(table: Table, files: list[bytes | None], notes: list[_Notes],
         return kept[0].reset_index(drop=True)
     joined = pd.concat(kept, ignore_index=True)
     return joined.sort_values("patient", kind="stable", ignore_index=True)
+
+
+def _header(table: Table) -> bytes:
+    return (",".join(table.names) + "\n").encode("utf-8")
+
+
+def _plain_bodies(table: Table, files: list[bytes | None]) -> dict[int, bytes]:
+    """The rows (the bytes after the header) of the files that are plain: exactly the header
+    first, a newline last, no quote or carriage return, and every line's separators there.
+
+    In a plain file each line is one row, so such files joined under one header parse as the
+    rows of each file one after the other, each file's as many as its lines.
+    """
+    header = _header(table)
+    width = len(table.names) - 1
+    plain = {}
+    for patient, data in enumerate(files):
+        if (data is None or len(data) <= len(header) or not data.startswith(header)
+                or not data.endswith(b"\n") or b'"' in data or b"\r" in data):
+            continue
+        body = data[len(header):]
+        # no line has more separators (pandas refuses it), so the count shows none has fewer
+        if body.count(b",") == width * body.count(b"\n"):
+            plain[patient] = body
+    return plain
 
 
 def _repeating(raw: pd.DataFrame, typed: pd.DataFrame, table: Table, keys: np.ndarray

@@ -135,3 +135,19 @@ def test_timestamps_out_of_the_usual_form_are_judged_as_one_patients_are(tmp_pat
     _assert_same_as_the_store(logs, 1, folders["plain"])
     assert len(logs.problems[1]) == 6  # the first two are sound
     _assert_same_as_the_store(logs, 0, folders["quoted"])
+
+
+def test_a_long_and_a_short_row_in_one_plain_file_are_the_stores_problems(tmp_path: Path):
+    # the file's separators add up (one row a field long, another a field short): the files
+    # read together fail, and each is read on its own
+    folders = write_odd_logs(tmp_path)
+    path = folders["plain"] / "exercise_log.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] += ",extra"
+    lines[3] = lines[3].rsplit(",", 1)[0]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    order = ["outcomes_a", "plain", "no_pain", "repeat"]
+    logs = read_logs([folders[name] for name in order])
+    for patient, name in enumerate(order):
+        _assert_same_as_the_store(logs, patient, folders[name])
+    assert [bool(found) for found in logs.problems] == [False, True, False, False]

@@ -978,8 +978,9 @@ class _Notes:
 def read_logs(sources: Sequence[LogSource]) -> Logs:
     """Read many patients' logs at once, each exactly as :func:`load_log` reads it.
 
-    Each file is parsed on its own by the store's fast read; each table's rows of every
-    patient are then checked together by :func:`validate_frame`, once. A patient whose file
+    Each file is parsed by the store's fast read (plain files of many patients together, see
+    :func:`_plain_bodies`); each table's rows of every patient are then checked together by
+    :func:`validate_frame`, once, with a patient key. A patient whose file
     the fast read refuses (torn, short or long rows, not UTF-8), or in whose rows the check
     finds a problem or a repeat, has that file read again on its own, as :func:`load_log`
     does, so each problem and note is the store's own sentence, and no other patient is

@@ -240,7 +240,8 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
     Shared
     """
     from .periods import to_day
-    from .report import gather_report, render
+    from .report import gather_report
+    from .report_build import render
     from .store import load_log
 
     start = to_day(start).date() if start is not None else None

@@ -209,7 +209,7 @@ def _report_inputs(args: argparse.Namespace):  # -> tuple[Log, Plan, bool, str]
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the physiotherapist's report as PDF or HTML."""
-    from .report import build_report, report_folder
+    from .report_build import build_report, report_folder
 
     if args.out is not None and args.out.suffix.lower() not in (".pdf", ".html"):
         raise CommandError(f"--out must end in .pdf or .html (got {args.out})")

@@ -20,13 +20,13 @@ session id, and each exercise the plan does not name as a neutral ``exercise-1``
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from .deidentify import neutral_exercise_ids
 from .outcomes import MEASURES
 from .pain import session_scores
 from .periods import DayLike, to_day
@@ -49,7 +49,6 @@ DEIDENTIFIED_COLUMNS = (
 # sign after any blank (Unicode spaces and zero-width ones, which an import may trim), or a
 # tab, carriage return or line feed first
 _FORMULA_START = r"^(?:[\s\u200b\u2060\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]|[\t\r\n])"
-NOT_IN_PLAN = "(exercise not in the plan)"
 _PATIENT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
 _SIDE_MARK = {"": "", "left": "L ", "right": "R "}
 
@@ -105,30 +104,6 @@ def _in_period(frame: pd.DataFrame, first: pd.Timestamp | None, last: pd.Timesta
     if last is not None:
         keep &= frame["date"] <= last
     return frame.loc[keep]
-
-
-def withhold_unknown_exercises(log: Log, plan: Plan) -> Log:
-    """A copy of ``log`` where every exercise id the plan does not name reads ``NOT_IN_PLAN``.
-
-    An id in the log that the plan does not know was typed by someone (an older plan, a hand
-    edit) and may say anything; a de-identified output shows only the plan's own names.
-    """
-    known = {exercise.id for exercise in plan.exercises}
-    ids = log.exercise["exercise"]
-    return dataclasses.replace(
-        log, exercise=log.exercise.assign(exercise=ids.where(ids.isin(known), NOT_IN_PLAN)))
-
-
-def neutral_exercise_ids(log: Log, plan: Plan) -> Log:
-    """A copy of ``log`` where every exercise id the plan does not name reads ``exercise-1``, ...
-
-    The stand-ins are :meth:`~backrelief_analysis.plan.Plan.neutral_ids`, in the order the ids
-    first appear in the exercise log: the ones a de-identified bundle of the same log holds.
-    """
-    ids = log.exercise["exercise"]
-    neutral = plan.neutral_ids(ids)
-    renamed = ids.map(neutral).where(ids.isin(list(neutral)), ids)
-    return dataclasses.replace(log, exercise=log.exercise.assign(exercise=renamed))
 
 
 def _exercise_text(blocks: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
@@ -284,7 +259,7 @@ def deidentify_export(
     ----------
     log, plan
         The loaded log and its plan; exercises the plan does not name are shown by neutral
-        ids (:func:`neutral_exercise_ids`).
+        ids (:func:`~backrelief_analysis.deidentify.neutral_exercise_ids`).
     code
         The patient code for every row: 1 to 20 letters, digits, ``-`` or ``_``.
     start, end

@@ -27,7 +27,7 @@ import pandas as pd
 from backrelief_analysis.charts import dashboard
 from backrelief_analysis.plan import load_plan
 from backrelief_analysis.progress import summarise
-from backrelief_analysis.report import build_report
+from backrelief_analysis.report_build import build_report
 from backrelief_analysis.store import load_log
 
 from . import datasets

@@ -33,7 +33,8 @@ from backrelief_analysis.caseload import CACHE_NAME
 from backrelief_analysis.demo import DemoStory, generate_demo, generate_outcomes
 from backrelief_analysis.paths import EXERCISE_LOG_NAME, OUTCOMES_LOG_NAME, PAIN_LOG_NAME
 from backrelief_analysis.plan import load_plan
-from backrelief_analysis.report import gather_report, render
+from backrelief_analysis.report import gather_report
+from backrelief_analysis.report_build import render
 from backrelief_analysis.store import LogStore, load_log
 
 from .common import Row

@@ -28,12 +28,8 @@ from backrelief_analysis.bundle import (
     write_bundle,
 )
 from backrelief_analysis.cli import main
-from backrelief_analysis.export import (
-    deidentify_export,
-    export_sessions,
-    neutral_exercise_ids,
-    write_export,
-)
+from backrelief_analysis.deidentify import neutral_exercise_ids
+from backrelief_analysis.export import deidentify_export, export_sessions, write_export
 from backrelief_analysis.plan import EarlierTarget, load_plan
 from backrelief_analysis.progress import summarise
 from backrelief_analysis.store import (

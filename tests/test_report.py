@@ -26,14 +26,8 @@ from report_fixtures import (
 from backrelief_analysis import __version__, paths
 from backrelief_analysis.plan import load_plan
 from backrelief_analysis.progress import summarise
-from backrelief_analysis.report import (
-    KeyNumber,
-    build_report,
-    gather_report,
-    render_html,
-    report_folder,
-    write_report,
-)
+from backrelief_analysis.report import KeyNumber, gather_report
+from backrelief_analysis.report_build import build_report, render_html, report_folder, write_report
 from backrelief_analysis.store import ExerciseBlock, LogStore, PainEntry, load_log, now_local
 
 EXERCISE_HEADER = ("session_id,session_started_at,exercise,side,reps_target,reps_done,"
@@ -808,7 +802,7 @@ def test_deidentified_report_holds_no_typed_text_in_any_byte(tmp_path: Path, suf
 
 
 def test_report_links_open_files_under_the_kit_and_name_others(tmp_path: Path) -> None:
-    from backrelief_analysis.report import report_links
+    from backrelief_analysis.report_build import report_links
 
     inside = paths.PROJECT_DIR / "data" / "log" / "reports" / "report.html"
     outside = tmp_path / "report.pdf"

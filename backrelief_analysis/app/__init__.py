@@ -240,7 +240,8 @@ def _link(path: Path, text: str) -> str:
 
 
 def _report_widgets(patient: widgets.Text) -> list[widgets.Widget]:
-    from ..report import gather_report, save_reports
+    from ..report import gather_report
+    from ..report_build import save_reports
     from ..store import load_log
 
     directory, is_demo = paths.analysis_dir()
@@ -272,7 +273,7 @@ def report_part() -> widgets.Widget:
 
 def _share_widgets(patient: widgets.Text, deidentify: widgets.Checkbox) -> list[widgets.Widget]:
     from ..bundle import write_bundle
-    from ..report import report_folder
+    from ..report_build import report_folder
 
     directory, is_demo = paths.analysis_dir()
     if is_demo:  # the demo is no one's to hand over under a patient's name

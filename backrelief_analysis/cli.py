@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__
-from .words import plural
+from .text import plural
 
 Handler = Callable[[argparse.Namespace], int]
 DEFAULT_CODE = "P001"  # the patient code of a de-identified export when none is given
@@ -42,7 +42,7 @@ def _read_log(directory: Path):  # -> Log
     """``load_log`` with its warnings kept for words: each is in ``Log.set_aside``/``repeated``."""
     import warnings
 
-    from .store import DuplicateRowWarning, TornLineWarning, load_log
+    from .log.store import DuplicateRowWarning, TornLineWarning, load_log
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TornLineWarning)
@@ -65,7 +65,7 @@ def no_diary(directory: Path) -> str:
 def _load(data_dir: Path | None):  # -> tuple[Log, bool]
     """Load the log to work on: ``data_dir``, else the user's log, else the demo data."""
     from . import paths
-    from .store import LogError
+    from .log.store import LogError
 
     named = os.environ.get(paths.DATA_DIR_ENV, "").strip()
     if data_dir is None and named and not paths.log_dir().is_dir():
@@ -86,7 +86,7 @@ def _load(data_dir: Path | None):  # -> tuple[Log, bool]
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Write a synthetic demo log."""
-    from .demo import recent_start, write_demo
+    from .log.demo import recent_start, write_demo
 
     start = args.start if args.start is not None else recent_start(args.weeks)
     try:
@@ -102,8 +102,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate a log and summarise it in one line."""
     from . import paths
-    from .export import log_span
-    from .store import LogError
+    from .log.store import LogError
+    from .share.export import log_span
 
     directory = args.data_dir or paths.log_dir()
     if not directory.is_dir():
@@ -134,8 +134,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def sessions_text(exercise) -> str:  # exercise: the exercise frame of a Log
     """``"32 sessions (and 1 with no rep done)"``: sessions as the report counts them (a rep
-    done, :func:`~backrelief_analysis.adherence.sessions`), and the others the log holds."""
-    from .adherence import sessions
+    done, :func:`~.analysis.adherence.sessions`), and the others the log holds."""
+    from .analysis.adherence import sessions
 
     counted = sessions(exercise)["counted"]
     done, idle = int(counted.sum()), int((~counted).sum())
@@ -153,7 +153,7 @@ def _load_plan(plan_path: Path | None):  # -> Plan
 
 
 def _check_period(log, start: date | None, end: date | None) -> None:
-    from .export import check_period
+    from .share.export import check_period
 
     try:
         check_period(log, start, end)
@@ -163,8 +163,8 @@ def _check_period(log, start: date | None, end: date | None) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the spreadsheet export (one row per session, check-in and questionnaire)."""
-    from .export import deidentify_export, export_sessions, write_export
-    from .progress import restrict_log
+    from .analysis.summary import restrict_log
+    from .share.export import deidentify_export, export_sessions, write_export
 
     if args.out.suffix.lower() != ".csv":
         raise CommandError(f"the export is a CSV file, so --out must end in .csv (got {args.out})")
@@ -174,7 +174,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     log, _ = _load(args.data_dir)
     _check_period(log, args.start, args.end)
     plan = _load_plan(args.plan)
-    from .schema import TABLES
+    from .log.schema import TABLES
 
     protected = {(log.directory / table.file_name).resolve() for table in TABLES}
     if args.out.resolve() in protected:
@@ -209,7 +209,7 @@ def _report_inputs(args: argparse.Namespace):  # -> tuple[Log, Plan, bool, str]
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the physiotherapist's report as PDF or HTML."""
-    from .report_build import build_report, report_folder
+    from .report.build import build_report, report_folder
 
     if args.out is not None and args.out.suffix.lower() not in (".pdf", ".html"):
         raise CommandError(f"--out must end in .pdf or .html (got {args.out})")
@@ -226,7 +226,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_share(args: argparse.Namespace) -> int:
     """Write a share bundle: the log, the plan, the PDF report and a manifest in one zip."""
-    from .bundle import BundleError, write_bundle
+    from .share.bundle import BundleError, write_bundle
 
     if args.out.suffix.lower() != ".zip":
         raise CommandError(f"a bundle is a .zip file, so --out must end in .zip (got {args.out})")
@@ -245,7 +245,7 @@ def cmd_share(args: argparse.Namespace) -> int:
 
 def cmd_caseload(args: argparse.Namespace) -> int:
     """Read every bundle and log folder of a folder into one table, most in need first."""
-    from .caseload import display_table, load_caseload, write_table
+    from .caseload.table import display_table, load_caseload, write_table
 
     if args.out is not None and args.out.suffix.lower() not in (".csv", ".html"):
         raise CommandError(f"--out must end in .csv or .html (got {args.out})")
@@ -275,7 +275,7 @@ def cmd_caseload(args: argparse.Namespace) -> int:
 
 def cmd_reminders(args: argparse.Namespace) -> int:
     """Write an iCalendar file of weekly exercise reminders."""
-    from .reminders import ReminderError, write_reminders
+    from .share.reminders import ReminderError, write_reminders
 
     plan = _load_plan(args.plan)
     try:
@@ -315,7 +315,7 @@ def _new_diary(directory: Path, *, create: bool) -> None:
     Without --new a folder that does not exist is a question, never made in silence: a
     mistyped name would start an empty diary and split the patient's history in two.
     """
-    from .store import DIR_MODE
+    from .log.store import DIR_MODE
 
     if directory.is_dir():
         return

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from .log.store import LogError
 from .plan import PlanError
-from .store import LogError
 
 T = TypeVar("T")
 # the problems a user can cause and fix: a plan, a log, a file or folder; anything else is a bug

@@ -24,11 +24,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from backrelief_analysis.charts import dashboard
+from backrelief_analysis.analysis.summary import summarise
+from backrelief_analysis.log.store import load_log
 from backrelief_analysis.plan import load_plan
-from backrelief_analysis.progress import summarise
-from backrelief_analysis.report_build import build_report
-from backrelief_analysis.store import load_log
+from backrelief_analysis.report.build import build_report
+from backrelief_analysis.report.charts import dashboard
 
 from . import datasets
 from .common import Row, median, repeat
@@ -45,8 +45,8 @@ _PEAK_SCRIPT = """
 import json, sys
 from pathlib import Path
 from backrelief_analysis.plan import load_plan
-from backrelief_analysis.progress import summarise
-from backrelief_analysis.store import load_log
+from backrelief_analysis.analysis.summary import summarise
+from backrelief_analysis.log.store import load_log
 def peak():
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):

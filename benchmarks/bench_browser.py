@@ -20,7 +20,7 @@ from pathlib import Path
 from lab_pages import run_all
 from plans import BRIDGE, KNEE_TO_CHEST, PELVIC_TILT, plan_text
 
-from backrelief_analysis.engine import START_LEAD_S
+from backrelief_analysis.session.engine import START_LEAD_S
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, start_lab, stop_lab
 from tests.test_browser import PHASE_HAS, RECORDER, copy_notebook, stage_button
 

@@ -28,14 +28,14 @@ from pathlib import Path
 import pandas as pd
 
 from backrelief_analysis import __version__
-from backrelief_analysis.bundle import PLAN_NAME, REPORT_NAME, pack_bundle
-from backrelief_analysis.caseload import CACHE_NAME
-from backrelief_analysis.demo import DemoStory, generate_demo, generate_outcomes
+from backrelief_analysis.caseload.table import CACHE_NAME
+from backrelief_analysis.log.demo import DemoStory, generate_demo, generate_outcomes
+from backrelief_analysis.log.store import LogStore, load_log
 from backrelief_analysis.paths import EXERCISE_LOG_NAME, OUTCOMES_LOG_NAME, PAIN_LOG_NAME
 from backrelief_analysis.plan import load_plan
-from backrelief_analysis.report import gather_report
-from backrelief_analysis.report_build import render
-from backrelief_analysis.store import LogStore, load_log
+from backrelief_analysis.report.build import render
+from backrelief_analysis.report.content import gather_report
+from backrelief_analysis.share.bundle import PLAN_NAME, REPORT_NAME, pack_bundle
 
 from .common import Row
 
@@ -53,7 +53,7 @@ _OPEN_SCRIPT = """
 import json, os, sys, threading, time
 import psutil
 began = time.perf_counter()
-from backrelief_analysis.caseload import load_caseload
+from backrelief_analysis.caseload.table import load_caseload
 imported = time.perf_counter()
 me = psutil.Process()
 peaks = {"total": 0.0, "worker": 0.0}

@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from backrelief_analysis.store import LogStore, PainEntry, load_log
+from backrelief_analysis.log.store import LogStore, PainEntry, load_log
 
 from .common import Row, median, percentile
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from plans import BRIDGE, KNEE, TILT, short_plan
 
-from backrelief_analysis.engine import START_LEAD_S, SessionEngine, SessionEvent
-from backrelief_analysis.store import LogStore
+from backrelief_analysis.log.store import LogStore
+from backrelief_analysis.session.engine import START_LEAD_S, SessionEngine, SessionEvent
 
 from .common import Row, median, percentile
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from backrelief_analysis.demo import generate_demo, write_demo
+from backrelief_analysis.log.demo import generate_demo, write_demo
+from backrelief_analysis.log.store import LogStore
 from backrelief_analysis.plan import Plan, load_plan
-from backrelief_analysis.store import LogStore
 
 MILLION = 1_000_000
 

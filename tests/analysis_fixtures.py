@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from backrelief_analysis.log.store import EXERCISE_COLUMNS, PAIN_COLUMNS, Log, load_log
 from backrelief_analysis.plan import Exercise, Plan, Thresholds
-from backrelief_analysis.store import EXERCISE_COLUMNS, PAIN_COLUMNS, Log, load_log
 
 
 def plan_of(target: int = 3, **thresholds: float) -> Plan:
@@ -69,7 +69,7 @@ def write_odd_logs(root: Path) -> dict[str, Path]:
     import csv
     from datetime import date, timedelta
 
-    from backrelief_analysis.store import OUTCOME_COLUMNS
+    from backrelief_analysis.log.store import OUTCOME_COLUMNS
 
     def stamp(day: date, hour: int, minute: int = 0) -> str:
         return f"{day.isoformat()}T{hour:02d}:{minute:02d}:00+01:00"

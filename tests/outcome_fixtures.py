@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from backrelief_analysis.store import LogStore, OutcomeEntry, load_log
+from backrelief_analysis.log.store import LogStore, OutcomeEntry, load_log
 
 Occasion = tuple[str, str, list[tuple[str, int]]]
 

@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 
 import plans
 
-from backrelief_analysis.plan import MAX_EXERCISES, MAX_REPS, MAX_SECONDS, Plan, load_plan
-from backrelief_analysis.store import (
+from backrelief_analysis.log.store import (
     PSFS_MAX_ACTIVITIES,
     ExerciseBlock,
     LogStore,
     OutcomeEntry,
     PainEntry,
 )
+from backrelief_analysis.plan import MAX_EXERCISES, MAX_REPS, MAX_SECONDS, Plan, load_plan
 
 ZONE = ZoneInfo("Europe/London")  # a year spans both clock changes
 FIRST_DAY = date(2025, 1, 6)  # a Monday
@@ -96,11 +96,11 @@ def write_diary(folder: Path, plan: Plan, *, days: int = 365, note: str = LONG_N
 
 
 def write_demo_with_long_notes(folder: Path, *, weeks: int = 12) -> Path:
-    """The demo's diary and questionnaires (:mod:`backrelief_analysis.demo`), every pain entry
+    """The demo's diary and questionnaires (:mod:`backrelief_analysis.log.demo`), every pain entry
     carrying :data:`LONG_NOTE`, numbered."""
     from dataclasses import replace
 
-    from backrelief_analysis.demo import generate_demo, generate_outcomes
+    from backrelief_analysis.log.demo import generate_demo, generate_outcomes
 
     blocks, entries = generate_demo(weeks)
     store = LogStore(folder)

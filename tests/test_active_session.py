@@ -21,7 +21,9 @@ import pytest
 from fake_time import FakeTime
 from plans import KNEE, TILT, short_plan, write_plan
 
-from backrelief_analysis.active_session import (
+from backrelief_analysis.log.store import LogStore, load_log
+from backrelief_analysis.plan import load_plan
+from backrelief_analysis.session.active import (
     LIVE_FILE,
     RECORD_FILE,
     ActiveSession,
@@ -29,9 +31,7 @@ from backrelief_analysis.active_session import (
     record_path,
     runs_elsewhere,
 )
-from backrelief_analysis.engine import SessionBusy, SessionEngine
-from backrelief_analysis.plan import load_plan
-from backrelief_analysis.store import LogStore, load_log
+from backrelief_analysis.session.engine import SessionBusy, SessionEngine
 
 STARTED = datetime(2026, 11, 24, 18, 5, 0, tzinfo=timezone(timedelta(hours=1)))
 PLAN = short_plan(hold=1, release=1, rest=1)  # tilt, then knee left and right; 2 reps each
@@ -167,9 +167,9 @@ def test_carry_on_here_takes_over_and_the_old_engine_logs_nothing_more(tmp_path)
 
 RUN_AND_WAIT = """
 import asyncio, sys
-from backrelief_analysis.engine import SessionEngine
+from backrelief_analysis.session.engine import SessionEngine
 from backrelief_analysis.plan import load_plan
-from backrelief_analysis.store import LogStore
+from backrelief_analysis.log.store import LogStore
 
 engine = SessionEngine(load_plan(sys.argv[1]), LogStore(sys.argv[2]), get_ready_s=0.2,
                        switch_side_s=0.2)

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from analysis_fixtures import full, plan_of, score, session, write_log
 
-from backrelief_analysis import adherence
+from backrelief_analysis.analysis import adherence
+from backrelief_analysis.analysis.summary import summarise
 from backrelief_analysis.plan import EarlierTarget
-from backrelief_analysis.progress import summarise
 
 
 def test_week_without_session_is_zero_percent_and_present(tmp_path):

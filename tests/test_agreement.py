@@ -26,16 +26,16 @@ from analysis_fixtures import full, plan_of, score, session, write_log, write_od
 from outcome_fixtures import OCCASIONS, write_outcomes
 from plans import KNEE_TO_CHEST, PELVIC_TILT, plan_text
 
-from backrelief_analysis.bundle import PLAN_NAME, bundle_bytes, open_bundle, plan_toml
-from backrelief_analysis.caseload import display_table, load_caseload, write_demo_caseload
+from backrelief_analysis.analysis.outcomes import MEASURES
+from backrelief_analysis.caseload.table import display_table, load_caseload, write_demo_caseload
 from backrelief_analysis.cli import main
-from backrelief_analysis.demo import write_demo
-from backrelief_analysis.export import deidentify_export, export_sessions
-from backrelief_analysis.outcomes import MEASURES
+from backrelief_analysis.log.demo import write_demo
+from backrelief_analysis.log.store import DuplicateRowWarning, TornLineWarning, load_log
 from backrelief_analysis.plan import load_plan
-from backrelief_analysis.report import MAX_WEEKS_LISTED, gather_report
-from backrelief_analysis.store import DuplicateRowWarning, TornLineWarning, load_log
-from backrelief_analysis.words_outcomes import score_text
+from backrelief_analysis.report.content import MAX_WEEKS_LISTED, gather_report
+from backrelief_analysis.share.bundle import PLAN_NAME, bundle_bytes, open_bundle, plan_toml
+from backrelief_analysis.share.export import deidentify_export, export_sessions
+from backrelief_analysis.words.outcomes import score_text
 
 # the repeated and the torn odd logs warn each time they are read, as they should (the store's
 # tests check those warnings); here only their numbers matter

@@ -28,10 +28,10 @@ import pytest
 from lab_pages import SLOW_MS, off_host, record_requests
 from plans import PELVIC_TILT, plan_text
 
-from backrelief_analysis import app
+from backrelief_analysis.app import page as app
 from backrelief_analysis.app import server
-from backrelief_analysis.bundle import load_files, open_bundle
-from backrelief_analysis.store import load_log
+from backrelief_analysis.log.store import load_log
+from backrelief_analysis.share.bundle import load_files, open_bundle
 
 SHORT_PLAN = plan_text(PELVIC_TILT, name="App test plan", target=3,
                        rest_between_exercises_s=1, get_ready_s=1)
@@ -441,7 +441,7 @@ def test_a_port_in_use_is_one_sentence(tmp_path):
 @pytest.fixture
 def demo_home(tmp_path, monkeypatch):
     """A log folder holding a four-week synthetic log, and the shipped plan."""
-    from backrelief_analysis.demo import write_demo
+    from backrelief_analysis.log.demo import write_demo
 
     log_dir = tmp_path / "log"
     write_demo(log_dir, weeks=4)
@@ -512,7 +512,7 @@ def test_report_part_writes_both_reports_and_links_them(demo_home):
 
 @pytest.mark.parametrize("deidentify", [False, True])
 def test_share_part_writes_a_bundle_the_caseload_reads(demo_home, deidentify):
-    from backrelief_analysis.caseload import load_caseload
+    from backrelief_analysis.caseload.table import load_caseload
 
     part = app.share_part()
     (name,) = [w for w in _walk(part) if "br-share-patient" in w._dom_classes]

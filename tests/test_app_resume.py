@@ -17,8 +17,8 @@ from plans import BRIDGE, KNEE_TO_CHEST, PELVIC_TILT, plan_text
 from test_app import start_app, stop_app
 from test_browser import RECORDER
 
-from backrelief_analysis.active_session import read_active, runs_elsewhere
-from backrelief_analysis.store import load_log
+from backrelief_analysis.log.store import load_log
+from backrelief_analysis.session.active import read_active, runs_elsewhere
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import math
 import pytest
 from analysis_fixtures import full, plan_of, score, session, write_log
 
-from backrelief_analysis import associations
+from backrelief_analysis.analysis import associations
 
 
 def scored_session(session_id: str, day: str, before: int, after: int,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from backrelief_analysis.audio import CUE_NAMES, SHAPES, tone_spec
-from backrelief_analysis.engine import CUES
+from backrelief_analysis.session.audio import CUE_NAMES, SHAPES, tone_spec
+from backrelief_analysis.session.engine import CUES
 
 
 def test_every_engine_cue_has_a_tone():

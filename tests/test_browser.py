@@ -19,7 +19,7 @@ import pytest
 from lab_pages import SLOW_MS, off_host, record_requests, run_all, run_all_cells
 from plans import BRIDGE, KNEE_TO_CHEST, PELVIC_TILT, plan_text
 
-from backrelief_analysis.store import load_log
+from backrelief_analysis.log.store import load_log
 
 pytestmark = pytest.mark.browser
 

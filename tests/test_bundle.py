@@ -19,20 +19,10 @@ import pytest
 from test_report import write_hand_log
 
 from backrelief_analysis import __version__
-from backrelief_analysis.bundle import (
-    BundleError,
-    bundle_bytes,
-    load_files,
-    open_bundle,
-    plan_toml,
-    write_bundle,
-)
+from backrelief_analysis.analysis.summary import summarise
 from backrelief_analysis.cli import main
-from backrelief_analysis.deidentify import neutral_exercise_ids
-from backrelief_analysis.export import deidentify_export, export_sessions, write_export
-from backrelief_analysis.plan import EarlierTarget, load_plan
-from backrelief_analysis.progress import summarise
-from backrelief_analysis.store import (
+from backrelief_analysis.log.deidentify import neutral_exercise_ids
+from backrelief_analysis.log.store import (
     ExerciseBlock,
     LogStore,
     OutcomeEntry,
@@ -40,6 +30,17 @@ from backrelief_analysis.store import (
     TornLineWarning,
     load_log,
 )
+from backrelief_analysis.plan import EarlierTarget, load_plan
+from backrelief_analysis.share.bundle import (
+    BundleError,
+    bundle_bytes,
+    load_files,
+    open_bundle,
+    plan_toml,
+    write_bundle,
+)
+from backrelief_analysis.share.export import deidentify_export, export_sessions, write_export
+from backrelief_analysis.words.summary import summary_lines
 
 NAME = "Zelda Quux"
 NOTES = ("Felt stiff", "bad evening")
@@ -286,7 +287,7 @@ def test_the_share_button_of_notebook_03_writes_a_bundle(tmp_path, monkeypatch):
 def test_the_caseload_shows_the_reports_outcome_verdicts(log_dir, tmp_path):
     """The outcomes column says what the report's outcome lines say: baseline, latest and
     verdict per measure, the PSFS activities unnamed."""
-    from backrelief_analysis.caseload import load_caseload
+    from backrelief_analysis.caseload.table import load_caseload
 
     root = tmp_path / "caseload"
     root.mkdir()
@@ -410,7 +411,7 @@ def _numbers(log, plan, shift: timedelta = timedelta(0)) -> dict[str, object]:
         "weekly pain": summary.weekly_pain,
         "session effects": summary.session_effects,
         "flags": summary.flags,
-        "summary": pd.DataFrame({"line": summary.summary_lines()[2:]}),  # after the plan's name
+        "summary": pd.DataFrame({"line": summary_lines(summary)[2:]}),  # after the plan's name
     }
     numbers: dict[str, object] = {name: _moved_back(frame, shift)
                                   for name, frame in frames.items()}

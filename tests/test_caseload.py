@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from analysis_fixtures import full, plan_of, score, session, write_log
 
-from backrelief_analysis.bundle import PLAN_NAME, plan_toml, write_bundle
-from backrelief_analysis.caseload import (
+from backrelief_analysis.analysis.summary import summarise
+from backrelief_analysis.caseload.table import (
     CACHE_NAME,
     CACHE_VERSION,
     load_caseload,
@@ -23,9 +23,9 @@ from backrelief_analysis.caseload import (
     write_table,
 )
 from backrelief_analysis.cli import main
+from backrelief_analysis.log.store import load_log
 from backrelief_analysis.plan import load_plan
-from backrelief_analysis.progress import summarise
-from backrelief_analysis.store import load_log
+from backrelief_analysis.share.bundle import PLAN_NAME, plan_toml, write_bundle
 
 START = date(2026, 3, 2)  # a Monday
 AS_OF = date(2026, 4, 12)  # the last day of the six-week patients: their reports' last day
@@ -389,7 +389,7 @@ def test_demo_patients_rows_equal_their_own_reports(tmp_path):
     """Demo patients with flare-ups, missed weeks, stopped sessions and part weeks, one
     de-identified and one cut to a period, read as one caseload: each row equals the
     patient's own summarise up to the same day."""
-    from backrelief_analysis.demo import write_demo
+    from backrelief_analysis.log.demo import write_demo
 
     root = tmp_path / "caseload"
     root.mkdir()
@@ -551,7 +551,7 @@ def test_the_batch_reader_gives_every_row_note_and_problem_of_the_one_by_one_pat
     and problem sentence is the one each patient gets when read on their own."""
     from analysis_fixtures import write_odd_logs
 
-    from backrelief_analysis.caseload import read_source
+    from backrelief_analysis.caseload.table import read_source
 
     folders = write_odd_logs(tmp_path / "caseload")
     fallback = load_plan().source.read_text(encoding="utf-8")

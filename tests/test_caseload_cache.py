@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from backrelief_analysis import caseload, paths
-from backrelief_analysis.caseload import load_caseload
+from backrelief_analysis import paths
+from backrelief_analysis.caseload import table as caseload
+from backrelief_analysis.caseload.table import load_caseload
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 

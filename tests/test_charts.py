@@ -19,9 +19,10 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
-from backrelief_analysis import adherence, associations, charts, pain
+from backrelief_analysis.analysis import adherence, associations, pain
+from backrelief_analysis.analysis.summary import summarise
 from backrelief_analysis.plan import EarlierTarget, Thresholds
-from backrelief_analysis.progress import summarise
+from backrelief_analysis.report import charts
 
 
 def two_week_pain(tmp_path):
@@ -395,8 +396,8 @@ def test_dashboard_draws_the_outcomes_of_the_summary(tmp_path):
 
 def test_the_demo_dashboard_charts_the_hand_computed_outcomes():
     from backrelief_analysis import paths
+    from backrelief_analysis.log.store import load_log
     from backrelief_analysis.plan import load_plan
-    from backrelief_analysis.store import load_log
 
     figure = charts.dashboard(summarise(load_log(paths.DEMO_DIR), load_plan()))
     outcome_ax = next(ax for ax in figure.axes

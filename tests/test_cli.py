@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from backrelief_analysis.cli import main
-from backrelief_analysis.store import PAIN_COLUMNS
+from backrelief_analysis.log.store import PAIN_COLUMNS
 
 
 def test_demo_then_check_succeeds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -24,8 +24,8 @@ def test_demo_then_check_succeeds(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_a_demo_ends_before_today_unless_told_where_to_start(tmp_path: Path) -> None:
     from datetime import date
 
-    from backrelief_analysis.demo import recent_start
-    from backrelief_analysis.store import load_log, now_local
+    from backrelief_analysis.log.demo import recent_start
+    from backrelief_analysis.log.store import load_log, now_local
 
     assert main(["demo", "--out", str(tmp_path / "recent"), "--weeks", "30"]) == 0
     recent = load_log(tmp_path / "recent")
@@ -41,7 +41,7 @@ def test_a_demo_ends_before_today_unless_told_where_to_start(tmp_path: Path) -> 
 def test_recent_start_is_the_monday_weeks_before_this_one() -> None:
     from datetime import date
 
-    from backrelief_analysis.demo import recent_start
+    from backrelief_analysis.log.demo import recent_start
 
     # Tuesday 1 December 2026: this week's Monday is 30 November
     assert recent_start(1, today=date(2026, 12, 1)) == date(2026, 11, 23)

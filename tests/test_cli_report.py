@@ -77,7 +77,7 @@ def test_prefix_of_an_option_still_works(log_dir: Path, tmp_path: Path, capsys) 
 
 
 def test_log_saved_as_utf16_is_named(tmp_path: Path, capsys) -> None:
-    from backrelief_analysis.store import PAIN_COLUMNS
+    from backrelief_analysis.log.store import PAIN_COLUMNS
 
     header = ",".join(PAIN_COLUMNS) + "\n"
     (tmp_path / "pain_log.csv").write_bytes(header.encode("utf-16") + b"\n")
@@ -216,7 +216,6 @@ def test_help_lists_both_commands(capsys) -> None:
 
 def test_export_of_the_demo_counts_its_questionnaires(tmp_path: Path, capsys) -> None:
     from backrelief_analysis import paths
-
     out = tmp_path / "demo.csv"
     code, printed, _ = run(["export", "--data-dir", str(paths.DEMO_DIR), "--out", str(out)],
                            capsys)

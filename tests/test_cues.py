@@ -9,11 +9,11 @@ from fake_time import FakeTime
 from plans import BOTH_SIDES, exercise, plan_data
 from test_engine import STARTED
 
-from backrelief_analysis.cues import reps_left_worth_saying, side_words, spoken_text
-from backrelief_analysis.engine import SessionEngine
+from backrelief_analysis.log.store import LogStore
 from backrelief_analysis.plan import Plan, load_plan, parse_plan
-from backrelief_analysis.steps import build_steps
-from backrelief_analysis.store import LogStore
+from backrelief_analysis.session.cues import reps_left_worth_saying, side_words, spoken_text
+from backrelief_analysis.session.engine import SessionEngine
+from backrelief_analysis.session.steps import build_steps
 
 
 @pytest.fixture

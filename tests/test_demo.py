@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from backrelief_analysis import paths
-from backrelief_analysis.demo import DemoStory, write_demo
-from backrelief_analysis.store import load_log
+from backrelief_analysis.log.demo import DemoStory, write_demo
+from backrelief_analysis.log.store import load_log
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,10 @@ import pytest
 from fake_time import FakeTime
 from plans import TILT, short_plan
 
-from backrelief_analysis.engine import START_LEAD_S, SessionEngine, SessionEvent
+from backrelief_analysis.log.store import LogStore, load_log
 from backrelief_analysis.plan import load_plan
-from backrelief_analysis.steps import build_steps
-from backrelief_analysis.store import LogStore, load_log
+from backrelief_analysis.session.engine import START_LEAD_S, SessionEngine, SessionEvent
+from backrelief_analysis.session.steps import build_steps
 
 STARTED = datetime(2026, 11, 24, 8, 15, 0, tzinfo=timezone(timedelta(hours=1)))
 

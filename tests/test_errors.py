@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from backrelief_analysis.errors import error_box, in_words, shown_file_name
+from backrelief_analysis.log.store import LogError, Problem
 from backrelief_analysis.plan import PlanError
-from backrelief_analysis.store import LogError, Problem
 
 
 def test_permission_error_names_the_real_file_without_errno() -> None:

@@ -16,7 +16,9 @@ import plans
 import pytest
 
 from backrelief_analysis.cli import main
-from backrelief_analysis.export import (
+from backrelief_analysis.log.store import load_log
+from backrelief_analysis.plan import load_plan
+from backrelief_analysis.share.export import (
     DEIDENTIFIED_COLUMNS,
     check_period,
     deidentify_export,
@@ -24,8 +26,6 @@ from backrelief_analysis.export import (
     neutralise_cells,
     write_export,
 )
-from backrelief_analysis.plan import load_plan
-from backrelief_analysis.store import load_log
 
 EXERCISE_HEADER = ("session_id,session_started_at,exercise,side,reps_target,reps_done,"
                    "hold_s_target,hold_s_mean,status,logged_at\n")
@@ -218,7 +218,6 @@ def test_a_formula_typed_as_an_activity_is_neutralised(two_sessions: Path, tmp_p
 
 def test_the_demo_export_has_a_row_per_questionnaire_with_hand_computed_scores() -> None:
     from backrelief_analysis import paths
-
     rows = export_sessions(load_log(paths.DEMO_DIR), load_plan())
     asked = rows.loc[rows["kind"] == "questionnaire"]
     assert asked["measure"].value_counts().to_dict() == {"PEG": 6, "PSFS": 6, "ODI": 2}
@@ -231,7 +230,7 @@ def test_the_demo_export_has_a_row_per_questionnaire_with_hand_computed_scores()
 def test_the_export_reads_the_same_session_scores_as_the_analysis(tmp_path: Path) -> None:
     # s1 has two before scores, 7 then 5 (a correction): the last counts in the export, as in
     # the analysis (pain.session_effects: after 4 minus before 5 = -1)
-    from backrelief_analysis.pain import session_effects
+    from backrelief_analysis.analysis.pain import session_effects
 
     folder = write_log(tmp_path / "log", [block("s1", "09-01", "08:00", "pelvic_tilt", "", 10,
                                                 "08:02")], [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from analysis_fixtures import score, write_log
 
-from backrelief_analysis import flags
+from backrelief_analysis.analysis import flags
 from backrelief_analysis.plan import Thresholds
 
 

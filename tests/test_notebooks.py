@@ -138,7 +138,7 @@ def test_report_shows_links_and_no_warning(tmp_path: Path,
 
 def test_make_lab_file_browser_reaches_the_reports() -> None:
     """The link from the notebook resolves inside the root ``make lab`` gives Jupyter."""
-    from backrelief_analysis.report_build import report_links
+    from backrelief_analysis.report.build import report_links
 
     recipe = subprocess.run(["make", "-n", "lab"], cwd=paths.PROJECT_DIR, capture_output=True,
                             text=True, check=True).stdout

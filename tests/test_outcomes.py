@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 from outcome_fixtures import OCCASIONS, load_outcomes, write_outcomes
 
-from backrelief_analysis import outcomes, words_outcomes
+from backrelief_analysis.analysis import outcomes
+from backrelief_analysis.log.store import LogError, load_log
 from backrelief_analysis.plan import Thresholds
-from backrelief_analysis.store import LogError, load_log
+from backrelief_analysis.words import outcomes as words_outcomes
 
 TH = Thresholds()
 
@@ -146,7 +147,6 @@ def test_the_demo_questionnaires_match_the_hand_computation():
     from outcome_fixtures import DEMO_LINES
 
     from backrelief_analysis import paths
-
     answers = load_log(paths.DEMO_DIR).outcomes
     changes = outcomes.outcome_changes(answers, TH)
     assert changes["change"].tolist() == pytest.approx([3 - 17 / 3, 2.0, -13.0])

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from analysis_fixtures import full, plan_of, score, session, write_log
 
-from backrelief_analysis import pain
+from backrelief_analysis.analysis import pain
 from backrelief_analysis.plan import Thresholds
 
 

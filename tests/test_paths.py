@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from backrelief_analysis import paths
-from backrelief_analysis.store import PAIN_COLUMNS, LogStore, PainEntry
+from backrelief_analysis.log.store import PAIN_COLUMNS, LogStore, PainEntry
 
 
 def test_log_dir_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

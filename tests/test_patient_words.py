@@ -9,10 +9,11 @@ import pytest
 from analysis_fixtures import full, plan_of, score, write_log
 from plans import KNEE, TILT, write_plan
 
-from backrelief_analysis import app, paths
-from backrelief_analysis.patient_charts import patient_dashboard
-from backrelief_analysis.patient_words import CLINICAL_WORDS, patient_lines
-from backrelief_analysis.progress import summarise
+from backrelief_analysis import paths
+from backrelief_analysis.analysis.summary import summarise
+from backrelief_analysis.app import page as app
+from backrelief_analysis.report.patient_charts import patient_dashboard
+from backrelief_analysis.words.patient import CLINICAL_WORDS, patient_lines
 
 # five sessions on one Wednesday: the diary's only week is a part week (1 day of 7)
 ONE_DAY = "2026-12-02"

@@ -9,7 +9,7 @@ import pytest
 
 from backrelief_analysis import paths
 from backrelief_analysis.plan import PlanError, Thresholds, load_plan
-from backrelief_analysis.steps import build_steps
+from backrelief_analysis.session.steps import build_steps
 
 GOOD_EXERCISE = """
 [[exercise]]

@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 from analysis_fixtures import full, plan_of, score, write_log
 
-from backrelief_analysis import pain
-from backrelief_analysis.periods import PATIENT
-from backrelief_analysis.progress import restrict_log, summarise, summarise_patients
+from backrelief_analysis.analysis import pain
+from backrelief_analysis.analysis.periods import PATIENT
+from backrelief_analysis.analysis.summary import restrict_log, summarise, summarise_patients
+from backrelief_analysis.words.summary import summary_lines, summary_text
 
 
 def small_log(tmp_path):
@@ -42,7 +43,7 @@ def test_summary_bundles_the_numbers(tmp_path):
 
 
 def test_summary_lines_state_numbers_in_words(tmp_path):
-    lines = summarise(small_log(tmp_path), plan_of(target=3)).summary_lines()
+    lines = summary_lines(summarise(small_log(tmp_path), plan_of(target=3)))
     text = "\n".join(lines)
     assert lines[0] == ("Period: 2026-03-02 to 2026-03-23 (4 ISO weeks, 2026-W10 to 2026-W13; "
                         "only part of 2026-W13 is in the period, its target pro rata).")
@@ -69,7 +70,7 @@ def test_restricting_to_a_period(tmp_path):
 def test_empty_log_summary_says_so(tmp_path):
     summary = summarise(write_log(tmp_path), plan_of())
     assert summary.empty
-    assert summary.summary_lines() == ["No entries in this period: nothing to summarise yet."]
+    assert summary_lines(summary) == ["No entries in this period: nothing to summarise yet."]
     assert summary.weekly_adherence.empty
     assert summary.flags.empty
 
@@ -85,9 +86,10 @@ def test_summarise_does_not_mutate_the_log(tmp_path):
 def test_summary_shares_its_frames_and_matches_each_measure_computed_alone():
     # summarise computes daily pain and session effects once and lends them to every measure;
     # each measure computed on its own from the demo log must agree
-    from backrelief_analysis import associations, flags, paths
+    from backrelief_analysis import paths
+    from backrelief_analysis.analysis import associations, flags
+    from backrelief_analysis.log.store import load_log
     from backrelief_analysis.plan import load_plan
-    from backrelief_analysis.store import load_log
 
     log, plan = load_log(paths.DEMO_DIR), load_plan()
     summary = summarise(log, plan)
@@ -113,7 +115,7 @@ def test_summary_carries_the_outcomes_and_a_shorter_period_keeps_their_baseline(
     whole = summarise(log, plan_of())
     assert whole.outcome_changes["label"].tolist() == ["PEG", "PSFS", "ODI"]
     assert whole.psfs_activity_changes["occasions"].tolist() == [3, 3, 3]
-    text = whole.as_text()
+    text = summary_text(whole)
     assert "PEG: baseline 7.0 (2026-08-31), latest 3.7 (2026-11-16)" in text
     assert "'sitting at work'" in text
     # up to 2026-10-01: PEG 7.0 -> 5.0 (-29 %, under 30 %); ODI measured once
@@ -121,11 +123,11 @@ def test_summary_carries_the_outcomes_and_a_shorter_period_keeps_their_baseline(
     peg, odi = (part.outcome_changes.set_index("label").loc[name] for name in ("PEG", "ODI"))
     assert (peg["baseline"], peg["latest"]) == (7.0, 5.0)
     assert peg["verdict"] == "no meaningful change yet"
-    assert odi["occasions"] == 1 and "a verdict needs two" in part.as_text()
+    assert odi["occasions"] == 1 and "a verdict needs two" in summary_text(part)
 
 
 def test_summary_without_questionnaires_says_so(tmp_path):
-    assert "No questionnaires yet." in summarise(small_log(tmp_path), plan_of()).as_text()
+    assert "No questionnaires yet." in summary_text(summarise(small_log(tmp_path), plan_of()))
 
 
 def test_a_shorter_period_keeps_the_whole_logs_baseline(tmp_path):

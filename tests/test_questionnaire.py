@@ -9,9 +9,9 @@ import pytest
 from analysis_fixtures import plan_of
 from outcome_fixtures import OCCASIONS, write_outcomes
 
-from backrelief_analysis import questionnaire as q
-from backrelief_analysis.questionnaire_widget import QuestionnaireWidget
-from backrelief_analysis.store import LogStore, load_log
+from backrelief_analysis.log.store import LogStore, load_log
+from backrelief_analysis.session import questionnaire as q
+from backrelief_analysis.session.questionnaire_widget import QuestionnaireWidget
 
 MOMENT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 

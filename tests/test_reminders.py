@@ -9,7 +9,7 @@ import icalendar
 import pytest
 
 from backrelief_analysis.plan import load_plan
-from backrelief_analysis.reminders import (
+from backrelief_analysis.share.reminders import (
     ReminderError,
     local_zone,
     parse_days,

@@ -24,11 +24,12 @@ from report_fixtures import (
 )
 
 from backrelief_analysis import __version__, paths
+from backrelief_analysis.analysis.summary import summarise
+from backrelief_analysis.log.store import ExerciseBlock, LogStore, PainEntry, load_log, now_local
 from backrelief_analysis.plan import load_plan
-from backrelief_analysis.progress import summarise
-from backrelief_analysis.report import KeyNumber, gather_report
-from backrelief_analysis.report_build import build_report, render_html, report_folder, write_report
-from backrelief_analysis.store import ExerciseBlock, LogStore, PainEntry, load_log, now_local
+from backrelief_analysis.report.build import build_report, render_html, report_folder, write_report
+from backrelief_analysis.report.content import KeyNumber, gather_report
+from backrelief_analysis.words.summary import summary_outcome_lines
 
 EXERCISE_HEADER = ("session_id,session_started_at,exercise,side,reps_target,reps_done,"
                    "hold_s_target,hold_s_mean,status,logged_at\n")
@@ -160,7 +161,7 @@ def test_demo_pdf_shows_what_the_analysis_computes_on_two_pages(tmp_path: Path) 
     for row in summary.exercise_adherence.itertuples():
         expected.append(f"{row.reps_done} / {row.reps_target}")
     # the outcomes of the demo (or "No questionnaires yet."), a line per measure and activity
-    expected += [line.strip() for line in summary.outcome_lines()]
+    expected += [line.strip() for line in summary_outcome_lines(summary)]
     missing = [phrase for phrase in expected if phrase not in text]
     assert not missing
 
@@ -349,8 +350,7 @@ def test_reports_go_to_an_owner_only_folder_in_the_log_folder(
 def test_pdf_falls_back_to_the_built_in_font_without_the_font_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from backrelief_analysis import report_pdf
-
+    from backrelief_analysis.report import pdf as report_pdf
     monkeypatch.setattr(report_pdf.matplotlib, "get_data_path", lambda: str(tmp_path / "none"))
     report_pdf._fonts.cache_clear()
     report_pdf._styles.cache_clear()
@@ -395,7 +395,7 @@ def demo_with_outcomes(folder: Path) -> Path:
 @pytest.mark.parametrize("suffix", [".pdf", ".html"])
 def test_report_has_an_outcomes_line_per_measure_and_grouped_flags_on_two_pages(
         tmp_path: Path, suffix: str) -> None:
-    from backrelief_analysis.flags import FLAG_TITLES
+    from backrelief_analysis.analysis.flags import FLAG_TITLES
 
     log, plan = load_log(demo_with_outcomes(tmp_path / "log")), load_plan()
     out = build_report(log, plan, tmp_path / f"r{suffix}")
@@ -622,7 +622,7 @@ def test_bidi_and_control_characters_never_reach_the_pdf(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("lines", ["\n", "\r\n", "\u2028"])
 def test_notes_of_many_lines_are_cut_to_a_few(lines: str) -> None:
-    from backrelief_analysis.report import MAX_NOTE_CHARS, shown_text
+    from backrelief_analysis.report.content import MAX_NOTE_CHARS, shown_text
 
     assert shown_text(f"one{lines}two{lines}three{lines}{lines * 500}end", MAX_NOTE_CHARS) == (
         "one\ntwo\nthree…")
@@ -640,7 +640,7 @@ def test_a_year_of_long_daily_notes_stays_within_two_pages(tmp_path: Path) -> No
     assert "word599" not in text
     assert "and in the spreadsheet export (backrelief export)" in text
     # the export keeps every note whole
-    from backrelief_analysis.export import export_sessions
+    from backrelief_analysis.share.export import export_sessions
 
     assert export_sessions(log, plan)["note"].str.contains("word599").sum() == 365
 
@@ -687,7 +687,8 @@ def test_a_demo_with_a_long_note_on_every_entry_stays_within_two_pages(tmp_path:
     summary = summarise(log, plan)
     assert f"adherence {summary.adherence_percent:.0f} %" in text
     assert f"Flags ({len(summary.flags)})" in text
-    assert [line.strip() for line in summary.outcome_lines() if line.strip() not in text] == []
+    shown = [line.strip() for line in summary_outcome_lines(summary)]
+    assert [line for line in shown if line not in text] == []
     listed = assert_every_note_listed_or_counted(text, len(log.pain))
     assert listed >= 1 and "Sharp pull on the left side" in text
 
@@ -702,7 +703,8 @@ def test_a_year_of_long_daily_notes_and_questionnaires_stays_within_two_pages(
     summary = summarise(log, plan)
     assert f"Flags ({len(summary.flags)})" in text
     # an outcome line per measure and one per PSFS activity (five)
-    assert [line.strip() for line in summary.outcome_lines() if line.strip() not in text] == []
+    shown = [line.strip() for line in summary_outcome_lines(summary)]
+    assert [line for line in shown if line not in text] == []
     assert text.count("PSFS 'WMWM") == 5
     assert_every_note_listed_or_counted(text, 2 * 365)
 
@@ -740,7 +742,7 @@ def test_a_report_too_long_with_no_note_keeps_its_numbers_in_fewer_rows(
 
 
 def test_a_year_of_the_demo_diary_stays_within_two_pages_with_its_notes(tmp_path: Path) -> None:
-    from backrelief_analysis.demo import write_demo
+    from backrelief_analysis.log.demo import write_demo
 
     write_demo(tmp_path / "log", weeks=52)
     log, plan = load_log(tmp_path / "log"), load_plan()
@@ -802,7 +804,7 @@ def test_deidentified_report_holds_no_typed_text_in_any_byte(tmp_path: Path, suf
 
 
 def test_report_links_open_files_under_the_kit_and_name_others(tmp_path: Path) -> None:
-    from backrelief_analysis.report_build import report_links
+    from backrelief_analysis.report.build import report_links
 
     inside = paths.PROJECT_DIR / "data" / "log" / "reports" / "report.html"
     outside = tmp_path / "report.pdf"
@@ -814,7 +816,7 @@ def test_report_links_open_files_under_the_kit_and_name_others(tmp_path: Path) -
 
 
 def test_html_charts_have_legends_readable_on_screen(hand_log: Path) -> None:
-    from backrelief_analysis.report import HTML_COLUMN_PX
+    from backrelief_analysis.report.content import HTML_COLUMN_PX
 
     content = gather_report(load_log(hand_log), load_plan())
     html = render_html(content)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from backrelief_analysis import paths
-from backrelief_analysis.schema import TABLES, Column, Table
+from backrelief_analysis.log.schema import TABLES, Column, Table
 
 DICTIONARY = paths.PROJECT_DIR / "data" / "README.md"
 

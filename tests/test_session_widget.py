@@ -17,16 +17,16 @@ import pytest
 from fake_time import FakeTime
 from plans import BOTH_SIDES, TILT, exercise, plan_text, short_plan
 
-from backrelief_analysis.active_session import (
+from backrelief_analysis.log.store import ExerciseBlock, LogStore, PainEntry, load_log, now_local
+from backrelief_analysis.session.active import (
     ActiveSession,
     plan_key,
     planned_blocks,
     read_active,
     write_active,
 )
-from backrelief_analysis.engine import SessionEngine
-from backrelief_analysis.session_widget import CheckInWidget, SessionWidget
-from backrelief_analysis.store import ExerciseBlock, LogStore, PainEntry, load_log, now_local
+from backrelief_analysis.session.engine import SessionEngine
+from backrelief_analysis.session.widget import CheckInWidget, SessionWidget
 
 
 @pytest.fixture
@@ -422,7 +422,7 @@ def test_running_the_cell_again_shows_the_running_session_and_its_pain_form(make
 def test_after_the_pain_score_the_session_says_when_the_questionnaire_is_due(make, tmp_path):
     from outcome_fixtures import OCCASIONS, entries
 
-    from backrelief_analysis.questionnaire import DUE_MESSAGE
+    from backrelief_analysis.session.questionnaire import DUE_MESSAGE
 
     first = make()  # no questionnaire ever: due, and the session is not held up by it
     find(first, "br-pain-before").value = 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stat
 
-from backrelief_analysis.settings import SoundSettings, load_settings, save_settings
+from backrelief_analysis.session.settings import SoundSettings, load_settings, save_settings
 
 
 def test_switches_are_remembered_owner_only(tmp_path):

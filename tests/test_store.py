@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backrelief_analysis.store import (
+from backrelief_analysis.log.store import (
     EXERCISE_COLUMNS,
     OUTCOME_COLUMNS,
     PAIN_COLUMNS,
@@ -125,7 +125,7 @@ def test_processes_appending_at_once_lose_and_interleave_nothing(tmp_path: Path)
 KILLED_WRITER = textwrap.dedent("""
     import sys
     from datetime import datetime, timezone
-    from backrelief_analysis.store import LogStore, PainEntry
+    from backrelief_analysis.log.store import LogStore, PainEntry
     store = LogStore(sys.argv[1])
     note = "n" * 4_000_000  # big rows make a kill land inside a write now and then
     index = 0
@@ -530,7 +530,7 @@ def _load_or_problems(folder: Path) -> object:
 def test_the_one_pass_read_agrees_with_the_exact_read_on_damaged_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import backrelief_analysis.store as store_module
+    import backrelief_analysis.log.store as store_module
 
     source = tmp_path / "source"
     store = LogStore(source)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from analysis_fixtures import write_odd_logs
 
-from backrelief_analysis.store import LogError, load_log, read_logs
+from backrelief_analysis.log.store import LogError, load_log, read_logs
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 TABLES = ("exercise", "pain", "outcomes")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from backrelief_analysis.tables import for_people
+from backrelief_analysis.words.tables import for_people
 
 
 def test_reps_table_reads_as_words_and_whole_percentages() -> None:

@@ -4,7 +4,7 @@ from datetime import date
 
 import pandas as pd
 
-from backrelief_analysis.words import Dates, number_word, plural
+from backrelief_analysis.text import Dates, number_word, plural
 
 
 def test_plural_is_singular_only_for_exactly_one():

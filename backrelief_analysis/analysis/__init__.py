@@ -1,0 +1,1 @@
+"""The numbers: periods, adherence, pain, flags, outcomes, associations, summary."""

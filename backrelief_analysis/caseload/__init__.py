@@ -1,0 +1,1 @@
+"""The physiotherapist's caseload: every patient's bundle or log folder in one table."""

@@ -1,0 +1,228 @@
+"""A seeded generator of realistic, synthetic demo logs.
+
+The story of the default demo (12 weeks, Europe/London, starting Monday 2026-08-31): the plan is
+followed most days, weekends are often skipped, one week is missed entirely, one week is a flare-up
+with higher scores and flare marks, pain drifts from about 6/10 towards 3/10 with day-to-day noise,
+rest days get a check-in, pain is usually a little lower after a session than before, and one
+session is stopped part-way. Everything is invented; no real person's data is in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from ..plan import Plan, load_plan
+from .store import ExerciseBlock, LogStore, OutcomeEntry, PainEntry, now_local
+
+DEMO_START = date(2026, 8, 31)  # a Monday, so week 1 is a whole ISO week
+DEMO_ZONE = "Europe/London"     # crosses the end of summer time on 2026-10-25
+DEMO_SEED = 2026
+
+_NOTES_AFTER = (
+    "Stiff first thing, easier after the bridge.",
+    'Felt a "pull" on the left during knee to chest, settled quickly.',
+    "Long day at the desk, back tight.",
+    "Good session, moving more freely.",
+    "Slept badly; tilts helped, extensions less so.",
+)
+_NOTES_CHECK_IN = (
+    "Rest day, walked 30 minutes.",
+    "Busy day, no time for exercises.",
+    "Gardening, some aching in the evening.",
+)
+
+
+# how likely each thing is on a day of the demo (seeded, so the demo is the same every time)
+SATURDAY = 5  # weekday numbers from Monday = 0
+FLARE_DAYS_A_WEEK = 5  # the flare-up shows on the first five days of its week
+EXERCISE_WEEKEND, EXERCISE_WEEKDAY = 0.45, 0.88  # a session that day
+CHECK_IN, CHECK_IN_NOTE = 0.6, 0.3  # a rest day's check-in, and a note with it
+SKIP_IN_FLARE = 0.5  # back extension skipped on a flare-up day
+SKIP_ANY = 0.02  # any block skipped
+AFTER_NOTE = 0.15  # a note with the after score
+
+
+@dataclass(frozen=True)
+class DemoStory:
+    """Where the demo's events fall, counted in weeks from 1."""
+
+    missed_week: int = 5
+    flare_week: int = 8
+    stopped_session_week: int = 3
+    pain_start: float = 6.3
+    pain_end: float = 3.0
+
+
+def _local(day: date, minutes: int, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=zone) + timedelta(minutes=minutes)
+
+
+def generate_demo(
+    weeks: int = 12,
+    seed: int = DEMO_SEED,
+    plan: Plan | None = None,
+    *,
+    start: date = DEMO_START,
+    zone: str = DEMO_ZONE,
+    story: DemoStory | None = None,
+) -> tuple[list[ExerciseBlock], list[PainEntry]]:
+    """Generate a synthetic log of ``weeks`` weeks.
+
+    Parameters
+    ----------
+    weeks
+        Length of the log in weeks (1 or more).
+    seed
+        Seed of the random generator: the same seed gives the same log.
+    plan
+        The plan followed; the shipped default plan when omitted.
+    start, zone
+        First day and the time zone the timestamps are written in.
+    story
+        Where the missed week, the flare-up and the stopped session fall.
+
+    Returns
+    -------
+    (blocks, entries)
+        Rows for exercise_log.csv and pain_log.csv, in time order.
+    """
+    if weeks < 1:
+        raise ValueError("weeks must be 1 or more")
+    plan = plan or load_plan()
+    story = story or DemoStory()
+    tz = ZoneInfo(zone)
+    rng = np.random.default_rng(seed)
+    days = weeks * 7
+    # daily pain: a slow drift down with noise, and a flare-up week on top
+    drift = np.linspace(story.pain_start, story.pain_end, days)
+    noise = rng.normal(0, 0.7, days)
+    week_of_day = np.arange(days) // 7 + 1
+    flare = (week_of_day == story.flare_week) & (np.arange(days) % 7 < FLARE_DAYS_A_WEEK)
+    pain_today = np.clip(np.rint(drift + noise + 2.5 * flare), 0, 10).astype(int)
+    weekday = (np.arange(days) + start.weekday()) % 7
+    exercised = np.where(weekday >= SATURDAY, rng.random(days) < EXERCISE_WEEKEND,
+                         rng.random(days) < EXERCISE_WEEKDAY)
+    exercised &= week_of_day != story.missed_week
+    stopped_day = (story.stopped_session_week - 1) * 7 + 2
+
+    blocks: list[ExerciseBlock] = []
+    entries: list[PainEntry] = []
+    for index in range(days):
+        day = start + timedelta(days=index)
+        pain = int(pain_today[index])
+        flare_mark = "yes" if flare[index] else "no"
+        if not exercised[index]:
+            if rng.random() < CHECK_IN:
+                note = str(rng.choice(_NOTES_CHECK_IN)) if rng.random() < CHECK_IN_NOTE else ""
+                at = _local(day, int(rng.integers(18 * 60, 21 * 60)), tz)
+                entries.append(PainEntry(at, pain, "check_in", "", flare_mark, note))
+            continue
+        started = _local(day, int(rng.choice([7 * 60, 18 * 60])) + int(rng.integers(0, 90)), tz)
+        session_id = f"demo-{day:%Y%m%d}-{index:05d}"
+        entries.append(PainEntry(started, pain, "before_session", session_id))
+        clock = started + timedelta(seconds=10)
+        skip_extension = flare[index] and rng.random() < SKIP_IN_FLARE
+        for exercise in plan.exercises:
+            for side in exercise.blocks:
+                reps_done, status = exercise.reps, "completed"
+                if (exercise.id == "back_extension" and skip_extension) or rng.random() < SKIP_ANY:
+                    reps_done, status = 0, "skipped"
+                if index == stopped_day and exercise is plan.exercises[-1]:
+                    reps_done, status = 4, "stopped"
+                clock += timedelta(seconds=reps_done * (exercise.hold_s + exercise.release_s))
+                mean = exercise.hold_s + float(rng.normal(0.01, 0.02)) if reps_done else None
+                blocks.append(ExerciseBlock(
+                    session_id, started, exercise.id, side, exercise.reps, reps_done,
+                    exercise.hold_s, mean, status, clock.replace(microsecond=0),
+                ))  # fmt: skip
+                clock += timedelta(seconds=plan.rest_between_exercises_s)
+        change = int(rng.choice([-2, -1, -1, -1, 0, 0, 1], p=[0.1, 0.2, 0.2, 0.15, 0.15, 0.1, 0.1]))
+        after = int(np.clip(pain + change, 0, 10))
+        note = str(rng.choice(_NOTES_AFTER)) if rng.random() < AFTER_NOTE else ""
+        if index == stopped_day:
+            note = "Stopped early: sharp twinge in the bridge, gone by the evening."
+        entries.append(PainEntry(clock + timedelta(seconds=20), after, "after_session",
+                                 session_id, flare_mark, note))
+    return blocks, entries
+
+
+_PSFS_ACTIVITIES = ("Sitting through a meeting", "Lifting the laundry basket", "Walking 30 minutes")
+
+
+def generate_outcomes(
+    weeks: int = 12,
+    seed: int = DEMO_SEED,
+    *,
+    start: date = DEMO_START,
+    zone: str = DEMO_ZONE,
+    story: DemoStory | None = None,
+) -> list[list[OutcomeEntry]]:
+    """Questionnaire occasions for the demo: PEG and PSFS every two weeks, ODI first and last.
+
+    Scores follow the same pain drift as :func:`generate_demo` (PSFS, an ability scale, moves the
+    other way), with their own seeded noise, so the exercise and pain logs stay as they were.
+
+    Returns
+    -------
+    One list of entries per occasion (one ``set_id`` each), in time order.
+    """
+    story = story or DemoStory()
+    tz = ZoneInfo(zone)
+    rng = np.random.default_rng([seed, 1])
+    days = weeks * 7
+    drift = np.linspace(story.pain_start, story.pain_end, days)
+    sets: list[list[OutcomeEntry]] = []
+
+    def score(value: float, high: int) -> int:
+        return int(np.clip(np.rint(value + rng.normal(0, 0.6)), 0, high))
+
+    for day in sorted({*range(0, days, 14), days - 1}):
+        when = _local(start + timedelta(days=day), 19 * 60 + 30, tz)
+        stem = (start + timedelta(days=day)).isoformat()
+        level = drift[day]
+        if day % 14 == 0:
+            sets.append([OutcomeEntry(when, f"{stem}-peg", "peg", item, score(level + shift, 10))
+                         for item, shift in (("pain", 0.0), ("enjoyment", -0.5),
+                                             ("activity", 0.3))])
+            sets.append([OutcomeEntry(when + timedelta(minutes=3), f"{stem}-psfs", "psfs",
+                                      activity, score(10.5 - level - shift, 10))
+                         for activity, shift in zip(_PSFS_ACTIVITIES, (1.0, 2.0, 0.0),
+                                                    strict=True)])
+        if day in (0, days - 1):
+            odi = int(np.clip(np.rint(level * 5.5 + rng.normal(0, 2)), 0, 100))
+            sets.append([OutcomeEntry(when + timedelta(minutes=6), f"{stem}-odi", "odi",
+                                      "total", odi)])
+    return sets
+
+
+def recent_start(weeks: int, today: date | None = None) -> date:
+    """The Monday ``weeks`` ISO weeks before this week's: a demo from it ends by last Sunday,
+    so no demo entry is dated in the future."""
+    today = today or now_local().date()
+    return today - timedelta(days=today.weekday(), weeks=weeks)
+
+
+def write_demo(out_dir: Path | str, weeks: int = 12, seed: int = DEMO_SEED,
+               plan: Plan | None = None, *, start: date = DEMO_START) -> tuple[int, int, int]:
+    """Write a demo log into ``out_dir`` (which must not hold a log yet), from ``start``.
+
+    Returns
+    -------
+    (exercise rows, pain rows, outcome rows)
+    """
+    store = LogStore(out_dir)
+    for path in (store.exercise_path, store.pain_path, store.outcomes_path):
+        if path.exists() and path.stat().st_size:
+            raise FileExistsError(f"{path} already exists; choose an empty folder")
+    blocks, entries = generate_demo(weeks, seed, plan, start=start)
+    store.extend_blocks(blocks)
+    store.extend_pain(entries)
+    sets = generate_outcomes(weeks, seed, start=start)
+    for occasion in sets:
+        store.extend_outcomes(occasion)
+    return len(blocks), len(entries), sum(len(occasion) for occasion in sets)

@@ -1,0 +1,1 @@
+"""The physiotherapist's report: its content, charts, HTML and PDF."""

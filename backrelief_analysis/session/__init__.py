@@ -1,0 +1,1 @@
+"""The guided session: steps, engine, cues, sounds, settings, widgets, questionnaires."""

@@ -1,0 +1,1 @@
+"""What leaves the diary: share bundles, the spreadsheet export, reminders."""

@@ -1,0 +1,1 @@
+"""Results said in words: outcome sentences, the patient's words, tables for people."""

@@ -142,7 +142,8 @@ def weekly_adherence(
     return unkeyed(weekly_adherence_by_patient(keyed(table), patients))
 
 
-def weekly_adherence_by_patient(sessions: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
+def weekly_adherence_by_patient(sessions: pd.DataFrame, patients: pd.DataFrame, *,
+                                weeks: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`weekly_adherence` of every patient at once.
 
     Parameters
@@ -151,6 +152,9 @@ def weekly_adherence_by_patient(sessions: pd.DataFrame, patients: pd.DataFrame) 
         A keyed :func:`sessions_by_patient` table (or a keyed exercise log).
     patients
         Indexed by ``patient``: ``first``, ``last`` (the period) and ``plan``.
+    weeks
+        :func:`~backrelief_analysis.analysis.periods.keyed_weeks` of ``patients``, when the
+        caller has it.
 
     Returns
     -------
@@ -158,7 +162,7 @@ def weekly_adherence_by_patient(sessions: pd.DataFrame, patients: pd.DataFrame) 
         ``patient`` and the columns of :func:`weekly_adherence`, sorted by patient and week.
     """
     table = _session_table(sessions)
-    weeks = keyed_weeks(patients)
+    weeks = keyed_weeks(patients) if weeks is None else weeks
     done = keyed_within(table.loc[table["counted"]], patients)
     done = done.assign(week_start=week_start(done["date"]))
     counts = done.groupby([PATIENT, "week_start"]).agg(
@@ -354,7 +358,8 @@ def _days(count: int) -> str:
     return f"{count} day{'s' if count != 1 else ''}"
 
 
-def streaks(exercise: pd.DataFrame, *, start: DayLike = None, end: DayLike = None) -> Streaks:
+def streaks(exercise: pd.DataFrame, *, start: DayLike = None, end: DayLike = None,
+            calendar: pd.DataFrame | None = None) -> Streaks:
     """Current and longest run of days with a session.
 
     Parameters
@@ -364,8 +369,11 @@ def streaks(exercise: pd.DataFrame, *, start: DayLike = None, end: DayLike = Non
     start, end
         The period; the current streak counts back from ``end`` (by default the last day in the
         log, never today's date, so results do not change with the clock).
+    calendar
+        The :func:`days_exercised` frame of the same period, when the caller has one.
     """
-    calendar = days_exercised(exercise, start=start, end=end)
+    if calendar is None:
+        calendar = days_exercised(exercise, start=start, end=end)
     if calendar.empty:
         return Streaks(0, 0, None, None, None)
     active = calendar["exercised"].to_numpy()

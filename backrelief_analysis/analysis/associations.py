@@ -160,12 +160,14 @@ def next_day_pain(
     end: DayLike = None,
     min_count: int = MIN_COUNT,
     daily: pd.DataFrame | None = None,
+    calendar: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Mean pain on the day after a day with a session, against after a day without one.
 
     Next-day pain is the next local day's mean score; pairs whose next day has no score are
     left out. ``exercise`` is the exercise frame of a Log, or its ``adherence.sessions`` table;
-    ``daily`` reuses a :func:`~.analysis.pain.daily_pain` frame of the same period.
+    ``daily`` reuses a :func:`~.analysis.pain.daily_pain` frame of the same period,
+    ``calendar`` an :func:`~.analysis.adherence.days_exercised` frame.
 
     Returns
     -------
@@ -175,7 +177,10 @@ def next_day_pain(
         ``min_count`` days) and ``note``.
     """
     first, last = period_bounds([exercise["date"], pain["date"]], start, end)
-    calendar = days_exercised(exercise, start=first, end=last) if first is not None else None
+    if first is None:
+        calendar = None
+    elif calendar is None:
+        calendar = days_exercised(exercise, start=first, end=last)
     daily = reuse_daily(pain, daily, start=first, end=last)
     columns = {"group": pd.Series([WITH_SESSION, WITHOUT_SESSION], dtype=str)}
     if calendar is None or calendar.empty:

@@ -225,7 +225,8 @@ def _changes(scores: pd.DataFrame, series: str, thresholds: PerPatient, *,
     })  # fmt: skip
 
 
-def outcome_changes_by_patient(outcomes: pd.DataFrame, thresholds: PerPatient) -> pd.DataFrame:
+def outcome_changes_by_patient(outcomes: pd.DataFrame, thresholds: PerPatient, *,
+                               scores: pd.DataFrame | None = None) -> pd.DataFrame:
     """Baseline against latest for each measure each patient recorded at least once.
 
     Parameters
@@ -235,6 +236,8 @@ def outcome_changes_by_patient(outcomes: pd.DataFrame, thresholds: PerPatient) -
     thresholds
         The plan's thresholds (PSFS, ODI and RMDQ points, the PEG percentage, the occasions a
         verdict needs): one for every patient, or a mapping of patient to thresholds.
+    scores
+        :func:`occasion_scores_by_patient` of ``outcomes``, when the caller has it.
 
     Returns
     -------
@@ -246,7 +249,8 @@ def outcome_changes_by_patient(outcomes: pd.DataFrame, thresholds: PerPatient) -
         threshold, named, with its source), ``meaningful`` and ``verdict`` (a
         :class:`Verdict`; :attr:`Verdict.TOO_FEW` under ``min_occasions`` occasions).
     """
-    scores = occasion_scores_by_patient(outcomes)
+    if scores is None:
+        scores = occasion_scores_by_patient(outcomes)
     scores = scores.loc[scores["measure"].isin(MEASURES)]
     order = {measure: position for position, measure in enumerate(MEASURES)}
     scores = scores.assign(_order=scores["measure"].map(order)).sort_values(
@@ -260,11 +264,15 @@ def _one_patient(keyed: pd.DataFrame) -> pd.DataFrame:
     return keyed.drop(columns=PATIENT).reset_index(drop=True)
 
 
-def outcome_changes(outcomes: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
+def outcome_changes(outcomes: pd.DataFrame, thresholds: Thresholds, *,
+                    scores: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`outcome_changes_by_patient` of one patient's ``Log.outcomes``, without the
-    ``patient`` column: one row per measure that has an occasion, PEG, PSFS, ODI, RMDQ."""
+    ``patient`` column: one row per measure that has an occasion, PEG, PSFS, ODI, RMDQ.
+    ``scores`` is :func:`occasion_scores` of ``outcomes``, when the caller has it."""
     require_columns(outcomes, OUTCOME_NEEDS, "the outcomes log")
-    return _one_patient(outcome_changes_by_patient(outcomes.assign(**{PATIENT: 0}), thresholds))
+    keyed = None if scores is None else scores.assign(**{PATIENT: 0})
+    return _one_patient(outcome_changes_by_patient(outcomes.assign(**{PATIENT: 0}), thresholds,
+                                                   scores=keyed))
 
 
 def psfs_activity_changes_by_patient(outcomes: pd.DataFrame,

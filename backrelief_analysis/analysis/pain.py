@@ -161,10 +161,13 @@ def weekly_pain(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = Non
     return unkeyed(weekly_pain_by_patient(keyed(daily), one_period(first, last)))
 
 
-def weekly_pain_by_patient(daily: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
+def weekly_pain_by_patient(daily: pd.DataFrame, patients: pd.DataFrame, *,
+                           weeks: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`weekly_pain` of every patient, from a keyed :func:`daily_pain_by_patient` of
-    their periods (``patients``); ``patient`` first."""
-    weeks = keyed_weeks(patients)
+    their periods (``patients``); ``patient`` first. ``weeks`` is
+    :func:`~backrelief_analysis.analysis.periods.keyed_weeks` of ``patients``, when the caller
+    has it."""
+    weeks = keyed_weeks(patients) if weeks is None else weeks
     scored = daily.loc[daily["scores"] > 0]
     scored = scored.assign(week_start=week_start(scored["date"]))
     stats_by_week = scored.groupby([PATIENT, "week_start"]).agg(

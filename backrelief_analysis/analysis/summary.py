@@ -24,6 +24,7 @@ from .periods import (
     ONE,
     PATIENT,
     DayLike,
+    keyed_weeks,
     keyed_within,
     patient_periods,
     period_bounds,
@@ -194,9 +195,10 @@ def summarise_patients(logs: Mapping[Hashable, Log], plans: Mapping[Hashable, Pl
     ex_window = keyed_within(exercise, patients)
     pain_window = keyed_within(pain_rows, patients)
     table = adherence.sessions_by_patient(ex_window)
-    weekly = adherence.weekly_adherence_by_patient(table, patients)
+    weeks = keyed_weeks(patients)  # every ISO week of each period, for both weekly tables
+    weekly = adherence.weekly_adherence_by_patient(table, patients, weeks=weeks)
     daily = pain.daily_pain_by_patient(pain_window, patients)
-    weekly_pain = pain.weekly_pain_by_patient(daily, patients)
+    weekly_pain = pain.weekly_pain_by_patient(daily, patients, weeks=weeks)
     effects = pain.session_effects_by_patient(pain_window, patients, table)
     # the baseline comes from the whole log (up to as_of), whatever period is shown
     baseline = pain.baseline_changes(pain_rows, daily, patients)
@@ -284,6 +286,8 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
     # one frame of session effects and one of daily pain serve every measure of the period
     effects = unkeyed(keyed.session_effects)
     daily = unkeyed(keyed.daily_pain)
+    calendar = adherence.days_exercised(table, **period)
+    scores = outcomes.occasion_scores(answered)
     return ProgressSummary(
         plan=plan,
         start=first,
@@ -291,8 +295,8 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
         sessions=table,
         weekly_adherence=unkeyed(keyed.weekly_adherence),
         exercise_adherence=adherence.exercise_adherence(ex, plan, **period),
-        days_exercised=adherence.days_exercised(table, **period),
-        streaks=adherence.streaks(table, **period),
+        days_exercised=calendar,
+        streaks=adherence.streaks(table, **period, calendar=calendar),
         daily_pain=daily,
         weekly_pain=unkeyed(keyed.weekly_pain),
         # the baseline comes from the whole log, whatever period is shown
@@ -303,9 +307,10 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
         weekly_reps_pain=associations.weekly_reps_and_pain(ex, pn, plan, **period, daily=daily),
         exercise_pain_change=associations.exercise_pain_change(ex, pn, plan, **period,
                                                                effects=effects),
-        next_day_pain=associations.next_day_pain(table, pn, **period, daily=daily),
+        next_day_pain=associations.next_day_pain(table, pn, **period, daily=daily,
+                                                 calendar=calendar),
         flags=unkeyed(keyed.flags)[list(flags.FLAG_COLUMNS)],
-        outcome_scores=outcomes.occasion_scores(answered),
-        outcome_changes=outcomes.outcome_changes(answered, th),
+        outcome_scores=scores,
+        outcome_changes=outcomes.outcome_changes(answered, th, scores=scores),
         psfs_activity_changes=outcomes.psfs_activity_changes(answered, th),
     )

@@ -105,6 +105,12 @@ class Thresholds:
     recent_weeks
         The caseload's "recent" adherence and open flags count back this many ISO weeks from
         the day the numbers run to (the Monday of the this-many-th last week). Default 4.
+    trend_min_days, trend_min_weeks
+        A pain trend is estimated only from this many days with a score, spread over at least
+        this many ISO weeks (the slope is fitted on weekly means). Defaults 10 and 4.
+    association_min_count
+        Fewest days or sessions on each side of an association (pain after a day with a
+        session against without, completed against not) before its means are shown. Default 5.
     """
 
     pain_change_points: float = field(default=2, metadata=_allowed(0, 10))
@@ -132,6 +138,11 @@ class Thresholds:
     latest_days: int = field(default=7, metadata=_allowed(1, None, whole=True))
     # ISO weeks back from the day the numbers run to: the caseload's recent adherence and flags
     recent_weeks: int = field(default=4, metadata=_allowed(1, None, whole=True))
+    # days with a score, in at least this many weeks, before a pain trend is estimated
+    trend_min_days: int = field(default=10, metadata=_allowed(2, None, whole=True))
+    trend_min_weeks: int = field(default=4, metadata=_allowed(2, None, whole=True))
+    # fewest days or sessions on each side of an association before its means are shown
+    association_min_count: int = field(default=5, metadata=_allowed(1, None, whole=True))
 
 
 @dataclass(frozen=True)

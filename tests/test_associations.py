@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 from analysis_fixtures import full, plan_of, score, session, write_log
 
 from backrelief_analysis.analysis import associations
+from backrelief_analysis.plan import Thresholds
 
 
 def scored_session(session_id: str, day: str, before: int, after: int,
@@ -64,9 +66,20 @@ def test_default_minimum_gives_a_too_few_note_instead_of_a_number(tmp_path):
     rows, pain = scored_session("s1", "2026-03-02", 5, 3)
     log = write_log(tmp_path, rows, pain)
     table = associations.exercise_pain_change(log.exercise, log.pain, plan_of())
-    assert associations.MIN_COUNT == 5
+    assert Thresholds().association_min_count == 5  # the plan's setting, by default
     assert table["completed_mean_change"].isna().all()
-    assert table["note"].str.contains(f"at least {associations.MIN_COUNT} each").all()
+    assert table["note"].str.contains("at least 5 each").all()
+
+
+def test_the_plan_sets_how_many_an_association_needs(tmp_path):
+    rows, pain = scored_session("s1", "2026-03-02", 5, 3)
+    log = write_log(tmp_path, rows, pain)
+    plan = plan_of()
+    one = replace(plan, thresholds=replace(plan.thresholds, association_min_count=1))
+    table = associations.exercise_pain_change(log.exercise, log.pain, one)
+    # one completed session (5 -> 3, a change of -2) is enough when the plan asks for one
+    assert table["completed_mean_change"].iloc[0] == -2
+    assert table["note"].iloc[0].startswith("too few sessions (1 completed, 0 skipped")
 
 
 def test_next_day_pain_after_days_with_and_without_a_session(tmp_path):

@@ -385,3 +385,16 @@ def test_adding_up_takes_a_decimal_more_rather_than_cross_a_limit() -> None:
     before, after, change = pain.adding_up(5.96, 3.98, (2.0, 1.0))
     assert (before, after, change) == ("5.96", "3.98", "-1.98")
     assert round(float(after) - float(before), 2) == float(change)
+
+
+def test_the_plan_sets_how_many_days_a_trend_needs(tmp_path):
+    # 8 days with a score, two a week over 4 weeks: under the default 10 days, no trend;
+    # a plan that asks for 8 days in 4 weeks gets one
+    days = ["2026-03-02", "2026-03-05", "2026-03-09", "2026-03-12", "2026-03-16",
+            "2026-03-19", "2026-03-23", "2026-03-26"]
+    log = write_log(tmp_path, [], [score(f"{day}T09:00:00+00:00", 6 - i // 2, "check_in")
+                                   for i, day in enumerate(days)])
+    assert not pain.pain_trend(log.pain).available
+    eight = Thresholds(trend_min_days=8, trend_min_weeks=4)
+    trend = pain.pain_trend(log.pain, thresholds=eight)
+    assert trend.available and trend.slope_per_week < 0  # pain fell from 6 to 3

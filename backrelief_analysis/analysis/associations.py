@@ -2,8 +2,8 @@
 
 Every table here compares groups of days or sessions that differ in more than the exercise
 (mood, sleep, workload, what made someone skip), so a difference is an *association*. Where a
-group has fewer than :data:`MIN_COUNT` days or sessions, the table gives a "too few" note
-instead of a number.
+group has fewer than ``association_min_count`` days or sessions (a plan setting), the table
+gives a "too few" note instead of a number.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from __future__ import annotations
 import pandas as pd
 
 from ..log.store import require_columns
-from ..plan import Plan
+from ..plan import Plan, Thresholds
 from .adherence import days_exercised
 from .pain import reuse_daily, session_effects
 from .periods import DayLike, all_weeks, day_series, period_bounds, week_start, within
 
-MIN_COUNT = 5  # fewest days or sessions on each side of a comparison before a mean is shown
 ASSOCIATION_NOTE = (
     "Association in one person's self-reported diary, not cause and effect: other things "
     "differ between these days too."
@@ -82,7 +81,7 @@ def exercise_pain_change(
     *,
     start: DayLike = None,
     end: DayLike = None,
-    min_count: int = MIN_COUNT,
+    min_count: int | None = None,
     effects: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Mean change in pain across sessions where each exercise was completed, or not.
@@ -98,8 +97,11 @@ def exercise_pain_change(
         ``exercise``, ``name``, ``completed_sessions``, ``completed_mean_change``,
         ``not_completed_sessions``, ``not_completed_mean_change``, ``difference``
         (completed minus not completed), ``note`` ("" or why a mean is missing). Means are NaN
-        when their group has fewer than ``min_count`` sessions.
+        when their group has fewer than ``min_count`` sessions (by default the plan's
+        ``association_min_count``).
     """
+    if min_count is None:
+        min_count = (plan.thresholds if plan is not None else Thresholds()).association_min_count
     require_columns(exercise, ("session_id", "exercise", "status", "date"), "the exercise log")
     first, last = period_bounds([exercise["date"], pain["date"]], start, end)
     rows = within(exercise, first, last)
@@ -158,7 +160,7 @@ def next_day_pain(
     *,
     start: DayLike = None,
     end: DayLike = None,
-    min_count: int = MIN_COUNT,
+    min_count: int | None = None,
     daily: pd.DataFrame | None = None,
     calendar: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -176,6 +178,8 @@ def next_day_pain(
         ``days`` (pairs counted), ``mean_next_day_pain`` (NaN when either group has fewer than
         ``min_count`` days) and ``note``.
     """
+    if min_count is None:
+        min_count = Thresholds().association_min_count
     first, last = period_bounds([exercise["date"], pain["date"]], start, end)
     if first is None:
         calendar = None

@@ -50,8 +50,6 @@ from .periods import (
 PAIN_NEEDS = ("recorded_at", "pain", "context", "session_id", "flare", "date")
 ROLLING_DAYS = 7  # calendar days in the rolling mean
 ROLLING_MIN_DAYS = 3  # days with a score needed inside the window before it shows a value
-MIN_TREND_DAYS = 10  # days with a score needed before a trend is estimated
-MIN_TREND_WEEKS = 4  # ... and weeks with a score: the slope is fitted on weekly means
 TREND_MAX_POINTS = 1000  # Theil-Sen is O(n^2) in time and memory: above this many weeks,
 # fit the means of several-week bins (2 weeks, 3 weeks, ...) so at most this many remain
 # named wherever the interval is shown; weekly means, because neighbouring days' scores are
@@ -543,15 +541,18 @@ class Trend:
 
 
 def pain_trend(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None,
-               daily: pd.DataFrame | None = None) -> Trend:
+               daily: pd.DataFrame | None = None, thresholds: Thresholds | None = None) -> Trend:
     """Theil-Sen slope of the weekly mean pain, in points per week, with a 95 % interval.
 
     Daily scores are correlated from one day to the next (a bad spell lasts days), so an
     interval from daily points would be too narrow; :func:`scipy.stats.theilslopes` is fitted on
     the weekly means (each at the mean day of its scored days, so a part week sits where its
     scores are). Above :data:`TREND_MAX_POINTS` weeks, several weeks share a bin so that time and
-    memory stay bounded. ``daily`` reuses a :func:`daily_pain` frame of the same period.
+    memory stay bounded. ``daily`` reuses a :func:`daily_pain` frame of the same period;
+    ``thresholds`` (the plan's, the defaults when omitted) say how many days and weeks with a
+    score a trend needs.
     """
+    th = thresholds if thresholds is not None else Thresholds()
     daily = reuse_daily(pain, daily, start=start, end=end)
     scored = daily.loc[daily["scores"] > 0]
     nan = float("nan")
@@ -559,11 +560,11 @@ def pain_trend(pain: pd.DataFrame, *, start: DayLike = None, end: DayLike = None
     weeks = ((scored["date"] - (first - pd.Timedelta(days=first.day_of_week))).dt.days // 7
              if first is not None else pd.Series(dtype="int64"))
     week_count = int(weeks.nunique())
-    if len(scored) < MIN_TREND_DAYS or week_count < MIN_TREND_WEEKS:
+    if len(scored) < th.trend_min_days or week_count < th.trend_min_weeks:
         return Trend(nan, nan, nan, week_count, "weekly means",
                      f"Too few scores for a trend: {plural(len(scored), 'day')} with a pain "
-                     f"score in {plural(week_count, 'week')}; {MIN_TREND_DAYS} days in at least "
-                     f"{MIN_TREND_WEEKS} weeks needed.")
+                     f"score in {plural(week_count, 'week')}; {th.trend_min_days} days in at "
+                     f"least {th.trend_min_weeks} weeks needed.")
     per_bin = max(1, -(-int(weeks.iloc[-1] + 1) // TREND_MAX_POINTS))
     offsets = (scored["date"] - first).dt.days.to_numpy(dtype="float64")
     bins = pd.DataFrame({"x": offsets, "y": scored["mean"].to_numpy(dtype="float64")}).groupby(

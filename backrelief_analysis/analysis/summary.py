@@ -301,14 +301,15 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
         weekly_pain=unkeyed(keyed.weekly_pain),
         # the baseline comes from the whole log, whatever period is shown
         baseline=pain.pain_change(keyed.baseline.iloc[0], th),
-        trend=pain.pain_trend(pn, **period, daily=daily),
+        trend=pain.pain_trend(pn, **period, daily=daily, thresholds=th),
         session_effects=effects,
         session_effect=pain.session_effect_summary(effects, th),
         weekly_reps_pain=associations.weekly_reps_and_pain(ex, pn, plan, **period, daily=daily),
         exercise_pain_change=associations.exercise_pain_change(ex, pn, plan, **period,
                                                                effects=effects),
-        next_day_pain=associations.next_day_pain(table, pn, **period, daily=daily,
-                                                 calendar=calendar),
+        next_day_pain=associations.next_day_pain(
+            table, pn, **period, min_count=th.association_min_count, daily=daily,
+            calendar=calendar),
         flags=unkeyed(keyed.flags)[list(flags.FLAG_COLUMNS)],
         outcome_scores=scores,
         outcome_changes=outcomes.outcome_changes(answered, th, scores=scores),

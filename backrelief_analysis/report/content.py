@@ -350,7 +350,12 @@ def _outcome_lines(summary, dates: Dates) -> tuple[str, ...]:
     activities = summary.psfs_activity_changes
     named = activities.assign(label=[_one_line(name, MAX_ACTIVITY_CHARS)
                                      for name in activities["label"]])
-    return tuple(outcome_lines(summary.outcome_changes, named, day=dates.day,
+    changes = summary.outcome_changes
+    if "added" in changes.columns:  # the PSFS activities added or dropped, named in its line
+        changes = changes.assign(**{side: [tuple(_one_line(name, MAX_ACTIVITY_CHARS)
+                                                 for name in names) for names in changes[side]]
+                                    for side in ("added", "dropped")})
+    return tuple(outcome_lines(changes, named, day=dates.day,
                                activity_names=not dates.deidentify,
                                thresholds=summary.plan.thresholds))
 

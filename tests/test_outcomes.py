@@ -297,8 +297,23 @@ def test_odi_rmdq_and_psfs_lines_show_no_percentage(tmp_path):
     lines = words_outcomes.outcome_lines(outcomes.outcome_changes(frame, TH),
                                          outcomes.psfs_activity_changes(frame, TH))
     # PSFS 3.0 -> 6.0 (+100 %), ODI 40 -> 30 (-25 %), RMDQ 10 -> 15 (+50 %): rules in points
-    assert len(lines) == 5  # noqa: PLR2004 (three measures and two activities)
+    assert len(lines) == 5  # three measures and two activities
     for line in lines:
         assert "%" not in line.split("(threshold")[0], line
     assert any(line.startswith("ODI:") and "change -10.0 over 2 occasions" in line
                for line in lines)
+
+
+def test_the_patient_is_not_told_better_when_no_activity_was_rated_both_times(tmp_path):
+    from types import SimpleNamespace
+
+    from backrelief_analysis.words.patient import change_words
+
+    frame = load_outcomes(tmp_path, [
+        ("2026-09-01T09:00:00+01:00", "psfs", [("lifting", 2)]),
+        ("2026-09-29T09:00:00+01:00", "psfs", [("reading", 9)]),
+    ])
+    # 2.0 -> 9.0 on different activities was "better, not a clear change yet"
+    words = change_words(SimpleNamespace(outcome_changes=outcomes.outcome_changes(frame, TH)))
+    assert words == ["PSFS: the latest answers rate other activities than the first, so they "
+                     "are not compared."]

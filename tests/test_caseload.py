@@ -131,7 +131,8 @@ def test_patients_who_most_need_a_look_come_first(caseload_dir):
     root, _ = caseload_dir
     table = load_caseload(root, use_cache=False, as_of=AS_OF).table
     assert table["patient"].tolist() == ["bob", "cat", "ann"]
-    assert table["why"].iloc[0].startswith("pain worse than baseline")
+    # bob: pain +3.4 against a threshold of 2 points, 3.4 / 2 = 1.7 thresholds
+    assert "pain +3.4, 1.7x its threshold" in table["why"].iloc[0]
     assert table["why"].iloc[1] == "adherence below cut-off, last 4 weeks"
     assert table["why"].iloc[2] == ""
 
@@ -154,7 +155,7 @@ def test_a_meaningfully_worse_questionnaire_brings_a_patient_forward(caseload_di
     ann = table.set_index("patient").loc["ann"]
     assert ann["outcomes"].startswith("PEG 6.0 → 4.0 (meaningful improvement); ODI 20 → 34 "
                                       "(meaningful worsening)")
-    assert ann["why"] == "ODI worse than the first questionnaire"
+    assert ann["why"] == "ODI +14, 1.4x its threshold"  # 14 / 10 points
     assert ann["priority"] == 2
 
 
@@ -182,7 +183,7 @@ def test_the_order_reads_the_typed_verdicts_not_the_outcome_text(tmp_path):
         assert sorted(table["outcomes"]) == table["outcomes"].iloc[::-1].tolist()
         rows = table.set_index("patient")
         assert rows.loc["zoe", "outcomes"] == "PSFS 5.0 → 2.0 (meaningful worsening)"
-        assert rows.loc["zoe", "why"] == "PSFS worse than the first questionnaire"
+        assert rows.loc["zoe", "why"] == "PSFS -3.0, 1.5x its threshold"  # 3 / 2 points
         assert rows.loc["alex", "why"] == ""
 
 
@@ -204,10 +205,10 @@ def test_a_bundle_reads_back_with_its_reports_period_and_plan(caseload_dir, tmp_
             assert table.loc[source, column] == value, (source, column)
     assert table.loc["bob.zip", "patient"] == "Bob B"
     assert table.loc["anon.zip", "patient"].startswith("P-")
-    # the de-identified bundle's dates moved by whole weeks: same weekday, another year
-    moved = date.fromisoformat(table.loc["anon.zip", "last_session"])
-    assert moved.weekday() == date.fromisoformat(expected["last_session"]).weekday()
-    assert moved < date(2026, 3, 2)
+    # the de-identified bundle's dates are moved: its last session is a day of its period
+    # (from 2026-03-09, day 1)
+    last = date.fromisoformat(expected["last_session"])
+    assert table.loc["anon.zip", "last_session"] == f"day {(last - date(2026, 3, 9)).days + 1}"
 
 
 def _good_bundle(tmp_path: Path) -> tuple[bytes, object, object]:
@@ -354,7 +355,7 @@ def test_caseload_table_files_are_owner_only_and_spreadsheet_safe(caseload_dir, 
     read = pd.read_csv(csv_path, encoding="utf-8-sig")
     assert read["patient"].tolist() == ["bob", "cat", "ann"]
     page = html_path.read_text(encoding="utf-8")
-    assert "<td>bob</td>" in page and "pain worse than baseline" in page
+    assert "<td>bob</td>" in page and "pain +3.4, 1.7x its threshold" in page
 
 
 def test_caseload_command_prints_and_writes_the_table(caseload_dir, tmp_path, capsys):
@@ -400,7 +401,9 @@ def test_demo_patients_rows_equal_their_own_reports(tmp_path):
         write_demo(folder, weeks=5 + 3 * seed, seed=seed, plan=plan)
         log = load_log(folder)
         if seed == 2:
-            write_bundle(folder, plan, root / "anon.zip", deidentify=True)
+            # shared on its last day: measured to its day of sharing, as its report is
+            write_bundle(folder, plan, root / "anon.zip", deidentify=True,
+                         shared_on=log.pain["date"].max().date())
             # its dates are moved: it runs to its own last day, as its report does
             sources["anon.zip"] = _report_numbers(log, plan)
         elif seed == 3:

@@ -4,11 +4,14 @@ Every ``.zip`` bundle and every log folder directly inside a folder is one patie
 numbers are those of that patient's own report: a batch of patients goes through
 :func:`~backrelief_analysis.analysis.summary.summarise_patients` in one call, the same functions the
 report runs for one patient (a batch of one). The numbers run to one day, ``as_of`` (today
-unless given; a de-identified bundle, whose dates are moved, runs to its own period's end).
+unless given; a de-identified bundle, whose dates are moved, runs to its day of sharing: its
+last entry plus the days its manifest records, or its period's end in an older bundle).
 The columns:
 
 - ``weeks``: ISO weeks of the period (up to that day); ``last_session``: the day of the last
-  counted session;
+  counted session ("day N" of the period in a de-identified bundle); ``days_since_entry``: days
+  from the last session or pain score to that day (``to_sharing``: a de-identified bundle's, to
+  its day of sharing, which its manifest records in days, not as a date);
 - ``adherence_overall``: the report's adherence; ``adherence_4wk``: the same measure over the
   last ``recent_weeks`` (a plan setting, 4 by default) ISO weeks up to that day (from the
   Monday of the ``recent_weeks``-th last week, as notebook 02's "part of the period" example);
@@ -19,8 +22,10 @@ The columns:
 - ``problem``: why a patient could not be read, in one sentence (the other columns are empty).
 
 Which patients come first (:data:`PRIORITY_RULE`): unreadable ones, then meaningfully worse pain,
-a meaningfully worse questionnaire score or open flags, then adherence below the plan's cut-off
-over the last four weeks, then the rest.
+a meaningfully worse questionnaire score, open flags or no entry for more than the plan's
+``stopped_after_days``, then adherence below the plan's cut-off over the last four weeks, then
+the rest; within a group by the largest reason in units of its own threshold, then the days
+since the last entry. ``why`` names each reason with its size ("ODI +15, 1.5x its threshold").
 
 Bad input never costs the rest: a batch's log files are read together by the store
 (:func:`~backrelief_analysis.log.store.read_logs`), each patient exactly as the store reads one log,
@@ -86,11 +91,15 @@ CHUNK = 125  # most patients per task sent to a worker
 PRIORITY_RULE = (
     "1. patients whose files could not be read (fix them first); "
     "2. pain meaningfully worse than at baseline, a questionnaire score meaningfully worse than "
-    "the first, or a flag in the last four weeks; "
+    "the first, a flag in the last four weeks, or no entry for more than the plan's "
+    "stopped_after_days (7 by default); "
     "3. adherence over the last four weeks below the plan's cut-off; "
-    "4. everyone else. Within a group: worse pain first, then worse questionnaire scores, then "
-    "more open flags, then lower "
-    "adherence over the last four weeks, then by name."
+    "4. everyone else. Within a group: the largest reason first, in units of its own "
+    "threshold (pain change over the pain threshold, a questionnaire's change over its own, "
+    "days without an entry over stopped_after_days, open flags by count), then the longest "
+    "without an entry, then lower adherence over the last four weeks, then by name. Every "
+    "row is measured to the caseload's day; a de-identified bundle, which cannot be dated, "
+    "to its day of sharing."
 )
 FLAG_WORDS = {FlagKind.PAIN_AFTER: "high pain after",
               FlagKind.NOT_SETTLED: "not settled next day",
@@ -705,7 +714,8 @@ def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
         pain score after it counts, each period ends on it (or on a bundle's earlier end), and
         the recent weeks and open flags count back from it, for every patient (questionnaires
         follow the report's rule: up to a bundle's chosen end, else the latest). A
-        de-identified bundle runs to its own period's end, since its dates are moved.
+        de-identified bundle, whose dates are moved, runs to its day of sharing (its last entry
+        plus the days before sharing its manifest records; an older bundle: its period's end).
 
     Raises
     ------

@@ -688,3 +688,23 @@ def test_a_deidentified_row_is_measured_to_its_day_of_sharing_and_pairs_with_its
     assert shown["last entry"] == "3 days before sharing"
     pdf = PdfReader(io.BytesIO(zipfile.ZipFile(root / "anon.zip").read("report.pdf")))
     assert code in "".join(page.extract_text() for page in pdf.pages)
+
+
+def test_an_older_deidentified_bundle_does_not_claim_a_silence_it_cannot_know(tmp_path):
+    from backrelief_analysis.share.bundle import open_bundle, pack_bundle
+
+    source = tmp_path / "src"
+    _diary(source, days=21)
+    root = tmp_path / "caseload"
+    root.mkdir()
+    shared = open_bundle(write_bundle(source, plan_of(target=3), tmp_path / "new.zip",
+                                      deidentify=True, shared_on=date(2026, 4, 12)).read_bytes(),
+                         "new.zip")
+    # packed again as a bundle made before the manifest recorded the days before sharing
+    older = pack_bundle(shared.files, patient=None, code=shared.manifest["patient_code"],
+                        period=shared.manifest["period"], deidentified=True)
+    (root / "older.zip").write_bytes(older.data)
+    table = load_caseload(root, use_cache=False, as_of=AS_OF).table
+    assert math.isnan(table["days_since_entry"].iloc[0])
+    assert "no entry" not in table["why"].iloc[0]
+    assert display_table(table)["last entry"].iloc[0] == ""

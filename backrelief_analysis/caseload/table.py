@@ -513,6 +513,9 @@ def _rows(loaded: list[_Loaded], as_of: date | None) -> list[_Result]:
         row = _row(numbers[index], baselines[index], period_rows[index], outcomes=cells[index],
                    as_of=days[index] or period_rows[index]["last"].date(),
                    deidentified=item.deidentified)
+        if item.deidentified and item.shared_days is None:
+            # an older de-identified bundle: its day of sharing is unknown, so is the silence
+            row.update(days_since_entry=float("nan"), to_sharing=False)
         results.append(_result(item, row, weekly.get(index, [])))
     return results
 

@@ -27,6 +27,7 @@ from outcome_fixtures import OCCASIONS, write_outcomes
 from plans import KNEE_TO_CHEST, PELVIC_TILT, plan_text
 
 from backrelief_analysis.analysis.outcomes import MEASURES
+from backrelief_analysis.analysis.summary import summarise
 from backrelief_analysis.caseload.table import display_table, load_caseload, write_demo_caseload
 from backrelief_analysis.cli import main
 from backrelief_analysis.log.demo import write_demo
@@ -275,8 +276,10 @@ def _readings(name: str, folder: Path, work: Path, capsys: pytest.CaptureFixture
     report = read_report(whole)
     recent, since = _last_four_weeks(log, plan, whole)
     report["adherence_4wk"] = recent["adherence"]
-    # open flags: the flags of the last four weeks' report (none before its first day)
-    report["open_flags"] = recent["flags"]
+    # open flags: the report's flags that reach into its last four weeks (a flag is found with
+    # the whole period's scores: a weekly rise or a flare-up may begin before those weeks)
+    flagged = summarise(log, plan).flags
+    report["open_flags"] = int((flagged["end_date"] >= pd.Timestamp(since)).sum())
     capsys.readouterr()
     main(["check", "--data-dir", str(folder)])
     check_line = capsys.readouterr().out

@@ -96,10 +96,10 @@ PRIORITY_RULE = (
     "3. adherence over the last four weeks below the plan's cut-off; "
     "4. everyone else. Within a group: the largest reason first, in units of its own "
     "threshold (pain change over the pain threshold, a questionnaire's change over its own, "
-    "days without an entry over stopped_after_days, open flags by count), then the longest "
-    "without an entry, then lower adherence over the last four weeks, then by name. Every "
-    "row is measured to the caseload's day; a de-identified bundle, which cannot be dated, "
-    "to its day of sharing."
+    "days without an entry over stopped_after_days, open flags as one), then more open flags, "
+    "then the longest without an entry, then lower adherence over the last four weeks, then "
+    "by name. Every row is measured to the caseload's day; a de-identified bundle, which "
+    "cannot be dated, to its day of sharing."
 )
 FLAG_WORDS = {FlagKind.PAIN_AFTER: "high pain after",
               FlagKind.NOT_SETTLED: "not settled next day",
@@ -592,7 +592,8 @@ def _size(text: str, size: float) -> str:
 
 def _reasons(row: dict) -> tuple[list[tuple[str, float]], bool]:
     """One row's reasons to look, each in words with its size in units of its own threshold
-    (open flags: their count), and whether its adherence is below the cut-off."""
+    (open flags: one, a threshold crossed; their count breaks ties), and whether its adherence
+    is below the cut-off."""
     reasons: list[tuple[str, float]] = []
     improving = row["pain_verdict"] == Verdict.IMPROVEMENT
     if row["pain_verdict"] == Verdict.WORSENING and row["_pain_threshold"] > 0:
@@ -606,7 +607,7 @@ def _reasons(row: dict) -> tuple[list[tuple[str, float]], bool]:
         weeks = f"the last {plural(row['_recent_weeks'], 'week')}" if row["_recent_weeks"] \
             else "recent weeks"
         reasons.append((f"{kinds} in {weeks}" + (", while pain improves" if improving else ""),
-                        float(row["open_flags"])))
+                        1.0))
     days = row["days_since_entry"]
     if not pd.isna(days) and row["_stopped_after"] and days > row["_stopped_after"]:
         text = f"no entry for {plural(int(days), 'day')}"
@@ -628,17 +629,19 @@ def _priority(table: pd.DataFrame) -> pd.DataFrame:
         reasons.sort(key=lambda pair: -pair[1])
         words = [text for text, _ in reasons]
         if low:
-            words.append("adherence below cut-off, last 4 weeks")
+            weeks = plural(row["_recent_weeks"], "week") if row["_recent_weeks"] else "weeks"
+            words.append(f"adherence below cut-off, last {weeks}")
         tiers.append(2 if reasons else 3 if low else 4)
         whys.append("; ".join(words))
         sizes.append(reasons[0][1] if reasons else 0.0)
     table = table.assign(priority=np.array(tiers, dtype="int64"),
                          why=pd.Series(whys, index=table.index, dtype=object),
                          _size=-np.array(sizes, dtype="float64"),
+                         _flags=-table["open_flags"],
                          _silent=-table["days_since_entry"].fillna(-1.0),
                          _adh=table["adherence_4wk"].fillna(-1.0),
                          _name=table["patient"].str.casefold())
-    order = ["priority", "_size", "_silent", "_adh", "_name", "source"]
+    order = ["priority", "_size", "_flags", "_silent", "_adh", "_name", "source"]
     table = table.sort_values(order, kind="stable")
     return table.drop(columns=[*order[1:-1], *HIDDEN]).reset_index(drop=True)
 
@@ -900,13 +903,16 @@ def small_multiples(caseload: Caseload, limit: int = 12, columns: int = 4):
     return figure
 
 
+STOPS_AFTER_WEEKS = 8  # the demo caseload's second patient stops exercising then
+
+
 def _demo_weeks(index: int) -> int:
     """How many weeks the demo caseload's patient number ``index`` (from 0) has logged."""
     return 10 + 2 * index
 
 
 def demo_caseload_day(patients: int = 4) -> date:
-    """The day the demo caseload's numbers run to: the last day of its longest diary.
+    """The day the demo caseload's numbers run to: the last day of its diaries.
 
     The demo is made from fixed dates, so the notebook shows it as of this day, not today.
     """
@@ -930,14 +936,21 @@ def write_demo_caseload(folder: Path | str, patients: int = 4) -> Path:
         for index in range(patients):
             log_dir = Path(work) / str(index)
             weeks, story = _demo_weeks(index), stories[index % len(stories)]
-            blocks, entries = generate_demo(weeks, seed=index + 1, plan=plan, story=story)
-            if index % len(stories) == 1:  # this patient stops exercising after week 8
-                cut = entries[0].recorded_at.date().toordinal() + 8 * 7
+            # every diary ends on the demo's day: the patients began at different times
+            start = DEMO_START + timedelta(weeks=_demo_weeks(patients - 1) - weeks)
+            blocks, entries = generate_demo(weeks, seed=index + 1, plan=plan, start=start,
+                                            story=story)
+            if index % len(stories) == 1:  # this patient stops exercising after week 8 ...
+                cut = start.toordinal() + STOPS_AFTER_WEEKS * 7
                 blocks = [b for b in blocks if b.session_started_at.date().toordinal() < cut]
+                # ... and so gives no more session scores, only rest-day check-ins
+                held = {block.session_id for block in blocks}
+                entries = [entry for entry in entries
+                           if not entry.session_id or entry.session_id in held]
             store = LogStore(log_dir)
             store.extend_blocks(blocks)
             store.extend_pain(entries)
-            for occasion in generate_outcomes(weeks, seed=index + 1, story=story):
+            for occasion in generate_outcomes(weeks, seed=index + 1, start=start, story=story):
                 store.extend_outcomes(occasion)
             write_bundle(log_dir, plan, out / f"demo-patient-{index + 1}.zip",
                          patient=f"Demo patient {index + 1}",

@@ -482,6 +482,8 @@ def open_bundle(data: bytes, label: str) -> OpenedBundle:
         listed = manifest["files"]  # type: ignore[index]
         if manifest.get("format") != FORMAT or not isinstance(listed, dict):  # type: ignore[union-attr]
             raise TypeError
+    except BundleError:
+        raise
     except (ValueError, KeyError, TypeError, AttributeError):
         raise BundleError(f"{label}: its {MANIFEST} is not a backrelief manifest") from None
     assert isinstance(manifest, dict)

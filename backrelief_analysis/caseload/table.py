@@ -350,7 +350,10 @@ def _open_source(path: Path, fallback_plan: str) -> _Loaded:
             data = read_regular(path, MAX_BUNDLE_BYTES)
             loaded.key = content_key(data)
             opened = open_bundle(data, label)
-            files, loaded.plan = opened.files, opened.plan
+            # only the logs are kept for the batch: the report and the zip are released now
+            files = {name: data for name, data in opened.files.items()
+                     if name in (*LOG_NAMES, *OPTIONAL_NAMES)}
+            loaded.plan = opened.plan
             loaded.name, loaded.period = opened.patient or path.stem, (opened.start, opened.end)
             if opened.manifest.get("deidentified"):
                 loaded.as_of = _manifest_end(opened.manifest)

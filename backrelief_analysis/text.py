@@ -29,7 +29,7 @@ _UNSHOWN = frozenset({"Cc", "Zl", "Zp", "Cn", "Co", "Cs"})
 
 
 def clean_text(text: str) -> str:
-    """``text`` safe to show in a terminal, a notebook or a page: no control characters
+    r"""``text`` safe to show in a terminal, a notebook or a page: no control characters
     (a terminal's escape codes), no bidirectional overrides, no line breaks.
 
     Whitespace that breaks a line becomes one space; the other characters are dropped.
@@ -39,6 +39,8 @@ def clean_text(text: str) -> str:
     >>> clean_text("Ann\x1b[2J\u202eB\nC")
     'Ann[2JB C'
     """
+    if text.isprintable():  # no control, format or separator character: the usual case, fast
+        return text
     kept = []
     for char in text:
         if char in BIDI_CONTROLS:

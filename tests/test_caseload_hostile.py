@@ -13,6 +13,7 @@ import pytest
 from analysis_fixtures import full, plan_of, score, write_log
 
 from backrelief_analysis.caseload.table import CACHE_NAME, load_caseload
+from backrelief_analysis.share import bundle
 from backrelief_analysis.share.bundle import (
     MAX_REPORT_BYTES,
     PLAN_NAME,
@@ -123,8 +124,8 @@ def test_a_report_too_large_or_not_a_pdf_is_refused(good, tmp_path):
     (root / "notpdf.zip").write_bytes(_repacked(good, report_pdf=b"<html>not a pdf</html>"))
     table = _caseload(root, use_cache=False)
     assert table.loc["bomb.zip", "problem"] == (
-        "bomb.zip: report.pdf is larger than 8 MB, more than the kit ever writes, so it was "
-        "not read")
+        "bomb.zip: report.pdf unpacks to more than 8 MB, more than the kit ever writes, so it "
+        "was not read")
     assert "report.pdf is not a PDF file" in table.loc["notpdf.zip", "problem"]
     _one_sentence_each(table)
 
@@ -237,3 +238,16 @@ def test_two_sources_of_one_patient_are_both_shown_and_marked(good, tmp_path):
     assert table.loc["a.zip", "note"] == "the same patient as b.zip: check which is current"
     assert table.loc["b.zip", "note"] == "the same patient as a.zip: check which is current"
     assert table.loc["good.zip", "note"] == ""
+
+
+def test_a_bundle_whose_files_together_pass_the_cap_is_refused(good, tmp_path, monkeypatch):
+    root = tmp_path / "caseload"
+    root.mkdir()
+    (root / "good.zip").write_bytes(good)
+    with zipfile.ZipFile(io.BytesIO(good)) as archive:
+        together = sum(info.file_size for info in archive.infolist())
+    # one byte below what the good bundle unpacks to: every member alone is within its own cap
+    monkeypatch.setattr(bundle, "MAX_BUNDLE_BYTES", together - 1)
+    table = _caseload(root, use_cache=False)
+    assert table.loc["good.zip", "problem"].startswith(
+        "good.zip: its files together unpack to more than 0.")

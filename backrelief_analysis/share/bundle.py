@@ -392,7 +392,7 @@ def read_regular(path: Path, limit: int = MAX_BUNDLE_BYTES) -> bytes:
         raise BundleError(f"{path.name} is not a regular file (a device, a pipe or a socket), "
                           "so it was not read")
     if info.st_size > limit:
-        raise BundleError(f"{path.name} is larger than {limit // 2**20} MB, more than any "
+        raise BundleError(f"{path.name} is larger than {limit / 2**20:.3g} MB, more than any "
                           "patient's files could be, so it was not read")
     # no link followed, no wait on a FIFO swapped in since the lstat
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -403,7 +403,7 @@ def read_regular(path: Path, limit: int = MAX_BUNDLE_BYTES) -> bytes:
             raise BundleError(f"{path.name} was replaced while it was read, so it was not read")
         data = file.read(limit + 1)
     if len(data) > limit:
-        raise BundleError(f"{path.name} grew past {limit // 2**20} MB while it was read, so it "
+        raise BundleError(f"{path.name} grew past {limit / 2**20:.3g} MB while it was read, so it "
                           "was not read")
     return data
 
@@ -412,8 +412,9 @@ def _member_limit(name: str) -> int:
     return MAX_REPORT_BYTES if name == REPORT_NAME else MAX_MEMBER_BYTES
 
 
-def _too_big(label: str, name: str, limit: int) -> BundleError:
-    return BundleError(f"{label}: {name} is larger than {limit // 2**20} MB, more than the kit "
+def _too_big(label: str, what: str, limit: int) -> BundleError:
+    """``what`` (``"report.pdf unpacks to"``) more than ``limit`` bytes, in one sentence."""
+    return BundleError(f"{label}: {what} more than {limit / 2**20:.3g} MB, more than the kit "
                        "ever writes, so it was not read")
 
 
@@ -450,9 +451,9 @@ def open_bundle(data: bytes, label: str) -> OpenedBundle:
                                        REPORT_NAME) if name in names]
     for info in wanted:
         if info.file_size > _member_limit(info.filename):
-            raise _too_big(label, info.filename, _member_limit(info.filename))
+            raise _too_big(label, f"{info.filename} unpacks to", _member_limit(info.filename))
     if sum(info.file_size for info in wanted) > MAX_BUNDLE_BYTES:
-        raise _too_big(label, "together, its files", MAX_BUNDLE_BYTES)
+        raise _too_big(label, "its files together unpack to", MAX_BUNDLE_BYTES)
     total = 0
 
     def read(name: str) -> bytes:
@@ -464,9 +465,10 @@ def open_bundle(data: bytes, label: str) -> OpenedBundle:
                 while piece := member.read(READ_CHUNK):
                     size += len(piece)
                     if size > limit:
-                        raise _too_big(label, name, limit)
+                        raise _too_big(label, f"{name} unpacks to", limit)
                     if total + size > MAX_BUNDLE_BYTES:
-                        raise _too_big(label, "together, its files", MAX_BUNDLE_BYTES)
+                        raise _too_big(label, "its files together unpack to",
+                                       MAX_BUNDLE_BYTES)
                     pieces.append(piece)
         except BundleError:
             raise

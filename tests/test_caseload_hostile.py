@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import tracemalloc
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -251,3 +252,25 @@ def test_a_bundle_whose_files_together_pass_the_cap_is_refused(good, tmp_path, m
     table = _caseload(root, use_cache=False)
     assert table.loc["good.zip", "problem"].startswith(
         "good.zip: its files together unpack to more than 0.")
+
+
+BUNDLES = 8  # enough that their reports together far pass the peak allowed below
+
+
+def test_peak_memory_does_not_grow_with_the_number_of_bundles(good, tmp_path):
+    root = tmp_path / "caseload"
+    root.mkdir()
+    # each report just within its cap: all of them together are 8 x 8 MB = 64 MB
+    report = b"%PDF-1.4\n" + bytes(MAX_REPORT_BYTES - 1024)
+    for index in range(BUNDLES):
+        (root / f"p{index}.zip").write_bytes(_repacked(good, patient=f"P{index}",
+                                                       report_pdf=report))
+    tracemalloc.start()
+    try:
+        table = _caseload(root, use_cache=False)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (table["problem"] == "").all()
+    # one report read and checked at a time (its pieces and the joined bytes), then released
+    assert peak < 3 * MAX_REPORT_BYTES < BUNDLES * len(report)

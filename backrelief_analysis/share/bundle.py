@@ -401,7 +401,12 @@ def read_regular(path: Path, limit: int = MAX_BUNDLE_BYTES) -> bytes:
         if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (info.st_dev,
                                                                            info.st_ino):
             raise BundleError(f"{path.name} was replaced while it was read, so it was not read")
-        data = file.read(limit + 1)
+        # in pieces: one read of ``limit`` bytes would reserve all of them at once
+        pieces, size = [], 0
+        while size <= limit and (piece := file.read(min(READ_CHUNK, limit + 1 - size))):
+            pieces.append(piece)
+            size += len(piece)
+        data = b"".join(pieces)
     if len(data) > limit:
         raise BundleError(f"{path.name} grew past {limit / 2**20:.3g} MB while it was read, so it "
                           "was not read")

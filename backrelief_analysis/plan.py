@@ -105,6 +105,9 @@ class Thresholds:
     recent_weeks
         The caseload's "recent" adherence and open flags count back this many ISO weeks from
         the day the numbers run to (the Monday of the this-many-th last week). Default 4.
+    stopped_after_days
+        The caseload puts a patient with no session or pain score for more than this many days
+        before the day the numbers run to among those who need a look. Default 7.
     trend_min_days, trend_min_weeks
         A pain trend is estimated only from this many days with a score, spread over at least
         this many ISO weeks (the slope is fitted on weekly means). Defaults 10 and 4.
@@ -138,6 +141,8 @@ class Thresholds:
     latest_days: int = field(default=7, metadata=_allowed(1, None, whole=True))
     # ISO weeks back from the day the numbers run to: the caseload's recent adherence and flags
     recent_weeks: int = field(default=4, metadata=_allowed(1, None, whole=True))
+    # days without any entry before the caseload says the patient may have stopped
+    stopped_after_days: int = field(default=7, metadata=_allowed(1, None, whole=True))
     # days with a score, in at least this many weeks, before a pain trend is estimated
     trend_min_days: int = field(default=10, metadata=_allowed(2, None, whole=True))
     trend_min_weeks: int = field(default=4, metadata=_allowed(2, None, whole=True))

@@ -58,14 +58,16 @@ def load_outcomes(directory: Path, occasions: list[Occasion]) -> pd.DataFrame:
 # The shipped demo's questionnaires (data/demo/outcomes_log.csv), computed by hand:
 # PEG 2026-08-31 (5 + 6 + 6) / 3 = 5.67 -> 2026-11-09 (3 + 2 + 4) / 3 = 3.0: -2.67, -47 %;
 # PSFS (4 + 3 + 5) / 3 = 4.0 -> (6 + 5 + 7) / 3 = 6.0: +2.0 (each activity +2, under 3);
-# ODI 31 (2026-08-31) -> 18 (2026-11-22): -13.
+# ODI 31 (2026-08-31) -> 18 (2026-11-22): -13. Only the PEG's rule is a percentage: the PSFS
+# and ODI lines show none.
 DEMO_LINES = (
     "PEG: baseline 5.7 (2026-08-31), latest 3.0 (2026-11-09), change -2.7, -47 % over 6 "
-    "occasions: meaningful improvement (threshold: a 30 % fall from the first score",
-    "PSFS: baseline 4.0 (2026-08-31), latest 6.0 (2026-11-09), change +2.0, +50 % over 6 "
+    "occasions: meaningful improvement (threshold: a 30 % fall from the first score and at least "
+    "1 point",
+    "PSFS: baseline 4.0 (2026-08-31), latest 6.0 (2026-11-09), change +2.0 over 6 "
     "occasions: meaningful improvement (threshold: 2 points (Stratford 1995))",
-    "ODI: baseline 31 (2026-08-31), latest 18 (2026-11-22), change -13.0, -42 % over 2 "
+    "ODI: baseline 31 (2026-08-31), latest 18 (2026-11-22), change -13.0 over 2 "
     "occasions: meaningful improvement (threshold: 10 points (Ostelo 2008))",
     "PSFS 'Lifting the laundry basket': baseline 3.0 (2026-08-31), latest 5.0 (2026-11-09), "
-    "change +2.0, +67 % over 6 occasions: no meaningful change yet",
+    "change +2.0 over 6 occasions: no meaningful change yet",
 )

@@ -281,14 +281,15 @@ def _readings(name: str, folder: Path, work: Path, capsys: pytest.CaptureFixture
     main(["check", "--data-dir", str(folder)])
     check_line = capsys.readouterr().out
     named = bundle_bytes(folder, plan, patient=name)
-    anonymous = bundle_bytes(folder, plan, deidentify=True)
+    # shared on the report's last day: a de-identified bundle is measured to its sharing
+    anonymous = bundle_bytes(folder, plan, deidentify=True, shared_on=report["span"][1])
     cases = work / "caseload"
     cases.mkdir(parents=True)
     shutil.copytree(folder, cases / "folder")
     (cases / "named.zip").write_bytes(named.data)
     (cases / "anonymous.zip").write_bytes(anonymous.data)
     # the caseload's numbers run to the report's last day (a de-identified bundle, whose
-    # dates are moved, to its own)
+    # dates are moved, to its own day of sharing)
     caseload = load_caseload(cases, folder / PLAN_NAME, use_cache=False,
                              as_of=report["span"][1])
     table = caseload.table.set_index("source")

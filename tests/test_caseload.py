@@ -18,6 +18,7 @@ from backrelief_analysis.analysis.summary import summarise
 from backrelief_analysis.caseload.table import (
     CACHE_NAME,
     CACHE_VERSION,
+    display_table,
     load_caseload,
     small_multiples,
     write_table,
@@ -131,7 +132,8 @@ def test_patients_who_most_need_a_look_come_first(caseload_dir):
     root, _ = caseload_dir
     table = load_caseload(root, use_cache=False, as_of=AS_OF).table
     assert table["patient"].tolist() == ["bob", "cat", "ann"]
-    assert table["why"].iloc[0].startswith("pain worse than baseline")
+    # bob: pain +3.4 against a threshold of 2 points, 3.4 / 2 = 1.7 thresholds
+    assert "pain +3.4, 1.7x its threshold" in table["why"].iloc[0]
     assert table["why"].iloc[1] == "adherence below cut-off, last 4 weeks"
     assert table["why"].iloc[2] == ""
 
@@ -154,7 +156,7 @@ def test_a_meaningfully_worse_questionnaire_brings_a_patient_forward(caseload_di
     ann = table.set_index("patient").loc["ann"]
     assert ann["outcomes"].startswith("PEG 6.0 → 4.0 (meaningful improvement); ODI 20 → 34 "
                                       "(meaningful worsening)")
-    assert ann["why"] == "ODI worse than the first questionnaire"
+    assert ann["why"] == "ODI +14, 1.4x its threshold"  # 14 / 10 points
     assert ann["priority"] == 2
 
 
@@ -182,7 +184,7 @@ def test_the_order_reads_the_typed_verdicts_not_the_outcome_text(tmp_path):
         assert sorted(table["outcomes"]) == table["outcomes"].iloc[::-1].tolist()
         rows = table.set_index("patient")
         assert rows.loc["zoe", "outcomes"] == "PSFS 5.0 → 2.0 (meaningful worsening)"
-        assert rows.loc["zoe", "why"] == "PSFS worse than the first questionnaire"
+        assert rows.loc["zoe", "why"] == "PSFS -3.0, 1.5x its threshold"  # 3 / 2 points
         assert rows.loc["alex", "why"] == ""
 
 
@@ -204,10 +206,10 @@ def test_a_bundle_reads_back_with_its_reports_period_and_plan(caseload_dir, tmp_
             assert table.loc[source, column] == value, (source, column)
     assert table.loc["bob.zip", "patient"] == "Bob B"
     assert table.loc["anon.zip", "patient"].startswith("P-")
-    # the de-identified bundle's dates moved by whole weeks: same weekday, another year
-    moved = date.fromisoformat(table.loc["anon.zip", "last_session"])
-    assert moved.weekday() == date.fromisoformat(expected["last_session"]).weekday()
-    assert moved < date(2026, 3, 2)
+    # the de-identified bundle's dates are moved: its last session is a day of its period
+    # (from 2026-03-09, day 1)
+    last = date.fromisoformat(expected["last_session"])
+    assert table.loc["anon.zip", "last_session"] == f"day {(last - date(2026, 3, 9)).days + 1}"
 
 
 def _good_bundle(tmp_path: Path) -> tuple[bytes, object, object]:
@@ -354,7 +356,7 @@ def test_caseload_table_files_are_owner_only_and_spreadsheet_safe(caseload_dir, 
     read = pd.read_csv(csv_path, encoding="utf-8-sig")
     assert read["patient"].tolist() == ["bob", "cat", "ann"]
     page = html_path.read_text(encoding="utf-8")
-    assert "<td>bob</td>" in page and "pain worse than baseline" in page
+    assert "<td>bob</td>" in page and "pain +3.4, 1.7x its threshold" in page
 
 
 def test_caseload_command_prints_and_writes_the_table(caseload_dir, tmp_path, capsys):
@@ -400,7 +402,9 @@ def test_demo_patients_rows_equal_their_own_reports(tmp_path):
         write_demo(folder, weeks=5 + 3 * seed, seed=seed, plan=plan)
         log = load_log(folder)
         if seed == 2:
-            write_bundle(folder, plan, root / "anon.zip", deidentify=True)
+            # shared on its last day: measured to its day of sharing, as its report is
+            write_bundle(folder, plan, root / "anon.zip", deidentify=True,
+                         shared_on=log.pain["date"].max().date())
             # its dates are moved: it runs to its own last day, as its report does
             sources["anon.zip"] = _report_numbers(log, plan)
         elif seed == 3:
@@ -585,3 +589,122 @@ def test_the_batch_reader_gives_every_row_note_and_problem_of_the_one_by_one_pat
     assert rows["unclosed"]["problem"] or rows["unclosed"]["note"]
     assert all(row["note"] in ("", rows["repeat"]["note"], rows["torn"]["note"])
                for row in rows.values())
+
+
+# --- measured to the caseload's day, ordered by size, rows that pair with their PDFs -------------
+
+
+def _diary(folder: Path, *, days: int, start: date = START, pain=lambda _offset: 5) -> None:
+    """Sessions every Monday, Wednesday and Friday and one check-in score every evening, for
+    ``days`` days from ``start``; the score of day ``offset`` is ``pain(offset)``."""
+    exercise, scores = [], []
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        if day.weekday() in (0, 2, 4):
+            exercise += full(f"{folder.name}-{offset}", _stamp(day, 8))
+        scores.append(score(_stamp(day, 19), pain(offset)))
+    write_log(folder, exercise, scores)
+    (folder / PLAN_NAME).write_text(plan_toml(plan_of(target=3)), encoding="utf-8")
+
+
+def test_a_patient_who_stopped_needs_a_look_measured_to_the_caseloads_day(tmp_path):
+    root = tmp_path / "caseload"
+    _diary(root / "ann", days=42)  # 2026-03-02 .. 2026-04-12: logs up to the caseload's day
+    _diary(root / "sid", days=21)  # 2026-03-02 .. 2026-03-22: 2026-04-12 - 03-22 = 21 days
+    # a dropout: 2025-10-06 (a Monday) .. 2025-10-26; to 2026-04-12, month by month from the
+    # 26th: 31 (to Nov 26) + 30 + 31 + 31 + 28 (to Mar 26) + 17 (to Apr 12) = 168 days
+    _diary(root / "dee", days=21, start=date(2025, 10, 6))
+    caseload = load_caseload(root, use_cache=False, as_of=AS_OF)
+    table = caseload.table.set_index("patient")
+    assert table["days_since_entry"].to_dict() == {"dee": 168, "sid": 21, "ann": 0}
+    # more than stopped_after_days (7): both need a look; the longer silence first
+    # (168 / 7 = 24 thresholds, 21 / 7 = 3)
+    assert caseload.table["patient"].tolist() == ["dee", "sid", "ann"]
+    assert table.loc["sid", "priority"] == table.loc["dee", "priority"] == 2
+    # sid's last 4 weeks (2026-03-16 .. 04-12): 3 sessions of 4 x 3 = 25 %, below 80 %
+    assert table.loc["sid", "adherence_4wk"] == 25
+    assert table.loc["sid", "why"] == ("no entry for 21 days; adherence below cut-off, "
+                                       "last 4 weeks")
+    assert table.loc["dee", "why"].startswith("no entry for 168 days")
+    assert table.loc["ann", "why"] == ""
+    shown = display_table(caseload.table).set_index("patient")
+    assert shown.loc["sid", "last entry"] == "21 days ago"
+    assert shown.loc["ann", "last entry"] == "today"
+
+
+def test_stopped_after_days_is_a_plan_setting(tmp_path):
+    root = tmp_path / "caseload"
+    _diary(root / "sid", days=21)  # silent for 21 days on 2026-04-12
+    (root / "sid" / PLAN_NAME).write_text(plan_toml(plan_of(target=3, stopped_after_days=28)),
+                                          encoding="utf-8")
+    row = load_caseload(root, use_cache=False, as_of=AS_OF).table.iloc[0]
+    assert "no entry" not in row["why"]  # 21 days is not more than 28
+
+
+def test_within_a_tier_the_larger_change_in_its_own_threshold_comes_first(tmp_path):
+    from outcome_fixtures import write_outcomes
+
+    root = tmp_path / "caseload"
+    # pia: pain 4 for three weeks, then 6: the first 7 days' mean 4, the last 7 days' 6:
+    # +2.0 points, one threshold of 2 points (2.0 / 2 = 1.0)
+    _diary(root / "pia", days=42, pain=lambda offset: 4 if offset < 21 else 6)
+    # oli: pain steady at 5; ODI 20 -> 35, +15 points against 10: 1.5 thresholds
+    _diary(root / "oli", days=42)
+    write_outcomes(root / "oli", [("2026-03-02T09:00:00+01:00", "odi", [("total", 20)]),
+                                  ("2026-04-06T09:00:00+01:00", "odi", [("total", 35)])])
+    table = load_caseload(root, use_cache=False, as_of=AS_OF).table
+    assert table["patient"].tolist() == ["oli", "pia"]  # by kind, pain came first
+    assert table["priority"].tolist() == [2, 2]
+    assert table["why"].iloc[0] == "ODI +15, 1.5x its threshold"
+    # the step from 4 to 6 in week 4 is also a weekly rise: one flag, a size of 1
+    assert table["why"].iloc[1] == ("pain +2.0, 1.0x its threshold; 1 × weekly pain rising in "
+                                    "the last 4 weeks")
+
+
+def test_a_deidentified_row_is_measured_to_its_day_of_sharing_and_pairs_with_its_pdf(tmp_path):
+    from pypdf import PdfReader
+
+    from backrelief_analysis.share.bundle import SHARED_DAYS, open_bundle
+
+    source = tmp_path / "src"
+    _diary(source, days=21)  # 2026-03-02 (Monday) .. 2026-03-22 (Sunday)
+    root = tmp_path / "caseload"
+    root.mkdir()
+    # shared three days after the last entry: 2026-03-25, a Wednesday of a fourth ISO week
+    write_bundle(source, plan_of(target=3), root / "anon.zip", deidentify=True,
+                 shared_on=date(2026, 3, 25))
+    opened = open_bundle((root / "anon.zip").read_bytes(), "anon.zip")
+    assert opened.manifest[SHARED_DAYS] == 3
+    code = opened.manifest["patient_code"]
+    # the caseload's own day is months later: a moved bundle is measured to its sharing instead
+    caseload = load_caseload(root, use_cache=False, as_of=date(2026, 12, 1))
+    row = caseload.table.iloc[0]
+    assert row["patient"] == code
+    assert row["days_since_entry"] == 3
+    assert row["weeks"] == 4  # three whole ISO weeks and the sharing's week
+    assert row["last_session"] == "day 19"  # Friday 2026-03-20, day 19 from 2026-03-02
+    assert row["why"] == ""  # 3 days is not more than 7
+    shown = display_table(caseload.table).iloc[0]
+    assert shown["last entry"] == "3 days before sharing"
+    pdf = PdfReader(io.BytesIO(zipfile.ZipFile(root / "anon.zip").read("report.pdf")))
+    assert code in "".join(page.extract_text() for page in pdf.pages)
+
+
+def test_an_older_deidentified_bundle_does_not_claim_a_silence_it_cannot_know(tmp_path):
+    from backrelief_analysis.share.bundle import open_bundle, pack_bundle
+
+    source = tmp_path / "src"
+    _diary(source, days=21)
+    root = tmp_path / "caseload"
+    root.mkdir()
+    shared = open_bundle(write_bundle(source, plan_of(target=3), tmp_path / "new.zip",
+                                      deidentify=True, shared_on=date(2026, 4, 12)).read_bytes(),
+                         "new.zip")
+    # packed again as a bundle made before the manifest recorded the days before sharing
+    older = pack_bundle(shared.files, patient=None, code=shared.manifest["patient_code"],
+                        period=shared.manifest["period"], deidentified=True)
+    (root / "older.zip").write_bytes(older.data)
+    table = load_caseload(root, use_cache=False, as_of=AS_OF).table
+    assert math.isnan(table["days_since_entry"].iloc[0])
+    assert "no entry" not in table["why"].iloc[0]
+    assert display_table(table)["last entry"].iloc[0] == ""

@@ -104,7 +104,8 @@ def test_lines_name_baseline_latest_change_verdict_and_threshold(demo_outcomes):
     lines = words_outcomes.outcome_lines(outcomes.outcome_changes(demo_outcomes, TH),
                                    outcomes.psfs_activity_changes(demo_outcomes, TH))
     odi = next(line for line in lines if line.startswith("ODI"))
-    assert odi == ("ODI: baseline 34 (2026-08-31), latest 26 (2026-11-16), change -8.0, -24 % "
+    # the ODI's rule is in points: no percentage beside it (-8 / 34 would be -24 %)
+    assert odi == ("ODI: baseline 34 (2026-08-31), latest 26 (2026-11-16), change -8.0 "
                    "over 2 occasions: no meaningful change yet (threshold: 10 points "
                    "(Ostelo 2008)).")
     assert any("'gardening'" in line for line in lines)
@@ -202,3 +203,117 @@ def test_the_occasions_a_verdict_needs_come_from_the_plan(demo_outcomes):
     assert "over 2 occasions: two occasions so far: a verdict needs three" in odi_line
     cell = words_outcomes.caseload_outcome_text(changes.itertuples(index=False), three)
     assert cell.endswith("ODI 34 → 26 (two occasions so far: a verdict needs three)")
+
+
+def _line(changes: pd.DataFrame, label: str, **options) -> str:
+    lines = words_outcomes.outcome_lines(changes, **options)
+    return next(line for line in lines if line.startswith(f"{label}:"))
+
+
+def test_psfs_mean_is_judged_over_the_activities_rated_both_times_and_names_the_others(
+        tmp_path):
+    frame = load_outcomes(tmp_path, [
+        ("2026-09-01T09:00:00+01:00", "psfs", [("lifting", 3), ("gardening", 3), ("running", 3)]),
+        ("2026-09-29T09:00:00+01:00", "psfs", [("lifting", 4), ("gardening", 4), ("reading", 10)]),
+    ])
+    psfs = _row(outcomes.outcome_changes(frame, TH), "PSFS")
+    # all activities: (3 + 3 + 3) / 3 = 3.0 -> (4 + 4 + 10) / 3 = 6.0, +3.0 (was "improvement");
+    # rated both times, lifting and gardening: (3 + 3) / 2 = 3.0 -> (4 + 4) / 2 = 4.0, +1.0 < 2
+    assert (psfs["baseline"], psfs["latest"], psfs["change"]) == pytest.approx((3.0, 4.0, 1.0))
+    assert psfs["verdict"] is outcomes.Verdict.NO_CHANGE_YET
+    assert psfs["dropped"] == ("running",) and psfs["added"] == ("reading",)
+    line = _line(outcomes.outcome_changes(frame, TH), "PSFS")
+    assert "the mean of the activities rated both times" in line
+    assert "dropped since the first: 'running'; added since: 'reading'" in line
+    assert "change +1.0 over 2 occasions: no meaningful change yet" in line
+    hidden = _line(outcomes.outcome_changes(frame, TH), "PSFS", activity_names=False)
+    assert "running" not in hidden and "dropped since the first: 1 activity" in hidden
+
+
+def test_psfs_with_no_activity_in_common_gets_no_mean_verdict(tmp_path):
+    frame = load_outcomes(tmp_path, [
+        ("2026-09-01T09:00:00+01:00", "psfs", [("lifting", 2)]),
+        ("2026-09-29T09:00:00+01:00", "psfs", [("reading", 9)]),
+    ])
+    changes = outcomes.outcome_changes(frame, TH)
+    psfs = _row(changes, "PSFS")
+    # 2.0 -> 9.0 on different activities: no change is worked out, no verdict on the mean
+    assert psfs["verdict"] is outcomes.Verdict.NONE_IN_COMMON and not psfs["meaningful"]
+    assert math.isnan(psfs["change"]) and (psfs["baseline"], psfs["latest"]) == (2.0, 9.0)
+    line = _line(changes, "PSFS")
+    assert "no activity rated both times" in line and "change" not in line
+    assert "improvement" not in line
+
+
+def test_a_peg_fall_under_one_point_is_not_meaningful_whatever_its_percentage(tmp_path):
+    frame = load_outcomes(tmp_path, [
+        ("2026-09-01T09:00:00+01:00", "peg", [("pain", 1), ("enjoyment", 1), ("activity", 1)]),
+        ("2026-09-29T09:00:00+01:00", "peg", [("pain", 1), ("enjoyment", 1), ("activity", 0)]),
+    ])
+    peg = _row(outcomes.outcome_changes(frame, TH), "PEG")
+    # 1.0 -> 2 / 3 = 0.67: -33 % meets 30 %, but -0.33 points is under min_change_points 1
+    assert peg["change_percent"] == pytest.approx(-100 / 3)
+    assert peg["verdict"] is outcomes.Verdict.NO_CHANGE_YET
+    assert "at least 1 point" in peg["rule"]
+
+
+def test_a_peg_from_a_first_score_of_0_has_no_percentage_and_no_verdict_by_percent(tmp_path):
+    frame = load_outcomes(tmp_path, [
+        ("2026-09-01T09:00:00+01:00", "peg", [("pain", 0), ("enjoyment", 0), ("activity", 0)]),
+        ("2026-09-29T09:00:00+01:00", "peg", [("pain", 1), ("enjoyment", 0), ("activity", 0)]),
+    ])
+    changes = outcomes.outcome_changes(frame, TH)
+    peg = _row(changes, "PEG")
+    # 0 -> 1 / 3 = 0.33: a percentage of 0 is not defined (was "meaningful worsening")
+    assert math.isnan(peg["change_percent"]) and not peg["meaningful"]
+    assert peg["verdict"] is outcomes.Verdict.NO_PERCENT
+    line = _line(changes, "PEG")
+    assert "change +0.3, no percentage from a first score of 0" in line
+    assert "worsening" not in line
+
+
+def test_a_peg_fall_of_29_6_percent_shows_the_decimal_that_agrees_with_its_verdict(tmp_path):
+    frame = load_outcomes(tmp_path, [
+        ("2026-09-01T09:00:00+01:00", "peg", [("pain", 9), ("enjoyment", 9), ("activity", 9)]),
+        ("2026-09-29T09:00:00+01:00", "peg", [("pain", 7), ("enjoyment", 6), ("activity", 6)]),
+    ])
+    changes = outcomes.outcome_changes(frame, TH)
+    # 9.0 -> 19 / 3 = 6.33: -2.67 points, -8 / 27 = -29.63 %, under 30 %
+    assert _row(changes, "PEG")["verdict"] is outcomes.Verdict.NO_CHANGE_YET
+    line = _line(changes, "PEG")
+    assert "change -2.7, -29.6 % over 2 occasions: no meaningful change yet" in line
+    assert "-30 %" not in line
+
+
+def test_odi_rmdq_and_psfs_lines_show_no_percentage(tmp_path):
+    frame = load_outcomes(tmp_path, [
+        ("2026-09-01T09:00:00+01:00", "psfs", [("lifting", 3), ("gardening", 3)]),
+        ("2026-09-01T09:01:00+01:00", "odi", [("total", 40)]),
+        ("2026-09-01T09:02:00+01:00", "rmdq", [("total", 10)]),
+        ("2026-09-29T09:00:00+01:00", "psfs", [("lifting", 6), ("gardening", 6)]),
+        ("2026-09-29T09:01:00+01:00", "odi", [("total", 30)]),
+        ("2026-09-29T09:02:00+01:00", "rmdq", [("total", 15)]),
+    ])
+    lines = words_outcomes.outcome_lines(outcomes.outcome_changes(frame, TH),
+                                         outcomes.psfs_activity_changes(frame, TH))
+    # PSFS 3.0 -> 6.0 (+100 %), ODI 40 -> 30 (-25 %), RMDQ 10 -> 15 (+50 %): rules in points
+    assert len(lines) == 5  # three measures and two activities
+    for line in lines:
+        assert "%" not in line.split("(threshold")[0], line
+    assert any(line.startswith("ODI:") and "change -10.0 over 2 occasions" in line
+               for line in lines)
+
+
+def test_the_patient_is_not_told_better_when_no_activity_was_rated_both_times(tmp_path):
+    from types import SimpleNamespace
+
+    from backrelief_analysis.words.patient import change_words
+
+    frame = load_outcomes(tmp_path, [
+        ("2026-09-01T09:00:00+01:00", "psfs", [("lifting", 2)]),
+        ("2026-09-29T09:00:00+01:00", "psfs", [("reading", 9)]),
+    ])
+    # 2.0 -> 9.0 on different activities was "better, not a clear change yet"
+    words = change_words(SimpleNamespace(outcome_changes=outcomes.outcome_changes(frame, TH)))
+    assert words == ["PSFS: the latest answers rate other activities than the first, so they "
+                     "are not compared."]

@@ -14,6 +14,12 @@ Definitions used throughout
   2008); PEG a 30 % fall from its first score (a rise as large is a worsening): Krebs (2009) sets
   no threshold for the PEG, so the kit applies the general pain-measure rule (Farrar 2001). A
   smaller change is "no meaningful change yet", never "not working".
+- The PEG's percentage also needs ``Thresholds.min_change_points`` points of change (as the pain
+  score does: under the minimal detectable change whatever its percentage); a first score of 0
+  gives no percentage and no verdict by percent (:attr:`Verdict.NO_PERCENT`).
+- The PSFS re-rates the activities named at baseline (Stratford 1995): its mean is judged over
+  the activities rated on both the first and the latest occasion, naming those added or dropped;
+  with none in common there is no mean verdict (:attr:`Verdict.NONE_IN_COMMON`).
 
 Each measure is computed once, over frames keyed by a ``patient`` column
 (:func:`occasion_scores_by_patient`, :func:`outcome_changes_by_patient`,
@@ -45,6 +51,10 @@ class Verdict(StrEnum):
     WORSENED = "meaningful worsening"
     NO_CHANGE_YET = "no meaningful change yet"
     TOO_FEW = "one occasion so far: a verdict needs two"  # fewer than Thresholds.min_occasions
+    # a percentage rule (the PEG's) from a first score of 0: no percentage, no verdict by it
+    NO_PERCENT = "no verdict: a change in percent needs a first score above 0"
+    # a PSFS whose first and latest occasions share no activity: no mean to compare
+    NONE_IN_COMMON = "no activity rated both times: no verdict on the mean"
 
 
 IMPROVED, WORSENED, NO_CHANGE_YET = Verdict.IMPROVED, Verdict.WORSENED, Verdict.NO_CHANGE_YET
@@ -79,11 +89,13 @@ MEASURES = {
 
 @dataclass(frozen=True)
 class Rule:
-    """A measure's meaningful change: ``amount`` points, or percent of the baseline."""
+    """A measure's meaningful change: ``amount`` points, or percent of the baseline; a percent
+    rule also needs ``floor`` points of change (0 for a rule in points)."""
 
     amount: float
     percent: bool
     text: str
+    floor: float = 0.0
 
 
 def rule(measure: str, thresholds: Thresholds, *, activity: bool = False) -> Rule:
@@ -91,8 +103,10 @@ def rule(measure: str, thresholds: Thresholds, *, activity: bool = False) -> Rul
     th = thresholds
     if measure == "peg":
         return Rule(th.peg_change_percent, True,
-                    f"a {th.peg_change_percent:g} % fall from the first score; Krebs 2009 sets "
-                    "no PEG threshold, so this is the general pain rule (Farrar 2001)")
+                    f"a {th.peg_change_percent:g} % fall from the first score and at least "
+                    f"{th.min_change_points:g} point{'' if th.min_change_points == 1 else 's'}; "
+                    "Krebs 2009 sets no PEG threshold, so this is the general pain rule "
+                    "(Farrar 2001)", th.min_change_points)
     if measure == "psfs" and activity:
         return Rule(th.psfs_activity_change_points, False,
                     f"{th.psfs_activity_change_points:g} points for one activity "
@@ -160,7 +174,8 @@ def psfs_activity_scores(outcomes: pd.DataFrame) -> pd.DataFrame:
 
 
 _CHANGE_COLUMNS = ("measure", "label", "occasions", "baseline_date", "baseline", "latest_date",
-                   "latest", "change", "change_percent", "rule", "meaningful", "verdict")
+                   "latest", "change", "change_percent", "rule", "threshold", "by_percent",
+                   "floor", "meaningful", "verdict", "added", "dropped")
 
 
 def _thresholds_of(thresholds: PerPatient) -> Callable[[Hashable], Thresholds]:
@@ -170,10 +185,44 @@ def _thresholds_of(thresholds: PerPatient) -> Callable[[Hashable], Thresholds]:
     return thresholds.__getitem__
 
 
+def psfs_compared_by_patient(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Each patient's PSFS first occasion against the latest, over the activities rated on both.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``patient``: ``baseline`` and ``latest`` (the means over the activities rated
+        on both occasions; NaN with none in common), ``common`` (how many), ``added`` (named at
+        the latest only) and ``dropped`` (at the first only), tuples in the order named.
+    """
+    table = _activity_scores(outcomes)
+    ends = table.groupby(PATIENT, sort=False)["set_id"].agg(first="first", last="last")
+    keyed = table.join(ends, on=PATIENT)
+    first = keyed.loc[keyed["set_id"] == keyed["first"], [PATIENT, "activity", "score"]]
+    last = keyed.loc[keyed["set_id"] == keyed["last"], [PATIENT, "activity", "score"]]
+    both = first.merge(last, on=[PATIENT, "activity"], how="outer", sort=False,
+                       suffixes=("_first", "_last"), indicator=True)
+    common = both.loc[both["_merge"] == "both"]
+    means = common.groupby(PATIENT)[["score_first", "score_last"]].mean().reindex(ends.index)
+
+    def named(side: str) -> pd.Series:
+        names = both.loc[both["_merge"] == side].groupby(PATIENT)["activity"].agg(tuple)
+        return names.reindex(ends.index).map(lambda given: given if isinstance(given, tuple)
+                                             else ())
+
+    return pd.DataFrame({
+        "baseline": means["score_first"], "latest": means["score_last"],
+        "common": common.groupby(PATIENT).size().reindex(ends.index, fill_value=0),
+        "added": named("right_only"), "dropped": named("left_only"),
+    }, index=ends.index)  # fmt: skip
+
+
 def _changes(scores: pd.DataFrame, series: str, thresholds: PerPatient, *,
-             activity: bool = False) -> pd.DataFrame:
+             activity: bool = False, compared: pd.DataFrame | None = None) -> pd.DataFrame:
     """Baseline (first), latest (last), change and verdict of each patient's ``series`` (a
-    column of ``scores``, which is sorted by patient, oldest first)."""
+    column of ``scores``, which is sorted by patient, oldest first). ``compared``
+    (:func:`psfs_compared_by_patient`) judges the PSFS mean over the activities rated on both
+    occasions."""
     keys = [PATIENT, series]
     ends = scores.drop_duplicates(keys, keep="first").reset_index(drop=True)
     last = scores.drop_duplicates(keys, keep="last").set_index(keys).reindex(
@@ -188,40 +237,63 @@ def _changes(scores: pd.DataFrame, series: str, thresholds: PerPatient, *,
         needs.append(th.min_occasions)
     amount = np.array([meaning.amount for meaning in rules], dtype="float64")
     percent = np.array([meaning.percent for meaning in rules], dtype=bool)
+    floor = np.array([meaning.floor for meaning in rules], dtype="float64")
     higher = measures.map({m: spec.higher_is_better for m, spec in MEASURES.items()}).to_numpy(
         dtype=bool)
-    baseline = ends["score"].to_numpy("float64")
-    latest = last["score"].to_numpy("float64")
-    change = latest - baseline
+    first_score = ends["score"].to_numpy("float64")
+    last_score = last["score"].to_numpy("float64")
+    changed = occasions > 1  # a change needs a second occasion
+    none_in_common = np.zeros(len(ends), dtype=bool)
+    empty: list[tuple[str, ...]] = [() for _ in range(len(ends))]
+    added, dropped = list(empty), list(empty)
+    baseline, latest = first_score, last_score
+    if compared is not None and len(ends):
+        psfs = (measures.to_numpy() == "psfs") & changed
+        found = compared.reindex(ends[PATIENT])
+        mean_first = found["baseline"].to_numpy("float64")
+        mean_last = found["latest"].to_numpy("float64")
+        none_in_common = psfs & np.isnan(mean_first)
+        judged = psfs & ~none_in_common
+        baseline = np.where(judged, mean_first, first_score)
+        latest = np.where(judged, mean_last, last_score)
+        added = [names if is_psfs else () for names, is_psfs in zip(found["added"], psfs,
+                                                                   strict=True)]
+        dropped = [names if is_psfs else () for names, is_psfs in zip(found["dropped"], psfs,
+                                                                     strict=True)]
+    change = np.where(none_in_common, np.nan, latest - baseline)
     size = np.abs(change)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(baseline != 0, change / baseline * 100,
-                         np.where(change == 0, np.nan, np.inf))
-        # no fall is possible from 0; any rise is infinitely large
-        met_percent = np.where(baseline <= 0, change > 0,
-                               size / baseline * 100 >= amount - ROUNDING_SLACK)
+        # a first score of 0 gives no percentage (no fall is possible from it)
+        share = np.where(baseline > 0, change / baseline * 100, np.nan)
+    met_percent = ~np.isnan(share) & (np.abs(share) >= amount - ROUNDING_SLACK) & (
+        size >= floor - ROUNDING_SLACK)
     met = (size >= ROUNDING_SLACK) & np.where(percent, met_percent,
                                               size >= amount - ROUNDING_SLACK)
-    changed = occasions > 1  # a change needs a second occasion
     enough = occasions >= np.array(needs, dtype="int64")
     meaningful = enough & met
     better = (change > 0) == higher
-    picked = np.select([~enough, meaningful & better, meaningful],
-                       [_VERDICTS.index(Verdict.TOO_FEW), _VERDICTS.index(Verdict.IMPROVED),
+    no_percent = percent & changed & ~(baseline > 0)
+    picked = np.select([~enough, none_in_common, no_percent, meaningful & better, meaningful],
+                       [_VERDICTS.index(Verdict.TOO_FEW),
+                        _VERDICTS.index(Verdict.NONE_IN_COMMON),
+                        _VERDICTS.index(Verdict.NO_PERCENT), _VERDICTS.index(Verdict.IMPROVED),
                         _VERDICTS.index(Verdict.WORSENED)],
                        default=_VERDICTS.index(Verdict.NO_CHANGE_YET))
     # an object column keeps the members themselves (pandas would store plain strings)
     verdict = pd.Series(_VERDICT_ARRAY[picked], dtype=object)
     label = (ends[series].astype(str) if activity
              else ends["measure"].map({m: spec.short for m, spec in MEASURES.items()}))
+    tuples = np.empty(len(ends), dtype=object), np.empty(len(ends), dtype=object)
+    tuples[0][:], tuples[1][:] = added, dropped
     return pd.DataFrame({
         PATIENT: ends[PATIENT], "measure": measures.to_numpy(), "label": label.to_numpy(),
         "occasions": occasions, "baseline_date": ends["date"].to_numpy(), "baseline": baseline,
         "latest_date": last["date"].to_numpy(), "latest": latest,
         "change": np.where(changed, change, np.nan),
         "change_percent": np.where(changed, share, np.nan),
-        "rule": [meaning.text for meaning in rules], "meaningful": meaningful,
-        "verdict": verdict,
+        "rule": [meaning.text for meaning in rules], "threshold": amount,
+        "by_percent": percent, "floor": floor, "meaningful": meaningful, "verdict": verdict,
+        "added": tuples[0], "dropped": tuples[1],
     })  # fmt: skip
 
 
@@ -245,9 +317,15 @@ def outcome_changes_by_patient(outcomes: pd.DataFrame, thresholds: PerPatient, *
         One row per patient and measure that has an occasion, by patient, then in the order
         PEG, PSFS, ODI, RMDQ. Columns ``patient``, ``measure``, ``label``, ``occasions``,
         ``baseline_date``, ``baseline``, ``latest_date``, ``latest``, ``change`` (latest minus
-        baseline; NaN with one occasion), ``change_percent`` (of the baseline), ``rule`` (the
-        threshold, named, with its source), ``meaningful`` and ``verdict`` (a
-        :class:`Verdict`; :attr:`Verdict.TOO_FEW` under ``min_occasions`` occasions).
+        baseline; NaN with one occasion), ``change_percent`` (of the baseline; NaN from a
+        baseline of 0), ``rule`` (the threshold, named, with its source), ``threshold`` (its
+        amount), ``by_percent`` (whether the rule is a percentage: only then is the percentage
+        shown), ``floor`` (the points a percentage rule also needs), ``meaningful``,
+        ``verdict`` (a :class:`Verdict`; :attr:`Verdict.TOO_FEW` under ``min_occasions``
+        occasions), ``added`` and ``dropped`` (the PSFS activities named at the latest occasion
+        only and at the first only, tuples; empty for the other measures). The PSFS baseline
+        and latest are the means over the activities rated on both occasions (all of them when
+        none is in common, with :attr:`Verdict.NONE_IN_COMMON` and no change).
     """
     if scores is None:
         scores = occasion_scores_by_patient(outcomes)
@@ -255,7 +333,8 @@ def outcome_changes_by_patient(outcomes: pd.DataFrame, thresholds: PerPatient, *
     order = {measure: position for position, measure in enumerate(MEASURES)}
     scores = scores.assign(_order=scores["measure"].map(order)).sort_values(
         [PATIENT, "_order"], kind="stable")
-    return _changes(scores.drop(columns="_order"), "measure", thresholds)
+    return _changes(scores.drop(columns="_order"), "measure", thresholds,
+                    compared=psfs_compared_by_patient(outcomes))
 
 
 def _one_patient(keyed: pd.DataFrame) -> pd.DataFrame:

@@ -109,7 +109,9 @@ class PatientsSummary:
     """The numbers of many patients at once; every frame is keyed by ``patient``.
 
     ``patients`` is indexed by patient: ``plan``, ``first`` and ``last`` (the period; NaT for a
-    patient without an entry). :attr:`numbers` holds one row per patient.
+    patient without an entry) and ``last_entry`` (the day of the last session or pain score
+    up to the day the numbers run to, in or after the period; NaT: none). :attr:`numbers`
+    holds one row per patient.
     """
 
     patients: pd.DataFrame
@@ -192,6 +194,10 @@ def summarise_patients(logs: Mapping[Hashable, Log], plans: Mapping[Hashable, Pl
     patients = patient_periods([exercise, pain_rows], pd.Index(keys, name=PATIENT),
                                start=_per_patient(start, keys), end=ends)
     patients["plan"] = plan_series
+    # the day of the last session or pain score up to as_of, whatever period is shown
+    entries = pd.concat([exercise[[PATIENT, "date"]], pain_rows[[PATIENT, "date"]]])
+    patients["last_entry"] = entries.groupby(PATIENT, sort=False)["date"].max().reindex(
+        patients.index).astype(DATE_DTYPE)
     ex_window = keyed_within(exercise, patients)
     pain_window = keyed_within(pain_rows, patients)
     table = adherence.sessions_by_patient(ex_window)

@@ -4,11 +4,14 @@ Every ``.zip`` bundle and every log folder directly inside a folder is one patie
 numbers are those of that patient's own report: a batch of patients goes through
 :func:`~backrelief_analysis.analysis.summary.summarise_patients` in one call, the same functions the
 report runs for one patient (a batch of one). The numbers run to one day, ``as_of`` (today
-unless given; a de-identified bundle, whose dates are moved, runs to its own period's end).
+unless given; a de-identified bundle, whose dates are moved, runs to its day of sharing: its
+last entry plus the days its manifest records, or its period's end in an older bundle).
 The columns:
 
 - ``weeks``: ISO weeks of the period (up to that day); ``last_session``: the day of the last
-  counted session;
+  counted session ("day N" of the period in a de-identified bundle); ``days_since_entry``: days
+  from the last session or pain score to that day (``to_sharing``: a de-identified bundle's, to
+  its day of sharing, which its manifest records in days, not as a date);
 - ``adherence_overall``: the report's adherence; ``adherence_4wk``: the same measure over the
   last ``recent_weeks`` (a plan setting, 4 by default) ISO weeks up to that day (from the
   Monday of the ``recent_weeks``-th last week, as notebook 02's "part of the period" example);
@@ -19,8 +22,10 @@ The columns:
 - ``problem``: why a patient could not be read, in one sentence (the other columns are empty).
 
 Which patients come first (:data:`PRIORITY_RULE`): unreadable ones, then meaningfully worse pain,
-a meaningfully worse questionnaire score or open flags, then adherence below the plan's cut-off
-over the last four weeks, then the rest.
+a meaningfully worse questionnaire score, open flags or no entry for more than the plan's
+``stopped_after_days``, then adherence below the plan's cut-off over the last four weeks, then
+the rest; within a group by the largest reason in units of its own threshold, then the days
+since the last entry. ``why`` names each reason with its size ("ODI +15, 1.5x its threshold").
 
 Bad input never costs the rest: a batch's log files are read together by the store
 (:func:`~backrelief_analysis.log.store.read_logs`), each patient exactly as the store reads one log,
@@ -57,7 +62,7 @@ import pandas as pd
 
 from .. import __version__, paths
 from ..analysis.flags import FLAG_TITLES, FlagKind
-from ..analysis.outcomes import OUTCOME_NEEDS, outcome_changes_by_patient
+from ..analysis.outcomes import MEASURES, OUTCOME_NEEDS, outcome_changes_by_patient, rule
 from ..analysis.outcomes import Verdict as OutcomeVerdict
 from ..analysis.pain import Verdict
 from ..analysis.periods import PATIENT, DayLike, period_bounds, to_day
@@ -71,6 +76,7 @@ from ..share.bundle import (
     MAX_MEMBER_BYTES,
     OPTIONAL_NAMES,
     PLAN_NAME,
+    SHARED_DAYS,
     BundleError,
     load_files,
     open_bundle,
@@ -78,14 +84,15 @@ from ..share.bundle import (
     write_bundle,
 )
 from ..share.export import write_export
-from ..text import clean_text
+from ..text import clean_text, plural
 from ..words.outcomes import caseload_outcome_text, measures_text
 
 CACHE_NAME = ".backrelief-caseload.json"
 CACHE_KEY_NAME = ".backrelief-caseload.key"  # the cache's secret key, owner-only, beside it
 CACHE_KEY_BYTES = 32  # 256 bits, as HMAC-SHA-256 takes them
-CACHE_VERSION = 5  # 2: rows carry pain_text; 3: rows run to the caseload's as_of day; 4: and
-# carry the outcome verdicts; 5: each entry carries its HMAC
+CACHE_VERSION = 6  # 2: rows carry pain_text; 3: rows run to the caseload's as_of day; 4: and
+# carry the outcome verdicts; 5: the days since the last entry and each reason's size; 6: each
+# entry carries its HMAC
 # a file changed this recently may change again within the same mtime: hash it (as git does)
 RECENT_CHANGE_NS = 2 * 10**9
 PARALLEL_FROM = 24  # fewer patients than this are read in this process: workers cost ~1 s
@@ -93,20 +100,27 @@ CHUNK = 125  # most patients per task sent to a worker
 PRIORITY_RULE = (
     "1. patients whose files could not be read (fix them first); "
     "2. pain meaningfully worse than at baseline, a questionnaire score meaningfully worse than "
-    "the first, or a flag in the last four weeks; "
+    "the first, a flag in the last four weeks, or no entry for more than the plan's "
+    "stopped_after_days (7 by default); "
     "3. adherence over the last four weeks below the plan's cut-off; "
-    "4. everyone else. Within a group: worse pain first, then worse questionnaire scores, then "
-    "more open flags, then lower "
-    "adherence over the last four weeks, then by name."
+    "4. everyone else. Within a group: the largest reason first, in units of its own "
+    "threshold (pain change over the pain threshold, a questionnaire's change over its own, "
+    "days without an entry over stopped_after_days, open flags by count), then the longest "
+    "without an entry, then lower adherence over the last four weeks, then by name. Every "
+    "row is measured to the caseload's day; a de-identified bundle, which cannot be dated, "
+    "to its day of sharing."
 )
 FLAG_WORDS = {FlagKind.PAIN_AFTER: "high pain after",
               FlagKind.NOT_SETTLED: "not settled next day",
               FlagKind.RISING: "weekly pain rising", FlagKind.FLARE: "flare-up"}  # a table cell
 COLUMNS = ("patient", "source", "priority", "why", "weeks", "period_start", "period_end",
-           "last_session", "adherence_4wk", "adherence_overall", "pain_baseline", "pain_latest",
+           "last_session", "days_since_entry", "to_sharing", "adherence_4wk",
+           "adherence_overall", "pain_baseline", "pain_latest",
            "pain_change", "pain_change_percent", "pain_verdict", "pain_text", "outcomes",
            "open_flags",
            "open_flag_kinds", "flags_total", "note", "problem")
+HIDDEN = ("_cutoff", "_outcome_verdicts", "_pain_threshold", "_stopped_after", "_recent_weeks",
+          "_worst_outcome")  # what the order and the reasons need, not shown
 WEEKLY_COLUMNS = ("source", "week", "week_start", "pain", "adherence")
 
 
@@ -119,19 +133,32 @@ def _flag_order(kinds: Iterable[str]) -> list[str]:
             + sorted(present - set(FLAG_TITLES)))
 
 
-def _row(numbers: dict, baseline: dict, patient: dict, *, outcomes: OutcomeCell) -> dict:
+def _row(numbers: dict, baseline: dict, patient: dict, *, outcomes: OutcomeCell, as_of: date,
+         deidentified: bool = False) -> dict:
     """A caseload row from one patient's rows of
     :class:`~backrelief_analysis.analysis.summary.PatientsSummary` (``numbers``, ``baseline``,
-    ``patients``)."""
+    ``patients``), measured to ``as_of`` (a de-identified bundle's: its day of sharing, in its
+    moved dates, whose last session is shown as "day N" of its period)."""
     open_kinds = {kind: int(numbers[f"open_{kind}"]) for kind in FlagKind
                   if numbers[f"open_{kind}"]}
     judged = baseline["judged"]
     last_session = numbers["last_session"]
+    thresholds = patient["plan"].thresholds
+    if pd.isna(last_session):
+        shown_session = ""
+    elif deidentified:  # its dates are moved: the day of its period, not a date
+        shown_session = f"day {(last_session - patient['first']).days + 1}"
+    else:
+        shown_session = f"{last_session:%Y-%m-%d}"
+    last_entry = patient["last_entry"]
     return {
         "weeks": int(numbers["weeks"]),
         "period_start": f"{patient['first']:%Y-%m-%d}",
         "period_end": f"{patient['last']:%Y-%m-%d}",
-        "last_session": "" if pd.isna(last_session) else f"{last_session:%Y-%m-%d}",
+        "last_session": shown_session,
+        "days_since_entry": float("nan") if pd.isna(last_entry)
+        else float((pd.Timestamp(as_of) - last_entry).days),
+        "to_sharing": deidentified,
         "adherence_4wk": float(numbers["adherence_recent"]),
         "adherence_overall": float(numbers["adherence_overall"]),
         "pain_baseline": float(baseline["baseline"]),
@@ -148,7 +175,11 @@ def _row(numbers: dict, baseline: dict, patient: dict, *, outcomes: OutcomeCell)
         "flags_total": int(numbers["flags_total"]),
         "note": "",
         "problem": "",
-        "_cutoff": float(patient["plan"].thresholds.adherence_percent),
+        "_cutoff": float(thresholds.adherence_percent),
+        "_pain_threshold": float(thresholds.pain_change_points),
+        "_stopped_after": int(thresholds.stopped_after_days),
+        "_recent_weeks": int(thresholds.recent_weeks),
+        "_worst_outcome": list(outcomes.worst),
     }
 
 
@@ -169,6 +200,8 @@ class OutcomeCell:
 
     text: str = ""
     verdicts: dict[str, OutcomeVerdict] = field(default_factory=dict)
+    # the worst meaningful worsening: (what, in words, its size in units of its threshold)
+    worst: tuple[str, float] | tuple[()] = ()
 
 
 def outcome_cells(answers: list[pd.DataFrame | None], thresholds: list[Thresholds],
@@ -198,8 +231,30 @@ def outcome_cells(answers: list[pd.DataFrame | None], thresholds: list[Threshold
         by_patient.setdefault(int(getattr(row, PATIENT)), []).append(row)
     for index, measures in by_patient.items():
         cells[index] = OutcomeCell(caseload_outcome_text(measures, thresholds[index]),
-                                   {row.measure: row.verdict for row in measures})
+                                   {row.measure: row.verdict for row in measures},
+                                   _worst_outcome(measures, thresholds[index]))
     return cells
+
+
+def _worst_outcome(measures: list, thresholds: Thresholds) -> tuple[str, float] | tuple[()]:
+    """The meaningfully worse questionnaire whose change is largest in units of its own
+    threshold (points over points, a percentage over its percentage), named with its change;
+    () when none is worse."""
+    sizes = []
+    for row in measures:
+        if OutcomeVerdict(row.verdict) is not OutcomeVerdict.WORSENED:
+            continue
+        meaning = rule(row.measure, thresholds)
+        change = row.change_percent if meaning.percent else row.change
+        if not meaning.amount or pd.isna(change) or np.isinf(change):
+            continue
+        measure = MEASURES[row.measure]
+        # a percentage and a total (ODI 0-100, RMDQ 0-24) in whole numbers, a 0-10 mean to .1
+        spec = "+.0f" if meaning.percent or measure.scale_max > 10 else "+.1f"  # noqa: PLR2004
+        unit = " %" if meaning.percent else ""
+        sizes.append((f"{measure.short} {format(change, spec)}{unit}",
+                      abs(float(change)) / meaning.amount))
+    return max(sizes, key=lambda pair: pair[1]) if sizes else ()
 
 
 def outcome_summary(log, plan: Plan, *, end=None, last=None) -> OutcomeCell:
@@ -221,7 +276,9 @@ def _empty_row(problem: str, note: str = "") -> dict:
                    "pain_change", "pain_change_percent"):
         row[column] = float("nan")
     row.update(weeks=0, open_flags=0, flags_total=0, problem=problem, note=note,
-               _cutoff=float("nan"), _outcome_verdicts={})
+               days_since_entry=float("nan"), to_sharing=False, _cutoff=float("nan"),
+               _outcome_verdicts={}, _pain_threshold=float("nan"), _stopped_after=0,
+               _recent_weeks=0, _worst_outcome=[])
     return row
 
 
@@ -322,6 +379,8 @@ class _Loaded:
     name: str = ""
     patient: Patient | None = None
     as_of: date | None = None  # a de-identified bundle's own last day (its dates are moved)
+    deidentified: bool = False
+    shared_days: int | None = None  # a de-identified bundle's last entry, days before sharing
     notes: str = ""
     problem: str = ""
     files: dict | None = None
@@ -356,7 +415,11 @@ def _open_source(path: Path, fallback_plan: str) -> _Loaded:
             loaded.plan = opened.plan
             loaded.name, loaded.period = opened.patient or path.stem, (opened.start, opened.end)
             if opened.manifest.get("deidentified"):
+                loaded.deidentified = True
                 loaded.as_of = _manifest_end(opened.manifest)
+                days = opened.manifest.get(SHARED_DAYS)
+                if isinstance(days, int) and not isinstance(days, bool) and days >= 0:
+                    loaded.shared_days = days
         loaded.files = files
     except Exception as error:  # any error of one source is its row's sentence, never everyone's
         loaded.problem = _sentence(label, error)
@@ -378,6 +441,10 @@ def _finish(loaded: _Loaded, read: Callable[[], tuple]) -> _Loaded:
     try:
         log, notes = read()
         start, end = loaded.period
+        entries = [*log.exercise["date"], *log.pain["date"]]
+        if loaded.shared_days is not None and entries:
+            # its day of sharing, in its own moved dates: measured to it, not to its last entry
+            loaded.as_of = max(entries).date() + timedelta(days=loaded.shared_days)
         # a period the manifest names must make sense before any analysis sees it
         period_bounds([log.exercise["date"], log.pain["date"]], start, end)
         loaded.patient = Patient(log, loaded.plan, start, end)
@@ -500,7 +567,12 @@ def _rows_together(loaded: list[_Loaded], as_of: date | None) -> list[_Result]:
                        else "the log has no entries yet")
             results.append(_result(item, _empty_row(problem), []))
             continue
-        row = _row(numbers[index], baselines[index], period_rows[index], outcomes=cells[index])
+        row = _row(numbers[index], baselines[index], period_rows[index], outcomes=cells[index],
+                   as_of=days[index] or period_rows[index]["last"].date(),
+                   deidentified=item.deidentified)
+        if item.deidentified and item.shared_days is None:
+            # an older de-identified bundle: its day of sharing is unknown, so is the silence
+            row.update(days_since_entry=float("nan"), to_sharing=False)
         results.append(_result(item, row, weekly.get(index, [])))
     return results
 
@@ -571,31 +643,61 @@ def worse_outcomes(verdicts: pd.Series) -> pd.Series:
         if OutcomeVerdict(verdict) is OutcomeVerdict.WORSENED)).astype(object)
 
 
+def _size(text: str, size: float) -> str:
+    return f"{text}, {size:.1f}x its threshold"
+
+
+def _reasons(row: dict) -> tuple[list[tuple[str, float]], bool]:
+    """One row's reasons to look, each in words with its size in units of its own threshold
+    (open flags: their count), and whether its adherence is below the cut-off."""
+    reasons: list[tuple[str, float]] = []
+    improving = row["pain_verdict"] == Verdict.IMPROVEMENT
+    if row["pain_verdict"] == Verdict.WORSENING and row["_pain_threshold"] > 0:
+        size = row["pain_change"] / row["_pain_threshold"]
+        reasons.append((_size(f"pain {row['pain_change']:+.1f}", size), size))
+    if row["_worst_outcome"]:
+        text, size = row["_worst_outcome"]
+        reasons.append((_size(str(text), float(size)), float(size)))
+    if row["open_flags"] > 0:
+        kinds = row["open_flag_kinds"] or f"{row['open_flags']} × flag"
+        weeks = f"the last {plural(row['_recent_weeks'], 'week')}" if row["_recent_weeks"] \
+            else "recent weeks"
+        reasons.append((f"{kinds} in {weeks}" + (", while pain improves" if improving else ""),
+                        float(row["open_flags"])))
+    days = row["days_since_entry"]
+    if not pd.isna(days) and row["_stopped_after"] and days > row["_stopped_after"]:
+        text = f"no entry for {plural(int(days), 'day')}"
+        reasons.append((text + (" before sharing" if row["to_sharing"] else ""),
+                        days / row["_stopped_after"]))
+    low = bool(row["adherence_4wk"] < row["_cutoff"])
+    return reasons, low
+
+
 def _priority(table: pd.DataFrame) -> pd.DataFrame:
-    worse = table["pain_verdict"].eq(Verdict.WORSENING)
-    asked_worse = worse_outcomes(table["_outcome_verdicts"])
-    scored_worse = asked_worse != ""
-    low = table["adherence_4wk"] < table["_cutoff"]
-    problem = table["problem"] != ""
-    tier = np.select([problem, worse | scored_worse | (table["open_flags"] > 0), low],
-                     [1, 2, 3], default=4)
-    why = pd.Series("", index=table.index, dtype=object)
-    why = why.mask(problem, "could not be read")
-    reasons = [(worse, "pain worse than baseline"),
-               (scored_worse, asked_worse + " worse than the first questionnaire"),
-               (table["open_flags"] > 0, table["open_flags"].astype(str) + " open flag(s)"),
-               (low, "adherence below cut-off, last 4 weeks")]
-    for condition, text in reasons:
-        joined = why.where(why == "", why + "; ") + text
-        why = why.mask(condition & ~problem, joined)
-    table = table.assign(priority=tier, why=why, _worse=~worse, _scored=~scored_worse,
-                         _flags=-table["open_flags"],
+    tiers, whys, sizes = [], [], []
+    for row in table.to_dict("records"):
+        if row["problem"]:
+            tiers.append(1)
+            whys.append("could not be read")
+            sizes.append(0.0)
+            continue
+        reasons, low = _reasons(row)
+        reasons.sort(key=lambda pair: -pair[1])
+        words = [text for text, _ in reasons]
+        if low:
+            words.append("adherence below cut-off, last 4 weeks")
+        tiers.append(2 if reasons else 3 if low else 4)
+        whys.append("; ".join(words))
+        sizes.append(reasons[0][1] if reasons else 0.0)
+    table = table.assign(priority=np.array(tiers, dtype="int64"),
+                         why=pd.Series(whys, index=table.index, dtype=object),
+                         _size=-np.array(sizes, dtype="float64"),
+                         _silent=-table["days_since_entry"].fillna(-1.0),
                          _adh=table["adherence_4wk"].fillna(-1.0),
                          _name=table["patient"].str.casefold())
-    order = ["priority", "_worse", "_scored", "_flags", "_adh", "_name", "source"]
+    order = ["priority", "_size", "_silent", "_adh", "_name", "source"]
     table = table.sort_values(order, kind="stable")
-    return table.drop(columns=[*order[1:-1], "_cutoff", "_outcome_verdicts"]).reset_index(
-        drop=True)
+    return table.drop(columns=[*order[1:-1], *HIDDEN]).reset_index(drop=True)
 
 
 MAX_CACHE_BYTES = MAX_BUNDLE_BYTES  # a cache of thousands of rows is a few MB
@@ -728,7 +830,8 @@ def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
         pain score after it counts, each period ends on it (or on a bundle's earlier end), and
         the recent weeks and open flags count back from it, for every patient (questionnaires
         follow the report's rule: up to a bundle's chosen end, else the latest). A
-        de-identified bundle runs to its own period's end, since its dates are moved.
+        de-identified bundle, whose dates are moved, runs to its day of sharing (its last entry
+        plus the days before sharing its manifest records; an older bundle: its period's end).
 
     Raises
     ------
@@ -811,13 +914,15 @@ def _assemble(results: list[_Result], analysed: int, as_of: date) -> Caseload:
     # the one place rows are made into the table: every text shown is cleaned here
     rows = [_shown({"source": result.source, **result.row}) for result in results]
     _mark_repeats(rows)
-    hidden = [*COLUMNS, "_cutoff", "_outcome_verdicts"]
+    hidden = [*COLUMNS, *HIDDEN]
     table = pd.DataFrame(rows, columns=hidden) if rows else pd.DataFrame(columns=hidden)
-    for column in ("weeks", "open_flags", "flags_total"):
+    for column in ("weeks", "open_flags", "flags_total", "_stopped_after", "_recent_weeks"):
         table[column] = table[column].astype("int64")
     for column in ("adherence_4wk", "adherence_overall", "pain_baseline", "pain_latest",
-                   "pain_change", "pain_change_percent", "_cutoff"):
+                   "pain_change", "pain_change_percent", "days_since_entry", "_cutoff",
+                   "_pain_threshold"):
         table[column] = table[column].astype("float64")
+    table["to_sharing"] = table["to_sharing"].astype(bool)
     table = _priority(table)[list(COLUMNS)]
     weekly_rows = [[clean_text(result.source), *week] for result in results
                    for week in result.weekly]
@@ -836,11 +941,21 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
     def number(values: pd.Series, spec: str) -> pd.Series:
         return values.map(lambda v: "" if pd.isna(v) else format(v, spec))
 
+    def last_entry(days: float, to_sharing: bool) -> str:
+        if pd.isna(days):
+            return ""
+        if to_sharing:  # a de-identified bundle cannot be dated: measured to its sharing
+            return ("on the day of sharing" if days == 0
+                    else f"{plural(int(days), 'day')} before sharing")
+        return "today" if days == 0 else f"{plural(int(days), 'day')} ago"
+
     shown = pd.DataFrame({
         "patient": table["patient"],
         "needs a look because": table["why"],
         "weeks": table["weeks"],
         "last session": table["last_session"],
+        "last entry": [last_entry(days, shared) for days, shared
+                       in zip(table["days_since_entry"], table["to_sharing"], strict=True)],
         "adherence, last 4 weeks (%)": number(table["adherence_4wk"], ".0f"),
         "adherence, overall (%)": number(table["adherence_overall"], ".0f"),
         "pain baseline → latest": table["pain_text"],

@@ -350,7 +350,12 @@ def _outcome_lines(summary, dates: Dates) -> tuple[str, ...]:
     activities = summary.psfs_activity_changes
     named = activities.assign(label=[_one_line(name, MAX_ACTIVITY_CHARS)
                                      for name in activities["label"]])
-    return tuple(outcome_lines(summary.outcome_changes, named, day=dates.day,
+    changes = summary.outcome_changes
+    if "added" in changes.columns:  # the PSFS activities added or dropped, named in its line
+        changes = changes.assign(**{side: [tuple(_one_line(name, MAX_ACTIVITY_CHARS)
+                                                 for name in names) for names in changes[side]]
+                                    for side in ("added", "dropped")})
+    return tuple(outcome_lines(changes, named, day=dates.day,
                                activity_names=not dates.deidentify,
                                thresholds=summary.plan.thresholds))
 
@@ -395,6 +400,7 @@ def gather_report(
     end: date | str | None = None,
     patient: str | None = None,
     deidentify: bool = False,
+    code: str | None = None,
     charts: bool = True,
     source_note: str = "",
     screen_charts: bool = True,
@@ -412,6 +418,9 @@ def gather_report(
         The name for the header (ignored when de-identifying).
     deidentify
         No name, no notes, no plan name, no exercise the plan does not name, no calendar dates.
+    code
+        A de-identified report's patient code (a bundle's, as the caseload row shows it), in the
+        header beside "de-identified".
     charts
         Render the three charts (False skips matplotlib, e.g. for a quick text check).
     source_note
@@ -429,7 +438,9 @@ def gather_report(
     summary = summarise(log, plan, start=start, end=end)
     dates = report_dates(summary.start, deidentify=deidentify)
     name = _one_line(patient or "", MAX_NAME_CHARS)
-    who = DEIDENTIFIED if deidentify else (name or "not named")
+    shown_code = _one_line(code or "", MAX_NAME_CHARS)
+    who = ((f"{shown_code} ({DEIDENTIFIED})" if shown_code else DEIDENTIFIED) if deidentify
+           else (name or "not named"))
     generated = ("date withheld (de-identified report)" if deidentify
                  else f"{now_local():%d %b %Y}")
     footer = f"backrelief {__version__}. {DISCLAIMER}"

@@ -51,7 +51,7 @@ from pathlib import Path, PurePosixPath
 from .. import __version__, paths
 from ..analysis.periods import to_day
 from ..log.schema import TABLES, Table
-from ..log.store import load_log, write_private
+from ..log.store import load_log, now_local, write_private
 from ..plan import Plan, PlanError, parse_plan
 from ..report.build import render
 from ..report.content import gather_report
@@ -64,6 +64,7 @@ FORMAT_VERSION = 1
 LOG_NAMES = (paths.EXERCISE_LOG_NAME, paths.PAIN_LOG_NAME)
 OUTCOMES_NAME = getattr(paths, "OUTCOMES_LOG_NAME", "outcomes_log.csv")
 OPTIONAL_NAMES = (OUTCOMES_NAME,)
+SHARED_DAYS = "last_entry_days_before_sharing"  # a manifest's days, never a date
 # far above a lifetime of daily logging (ten rows a day for fifty years is ~40 MB); stops zip bombs
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
 # the most a bundle's members may hold together, uncompressed (and the most a .zip may weigh)
@@ -237,7 +238,8 @@ def random_shift(first: date, last: date) -> timedelta:
 
 def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
                  end: date | str | None = None, patient: str | None = None,
-                 deidentify: bool = False, source_note: str = "") -> Shared:
+                 deidentify: bool = False, source_note: str = "",
+                 shared_on: date | str | None = None) -> Shared:
     """Build a share bundle from the log in ``log_dir``.
 
     Parameters
@@ -253,6 +255,10 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
         The patient's name (in the manifest and the report); ignored with ``deidentify``.
     deidentify
         A pseudonymous bundle: see the module's description.
+    shared_on
+        The day of sharing, by default today. The manifest records how many days before it the
+        last entry was (:data:`SHARED_DAYS`, a number of days, no date), so a de-identified
+        bundle, whose dates are moved, can be measured to its day of sharing.
 
     Returns
     -------
@@ -273,6 +279,8 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
     if not days:
         raise BundleError(f"the log in {log_dir} has no entries yet, so there is nothing to share")
     first, last = min(days).date(), max(days).date()
+    sharing_day = to_day(shared_on).date() if shared_on is not None else now_local().date()
+    before_sharing = max((sharing_day - last).days, 0)
     shift = timedelta(0)
     code = None
     if deidentify:
@@ -294,7 +302,7 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
     shared_log, _ = load_files(files)
     content = gather_report(shared_log, shifted_plan, start=period["start"], end=period["end"],
                             patient=None if deidentify else patient, deidentify=deidentify,
-                            source_note=source_note)
+                            code=code, source_note=source_note)
     files[REPORT_NAME] = render(content, ".pdf")
     whole = [*shared_log.exercise["date"], *shared_log.pain["date"]]
     # whole_log: no period was chosen, so the report (and a reader) take the whole log
@@ -302,11 +310,12 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
               "end": period["end"] or max(whole).date().isoformat(),
               "whole_log": start is None and end is None}
     return pack_bundle(files, patient=None if deidentify else patient, code=code,
-                       period=period, deidentified=deidentify)
+                       period=period, deidentified=deidentify, before_sharing=before_sharing)
 
 
 def pack_bundle(files: dict[str, bytes], *, patient: str | None, code: str | None,
-                period: dict[str, str], deidentified: bool) -> Shared:
+                period: dict[str, str], deidentified: bool,
+                before_sharing: int | None = None) -> Shared:
     """Zip ``files`` (name to bytes) with their manifest; no member carries a real date."""
     manifest = {
         "format": FORMAT,
@@ -316,6 +325,7 @@ def pack_bundle(files: dict[str, bytes], *, patient: str | None, code: str | Non
         "patient_code": code,
         "deidentified": deidentified,
         "period": period,
+        SHARED_DAYS: before_sharing,
         "time_shift": SHIFT_NOTE if deidentified else "none",
         "removed": DEIDENTIFIED_NOTE if deidentified else "none",
         "files": {name: {"sha256": _sha256(data), "bytes": len(data)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analysis.flags import FLAG_TITLES
-from ..analysis.outcomes import MEASURES
+from ..analysis.outcomes import MEASURES, Verdict
 from ..analysis.pain import IMPROVEMENT, WORSENING, PainChange, SessionEffect
 from ..analysis.summary import ProgressSummary
 from ..text import plural
@@ -114,6 +114,10 @@ def change_words(summary: ProgressSummary) -> list[str]:
         if row.occasions == 1:
             lines.append(f"{spec.short}: {row.latest:.{decimals}f} the first time; the next "
                          "answers are compared with it.")
+            continue
+        if Verdict(row.verdict) is Verdict.NONE_IN_COMMON:
+            lines.append(f"{spec.short}: the latest answers rate other activities than the "
+                         "first, so they are not compared.")
             continue
         better = (row.latest > row.baseline) == spec.higher_is_better
         move = ("no change" if row.latest == row.baseline

@@ -10,6 +10,7 @@ Outcome sentences, which need the outcome measures, are in
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -18,6 +19,38 @@ NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "
 DAYS_A_WEEK = 7
 WEEK_AXIS_LABEL = "ISO week (Monday start)"
 PERIOD_WEEK_AXIS_LABEL = "week of the period (Monday start; week 1 holds day 1)"
+# the characters that turn text around (right-to-left overrides, embeddings, isolates, marks):
+# a name holding them could show another name, or reorder the rest of its line
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")
+# categories dropped from shown text: controls (escape codes, C1 controls), line and paragraph
+# separators, unassigned and private-use code points, lone surrogates
+_UNSHOWN = frozenset({"Cc", "Zl", "Zp", "Cn", "Co", "Cs"})
+
+
+def clean_text(text: str) -> str:
+    r"""``text`` safe to show in a terminal, a notebook or a page: no control characters
+    (a terminal's escape codes), no bidirectional overrides, no line breaks.
+
+    Whitespace that breaks a line becomes one space; the other characters are dropped.
+
+    Examples
+    --------
+    >>> clean_text("Ann\x1b[2J\u202eB\nC")
+    'Ann[2JB C'
+    """
+    if text.isprintable():  # no control, format or separator character: the usual case, fast
+        return text
+    kept = []
+    for char in text:
+        if char in BIDI_CONTROLS:
+            continue
+        if unicodedata.category(char) in _UNSHOWN:
+            if char.isspace():
+                kept.append(" ")
+            continue
+        kept.append(char)
+    return "".join(kept)
 
 
 def plural(count: float, word: str) -> str:
@@ -120,4 +153,4 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-__all__ = ["Dates", "as_date", "number_word", "plural"]
+__all__ = ["BIDI_CONTROLS", "Dates", "as_date", "clean_text", "number_word", "plural"]

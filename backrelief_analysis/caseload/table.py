@@ -40,8 +40,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
+import secrets
+import stat
 import tempfile
 import time
 import tomllib
@@ -69,21 +72,27 @@ from ..log.store import Log, LogError, Logs, LogStore, now_local, read_logs, wri
 from ..plan import Plan, PlanError, Thresholds, load_plan, parse_plan
 from ..share.bundle import (
     LOG_NAMES,
+    MAX_BUNDLE_BYTES,
+    MAX_MEMBER_BYTES,
     OPTIONAL_NAMES,
     PLAN_NAME,
     SHARED_DAYS,
     BundleError,
     load_files,
     open_bundle,
+    read_regular,
     write_bundle,
 )
 from ..share.export import write_export
-from ..text import plural
+from ..text import clean_text, plural
 from ..words.outcomes import caseload_outcome_text, measures_text
 
 CACHE_NAME = ".backrelief-caseload.json"
-CACHE_VERSION = 5  # 2: rows carry pain_text; 3: rows run to the caseload's as_of day; 4: and
-# carry the outcome verdicts; 5: the days since the last entry and each reason's size
+CACHE_KEY_NAME = ".backrelief-caseload.key"  # the cache's secret key, owner-only, beside it
+CACHE_KEY_BYTES = 32  # 256 bits, as HMAC-SHA-256 takes them
+CACHE_VERSION = 6  # 2: rows carry pain_text; 3: rows run to the caseload's as_of day; 4: and
+# carry the outcome verdicts; 5: the days since the last entry and each reason's size; 6: each
+# entry carries its HMAC
 # a file changed this recently may change again within the same mtime: hash it (as git does)
 RECENT_CHANGE_NS = 2 * 10**9
 PARALLEL_FROM = 24  # fewer patients than this are read in this process: workers cost ~1 s
@@ -305,9 +314,28 @@ def _first_sentence(error: Exception) -> str:
 
 
 def folder_files(folder: Path) -> dict[str, bytes]:
-    """The files of a log folder a caseload reads (logs and plan), by name."""
-    return {name: (folder / name).read_bytes()
-            for name in (*LOG_NAMES, *OPTIONAL_NAMES, PLAN_NAME) if (folder / name).is_file()}
+    """The files of a log folder a caseload reads (logs and plan), by name.
+
+    Only regular files are read (:func:`~.share.bundle.read_regular`): a link, a device or a
+    FIFO in their place raises :class:`~.share.bundle.BundleError` naming the folder.
+    """
+    files = {}
+    for name in (*LOG_NAMES, *OPTIONAL_NAMES, PLAN_NAME):
+        try:
+            files[name] = read_regular(folder / name, MAX_MEMBER_BYTES)
+        except FileNotFoundError:
+            continue
+        except BundleError as error:
+            raise BundleError(f"in the folder {folder.name}, {error}") from None
+    return files
+
+
+def _is_folder(path: Path) -> bool:
+    """A real folder, not a link to one."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def content_key(files: dict[str, bytes] | bytes, fallback_plan: str = "") -> str:
@@ -323,8 +351,19 @@ def content_key(files: dict[str, bytes] | bytes, fallback_plan: str = "") -> str
     return digest.hexdigest()
 
 
-_READ_ERRORS = (BundleError, PlanError, tomllib.TOMLDecodeError, UnicodeDecodeError, OSError,
-                ValueError)
+_KIT_ERRORS = (BundleError, PlanError, tomllib.TOMLDecodeError, UnicodeDecodeError, OSError,
+               ValueError)  # problems the kit says in its own sentence
+
+
+def _sentence(label: str, error: BaseException) -> str:
+    """Any error met while opening or reading one source, as that row's one sentence."""
+    if isinstance(error, _KIT_ERRORS):
+        return _first_sentence(error)  # type: ignore[arg-type]
+    if isinstance(error, MemoryError):
+        return f"{label} is too large to read"
+    if isinstance(error, RecursionError):
+        return f"{label} holds data nested too deeply to read"
+    return f"{label} could not be read ({type(error).__name__})"
 
 
 @dataclass
@@ -355,7 +394,9 @@ def _open_source(path: Path, fallback_plan: str) -> _Loaded:
     label = path.name
     loaded = _Loaded(label, path.stem, "")
     try:
-        if path.is_dir():
+        if Path(path).is_symlink():
+            raise BundleError(f"{label} is a link, and links are not followed")
+        if _is_folder(path):
             files = folder_files(path)
             loaded.key = content_key(files, fallback_plan)
             if not any(name in files for name in LOG_NAMES):
@@ -365,10 +406,13 @@ def _open_source(path: Path, fallback_plan: str) -> _Loaded:
             loaded.plan = parse_plan(tomllib.loads(plan_text), source=Path(f"{label}:{PLAN_NAME}"))
             loaded.name = label
         else:
-            data = path.read_bytes()
+            data = read_regular(path, MAX_BUNDLE_BYTES)
             loaded.key = content_key(data)
             opened = open_bundle(data, label)
-            files, loaded.plan = opened.files, opened.plan
+            # only the logs are kept for the batch: the report and the zip are released now
+            files = {name: data for name, data in opened.files.items()
+                     if name in (*LOG_NAMES, *OPTIONAL_NAMES)}
+            loaded.plan = opened.plan
             loaded.name, loaded.period = opened.patient or path.stem, (opened.start, opened.end)
             if opened.manifest.get("deidentified"):
                 loaded.deidentified = True
@@ -377,8 +421,9 @@ def _open_source(path: Path, fallback_plan: str) -> _Loaded:
                 if isinstance(days, int) and not isinstance(days, bool) and days >= 0:
                     loaded.shared_days = days
         loaded.files = files
-    except _READ_ERRORS as error:
-        loaded.problem = _first_sentence(error)
+    except Exception as error:  # any error of one source is its row's sentence, never everyone's
+        loaded.problem = _sentence(label, error)
+        loaded.files = None
     return loaded
 
 
@@ -404,8 +449,8 @@ def _finish(loaded: _Loaded, read: Callable[[], tuple]) -> _Loaded:
         period_bounds([log.exercise["date"], log.pain["date"]], start, end)
         loaded.patient = Patient(log, loaded.plan, start, end)
         loaded.notes = "; ".join(notes)
-    except _READ_ERRORS as error:
-        loaded.problem = _first_sentence(error)
+    except Exception as error:  # any error of one source is its row's sentence
+        loaded.problem = _sentence(loaded.source, error)
     loaded.files = None
     return loaded
 
@@ -432,7 +477,7 @@ def _load_batch(names: list[str], fallback_plan: str) -> list[_Loaded]:
     try:
         logs = read_logs([item.files for item in opened])
         reads = [partial(log_and_notes, logs, patient) for patient in range(len(opened))]
-    except _READ_ERRORS:  # only the source that stops the batch may say so: each on its own
+    except Exception:  # only the source that stops the batch may say so: each on its own
         reads = [partial(lambda files: log_and_notes(read_logs([files]), 0), item.files)
                  for item in opened]
     for item, read in zip(opened, reads, strict=True):
@@ -467,6 +512,18 @@ def _problem(loaded: _Loaded) -> _Result:
 
 
 def _rows(loaded: list[_Loaded], as_of: date | None) -> list[_Result]:
+    """:func:`_rows_together`; should a batch fail as a whole, each source alone, so only the
+    source that fails says so, in its row."""
+    try:
+        return _rows_together(loaded, as_of)
+    except Exception as error:
+        if len(loaded) > 1:
+            return [result for item in loaded for result in _rows([item], as_of)]
+        loaded[0].problem = _sentence(loaded[0].source, error)
+        return [_problem(loaded[0])]
+
+
+def _rows_together(loaded: list[_Loaded], as_of: date | None) -> list[_Result]:
     """Every readable source's row and weekly series from one call of
     :func:`~backrelief_analysis.analysis.summary.summarise_patients` (any number of patients); a
     source that could not be read keeps its problem."""
@@ -646,22 +703,73 @@ def _priority(table: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns=[*order[1:-1], *HIDDEN]).reset_index(drop=True)
 
 
-def _load_cache(path: Path, as_of: date) -> dict[str, dict]:
+MAX_CACHE_BYTES = MAX_BUNDLE_BYTES  # a cache of thousands of rows is a few MB
+
+
+def _owner_only(path: Path) -> bool:
+    """A regular file (not a link) of this user that no one else may read or write."""
+    info = os.lstat(path)
+    return (stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid()
+            and not info.st_mode & 0o077)
+
+
+def _cache_key(folder: Path, *, create: bool) -> bytes | None:
+    """The secret the cache's entries are signed with, kept owner-only beside the cache; a
+    new one when there is none to trust and ``create`` (the old entries then no longer count)."""
+    path = folder / CACHE_KEY_NAME
+    with contextlib.suppress(Exception):
+        if _owner_only(path):
+            key = read_regular(path, CACHE_KEY_BYTES)
+            if len(key) == CACHE_KEY_BYTES:
+                return key
+    if not create:
+        return None
+    key = secrets.token_bytes(CACHE_KEY_BYTES)
     try:
-        cached = json.loads(path.read_text(encoding="utf-8"))
+        write_private(key, path)
+    except (OSError, ValueError):
+        return None  # a read-only caseload folder still opens, only without a cache
+    return key
+
+
+def _signature(key: bytes, name: str, as_of: date, entry: dict) -> str:
+    """HMAC-SHA-256 of one cache entry, its source's name and the day it runs to."""
+    text = json.dumps([name, as_of.isoformat(), entry], sort_keys=True)
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _load_cache(path: Path, as_of: date) -> dict[str, dict]:
+    """The cache's entries that can be trusted: from an owner-only cache of this kit's
+    version, each signed with the owner-only key (an edited entry is read again)."""
+    try:
+        key = _cache_key(path.parent, create=False)
+        if key is None or not _owner_only(path):
+            return {}
+        cached = json.loads(read_regular(path, MAX_CACHE_BYTES).decode("utf-8"))
         if (cached.get("version") == CACHE_VERSION and cached.get("kit") == __version__
                 and cached.get("as_of") == as_of.isoformat()):
-            return dict(cached["entries"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass  # no cache, or one from another version: read everything
+            trusted = {}
+            for name, signed in dict(cached["entries"]).items():
+                entry = {k: v for k, v in signed.items() if k != "mac"}
+                if hmac.compare_digest(str(signed.get("mac")),
+                                       _signature(key, name, as_of, entry)):
+                    trusted[name] = entry
+            return trusted
+    except Exception:  # no cache, one from another version, or not ours: read everything
+        pass
     return {}
 
 
 def _save_cache(path: Path, results: Iterable[_Result], as_of: date,
                 stats: dict[str, str]) -> None:
+    key = _cache_key(path.parent, create=True)
+    if key is None:
+        return
+    entries = {result.source: {**result.as_json(), "stat": stats.get(result.source)}
+               for result in results}
     record = {"version": CACHE_VERSION, "kit": __version__, "as_of": as_of.isoformat(),
-              "entries": {result.source: {**result.as_json(), "stat": stats.get(result.source)}
-                          for result in results}}
+              "entries": {name: {**entry, "mac": _signature(key, name, as_of, entry)}
+                          for name, entry in entries.items()}}
     # a read-only caseload folder still opens, only without a cache
     with contextlib.suppress(OSError, ValueError):
         write_private(json.dumps(record).encode("utf-8"), path)
@@ -671,30 +779,35 @@ def _stat_key(path: Path, fallback_plan: str) -> str | None:
     """Size, times and inode of a source's files (and the plan a folder is read with): while
     they stay the same the files do too, and the cache need not hash them again. None when a
     file changed too recently to tell a later change by its time."""
+    folder = _is_folder(path)
     files = [path / name for name in (*LOG_NAMES, *OPTIONAL_NAMES, PLAN_NAME)] \
-        if path.is_dir() else [path]
-    parts = [hashlib.sha256(fallback_plan.encode()).hexdigest() if path.is_dir() else ""]
+        if folder else [path]
+    parts = [hashlib.sha256(fallback_plan.encode()).hexdigest() if folder else ""]
     now = time.time_ns()
     for file in files:
         try:
-            stat = file.stat()
+            info = os.lstat(file)  # a link's own times: a link is never read, nor cached
         except FileNotFoundError:
             parts.append("-")
             continue
         except OSError:
             return None
-        if now - max(stat.st_mtime_ns, stat.st_ctime_ns) < RECENT_CHANGE_NS:
+        if not stat.S_ISREG(info.st_mode):
             return None
-        parts.append(f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}")
+        if now - max(info.st_mtime_ns, info.st_ctime_ns) < RECENT_CHANGE_NS:
+            return None
+        parts.append(f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}")
     return "/".join(parts)
 
 
 def _source_key(path: Path, fallback_plan: str) -> str | None:
     try:
-        if path.is_dir():
+        if Path(path).is_symlink():
+            return None
+        if _is_folder(path):
             return content_key(folder_files(path), fallback_plan)
-        return content_key(path.read_bytes())
-    except OSError:
+        return content_key(read_regular(path, MAX_BUNDLE_BYTES))
+    except Exception:  # a source that cannot be read is read again, and says why in its row
         return None
 
 
@@ -779,8 +892,31 @@ def _analyse(todo: list[Path], fallback_plan: str, workers: int | None,
         return [result for batch in pool.map(_read_batch, chunks) for result in batch]
 
 
+def _shown(row: dict) -> dict:
+    """A row with every text cleaned (:func:`~backrelief_analysis.text.clean_text`): a name or
+    a sentence quoting a file cannot carry escape codes or bidirectional overrides."""
+    return {column: clean_text(value) if isinstance(value, str) else value
+            for column, value in row.items()}
+
+
+def _mark_repeats(rows: list[dict]) -> None:
+    """A note on each row whose patient (name or code) another row has too: both are shown."""
+    sources: dict[str, list[str]] = {}
+    for row in rows:
+        if not row["problem"]:
+            sources.setdefault(row["patient"].strip().casefold(), []).append(row["source"])
+    for row in rows:
+        same = sources.get(row["patient"].strip().casefold(), []) if not row["problem"] else []
+        if len(same) > 1:
+            others = ", ".join(source for source in same if source != row["source"])
+            note = f"the same patient as {others}: check which is current"
+            row["note"] = f"{row['note']}; {note}" if row["note"] else note
+
+
 def _assemble(results: list[_Result], analysed: int, as_of: date) -> Caseload:
-    rows = [{"source": result.source, **result.row} for result in results]
+    # the one place rows are made into the table: every text shown is cleaned here
+    rows = [_shown({"source": result.source, **result.row}) for result in results]
+    _mark_repeats(rows)
     hidden = [*COLUMNS, *HIDDEN]
     table = pd.DataFrame(rows, columns=hidden) if rows else pd.DataFrame(columns=hidden)
     for column in ("weeks", "open_flags", "flags_total", "_stopped_after", "_recent_weeks"):
@@ -791,7 +927,8 @@ def _assemble(results: list[_Result], analysed: int, as_of: date) -> Caseload:
         table[column] = table[column].astype("float64")
     table["to_sharing"] = table["to_sharing"].astype(bool)
     table = _priority(table)[list(COLUMNS)]
-    weekly_rows = [[result.source, *week] for result in results for week in result.weekly]
+    weekly_rows = [[clean_text(result.source), *week] for result in results
+                   for week in result.weekly]
     weekly = pd.DataFrame(weekly_rows, columns=list(WEEKLY_COLUMNS))
     weekly = weekly.astype({"week": "int64", "pain": "float64", "adherence": "float64"})
     return Caseload(table, weekly, analysed, as_of)

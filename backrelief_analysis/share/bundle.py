@@ -21,6 +21,13 @@ Reading (:func:`read_bundle`) never writes a member's own name anywhere: the kno
 checked against the manifest's hashes and copied, under fixed names, into a temporary folder
 that :func:`~.log.store.load_log` reads. A member named ``../x``, an absolute path or
 a symlink makes the bundle refused, in one sentence.
+
+A hostile bundle costs only its own row: its file is read only if it is a regular file (checked
+with ``lstat``, never through a link, never a device or a FIFO: :func:`read_regular`); each
+member may hold at most :data:`MAX_MEMBER_BYTES` (the report :data:`MAX_REPORT_BYTES`, and it
+must begin as a PDF does), and all of them :data:`MAX_BUNDLE_BYTES`, checked from the zip's
+declared sizes and again while reading, so a header that lies is caught; a damaged stream, a
+manifest or plan nested too deep, or any other failure while reading becomes one sentence.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import secrets
 import stat
 import tempfile
@@ -57,7 +65,14 @@ LOG_NAMES = (paths.EXERCISE_LOG_NAME, paths.PAIN_LOG_NAME)
 OUTCOMES_NAME = getattr(paths, "OUTCOMES_LOG_NAME", "outcomes_log.csv")
 OPTIONAL_NAMES = (OUTCOMES_NAME,)
 SHARED_DAYS = "last_entry_days_before_sharing"  # a manifest's days, never a date
-MAX_MEMBER_BYTES = 256 * 1024 * 1024  # far above a lifetime of daily logging; stops zip bombs
+# far above a lifetime of daily logging (ten rows a day for fifty years is ~40 MB); stops zip bombs
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+# the most a bundle's members may hold together, uncompressed (and the most a .zip may weigh)
+MAX_BUNDLE_BYTES = 128 * 1024 * 1024
+# the kit's report is a two-page PDF of about 100 kB; a larger "report" is not one
+MAX_REPORT_BYTES = 8 * 1024 * 1024
+PDF_MAGIC = b"%PDF-"  # how every PDF file begins
+READ_CHUNK = 1024 * 1024  # a member is read in pieces of this size, counted as they come
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip's earliest date: no member carries a real one
 SHIFT_NOTE = ("every timestamp is written in the local wall-clock time of its row with one "
               "fixed UTC offset (+00:00), so no clock change shows, and moved by the same random "
@@ -366,6 +381,67 @@ def _unsafe(info: zipfile.ZipInfo) -> str | None:
     return None
 
 
+def read_regular(path: Path, limit: int = MAX_BUNDLE_BYTES) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes.
+
+    Checked with ``lstat`` and opened without following a link or waiting on a FIFO, so a
+    link (to ``/dev/zero``, or to another patient's file), a device, a FIFO or a socket is
+    never read.
+
+    Raises
+    ------
+    BundleError
+        One sentence: a link, not a regular file, or larger than ``limit``.
+    FileNotFoundError
+        When there is no such file.
+    """
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        raise BundleError(f"{path.name} is a link to another file, and links are not followed")
+    if not stat.S_ISREG(info.st_mode):
+        raise BundleError(f"{path.name} is not a regular file (a device, a pipe or a socket), "
+                          "so it was not read")
+    if info.st_size > limit:
+        raise BundleError(f"{path.name} is larger than {limit / 2**20:.3g} MB, more than any "
+                          "patient's files could be, so it was not read")
+    # no link followed, no wait on a FIFO swapped in since the lstat
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    with os.fdopen(os.open(path, flags), "rb") as file:
+        now = os.fstat(file.fileno())
+        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (info.st_dev,
+                                                                           info.st_ino):
+            raise BundleError(f"{path.name} was replaced while it was read, so it was not read")
+        # in pieces: one read of ``limit`` bytes would reserve all of them at once
+        pieces, size = [], 0
+        while size <= limit and (piece := file.read(min(READ_CHUNK, limit + 1 - size))):
+            pieces.append(piece)
+            size += len(piece)
+        data = b"".join(pieces)
+    if len(data) > limit:
+        raise BundleError(f"{path.name} grew past {limit / 2**20:.3g} MB while it was read, so it "
+                          "was not read")
+    return data
+
+
+def _member_limit(name: str) -> int:
+    return MAX_REPORT_BYTES if name == REPORT_NAME else MAX_MEMBER_BYTES
+
+
+def _too_big(label: str, what: str, limit: int) -> BundleError:
+    """``what`` (``"report.pdf unpacks to"``) more than ``limit`` bytes, in one sentence."""
+    return BundleError(f"{label}: {what} more than {limit / 2**20:.3g} MB, more than the kit "
+                       "ever writes, so it was not read")
+
+
+def _parsed(label: str, what: str, parse: Callable[[], object]) -> object:
+    """``parse()``, with nesting too deep for the parser said in one sentence."""
+    try:
+        return parse()
+    except RecursionError:
+        raise BundleError(f"{label}: its {what} is nested too deeply to be a backrelief "
+                          "file") from None
+
+
 def open_bundle(data: bytes, label: str) -> OpenedBundle:
     """Check a bundle's bytes and return its contents (nothing is written to disk).
 
@@ -373,38 +449,65 @@ def open_bundle(data: bytes, label: str) -> OpenedBundle:
     ------
     BundleError
         One sentence naming ``label`` and what is wrong: not a zip, a hostile member, no
-        manifest, a missing file, a hash that does not match, a plan that does not load.
+        manifest, a missing file, a member too large, a hash that does not match, a report
+        that is not a PDF, a name that is not text, a plan that does not load.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except Exception:  # any failure to read the directory: not a zip we can use
         raise BundleError(f"{label} is not a readable zip file (damaged or not a bundle)") from None
     for info in members:
         reason = _unsafe(info)
         if reason:
             raise BundleError(f"{label} was refused: it holds {reason}")
     names = {info.filename: info for info in members}
+    wanted = [names[name] for name in (MANIFEST, *LOG_NAMES, *OPTIONAL_NAMES, PLAN_NAME,
+                                       REPORT_NAME) if name in names]
+    for info in wanted:
+        if info.file_size > _member_limit(info.filename):
+            raise _too_big(label, f"{info.filename} unpacks to", _member_limit(info.filename))
+    if sum(info.file_size for info in wanted) > MAX_BUNDLE_BYTES:
+        raise _too_big(label, "its files together unpack to", MAX_BUNDLE_BYTES)
+    total = 0
 
     def read(name: str) -> bytes:
-        info = names[name]
-        if info.file_size > MAX_MEMBER_BYTES:
-            raise BundleError(f"{label}: {name} is larger than any log could be, so it was "
-                              "not read")
+        # counted while reading too: a header that under-states a size is caught here
+        nonlocal total
+        limit, pieces, size = _member_limit(name), [], 0
         try:
-            return archive.read(info)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
+            with archive.open(names[name]) as member:
+                while piece := member.read(READ_CHUNK):
+                    size += len(piece)
+                    if size > limit:
+                        raise _too_big(label, f"{name} unpacks to", limit)
+                    if total + size > MAX_BUNDLE_BYTES:
+                        raise _too_big(label, "its files together unpack to",
+                                       MAX_BUNDLE_BYTES)
+                    pieces.append(piece)
+        except BundleError:
+            raise
+        except Exception:  # a damaged stream (zlib.error), a bad CRC, an unknown method
             raise BundleError(f"{label}: {name} is damaged inside the zip") from None
+        total += size
+        return b"".join(pieces)
 
     if MANIFEST not in names:
         raise BundleError(f"{label} has no {MANIFEST}, so it is not a backrelief bundle")
     try:
-        manifest = json.loads(read(MANIFEST).decode("utf-8"))
-        listed = manifest["files"]
-        if manifest.get("format") != FORMAT or not isinstance(listed, dict):
+        manifest = _parsed(label, MANIFEST, lambda: json.loads(read(MANIFEST).decode("utf-8")))
+        listed = manifest["files"]  # type: ignore[index]
+        if manifest.get("format") != FORMAT or not isinstance(listed, dict):  # type: ignore[union-attr]
             raise TypeError
-    except (ValueError, KeyError, TypeError):
+    except BundleError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise BundleError(f"{label}: its {MANIFEST} is not a backrelief manifest") from None
+    assert isinstance(manifest, dict)
+    for key in ("patient", "patient_code"):
+        if manifest.get(key) is not None and not isinstance(manifest[key], str):
+            raise BundleError(f"{label}: the {key.replace('_', ' ')} in its {MANIFEST} is not "
+                              "text, so the bundle was refused")
     files: dict[str, bytes] = {}
     for name in (*LOG_NAMES, *OPTIONAL_NAMES, PLAN_NAME, REPORT_NAME):
         if name not in listed:
@@ -419,8 +522,12 @@ def open_bundle(data: bytes, label: str) -> OpenedBundle:
             raise BundleError(f"{label}: {name} does not match its hash in the manifest, so "
                               "it was changed or damaged after sharing")
         files[name] = content
+    if not files[REPORT_NAME].startswith(PDF_MAGIC):
+        raise BundleError(f"{label}: its {REPORT_NAME} is not a PDF file, so the bundle was "
+                          "refused")
     try:
-        plan = parse_plan(tomllib.loads(files[PLAN_NAME].decode("utf-8")),
+        plan = parse_plan(_parsed(label, PLAN_NAME,  # type: ignore[arg-type]
+                                  lambda: tomllib.loads(files[PLAN_NAME].decode("utf-8"))),
                           source=Path(f"{label}:{PLAN_NAME}"))
     except (PlanError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise BundleError(f"{label}: its plan cannot be used ({_first_line(error)})") from None
@@ -458,6 +565,6 @@ def load_files(files: dict[str, bytes], workdir: Path | None = None):  # -> (Log
     return log, [_first_line(warning.message) for warning in caught]  # type: ignore[arg-type]
 
 
-__all__ = ["BundleError", "OpenedBundle", "Shared", "bundle_bytes", "load_files",
-           "open_bundle", "pack_bundle", "patient_code", "plan_toml", "random_shift",
-           "write_bundle"]
+__all__ = ["MAX_BUNDLE_BYTES", "MAX_MEMBER_BYTES", "MAX_REPORT_BYTES", "BundleError",
+           "OpenedBundle", "Shared", "bundle_bytes", "load_files", "open_bundle", "pack_bundle",
+           "patient_code", "plan_toml", "random_shift", "read_regular", "write_bundle"]

@@ -28,6 +28,7 @@ import ipaddress
 import os
 import re
 import secrets
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -337,7 +338,18 @@ def app_class():
                                      "xsrf_cookie_kwargs": {"samesite": "Strict",
                                                             "expires_days": None}}
             # runs once the server listens: only then is the address worth printing
-            IOLoop.current().add_callback(self._announce)
+            loop = IOLoop.current()
+            loop.add_callback(self._announce)
+            # Ctrl-C stops the loop between two callbacks: raised inside a page being rendered,
+            # its KeyboardInterrupt would print a traceback. A second Ctrl-C interrupts the
+            # stop itself, as usual.
+            events = loop.asyncio_loop
+
+            def interrupted() -> None:
+                events.remove_signal_handler(signal.SIGINT)
+                events.stop()
+
+            events.add_signal_handler(signal.SIGINT, interrupted)
             super().start()
 
         def stop(self) -> None:

@@ -18,6 +18,7 @@ from backrelief_analysis.analysis.summary import summarise
 from backrelief_analysis.caseload.table import (
     CACHE_NAME,
     CACHE_VERSION,
+    caseload_html,
     display_table,
     load_caseload,
     small_multiples,
@@ -356,7 +357,28 @@ def test_caseload_table_files_are_owner_only_and_spreadsheet_safe(caseload_dir, 
     read = pd.read_csv(csv_path, encoding="utf-8-sig")
     assert read["patient"].tolist() == ["bob", "cat", "ann"]
     page = html_path.read_text(encoding="utf-8")
-    assert "<td>bob</td>" in page and "pain +3.4, 1.7x its threshold" in page
+    assert "<td><bdi>bob</bdi></td>" in page and "pain +3.4, 1.7x its threshold" in page
+
+
+def test_the_html_caseload_groups_its_tiers_with_marks_and_says_when_it_was_made(
+        caseload_dir, tmp_path):
+    root, _ = caseload_dir
+    (root / "junk.zip").write_bytes(b"junk")
+    caseload = load_caseload(root, use_cache=False, as_of=AS_OF)
+    page = caseload_html(caseload, made=date(2026, 4, 13))
+    assert "Made 2026-04-13; numbers up to 2026-04-12." in page
+    # the tiers in the order of the table, each headed by a mark that needs no colour
+    unreadable = page.index("✖</span> Could not be read")
+    needs_look = page.index("▲</span> Needs a look")
+    assert unreadable < page.index("<bdi>junk</bdi>") < needs_look < page.index("<bdi>bob</bdi>")
+    tiers = caseload.table["priority"].value_counts()
+    assert f"Needs a look ({tiers[2]})" in page
+    # the unreadable file's section shows its name and its problem, not empty numbers
+    junk_section = page[unreadable:needs_look]
+    assert "is not a readable zip file" in junk_section and "weeks</th>" not in junk_section
+    # numbers right-aligned in their own cells
+    weeks = int(caseload.table.set_index("patient").loc["bob", "weeks"])
+    assert f"<td class=num>{weeks}</td>" in page
 
 
 def test_caseload_command_prints_and_writes_the_table(caseload_dir, tmp_path, capsys):

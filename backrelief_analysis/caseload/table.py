@@ -53,6 +53,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
+from html import escape
 from itertools import pairwise
 from multiprocessing import get_context
 from pathlib import Path
@@ -970,22 +971,71 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
+# each tier of the order as the HTML page heads it: a mark that needs no colour, then words
+TIERS = {1: ("✖", "Could not be read: fix these files first"),
+         2: ("▲", "Needs a look"),
+         3: ("●", "Adherence below the cut-off"),
+         4: ("○", "Everyone else")}
+NUMBER_COLUMNS = ("weeks", "adherence, last 4 weeks (%)", "adherence, overall (%)")
+DAY_COLUMNS = ("last session", "last entry")  # kept on one line
+CASELOAD_STYLE = (
+    "body{font-family:sans-serif;margin:1.5em;color:#1a1a1a}"
+    "table{border-collapse:collapse;margin-bottom:1.5em}"
+    "td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}"
+    "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td.day{white-space:nowrap}"
+    "h2{font-size:1.1em;margin:1.2em 0 .4em;padding-left:.4em;border-left:6px solid #999}"
+    ".tier-1 h2{border-color:#d55e00}.tier-2 h2{border-color:#e69f00}"
+    ".tier-3 h2{border-color:#56b4e9}.tier-4 h2{border-color:#999}"
+)
+PAGE_NOTE = ("Self-reported diaries: associations, not causes; flags are prompts to talk, not "
+             "instructions. Not medical advice.")
+
+
+def caseload_html(caseload: Caseload, *, made: date | None = None) -> str:
+    """The caseload as one HTML page: a group per tier with its mark and heading, the reasons
+    in words, names isolated (``<bdi>``, so a right-to-left name cannot reorder its row),
+    numbers aligned, the day it was made and the day its numbers run to."""
+    table = caseload.table
+    shown = display_table(table)
+    made = made or now_local().date()
+    parts = [f"<p>Made {made:%Y-%m-%d}; numbers up to {caseload.as_of:%Y-%m-%d}. "
+             f"{plural(len(table), 'patient')}.</p>"]
+    for tier, (mark, heading) in TIERS.items():
+        rows = shown.loc[(table["priority"] == tier).to_numpy()]
+        if rows.empty:
+            continue
+        # a file that could not be read has a name and its problem, nothing else
+        columns = (["patient", "problem"] if tier == 1
+                   else [column for column in rows.columns if column != "problem"])
+        head = "".join(f"<th{' class=num' if column in NUMBER_COLUMNS else ''}>"
+                       f"{escape(column)}</th>" for column in columns)
+        body = []
+        for record in rows[columns].to_dict("records"):
+            cells = []
+            for column in columns:
+                value = "" if pd.isna(record[column]) else escape(str(record[column]))
+                if column == "patient":
+                    value = f"<bdi>{value}</bdi>"
+                kind = (" class=num" if column in NUMBER_COLUMNS
+                        else " class=day" if column in DAY_COLUMNS else "")
+                cells.append(f"<td{kind}>{value}</td>")
+            body.append(f"<tr>{''.join(cells)}</tr>")
+        parts.append(f"<section class='tier-{tier}'><h2><span aria-hidden='true'>{mark}"
+                     f"</span> {escape(heading)} ({len(rows)})</h2><table><thead><tr>{head}"
+                     f"</tr></thead><tbody>{''.join(body)}</tbody></table></section>")
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Caseload</title>"
+            f"<style>{CASELOAD_STYLE}</style></head><body><h1>Caseload</h1>{''.join(parts)}"
+            f"<p>Order: {escape(PRIORITY_RULE)}</p><p>{escape(PAGE_NOTE)}</p></body></html>")
+
+
 def write_table(caseload: Caseload, out: Path) -> Path:
-    """Write the caseload as ``.csv`` (spreadsheet-safe, every number) or ``.html``."""
+    """Write the caseload as ``.csv`` (spreadsheet-safe, every number) or ``.html``
+    (:func:`caseload_html`)."""
     suffix = out.suffix.lower()
     if suffix == ".csv":
         return write_export(caseload.table, out)
     if suffix == ".html":
-        from html import escape
-
-        body = display_table(caseload.table).to_html(index=False, escape=True, na_rep="")
-        page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Caseload</title>"
-                "<style>body{font-family:sans-serif}td,th{padding:2px 6px;"
-                "border-bottom:1px solid #ddd}</style></head><body><h1>Caseload</h1>"
-                f"<p>Order: {escape(PRIORITY_RULE)}</p>{body}<p>Self-reported diaries: "
-                "associations, not causes; flags are prompts to talk, not instructions. "
-                "Not medical advice.</p></body></html>")
-        return write_private(page.encode("utf-8"), out)
+        return write_private(caseload_html(caseload).encode("utf-8"), out)
     raise ValueError(f"the caseload is written as .csv or .html, not {out.name}")
 
 
@@ -1096,8 +1146,23 @@ def write_demo_caseload(folder: Path | str, patients: int = 4) -> Path:
     return out
 
 
-__all__ = ["CACHE_NAME", "CACHE_VERSION", "COLUMNS", "PRIORITY_RULE", "Caseload", "content_key",
-           "demo_caseload_day", "display_table", "find_sources", "folder_files", "load_caseload",
-           "outcome_summary",
-           "plot_patient_weeks", "read_source", "small_multiples", "write_demo_caseload",
-           "write_table"]
+__all__ = [
+    "CACHE_NAME",
+    "CACHE_VERSION",
+    "COLUMNS",
+    "PRIORITY_RULE",
+    "Caseload",
+    "caseload_html",
+    "content_key",
+    "demo_caseload_day",
+    "display_table",
+    "find_sources",
+    "folder_files",
+    "load_caseload",
+    "outcome_summary",
+    "plot_patient_weeks",
+    "read_source",
+    "small_multiples",
+    "write_demo_caseload",
+    "write_table",
+]

@@ -83,10 +83,16 @@ def _one_sentence_each(table) -> None:
         assert "\n" not in sentence and "Traceback" not in sentence
 
 
-def test_a_damaged_compressed_stream_costs_only_its_row(good, tmp_path):
-    root = tmp_path / "caseload"
-    root.mkdir()
-    (root / "good.zip").write_bytes(good)
+@pytest.fixture
+def root(good, tmp_path) -> Path:
+    """A caseload folder holding one good bundle beside whatever a test adds."""
+    folder = tmp_path / "caseload"
+    folder.mkdir()
+    (folder / "good.zip").write_bytes(good)
+    return folder
+
+
+def test_a_damaged_compressed_stream_costs_only_its_row(good, root):
     damaged = bytearray(good)
     with zipfile.ZipFile(io.BytesIO(good)) as archive:
         info = archive.getinfo("pain_log.csv")
@@ -102,10 +108,7 @@ def test_a_damaged_compressed_stream_costs_only_its_row(good, tmp_path):
     _one_sentence_each(table)
 
 
-def test_a_manifest_or_plan_nested_too_deep_costs_only_its_row(good, tmp_path):
-    root = tmp_path / "caseload"
-    root.mkdir()
-    (root / "good.zip").write_bytes(good)
+def test_a_manifest_or_plan_nested_too_deep_costs_only_its_row(good, root):
     (root / "deepjson.zip").write_bytes(_with_manifest(good, b"[" * DEEP + b"]" * DEEP))
     deep_toml = b"deep = " + b"[" * DEEP + b"]" * DEEP + b"\n"
     (root / "deeptoml.zip").write_bytes(_repacked(good, plan_toml=deep_toml))
@@ -115,10 +118,7 @@ def test_a_manifest_or_plan_nested_too_deep_costs_only_its_row(good, tmp_path):
     _one_sentence_each(table)
 
 
-def test_a_report_too_large_or_not_a_pdf_is_refused(good, tmp_path):
-    root = tmp_path / "caseload"
-    root.mkdir()
-    (root / "good.zip").write_bytes(good)
+def test_a_report_too_large_or_not_a_pdf_is_refused(good, root):
     # zeros compress to almost nothing: a small bundle that would unpack to a large report
     huge = b"%PDF-1.4\n" + bytes(MAX_REPORT_BYTES)
     (root / "bomb.zip").write_bytes(_repacked(good, report_pdf=huge))
@@ -131,10 +131,7 @@ def test_a_report_too_large_or_not_a_pdf_is_refused(good, tmp_path):
     _one_sentence_each(table)
 
 
-def test_a_zip_name_that_is_a_link_is_not_followed(good, tmp_path):
-    root = tmp_path / "caseload"
-    root.mkdir()
-    (root / "good.zip").write_bytes(good)
+def test_a_zip_name_that_is_a_link_is_not_followed(good, root, tmp_path):
     (tmp_path / "elsewhere.zip").write_bytes(good)
     (root / "link.zip").symlink_to(tmp_path / "elsewhere.zip")
     table = _caseload(root)
@@ -142,20 +139,14 @@ def test_a_zip_name_that_is_a_link_is_not_followed(good, tmp_path):
     _one_sentence_each(table)
 
 
-def test_a_link_to_a_device_is_never_read(good, tmp_path):
-    root = tmp_path / "caseload"
-    root.mkdir()
-    (root / "good.zip").write_bytes(good)
+def test_a_link_to_a_device_is_never_read(root):
     (root / "zero.zip").symlink_to("/dev/zero")  # today it is read until memory runs out
     table = _caseload(root)
     assert table.loc["zero.zip", "problem"] == "zero.zip is a link, and links are not followed"
     _one_sentence_each(table)
 
 
-def test_a_fifo_named_like_a_bundle_is_not_read(good, tmp_path):
-    root = tmp_path / "caseload"
-    root.mkdir()
-    (root / "good.zip").write_bytes(good)
+def test_a_fifo_named_like_a_bundle_is_not_read(root):
     os.mkfifo(root / "x.zip")  # opening it to read would wait for a writer for ever
     table = _caseload(root)
     assert table.loc["x.zip", "problem"] == (
@@ -163,10 +154,7 @@ def test_a_fifo_named_like_a_bundle_is_not_read(good, tmp_path):
     _one_sentence_each(table)
 
 
-def test_a_linked_log_file_in_a_patient_folder_is_not_followed(good, tmp_path):
-    root = tmp_path / "caseload"
-    root.mkdir()
-    (root / "good.zip").write_bytes(good)
+def test_a_linked_log_file_in_a_patient_folder_is_not_followed(root, tmp_path):
     _patient(root / "eve")
     secret = tmp_path / "secret.csv"
     secret.write_text("SECRET first line of someone else's file\n", encoding="utf-8")
@@ -180,10 +168,7 @@ def test_a_linked_log_file_in_a_patient_folder_is_not_followed(good, tmp_path):
     _one_sentence_each(table)
 
 
-def test_names_and_sentences_lose_escape_codes_and_bidi_overrides(good, tmp_path):
-    root = tmp_path / "caseload"
-    root.mkdir()
-    (root / "good.zip").write_bytes(good)
+def test_names_and_sentences_lose_escape_codes_and_bidi_overrides(good, root):
     (root / "escape.zip").write_bytes(_repacked(good, patient="Ann\x1b[2J\u202eevil\u2066"))
     (root / "\x1b[31mred").mkdir()  # a folder with no log, and a name that colours the screen
     numbered = json.loads(_members(good)["manifest.json"])
@@ -201,10 +186,7 @@ def test_names_and_sentences_lose_escape_codes_and_bidi_overrides(good, tmp_path
                                   "pain_log.csv)"
 
 
-def test_an_edited_cache_row_is_computed_again(good, tmp_path):
-    root = tmp_path / "caseload"
-    root.mkdir()
-    (root / "good.zip").write_bytes(good)
+def test_an_edited_cache_row_is_computed_again(good, root):
     first = _caseload(root)
     cache = root / CACHE_NAME
     record = json.loads(cache.read_text(encoding="utf-8"))
@@ -218,20 +200,14 @@ def test_an_edited_cache_row_is_computed_again(good, tmp_path):
     assert again.table.set_index("source").loc["good.zip", "open_flags"] == 0
 
 
-def test_a_cache_others_may_write_is_not_trusted(good, tmp_path):
-    root = tmp_path / "caseload"
-    root.mkdir()
-    (root / "good.zip").write_bytes(good)
+def test_a_cache_others_may_write_is_not_trusted(root):
     assert load_caseload(root, as_of=AS_OF).analysed == 1
     assert load_caseload(root, as_of=AS_OF).analysed == 0
     (root / CACHE_NAME).chmod(0o666)
     assert load_caseload(root, as_of=AS_OF).analysed == 1
 
 
-def test_two_sources_of_one_patient_are_both_shown_and_marked(good, tmp_path):
-    root = tmp_path / "caseload"
-    root.mkdir()
-    (root / "good.zip").write_bytes(good)
+def test_two_sources_of_one_patient_are_both_shown_and_marked(good, root):
     (root / "a.zip").write_bytes(_repacked(good, patient="", code="P-ABC123"))
     (root / "b.zip").write_bytes(_repacked(good, patient="", code="P-ABC123"))
     table = _caseload(root, use_cache=False)
@@ -241,10 +217,7 @@ def test_two_sources_of_one_patient_are_both_shown_and_marked(good, tmp_path):
     assert table.loc["good.zip", "note"] == ""
 
 
-def test_a_bundle_whose_files_together_pass_the_cap_is_refused(good, tmp_path, monkeypatch):
-    root = tmp_path / "caseload"
-    root.mkdir()
-    (root / "good.zip").write_bytes(good)
+def test_a_bundle_whose_files_together_pass_the_cap_is_refused(good, root, monkeypatch):
     with zipfile.ZipFile(io.BytesIO(good)) as archive:
         together = sum(info.file_size for info in archive.infolist())
     # one byte below what the good bundle unpacks to: every member alone is within its own cap

@@ -25,6 +25,7 @@ PLAN_ENV = "BACKRELIEF_PLAN"
 EXERCISE_LOG_NAME = "exercise_log.csv"
 PAIN_LOG_NAME = "pain_log.csv"
 OUTCOMES_LOG_NAME = "outcomes_log.csv"
+SIGNALS_LOG_NAME = "signals_log.csv"
 SETTINGS_NAME = "settings.json"
 
 
@@ -42,7 +43,7 @@ def plan_file() -> Path:
 
 def has_log(directory: Path) -> bool:
     """Tell whether ``directory`` holds at least one row of a log."""
-    for name in (EXERCISE_LOG_NAME, PAIN_LOG_NAME, OUTCOMES_LOG_NAME):
+    for name in (EXERCISE_LOG_NAME, PAIN_LOG_NAME, OUTCOMES_LOG_NAME, SIGNALS_LOG_NAME):
         path = directory / name
         if not path.is_file():
             continue

@@ -114,6 +114,13 @@ class Thresholds:
     association_min_count
         Fewest days or sessions on each side of an association (pain after a day with a
         session against without, completed against not) before its means are shown. Default 5.
+    exercise_pain_times, exercise_pain_percent
+        An exercise is flagged when, in the period, the patient marked it as hurting or
+        stopped it for pain at least ``exercise_pain_times`` times, and in at least
+        ``exercise_pain_percent`` of the times it was done or stopped for pain. The kit's own
+        defaults, 2 times and 50 %: ``shared/CLINICAL.md`` gives no number for it, so a
+        physiotherapist sets their own. Pain during exercise is associated with poorer
+        adherence (Jack et al. 2010).
     """
 
     pain_change_points: float = field(default=2, metadata=_allowed(0, 10))
@@ -148,6 +155,9 @@ class Thresholds:
     trend_min_weeks: int = field(default=4, metadata=_allowed(2, None, whole=True))
     # fewest days or sessions on each side of an association before its means are shown
     association_min_count: int = field(default=5, metadata=_allowed(1, None, whole=True))
+    # an exercise that hurt or was stopped for pain this often (and this share of its times)
+    exercise_pain_times: int = field(default=2, metadata=_allowed(1, None, whole=True))
+    exercise_pain_percent: float = field(default=50, metadata=_allowed(0, 100))
 
 
 @dataclass(frozen=True)

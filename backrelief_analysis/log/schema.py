@@ -179,4 +179,33 @@ OUTCOMES = Table(
     local_name="recorded_local",
 )
 
-TABLES = (EXERCISE, PAIN, OUTCOMES)
+# What a patient may tap for each signal (shared/CLINICAL.md, "Per-exercise signals and
+# barriers"): why a block was skipped or stopped, how an exercise felt, "this one hurt", and what
+# got in the way of a planned session. Every answer is optional; a missing one is unknown.
+SIGNAL_VALUES = {
+    "stop_reason": ("pain", "too_hard", "no_time", "other"),
+    "felt": ("easy", "right", "hard"),
+    "hurt": ("yes",),
+    "barrier": ("no_time", "pain", "forgot", "tired", "no_place", "other"),
+}
+# a barrier is about a day at most this many days before the day it was given
+MAX_DAYS_AGO = 31
+
+SIGNALS = Table(
+    paths.SIGNALS_LOG_NAME,
+    (
+        Column("recorded_at", "timestamp"),
+        Column("signal", choices=tuple(SIGNAL_VALUES)),
+        Column("value", choices=tuple(dict.fromkeys(v for vs in SIGNAL_VALUES.values()
+                                                    for v in vs))),
+        Column("session_id", required=False, id_kind="log"),
+        Column("exercise", required=False, id_kind="plan"),
+        Column("side", required=False, choices=("", "left", "right")),
+        Column("days_ago", "whole", required=False, low=0, high=MAX_DAYS_AGO),
+        Column("note", required=False, free_text=True),
+    ),
+    dated_by="recorded_at",
+    local_name="recorded_local",
+)
+
+TABLES = (EXERCISE, PAIN, OUTCOMES, SIGNALS)

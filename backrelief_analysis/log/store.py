@@ -41,6 +41,8 @@ from .schema import (
     PAIN,
     SCORE_RANGES,
     SHAPE_REASON,
+    SIGNAL_VALUES,
+    SIGNALS,
     TABLES,
     Column,
     Table,
@@ -49,6 +51,7 @@ from .schema import (
 EXERCISE_COLUMNS = EXERCISE.names
 PAIN_COLUMNS = PAIN.names
 OUTCOME_COLUMNS = OUTCOMES.names
+SIGNAL_COLUMNS = SIGNALS.names
 STATUSES = EXERCISE["status"].choices or ()
 SIDES = EXERCISE["side"].choices or ()
 CONTEXTS = PAIN["context"].choices or ()
@@ -150,6 +153,46 @@ class OutcomeEntry:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class SignalEntry:
+    """One thing a patient tapped: a row of signals_log.csv.
+
+    ``signal`` and ``value`` as :data:`~.schema.SIGNAL_VALUES` allows. A ``stop_reason``
+    names the block (``session_id``, ``exercise``, ``side``) it is about; ``felt`` and
+    ``hurt`` the session and exercise; a ``barrier`` the day it is about, ``days_ago`` days
+    before the day it was given (0: that day).
+    """
+
+    recorded_at: datetime
+    signal: str
+    value: str
+    session_id: str = ""
+    exercise: str = ""
+    side: str = ""
+    days_ago: int | None = None
+    note: str = ""
+
+
+def signal_problem(entry: SignalEntry) -> str | None:
+    """Why ``entry`` is not a row the loader accepts (None when it is)."""
+    allowed = SIGNAL_VALUES.get(entry.signal, ())
+    if entry.value not in allowed:
+        return f"a {entry.signal} must be one of {', '.join(allowed)} (got {entry.value!r})"
+    if entry.signal == "barrier":
+        if entry.days_ago is None:
+            return "a barrier needs days_ago (the day it is about)"
+        if entry.session_id or entry.exercise or entry.side:
+            return "a barrier is about a day, not a session or exercise"
+        return None
+    if not (entry.session_id and entry.exercise):
+        return f"a {entry.signal} needs the session and the exercise it is about"
+    if entry.days_ago is not None:
+        return f"a {entry.signal} is about a session: days_ago stays empty"
+    if entry.signal != "stop_reason" and entry.side:
+        return f"a {entry.signal} is about the exercise, both sides: side stays empty"
+    return None
+
+
 def outcome_set_problem(measures: Sequence[str], items: Sequence[str]) -> str | None:
     """Why the rows of one questionnaire occasion do not make a complete set (None if they do)."""
     kinds = sorted(set(measures))
@@ -182,6 +225,10 @@ def _no_outcomes() -> pd.DataFrame:
     return empty_frame(OUTCOMES)
 
 
+def _no_signals() -> pd.DataFrame:
+    return empty_frame(SIGNALS)
+
+
 @dataclass(frozen=True)
 class Log:
     """A loaded, validated log.
@@ -204,6 +251,9 @@ class Log:
         an append moved to ``<file>.torn`` earlier. Empty when every row loaded.
     repeated
         One sentence for each file with rows that repeat another row exactly (all loaded).
+    signals
+        signals_log.csv typed likewise (``days_ago`` as integers, 0 where empty), plus
+        ``recorded_local`` and ``date``; empty when the log has no signals file.
     """
 
     exercise: pd.DataFrame
@@ -212,11 +262,13 @@ class Log:
     outcomes: pd.DataFrame = field(default_factory=_no_outcomes)
     set_aside: tuple[str, ...] = ()
     repeated: tuple[str, ...] = ()
+    signals: pd.DataFrame = field(default_factory=_no_signals)
 
     @property
     def empty(self) -> bool:
         """True when no file has a row."""
-        return self.exercise.empty and self.pain.empty and self.outcomes.empty
+        return (self.exercise.empty and self.pain.empty and self.outcomes.empty
+                and self.signals.empty)
 
 
 def now_local() -> datetime:
@@ -262,6 +314,7 @@ class LogStore:
         self.exercise_path = self.directory / EXERCISE.file_name
         self.pain_path = self.directory / PAIN.file_name
         self.outcomes_path = self.directory / OUTCOMES.file_name
+        self.signals_path = self.directory / SIGNALS.file_name
 
     def append_block(self, block: ExerciseBlock) -> None:
         """Append one exercise block to exercise_log.csv, durably."""
@@ -302,6 +355,23 @@ class LogStore:
             raise ValueError(f"set {set_ids[0]!r} {problem}")
         self._append(OUTCOMES, [[format_timestamp(e.recorded_at), e.set_id, e.measure, e.item,
                                  e.score, e.note] for e in entries])
+
+    def extend_signals(self, entries: Iterable[SignalEntry]) -> None:
+        """Append what the patient tapped in one locked, fsynced write.
+
+        Raises
+        ------
+        ValueError
+            For an entry the loader would refuse (:func:`signal_problem`); nothing is written.
+        """
+        entries = list(entries)
+        for entry in entries:
+            problem = signal_problem(entry)
+            if problem:
+                raise ValueError(problem)
+        self._append(SIGNALS, [[format_timestamp(e.recorded_at), e.signal, e.value, e.session_id,
+                                e.exercise, e.side, "" if e.days_ago is None else e.days_ago,
+                                e.note] for e in entries])
 
     def _append(self, table: Table, rows: list[list[object]]) -> None:
         if not rows:
@@ -855,8 +925,26 @@ def _outcome_rules(frame: pd.DataFrame, cells: _Cells) -> None:
                                           f"set '{set_id}' (lines {span}) {reason}"))
 
 
+def _signal_rules(frame: pd.DataFrame, cells: _Cells) -> None:
+    signal, value = frame["signal"], frame["value"]
+    for kind, allowed in SIGNAL_VALUES.items():
+        cells.flag((signal == kind) & ~value.isin(allowed), "value",
+                   f"must be one of {', '.join(allowed)} for {kind}")
+    barrier = signal == "barrier"
+    raw = cells.frame["days_ago"]  # text, or numbers the parser read already
+    given = ~(raw.isna() | (raw.astype(object) == "")).to_numpy(dtype=bool)
+    cells.flag(barrier & ~given, "days_ago", "must say the day a barrier is about")
+    cells.flag(~barrier & given, "days_ago", "must be empty for a signal about a session")
+    for column in ("session_id", "exercise"):
+        cells.flag(~barrier & (frame[column] == ""), column,
+                   "must name what a signal about a session is about")
+        cells.flag(barrier & (frame[column] != ""), column, "must be empty for a barrier")
+    cells.flag(~signal.isin(("stop_reason",)) & (frame["side"] != ""), "side",
+               "must be empty but for a stop_reason (a block's side)")
+
+
 _RULES = {EXERCISE.file_name: _exercise_rules, PAIN.file_name: _pain_rules,
-          OUTCOMES.file_name: _outcome_rules}
+          OUTCOMES.file_name: _outcome_rules, SIGNALS.file_name: _signal_rules}
 
 
 def load_log(directory: Path | str | None = None) -> Log:
@@ -894,7 +982,7 @@ def load_log(directory: Path | str | None = None) -> Log:
         warnings.warn(repeat, DuplicateRowWarning, stacklevel=2)
     return Log(exercise=frames[EXERCISE.file_name], pain=frames[PAIN.file_name],
                directory=folder, outcomes=frames[OUTCOMES.file_name], set_aside=tuple(set_aside),
-               repeated=tuple(repeats))
+               repeated=tuple(repeats), signals=frames[SIGNALS.file_name])
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -915,7 +1003,7 @@ class Logs:
 
     Attributes
     ----------
-    exercise, pain, outcomes
+    exercise, pain, outcomes, signals
         Each table of every patient that could be read, in one frame typed as
         :class:`Log`'s, with a ``patient`` column first (the position of the patient's
         source); rows in the order of the patients, then of their files.
@@ -934,6 +1022,7 @@ class Logs:
         self.exercise = frames[EXERCISE.file_name]
         self.pain = frames[PAIN.file_name]
         self.outcomes = frames[OUTCOMES.file_name]
+        self.signals = frames[SIGNALS.file_name]
         self.problems = tuple(tuple(sorted(n.problems, key=lambda p: (p.file, p.line or 0)))
                               for n in notes)
         self.set_aside = tuple(tuple(n.set_aside) for n in notes)
@@ -970,7 +1059,8 @@ class Logs:
             frames[name] = self._bare[name].iloc[start:stop].reset_index(drop=True)
         return Log(exercise=frames[EXERCISE.file_name], pain=frames[PAIN.file_name],
                    directory=Path(directory), outcomes=frames[OUTCOMES.file_name],
-                   set_aside=self.set_aside[patient], repeated=self.repeated[patient])
+                   set_aside=self.set_aside[patient], repeated=self.repeated[patient],
+                   signals=frames[SIGNALS.file_name])
 
 
 @dataclass

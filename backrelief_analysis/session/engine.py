@@ -39,6 +39,14 @@ A block that cannot be written (full disk, read-only folder) stays in :attr:`Ses
 and is retried with the next block or by :meth:`SessionEngine.flush`; the error is reported to
 the observers, never dropped.
 
+Why it stopped, how it felt
+---------------------------
+After *Skip exercise* or *Stop*, :meth:`SessionEngine.give_reason` logs why (pain, too hard,
+not enough time, other) for the block just ended, to ``signals_log.csv`` at once; the session
+never waits for it, and a reason may be given, or changed, until the after-score.
+:meth:`SessionEngine.record_after` takes, with the after-score, how each exercise done felt
+(easy, right, hard) and the exercises that hurt. All of it is optional.
+
 The whole session
 -----------------
 :meth:`SessionEngine.begin` logs the before-score and starts; :meth:`SessionEngine.record_after`
@@ -63,7 +71,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from ..log.store import ExerciseBlock, LogStore, PainEntry, now_local
+from ..log.schema import SIGNAL_VALUES
+from ..log.store import ExerciseBlock, LogStore, PainEntry, SignalEntry, now_local
 from ..plan import Exercise, Plan
 from . import active
 from .active import ActiveSession, SessionBusy
@@ -285,6 +294,10 @@ class SessionEngine:
         self._plan_key = active.plan_key(plan)
         self._planned = active.planned_blocks(plan)
         self._recorder: ThreadPoolExecutor | None = None
+        # blocks ended by Skip exercise or Stop, most recent last: a reason may be given for them
+        self.cut_short: list[int] = []
+        self.reasons: dict[int, str] = {}
+        self.closed = False  # the after-score is in: nothing more is asked
 
     # --- observing ---------------------------------------------------------------------------
 
@@ -436,6 +449,7 @@ class SessionEngine:
         if block not in self._block_done:
             status = "stopped" if self._reps_done[block] else "skipped"
             self._log_block(block, status)
+            self.cut_short.append(block)
         target = next(i for i, s in enumerate(self.steps) if s.block > block)
         self._emit_cue(self._enter(target, self._clock()))
         self._poke()
@@ -456,6 +470,8 @@ class SessionEngine:
                     continue
                 begun = block == current.block and current.kind in ("hold", "release")
                 self._log_block(block, "stopped" if begun else "not_reached")
+                if begun:
+                    self.cut_short.append(block)
         self._status = "stopped"
         self._poke()
         self._emit("state")
@@ -632,21 +648,86 @@ class SessionEngine:
             raise
         return self.start()
 
-    def record_after(self, pain: int, flare: str = "", note: str = "") -> PainEntry:
+    def give_reason(self, reason: str, block: int | None = None, note: str = "") -> SignalEntry:
+        """Log why a block ended early: ``pain``, ``too_hard``, ``no_time`` or ``other``.
+
+        Parameters
+        ----------
+        reason
+            One of ``SIGNAL_VALUES["stop_reason"]``.
+        block
+            The block's index in :attr:`blocks`; by default the last one cut short.
+        note
+            A few words with ``other``.
+
+        Raises
+        ------
+        ValueError
+            For an unknown reason, a block that was not skipped or stopped, or a session
+            whose after-score is in.
+        """
+        if reason not in SIGNAL_VALUES["stop_reason"]:
+            raise ValueError(f"a reason is one of {', '.join(SIGNAL_VALUES['stop_reason'])}")
+        if self.closed:
+            raise ValueError("the session is closed: its after-score is in")
+        if block is None:
+            if not self.cut_short:
+                raise ValueError("no exercise of this session was skipped or stopped")
+            block = self.cut_short[-1]
+        if block not in self.cut_short:
+            raise ValueError("a reason is given for an exercise that was skipped or stopped")
+        exercise, side = self.blocks[block]
+        entry = SignalEntry(self._now(), "stop_reason", reason, self.session_id, exercise.id,
+                            side, note=note)
+        self.store.extend_signals([entry])
+        self.reasons[block] = reason
+        return entry
+
+    def exercises_done(self) -> list[Exercise]:
+        """The plan's exercises with at least one rep done in this session, in order: the ones
+        the patient is asked about with the after-score."""
+        done = {self.blocks[b][0].id for b, reps in enumerate(self._reps_done) if reps}
+        done |= {b.exercise for b in self.logged if b.reps_done}  # a resumed session's too
+        return [exercise for exercise in self.plan.exercises if exercise.id in done]
+
+    def record_after(self, pain: int, flare: str = "", note: str = "", *,
+                     felt: dict[str, str] | None = None, hurt: tuple[str, ...] | list[str] = ()
+                     ) -> PainEntry:
         """Log the after-score (with the flare-up answer and a note); the session is closed.
+
+        ``felt`` maps exercise ids to ``easy``, ``right`` or ``hard``; ``hurt`` lists the
+        exercises the patient marked "this one hurt". Both are optional and written after the
+        score, in one write.
 
         Raises
         ------
         RuntimeError
             While blocks of the session could not be written (see :meth:`flush`).
+        ValueError
+            For a feeling that is not one of the three, or an exercise the plan does not name;
+            nothing is written.
         """
+        now = self._now()
+        known = {exercise.id for exercise in self.plan.exercises}
+        signals = [SignalEntry(now, "felt", value, self.session_id, exercise)
+                   for exercise, value in (felt or {}).items() if value]
+        signals += [SignalEntry(now, "hurt", "yes", self.session_id, exercise)
+                    for exercise in dict.fromkeys(hurt)]
+        for entry in signals:
+            if entry.exercise not in known:
+                raise ValueError(f"{entry.exercise!r} is not an exercise of the plan")
+            if entry.value not in SIGNAL_VALUES[entry.signal]:
+                raise ValueError(f"how an exercise felt is one of "
+                                 f"{', '.join(SIGNAL_VALUES['felt'])} (got {entry.value!r})")
         if not self.flush():
             raise RuntimeError(f"{len(self.unsaved)} exercise block(s) could still not be "
                                f"written to {self.store.directory}")
         self.wait_recorded()  # no update of the record may come after its removal
-        entry = PainEntry(self._now(), pain, "after_session", self.session_id, flare, note)
+        entry = PainEntry(now, pain, "after_session", self.session_id, flare, note)
         self.store.append_pain(entry)
+        self.closed = True
         active.clear_active(self.store.directory, self.session_id)
+        self.store.extend_signals(signals)
         return entry
 
     async def carry_on(self, *, wait_s: float = TAKE_OVER_WAIT_S) -> asyncio.Task[None]:

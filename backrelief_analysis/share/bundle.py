@@ -62,8 +62,9 @@ REPORT_NAME = "report.pdf"
 FORMAT = "backrelief-bundle"
 FORMAT_VERSION = 1
 LOG_NAMES = (paths.EXERCISE_LOG_NAME, paths.PAIN_LOG_NAME)
-OUTCOMES_NAME = getattr(paths, "OUTCOMES_LOG_NAME", "outcomes_log.csv")
-OPTIONAL_NAMES = (OUTCOMES_NAME,)
+OUTCOMES_NAME = paths.OUTCOMES_LOG_NAME
+# tables a log may lack (a bundle made before a table existed lacks it too)
+OPTIONAL_NAMES = (OUTCOMES_NAME, paths.SIGNALS_LOG_NAME)
 SHARED_DAYS = "last_entry_days_before_sharing"  # a manifest's days, never a date
 # far above a lifetime of daily logging (ten rows a day for fifty years is ~40 MB); stops zip bombs
 MAX_MEMBER_BYTES = 64 * 1024 * 1024

@@ -1,0 +1,210 @@
+"""Per-exercise signals and barriers: which exercise hurt, why blocks stopped, what got in the way.
+
+Counted in *times*: one time is one exercise in one session, both sides of a two-sided exercise
+together (knee to chest, left and right, on Monday is one time). An exercise is *done* at a time
+when at least one rep of it was done. Each answer counts as the patient last gave it (a later
+tap corrects an earlier one); a missing answer is unknown, never "no problem"
+(``shared/CLINICAL.md``, "Per-exercise signals and barriers").
+
+Every function takes keyed frames (a ``patient`` column, see :mod:`.periods`) and returns a new
+frame; a one-patient call keys its frames with :func:`~.periods.keyed`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from ..log.schema import SIGNAL_VALUES
+from .periods import DATE_DTYPE, PATIENT, day_series, keyed_within, week_label, week_start
+
+STOP_REASONS = SIGNAL_VALUES["stop_reason"]
+FEELINGS = SIGNAL_VALUES["felt"]
+BARRIERS = SIGNAL_VALUES["barrier"]
+# the columns of exercise_signals_by_patient, after patient and exercise
+COUNT_COLUMNS = ("times_done", "offered", "answered", *(f"felt_{f}" for f in FEELINGS), "hurt",
+                 *(f"stopped_{r}" for r in STOP_REASONS), "pain_times")
+_TIME = [PATIENT, "session_id", "exercise"]
+
+
+def latest_answers(signals: pd.DataFrame) -> pd.DataFrame:
+    """The answers that count: the last of each kind for a block or an exercise of a session,
+    and each barrier of a day once.
+
+    Parameters
+    ----------
+    signals
+        The keyed signals log (``Log.signals`` with a ``patient`` column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows kept, in the log's order, with ``day``: the day a barrier is about (its
+        ``date`` less ``days_ago``), or the day it was given for the other signals.
+    """
+    ordered = signals.sort_values([PATIENT, "recorded_at"], kind="stable")
+    day = day_series(ordered["date"]) - pd.to_timedelta(
+        ordered["days_ago"].where(ordered["signal"] == "barrier", 0), unit="D")
+    ordered = ordered.assign(day=day.astype(DATE_DTYPE))
+    barrier = ordered["signal"] == "barrier"
+    about = ordered.loc[~barrier].drop_duplicates(
+        [*_TIME, "side", "signal"], keep="last")
+    days = ordered.loc[barrier].drop_duplicates([PATIENT, "day", "value"], keep="last")
+    return pd.concat([about, days]).sort_index(kind="stable")
+
+
+def exercise_signals_by_patient(exercise: pd.DataFrame, signals: pd.DataFrame,
+                                patients: pd.DataFrame) -> pd.DataFrame:
+    """Per patient and exercise over each period: times done and what the patient said of them.
+
+    Parameters
+    ----------
+    exercise
+        The keyed exercise log; a session belongs to the period of the day it started.
+    signals
+        The keyed signals log. An answer about a session outside the period, or about a block
+        the exercise log does not hold, is left out.
+    patients
+        Indexed by ``patient``: ``first``, ``last`` (the period).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``patient``, ``exercise`` (in order of first appearance), then counts of times:
+        ``times_done`` (at least one rep), ``offered`` (done, or stopped for pain before a
+        rep), ``answered`` (a feeling or "hurt" given),
+        ``felt_easy``, ``felt_right``, ``felt_hard``, ``hurt``, ``stopped_pain``,
+        ``stopped_too_hard``, ``stopped_no_time``, ``stopped_other`` (a block of it skipped or
+        stopped for that reason, done or not) and ``pain_times`` (marked as hurting or stopped
+        for pain, or both: the times the exercise flag counts).
+    """
+    blocks = keyed_within(exercise, patients)
+    times = blocks.groupby(_TIME, sort=False)["reps_done"].max().rename("reps").reset_index()
+    answers = latest_answers(signals)
+    answers = answers.loc[answers["signal"] != "barrier"]
+    # only answers about a block of the period: a stop reason names its side
+    reasons = answers.loc[answers["signal"] == "stop_reason"].merge(
+        blocks[[*_TIME, "side"]].drop_duplicates(), on=[*_TIME, "side"])
+    said = answers.loc[answers["signal"] != "stop_reason"].merge(times[_TIME], on=_TIME)
+    table = times.assign(times_done=times["reps"] > 0)
+    for feeling in FEELINGS:
+        table = _mark(table, said.loc[(said["signal"] == "felt") & (said["value"] == feeling)],
+                      f"felt_{feeling}")
+    table = _mark(table, said.loc[said["signal"] == "hurt"], "hurt")
+    for reason in STOP_REASONS:
+        table = _mark(table, reasons.loc[reasons["value"] == reason], f"stopped_{reason}")
+    table["answered"] = table[[f"felt_{f}" for f in FEELINGS]].any(axis=1) | table["hurt"]
+    table["pain_times"] = table["hurt"] | table["stopped_pain"]
+    table["offered"] = table["times_done"] | table["stopped_pain"]
+    counts = table.groupby([PATIENT, "exercise"], sort=False)[list(COUNT_COLUMNS)].sum()
+    return counts.astype("int64").reset_index()
+
+
+def _mark(table: pd.DataFrame, rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``table`` (one row a time) with ``column`` True for the times ``rows`` name."""
+    named = pd.MultiIndex.from_frame(rows[_TIME]) if len(rows) else None
+    here = (pd.MultiIndex.from_frame(table[_TIME]).isin(named) if named is not None
+            else np.zeros(len(table), dtype=bool))
+    return table.assign(**{column: here})
+
+
+def exercise_pain_flags(counts: pd.DataFrame, min_times: pd.Series | int,
+                        min_percent: pd.Series | float) -> pd.DataFrame:
+    """The rows of :func:`exercise_signals_by_patient` whose exercise hurts often or is
+    stopped for pain: ``pain_times`` at least ``min_times`` and at least ``min_percent`` of
+    the times it was ``offered`` (done, or stopped for pain).
+
+    ``min_times`` and ``min_percent`` are one value, or one per patient (a Series indexed by
+    patient: the plans' ``exercise_pain_times`` and ``exercise_pain_percent``). The result
+    adds ``percent``.
+    """
+    least = _per_patient(counts, min_times)
+    share = _per_patient(counts, min_percent)
+    offered = counts["offered"]
+    percent = 100 * counts["pain_times"] / offered.where(offered > 0)
+    flagged = (counts["pain_times"] >= least) & (percent >= share)
+    return counts.assign(percent=percent).loc[flagged].reset_index(drop=True)
+
+
+def _per_patient(counts: pd.DataFrame, value: pd.Series | float) -> pd.Series:
+    if isinstance(value, pd.Series):
+        return pd.Series(value.reindex(counts[PATIENT].to_numpy()).to_numpy(dtype="float64"),
+                         index=counts.index)
+    return pd.Series(float(value), index=counts.index)
+
+
+def weekly_barriers_by_patient(signals: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
+    """What got in the way, per patient and ISO week of the days they are about.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``patient``, ``week_start``, ``week``, ``barrier`` and ``days`` (the days of that week
+        the patient named it), by patient, week and the order of :data:`BARRIERS`.
+    """
+    answers = latest_answers(signals)
+    days = answers.loc[answers["signal"] == "barrier"].assign(date=lambda f: f["day"])
+    days = keyed_within(days, patients)
+    if days.empty:
+        return pd.DataFrame({PATIENT: pd.Series(dtype=object),
+                             "week_start": pd.Series(dtype=DATE_DTYPE),
+                             "week": pd.Series(dtype=str), "barrier": pd.Series(dtype=str),
+                             "days": pd.Series(dtype="int64")})
+    starts = week_start(days["day"])
+    table = (days.assign(week_start=starts, barrier=days["value"])
+             .groupby([PATIENT, "week_start", "barrier"], sort=False).size()
+             .rename("days").reset_index())
+    table["_order"] = table["barrier"].map({b: i for i, b in enumerate(BARRIERS)})
+    table = table.sort_values([PATIENT, "week_start", "_order"], kind="stable")
+    table.insert(2, "week", week_label(table["week_start"]).to_numpy())
+    return table.drop(columns="_order").reset_index(drop=True)
+
+
+def missed_planned_days(exercise: pd.DataFrame, signals: pd.DataFrame, sessions_per_week: int,
+                        today: date, *, look_back_days: int = 7) -> list[date]:
+    """The days before ``today`` the plan expected a session that had none, and for which no
+    barrier was given yet: the ones to ask "What got in the way?" about.
+
+    A plan of ``n`` sessions a week leaves ``7 - n`` days a week without one; within each ISO
+    week the days without a session after those are missed. Only days within
+    ``look_back_days`` before ``today``, and after the log's first session, are asked about.
+
+    Parameters
+    ----------
+    exercise, signals
+        One patient's logs (``Log.exercise``, ``Log.signals``).
+    sessions_per_week
+        The plan's target.
+    today
+        The patient's local day.
+    """
+    if exercise.empty or sessions_per_week <= 0:
+        return []
+    session_days = set(day_series(exercise["date"]).dt.date)
+    first = min(session_days)
+    answered = set()
+    if not signals.empty:
+        answers = latest_answers(signals.assign(**{PATIENT: 0}))
+        answered = set(answers.loc[answers["signal"] == "barrier", "day"].dt.date)
+    rest_allowed = max(7 - sessions_per_week, 0)
+    missed = []
+    start = max(first, today - pd.Timedelta(days=look_back_days).to_pytimedelta())
+    monday = start - pd.Timedelta(days=start.weekday()).to_pytimedelta()
+    resting = 0
+    day = monday
+    while day < today:
+        if day.weekday() == 0:
+            resting = 0
+        if day not in session_days:
+            resting += 1
+            if resting > rest_allowed and day >= start and day > first and day not in answered:
+                missed.append(day)
+        day += pd.Timedelta(days=1).to_pytimedelta()
+    return missed
+
+
+__all__ = ["BARRIERS", "COUNT_COLUMNS", "FEELINGS", "STOP_REASONS", "exercise_pain_flags",
+           "exercise_signals_by_patient", "latest_answers", "missed_planned_days",
+           "weekly_barriers_by_patient"]

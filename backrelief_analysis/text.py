@@ -64,6 +64,19 @@ def plural(count: float, word: str) -> str:
     return f"{count:g} {word}{'' if count == 1 else 's'}"
 
 
+def and_list(items: list[str]) -> str:
+    """Items as a sentence lists them: ``a``, ``a and b``, ``a, b and c`` ("" for none).
+
+    Examples
+    --------
+    >>> and_list(["no time", "tired", "pain"])
+    'no time, tired and pain'
+    """
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def number_word(count: int) -> str:
     """A small whole number as a word ("two"); larger ones as digits.
 

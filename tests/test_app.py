@@ -26,7 +26,7 @@ import icalendar
 import psutil
 import pytest
 from lab_pages import SLOW_MS, off_host, record_requests
-from plans import PELVIC_TILT, plan_text
+from plans import BRIDGE, PELVIC_TILT, plan_text
 
 from backrelief_analysis.app import page as app
 from backrelief_analysis.app import server
@@ -253,6 +253,62 @@ def test_a_session_in_the_app_without_code_or_other_hosts(chromium_default_autop
     assert "Traceback" not in output
     assert "_xsrf" not in output  # leaving the page shut its kernel down, no request refused
     assert output.count(token) == 1  # the token is in the printed address, and nowhere else
+
+
+@pytest.mark.browser
+def test_skip_with_a_reason_and_how_each_exercise_felt_reach_the_log(chromium_default_autoplay,
+                                                                     tmp_path):
+    two = plan_text(PELVIC_TILT, BRIDGE | {"hold_s": 1, "reps": 2}, name="App test plan",
+                    target=3, rest_between_exercises_s=1, get_ready_s=1)
+    process, address, log_dir = start_app(tmp_path, plan_text=two)
+    base = URL_LINE.search(f"open {address} in your browser").group(2)
+    try:
+        page = chromium_default_autoplay.new_page()
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.set_default_timeout(SLOW_MS)
+        urls = record_requests(page)
+        page.goto(address)
+        page.wait_for_selector(".br-session .br-start")
+        page.locator(".br-pain-before").get_by_role("button", name="4", exact=True).click()
+        page.wait_for_function("() => !document.querySelector('.br-start').disabled")
+        page.locator(".br-start").click()
+        # skip the pelvic tilt once it is under way: the session goes on to the bridge at once
+        page.wait_for_function("() => document.querySelector('.br-phase').innerText === 'HOLD'")
+        page.locator(".br-skip").click()
+        reason = page.locator(".br-reason-row")
+        reason.wait_for(state="visible")
+        assert "Why did you skip pelvic tilt?" in reason.inner_text()
+        reason.get_by_role("button", name="Pain", exact=True).click()
+        page.wait_for_function(
+            "() => document.querySelector('.br-exercise').innerText.includes('Bridge')")
+        page.wait_for_selector(".br-after", state="visible")
+        # one row for the exercise done (the bridge), none for the tilt skipped before a rep
+        # was done
+        assert page.locator(".br-felt-pelvic_tilt").count() == 0
+        page.locator(".br-felt-bridge").get_by_role("button", name="Hard", exact=True).click()
+        page.locator(".br-hurt-bridge").click()
+        page.locator(".br-pain-after").get_by_role("button", name="5", exact=True).click()
+        page.wait_for_function("() => !document.querySelector('.br-save').disabled")
+        page.locator(".br-save").click()
+        page.wait_for_function(
+            "() => document.querySelector('.br-saved').innerText.includes('Saved')")
+        assert "how the exercises felt" in page.locator(".br-saved").inner_text()
+        page.screenshot(path=str(SCREENSHOTS / "br_app_signals.png"), full_page=True)
+
+        log = load_log(log_dir)
+        assert list(zip(log.exercise["exercise"], log.exercise["status"], strict=True)) == [
+            ("pelvic_tilt", "skipped"), ("bridge", "completed")]
+        session = log.exercise["session_id"].iloc[0]
+        said = log.signals[["signal", "value", "session_id", "exercise"]]
+        assert said.to_records(index=False).tolist() == [
+            ("stop_reason", "pain", session, "pelvic_tilt"),
+            ("felt", "hard", session, "bridge"),
+            ("hurt", "yes", session, "bridge")]
+        assert off_host(urls, base) == []
+    finally:
+        code = stop_app(process)
+    assert code == 0
+    assert "Traceback" not in (tmp_path / "app.out").read_text()
 
 
 class Listener:

@@ -35,6 +35,7 @@ from .cues import side_words
 from .engine import SessionBusy, SessionEngine, SessionEvent, SessionState
 from .questionnaire import due_line
 from .settings import SoundSettings, load_settings, save_settings
+from .signals_widget import BarrierQuestion, ExerciseFeelings, MissedDays, StopReason
 from .widget_parts import Guarded, button, guard, html_box, label, plan_or_problem, score_buttons
 
 SAFETY_HTML = (
@@ -215,6 +216,9 @@ class SessionWidget(Guarded, widgets.VBox):
                                    fewer_words=sound.fewer_words, tone_spec=audio.tone_spec())
         self.engine.fewer_words = sound.fewer_words
         self._stage.add_class("br-stage")
+        self._reason = StopReason(self._give_reason, self._report)
+        self._feelings = ExerciseFeelings()
+        self._missed = MissedDays(self.plan, self.store)
 
         self._pain_after = score_buttons("br-pain-after")
         self._flare = _flare_buttons("br-flare")
@@ -228,7 +232,7 @@ class SessionWidget(Guarded, widgets.VBox):
             label(PAIN_QUESTION + ", needed to save"), self._pain_after,
             label("Is today a flare-up (a bad spell that is hard to bear and gets in the way "
                    "of your day)?"), self._flare,
-            label("Note"), self._note,
+            label("Note"), self._note, self._feelings,
             widgets.HBox([self._save, self._saved_line],
                          layout=widgets.Layout(align_items="center")),
         ], layout=widgets.Layout(display="none", border="1px solid #bbb", padding="0.6em"))
@@ -242,8 +246,8 @@ class SessionWidget(Guarded, widgets.VBox):
         self._finish.on_click(self._on_finish_click)
 
         super().__init__(children=[
-            self._title, self._safety, self._resume_line, self._finish, self._before,
-            self._stage, self._after, self._message, self._output,
+            self._title, self._safety, self._missed, self._resume_line, self._finish,
+            self._before, self._stage, self._reason, self._after, self._message, self._output,
         ])  # fmt: skip
         self.add_class("br-session")
         self._show_left_behind()
@@ -270,10 +274,20 @@ class SessionWidget(Guarded, widgets.VBox):
             self._look_again()
         elif action == "pause":
             self._toggle_pause()
-        elif action == "skip":
-            self.engine.skip_exercise()
-        elif action == "stop":
-            self.engine.stop()
+        elif action in ("skip", "stop"):
+            cut = len(self.engine.cut_short)
+            if action == "skip":
+                self.engine.skip_exercise()
+            else:
+                self.engine.stop()
+            if len(self.engine.cut_short) > cut:  # a block ended early: ask why, never wait
+                exercise, side = self.engine.blocks[self.engine.cut_short[-1]]
+                row = next(b for b in reversed(self.engine.logged + self.engine.unsaved)
+                           if (b.exercise, b.side) == (exercise.id, side))
+                self._reason.ask(exercise, row.status == "skipped")
+
+    def _give_reason(self, reason: str) -> None:
+        self.engine.give_reason(reason)
 
     def _start_session(self) -> None:
         pain = self._pain_before.value
@@ -345,15 +359,19 @@ class SessionWidget(Guarded, widgets.VBox):
             return
         flare = self._flare.value or ""
         note = self._note.value.strip()
-        self.engine.record_after(pain, flare, note)
+        felt, hurt = self._feelings.felt, self._feelings.hurt
+        self.engine.record_after(pain, flare, note, felt=felt, hurt=hurt)
         self._saved = True
         self._message.value = ""  # "please give your pain score" is done with
         for control in (self._pain_after, self._flare, self._note, self._save):
             control.disabled = True
+        self._feelings.close_question()
+        self._reason.close_question()
         flare_text = {"yes": "a flare-up day", "no": "not a flare-up day", "": "flare-up not given"}
         self._show(
             f"Saved: pain {self.engine.pain_before} before and {pain} after this session, "
-            f"{flare_text[flare]}{', with your note' if note else ''}. "
+            f"{flare_text[flare]}{', with your note' if note else ''}"
+            f"{', and how the exercises felt' if felt or hurt else ''}. "
             + _week_line(self.store, self.plan) + " " + due_line(self.store.directory, self.plan),
             where=self._saved_line,
         )
@@ -460,6 +478,7 @@ class SessionWidget(Guarded, widgets.VBox):
 
     def _on_ended(self, state: SessionState) -> None:
         self._after.layout.display = ""
+        self._feelings.show_exercises(self.engine.exercises_done())
         self._save.disabled = self._pain_after.value is None
         blocks = self.engine.logged + self.engine.unsaved
         done = sum(block.status == "completed" for block in blocks)
@@ -638,6 +657,7 @@ class CheckInWidget(Guarded, widgets.VBox):
         self._pain = score_buttons("br-checkin-pain")
         self._flare = _flare_buttons("br-checkin-flare")
         self._note = _note("br-checkin-note")
+        self._barriers = BarrierQuestion("What got in the way of exercising today? Optional.")
         self._save = button("Save check-in", "br-checkin-save", "primary", "check")
         self._save.disabled = True
         self._message = html_box("br-checkin-message")
@@ -652,7 +672,7 @@ class CheckInWidget(Guarded, widgets.VBox):
             label(PAIN_QUESTION), self._pain,
             label("Is today a flare-up (a bad spell that is hard to bear and gets in the way "
                    "of your day)?"), self._flare,
-            label("Note"), self._note, self._save, self._message, self._output,
+            label("Note"), self._note, self._barriers, self._save, self._message, self._output,
         ], layout=widgets.Layout(border="1px solid #bbb", padding="0.6em"))  # fmt: skip
         self.add_class("br-checkin")
 
@@ -668,13 +688,18 @@ class CheckInWidget(Guarded, widgets.VBox):
         flare = self._flare.value or ""
         note = self._note.value.strip()
         moment = now_local()
+        barriers = self._barriers.entries(moment, [moment.date()])
         self.store.append_pain(PainEntry(moment, pain, "check_in", "", flare, note))
+        self.store.extend_signals(barriers)
         flare_text = {"yes": "a flare-up day", "no": "not a flare-up day", "": "flare-up not given"}
         self._show(
             f"Saved at {moment:%H:%M}: pain {pain}, {flare_text[flare]}"
-            f"{', with your note' if note else ''}. " + _week_line(self.store, self.plan)
+            f"{', with your note' if note else ''}"
+            f"{', and what got in the way' if barriers else ''}. "
+            + _week_line(self.store, self.plan)
         )
         # ready for another day, and no double save by a second click
         self._pain.value = None
         self._flare.value = None
         self._note.value = ""
+        self._barriers.clear()

@@ -289,11 +289,13 @@ def test_skip_with_a_reason_and_how_each_exercise_felt_reach_the_log(chromium_de
         page.locator(".br-hurt-bridge").click()
         page.locator(".br-pain-after").get_by_role("button", name="5", exact=True).click()
         page.wait_for_function("() => !document.querySelector('.br-save').disabled")
+        # what the patient sees before Save (the README's picture)
+        page.locator(".br-reason-row").scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / "br_app_signals.png"))
         page.locator(".br-save").click()
         page.wait_for_function(
             "() => document.querySelector('.br-saved').innerText.includes('Saved')")
         assert "how the exercises felt" in page.locator(".br-saved").inner_text()
-        page.screenshot(path=str(SCREENSHOTS / "br_app_signals.png"), full_page=True)
 
         log = load_log(log_dir)
         assert list(zip(log.exercise["exercise"], log.exercise["status"], strict=True)) == [

@@ -90,12 +90,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     start = args.start if args.start is not None else recent_start(args.weeks)
     try:
-        exercise_rows, pain_rows, outcome_rows = write_demo(args.out, weeks=args.weeks,
-                                                            seed=args.seed, start=start)
+        exercise_rows, pain_rows, outcome_rows, signal_rows = write_demo(
+            args.out, weeks=args.weeks, seed=args.seed, start=start)
     except FileExistsError as error:
         raise CommandError(str(error)) from None
-    print(f"Wrote {exercise_rows} exercise rows, {pain_rows} pain rows and {outcome_rows} "
-          f"questionnaire rows to {args.out}, {args.weeks} weeks from {start:%d %b %Y}")
+    print(f"Wrote {exercise_rows} exercise rows, {pain_rows} pain rows, {outcome_rows} "
+          f"questionnaire rows and {signal_rows} signal rows to {args.out}, {args.weeks} weeks "
+          f"from {start:%d %b %Y}")
     return 0
 
 

@@ -50,6 +50,7 @@ from pathlib import Path, PurePosixPath
 
 from .. import __version__, paths
 from ..analysis.periods import to_day
+from ..log.deidentify import unknown_exercise_ids
 from ..log.schema import TABLES, Table
 from ..log.store import load_log, now_local, write_private
 from ..plan import Plan, PlanError, parse_plan
@@ -287,7 +288,7 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
     if deidentify:
         shift = random_shift(first, last)
         code = patient_code()
-        scrubber = _Deidentifier(shift, plan.neutral_ids(log.exercise["exercise"]))
+        scrubber = _Deidentifier(shift, unknown_exercise_ids(log, plan))
         files = {name: _rewrite_csv(data, scrubber.rows(tables[name]))
                  for name, data in files.items()}
         plan_text = plan_toml(plan, deidentify=True, shift=shift)

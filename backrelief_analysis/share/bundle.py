@@ -1,7 +1,8 @@
 """Share bundles: one zip a patient hands to their physiotherapist, and the safe way to read one.
 
-A bundle holds the log's CSV files exactly as logged, the plan, the PDF report and
-``manifest.json`` (kit version, the report's period, the SHA-256 and size of every other file).
+A bundle holds the log's CSV files exactly as logged (the questionnaire and signals tables when
+the log has them), the plan, the PDF report and ``manifest.json`` (kit version, the report's
+period, the SHA-256 and size of every other file).
 
 De-identified bundles (``deidentify=True``) hold a random patient code instead of a name, no
 notes, no PSFS activity names, and every timestamp written in one fixed offset (``+00:00``) and

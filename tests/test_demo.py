@@ -90,7 +90,9 @@ def test_demo_outcomes_are_peg_and_psfs_fortnightly_and_odi_first_and_last(demo:
 
 # --- the demo's signals -----------------------------------------------------------------------
 
-LAST_DAY = date(2026, 11, 22)  # the 84th day from Monday 31 August 2026
+# the 84th day from Monday 31 August 2026 (the log's last entry is on Friday 20 November)
+LAST_DAY = date(2026, 11, 22)
+# the last four ISO weeks (9 to 12), as the report's and the caseload's "last four weeks"
 LAST_FOUR_WEEKS = LAST_DAY - timedelta(days=27)  # Monday 26 October 2026
 
 

@@ -90,12 +90,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     start = args.start if args.start is not None else recent_start(args.weeks)
     try:
-        exercise_rows, pain_rows, outcome_rows = write_demo(args.out, weeks=args.weeks,
-                                                            seed=args.seed, start=start)
+        exercise_rows, pain_rows, outcome_rows, signal_rows = write_demo(
+            args.out, weeks=args.weeks, seed=args.seed, start=start)
     except FileExistsError as error:
         raise CommandError(str(error)) from None
-    print(f"Wrote {exercise_rows} exercise rows, {pain_rows} pain rows and {outcome_rows} "
-          f"questionnaire rows to {args.out}, {args.weeks} weeks from {start:%d %b %Y}")
+    print(f"Wrote {exercise_rows} exercise rows, {pain_rows} pain rows, {outcome_rows} "
+          f"questionnaire rows and {signal_rows} signal rows to {args.out}, {args.weeks} weeks "
+          f"from {start:%d %b %Y}")
     return 0
 
 
@@ -118,7 +119,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     questionnaires = log.outcomes["set_id"].nunique()
     counts = (f"{sessions_text(log.exercise)}, {plural(len(log.exercise), 'exercise row')}, "
               f"{plural(len(log.pain), 'pain score')}, "
-              f"{plural(questionnaires, 'questionnaire')}{span}")
+              f"{plural(questionnaires, 'questionnaire')}, "
+              f"{plural(len(log.signals), 'signal')}{span}")
     for sentence in log.repeated:
         print(f"Note: {sentence}.")
     if log.set_aside:
@@ -162,7 +164,7 @@ def _check_period(log, start: date | None, end: date | None) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write the spreadsheet export (one row per session, check-in and questionnaire)."""
+    """Write the spreadsheet export (one row per session, check-in, questionnaire and barrier)."""
     from .analysis.summary import restrict_log
     from .share.export import deidentify_export, export_sessions, write_export
 
@@ -187,10 +189,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     written = write_export(rows, args.out)
     kinds = rows["kind"].value_counts()
     checks, asked = int(kinds.get("check_in", 0)), int(kinds.get("questionnaire", 0))
+    barriers = int(kinds.get("barrier", 0))
     exported = restrict_log(log, args.start, args.end)  # the rows' period
     parts = [sessions_text(exported.exercise), f"{checks} check-in{'' if checks == 1 else 's'}"]
     if asked:
         parts.append(f"{asked} questionnaire{'' if asked == 1 else 's'}")
+    if barriers:
+        parts.append(plural(barriers, "barrier"))
     print(f"Wrote {', '.join(parts[:-1])} and {parts[-1]} to {written}")
     _say_set_aside(log)
     return 0
@@ -409,14 +414,16 @@ def build_parser() -> argparse.ArgumentParser:
     caseload.set_defaults(handler=cmd_caseload)
 
     export = commands.add_parser(
-        "export", help="write a spreadsheet-safe CSV of sessions, check-ins and questionnaires",
-        description="Write one row per session, check-in and questionnaire to a CSV file that "
-        "is safe to open in a spreadsheet. The log itself is only read.")
+        "export", help="write a spreadsheet-safe CSV of sessions, check-ins, questionnaires and "
+        "barriers",
+        description="Write one row per session (with why blocks stopped, how each exercise felt "
+        "and which hurt), check-in, questionnaire and barrier to a CSV file that is safe to "
+        "open in a spreadsheet. The log itself is only read.")
     _add_log_options(export)
     export.add_argument("--out", type=Path, required=True, help="CSV file to write")
     export.add_argument("--deidentify", action="store_true",
                         help="a patient code instead of dates and notes: days as 'day N', only "
-                        "numbers and the plan's exercise names")
+                        "numbers, the plan's exercise names and the signals' categories")
     export.add_argument("--code", metavar="CODE",
                         help=f"patient code for --deidentify (letters, digits, - and _; "
                         f"default {DEFAULT_CODE})")

@@ -228,7 +228,7 @@ def read_export(rows: pd.DataFrame) -> dict:
 def read_check(line: str) -> dict:
     """Sessions, questionnaires and days from ``backrelief check``'s line."""
     found = re.search(r"(\d+) sessions?(?: \(and \d+ with no rep done\))?, \d+ exercise rows?, "
-                      r"\d+ pain scores?, (\d+) questionnaires?"
+                      r"\d+ pain scores?, (\d+) questionnaires?, \d+ signals?"
                       r"(?:, (\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d))?", line)
     numbers = {"sessions": int(found[1]), "questionnaires": int(found[2])}
     if found[3]:

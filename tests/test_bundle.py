@@ -27,6 +27,7 @@ from backrelief_analysis.log.store import (
     LogStore,
     OutcomeEntry,
     PainEntry,
+    SignalEntry,
     TornLineWarning,
     load_log,
 )
@@ -565,3 +566,94 @@ def test_a_log_without_a_pain_file_shares_a_bundle_that_opens(tmp_path):
                              "x.zip")
         log, _ = load_files(opened.files)
         assert (len(log.exercise), len(log.pain)) == (3, 0)
+
+
+# --- the signals log in a bundle ------------------------------------------------------------------
+
+SIGNAL_NOTES = ("Cramp in the left calf", "Kowalski family wedding")
+
+
+def _with_signals(folder: Path) -> Path:
+    """``folder``'s hand log with what was tapped: a reason for s15's stopped tilt (its note),
+    how the tilt felt and hurt in s08 and s10, and two barriers (one with a note), one about
+    an exercise id the plan does not name (``rehab_zq``)."""
+    bst = ZoneInfo("Europe/London")
+    store = LogStore(folder)
+    store.extend_signals([
+        SignalEntry(datetime(2026, 9, 8, 8, 3, tzinfo=bst), "felt", "hard", "s08", "pelvic_tilt"),
+        SignalEntry(datetime(2026, 9, 8, 8, 3, tzinfo=bst), "hurt", "yes", "s08", "pelvic_tilt"),
+        SignalEntry(datetime(2026, 9, 9, 20, 0, tzinfo=bst), "barrier", "no_time", days_ago=0),
+        SignalEntry(datetime(2026, 9, 10, 8, 3, tzinfo=bst), "felt", "easy", "s10", "rehab_zq"),
+        SignalEntry(datetime(2026, 9, 13, 19, 0, tzinfo=bst), "barrier", "other", days_ago=2,
+                    note=SIGNAL_NOTES[1]),
+        SignalEntry(datetime(2026, 9, 15, 8, 2, tzinfo=bst), "stop_reason", "other", "s15",
+                    "pelvic_tilt", note=SIGNAL_NOTES[0]),
+    ])
+    return folder
+
+
+def _table(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+
+
+def test_a_bundle_holds_the_signals_log_byte_for_byte(log_dir):
+    _with_signals(log_dir)
+    members = _members(bundle_bytes(log_dir, load_plan(), patient=NAME).data)
+    assert members["signals_log.csv"] == (log_dir / "signals_log.csv").read_bytes()
+    manifest = json.loads(members["manifest.json"])
+    assert manifest["files"]["signals_log.csv"]["sha256"] == hashlib.sha256(
+        (log_dir / "signals_log.csv").read_bytes()).hexdigest()
+    log, problems = load_files(open_bundle(bundle_bytes(log_dir, load_plan()).data,
+                                           "x.zip").files)
+    assert problems == [] and len(log.signals) == 6
+
+
+def test_a_deidentified_bundle_keeps_the_signals_categories_and_renumbers_their_sessions(
+        log_dir):
+    _with_signals(log_dir)
+    original = _table((log_dir / "signals_log.csv").read_bytes())
+    data = bundle_bytes(log_dir, load_plan(), deidentify=True).data
+    members = _members(data)
+    shared = _table(members["signals_log.csv"])
+    # the categories stay, row by row; the id the plan does not name is a neutral one
+    kept = ["signal", "value", "side", "days_ago"]
+    assert [[row[k] for k in kept] for row in shared] == [[row[k] for k in kept]
+                                                          for row in original]
+    assert [row["exercise"] for row in shared] == [
+        "pelvic_tilt", "pelvic_tilt", "", "exercise-1", "", "pelvic_tilt"]
+    # the notes are emptied
+    assert [row["note"] for row in shared] == [""] * 6
+    for note in (*SIGNAL_NOTES, "Kowalski", "rehab_zq"):
+        assert note.encode() not in data, note
+    # each signal names the session the exercise and pain logs renumbered the same way
+    exercise = _table(members["exercise_log.csv"])
+    pain = _table(members["pain_log.csv"])
+    original_exercise = _table((log_dir / "exercise_log.csv").read_bytes())
+    renamed = {old["session_id"]: new["session_id"] for old, new in
+               zip(original_exercise, exercise, strict=True)}
+    assert [row["session_id"] for row in shared] == [
+        renamed.get(row["session_id"], "") for row in original]
+    assert renamed["s08"] != "s08" and renamed["s15"] != renamed["s08"]
+    # s08's tilt that hurt is the session whose pain log says 7 before
+    hurt = next(row for row in shared if row["signal"] == "hurt")
+    before = [row["pain"] for row in pain if row["session_id"] == hurt["session_id"]
+              and row["context"] == "before_session"]
+    assert before == ["7"]
+    # the times move with the log's (the same shift), in one offset
+    opened = open_bundle(data, "x.zip")
+    log, problems = load_files(opened.files)
+    assert problems == []
+    shift = log.exercise["date"].min() - pd.Timestamp("2026-09-08")
+    assert (log.signals["date"] - shift).dt.strftime("%Y-%m-%d").tolist() == [
+        "2026-09-08", "2026-09-08", "2026-09-09", "2026-09-10", "2026-09-13", "2026-09-15"]
+    assert {row["recorded_at"][-6:] for row in shared} == {"+00:00"}
+
+
+def test_a_log_without_a_signals_file_shares_a_bundle_that_opens_without_signals(log_dir):
+    assert not (log_dir / "signals_log.csv").exists()
+    for deidentify in (False, True):
+        shared = bundle_bytes(log_dir, load_plan(), deidentify=deidentify)
+        assert "signals_log.csv" not in _members(shared.data)
+        assert "signals_log.csv" not in shared.manifest["files"]
+        log, problems = load_files(open_bundle(shared.data, "x.zip").files)
+        assert problems == [] and log.signals.empty and len(log.exercise) == 7

@@ -233,7 +233,7 @@ def test_check_and_export_count_sessions_as_the_report_and_say_the_others_apart(
               [score("2026-03-02T08:00:00+01:00", 4, "before_session", "a")])
     assert main(["check", "--data-dir", str(tmp_path)]) == 0
     assert ("OK, 2 sessions (and 1 with no rep done), 7 exercise rows, 1 pain score, "
-            "0 questionnaires, 2026-03-02 to 2026-03-04") in capsys.readouterr().out
+            "0 questionnaires, 0 signals, 2026-03-02 to 2026-03-04") in capsys.readouterr().out
     out = tmp_path / "export.csv"
     assert main(["export", "--data-dir", str(tmp_path), "--out", str(out)]) == 0
     assert "Wrote 2 sessions (and 1 with no rep done) and 0 check-ins" in capsys.readouterr().out

@@ -222,4 +222,6 @@ def test_export_of_the_demo_counts_its_questionnaires(tmp_path: Path, capsys) ->
     assert code == 0
     rows = pd.read_csv(out, encoding="utf-8-sig")
     assert (rows["kind"] == "questionnaire").sum() == 14  # 6 PEG, 6 PSFS, 2 ODI
-    assert "check-ins and 14 questionnaires to" in printed
+    # and a row per barrier of the demo's signals (20: data/README.md, "Demo data")
+    assert (rows["kind"] == "barrier").sum() == 20
+    assert "check-ins, 14 questionnaires and 20 barriers to" in printed

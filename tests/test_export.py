@@ -8,6 +8,7 @@ import re
 import shutil
 import stat
 import subprocess
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -16,7 +17,13 @@ import plans
 import pytest
 
 from backrelief_analysis.cli import main
-from backrelief_analysis.log.store import load_log
+from backrelief_analysis.log.store import (
+    ExerciseBlock,
+    LogStore,
+    PainEntry,
+    SignalEntry,
+    load_log,
+)
 from backrelief_analysis.plan import load_plan
 from backrelief_analysis.share.export import (
     DEIDENTIFIED_COLUMNS,
@@ -472,3 +479,169 @@ def test_export_and_check_count_the_same_sessions_beside_an_orphan_before_score(
     assert "2 sessions," in said and "Wrote 2 sessions" in said
     rows = export_sessions(load_log(two_sessions))
     assert "never_ran" not in set(rows["session_id"])
+
+
+# --- signals: why blocks stopped, how exercises felt, what got in the way -----------------------
+
+BST = timezone(timedelta(hours=1))
+BARRIER_FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def _at(day: int, clock: str) -> datetime:
+    """A moment of September 2026, in summer time."""
+    hour, minute = (int(part) for part in clock.split(":"))
+    return datetime(2026, 9, day, hour, minute, tzinfo=BST)
+
+
+def _blocks(session: str, day: int, start: str,
+            *rows: tuple[str, str, int, str, str]) -> list[ExerciseBlock]:
+    """Blocks of 10 reps of 5 s: (exercise, side, reps done, status, logged at)."""
+    return [ExerciseBlock(session, _at(day, start), exercise, side, 10, done, 5.0,
+                          5.0 if done else None, status, _at(day, logged))
+            for exercise, side, done, status, logged in rows]
+
+
+@pytest.fixture
+def signalled(tmp_path: Path) -> Path:
+    """Two sessions (Tue 1 and Thu 3 September), a check-in between, and what was tapped."""
+    store = LogStore(tmp_path / "log")
+    store.extend_blocks([
+        *_blocks("s1", 1, "08:00", ("pelvic_tilt", "", 10, "completed", "08:02"),
+                 ("knee_to_chest", "left", 10, "completed", "08:05"),
+                 ("knee_to_chest", "right", 3, "stopped", "08:07"),
+                 ("bridge", "", 0, "skipped", "08:08")),
+        *_blocks("s2", 3, "18:30", ("pelvic_tilt", "", 5, "stopped", "18:33"),
+                 ("mystery_move", "", 6, "completed", "18:36")),
+    ])
+    store.extend_pain([
+        PainEntry(_at(1, "07:59"), 6, "before_session", "s1"),
+        PainEntry(_at(1, "08:09"), 4, "after_session", "s1", "no"),
+        PainEntry(_at(2, "21:00"), 5, "check_in", "", "no"),
+        PainEntry(_at(3, "18:29"), 5, "before_session", "s2"),
+        PainEntry(_at(3, "18:37"), 3, "after_session", "s2", "no"),
+    ])
+    store.extend_signals([
+        SignalEntry(_at(1, "08:07"), "stop_reason", "too_hard", "s1", "knee_to_chest", "right"),
+        SignalEntry(_at(1, "08:08"), "stop_reason", "pain", "s1", "bridge"),
+        # corrects the reason of knee to chest, right: the last one counts
+        SignalEntry(_at(1, "08:08"), "stop_reason", "no_time", "s1", "knee_to_chest", "right"),
+        # about a block s1 does not hold: left out, as the analysis leaves it out
+        SignalEntry(_at(1, "08:08"), "stop_reason", "pain", "s1", "back_extension"),
+        SignalEntry(_at(1, "08:09"), "felt", "hard", "s1", "pelvic_tilt"),
+        SignalEntry(_at(1, "08:09"), "felt", "hard", "s1", "knee_to_chest"),
+        SignalEntry(_at(1, "08:09"), "hurt", "yes", "s1", "knee_to_chest"),
+        SignalEntry(_at(1, "08:10"), "felt", "easy", "s1", "pelvic_tilt"),  # a correction
+        SignalEntry(_at(2, "21:00"), "barrier", "no_time", days_ago=0),
+        SignalEntry(_at(2, "22:00"), "barrier", "other", days_ago=0, note=BARRIER_FORMULA),
+        SignalEntry(_at(3, "18:29"), "barrier", "forgot", days_ago=1),
+        # about Monday 31 August, before the log's first day: no row
+        SignalEntry(_at(3, "18:29"), "barrier", "tired", days_ago=3),
+        SignalEntry(_at(3, "18:33"), "stop_reason", "other", "s2", "pelvic_tilt",
+                    note="cramp in my calf"),
+        SignalEntry(_at(3, "18:37"), "felt", "right", "s2", "pelvic_tilt"),
+        SignalEntry(_at(3, "18:37"), "felt", "hard", "s2", "mystery_move"),
+    ])
+    return store.directory
+
+
+def test_a_session_row_says_why_blocks_stopped_how_each_exercise_felt_and_which_hurt(
+        signalled: Path) -> None:
+    rows = export_sessions(load_log(signalled), load_plan())
+    sessions = rows.loc[rows["kind"] == "session"]
+    # s1: knee to chest right "too hard" corrected to "no time"; the bridge skipped for pain;
+    # the back extension's reason names no block of s1. In the order the blocks were logged
+    assert sessions["stopped_for"].tolist() == [
+        "Knee to chest R: no time; Bridge: pain", "Pelvic tilt: other (cramp in my calf)"]
+    # pelvic tilt "hard" corrected to "easy"; mystery_move is not in the plan: its id
+    assert sessions["felt"].tolist() == ["Pelvic tilt easy; Knee to chest hard",
+                                         "Pelvic tilt right; mystery_move hard"]
+    assert sessions["hurt"].tolist() == ["Knee to chest", ""]
+    assert sessions["barrier"].tolist() == ["", ""]
+
+
+def test_a_barrier_is_a_row_of_its_own_dated_by_the_day_it_is_about(signalled: Path) -> None:
+    rows = export_sessions(load_log(signalled), load_plan())
+    # Wednesday 2 September: "no time" and "other" given that evening, "forgot" on Thursday
+    # (1 day ago); the "tired" about Monday 31 August lies before the log's first day
+    assert rows["kind"].tolist() == ["session", "barrier", "barrier", "barrier", "check_in",
+                                     "session"]
+    barriers = rows.loc[rows["kind"] == "barrier"]
+    assert barriers["date"].tolist() == ["2026-09-02"] * 3
+    assert barriers["time"].tolist() == ["", "", ""]
+    assert barriers["barrier"].tolist() == ["no time", "other", "forgot"]
+    assert barriers["note"].tolist() == ["", BARRIER_FORMULA, ""]
+    assert (barriers[["exercises", "stopped_for", "felt", "hurt", "session_id"]] == "").all(
+        axis=None)
+    # a period that ends on the Tuesday leaves Wednesday's barriers out
+    assert "barrier" not in set(export_sessions(load_log(signalled), end="2026-09-01")["kind"])
+
+
+def test_the_written_export_holds_the_signals_neutralised(signalled: Path,
+                                                          tmp_path: Path) -> None:
+    out = write_export(export_sessions(load_log(signalled), load_plan()), tmp_path / "x.csv")
+    with out.open(encoding="utf-8-sig", newline="") as file:
+        back = list(csv.DictReader(file))
+    assert [row["kind"] for row in back] == ["session", "barrier", "barrier", "barrier",
+                                             "check_in", "session"]
+    assert back[0]["stopped_for"] == "Knee to chest R: no time; Bridge: pain"
+    assert back[0]["felt"] == "Pelvic tilt easy; Knee to chest hard"
+    assert back[0]["hurt"] == "Knee to chest"
+    # the note typed with "other" starts with "=": a quote keeps it text
+    assert (back[2]["barrier"], back[2]["note"]) == ("other", "'" + BARRIER_FORMULA)
+    assert [row["date"] for row in back[1:4]] == ["2026-09-02"] * 3
+
+
+def test_a_formula_in_a_stop_reasons_note_stays_text(tmp_path: Path) -> None:
+    store = LogStore(tmp_path / "log")
+    store.extend_blocks(_blocks("s1", 1, "08:00", ("bridge", "", 0, "skipped", "08:01")))
+    store.extend_signals([SignalEntry(_at(1, "08:01"), "stop_reason", "other", "s1", "bridge",
+                                      note="=1+1")])
+    # the reason alone would not start with "=": a plan whose exercise is named "=Bridge"
+    # puts the sign first
+    plan_file = tmp_path / "plan.toml"
+    plans.write_plan(plan_file, plans.exercise("bridge", "=Bridge", "Lift.", hold_s=5, reps=10,
+                                               release_s=0), name="Plan", target=3)
+    out = write_export(export_sessions(load_log(store.directory), load_plan(plan_file)),
+                       tmp_path / "x.csv")
+    with out.open(encoding="utf-8-sig", newline="") as file:
+        back = list(csv.DictReader(file))
+    assert back[0]["stopped_for"] == "'=Bridge: other (=1+1)"
+    assert back[0]["exercises"] == "'=Bridge 0/10 (skipped)"
+
+
+def test_the_deidentified_export_keeps_the_categories_and_drops_the_notes(
+        signalled: Path, tmp_path: Path) -> None:
+    out = write_export(deidentify_export(load_log(signalled), load_plan(), code="P1"),
+                       tmp_path / "deid.csv")
+    raw = out.read_bytes().decode("utf-8-sig")
+    assert "cramp" not in raw and "HYPERLINK" not in raw and "mystery" not in raw
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|2026", raw)
+    back = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
+    assert list(back.columns) == list(DEIDENTIFIED_COLUMNS)
+    # 1 September is day 1: the barriers are about day 2
+    assert back[["kind", "day"]].values.tolist() == [
+        ["session", "day 1"], ["barrier", "day 2"], ["barrier", "day 2"], ["barrier", "day 2"],
+        ["check_in", "day 2"], ["session", "day 3"]]
+    assert back["barrier"].tolist() == ["", "no time", "other", "forgot", "", ""]
+    # the reason "other" without its note; the exercise the plan does not name is exercise-1,
+    # as in the exercises column
+    assert back["stopped_for"].tolist()[-1] == "Pelvic tilt: other"
+    assert back["felt"].tolist()[-1] == "Pelvic tilt right; exercise-1 hard"
+    assert back["exercises"].tolist()[-1] == "Pelvic tilt 5/10 (stopped); exercise-1 6/10"
+    assert back["hurt"].tolist()[0] == "Knee to chest"
+
+
+def test_a_log_without_signals_exports_empty_signal_cells_and_no_barrier(
+        two_sessions: Path) -> None:
+    rows = export_sessions(load_log(two_sessions), load_plan())
+    assert "barrier" not in set(rows["kind"])
+    assert (rows[["stopped_for", "felt", "hurt", "barrier"]] == "").all(axis=None)
+
+
+def test_the_export_command_counts_the_barriers(signalled: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "--data-dir", str(signalled), "--out", str(tmp_path / "x.csv")]) == 0
+    assert "Wrote 2 sessions, 1 check-in and 3 barriers to" in capsys.readouterr().out
+    assert main(["check", "--data-dir", str(signalled)]) == 0
+    # 15 rows in signals_log.csv, every one counted as written
+    assert "0 questionnaires, 15 signals, 2026-09-01 to 2026-09-03" in capsys.readouterr().out

@@ -4,7 +4,11 @@ The story of the default demo (12 weeks, Europe/London, starting Monday 2026-08-
 followed most days, weekends are often skipped, one week is missed entirely, one week is a flare-up
 with higher scores and flare marks, pain drifts from about 6/10 towards 3/10 with day-to-day noise,
 rest days get a check-in, pain is usually a little lower after a session than before, and one
-session is stopped part-way. Everything is invented; no real person's data is in it.
+session is stopped part-way. Its signals (:func:`generate_signals`): the stopped block and the
+back extensions skipped in the flare-up give "pain" as their reason, most sessions say how each
+exercise felt (the bridge often "hard", and "hurt" in most of its sessions of the last four
+weeks), and rest days and missed days name what got in the way. Everything is invented; no real
+person's data is in it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from ..plan import Plan, load_plan
-from .store import ExerciseBlock, LogStore, OutcomeEntry, PainEntry, now_local
+from .store import ExerciseBlock, LogStore, OutcomeEntry, PainEntry, SignalEntry, now_local
 
 DEMO_START = date(2026, 8, 31)  # a Monday, so week 1 is a whole ISO week
 DEMO_ZONE = "Europe/London"     # crosses the end of summer time on 2026-10-25
@@ -45,6 +49,18 @@ CHECK_IN, CHECK_IN_NOTE = 0.6, 0.3  # a rest day's check-in, and a note with it
 SKIP_IN_FLARE = 0.5  # back extension skipped on a flare-up day
 SKIP_ANY = 0.02  # any block skipped
 AFTER_NOTE = 0.15  # a note with the after score
+# the demo's signals, from a random stream of their own (generate_signals)
+FELT_ANSWERED = 0.8  # a session whose after-score comes with how each exercise felt
+FELT_USUAL = {"easy": 0.3, "right": 0.6, "hard": 0.1}  # how an exercise usually feels
+FELT_HARD_ONE = {"easy": 0.1, "right": 0.4, "hard": 0.5}  # the exercise that is often hard
+FELT_HURTING = {"easy": 0.0, "right": 0.2, "hard": 0.8}  # ... in the weeks it hurts
+HURT_WHEN_HURTING = 0.85  # an answered session marks it "hurt", in the weeks it hurts
+SKIP_REASON_GIVEN = 0.7  # a skip outside the flare-up says why ("no time")
+BARRIER_AT_CHECK_IN = 0.7  # a rest day's check-in says what got in the way
+BARRIER_LATER = 0.5  # a day with neither, asked about when the kit next opens
+LOOK_BACK_DAYS = 7  # how far back the kit asks about days without a session
+WEEKDAY_BARRIERS = ("forgot", "tired")
+AWAY_NOTE = "Away for work all week, no room to exercise."
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,7 @@ class DemoStory:
     stopped_session_week: int = 3
     pain_start: float = 6.3
     pain_end: float = 3.0
+    hurting_weeks: int = 4  # the stopped exercise hurts in most sessions of the last weeks
 
 
 def _local(day: date, minutes: int, zone: ZoneInfo) -> datetime:
@@ -151,6 +168,123 @@ def generate_demo(
     return blocks, entries
 
 
+def _pick(rng: np.random.Generator, weights: dict[str, float]) -> str:
+    return str(rng.choice(list(weights), p=list(weights.values())))
+
+
+def generate_signals(
+    blocks: list[ExerciseBlock],
+    entries: list[PainEntry],
+    weeks: int = 12,
+    seed: int = DEMO_SEED,
+    plan: Plan | None = None,
+    *,
+    start: date = DEMO_START,
+    story: DemoStory | None = None,
+) -> list[SignalEntry]:
+    """What the demo's patient tapped, for the log :func:`generate_demo` made.
+
+    From a random stream of its own, so the other tables stay as they were. The stopped
+    block and every block skipped on a flare-up day give "pain" as their reason, most other
+    skips "no time"; most sessions say with their after-score how each exercise done felt
+    (the plan's last exercise, the one stopped, often "hard", and marked "hurt" in most
+    answered sessions of the last ``story.hurting_weeks`` weeks); most rest-day check-ins, and
+    some days with neither a session nor a check-in (asked when the next session starts, up to
+    a week back), name what got in the way: "pain" in the flare-up, "no_place" in the missed
+    week (its first one "other", with a note), "no_time" at weekends, else "forgot" or "tired".
+
+    Parameters
+    ----------
+    blocks, entries
+        The exercise and pain rows of :func:`generate_demo` with the same arguments.
+    weeks, seed, plan, start, story
+        As given to :func:`generate_demo`.
+
+    Returns
+    -------
+    list of SignalEntry
+        Rows for signals_log.csv, in time order.
+    """
+    plan = plan or load_plan()
+    story = story or DemoStory()
+    rng = np.random.default_rng([seed, 2])
+    days = weeks * 7
+    hard_one = plan.exercises[-1].id
+    hurting_from = days - 7 * story.hurting_weeks
+
+    def week_of(index: int) -> int:
+        return index // 7 + 1
+
+    def flare_day(index: int) -> bool:
+        return week_of(index) == story.flare_week and index % 7 < FLARE_DAYS_A_WEEK
+
+    def barrier(index: int, away_noted: list[bool]) -> tuple[str, str]:
+        """The barrier of day ``index`` and its note."""
+        if flare_day(index):
+            return "pain", ""
+        if week_of(index) == story.missed_week:
+            if not away_noted:
+                away_noted.append(True)
+                return "other", AWAY_NOTE
+            return "no_place", ""
+        if (start + timedelta(days=index)).weekday() >= SATURDAY:
+            return "no_time", ""
+        return str(rng.choice(WEEKDAY_BARRIERS)), ""
+
+    by_session: dict[str, list[ExerciseBlock]] = {}
+    for block in blocks:
+        by_session.setdefault(block.session_id, []).append(block)
+    before = {e.session_id: e for e in entries if e.context == "before_session"}
+    after = {e.session_id: e for e in entries if e.context == "after_session"}
+    check_ins = {e.recorded_at.date(): e for e in entries if e.context == "check_in"}
+    signals: list[SignalEntry] = []
+    away_noted: list[bool] = []
+    unasked: list[int] = []  # days with neither a session nor a check-in, not yet asked about
+    session_days = {(b.session_started_at.date() - start).days: b.session_id for b in blocks}
+    for index in range(days):
+        day = start + timedelta(days=index)
+        session_id = session_days.get(index)
+        if session_id is None:
+            check_in = check_ins.get(day)
+            if check_in is None:
+                unasked.append(index)
+            elif rng.random() < BARRIER_AT_CHECK_IN:
+                value, note = barrier(index, away_noted)
+                signals.append(SignalEntry(check_in.recorded_at + timedelta(seconds=30),
+                                           "barrier", value, days_ago=0, note=note))
+            continue
+        opened = before[session_id].recorded_at + timedelta(seconds=5)
+        for missed in unasked:
+            if index - missed <= LOOK_BACK_DAYS and rng.random() < BARRIER_LATER:
+                value, note = barrier(missed, away_noted)
+                signals.append(SignalEntry(opened, "barrier", value, days_ago=index - missed,
+                                           note=note))
+        unasked = []
+        done: dict[str, bool] = {}
+        for block in by_session[session_id]:
+            done[block.exercise] = done.get(block.exercise, False) or block.reps_done > 0
+            if block.status == "stopped" or (block.status == "skipped" and flare_day(index)):
+                reason = "pain"
+            elif block.status == "skipped" and rng.random() < SKIP_REASON_GIVEN:
+                reason = "no_time"
+            else:
+                continue
+            ended = block.logged_at or block.session_started_at
+            signals.append(SignalEntry(ended + timedelta(seconds=2), "stop_reason",
+                                       reason, session_id, block.exercise, block.side))
+        if rng.random() >= FELT_ANSWERED:
+            continue
+        hurting = index >= hurting_from
+        said = after[session_id].recorded_at
+        for exercise in (name for name, any_rep in done.items() if any_rep):
+            weights = (FELT_USUAL if exercise != hard_one
+                       else FELT_HURTING if hurting else FELT_HARD_ONE)
+            signals.append(SignalEntry(said, "felt", _pick(rng, weights), session_id, exercise))
+            if exercise == hard_one and hurting and rng.random() < HURT_WHEN_HURTING:
+                signals.append(SignalEntry(said, "hurt", "yes", session_id, exercise))
+    return sorted(signals, key=lambda entry: entry.recorded_at)
+
+
 _PSFS_ACTIVITIES = ("Sitting through a meeting", "Lifting the laundry basket", "Walking 30 minutes")
 
 
@@ -208,15 +342,16 @@ def recent_start(weeks: int, today: date | None = None) -> date:
 
 
 def write_demo(out_dir: Path | str, weeks: int = 12, seed: int = DEMO_SEED,
-               plan: Plan | None = None, *, start: date = DEMO_START) -> tuple[int, int, int]:
+               plan: Plan | None = None, *,
+               start: date = DEMO_START) -> tuple[int, int, int, int]:
     """Write a demo log into ``out_dir`` (which must not hold a log yet), from ``start``.
 
     Returns
     -------
-    (exercise rows, pain rows, outcome rows)
+    (exercise rows, pain rows, outcome rows, signal rows)
     """
     store = LogStore(out_dir)
-    for path in (store.exercise_path, store.pain_path, store.outcomes_path):
+    for path in (store.exercise_path, store.pain_path, store.outcomes_path, store.signals_path):
         if path.exists() and path.stat().st_size:
             raise FileExistsError(f"{path} already exists; choose an empty folder")
     blocks, entries = generate_demo(weeks, seed, plan, start=start)
@@ -225,4 +360,6 @@ def write_demo(out_dir: Path | str, weeks: int = 12, seed: int = DEMO_SEED,
     sets = generate_outcomes(weeks, seed, start=start)
     for occasion in sets:
         store.extend_outcomes(occasion)
-    return len(blocks), len(entries), sum(len(occasion) for occasion in sets)
+    signals = generate_signals(blocks, entries, weeks, seed, plan, start=start)
+    store.extend_signals(signals)
+    return len(blocks), len(entries), sum(len(occasion) for occasion in sets), len(signals)

@@ -1,7 +1,8 @@
 """Share bundles: one zip a patient hands to their physiotherapist, and the safe way to read one.
 
-A bundle holds the log's CSV files exactly as logged, the plan, the PDF report and
-``manifest.json`` (kit version, the report's period, the SHA-256 and size of every other file).
+A bundle holds the log's CSV files exactly as logged (the questionnaire and signals tables when
+the log has them), the plan, the PDF report and ``manifest.json`` (kit version, the report's
+period, the SHA-256 and size of every other file).
 
 De-identified bundles (``deidentify=True``) hold a random patient code instead of a name, no
 notes, no PSFS activity names, and every timestamp written in one fixed offset (``+00:00``) and
@@ -50,6 +51,7 @@ from pathlib import Path, PurePosixPath
 
 from .. import __version__, paths
 from ..analysis.periods import to_day
+from ..log.deidentify import unknown_exercise_ids
 from ..log.schema import TABLES, Table
 from ..log.store import load_log, now_local, write_private
 from ..plan import Plan, PlanError, parse_plan
@@ -287,7 +289,7 @@ def bundle_bytes(log_dir: Path, plan: Plan, *, start: date | str | None = None,
     if deidentify:
         shift = random_shift(first, last)
         code = patient_code()
-        scrubber = _Deidentifier(shift, plan.neutral_ids(log.exercise["exercise"]))
+        scrubber = _Deidentifier(shift, unknown_exercise_ids(log, plan))
         files = {name: _rewrite_csv(data, scrubber.rows(tables[name]))
                  for name, data in files.items()}
         plan_text = plan_toml(plan, deidentify=True, shift=shift)

@@ -2,9 +2,11 @@
 
 The export is for a physiotherapist who opens CSV files in a spreadsheet. Three promises:
 
-- one row per session (local date, start time, duration, exercises with reps, pain before and
-  after, flare, note), one row per check-in and one per questionnaire occasion (its measure,
-  score and answers), told apart by the ``kind`` column;
+- one row per session (local date, start time, duration, exercises with reps, each block cut
+  short with its reason, how each exercise felt and which hurt, pain before and after, flare,
+  note), one row per check-in, one per questionnaire occasion (its measure, score and answers)
+  and one per barrier (the day it is about, what got in the way), told apart by the ``kind``
+  column;
 - a text cell that a spreadsheet would read as a formula gets a leading ``'``, as OWASP advises
   against CSV injection: its first non-blank character is ``=``, ``+``, ``-``, ``@`` or one of
   their full-width forms (a spreadsheet that trims spaces on import sees ``" =1+1"`` as
@@ -13,13 +15,14 @@ The export is for a physiotherapist who opens CSV files in a spreadsheet. Three 
   its owner only; the stored log is only read, never written.
 
 The de-identified export (:func:`deidentify_export`) keeps the numbers and the plan's exercise
-names only: a patient code instead of a name, "day N" instead of dates and times, no note, no
-session id, and each exercise the plan does not name as a neutral ``exercise-1``,
-``exercise-2`` and so on.
+names only: a patient code instead of a name, "day N" instead of dates and times, no note
+(a signal's note neither), no session id, and each exercise the plan does not name as a neutral
+``exercise-1``, ``exercise-2`` and so on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 from pathlib import Path
@@ -28,21 +31,26 @@ import pandas as pd
 
 from ..analysis.outcomes import MEASURES, occasion_scores
 from ..analysis.pain import session_scores
-from ..analysis.periods import DayLike, to_day
+from ..analysis.periods import DayLike, keyed, to_day
+from ..analysis.signals import latest_answers
 from ..log.deidentify import neutral_exercise_ids
 from ..log.store import EXERCISE_COLUMNS, PAIN_COLUMNS, Log, require_columns, write_private
 from ..plan import Plan
 from ..text import Dates
 
-KINDS = ("session", "check_in", "questionnaire")
+KINDS = ("session", "check_in", "questionnaire", "barrier")
+# a session's signals (each block cut short with its reason, how each exercise felt, which hurt)
+# and a barrier row's barrier, in words
+SIGNAL_TEXT_COLUMNS = ("stopped_for", "felt", "hurt", "barrier")
 EXPORT_COLUMNS = (
-    "kind", "date", "time", "duration_min", "exercises", "reps_done", "reps_prescribed",
-    "pain_before", "pain_after", "pain_check_in", "flare", "note", "session_id", "part_week",
-    "measure", "score", "answers", "set_id",
+    "kind", "date", "time", "duration_min", "exercises", "stopped_for", "felt", "hurt",
+    "reps_done", "reps_prescribed", "pain_before", "pain_after", "pain_check_in", "flare",
+    "barrier", "note", "session_id", "part_week", "measure", "score", "answers", "set_id",
 )  # fmt: skip
 DEIDENTIFIED_COLUMNS = (
-    "patient_code", "kind", "day", "duration_min", "exercises", "reps_done", "reps_prescribed",
-    "pain_before", "pain_after", "pain_check_in", "flare", "part_week",
+    "patient_code", "kind", "day", "duration_min", "exercises", "stopped_for", "felt", "hurt",
+    "reps_done", "reps_prescribed", "pain_before", "pain_after", "pain_check_in", "flare",
+    "barrier", "part_week",
     "measure", "score",  # a questionnaire's numbers; its answers can name the patient's life
 )  # fmt: skip
 # cells a spreadsheet would read as a formula or a command (OWASP, "CSV Injection"): a formula
@@ -158,6 +166,59 @@ def _session_pain(pain: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _words(values: pd.Series) -> pd.Series:
+    """A signal's value in words: ``too_hard`` reads ``too hard``."""
+    return values.str.replace("_", " ", regex=False)
+
+
+def _session_signals(exercise: pd.DataFrame, answers: pd.DataFrame,
+                     names: dict[str, str]) -> pd.DataFrame:
+    """Per session: ``stopped_for`` (``"Knee to chest L: no time; Bridge: pain"``), ``felt``
+    (``"Pelvic tilt easy; Bridge hard"``) and ``hurt`` (``"Bridge"``), in the order the
+    session's blocks were logged.
+
+    ``answers`` are the ones that count (:func:`~.analysis.signals.latest_answers`); one about a
+    block or an exercise the session does not hold is left out, as the analysis leaves it out.
+    A reason's note follows it in brackets (``"Bridge: other (cramp)"``).
+    """
+    ordered = exercise.sort_values(["session_id", "logged_at"], kind="stable")
+    blocks = ordered[["session_id", "exercise", "side"]].drop_duplicates()
+    blocks = blocks.assign(order=range(len(blocks)),
+                           name=blocks["exercise"].replace(names))
+    times = blocks.drop_duplicates(["session_id", "exercise"]).drop(columns="side")
+    reasons = answers.loc[answers["signal"] == "stop_reason"].merge(
+        blocks, on=["session_id", "exercise", "side"])
+    said = answers.loc[answers["signal"].isin(("felt", "hurt"))].drop(columns="side").merge(
+        times, on=["session_id", "exercise"])
+    side = reasons["side"].map(_SIDE_MARK).fillna("").str.rstrip()
+    note = reasons["note"].where(reasons["note"] == "", " (" + reasons["note"] + ")")
+    texts = {
+        "stopped_for": reasons.assign(text=reasons["name"] + (" " + side).where(side != "", "")
+                                      + ": " + _words(reasons["value"]) + note),
+        "felt": (felt := said.loc[said["signal"] == "felt"]).assign(
+            text=felt["name"] + " " + _words(felt["value"])),
+        "hurt": said.loc[said["signal"] == "hurt"].assign(text=lambda f: f["name"]),
+    }
+    columns = {column: rows.sort_values("order", kind="stable")
+               .groupby("session_id", sort=False)["text"].agg("; ".join)
+               for column, rows in texts.items()}
+    return pd.DataFrame(columns, index=pd.Index(exercise["session_id"].unique(),
+                                                name="session_id"))
+
+
+def _barriers(answers: pd.DataFrame) -> pd.DataFrame:
+    """One row per barrier: dated by the day it is about, its value in words and its note."""
+    barriers = answers.loc[answers["signal"] == "barrier"]
+    return pd.DataFrame({
+        "kind": "barrier",
+        "session_id": "",
+        "started_local": barriers["day"],  # ordered first among the rows of that day
+        "date": barriers["day"],
+        "barrier": _words(barriers["value"]),
+        "note": barriers["note"],
+    })  # fmt: skip
+
+
 def export_sessions(
     log: Log, plan: Plan | None = None, *, start: DayLike = None, end: DayLike = None
 ) -> pd.DataFrame:
@@ -176,11 +237,15 @@ def export_sessions(
     -------
     pd.DataFrame
         Columns ``EXPORT_COLUMNS``, ordered by time: ``kind`` is ``"session"``,
-        ``"check_in"`` or ``"questionnaire"`` (``measure``, ``score``, ``answers`` and
-        ``set_id`` filled for a questionnaire occasion only); ``date`` (``YYYY-MM-DD``) and
-        ``time`` (``HH:MM``) are local; ``duration_min`` runs from the session's start to its
-        last logged block; pain columns are nullable integers. Text is not yet neutralised:
-        :func:`write_export` does that.
+        ``"check_in"``, ``"questionnaire"`` (``measure``, ``score``, ``answers`` and
+        ``set_id`` filled for a questionnaire occasion only) or ``"barrier"`` (one per barrier
+        of a day, as :func:`~.analysis.signals.latest_answers` counts them: ``date`` is the
+        day it is about, ``time`` empty, ``barrier`` in words, and its ``note``); a session's
+        ``stopped_for``, ``felt`` and ``hurt`` say its signals (:func:`_session_signals`);
+        ``date`` (``YYYY-MM-DD``) and ``time`` (``HH:MM``) are local; ``duration_min`` runs
+        from the session's start to its last logged block; pain columns are nullable
+        integers. A barrier about a day outside the period (by default the log's first and
+        last day) is left out. Text is not yet neutralised: :func:`write_export` does that.
     """
     require_columns(log.exercise, [*EXERCISE_COLUMNS, "started_local", "date"], "the exercise log")
     require_columns(log.pain, [*PAIN_COLUMNS, "recorded_local", "date"], "the pain log")
@@ -189,9 +254,11 @@ def export_sessions(
 
     blocks = _exercise_text(log.exercise, names)
     pain = _session_pain(log.pain)
+    answers = latest_answers(keyed(log.signals))
     # a session is one with a logged block, as check, the analysis and the report count it:
     # a before-score of a session that never ran (its page closed at once) is not a session
-    sessions = blocks.join(pain, how="left")
+    sessions = blocks.join(pain, how="left").join(
+        _session_signals(log.exercise, answers, names), how="left")
     sessions = sessions.rename_axis("session_id").reset_index().assign(kind="session")
 
     checks = log.pain.loc[log.pain["context"] == "check_in"]
@@ -205,17 +272,25 @@ def export_sessions(
         "note": checks["note"],
     })  # fmt: skip
 
-    rows = pd.concat([sessions, check_ins, _questionnaires(log.outcomes)], ignore_index=True)
+    span = log_span(log)
+    barriers = _barriers(answers)
+    if span is not None:  # a barrier about a day before the log's first day, say, is not shown
+        barriers = _in_period(barriers, first if first is not None else pd.Timestamp(span[0]),
+                              last if last is not None else pd.Timestamp(span[1]))
+    rows = pd.concat([sessions, check_ins, _questionnaires(log.outcomes), barriers],
+                     ignore_index=True)
     rows = _in_period(rows, first, last).sort_values("started_local", kind="stable")
     out = pd.DataFrame({
         "kind": rows["kind"].astype(str),
         "date": rows["date"].dt.strftime("%Y-%m-%d"),
-        "time": rows["started_local"].dt.strftime("%H:%M"),
+        # a barrier is about a whole day: no time
+        "time": rows["started_local"].dt.strftime("%H:%M").where(rows["kind"] != "barrier", ""),
         "duration_min": rows["duration_min"].astype("float64") if "duration_min" in rows
         else float("nan"),
     })  # fmt: skip
     out["score"] = rows["score"].astype("float64").round(2)
-    for column in ("exercises", "flare", "note", "session_id", "measure", "answers", "set_id"):
+    for column in ("exercises", *SIGNAL_TEXT_COLUMNS, "flare", "note", "session_id", "measure",
+                   "answers", "set_id"):
         out[column] = rows[column].fillna("").astype(str) if column in rows else ""
     for column in ("reps_done", "reps_prescribed", "pain_before", "pain_after", "pain_check_in"):
         out[column] = rows[column].astype("Int64") if column in rows else pd.NA
@@ -271,12 +346,15 @@ def deidentify_export(
     Returns
     -------
     pd.DataFrame
-        Columns ``DEIDENTIFIED_COLUMNS``: no date, time, note or session id.
+        Columns ``DEIDENTIFIED_COLUMNS``: no date, time, note or session id. The signals keep
+        their categories; the notes typed with them are left out (a reason reads
+        ``"Bridge: other"``, a barrier row its day and barrier only).
     """
     if not _PATIENT_CODE.match(code):
         raise ValueError(f"the patient code {code!r} must be 1 to 20 letters, digits, '-' or "
                          "'_', starting with a letter or digit")
-    rows = export_sessions(neutral_exercise_ids(log, plan), plan, start=start, end=end)
+    unnoted = dataclasses.replace(log, signals=log.signals.assign(note=""))
+    rows = export_sessions(neutral_exercise_ids(unnoted, plan), plan, start=start, end=end)
     first = _day(start, "start")
     if first is None:
         span = log_span(log)

@@ -1,4 +1,4 @@
-"""The log's three tables declared as data: the one place the store, ``check`` and the data
+"""The log's four tables declared as data: the one place the store, ``check`` and the data
 dictionary (``data/README.md``) take file names, columns, types and allowed values from.
 
 Adding a column is one edit here (and its row in the data dictionary, which a test keeps in step).

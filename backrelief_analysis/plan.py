@@ -763,12 +763,12 @@ def _toml_text(text: str, indent: int) -> str:
     lines = [""]
     width = TOML_WIDTH - indent - len('"""')  # the first line follows the key
     for piece in re.split(r"(?<=\S )(?=\S)", text):
-        if lines[-1] and len(lines[-1]) + len(piece) > width:
+        written = _toml_string(piece)[1:-1]  # escaped, as it will stand in the line
+        if lines[-1] and len(lines[-1]) + len(written) >= width:  # and the "\\" at its end
             lines.append("")
             width = TOML_WIDTH
-        lines[-1] += piece
-    inner = [_toml_string(line)[1:-1] for line in lines]
-    return '"""' + "\\\n".join(inner) + '"""'
+        lines[-1] += written
+    return '"""' + "\\\n".join(lines) + '"""'
 
 
 def _toml_number(value: float) -> str:

@@ -173,6 +173,11 @@ def test_the_earlier_versions_targets_are_folded_into_the_plan_in_force(tmp_path
     assert plan_in_force(tmp_path, date(2026, 11, 10), fallback).earlier_targets == (
         EarlierTarget(date(2026, 11, 8), 3),)
     assert plan_in_force(tmp_path, date(2026, 11, 3), fallback).earlier_targets == ()
+    # v1 is its file as written; v3 is more than its file says, so it names none (a share
+    # bundle copies a plan's file when it has one)
+    assert plan_in_force(tmp_path, date(2026, 11, 3), fallback).source == (
+        plans_dir(tmp_path) / "plan-v1-2026-11-02.toml")
+    assert plan_in_force(tmp_path, date(2026, 11, 22), fallback).source is None
 
 
 def test_the_changes_say_what_changed_when(tmp_path: Path) -> None:

@@ -141,7 +141,8 @@ def plan_in_force(directory: Path | str, day: date, fallback: Plan) -> Plan:
     in force: the versions' targets become the plan's ``earlier_targets`` (each until the day
     before the next version's ``valid_from``), so the adherence of a log counts every week
     against its own plan. The first kept version's own earlier targets say what came before it;
-    a later version's are replaced by what the history says.
+    a later version's are replaced by what the history says, and where that changes them the
+    plan has no ``source`` (its file alone would not give the same plan).
 
     Raises
     ------
@@ -156,7 +157,9 @@ def plan_in_force(directory: Path | str, day: date, fallback: Plan) -> Plan:
     for plan in plans[1:index + 1]:
         earlier = (plan.earlier_targets if plan.valid_from is None else
                    carried_targets(folded, plan.valid_from, plan.target_sessions_per_week))
-        folded = replace(plan, earlier_targets=earlier)
+        # its file no longer says all of it: a copy of the file would lose the folded targets
+        source = plan.source if earlier == plan.earlier_targets else None
+        folded = replace(plan, earlier_targets=earlier, source=source)
     return folded
 
 

@@ -167,17 +167,40 @@ def test_the_plan_in_force_on_a_day_is_the_latest_that_applies_by_then(tmp_path:
 
 def test_the_earlier_versions_targets_are_folded_into_the_plan_in_force(tmp_path: Path) -> None:
     fallback = _three_versions(tmp_path)
-    # v1's 3 until the day before v2 (11-08), v2's 5 until the day before v3 (11-18)
+    # the fallback's 2 until the day before v1 (11-01), v1's 3 until the day before v2 (11-08),
+    # v2's 5 until the day before v3 (11-18)
     assert plan_in_force(tmp_path, date(2026, 11, 22), fallback).earlier_targets == (
-        EarlierTarget(date(2026, 11, 8), 3), EarlierTarget(date(2026, 11, 18), 5))
+        EarlierTarget(date(2026, 11, 1), 2), EarlierTarget(date(2026, 11, 8), 3),
+        EarlierTarget(date(2026, 11, 18), 5))
     assert plan_in_force(tmp_path, date(2026, 11, 10), fallback).earlier_targets == (
-        EarlierTarget(date(2026, 11, 8), 3),)
-    assert plan_in_force(tmp_path, date(2026, 11, 3), fallback).earlier_targets == ()
-    # v1 is its file as written; v3 is more than its file says, so it names none (a share
-    # bundle copies a plan's file when it has one)
-    assert plan_in_force(tmp_path, date(2026, 11, 3), fallback).source == (
+        EarlierTarget(date(2026, 11, 1), 2), EarlierTarget(date(2026, 11, 8), 3))
+    # a fallback of v1's own target leaves nothing to keep before v1
+    same = _first(target=3, valid_from=None)
+    assert plan_in_force(tmp_path, date(2026, 11, 3), same).earlier_targets == ()
+
+
+def test_every_past_day_keeps_the_target_of_the_plan_then_in_force(tmp_path: Path) -> None:
+    # the plan in force on the last day says, for each day before, what the plan in force on
+    # that day said: from October (the fallback) through the three versions
+    fallback = _three_versions(tmp_path)
+    last = date(2026, 11, 30)
+    folded = plan_in_force(tmp_path, last, fallback)
+    days = [date(2026, 10, 20) + timedelta(days=offset) for offset in range(42)]
+    assert [folded.target_on(day) for day in days] == [
+        plan_in_force(tmp_path, day, fallback).target_on(day) for day in days]
+    assert {folded.target_on(day) for day in days} == {2, 3, 5, 7}
+
+
+def test_a_plan_in_force_names_its_file_only_when_the_file_says_all_of_it(tmp_path: Path
+                                                                          ) -> None:
+    _three_versions(tmp_path)
+    # v1 after a fallback of its own target is its file as written; v3 carries the targets of
+    # v1 and v2, which its file does not hold, so it names none (a share bundle copies a plan's
+    # file when it has one)
+    same = _first(target=3, valid_from=None)
+    assert plan_in_force(tmp_path, date(2026, 11, 3), same).source == (
         plans_dir(tmp_path) / "plan-v1-2026-11-02.toml")
-    assert plan_in_force(tmp_path, date(2026, 11, 22), fallback).source is None
+    assert plan_in_force(tmp_path, date(2026, 11, 22), same).source is None
 
 
 def test_the_changes_say_what_changed_when(tmp_path: Path) -> None:

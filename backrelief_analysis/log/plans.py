@@ -137,12 +137,14 @@ def _in_force(plans: list[Plan], day: date) -> int | None:
 def plan_in_force(directory: Path | str, day: date, fallback: Plan) -> Plan:
     """The kept plan in force on ``day``, or ``fallback`` when none applies yet.
 
-    Days before each kept version's ``valid_from`` keep the weekly target of the version then
-    in force: the versions' targets become the plan's ``earlier_targets`` (each until the day
-    before the next version's ``valid_from``), so the adherence of a log counts every week
-    against its own plan. The first kept version's own earlier targets say what came before it;
-    a later version's are replaced by what the history says, and where that changes them the
-    plan has no ``source`` (its file alone would not give the same plan).
+    Days before each kept version's ``valid_from`` keep the weekly target of the plan then in
+    force (the fallback before the first kept version): those targets become the plan's
+    ``earlier_targets``, each until the day before the next version's ``valid_from``, so the
+    adherence of a log counts every week against the plan of its time. So for every day ``d``
+    up to ``day``, ``plan_in_force(directory, day, fallback).target_on(d)`` is the target of
+    ``plan_in_force(directory, d, fallback)``. A kept version's own earlier targets count only
+    when it has no ``valid_from`` (it applies from the start); where the history changes them,
+    the plan has no ``source`` (its file alone would not give the same plan).
 
     Raises
     ------
@@ -153,8 +155,8 @@ def plan_in_force(directory: Path | str, day: date, fallback: Plan) -> Plan:
     index = _in_force(plans, day)
     if index is None:
         return fallback
-    folded = plans[0]
-    for plan in plans[1:index + 1]:
+    folded = fallback
+    for plan in plans[:index + 1]:
         earlier = (plan.earlier_targets if plan.valid_from is None else
                    carried_targets(folded, plan.valid_from, plan.target_sessions_per_week))
         # its file no longer says all of it: a copy of the file would lose the folded targets

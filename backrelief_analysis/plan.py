@@ -826,8 +826,9 @@ def plan_toml(plan: Plan) -> str:
     for earlier in plan.earlier_targets:
         lines += ["", "[[earlier_target]]  # a weekly target of an earlier version",
                   *_toml_lines(vars(earlier))]
+    defaults = vars(Thresholds())
     changed = {key: value for key, value in vars(plan.thresholds).items()
-               if value != getattr(Thresholds(), key)}
+               if value != defaults[key]}
     if changed:
         lines += ["", "[thresholds]  # only those that differ from the kit's defaults",
                   *_toml_lines(changed)]

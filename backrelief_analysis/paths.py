@@ -27,6 +27,7 @@ PAIN_LOG_NAME = "pain_log.csv"
 OUTCOMES_LOG_NAME = "outcomes_log.csv"
 SIGNALS_LOG_NAME = "signals_log.csv"
 SETTINGS_NAME = "settings.json"
+PLANS_DIR_NAME = "plans"  # every plan the patient accepted, beside the log
 
 
 def log_dir() -> Path:

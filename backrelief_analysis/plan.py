@@ -8,12 +8,13 @@ are the kit's clinical reference numbers; a plan file may override any of them.
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,10 @@ MAX_PLAN_BYTES = 1_000_000  # a plan file is a few kilobytes; larger is not a pl
 MAX_SIDE_NAME_CHARS = 40  # "left leg", "left arm": a few words, said aloud
 MAX_SESSIONS_PER_WEEK = 21  # three a day: more is a typing slip
 SHOWN_CHARACTERS = 40  # a wrong value is quoted in an error up to this length
+MAX_CHANGES = 100  # lines in a version's change list
+MAX_CHANGE_CHARS = 200  # one line of the change list: "Knee to chest: 12 reps (was 10)"
+TOML_WIDTH = 96  # the writer wraps long instructions at about this many characters
+DIRECTIONS = ("up", "down")  # the ways next_plan steps an accepted exercise
 # a change of exactly a threshold (a fall of 2.0 points, say) meets it despite float rounding:
 # every comparison with a Thresholds value allows this much
 ROUNDING_SLACK = 1e-9
@@ -161,12 +166,36 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Progression:
+    """How an exercise's load may rise, in the physiotherapist's steps, up to their ceilings.
+
+    Attributes
+    ----------
+    reps_step
+        Reps added at one step (whole, 1 or more).
+    hold_step_s
+        Seconds added to the hold at one step (0 or more; 0: the hold never steps).
+    max_reps
+        The most reps a step may reach (at least the exercise's reps).
+    max_hold_s
+        The longest hold a step may reach (at least the exercise's hold).
+    """
+
+    reps_step: int
+    hold_step_s: float
+    max_reps: int
+    max_hold_s: float
+
+
+@dataclass(frozen=True)
 class Exercise:
     """One exercise of a plan.
 
     ``sides`` is empty for an exercise done once per rep, or ``("left", "right")`` when the
     reps are done on each side. ``side_names`` says them aloud, one per side in the same order
-    (``("left leg", "right leg")``); empty for "left side" and "right side".
+    (``("left leg", "right leg")``); empty for "left side" and "right side". ``progression``
+    holds the steps and ceilings of its load (an ``[exercise.progression]`` table), None when
+    the plan gives none.
     """
 
     id: str
@@ -177,11 +206,71 @@ class Exercise:
     release_s: float
     sides: tuple[str, ...] = ()
     side_names: tuple[str, ...] = ()
+    progression: Progression | None = None
 
     @property
     def blocks(self) -> tuple[str, ...]:
         """The sides this exercise is done on, ``("",)`` when it has none."""
         return self.sides or ("",)
+
+    def _steps(self) -> Progression:
+        if self.progression is None:
+            raise ValueError(f"{self.name} has no [exercise.progression] table: its steps are "
+                             "the physiotherapist's to set in the plan")
+        return self.progression
+
+    def step_up(self) -> tuple[int, float] | None:
+        """The next step of load as ``(reps, hold_s)``, or None at the ceiling.
+
+        Reps rise first, by ``reps_step`` and never past ``max_reps`` (9 + 2 with a ceiling of
+        10 gives 10); once the reps are at their ceiling the hold rises by ``hold_step_s``, never
+        past ``max_hold_s``. Both at their ceiling (or a hold step of 0): None.
+
+        Raises
+        ------
+        ValueError
+            The exercise has no progression table.
+        """
+        steps = self._steps()
+        if self.reps < steps.max_reps:
+            return min(self.reps + steps.reps_step, steps.max_reps), self.hold_s
+        if steps.hold_step_s > 0 and self.hold_s < steps.max_hold_s:
+            return self.reps, min(self.hold_s + steps.hold_step_s, steps.max_hold_s)
+        return None
+
+    def step_down(self) -> tuple[int, float] | None:
+        """The step back as ``(reps, hold_s)``: reps fall by ``reps_step``, not below 1.
+
+        The hold is left as it is: the plan keeps no starting hold to go back to, so a shorter
+        hold is the physiotherapist's to write. A step up then down gives the reps back when no
+        ceiling or floor clipped them. None when the reps are already 1.
+
+        Raises
+        ------
+        ValueError
+            The exercise has no progression table.
+        """
+        steps = self._steps()
+        if self.reps <= 1:
+            return None
+        return max(self.reps - steps.reps_step, 1), self.hold_s
+
+    def with_step(self, reps: int, hold_s: float) -> Exercise:
+        """This exercise with another ``reps`` and ``hold_s`` (a new Exercise).
+
+        Raises
+        ------
+        ValueError
+            Reps not a whole number from 1 to :data:`MAX_REPS`, or a hold not above 0 and at
+            most :data:`MAX_SECONDS`.
+        """
+        if not _whole(reps) or not 1 <= reps <= MAX_REPS:
+            raise ValueError(f"{self.name}: reps must be a whole number from 1 to {MAX_REPS}, "
+                             f"not {_shown(reps)}")
+        if not _seconds(hold_s, above_zero=True):
+            raise ValueError(f"{self.name}: the hold must be above 0 and at most {MAX_SECONDS} "
+                             f"s, not {_shown(hold_s)}")
+        return replace(self, reps=reps, hold_s=hold_s)
 
 
 @dataclass(frozen=True)
@@ -199,7 +288,9 @@ class Plan:
     ``earlier_targets`` keeps the weekly targets of earlier versions of the plan (oldest first),
     so that past weeks are counted against what was prescribed at the time. ``get_ready_s`` is
     the time between pressing Start and the first hold (to get down onto the floor), and
-    ``switch_side_s`` the pause between the two sides of an exercise.
+    ``switch_side_s`` the pause between the two sides of an exercise. ``version`` counts the
+    plan's versions from 1, ``valid_from`` is the first day this version applies (None: from
+    the start) and ``changes`` says in words what changed from the version before.
     """
 
     name: str
@@ -211,6 +302,9 @@ class Plan:
     earlier_targets: tuple[EarlierTarget, ...] = ()
     get_ready_s: float = GET_READY_S
     switch_side_s: float = SWITCH_SIDE_S
+    version: int = 1
+    valid_from: date | None = None
+    changes: tuple[str, ...] = ()
 
     def target_on(self, day: date) -> int:
         """The weekly session target in force on ``day``."""
@@ -296,10 +390,19 @@ def _shown(value: Any) -> str:
     return text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS - 1] + "…"
 
 
+def _whole(value: Any) -> bool:
+    """Whether ``value`` is a whole number as TOML writes one (an int, never a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _a_day(value: Any) -> bool:
+    """Whether ``value`` is a TOML date (a local date, not a date with a time)."""
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
 def _sessions_a_week(value: Any) -> bool:
     """Whether ``value`` is a weekly target: a whole number from 1 to the maximum."""
-    return (isinstance(value, int) and not isinstance(value, bool)
-            and 1 <= value <= MAX_SESSIONS_PER_WEEK)
+    return _whole(value) and 1 <= value <= MAX_SESSIONS_PER_WEEK
 
 
 def _wrong(what: str, value: Any) -> str:
@@ -359,10 +462,12 @@ def _check_exercise(raw: Any, index: int, problems: list[str]) -> Exercise | Non
     if isinstance(raw.get("id"), str) and raw["id"] and not _SLUG.match(raw["id"]):
         bad("id", "must be a slug of lower-case letters, digits and '_'")
     hold = raw.get("hold_s")
-    if not _seconds(hold, above_zero=True):
+    hold_ok = _seconds(hold, above_zero=True)
+    if not hold_ok:
         bad("hold_s", _wrong(f"a number of seconds above 0 and at most {MAX_SECONDS}", hold))
     reps = raw.get("reps")
-    if not isinstance(reps, int) or isinstance(reps, bool) or not 1 <= reps <= MAX_REPS:
+    reps_ok = _whole(reps) and 1 <= reps <= MAX_REPS
+    if not reps_ok:
         bad("reps", _wrong(f"a whole number from 1 to {MAX_REPS}", reps))
     release = raw.get("release_s", 0)
     if not _seconds(release):
@@ -371,6 +476,8 @@ def _check_exercise(raw: Any, index: int, problems: list[str]) -> Exercise | Non
     if problem := _sides_problem(sides):
         bad("sides", problem)
     side_names = _side_names(raw, bad)
+    progression = _check_progression(raw.get("progression"), f"{label}, progression", problems,
+                                     reps=reps if reps_ok else 1, hold=hold if hold_ok else 0)
     known = {f.name for f in fields(Exercise)}
     for name in sorted(set(raw) - known)[:5]:
         problems.append(f"{label}, {_unknown(name, known)}")
@@ -385,7 +492,46 @@ def _check_exercise(raw: Any, index: int, problems: list[str]) -> Exercise | Non
         release_s=release,
         sides=tuple(sides),
         side_names=side_names,
+        progression=progression,
     )
+
+
+_PROGRESSION_FIELDS = tuple(f.name for f in fields(Progression))
+
+
+def _check_progression(raw: Any, label: str, problems: list[str], *, reps: int,
+                       hold: float) -> Progression | None:
+    """An exercise's optional ``[exercise.progression]``: every field given, each in bounds.
+
+    ``reps`` and ``hold`` are the exercise's own (1 and 0 when those are wrong themselves, so
+    only their own problem is named): the ceilings may not lie below them.
+    """
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.append(f"{label}: must be a table of {', '.join(_PROGRESSION_FIELDS)}")
+        return None
+    before = len(problems)
+    rules = {
+        "reps_step": (True, 1, MAX_REPS, "a whole number of reps from 1 to {high}"),
+        "hold_step_s": (False, 0, MAX_SECONDS, "a number of seconds from 0 to {high}"),
+        "max_reps": (True, reps, MAX_REPS,
+                     "a whole number from {low} (the exercise's reps) to {high}"),
+        "max_hold_s": (False, hold, MAX_SECONDS,
+                       "a number of seconds from {low:g} (the exercise's hold_s) to {high}"),
+    }
+    for name, (whole, low, high, words) in rules.items():
+        value = raw.get(name)
+        kind_ok = _whole(value) if whole else _is_number(value)
+        if not kind_ok or not low <= value <= high:
+            what = words.format(low=low, high=high)
+            problems.append(f"{label}, field '{name}': {_wrong(what, value)}")
+    for name in sorted(set(raw) - set(rules))[:5]:
+        problems.append(f"{label}, {_unknown(name, rules, 'progression field')}")
+    if len(problems) > before:
+        return None
+    return Progression(reps_step=raw["reps_step"], hold_step_s=raw["hold_step_s"],
+                       max_reps=raw["max_reps"], max_hold_s=raw["max_hold_s"])
 
 
 def _side_names(raw: dict[str, Any], bad: Callable[[str, str], None]) -> tuple[str, ...]:
@@ -418,7 +564,7 @@ def _check_thresholds(raw: Any, problems: list[str]) -> Thresholds:
             problems.append(f"thresholds, {_unknown(name, known, 'threshold')}")
             continue
         if known[name].get("date"):
-            if not isinstance(value, date) or isinstance(value, datetime):
+            if not _a_day(value):
                 problems.append(f"thresholds, field '{name}': must be a date like 2026-10-05, "
                                 f"not {_shown(value)}")
             else:
@@ -453,7 +599,7 @@ def _check_earlier_targets(raw: Any, problems: list[str]) -> tuple[EarlierTarget
             problems.append(f"{label}: needs exactly 'until' (a date) and 'sessions_per_week'")
             continue
         until, target = entry["until"], entry["sessions_per_week"]
-        if not isinstance(until, date) or hasattr(until, "hour"):
+        if not _a_day(until):
             problems.append(f"{label}, field 'until': must be a date like 2026-10-04")
         elif not _sessions_a_week(target):
             problems.append(f"{label}, field 'sessions_per_week': must be a whole number "
@@ -501,8 +647,9 @@ def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
             seen.add(exercise.id)
     thresholds = _check_thresholds(data.get("thresholds"), problems)
     earlier = _check_earlier_targets(data.get("earlier_target"), problems)
+    version, valid_from, changes = _check_version(data, problems)
     known_top = {"name", "target_sessions_per_week", *pauses, "exercise", "thresholds",
-                 "earlier_target"}
+                 "earlier_target", "version", "valid_from", "changes"}
     for unknown in sorted(set(data) - known_top)[:5]:
         problems.append(_unknown(unknown, known_top, "plan field"))
     if problems:
@@ -518,7 +665,34 @@ def parse_plan(data: dict[str, Any], source: Path | None = None) -> Plan:
         earlier_targets=earlier,
         get_ready_s=pauses["get_ready_s"],
         switch_side_s=pauses["switch_side_s"],
+        version=version,
+        valid_from=valid_from,
+        changes=changes,
     )
+
+
+def _check_version(data: dict[str, Any], problems: list[str]
+                   ) -> tuple[int, date | None, tuple[str, ...]]:
+    """The plan's ``version`` (default 1), ``valid_from`` (default None) and ``changes``."""
+    version = data.get("version", 1)
+    if not _whole(version) or version < 1:
+        problems.append(f"field 'version': must be a whole number of 1 or more, not "
+                        f"{_shown(version)}")
+        version = 1
+    valid_from = data.get("valid_from")
+    if valid_from is not None and not _a_day(valid_from):
+        problems.append("field 'valid_from': must be a date like 2026-12-07 (the first day this "
+                        f"version applies), not {_shown(valid_from)}")
+        valid_from = None
+    changes = data.get("changes", [])
+    if (not isinstance(changes, list) or len(changes) > MAX_CHANGES
+            or any(not isinstance(line, str) or not line.strip()
+                   or len(line) > MAX_CHANGE_CHARS for line in changes)):
+        problems.append(f"field 'changes': must be a list of at most {MAX_CHANGES} short "
+                        f"sentences, each at most {MAX_CHANGE_CHARS} characters, e.g. "
+                        "[\"Knee to chest: 12 reps (was 10)\"]")
+        changes = []
+    return version, valid_from, tuple(" ".join(line.split()) for line in changes)
 
 
 def load_plan(path: Path | str | None = None) -> Plan:
@@ -569,3 +743,207 @@ def load_plan(path: Path | str | None = None) -> Plan:
         return parse_plan(data, source=plan_path)
     except RecursionError:
         raise PlanError(f"{plan_path}: is nested too deeply to be a plan") from None
+
+
+# --- writing and stepping a plan -------------------------------------------------------------
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's, and DEL, which JSON leaves bare, is not
+    allowed bare in TOML."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _toml_text(text: str, indent: int) -> str:
+    """A long text as a TOML multi-line string broken after spaces, each line ending in ``\\``
+    (which TOML removes with the line break and the next line's leading spaces); a short one as
+    one basic string. A break falls only between a space and a letter, so no space is lost."""
+    if indent + len(text) <= TOML_WIDTH:
+        return _toml_string(text)
+    lines = [""]
+    width = TOML_WIDTH - indent - len('"""')  # the first line follows the key
+    for piece in re.split(r"(?<=\S )(?=\S)", text):
+        written = _toml_string(piece)[1:-1]  # escaped, as it will stand in the line
+        if lines[-1] and len(lines[-1]) + len(written) >= width:  # and the "\\" at its end
+            lines.append("")
+            width = TOML_WIDTH
+        lines[-1] += written
+    return '"""' + "\\\n".join(lines) + '"""'
+
+
+def _toml_number(value: float) -> str:
+    """A number as a clinician writes it: ``5`` for five, ``2.5`` for two and a half."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _toml_number(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return _toml_string(str(value))
+
+
+def _toml_lines(values: dict[str, Any]) -> list[str]:
+    return [f"{key} = {_toml_value(value)}" for key, value in values.items()]
+
+
+def plan_toml(plan: Plan) -> str:
+    """The plan as TOML text a clinician can read, which :func:`parse_plan` reads back the same.
+
+    ``parse_plan(tomllib.loads(plan_toml(plan)))`` equals ``replace(plan, source=None)``. Only
+    the thresholds that differ from the kit's defaults are written (the rest keep theirs);
+    ``valid_from`` and ``changes`` only when set; long instructions are broken over lines.
+    """
+    lines = ["# An exercise plan for backrelief (see the README's \"Your plan\").",
+             f"name = {_toml_string(plan.name)}",
+             f"version = {plan.version}"]
+    if plan.valid_from is not None:
+        lines.append(f"valid_from = {plan.valid_from.isoformat()}  # the first day it applies")
+    if plan.changes:
+        lines += ["changes = [  # what changed from the version before",
+                  *(f"  {_toml_string(line)}," for line in plan.changes), "]"]
+    lines += _toml_lines({"target_sessions_per_week": plan.target_sessions_per_week,
+                          "rest_between_exercises_s": plan.rest_between_exercises_s,
+                          "get_ready_s": plan.get_ready_s,
+                          "switch_side_s": plan.switch_side_s})
+    for exercise in plan.exercises:
+        lines += ["", "[[exercise]]", f"id = {_toml_string(exercise.id)}",
+                  f"name = {_toml_string(exercise.name)}",
+                  f"instructions = {_toml_text(exercise.instructions, len('instructions = '))}",
+                  *_toml_lines({"hold_s": exercise.hold_s, "reps": exercise.reps,
+                                "release_s": exercise.release_s,
+                                "sides": exercise.sides})]
+        if exercise.side_names:
+            lines.append(f"side_names = {_toml_value(exercise.side_names)}")
+        if exercise.progression is not None:
+            lines += ["[exercise.progression]  # the physiotherapist's steps and ceilings",
+                      *_toml_lines(vars(exercise.progression))]
+    for earlier in plan.earlier_targets:
+        lines += ["", "[[earlier_target]]  # a weekly target of an earlier version",
+                  *_toml_lines(vars(earlier))]
+    defaults = vars(Thresholds())
+    changed = {key: value for key, value in vars(plan.thresholds).items()
+               if value != defaults[key]}
+    if changed:
+        lines += ["", "[thresholds]  # only those that differ from the kit's defaults",
+                  *_toml_lines(changed)]
+    return "\n".join(lines) + "\n"
+
+
+def next_monday(day: date) -> date:
+    """The Monday after ``day`` (a Monday gives the Monday a week later)."""
+    return day + timedelta(days=7 - day.weekday())
+
+
+def carried_targets(before: Plan, valid_from: date, target: int) -> tuple[EarlierTarget, ...]:
+    """The earlier targets of a plan that replaces ``before`` from ``valid_from`` on.
+
+    Every day before ``valid_from`` keeps the target ``before`` gave it (its own earlier
+    targets included); an entry whose target is the one of the days after it is left out, so a
+    target that never changed adds nothing. ``target`` is the new plan's weekly target.
+    """
+    last = valid_from - timedelta(days=1) if valid_from > date.min else None
+    kept = [] if last is None else [
+        *(earlier for earlier in before.earlier_targets if earlier.until < last),
+        EarlierTarget(last, before.target_on(last))]
+    tidy: list[EarlierTarget] = []
+    following = target
+    for earlier in reversed(kept):  # newest first: drop one that says what follows it
+        if earlier.sessions_per_week != following:
+            tidy.append(earlier)
+            following = earlier.sessions_per_week
+    return tuple(reversed(tidy))
+
+
+def _seconds_text(value: float) -> str:
+    return f"{value:g} s"
+
+
+def _reps_text(value: int) -> str:
+    return f"{value} rep{'s' * (value != 1)}"
+
+
+def step_words(exercise: Exercise, reps: int, hold_s: float) -> str:
+    """A change of load in plain words: ``"Knee to chest: 12 reps (was 10)"``,
+    ``"Bridge: 6 s hold (was 5 s)"``; both parts when both change."""
+    parts = []
+    if reps != exercise.reps:
+        parts.append(f"{_reps_text(reps)} (was {exercise.reps})")
+    if hold_s != exercise.hold_s:
+        parts.append(f"{_seconds_text(hold_s)} hold (was {_seconds_text(exercise.hold_s)})")
+    return f"{exercise.name}: {', '.join(parts) or 'no change'}"
+
+
+def next_plan(plan: Plan, accept: Iterable[str], *, valid_from: date,
+              direction: Mapping[str, str] | None = None) -> Plan:
+    """The next version of ``plan``: each accepted exercise one step up (or down).
+
+    Parameters
+    ----------
+    plan
+        The plan in force.
+    accept
+        Ids of the exercises whose step the physiotherapist approved and the patient accepted.
+    valid_from
+        The first day of the new version (by default callers offer :func:`next_monday` of
+        today); it must come after ``plan.valid_from``.
+    direction
+        ``"up"`` (the default) or ``"down"`` by exercise id.
+
+    Returns
+    -------
+    Plan
+        The same exercises and settings with the accepted steps, ``version`` one higher,
+        ``valid_from`` set, ``changes`` saying each step in words, earlier targets carried so
+        that days before ``valid_from`` keep the weekly target of their time, and no source.
+
+    Raises
+    ------
+    ValueError
+        Naming every refusal at once: an id the plan does not name, an exercise with no
+        progression table or already at its ceiling (or at one rep, stepping down), a direction
+        other than up or down, no exercise accepted, or ``valid_from`` not after the plan's own.
+    """
+    ids = list(dict.fromkeys(accept))
+    ways = dict(direction or {})
+    problems = [f"direction for '{key}' must be 'up' or 'down', not {_shown(way)}"
+                for key, way in ways.items() if way not in DIRECTIONS]
+    if not ids:
+        problems.append("no exercise was accepted, so there is no step to make")
+    if plan.valid_from is not None and valid_from <= plan.valid_from:
+        problems.append(f"valid_from {valid_from.isoformat()} must come after the plan's own "
+                        f"({plan.valid_from.isoformat()})")
+    named = {exercise.id: exercise for exercise in plan.exercises}
+    steps: dict[str, tuple[int, float]] = {}
+    for key in ids:
+        exercise = named.get(key)
+        if exercise is None:
+            problems.append(f"the plan names no exercise {_shown(key)} (it has "
+                            f"{', '.join(named)})")
+            continue
+        if exercise.progression is None:
+            problems.append(f"{exercise.name} has no [exercise.progression] table, so it has "
+                            "no step")
+            continue
+        down = ways.get(key) == "down"
+        step = exercise.step_down() if down else exercise.step_up()
+        if step is None:
+            problems.append(f"{exercise.name} is at its {'floor of 1 rep' if down else 'ceiling'}"
+                            f" ({_reps_text(exercise.reps)}, {_seconds_text(exercise.hold_s)} "
+                            f"hold): it cannot step {'down' if down else 'up'}")
+            continue
+        steps[key] = step
+    if problems:
+        raise ValueError("; ".join(problems))
+    exercises = tuple(exercise.with_step(*steps[exercise.id]) if exercise.id in steps
+                      else exercise for exercise in plan.exercises)
+    changes = tuple(step_words(named[key], *steps[key]) for key in ids)
+    return replace(plan, exercises=exercises, version=plan.version + 1, valid_from=valid_from,
+                   changes=changes, source=None,
+                   earlier_targets=carried_targets(plan, valid_from,
+                                                   plan.target_sessions_per_week))

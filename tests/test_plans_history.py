@@ -1,0 +1,252 @@
+"""The history of accepted plans beside the log: kept files, their order, the plan in force on a
+day, and adherence counted across versions against each week's own plan."""
+
+from __future__ import annotations
+
+import stat
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from plans import BRIDGE, PELVIC_TILT, plan_data, plan_text
+
+from backrelief_analysis.analysis.summary import summarise
+from backrelief_analysis.log.plans import (
+    plan_changes,
+    plan_history,
+    plan_in_force,
+    plans_dir,
+    save_accepted,
+)
+from backrelief_analysis.log.store import ExerciseBlock, LogStore, load_log
+from backrelief_analysis.plan import (
+    EarlierTarget,
+    Plan,
+    PlanError,
+    next_plan,
+    parse_plan,
+    plan_toml,
+)
+
+ACCEPTED = datetime(2026, 12, 5, 10, 30, tzinfo=UTC)
+STEPS = {"reps_step": 2, "hold_step_s": 2, "max_reps": 15, "max_hold_s": 10}
+
+
+def _first(target: int = 3, valid_from: date | None = date(2026, 11, 2)) -> Plan:
+    tilt = PELVIC_TILT | {"reps": 10, "progression": STEPS}
+    return replace(parse_plan(plan_data(tilt, BRIDGE, target=target)), valid_from=valid_from)
+
+
+def _version(before: Plan, valid_from: date, target: int) -> Plan:
+    """The next version, stepped by next_plan, its weekly target then changed to ``target``."""
+    new = next_plan(before, ["pelvic_tilt"], valid_from=valid_from)
+    return replace(new, target_sessions_per_week=target,
+                   changes=(*new.changes, f"{target} sessions a week"))
+
+
+def test_an_accepted_plan_is_kept_owner_only_named_by_version_and_first_day(tmp_path: Path
+                                                                            ) -> None:
+    first = _first()
+    second = next_plan(first, ["pelvic_tilt"], valid_from=date(2026, 12, 7))
+    path = save_accepted(tmp_path, second, ACCEPTED)
+    assert path == tmp_path / "plans" / "plan-v2-2026-12-07.toml"
+    # owner-only, like the log: the folder 0o700, the file 0o600
+    assert stat.S_IMODE(plans_dir(tmp_path).stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Accepted by the patient on 2026-12-05T10:30:00+00:00.\n")
+    assert plan_history(tmp_path) == [replace(second, source=path)]
+
+
+def test_a_physiotherapists_text_is_kept_as_written(tmp_path: Path) -> None:
+    text = ("# written by the physio\n"
+            + plan_text(PELVIC_TILT, target=4).replace('name = "Test plan"',
+                                                       'name = "Test plan"\nversion = 2\n'
+                                                       'valid_from = 2026-12-07'))
+    path = save_accepted(tmp_path, text, date(2026, 12, 5))
+    assert path.read_text(encoding="utf-8") == (
+        "# Accepted by the patient on 2026-12-05.\n" + text)
+    assert plan_history(tmp_path)[0].target_sessions_per_week == 4
+
+
+def test_the_history_is_in_version_order_not_name_order(tmp_path: Path) -> None:
+    # "plan-v10" sorts before "plan-v2" by name; the history goes by version: 2, 3, 10
+    plan = _first()
+    for version, day in ((2, 7), (3, 14), (10, 21)):
+        save_accepted(tmp_path, replace(plan, version=version, valid_from=date(2026, 12, day)),
+                      ACCEPTED)
+    assert [kept.version for kept in plan_history(tmp_path)] == [2, 3, 10]
+
+
+def test_no_plans_folder_is_an_empty_history_and_the_fallback(tmp_path: Path) -> None:
+    fallback = _first()
+    assert plan_history(tmp_path) == []
+    assert plan_changes(tmp_path) == []
+    assert plan_in_force(tmp_path, date(2026, 12, 7), fallback) is fallback
+
+
+@pytest.mark.parametrize(("version", "valid_from", "expected"), [
+    # version 2 is kept: a second version 2, or an older one, is refused
+    (2, date(2026, 12, 14), "version 2 is not above the latest kept plan, version 2: a new "
+     "plan needs version 3 or more"),
+    (1, date(2026, 12, 14), "version 1 is not above the latest kept plan"),
+    # version 3 may not apply before version 2 does (from 2026-12-07)
+    (3, date(2026, 11, 30), "version 3 would apply from 2026-11-30, before version 2 (from "
+     "2026-12-07)"),
+    # every kept plan says from when it applies
+    (3, None, "a plan kept in the history needs valid_from"),
+])  # fmt: skip
+def test_a_plan_that_does_not_follow_the_latest_is_refused(
+        tmp_path: Path, version: int, valid_from: date | None, expected: str) -> None:
+    save_accepted(tmp_path, replace(_first(), version=2, valid_from=date(2026, 12, 7)), ACCEPTED)
+    with pytest.raises(ValueError) as caught:
+        save_accepted(tmp_path, replace(_first(), version=version, valid_from=valid_from),
+                      ACCEPTED)
+    assert expected in str(caught.value)
+    assert len(plan_history(tmp_path)) == 1  # nothing was written
+
+
+def test_a_text_that_is_not_a_plan_is_refused_before_anything_is_kept(tmp_path: Path) -> None:
+    with pytest.raises(PlanError, match="plan: not valid TOML"):
+        save_accepted(tmp_path, "name = \n", ACCEPTED)
+    with pytest.raises(PlanError, match="field 'target_sessions_per_week'"):
+        save_accepted(tmp_path, 'name = "x"\nvalid_from = 2026-12-07\n', ACCEPTED)
+    assert plan_history(tmp_path) == []
+
+
+def test_a_kept_file_that_cannot_be_read_is_one_plan_error_naming_it(tmp_path: Path) -> None:
+    save_accepted(tmp_path, replace(_first(), version=2), ACCEPTED)
+    broken = plans_dir(tmp_path) / "plan-v3-2026-12-14.toml"
+    broken.write_text("name = \n", encoding="utf-8")
+    with pytest.raises(PlanError, match=r"plan-v3-2026-12-14\.toml: not valid TOML"):
+        plan_history(tmp_path)
+    broken.write_bytes(b"\xff")
+    with pytest.raises(PlanError, match=r"plan-v3-2026-12-14\.toml: line 1 is not UTF-8"):
+        plan_in_force(tmp_path, date(2026, 12, 14), _first())
+
+
+def test_two_kept_files_of_one_version_are_named(tmp_path: Path) -> None:
+    path = save_accepted(tmp_path, replace(_first(), version=2), ACCEPTED)
+    copy = path.with_name("plan-v2-2026-12-21.toml")
+    copy.write_bytes(path.read_bytes())
+    with pytest.raises(PlanError, match="both are version 2; keep one"):
+        plan_history(tmp_path)
+
+
+def test_other_files_in_the_plans_folder_are_left_alone(tmp_path: Path) -> None:
+    # the lock file, a temporary file of an interrupted write, a note: none is a kept plan
+    save_accepted(tmp_path, _first(), ACCEPTED)
+    (plans_dir(tmp_path) / ".plan-v2-2026-12-07.toml.x.tmp").write_text("half", encoding="utf-8")
+    (plans_dir(tmp_path) / "notes.txt").write_text("call Tuesday", encoding="utf-8")
+    assert [kept.version for kept in plan_history(tmp_path)] == [1]
+
+
+def _three_versions(directory: Path) -> Plan:
+    """Keep v1 (3 a week from Mon 2026-11-02), v2 (5 a week from Mon 11-09) and v3 (7 a week
+    from Thu 11-19, mid-week) and return the fallback, a plan of 2 a week."""
+    first = _first(target=3, valid_from=date(2026, 11, 2))
+    second = _version(first, date(2026, 11, 9), 5)
+    third = _version(second, date(2026, 11, 19), 7)
+    for plan in (first, second, third):
+        save_accepted(directory, plan, ACCEPTED)
+    return _first(target=2, valid_from=None)
+
+
+def test_the_plan_in_force_on_a_day_is_the_latest_that_applies_by_then(tmp_path: Path) -> None:
+    fallback = _three_versions(tmp_path)
+    # before v1 applies: the fallback; on each first day, the new version
+    assert plan_in_force(tmp_path, date(2026, 11, 1), fallback) is fallback
+    assert plan_in_force(tmp_path, date(2026, 11, 2), fallback).version == 1
+    assert plan_in_force(tmp_path, date(2026, 11, 18), fallback).version == 2
+    assert plan_in_force(tmp_path, date(2026, 11, 19), fallback).version == 3
+    # v1 step: 10 -> 12 reps; v2 step: 12 -> 14 reps
+    assert plan_in_force(tmp_path, date(2026, 12, 31), fallback).exercise(
+        "pelvic_tilt").reps == 14
+
+
+def test_the_earlier_versions_targets_are_folded_into_the_plan_in_force(tmp_path: Path) -> None:
+    fallback = _three_versions(tmp_path)
+    # the fallback's 2 until the day before v1 (11-01), v1's 3 until the day before v2 (11-08),
+    # v2's 5 until the day before v3 (11-18)
+    assert plan_in_force(tmp_path, date(2026, 11, 22), fallback).earlier_targets == (
+        EarlierTarget(date(2026, 11, 1), 2), EarlierTarget(date(2026, 11, 8), 3),
+        EarlierTarget(date(2026, 11, 18), 5))
+    assert plan_in_force(tmp_path, date(2026, 11, 10), fallback).earlier_targets == (
+        EarlierTarget(date(2026, 11, 1), 2), EarlierTarget(date(2026, 11, 8), 3))
+    # a fallback of v1's own target leaves nothing to keep before v1
+    same = _first(target=3, valid_from=None)
+    assert plan_in_force(tmp_path, date(2026, 11, 3), same).earlier_targets == ()
+
+
+def test_every_past_day_keeps_the_target_of_the_plan_then_in_force(tmp_path: Path) -> None:
+    # the plan in force on the last day says, for each day before, what the plan in force on
+    # that day said: from October (the fallback) through the three versions
+    fallback = _three_versions(tmp_path)
+    last = date(2026, 11, 30)
+    folded = plan_in_force(tmp_path, last, fallback)
+    days = [date(2026, 10, 20) + timedelta(days=offset) for offset in range(42)]
+    assert [folded.target_on(day) for day in days] == [
+        plan_in_force(tmp_path, day, fallback).target_on(day) for day in days]
+    assert {folded.target_on(day) for day in days} == {2, 3, 5, 7}
+
+
+def test_a_plan_in_force_names_its_file_only_when_the_file_says_all_of_it(tmp_path: Path
+                                                                          ) -> None:
+    _three_versions(tmp_path)
+    # v1 after a fallback of its own target is its file as written; v3 carries the targets of
+    # v1 and v2, which its file does not hold, so it names none (a share bundle copies a plan's
+    # file when it has one)
+    same = _first(target=3, valid_from=None)
+    assert plan_in_force(tmp_path, date(2026, 11, 3), same).source == (
+        plans_dir(tmp_path) / "plan-v1-2026-11-02.toml")
+    assert plan_in_force(tmp_path, date(2026, 11, 22), same).source is None
+
+
+def test_the_changes_say_what_changed_when(tmp_path: Path) -> None:
+    _three_versions(tmp_path)
+    assert plan_changes(tmp_path) == [
+        (date(2026, 11, 2), 1, ()),
+        (date(2026, 11, 9), 2, ("Pelvic tilt: 12 reps (was 10)", "5 sessions a week")),
+        (date(2026, 11, 19), 3, ("Pelvic tilt: 14 reps (was 12)", "7 sessions a week")),
+    ]
+
+
+def test_a_kept_plan_reads_back_as_written(tmp_path: Path) -> None:
+    _three_versions(tmp_path)
+    for kept in plan_history(tmp_path):
+        assert kept.source is not None
+        text = kept.source.read_text(encoding="utf-8")
+        assert text.split("\n", 1)[1] == plan_toml(replace(kept, source=None))
+
+
+def _session(store: LogStore, day: date, exercise: str = "pelvic_tilt") -> None:
+    started = datetime(day.year, day.month, day.day, 8, 0, tzinfo=timezone(timedelta(hours=1)))
+    store.append_block(ExerciseBlock(
+        session_id=f"s{day.isoformat()}", session_started_at=started, exercise=exercise,
+        side="", reps_target=10, reps_done=10, hold_s_target=1, hold_s_mean=1.0,
+        status="completed", logged_at=started + timedelta(minutes=5)))
+
+
+def test_adherence_across_three_versions_matches_a_hand_count(tmp_path: Path) -> None:
+    fallback = _three_versions(tmp_path)
+    store = LogStore(tmp_path)
+    sessions = [date(2026, 11, 2), date(2026, 11, 4),  # week 1: 2 sessions
+                *(date(2026, 11, day) for day in range(9, 14)),  # week 2: Mon-Fri, 5
+                *(date(2026, 11, day) for day in (16, 17, 18, 19, 20, 22))]  # week 3: 6
+    for day in sessions:
+        _session(store, day)
+    plan = plan_in_force(tmp_path, date(2026, 11, 22), fallback)
+    weekly = summarise(load_log(tmp_path), plan).weekly_adherence
+    # week 1 (Nov 2-8), all under v1: a target of 3; 2 sessions are 2/3 = 66.7 %
+    # week 2 (Nov 9-15), all under v2: a target of 5; 5 sessions are 100 %
+    # week 3 (Nov 16-22): Mon-Wed under v2 (3 days of 5/7), Thu-Sun under v3 (4 days of 7/7):
+    #   15/7 + 28/7 = 43/7 = 6.142857; 6 sessions are 6 / (43/7) = 42/43 = 97.67 %
+    assert weekly["sessions"].tolist() == [2, 5, 6]
+    assert weekly["target"].tolist() == pytest.approx([3, 5, 43 / 7])
+    assert weekly["percent"].tolist() == pytest.approx([200 / 3, 100, 4200 / 43])
+    # overall, each week at most 100 %: (2 + 5 + 6) / (3 + 5 + 43/7) = 13 / (99/7) = 91/99
+    summary = summarise(load_log(tmp_path), plan)
+    assert summary.adherence_percent == pytest.approx(9100 / 99)
+    # the fallback alone (2 a week throughout) would count 2/2, 5/2, 6/2: not the plans' count
+    assert summarise(load_log(tmp_path), fallback).weekly_adherence["target"].tolist() == [2] * 3

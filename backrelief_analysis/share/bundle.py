@@ -45,7 +45,7 @@ import tomllib
 import warnings
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
@@ -55,6 +55,7 @@ from ..log.deidentify import unknown_exercise_ids
 from ..log.schema import TABLES, Table
 from ..log.store import load_log, now_local, write_private
 from ..plan import Plan, PlanError, parse_plan
+from ..plan import plan_toml as write_plan_toml
 from ..report.build import render
 from ..report.content import gather_report
 
@@ -109,41 +110,26 @@ def _toml_string(text: str) -> str:
 
 
 def plan_toml(plan: Plan, *, deidentify: bool = False, shift: timedelta = timedelta(0)) -> str:
-    """The plan as TOML that :func:`~backrelief_analysis.plan.load_plan` reads back the same.
+    """The plan as TOML that :func:`~backrelief_analysis.plan.load_plan` reads back the same
+    (:func:`~backrelief_analysis.plan.plan_toml`).
 
-    With ``deidentify`` the plan's name and the exercises' instructions (free text a clinician
-    wrote, which may name the patient) are replaced by neutral words, and side names left out
-    ("left side", "right side"); ``shift`` moves the dates of earlier targets with the log.
+    With ``deidentify`` the plan's name, the exercises' instructions and the change list (free
+    text a clinician wrote, which may name the patient) are replaced by neutral words or left
+    out, and side names left out ("left side", "right side"); ``shift`` moves the plan's dates
+    (``valid_from``, earlier targets, date settings) with the log.
     """
-    name = "Shared plan" if deidentify else plan.name
-    lines = [f"name = {_toml_string(name)}",
-             f"target_sessions_per_week = {plan.target_sessions_per_week}",
-             f"rest_between_exercises_s = {plan.rest_between_exercises_s!r}",
-             f"get_ready_s = {plan.get_ready_s!r}",
-             f"switch_side_s = {plan.switch_side_s!r}"]
-    for exercise in plan.exercises:
-        text = "Not shared." if deidentify else exercise.instructions
-        lines += ["", "[[exercise]]", f"id = {_toml_string(exercise.id)}",
-                  f"name = {_toml_string(exercise.name)}",
-                  f"instructions = {_toml_string(text)}",
-                  f"hold_s = {exercise.hold_s!r}", f"reps = {exercise.reps}",
-                  f"release_s = {exercise.release_s!r}",
-                  f"sides = {json.dumps(list(exercise.sides))}"]
-        if exercise.side_names and not deidentify:  # words a clinician typed, like instructions
-            names = ", ".join(_toml_string(name) for name in exercise.side_names)
-            lines.append(f"side_names = [{names}]")
-    for earlier in plan.earlier_targets:
-        lines += ["", "[[earlier_target]]", f"until = {(earlier.until + shift).isoformat()}",
-                  f"sessions_per_week = {earlier.sessions_per_week}"]
-    lines += ["", "[thresholds]"]
-    for key, value in vars(plan.thresholds).items():
-        if value is None:  # an optional setting left unset
-            continue
-        if isinstance(value, date):  # a date moves with the log
-            lines.append(f"{key} = {(value + shift).isoformat()}")
-        else:
-            lines.append(f"{key} = {value!r}")
-    return "\n".join(lines) + "\n"
+    if deidentify:
+        plan = replace(plan, name="Shared plan", changes=(), exercises=tuple(
+            replace(exercise, instructions="Not shared.", side_names=())
+            for exercise in plan.exercises))
+    if shift:
+        dates = {key: value + shift for key, value in vars(plan.thresholds).items()
+                 if isinstance(value, date)}
+        plan = replace(plan, valid_from=plan.valid_from and plan.valid_from + shift,
+                       earlier_targets=tuple(replace(target, until=target.until + shift)
+                                             for target in plan.earlier_targets),
+                       thresholds=replace(plan.thresholds, **dates))
+    return write_plan_toml(plan)
 
 
 def _stamp(moment: datetime) -> str:

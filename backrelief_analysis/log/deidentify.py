@@ -16,15 +16,20 @@ NOT_IN_PLAN = "(exercise not in the plan)"
 
 
 def withhold_unknown_exercises(log: Log, plan: Plan) -> Log:
-    """A copy of ``log`` where every exercise id the plan does not name reads ``NOT_IN_PLAN``.
+    """A copy of ``log`` where every exercise id the plan does not name reads ``NOT_IN_PLAN``,
+    in the exercise log and in the signals.
 
     An id in the log that the plan does not know was typed by someone (an older plan, a hand
     edit) and may say anything; a de-identified output shows only the plan's own names.
     """
     known = {exercise.id for exercise in plan.exercises}
     ids = log.exercise["exercise"]
+    # a signal about an exercise names it too; a barrier names none ("" stays "")
+    said = log.signals["exercise"]
     return dataclasses.replace(
-        log, exercise=log.exercise.assign(exercise=ids.where(ids.isin(known), NOT_IN_PLAN)))
+        log, exercise=log.exercise.assign(exercise=ids.where(ids.isin(known), NOT_IN_PLAN)),
+        signals=log.signals.assign(exercise=said.where(said.isin(known) | (said == ""),
+                                                       NOT_IN_PLAN)))
 
 
 def neutral_exercise_ids(log: Log, plan: Plan) -> Log:

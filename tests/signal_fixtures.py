@@ -130,10 +130,9 @@ def write_signal_log(folder: Path, plan: Plan, *, signals: bool = True) -> Path:
     return folder
 
 
-def signal_patient(tmp_path: Path, *, signals: bool = True, **thresholds: float
+def signal_patient(folder: Path, *, signals: bool = True, **thresholds: float
                    ) -> tuple[Path, Plan]:
-    """The log folder (with its ``plan.toml``) and plan above, under ``tmp_path``."""
-    folder = tmp_path / "signals-log"
+    """The log above written in ``folder``, with its plan there as ``plan.toml``."""
     folder.mkdir(parents=True, exist_ok=True)
     plan = write_signal_plan(folder / "plan.toml", **thresholds)
     return write_signal_log(folder, plan, signals=signals), plan

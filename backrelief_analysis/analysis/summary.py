@@ -236,9 +236,9 @@ def summarise_patients(logs: Mapping[Hashable, Log], plans: Mapping[Hashable, Pl
     # the baseline comes from the whole log (up to as_of), whatever period is shown
     baseline = pain.baseline_changes(pain_rows, daily, patients)
     # the signals count within the same periods; they never move a period's days
-    times = signals.exercise_times_by_patient(ex_window, signal_rows, patients)
     # a log without signals (made before them, or never answered) has no per-exercise table
-    times = times.loc[times[PATIENT].isin(signal_rows[PATIENT].unique())]
+    answering = ex_window.loc[ex_window[PATIENT].isin(signal_rows[PATIENT].unique())]
+    times = signals.exercise_times_by_patient(answering, signal_rows, patients)
     flag_table = flags.flags_by_patient(pain_window, patients, daily=daily, effects=effects,
                                         weekly=weekly_pain, times=times)
     return PatientsSummary(patients, table, weekly, daily, weekly_pain, effects, baseline,

@@ -906,3 +906,27 @@ def test_a_deidentified_report_withholds_an_exercise_the_plan_does_not_name(
     assert "(exercise not in the… hurt 1 of 1 time done" in text
     named = pdf_text(build_report(load_log(folder), plan, tmp_path / "n.pdf", start=FIRST))
     assert "sams_own_stretch hurt 1 of 1 time done" in named
+
+
+def test_the_longest_names_with_every_answer_stay_within_two_pages(tmp_path: Path) -> None:
+    plan = write_long_plan(tmp_path / "plan.toml", exercises=12)
+    folder = write_diary(tmp_path / "log", plan, days=56, check_in_note=LONG_NOTE,
+                         questionnaires=True)
+    log = load_log(folder)
+    # every exercise of every session hurt and felt hard; a barrier of each kind most days
+    sessions = log.exercise.drop_duplicates(["session_id", "exercise"])
+    said = [SignalEntry(when.to_pydatetime(), signal, value, session, exercise)
+            for session, exercise, when in zip(sessions["session_id"], sessions["exercise"],
+                                               sessions["logged_at"], strict=True)
+            for signal, value in (("hurt", "yes"), ("felt", "hard"))]
+    said += [SignalEntry(at(date(2025, 1, 7) + timedelta(days=offset), 21), "barrier", barrier,
+                         days_ago=0)
+             for offset in range(55) for barrier in ("no_time", "pain", "forgot", "tired",
+                                                     "no_place", "other")]
+    LogStore(folder).extend_signals(said)
+    out = build_report(load_log(folder), plan, tmp_path / "r.pdf", patient=WIDE)
+    text = assert_two_pages_ending_with_the_definitions(out)
+    # four exercises named, the other 8 counted; 12 x 56 = 672 times, each answered
+    assert "8 more exercises marked; 672 of 672 times answered." in text
+    assert ("What got in the way (days) no time 55, pain 55, forgot 55, tired 55, no place or "
+            "equipment 55, other 55 (8 weeks with an answer).") in text

@@ -328,7 +328,8 @@ def all_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = No
         :data:`FLAG_TITLES`), ``session_id`` ("" when none), ``value`` (the number that raised
         it: a score, a weekly mean, or the days in a flare run), ``limit`` (what it was
         compared with; NaN for flares), ``sentence`` (plain words, ending with a prompt to
-        talk to the physiotherapist).
+        talk to the physiotherapist). The pain log alone raises no ``exercise_pain`` flag:
+        :func:`flags_by_patient` does, given the exercise times.
     """
     require_columns(pain, ("recorded_at", "pain", "context", "session_id", "flare", "date"),
                     "the pain log")
@@ -445,9 +446,9 @@ def flag_groups(flag_table: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``kind``, ``title`` (:data:`FLAG_TITLES`), ``count``, ``first`` (first day),
-        ``last`` (last day covered), ``worst`` (highest value: a score, a weekly mean or the
-        days of the longest flare run) and ``worst_text`` (the worst value in words), in the
-        order of :data:`FLAG_TITLES`.
+        ``last`` (last day covered), ``worst`` (highest value: a score, a weekly mean, the
+        days of the longest flare run or the most times one exercise hurt) and
+        ``worst_text`` (the worst value in words), in the order of :data:`FLAG_TITLES`.
     """
     require_columns(flag_table, FLAG_COLUMNS, "the flags")
     rows = []

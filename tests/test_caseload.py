@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from analysis_fixtures import full, plan_of, score, session, write_log
+from signal_fixtures import signal_patient
 
-from backrelief_analysis.analysis.summary import summarise
+from backrelief_analysis.analysis.summary import summarise, summarise_patients
 from backrelief_analysis.caseload.table import (
     CACHE_NAME,
     CACHE_VERSION,
@@ -730,3 +731,43 @@ def test_an_older_deidentified_bundle_does_not_claim_a_silence_it_cannot_know(tm
     assert math.isnan(table["days_since_entry"].iloc[0])
     assert "no entry" not in table["why"].iloc[0]
     assert display_table(table)["last entry"].iloc[0] == ""
+
+
+# --- the exercise that hurt most, on the hand-made log of signal_fixtures (counts in its
+# docstring) ---
+
+
+def test_the_caseload_names_the_exercise_that_hurt_most_in_the_recent_weeks(tmp_path):
+    root = tmp_path / "caseload"
+    # recent weeks: 2, so from Mon 03-02 (W10, W11) of a period from s0 (02-23) to 03-13
+    signal_patient(root / "sig", recent_weeks=2)
+    signal_patient(root / "quiet", signals=False, recent_weeks=2)
+    caseload = load_caseload(root, as_of=date(2026, 3, 13))
+    rows = caseload.table.set_index("source")
+    # Bridge from 03-02: pain times s1-s5 = 5 of 6 offered (s0's stop for pain is earlier)
+    assert rows.loc["sig", "exercise_pain"] == "Bridge hurt 5 of 6 times in the last 2 weeks"
+    assert rows.loc["quiet", "exercise_pain"] == ""
+    # the flag (the whole period: 6 pain times, s0-s5, of 7) reaches into the recent weeks
+    assert rows.loc["sig", "open_flag_kinds"] == "1 × exercise hurt often"
+    assert rows.loc["sig", "priority"] == 2 and rows.loc["quiet", "priority"] == 4
+    assert "1 × exercise hurt often in the last 2 weeks" in rows.loc["sig", "why"]
+    shown = display_table(caseload.table).set_index("patient")
+    assert shown.loc["sig", "exercise that hurt"] == (
+        "Bridge hurt 5 of 6 times in the last 2 weeks")
+    assert "Bridge hurt 5 of 6 times in the last 2 weeks" in caseload_html(caseload)
+    # the cached row holds it too
+    again = load_caseload(root, as_of=date(2026, 3, 13))
+    assert again.analysed == 0
+    assert again.table.set_index("source").loc["sig", "exercise_pain"] == (
+        "Bridge hurt 5 of 6 times in the last 2 weeks")
+
+
+def test_an_exercise_flag_is_sized_by_its_times_over_its_threshold(tmp_path):
+    root = tmp_path / "caseload"
+    signal_patient(root / "sig")
+    summary = summarise_patients({0: load_log(root / "sig")},
+                                 {0: load_plan(root / "sig" / "plan.toml")},
+                                 as_of=date(2026, 3, 13))
+    # the whole period: 6 pain times over a threshold of 2
+    assert summary.numbers.loc[0, "open_flag_size"] == 3.0
+    assert summary.numbers.loc[0, "open_exercise_pain"] == 1

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 from analysis_fixtures import score, write_log
+from signal_fixtures import FIRST, signal_patient
 
 from backrelief_analysis.analysis import flags
+from backrelief_analysis.analysis.summary import summarise
+from backrelief_analysis.log.store import load_log
 from backrelief_analysis.plan import Thresholds
 
 
@@ -169,3 +172,44 @@ def test_flag_kinds_are_a_closed_set_equal_to_their_names(tmp_path):
     assert [flags.FlagKind(kind) for kind in result["kind"]] == [flags.FlagKind.PAIN_AFTER,
                                                                  flags.FlagKind.FLARE]
     assert set(flags.FLAG_TITLES) == set(flags.FlagKind)
+
+
+# --- the exercise-pain flag, on the hand-made log of signal_fixtures (counts in its docstring) ---
+
+
+def _exercise_flags(tmp_path, **thresholds):
+    folder, plan = signal_patient(tmp_path, **thresholds)
+    summary = summarise(load_log(folder), plan, start=FIRST)
+    return summary.flags.loc[summary.flags["kind"] == flags.FlagKind.EXERCISE_PAIN]
+
+
+def test_an_exercise_that_often_hurt_is_flagged_with_its_times_and_days(tmp_path):
+    flagged = _exercise_flags(tmp_path)
+    # Bridge: 5 pain times (hurt s1, s3, s4; stopped for pain s2, s5) of 6 offered = 83 %
+    assert len(flagged) == 1
+    row = flagged.iloc[0]
+    assert (row["value"], row["limit"]) == (5.0, 2.0)
+    assert (row["date"], row["end_date"]) == (pd.Timestamp("2026-03-02"),
+                                              pd.Timestamp("2026-03-11"))
+    assert row["sentence"] == (
+        "Bridge hurt or was stopped for pain 5 of 6 times (first 2026-03-02, last 2026-03-11). "
+        f"{flags.PROMPT}")
+
+
+def test_the_exercise_flag_is_raised_at_its_threshold_not_below(tmp_path):
+    # 5 pain times: flagged at a threshold of 5, not at 6
+    assert len(_exercise_flags(tmp_path / "five", exercise_pain_times=5)) == 1
+    assert _exercise_flags(tmp_path / "six", exercise_pain_times=6).empty
+    # 83 % of the times: flagged at 83 %, not at 90 %
+    assert len(_exercise_flags(tmp_path / "p83", exercise_pain_percent=83)) == 1
+    assert _exercise_flags(tmp_path / "p90", exercise_pain_percent=90).empty
+
+
+def test_the_exercise_flag_is_grouped_and_sized_like_the_others(tmp_path):
+    flagged = _exercise_flags(tmp_path)
+    groups = flags.flag_groups(flagged)
+    assert groups["title"].tolist() == [flags.FLAG_TITLES[flags.FlagKind.EXERCISE_PAIN]]
+    assert groups["worst_text"].iloc[0] == (
+        "most times one exercise hurt or was stopped for pain 5 (flagged from 2)")
+    # its size in units of its threshold: 5 times over 2; any other flag is one
+    assert flags.flag_sizes(flagged).tolist() == [2.5]

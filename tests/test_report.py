@@ -22,10 +22,18 @@ from report_fixtures import (
     write_diary,
     write_long_plan,
 )
+from signal_fixtures import BARRIER_LINE, EXERCISE_LINE, FIRST, SESSIONS, at, signal_patient
 
 from backrelief_analysis import __version__, paths
 from backrelief_analysis.analysis.summary import summarise
-from backrelief_analysis.log.store import ExerciseBlock, LogStore, PainEntry, load_log, now_local
+from backrelief_analysis.log.store import (
+    ExerciseBlock,
+    LogStore,
+    PainEntry,
+    SignalEntry,
+    load_log,
+    now_local,
+)
 from backrelief_analysis.plan import load_plan
 from backrelief_analysis.report.build import build_report, render_html, report_folder, write_report
 from backrelief_analysis.report.content import KeyNumber, gather_report
@@ -850,3 +858,75 @@ def test_an_activity_name_is_shown_sanitised_on_one_line_and_cut(tmp_path: Path)
     assert "PSFS 'gardening in the back garden very very" in text
     assert "very " * 30 not in text and "…': baseline 3.0 (2026-09-07), latest 6.0" in text
     assert "+3.0 over 2 occasions: meaningful improvement" in text  # points: no percent
+
+
+# --- the patient's answers per exercise and the barriers, on the hand-made log of
+# signal_fixtures (counts in its docstring) ---
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".html"])
+def test_the_report_shows_the_exercise_and_barrier_lines(tmp_path: Path, suffix: str) -> None:
+    folder, plan = signal_patient(tmp_path)
+    out = build_report(load_log(folder), plan, tmp_path / f"r{suffix}", start=FIRST,
+                       patient="Sam")
+    text = pdf_text(out) if suffix == ".pdf" else html_text(out)
+    # Bridge: hurt 3 of 5 done, stopped for pain twice; ...; 10 of 17 times answered
+    assert f"Per exercise (patient's answers) {EXERCISE_LINE}." in text
+    # no time 2 (03-08, 03-12), pain 1 (03-05), tired 1 (03-10), over W10 and W11
+    assert f"What got in the way (days) {BARRIER_LINE}." in text
+    # the Bridge flag: one, from s1 to s5, 5 times against a threshold of 2
+    assert ("An exercise often hurt or was stopped for pain: 1 time, 2026-03-02 to "
+            "2026-03-11; most times one exercise hurt or was stopped for pain 5 (flagged "
+            "from 2).") in text
+    assert "Flagged when marked as hurting or stopped for pain 2 times or more" in text
+    if suffix == ".pdf":
+        assert len(pypdf.PdfReader(out).pages) <= 2
+
+
+def test_a_report_without_signals_has_neither_line(hand_log: Path, tmp_path: Path) -> None:
+    text = pdf_text(build_report(load_log(hand_log), load_plan(), tmp_path / "r.pdf"))
+    assert "Per exercise" not in text and "What got in the way" not in text
+
+
+def test_a_deidentified_report_withholds_an_exercise_the_plan_does_not_name(
+        tmp_path: Path) -> None:
+    folder, plan = signal_patient(tmp_path)
+    # an exercise typed by someone, done and marked as hurting in s1
+    store = LogStore(folder)
+    started = at(SESSIONS["s1"], 8)
+    store.append_block(ExerciseBlock("s1", started, "sams_own_stretch", "", 4, 4, 2, 2,
+                                     "completed", at(SESSIONS["s1"], 8, 10)))
+    store.extend_signals([SignalEntry(at(SESSIONS["s1"], 9), "hurt", "yes", "s1",
+                                      "sams_own_stretch")])
+    out = build_report(load_log(folder), plan, tmp_path / "r.pdf", start=FIRST,
+                       deidentify=True)
+    text = pdf_text(out)
+    assert "sams_own_stretch" not in text
+    # said as the plan does not name it (cut to an exercise name's length, as in the reps table)
+    assert "(exercise not in the… hurt 1 of 1 time done" in text
+    named = pdf_text(build_report(load_log(folder), plan, tmp_path / "n.pdf", start=FIRST))
+    assert "sams_own_stretch hurt 1 of 1 time done" in named
+
+
+def test_the_longest_names_with_every_answer_stay_within_two_pages(tmp_path: Path) -> None:
+    plan = write_long_plan(tmp_path / "plan.toml", exercises=12)
+    folder = write_diary(tmp_path / "log", plan, days=56, check_in_note=LONG_NOTE,
+                         questionnaires=True)
+    log = load_log(folder)
+    # every exercise of every session hurt and felt hard; a barrier of each kind most days
+    sessions = log.exercise.drop_duplicates(["session_id", "exercise"])
+    said = [SignalEntry(when.to_pydatetime(), signal, value, session, exercise)
+            for session, exercise, when in zip(sessions["session_id"], sessions["exercise"],
+                                               sessions["logged_at"], strict=True)
+            for signal, value in (("hurt", "yes"), ("felt", "hard"))]
+    said += [SignalEntry(at(date(2025, 1, 7) + timedelta(days=offset), 21), "barrier", barrier,
+                         days_ago=0)
+             for offset in range(55) for barrier in ("no_time", "pain", "forgot", "tired",
+                                                     "no_place", "other")]
+    LogStore(folder).extend_signals(said)
+    out = build_report(load_log(folder), plan, tmp_path / "r.pdf", patient=WIDE)
+    text = assert_two_pages_ending_with_the_definitions(out)
+    # four exercises named, the other 8 counted; 12 x 56 = 672 times, each answered
+    assert "8 more exercises marked; 672 of 672 times answered." in text
+    assert ("What got in the way (days) no time 55, pain 55, forgot 55, tired 55, no place or "
+            "equipment 55, other 55 (8 weeks with an answer).") in text

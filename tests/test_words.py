@@ -3,8 +3,18 @@
 from datetime import date
 
 import pandas as pd
+from signal_fixtures import BARRIER_LINE, EXERCISE_LINE, FIRST, signal_patient
 
+from backrelief_analysis.analysis.summary import summarise
+from backrelief_analysis.log.store import load_log
 from backrelief_analysis.text import Dates, number_word, plural
+from backrelief_analysis.words.signals import (
+    barriers_text,
+    caseload_signal_text,
+    exercise_signals_text,
+    signal_lines,
+)
+from backrelief_analysis.words.summary import summary_lines
 
 
 def test_plural_is_singular_only_for_exactly_one():
@@ -40,3 +50,58 @@ def test_deidentified_dates_count_days_and_weeks_from_the_first_day():
 
 def test_small_counts_are_said_as_words():
     assert [number_word(n) for n in (1, 2, 3, 10, 11)] == ["one", "two", "three", "ten", "11"]
+
+
+# --- the patient's answers per exercise and the barriers (words/signals.py), on the hand-made
+# log of signal_fixtures (counts in its docstring) ---
+
+
+def _signal_summary(tmp_path, **options):
+    folder, plan = signal_patient(tmp_path)
+    return summarise(load_log(folder), plan, start=FIRST, **options)
+
+
+def test_the_exercise_line_names_what_was_marked_most_pain_first(tmp_path):
+    summary = _signal_summary(tmp_path)
+    # Bridge: hurt 3 of 5 done, stopped for pain s2 and s5; then by times felt hard, in the
+    # plan's order: Pelvic tilt (hard 1, easy 4 of 6), Knee to chest (hard 1, too hard once);
+    # 4 + 5 + 1 = 10 of 5 + 6 + 6 = 17 times answered
+    assert exercise_signals_text(summary.exercise_signals) == EXERCISE_LINE
+    assert barriers_text(summary.weekly_barriers) == BARRIER_LINE
+    assert signal_lines(summary.exercise_signals, summary.weekly_barriers) == [
+        f"Per exercise (patient's answers): {EXERCISE_LINE}.",
+        f"What got in the way (days): {BARRIER_LINE}."]
+    lines = summary_lines(summary)
+    assert f"Per exercise (patient's answers): {EXERCISE_LINE}." in lines
+
+
+def test_the_lines_say_nothing_when_there_is_nothing_to_say(tmp_path):
+    folder, plan = signal_patient(tmp_path, signals=False)
+    summary = summarise(load_log(folder), plan)
+    assert exercise_signals_text(summary.exercise_signals) == ""
+    assert barriers_text(summary.weekly_barriers) == ""
+    assert not any(line.startswith(("Per exercise", "What got in")) for line in
+                   summary_lines(summary))
+    # done, answered, nothing marked: only the count of answers
+    quiet = pd.DataFrame({"name": ["Bridge"], "times_done": [4], "answered": [2],
+                          **{key: [0] for key in ("hurt", "stopped_pain", "felt_hard",
+                                                  "felt_easy", "stopped_too_hard",
+                                                  "pain_times")}})
+    assert exercise_signals_text(quiet) == ("no exercise marked as hurting, hard or easy; "
+                                            "2 of 4 times answered")
+
+
+def test_the_words_never_say_cause_or_advise(tmp_path):
+    summary = _signal_summary(tmp_path)
+    text = " ".join(signal_lines(summary.exercise_signals, summary.weekly_barriers)).lower()
+    for word in ("cause", "because", "should", "stop doing", "avoid"):
+        assert word not in text
+
+
+def test_the_caseload_text_names_the_exercise_that_hurt_most(tmp_path):
+    summary = _signal_summary(tmp_path)
+    # Bridge: 5 pain times of 6 offered
+    assert caseload_signal_text(summary.exercise_signals, 4) == (
+        "Bridge hurt 5 of 6 times in the last 4 weeks")
+    none = summary.exercise_signals.assign(pain_times=0)
+    assert caseload_signal_text(none, 4) == ""

@@ -1,6 +1,6 @@
 """Flags from the pain-monitoring model: prompts to talk to the physiotherapist, never instructions.
 
-Four kinds, every threshold from :class:`~backrelief_analysis.plan.Thresholds`:
+Five kinds, every threshold from :class:`~backrelief_analysis.plan.Thresholds`:
 
 ``pain_after``
     A session's pain after (its last after score) above ``pain_after_max``.
@@ -15,6 +15,11 @@ Four kinds, every threshold from :class:`~backrelief_analysis.plan.Thresholds`:
     point a week is not a rise. One flag per run of rising weeks, dated at its last Monday.
 ``flare``
     Days marked as a flare-up; one flag per run of consecutive days.
+``exercise_pain``
+    An exercise the patient marked as hurting, or stopped for pain, at least
+    ``exercise_pain_times`` times and in at least ``exercise_pain_percent`` % of the times it
+    was done or stopped for pain (:func:`~.signals.exercise_pain_flags`); one flag per
+    exercise, from the first to the last of those times.
 
 Every flag of a session is dated on the session's own day (the day it started). The model is
 Silbernagel et al. (2007), tested in Achilles tendinopathy; the numbers are settings.
@@ -49,15 +54,17 @@ from .periods import (
     threshold_values,
     unkeyed,
 )
+from .signals import count_exercise_times, exercise_name, exercise_pain_flags
 
 
 class FlagKind(StrEnum):
-    """The four kinds of flag (equal to their names, so saved tables keep working)."""
+    """The five kinds of flag (equal to their names, so saved tables keep working)."""
 
     PAIN_AFTER = "pain_after"
     NOT_SETTLED = "not_settled"
     RISING = "rising"
     FLARE = "flare"
+    EXERCISE_PAIN = "exercise_pain"
 
 
 FLAG_COLUMNS = ("date", "end_date", "kind", "session_id", "value", "limit", "sentence")
@@ -66,6 +73,7 @@ FLAG_TITLES = {
     FlagKind.NOT_SETTLED: "Pain not settled by the next day",
     FlagKind.RISING: "Weekly pain rising",
     FlagKind.FLARE: "Flare-up marked",
+    FlagKind.EXERCISE_PAIN: "An exercise often hurt or was stopped for pain",
 }
 PROMPT = "Worth mentioning to your physiotherapist."
 ONE_DAY = pd.Timedelta(days=1)
@@ -320,7 +328,8 @@ def all_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = No
         :data:`FLAG_TITLES`), ``session_id`` ("" when none), ``value`` (the number that raised
         it: a score, a weekly mean, or the days in a flare run), ``limit`` (what it was
         compared with; NaN for flares), ``sentence`` (plain words, ending with a prompt to
-        talk to the physiotherapist).
+        talk to the physiotherapist). The pain log alone raises no ``exercise_pain`` flag:
+        :func:`flags_by_patient` does, given the exercise times.
     """
     require_columns(pain, ("recorded_at", "pain", "context", "session_id", "flare", "date"),
                     "the pain log")
@@ -334,9 +343,51 @@ def all_flags(pain: pd.DataFrame, thresholds: Thresholds, *, start: DayLike = No
     return _dropped(flags_by_patient(rows, patients, daily=daily, effects=effects))
 
 
+def exercise_pain_by_patient(times: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
+    """One flag per patient and exercise that often hurt or was stopped for pain, from the
+    keyed times of each period (:func:`~.signals.exercise_times_by_patient`), with each
+    patient's plan thresholds (``exercise_pain_times``, ``exercise_pain_percent``) and
+    exercise names (``patients``: period and plan).
+
+    ``value`` is the times it hurt or was stopped for pain, ``limit`` the fewest times
+    flagged; the flag runs from the first to the last of those times.
+    """
+    if times.empty:
+        return _empty()
+    plans = patients["plan"]
+    flagged = exercise_pain_flags(count_exercise_times(times),
+                                  threshold_values(plans, "exercise_pain_times"),
+                                  threshold_values(plans, "exercise_pain_percent"))
+    if flagged.empty:
+        return _empty()
+    days = (times.loc[times["pain_times"]].groupby([PATIENT, "exercise"], sort=False)["date"]
+            .agg(first="min", last="max").reset_index())
+    flagged = flagged.merge(days, on=[PATIENT, "exercise"], how="left")
+    names = [exercise_name(plans.get(key), exercise)
+             for key, exercise in zip(flagged[PATIENT], flagged["exercise"], strict=True)]
+    first = flagged["first"].dt.strftime("%Y-%m-%d")
+    last = flagged["last"].dt.strftime("%Y-%m-%d")
+    span = ("first " + first + ", last " + last).where(first != last, "on " + first)
+    sentence = (pd.Series(names, index=flagged.index) + " hurt or was stopped for pain "
+                + flagged["pain_times"].astype(str) + " of " + flagged["offered"].astype(str)
+                + " times (" + span + f"). {PROMPT}")
+    limit = _per_row(patients, "exercise_pain_times", flagged[PATIENT])
+    return _frame(flagged[PATIENT], flagged["first"], FlagKind.EXERCISE_PAIN,
+                  flagged["pain_times"], limit, sentence, end_date=flagged["last"])
+
+
+def flag_sizes(flag_table: pd.DataFrame) -> pd.Series:
+    """Each flag's size in units of its own threshold: the times an exercise hurt over the
+    fewest flagged (``value / limit``) for :attr:`FlagKind.EXERCISE_PAIN`, one (a threshold
+    crossed) for every other kind."""
+    sized = (flag_table["kind"] == FlagKind.EXERCISE_PAIN) & (flag_table["limit"] > 0)
+    ratio = flag_table["value"] / flag_table["limit"].where(sized)
+    return ratio.where(sized, 1.0).astype("float64")
+
+
 def flags_by_patient(pain: pd.DataFrame, patients: pd.DataFrame, *, daily: pd.DataFrame,
-                     effects: pd.DataFrame, weekly: pd.DataFrame | None = None
-                     ) -> pd.DataFrame:
+                     effects: pd.DataFrame, weekly: pd.DataFrame | None = None,
+                     times: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`all_flags` of every patient: ``patient`` first, then by date and kind.
 
     Parameters
@@ -349,6 +400,8 @@ def flags_by_patient(pain: pd.DataFrame, patients: pd.DataFrame, *, daily: pd.Da
         :func:`~backrelief_analysis.analysis.pain.daily_pain_by_patient`,
         :func:`~.analysis.pain.session_effects_by_patient` and (made from ``daily``
         when not given) :func:`~.analysis.pain.weekly_pain_by_patient` of the periods.
+    times
+        :func:`~.signals.exercise_times_by_patient` of the periods (None: no exercise flags).
     """
     if weekly is None:
         weekly = weekly_pain_by_patient(daily, patients)
@@ -357,6 +410,7 @@ def flags_by_patient(pain: pd.DataFrame, patients: pd.DataFrame, *, daily: pd.Da
         not_settled_by_patient(pain, effects, patients),
         rising_by_patient(weekly, patients),
         flare_by_patient(daily),
+        exercise_pain_by_patient(times, patients) if times is not None else _empty(),
     ]
     parts = [part for part in parts if not part.empty]
     if not parts:
@@ -375,6 +429,8 @@ _WORST = {
     "not_settled": "worst next-day first score {value:g}/10",
     "rising": "highest weekly mean {value:.1f}/10",
     "flare": "longest run {value:g} day(s)",
+    FlagKind.EXERCISE_PAIN: "most times one exercise hurt or was stopped for pain {value:g} "
+                            "(flagged from {limit:g})",
 }
 
 
@@ -390,9 +446,9 @@ def flag_groups(flag_table: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``kind``, ``title`` (:data:`FLAG_TITLES`), ``count``, ``first`` (first day),
-        ``last`` (last day covered), ``worst`` (highest value: a score, a weekly mean or the
-        days of the longest flare run) and ``worst_text`` (the worst value in words), in the
-        order of :data:`FLAG_TITLES`.
+        ``last`` (last day covered), ``worst`` (highest value: a score, a weekly mean, the
+        days of the longest flare run or the most times one exercise hurt) and
+        ``worst_text`` (the worst value in words), in the order of :data:`FLAG_TITLES`.
     """
     require_columns(flag_table, FLAG_COLUMNS, "the flags")
     rows = []

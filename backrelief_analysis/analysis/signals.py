@@ -55,9 +55,10 @@ def latest_answers(signals: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([about, days]).sort_index(kind="stable")
 
 
-def exercise_signals_by_patient(exercise: pd.DataFrame, signals: pd.DataFrame,
-                                patients: pd.DataFrame) -> pd.DataFrame:
-    """Per patient and exercise over each period: times done and what the patient said of them.
+def exercise_times_by_patient(exercise: pd.DataFrame, signals: pd.DataFrame,
+                              patients: pd.DataFrame) -> pd.DataFrame:
+    """Per patient, one row per *time* (one exercise in one session) of each period, with what
+    the patient said of it: the rows :func:`count_exercise_times` adds up.
 
     Parameters
     ----------
@@ -72,16 +73,14 @@ def exercise_signals_by_patient(exercise: pd.DataFrame, signals: pd.DataFrame,
     Returns
     -------
     pandas.DataFrame
-        ``patient``, ``exercise`` (in order of first appearance), then counts of times:
-        ``times_done`` (at least one rep), ``offered`` (done, or stopped for pain before a
-        rep), ``answered`` (a feeling or "hurt" given),
-        ``felt_easy``, ``felt_right``, ``felt_hard``, ``hurt``, ``stopped_pain``,
-        ``stopped_too_hard``, ``stopped_no_time``, ``stopped_other`` (a block of it skipped or
-        stopped for that reason, done or not) and ``pain_times`` (marked as hurting or stopped
-        for pain, or both: the times the exercise flag counts).
+        ``patient``, ``session_id``, ``exercise``, ``date`` (the session's day), then one
+        True/False column per name of :data:`COUNT_COLUMNS` (see
+        :func:`exercise_signals_by_patient`), in the order the times first appear.
     """
     blocks = keyed_within(exercise, patients)
-    times = blocks.groupby(_TIME, sort=False)["reps_done"].max().rename("reps").reset_index()
+    times = (blocks.groupby(_TIME, sort=False)
+             .agg(reps=("reps_done", "max"), date=("date", "min")).reset_index())
+    times["date"] = day_series(times["date"])
     answers = latest_answers(signals)
     answers = answers.loc[answers["signal"] != "barrier"]
     # only answers about a block of the period: a stop reason names its side
@@ -98,8 +97,58 @@ def exercise_signals_by_patient(exercise: pd.DataFrame, signals: pd.DataFrame,
     table["answered"] = table[[f"felt_{f}" for f in FEELINGS]].any(axis=1) | table["hurt"]
     table["pain_times"] = table["hurt"] | table["stopped_pain"]
     table["offered"] = table["times_done"] | table["stopped_pain"]
-    counts = table.groupby([PATIENT, "exercise"], sort=False)[list(COUNT_COLUMNS)].sum()
+    return table[[*_TIME, "date", *COUNT_COLUMNS]].reset_index(drop=True)
+
+
+def count_exercise_times(times: pd.DataFrame) -> pd.DataFrame:
+    """:func:`exercise_times_by_patient` added up per patient and exercise (the result of
+    :func:`exercise_signals_by_patient`)."""
+    counts = times.groupby([PATIENT, "exercise"], sort=False)[list(COUNT_COLUMNS)].sum()
     return counts.astype("int64").reset_index()
+
+
+def exercise_signals_by_patient(exercise: pd.DataFrame, signals: pd.DataFrame,
+                                patients: pd.DataFrame) -> pd.DataFrame:
+    """Per patient and exercise over each period: times done and what the patient said of them.
+
+    Parameters
+    ----------
+    exercise, signals, patients
+        As :func:`exercise_times_by_patient` takes them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``patient``, ``exercise`` (in order of first appearance), then counts of times:
+        ``times_done`` (at least one rep), ``offered`` (done, or stopped for pain before a
+        rep), ``answered`` (a feeling or "hurt" given),
+        ``felt_easy``, ``felt_right``, ``felt_hard``, ``hurt``, ``stopped_pain``,
+        ``stopped_too_hard``, ``stopped_no_time``, ``stopped_other`` (a block of it skipped or
+        stopped for that reason, done or not) and ``pain_times`` (marked as hurting or stopped
+        for pain, or both: the times the exercise flag counts).
+    """
+    return count_exercise_times(exercise_times_by_patient(exercise, signals, patients))
+
+
+def exercise_name(plan: object, exercise_id: str) -> str:
+    """The plan's name for an exercise id; the id itself when the plan does not name it."""
+    for exercise in getattr(plan, "exercises", ()):
+        if exercise.id == exercise_id:
+            return exercise.name
+    return exercise_id
+
+
+def in_plan_order(counts: pd.DataFrame, plan: object) -> pd.DataFrame:
+    """One patient's :func:`exercise_signals_by_patient` rows (unkeyed) in the plan's order of
+    exercises, with the plan's ``name`` after ``exercise``; an id the plan does not name comes
+    last, in its own order, named by itself."""
+    rank = {exercise.id: position
+            for position, exercise in enumerate(getattr(plan, "exercises", ()))}
+    order = counts["exercise"].map(rank).fillna(len(rank)).to_numpy()
+    table = counts.assign(_order=order).sort_values("_order", kind="stable")
+    table.insert(list(table.columns).index("exercise") + 1, "name",
+                 [exercise_name(plan, key) for key in table["exercise"]])
+    return table.drop(columns="_order").reset_index(drop=True)
 
 
 def _mark(table: pd.DataFrame, rows: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -205,6 +254,7 @@ def missed_planned_days(exercise: pd.DataFrame, signals: pd.DataFrame, sessions_
     return missed
 
 
-__all__ = ["BARRIERS", "COUNT_COLUMNS", "FEELINGS", "STOP_REASONS", "exercise_pain_flags",
-           "exercise_signals_by_patient", "latest_answers", "missed_planned_days",
+__all__ = ["BARRIERS", "COUNT_COLUMNS", "FEELINGS", "STOP_REASONS", "count_exercise_times",
+           "exercise_name", "exercise_pain_flags", "exercise_signals_by_patient",
+           "exercise_times_by_patient", "in_plan_order", "latest_answers", "missed_planned_days",
            "weekly_barriers_by_patient"]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..log.store import Log
 from ..plan import Plan
-from . import adherence, associations, flags, outcomes, pain
+from . import adherence, associations, flags, outcomes, pain, signals
 from .periods import (
     DATE_DTYPE,
     ONE,
@@ -33,16 +33,23 @@ from .periods import (
     within,
 )
 
-EXERCISE_COLUMNS = ("session_id", "date", "reps_done", "reps_target")
+EXERCISE_COLUMNS = ("session_id", "date", "reps_done", "reps_target", "exercise", "side")
+SIGNAL_COLUMNS = ("recorded_at", "signal", "value", "session_id", "exercise", "side", "days_ago",
+                  "date")
 PAIN_COLUMNS = pain.PAIN_NEEDS
 DayOrDays = DayLike | Mapping[Hashable, DayLike]
 
 
 def restrict_log(log: Log, start: DayLike = None, end: DayLike = None) -> Log:
-    """A new Log holding only the rows whose local day lies in ``start``..``end`` (inclusive)."""
+    """A new Log holding only the rows whose local day lies in ``start``..``end`` (inclusive).
+
+    The period comes from the exercise and pain logs; signals are kept by the day they were
+    given (the analysis keeps an answer about a session by the session's day).
+    """
     first, last = period_bounds([log.exercise["date"], log.pain["date"]], start, end)
     return replace(log, exercise=within(log.exercise, first, last),
-                   pain=within(log.pain, first, last), outcomes=within(log.outcomes, first, last))
+                   pain=within(log.pain, first, last), outcomes=within(log.outcomes, first, last),
+                   signals=within(log.signals, first, last))
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,10 @@ class ProgressSummary:
     outcome_scores: pd.DataFrame  # outcomes.occasion_scores (up to the period's end)
     outcome_changes: pd.DataFrame  # outcomes.outcome_changes
     psfs_activity_changes: pd.DataFrame  # outcomes.psfs_activity_changes
+    # signals.exercise_signals_by_patient of the one patient, unkeyed, with the plan's ``name``
+    # after ``exercise``, in the plan's order (signals.in_plan_order)
+    exercise_signals: pd.DataFrame
+    weekly_barriers: pd.DataFrame  # signals.weekly_barriers_by_patient, unkeyed
 
     @property
     def empty(self) -> bool:
@@ -122,6 +133,18 @@ class PatientsSummary:
     session_effects: pd.DataFrame  # pain.session_effects_by_patient
     baseline: pd.DataFrame  # pain.baseline_changes
     flags: pd.DataFrame  # flags.flags_by_patient
+    exercise_times: pd.DataFrame  # signals.exercise_times_by_patient
+    exercise_signals: pd.DataFrame  # signals.exercise_signals_by_patient
+    weekly_barriers: pd.DataFrame  # signals.weekly_barriers_by_patient
+
+    @cached_property
+    def recent_exercise_signals(self) -> pd.DataFrame:
+        """:attr:`exercise_signals` over each patient's recent weeks only (from the
+        ``recent_from`` day of :attr:`numbers`)."""
+        times = self.exercise_times
+        since = self.numbers["recent_from"].reindex(times[PATIENT].to_numpy()).to_numpy()
+        recent = times.loc[times["date"].to_numpy(dtype=DATE_DTYPE) >= since]
+        return signals.count_exercise_times(recent)
 
     @cached_property
     def numbers(self) -> pd.DataFrame:
@@ -129,7 +152,9 @@ class PatientsSummary:
         ``adherence_overall``, ``recent_from`` (the Monday of the ``recent_weeks``-th last ISO
         week of the period, or its first week's when it is shorter), ``adherence_recent`` (over
         those weeks), ``flags_total``, ``open_flags`` (flags reaching into those weeks) and one
-        ``open_<kind>`` count per :class:`~backrelief_analysis.analysis.flags.FlagKind`."""
+        ``open_<kind>`` count per :class:`~backrelief_analysis.analysis.flags.FlagKind`, and
+        ``open_flag_size``: the largest open flag in units of its own threshold
+        (:func:`~.flags.flag_sizes`; 0 without one)."""
         return patient_numbers(self.patients, self.sessions, self.weekly_adherence,
                                self.flags)
 
@@ -185,10 +210,12 @@ def summarise_patients(logs: Mapping[Hashable, Log], plans: Mapping[Hashable, Pl
                             dtype=object)
     exercise = _stack([logs[key].exercise for key in keys], keys, EXERCISE_COLUMNS)
     pain_rows = _stack([logs[key].pain for key in keys], keys, PAIN_COLUMNS)
+    signal_rows = _stack([logs[key].signals for key in keys], keys, SIGNAL_COLUMNS)
     cut = _per_patient(as_of, keys)
     if cut.notna().any():  # nothing after the day the numbers run to
         exercise = _before(exercise, cut)
         pain_rows = _before(pain_rows, cut)
+        signal_rows = _before(signal_rows, cut)
     ends = _per_patient(end, keys)
     ends = ends.where(ends.notna() & ~(ends > cut), cut)
     patients = patient_periods([exercise, pain_rows], pd.Index(keys, name=PATIENT),
@@ -208,10 +235,15 @@ def summarise_patients(logs: Mapping[Hashable, Log], plans: Mapping[Hashable, Pl
     effects = pain.session_effects_by_patient(pain_window, patients, table)
     # the baseline comes from the whole log (up to as_of), whatever period is shown
     baseline = pain.baseline_changes(pain_rows, daily, patients)
+    # the signals count within the same periods; they never move a period's days
+    # a log without signals (made before them, or never answered) has no per-exercise table
+    answering = ex_window.loc[ex_window[PATIENT].isin(signal_rows[PATIENT].unique())]
+    times = signals.exercise_times_by_patient(answering, signal_rows, patients)
     flag_table = flags.flags_by_patient(pain_window, patients, daily=daily, effects=effects,
-                                        weekly=weekly_pain)
+                                        weekly=weekly_pain, times=times)
     return PatientsSummary(patients, table, weekly, daily, weekly_pain, effects, baseline,
-                           flag_table)
+                           flag_table, times, signals.count_exercise_times(times),
+                           signals.weekly_barriers_by_patient(signal_rows, patients))
 
 
 def _before(frame: pd.DataFrame, cut: pd.Series) -> pd.DataFrame:
@@ -250,6 +282,8 @@ def patient_numbers(patients: pd.DataFrame, table: pd.DataFrame, weekly: pd.Data
                 counts.index.get_level_values("kind") else pd.Series(dtype="int64"))
         numbers[f"open_{kind}"] = mine.reindex(index, fill_value=0).astype("int64")
     numbers["open_flags"] = numbers[[f"open_{kind}" for kind in flags.FlagKind]].sum(axis=1)
+    sizes = flags.flag_sizes(open_flags).groupby(open_flags[PATIENT].to_numpy()).max()
+    numbers["open_flag_size"] = sizes.reindex(index, fill_value=0.0).astype("float64")
     for column in ("weeks", "sessions_done", "flags_total", "open_flags"):
         numbers[column] = numbers[column].astype("int64")
     return numbers
@@ -320,4 +354,6 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
         outcome_scores=scores,
         outcome_changes=outcomes.outcome_changes(answered, th, scores=scores),
         psfs_activity_changes=outcomes.psfs_activity_changes(answered, th),
+        exercise_signals=signals.in_plan_order(unkeyed(keyed.exercise_signals), plan),
+        weekly_barriers=unkeyed(keyed.weekly_barriers),
     )

@@ -19,12 +19,15 @@ The columns:
   the report's baseline comparison, and ``pain_text`` the same as the report words it
   (``6.6 → 5.1 (-1.5, -22 %)``, from :func:`~backrelief_analysis.analysis.pain.judge_change`);
 - ``open_flags``: flags of the period that reach into those last weeks, by kind;
+- ``exercise_pain``: the exercise the patient marked as hurting or stopped for pain most often
+  over those weeks ("Bridge hurt 4 of 6 times in the last 4 weeks"; empty when none);
 - ``problem``: why a patient could not be read, in one sentence (the other columns are empty).
 
 Which patients come first (:data:`PRIORITY_RULE`): unreadable ones, then meaningfully worse pain,
 a meaningfully worse questionnaire score, open flags or no entry for more than the plan's
 ``stopped_after_days``, then adherence below the plan's cut-off over the last four weeks, then
-the rest; within a group by the largest reason in units of its own threshold, then the days
+the rest; within a group by the largest reason in units of its own threshold (an open flag is
+one, an exercise that often hurt its times over the plan's ``exercise_pain_times``), then the days
 since the last entry. ``why`` names each reason with its size ("ODI +15, 1.5x its threshold").
 
 Bad input never costs the rest: a batch's log files are read together by the store
@@ -67,7 +70,9 @@ from ..analysis.outcomes import MEASURES, OUTCOME_NEEDS, outcome_changes_by_pati
 from ..analysis.outcomes import Verdict as OutcomeVerdict
 from ..analysis.pain import Verdict
 from ..analysis.periods import PATIENT, DayLike, period_bounds, to_day
+from ..analysis.signals import exercise_name
 from ..analysis.summary import PatientsSummary, summarise_patients
+from ..log.deidentify import NOT_IN_PLAN
 from ..log.demo import DEMO_START, DemoStory, generate_demo, generate_outcomes
 from ..log.store import Log, LogError, Logs, LogStore, now_local, read_logs, write_private
 from ..plan import Plan, PlanError, Thresholds, load_plan, parse_plan
@@ -87,13 +92,14 @@ from ..share.bundle import (
 from ..share.export import write_export
 from ..text import clean_text, plural
 from ..words.outcomes import caseload_outcome_text, measures_text
+from ..words.signals import caseload_signal_text
 
 CACHE_NAME = ".backrelief-caseload.json"
 CACHE_KEY_NAME = ".backrelief-caseload.key"  # the cache's secret key, owner-only, beside it
 CACHE_KEY_BYTES = 32  # 256 bits, as HMAC-SHA-256 takes them
-CACHE_VERSION = 6  # 2: rows carry pain_text; 3: rows run to the caseload's as_of day; 4: and
+CACHE_VERSION = 7  # 2: rows carry pain_text; 3: rows run to the caseload's as_of day; 4: and
 # carry the outcome verdicts; 5: the days since the last entry and each reason's size; 6: each
-# entry carries its HMAC
+# entry carries its HMAC; 7: the exercise that hurt most and the largest open flag's size
 # a file changed this recently may change again within the same mtime: hash it (as git does)
 RECENT_CHANGE_NS = 2 * 10**9
 PARALLEL_FROM = 24  # fewer patients than this are read in this process: workers cost ~1 s
@@ -106,22 +112,24 @@ PRIORITY_RULE = (
     "3. adherence over the last four weeks below the plan's cut-off; "
     "4. everyone else. Within a group: the largest reason first, in units of its own "
     "threshold (pain change over the pain threshold, a questionnaire's change over its own, "
-    "days without an entry over stopped_after_days, open flags as one), then more open flags, "
+    "days without an entry over stopped_after_days, open flags as one, an exercise that often "
+    "hurt as its times over the plan's exercise_pain_times), then more open flags, "
     "then the longest without an entry, then lower adherence over the last four weeks, then "
     "by name. Every row is measured to the caseload's day; a de-identified bundle, which "
     "cannot be dated, to its day of sharing."
 )
 FLAG_WORDS = {FlagKind.PAIN_AFTER: "high pain after",
               FlagKind.NOT_SETTLED: "not settled next day",
-              FlagKind.RISING: "weekly pain rising", FlagKind.FLARE: "flare-up"}  # a table cell
+              FlagKind.RISING: "weekly pain rising", FlagKind.FLARE: "flare-up",
+              FlagKind.EXERCISE_PAIN: "exercise hurt often"}  # a table cell
 COLUMNS = ("patient", "source", "priority", "why", "weeks", "period_start", "period_end",
            "last_session", "days_since_entry", "to_sharing", "adherence_4wk",
            "adherence_overall", "pain_baseline", "pain_latest",
            "pain_change", "pain_change_percent", "pain_verdict", "pain_text", "outcomes",
            "open_flags",
-           "open_flag_kinds", "flags_total", "note", "problem")
+           "open_flag_kinds", "exercise_pain", "flags_total", "note", "problem")
 HIDDEN = ("_cutoff", "_outcome_verdicts", "_pain_threshold", "_stopped_after", "_recent_weeks",
-          "_worst_outcome")  # what the order and the reasons need, not shown
+          "_worst_outcome", "_flag_size")  # what the order and the reasons need, not shown
 WEEKLY_COLUMNS = ("source", "week", "week_start", "pain", "adherence")
 
 
@@ -135,11 +143,12 @@ def _flag_order(kinds: Iterable[str]) -> list[str]:
 
 
 def _row(numbers: dict, baseline: dict, patient: dict, *, outcomes: OutcomeCell, as_of: date,
-         deidentified: bool = False) -> dict:
+         deidentified: bool = False, exercise_pain: str = "") -> dict:
     """A caseload row from one patient's rows of
     :class:`~backrelief_analysis.analysis.summary.PatientsSummary` (``numbers``, ``baseline``,
     ``patients``), measured to ``as_of`` (a de-identified bundle's: its day of sharing, in its
-    moved dates, whose last session is shown as "day N" of its period)."""
+    moved dates, whose last session is shown as "day N" of its period), with the cell of the
+    exercise that hurt most (:func:`exercise_pain_cells`)."""
     open_kinds = {kind: int(numbers[f"open_{kind}"]) for kind in FlagKind
                   if numbers[f"open_{kind}"]}
     judged = baseline["judged"]
@@ -173,6 +182,7 @@ def _row(numbers: dict, baseline: dict, patient: dict, *, outcomes: OutcomeCell,
         "open_flags": int(numbers["open_flags"]),
         "open_flag_kinds": ", ".join(f"{open_kinds[kind]} × {FLAG_WORDS.get(kind, kind)}"
                                      for kind in _flag_order(open_kinds)),
+        "exercise_pain": exercise_pain,
         "flags_total": int(numbers["flags_total"]),
         "note": "",
         "problem": "",
@@ -181,7 +191,25 @@ def _row(numbers: dict, baseline: dict, patient: dict, *, outcomes: OutcomeCell,
         "_stopped_after": int(thresholds.stopped_after_days),
         "_recent_weeks": int(thresholds.recent_weeks),
         "_worst_outcome": list(outcomes.worst),
+        "_flag_size": float(numbers["open_flag_size"]),
     }
+
+
+def exercise_pain_cells(summary: PatientsSummary, deidentified: dict) -> dict:
+    """Each patient's ``exercise_pain`` cell from the counts over their recent weeks
+    (:attr:`~.analysis.summary.PatientsSummary.recent_exercise_signals`), exercises named by
+    their plan; in a de-identified bundle an id its plan does not name is withheld.
+    ``deidentified`` says, by patient, whether the source is de-identified."""
+    counts = summary.recent_exercise_signals
+    cells = {}
+    for key, rows in counts.groupby(PATIENT, sort=False):
+        plan = summary.patients.loc[key, "plan"]
+        known = {exercise.id for exercise in plan.exercises}
+        names = [exercise_name(plan, exercise) if exercise in known or not deidentified[key]
+                 else NOT_IN_PLAN for exercise in rows["exercise"]]
+        cells[key] = caseload_signal_text(rows.assign(name=names),
+                                          int(plan.thresholds.recent_weeks))
+    return cells
 
 
 @dataclass(frozen=True)
@@ -279,7 +307,7 @@ def _empty_row(problem: str, note: str = "") -> dict:
     row.update(weeks=0, open_flags=0, flags_total=0, problem=problem, note=note,
                days_since_entry=float("nan"), to_sharing=False, _cutoff=float("nan"),
                _outcome_verdicts={}, _pain_threshold=float("nan"), _stopped_after=0,
-               _recent_weeks=0, _worst_outcome=[])
+               _recent_weeks=0, _worst_outcome=[], _flag_size=0.0)
     return row
 
 
@@ -556,6 +584,8 @@ def _rows_together(loaded: list[_Loaded], as_of: date | None) -> list[_Result]:
         [last if pt.end is not None else None
          for pt, last in zip(patients.values(), lasts, strict=True)]), strict=True))
     weekly = _weekly_rows(summary)
+    hurting = exercise_pain_cells(summary, {index: item.deidentified
+                                            for index, item in readable.items()})
     results = []
     for index, item in enumerate(loaded):
         if index not in readable:
@@ -570,7 +600,7 @@ def _rows_together(loaded: list[_Loaded], as_of: date | None) -> list[_Result]:
             continue
         row = _row(numbers[index], baselines[index], period_rows[index], outcomes=cells[index],
                    as_of=days[index] or period_rows[index]["last"].date(),
-                   deidentified=item.deidentified)
+                   deidentified=item.deidentified, exercise_pain=hurting.get(index, ""))
         if item.deidentified and item.shared_days is None:
             # an older de-identified bundle: its day of sharing is unknown, so is the silence
             row.update(days_since_entry=float("nan"), to_sharing=False)
@@ -664,8 +694,9 @@ def _reasons(row: dict) -> tuple[list[tuple[str, float]], bool]:
         kinds = row["open_flag_kinds"] or f"{row['open_flags']} × flag"
         weeks = f"the last {plural(row['_recent_weeks'], 'week')}" if row["_recent_weeks"] \
             else "recent weeks"
+        # a flag is a threshold crossed (one); an exercise that often hurt, its times over its own
         reasons.append((f"{kinds} in {weeks}" + (", while pain improves" if improving else ""),
-                        1.0))
+                        max(1.0, float(row["_flag_size"]))))
     days = row["days_since_entry"]
     if not pd.isna(days) and row["_stopped_after"] and days > row["_stopped_after"]:
         text = f"no entry for {plural(int(days), 'day')}"
@@ -924,7 +955,7 @@ def _assemble(results: list[_Result], analysed: int, as_of: date) -> Caseload:
         table[column] = table[column].astype("int64")
     for column in ("adherence_4wk", "adherence_overall", "pain_baseline", "pain_latest",
                    "pain_change", "pain_change_percent", "days_since_entry", "_cutoff",
-                   "_pain_threshold"):
+                   "_pain_threshold", "_flag_size"):
         table[column] = table[column].astype("float64")
     table["to_sharing"] = table["to_sharing"].astype(bool)
     table = _priority(table)[list(COLUMNS)]
@@ -966,6 +997,7 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
         "pain verdict": table["pain_verdict"],
         "outcomes": table["outcomes"],
         "open flags": table["open_flag_kinds"],
+        "exercise that hurt": table["exercise_pain"],
         "problem": table["problem"],
     })  # fmt: skip
     return shown

@@ -18,7 +18,8 @@ NOT_IN_PLAN = "(exercise not in the plan)"
 
 
 def withhold_unknown_exercises(log: Log, plan: Plan) -> Log:
-    """A copy of ``log`` where every exercise id the plan does not name reads ``NOT_IN_PLAN``.
+    """A copy of ``log`` where every exercise id the plan does not name reads ``NOT_IN_PLAN``,
+    in the exercise log and in the signals.
 
     An id in the log that the plan does not know was typed by someone (an older plan, a hand
     edit) and may say anything; a de-identified output shows only the plan's own names. The

@@ -38,6 +38,7 @@ from ..log.store import Log, now_local, write_private
 from ..plan import Plan
 from ..text import Dates, plural
 from ..words.outcomes import NO_QUESTIONNAIRES, outcome_lines
+from ..words.signals import BARRIERS_LABEL, EXERCISES_LABEL, barriers_text, exercise_signals_text
 from ..words.summary import how_defined
 
 TITLE = "Home exercise progress report"
@@ -273,10 +274,21 @@ def _key_numbers(summary, dates: Dates, change: PainChange) -> tuple[KeyNumber, 
                 for row in next_day.itertuples(index=False)
             )
         keys.append(KeyNumber("Next-day pain (association)", text))
+    keys += _signal_numbers(summary)
     keys.append(KeyNumber("Flags", _flag_counts(summary.flags)))
     if summary.outcome_changes.empty:  # one line here instead of a section of its own
         keys.append(KeyNumber("Outcome questionnaires", NO_QUESTIONNAIRES))
     return tuple(keys)
+
+
+def _signal_numbers(summary) -> list[KeyNumber]:
+    """The patient's answers per exercise and what got in the way, a line each when there is
+    anything to say; exercise names shown as the plan's lines show them."""
+    table = summary.exercise_signals
+    named = table.assign(name=[_one_line(name, MAX_EXERCISE_CHARS) for name in table["name"]])
+    texts = ((EXERCISES_LABEL, exercise_signals_text(named)),
+             (BARRIERS_LABEL, barriers_text(summary.weekly_barriers)))
+    return [KeyNumber(label, f"{text}.") for label, text in texts if text]
 
 
 def _week_sessions(week) -> str:
@@ -495,7 +507,8 @@ def gather_report(
         notes=notes,
         notes_hidden=notes_hidden,
         notes_more=more_notes_text(notes_hidden),
-        sources=tuple(how_defined(plan.thresholds, outcomes=asked, dates=dates)),
+        sources=tuple(how_defined(plan.thresholds, outcomes=asked, dates=dates,
+                                  signals=not summary.exercise_signals.empty)),
         **common,
     )
 

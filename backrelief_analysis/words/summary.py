@@ -13,6 +13,7 @@ from ..analysis.summary import ProgressSummary
 from ..plan import Thresholds
 from ..text import Dates, number_word, plural
 from .outcomes import outcome_lines
+from .signals import signal_lines
 
 
 def summary_lines(summary: ProgressSummary) -> list[str]:
@@ -42,6 +43,7 @@ def summary_lines(summary: ProgressSummary) -> list[str]:
     lines += [summary.baseline.message, summary.trend.message, summary.session_effect.message]
     next_day = _next_day_text(summary.next_day_pain)
     lines.append(f"Next-day pain (association, not cause): {next_day}")
+    lines += signal_lines(summary.exercise_signals, summary.weekly_barriers)
     if summary.flags.empty:
         lines.append("Flags: none.")
     else:
@@ -68,13 +70,14 @@ def summary_text(summary: ProgressSummary) -> str:
 
 
 def how_defined(thresholds: Thresholds, *, outcomes: bool = True,
-                dates: Dates | None = None) -> list[str]:
+                dates: Dates | None = None, signals: bool = False) -> list[str]:
     """The "how these are defined" note that ends the report and the progress notebook.
 
     Each line names a definition with its setting (from ``plan.Thresholds``) and its published
     source, as listed in the kit's clinical reference. ``outcomes=False`` leaves out the
     outcome questionnaires' line (a report with none has no need of it). ``dates`` says the
-    baseline's first day (calendar dates by default).
+    baseline's first day (calendar dates by default). ``signals`` adds the per-exercise
+    answers' line (a log without them has no need of it).
     """
     th = thresholds
     since = (f"from {(dates or Dates.named()).day(th.baseline_from)}"
@@ -101,6 +104,13 @@ def how_defined(thresholds: Thresholds, *, outcomes: bool = True,
         "rata, and each week counts at most 100 % overall. Every number here is a setting in "
         "the plan's [thresholds] table.",
     ]
+    if signals:
+        lines.insert(-1, (
+            "Per exercise: one time is one exercise in one session; the patient's last answer "
+            "counts, and a time without one is unknown. Flagged when marked as hurting or "
+            f"stopped for pain {th.exercise_pain_times} times or more, in "
+            f"{th.exercise_pain_percent:g} % or more of the times done or stopped for pain "
+            "(the kit's own setting)."))
     if outcomes:
         lines.insert(-1, (
             f"Outcome questionnaires (every {th.questionnaire_every_days} days; a verdict from "

@@ -1,0 +1,133 @@
+"""The patient's answers per exercise and what got in the way, in words: the report's and the
+notebook's two lines and the caseload's cell.
+
+Made from :mod:`~backrelief_analysis.analysis.signals` results (nothing here computes a number
+the analysis does not give). The words say what the patient tapped, never why: an exercise that
+hurt is an association in a self-reported diary, not a cause, and no line is advice. A time
+without an answer is unknown, so every line says how many times were answered; each line is
+empty when there is nothing to say.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..analysis.signals import BARRIERS
+from ..text import plural
+
+EXERCISES_LABEL = "Per exercise (patient's answers)"
+BARRIERS_LABEL = "What got in the way (days)"
+MAX_EXERCISES_SAID = 4  # exercises named in the line; the rest are counted
+TWICE = 2
+BARRIER_WORDS = {"no_time": "no time", "pain": "pain", "forgot": "forgot", "tired": "tired",
+                 "no_place": "no place or equipment", "other": "other"}
+
+
+def _how_often(count: int) -> str:
+    """``once``, ``twice``, ``3 times``."""
+    return "once" if count == 1 else "twice" if count == TWICE else f"{count} times"
+
+
+def _exercise_words(row: pd.Series) -> str:
+    """What one exercise's row says, or "" when nothing was marked about it."""
+    done = plural(int(row["times_done"]), "time")
+    parts = []
+    if row["hurt"]:
+        parts.append(f"hurt {row['hurt']} of {done} done")
+    if row["stopped_pain"]:
+        parts.append(f"stopped for pain {_how_often(int(row['stopped_pain']))}")
+    if row["felt_hard"]:
+        parts.append(f"felt hard {row['felt_hard']} of {done}")
+    if row["stopped_too_hard"]:
+        parts.append(f"stopped as too hard {_how_often(int(row['stopped_too_hard']))}")
+    if row["felt_easy"]:
+        parts.append(f"felt easy {row['felt_easy']} of {done}")
+    return f"{row['name']} {', '.join(parts)}" if parts else ""
+
+
+def exercise_signals_text(table: pd.DataFrame) -> str:
+    """The exercises the patient marked, most pain first, then how many times were answered:
+    ``Bridge hurt 4 of 6 times done, stopped for pain twice; Back extension felt hard 3 of 5
+    times; 7 of 12 times answered``.
+
+    Parameters
+    ----------
+    table
+        One patient's per-exercise counts with a ``name`` column
+        (:attr:`~backrelief_analysis.analysis.summary.ProgressSummary.exercise_signals`), the names
+        already as they may be shown.
+
+    Returns
+    -------
+    str
+        "" when no time was answered and no block was stopped for a reason.
+    """
+    if table.empty:
+        return ""
+    ranked = table.sort_values(["pain_times", "felt_hard"], ascending=False, kind="stable")
+    said = [words for words in (_exercise_words(row) for _, row in ranked.iterrows()) if words]
+    answered, done = int(table["answered"].sum()), int(table["times_done"].sum())
+    if not said and not answered:
+        return ""
+    shown = said[:MAX_EXERCISES_SAID]
+    if len(said) > len(shown):
+        shown.append(f"{plural(len(said) - len(shown), 'more exercise')} marked")
+    if not said:
+        shown.append("no exercise marked as hurting, hard or easy")
+    shown.append(f"{answered} of {plural(done, 'time')} answered")
+    return "; ".join(shown)
+
+
+def barriers_text(weekly: pd.DataFrame) -> str:
+    """What got in the way, in days, most first: ``no time 3, tired 2, pain 1 (4 weeks with an
+    answer)``; "" when no barrier was given.
+
+    Parameters
+    ----------
+    weekly
+        One patient's weekly barriers
+        (:attr:`~backrelief_analysis.analysis.summary.ProgressSummary.weekly_barriers`).
+    """
+    if weekly.empty:
+        return ""
+    totals = weekly.groupby("barrier", sort=False)["days"].sum()
+    order = sorted(totals.index, key=lambda barrier: (-int(totals[barrier]),
+                                                      BARRIERS.index(barrier)))
+    listed = ", ".join(f"{BARRIER_WORDS.get(barrier, barrier)} {int(totals[barrier])}"
+                       for barrier in order)
+    weeks = weekly["week_start"].nunique()
+    return f"{listed} ({plural(weeks, 'week')} with an answer)"
+
+
+def signal_lines(exercise_signals: pd.DataFrame, weekly_barriers: pd.DataFrame) -> list[str]:
+    """The notebook's lines: ``Per exercise (patient's answers): ...`` and ``What got in the
+    way (days): ...``, each only when it has something to say."""
+    texts = ((EXERCISES_LABEL, exercise_signals_text(exercise_signals)),
+             (BARRIERS_LABEL, barriers_text(weekly_barriers)))
+    return [f"{label}: {text}." for label, text in texts if text]
+
+
+def caseload_signal_text(counts: pd.DataFrame, weeks: int) -> str:
+    """The caseload's cell: the exercise that hurt or was stopped for pain most often over the
+    recent weeks, ``Bridge hurt 4 of 6 times in the last 4 weeks`` ("hurt" counts a stop for
+    pain too); "" when none did.
+
+    Parameters
+    ----------
+    counts
+        One patient's per-exercise counts over those weeks, with a ``name`` column.
+    weeks
+        The recent weeks (the plan's ``recent_weeks``).
+    """
+    hurting = counts.loc[counts["pain_times"] > 0]
+    if hurting.empty:
+        return ""
+    share = hurting["pain_times"] / hurting["offered"].clip(lower=1)
+    worst = hurting.assign(_share=share).sort_values(["pain_times", "_share"], ascending=False,
+                                                     kind="stable").iloc[0]
+    return (f"{worst['name']} hurt {worst['pain_times']} of "
+            f"{plural(int(worst['offered']), 'time')} in the last {plural(weeks, 'week')}")
+
+
+__all__ = ["BARRIERS_LABEL", "EXERCISES_LABEL", "barriers_text", "caseload_signal_text",
+           "exercise_signals_text", "signal_lines"]

@@ -148,6 +148,19 @@ class Dates:
             return f"{year}-W{week:02d}"
         return f"week {self.week_number(value)}"
 
+    def weeks_listed(self, values: list) -> list[str]:
+        """Weeks in a row as a list names them: the year only where it starts or changes
+        (``2026-W52``, ``W53``, ``2027-W01``); ``week 3``, ``week 4`` de-identified."""
+        labels, year_before = [], None
+        for value in values:
+            if self.first is not None:
+                labels.append(self.week(value))
+                continue
+            year, week, _ = as_date(value).isocalendar()
+            labels.append(f"W{week:02d}" if year == year_before else f"{year}-W{week:02d}")
+            year_before = year
+        return labels
+
     def week_tick(self, value: date | str | object) -> str:
         """The week holding ``value`` as a chart's tick label: ``W36`` over ``2026``, or
         ``wk 3``."""

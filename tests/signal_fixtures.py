@@ -62,9 +62,9 @@ SESSIONS = {"s0": date(2026, 2, 23), "s1": date(2026, 3, 2), "s2": date(2026, 3,
             "s3": date(2026, 3, 6), "s4": date(2026, 3, 9), "s5": date(2026, 3, 11),
             "s6": date(2026, 3, 13)}
 FIRST, LAST = "2026-03-02", "2026-03-13"
-EXERCISE_LINE = ("Bridge hurt 3 of 5 times done, stopped for pain twice; Pelvic tilt felt hard 1 "
-                 "of 6 times, felt easy 4 of 6 times; Knee to chest felt hard 1 of 6 times, "
-                 "stopped as too hard once; 10 of 17 times answered")
+EXERCISE_LINE = ("Bridge (5 times): hurt 3, stopped for pain twice; Pelvic tilt (6 times): hard 1; "
+                 "Knee to chest (6 times): hard 1, stopped as too hard once; "
+                 "10 of 17 times answered")
 BARRIER_LINE = "no time 2, pain 1, tired 1 (2 weeks with an answer)"
 # (session, exercise, side): (reps done, status, stop reason)
 NOT_COMPLETED = {("s2", "bridge", ""): (1, "stopped", "pain"),

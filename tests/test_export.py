@@ -551,10 +551,10 @@ def test_a_session_row_says_why_blocks_stopped_how_each_exercise_felt_and_which_
     # s1: knee to chest right "too hard" corrected to "no time"; the bridge skipped for pain;
     # the back extension's reason names no block of s1. In the order the blocks were logged
     assert sessions["stopped_for"].tolist() == [
-        "Knee to chest R: no time; Bridge: pain", "Pelvic tilt: other (cramp in my calf)"]
+        "Knee to chest R: not enough time; Bridge: pain", "Pelvic tilt: other (cramp in my calf)"]
     # pelvic tilt "hard" corrected to "easy"; mystery_move is not in the plan: its id
     assert sessions["felt"].tolist() == ["Pelvic tilt easy; Knee to chest hard",
-                                         "Pelvic tilt right; mystery_move hard"]
+                                         "Pelvic tilt about right; mystery_move hard"]
     assert sessions["hurt"].tolist() == ["Knee to chest", ""]
     assert sessions["barrier"].tolist() == ["", ""]
 
@@ -583,7 +583,7 @@ def test_the_written_export_holds_the_signals_neutralised(signalled: Path,
         back = list(csv.DictReader(file))
     assert [row["kind"] for row in back] == ["session", "barrier", "barrier", "barrier",
                                              "check_in", "session"]
-    assert back[0]["stopped_for"] == "Knee to chest R: no time; Bridge: pain"
+    assert back[0]["stopped_for"] == "Knee to chest R: not enough time; Bridge: pain"
     assert back[0]["felt"] == "Pelvic tilt easy; Knee to chest hard"
     assert back[0]["hurt"] == "Knee to chest"
     # the note typed with "other" starts with "=": a quote keeps it text
@@ -626,7 +626,7 @@ def test_the_deidentified_export_keeps_the_categories_and_drops_the_notes(
     # the reason "other" without its note; the exercise the plan does not name is exercise-1,
     # as in the exercises column
     assert back["stopped_for"].tolist()[-1] == "Pelvic tilt: other"
-    assert back["felt"].tolist()[-1] == "Pelvic tilt right; exercise-1 hard"
+    assert back["felt"].tolist()[-1] == "Pelvic tilt about right; exercise-1 hard"
     assert back["exercises"].tolist()[-1] == "Pelvic tilt 5/10 (stopped); exercise-1 6/10"
     assert back["hurt"].tolist()[0] == "Knee to chest"
 

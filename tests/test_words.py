@@ -64,15 +64,16 @@ def _signal_summary(tmp_path, **options):
 def test_the_exercise_line_names_what_was_marked_most_pain_first(tmp_path):
     summary = _signal_summary(tmp_path)
     # Bridge: hurt 3 of 5 done, stopped for pain s2 and s5; then by times felt hard, in the
-    # plan's order: Pelvic tilt (hard 1, easy 4 of 6), Knee to chest (hard 1, too hard once);
+    # plan's order: Pelvic tilt (hard 1; its 4 easy are in the table, not the line), Knee to
+    # chest (hard 1, too hard once);
     # 4 + 5 + 1 = 10 of 5 + 6 + 6 = 17 times answered
     assert exercise_signals_text(summary.exercise_signals) == EXERCISE_LINE
     assert barriers_text(summary.weekly_barriers) == BARRIER_LINE
     assert signal_lines(summary.exercise_signals, summary.weekly_barriers) == [
-        f"Per exercise (patient's answers): {EXERCISE_LINE}.",
-        f"What got in the way (days): {BARRIER_LINE}."]
+        f"Per exercise: {EXERCISE_LINE}.",
+        f"Barriers (days): {BARRIER_LINE}."]
     lines = summary_lines(summary)
-    assert f"Per exercise (patient's answers): {EXERCISE_LINE}." in lines
+    assert f"Per exercise: {EXERCISE_LINE}." in lines
 
 
 def test_the_lines_say_nothing_when_there_is_nothing_to_say(tmp_path):
@@ -87,7 +88,7 @@ def test_the_lines_say_nothing_when_there_is_nothing_to_say(tmp_path):
                           **{key: [0] for key in ("hurt", "stopped_pain", "felt_hard",
                                                   "felt_easy", "stopped_too_hard",
                                                   "pain_times")}})
-    assert exercise_signals_text(quiet) == ("no exercise marked as hurting, hard or easy; "
+    assert exercise_signals_text(quiet) == ("no exercise marked as hurting or hard; "
                                             "2 of 4 times answered")
 
 

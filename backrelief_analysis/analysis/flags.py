@@ -18,8 +18,9 @@ Five kinds, every threshold from :class:`~backrelief_analysis.plan.Thresholds`:
 ``exercise_pain``
     An exercise the patient marked as hurting, or stopped for pain, at least
     ``exercise_pain_times`` times and in at least ``exercise_pain_percent`` % of the times it
-    was done or stopped for pain (:func:`~.signals.exercise_pain_flags`); one flag per
-    exercise, from the first to the last of those times.
+    was done or stopped for pain (:func:`~.signals.exercise_pain_flags`), judged in windows of
+    ``recent_weeks`` weeks counted back from the period's end; one flag per exercise and
+    window, from the first to the last of those times.
 
 Every flag of a session is dated on the session's own day (the day it started). The model is
 Silbernagel et al. (2007), tested in Achilles tendinopathy; the numbers are settings.
@@ -53,6 +54,7 @@ from .periods import (
     period_bounds,
     threshold_values,
     unkeyed,
+    week_start,
 )
 from .signals import count_exercise_times, exercise_name, exercise_pain_flags
 
@@ -349,20 +351,32 @@ def exercise_pain_by_patient(times: pd.DataFrame, patients: pd.DataFrame) -> pd.
     patient's plan thresholds (``exercise_pain_times``, ``exercise_pain_percent``) and
     exercise names (``patients``: period and plan).
 
-    ``value`` is the times it hurt or was stopped for pain, ``limit`` the fewest times
-    flagged; the flag runs from the first to the last of those times.
+    Each exercise is judged in windows of ``recent_weeks`` ISO weeks counted back from the
+    week of the period's last day (the last window is the caseload's "last 4 weeks"), so an
+    exercise that hurt often early in a long period and no longer is a flag of those weeks,
+    and one that began to hurt lately is not diluted by the months before.
+
+    ``value`` is the times it hurt or was stopped for pain in the window, ``limit`` the fewest
+    times flagged; the flag runs from the first to the last of those times.
     """
     if times.empty:
         return _empty()
     plans = patients["plan"]
-    flagged = exercise_pain_flags(count_exercise_times(times),
+    rows = times[PATIENT].to_numpy()
+    last_week = week_start(patients["last"]).reindex(rows).to_numpy(dtype=DATE_DTYPE)
+    weeks_back = ((last_week - week_start(times["date"]).to_numpy(dtype=DATE_DTYPE))
+                  // np.timedelta64(7, "D"))
+    span = threshold_values(plans, "recent_weeks").reindex(rows).to_numpy(dtype="int64")
+    times = times.assign(window=weeks_back // span)
+    flagged = exercise_pain_flags(count_exercise_times(times, by=("window",)),
                                   threshold_values(plans, "exercise_pain_times"),
                                   threshold_values(plans, "exercise_pain_percent"))
     if flagged.empty:
         return _empty()
-    days = (times.loc[times["pain_times"]].groupby([PATIENT, "exercise"], sort=False)["date"]
+    keys = [PATIENT, "exercise", "window"]
+    days = (times.loc[times["pain_times"]].groupby(keys, sort=False)["date"]
             .agg(first="min", last="max").reset_index())
-    flagged = flagged.merge(days, on=[PATIENT, "exercise"], how="left")
+    flagged = flagged.merge(days, on=keys, how="left")
     names = [exercise_name(plans.get(key), exercise)
              for key, exercise in zip(flagged[PATIENT], flagged["exercise"], strict=True)]
     first = flagged["first"].dt.strftime("%Y-%m-%d")

@@ -100,10 +100,10 @@ def exercise_times_by_patient(exercise: pd.DataFrame, signals: pd.DataFrame,
     return table[[*_TIME, "date", *COUNT_COLUMNS]].reset_index(drop=True)
 
 
-def count_exercise_times(times: pd.DataFrame) -> pd.DataFrame:
+def count_exercise_times(times: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.DataFrame:
     """:func:`exercise_times_by_patient` added up per patient and exercise (the result of
-    :func:`exercise_signals_by_patient`)."""
-    counts = times.groupby([PATIENT, "exercise"], sort=False)[list(COUNT_COLUMNS)].sum()
+    :func:`exercise_signals_by_patient`), and per the columns ``by`` of ``times`` too."""
+    counts = times.groupby([PATIENT, "exercise", *by], sort=False)[list(COUNT_COLUMNS)].sum()
     return counts.astype("int64").reset_index()
 
 

@@ -73,7 +73,7 @@ from ..analysis.periods import PATIENT, DayLike, period_bounds, to_day
 from ..analysis.signals import exercise_name
 from ..analysis.summary import PatientsSummary, summarise_patients
 from ..log.deidentify import NOT_IN_PLAN
-from ..log.demo import DEMO_START, DemoStory, generate_demo, generate_outcomes
+from ..log.demo import DEMO_START, DemoStory, generate_demo, generate_outcomes, generate_signals
 from ..log.store import Log, LogError, Logs, LogStore, now_local, read_logs, write_private
 from ..plan import Plan, PlanError, Thresholds, load_plan, parse_plan
 from ..share.bundle import (
@@ -91,6 +91,7 @@ from ..share.bundle import (
 )
 from ..share.export import write_export
 from ..text import clean_text, plural
+from ..words.flags import FLAG_WORDS
 from ..words.outcomes import caseload_outcome_text, measures_text
 from ..words.signals import caseload_signal_text
 
@@ -118,10 +119,6 @@ PRIORITY_RULE = (
     "by name. Every row is measured to the caseload's day; a de-identified bundle, which "
     "cannot be dated, to its day of sharing."
 )
-FLAG_WORDS = {FlagKind.PAIN_AFTER: "high pain after",
-              FlagKind.NOT_SETTLED: "not settled next day",
-              FlagKind.RISING: "weekly pain rising", FlagKind.FLARE: "flare-up",
-              FlagKind.EXERCISE_PAIN: "exercise hurt often"}  # a table cell
 COLUMNS = ("patient", "source", "priority", "why", "weeks", "period_start", "period_end",
            "last_session", "days_since_entry", "to_sharing", "adherence_4wk",
            "adherence_overall", "pain_baseline", "pain_latest",
@@ -1149,8 +1146,10 @@ def write_demo_caseload(folder: Path | str, patients: int = 4) -> Path:
     plan = load_plan(paths.DEFAULT_PLAN_FILE)
     stories = [DemoStory(), DemoStory(missed_week=9, flare_week=10, pain_start=4.0,
                                       pain_end=6.5),
-               DemoStory(missed_week=3, flare_week=4, pain_start=7.0, pain_end=5.5),
-               DemoStory(missed_week=6, flare_week=2, pain_start=5.0, pain_end=1.5)]
+               DemoStory(missed_week=3, flare_week=4, pain_start=7.0, pain_end=5.5,
+                         hurting_weeks=0),
+               DemoStory(missed_week=6, flare_week=2, pain_start=5.0, pain_end=1.5,
+                         hurting_weeks=2)]
     with tempfile.TemporaryDirectory() as work:
         for index in range(patients):
             log_dir = Path(work) / str(index)
@@ -1169,6 +1168,8 @@ def write_demo_caseload(folder: Path | str, patients: int = 4) -> Path:
             store = LogStore(log_dir)
             store.extend_blocks(blocks)
             store.extend_pain(entries)
+            store.extend_signals(generate_signals(blocks, entries, weeks, seed=index + 1,
+                                                  plan=plan, start=start, story=story))
             for occasion in generate_outcomes(weeks, seed=index + 1, start=start, story=story):
                 store.extend_outcomes(occasion)
             write_bundle(log_dir, plan, out / f"demo-patient-{index + 1}.zip",

@@ -30,13 +30,14 @@ from datetime import date
 import pandas as pd
 
 from .. import __version__
-from ..analysis.flags import FLAG_TITLES, flag_groups
+from ..analysis.flags import flag_groups
 from ..analysis.pain import PainChange, baseline_change
 from ..analysis.summary import summarise
 from ..log.deidentify import withhold_unknown_exercises
 from ..log.store import Log, now_local, write_private
 from ..plan import Plan
 from ..text import Dates, plural
+from ..words.flags import flag_counts_text
 from ..words.outcomes import NO_QUESTIONNAIRES, outcome_lines
 from ..words.signals import BARRIERS_LABEL, EXERCISES_LABEL, barriers_text, exercise_signals_text
 from ..words.summary import how_defined
@@ -242,8 +243,10 @@ def _key_numbers(summary, dates: Dates, change: PainChange) -> tuple[KeyNumber, 
         "target is pro rata; each week counts at most 100 %.",
     )]
     recent = weeks.tail(MAX_WEEKS_LISTED)
-    by_week = " · ".join(f"{dates.week(row.week_start)}: {_week_sessions(row)}"
-                         for row in recent.itertuples(index=False))
+    labels = dates.weeks_listed(list(recent["week_start"]))
+    by_week = " · ".join(f"{label}: {_week_sessions(row)}"
+                         for label, row in zip(labels, recent.itertuples(index=False),
+                                               strict=True))
     label = ("Sessions by week" if len(recent) == len(weeks)
              else f"Sessions by week (last {len(recent)})")
     keys.append(KeyNumber(label, by_week))
@@ -275,7 +278,7 @@ def _key_numbers(summary, dates: Dates, change: PainChange) -> tuple[KeyNumber, 
             )
         keys.append(KeyNumber("Next-day pain (association)", text))
     keys += _signal_numbers(summary)
-    keys.append(KeyNumber("Flags", _flag_counts(summary.flags)))
+    keys.append(KeyNumber("Flags", flag_counts_text(summary.flags)))
     if summary.outcome_changes.empty:  # one line here instead of a section of its own
         keys.append(KeyNumber("Outcome questionnaires", NO_QUESTIONNAIRES))
     return tuple(keys)
@@ -294,21 +297,11 @@ def _signal_numbers(summary) -> list[KeyNumber]:
 def _week_sessions(week) -> str:
     """A week's sessions (``week``: a row of the weekly adherence table), with its percentage
     of the target when whole ("5 (71 %)"). A part week's pro-rata percentage can pass 100 (5
-    sessions in its one day: 500 %), so a part week says its days instead ("5 sessions in 1 day
-    of the week (part week)")."""
+    sessions in its one day: 500 %), so a part week says its days instead ("5 in 1 day (part
+    week)")."""
     if not week.part:
         return f"{week.sessions} ({week.percent:.0f} %)"
-    return (f"{plural(week.sessions, 'session')} in {plural(week.days_in_period, 'day')} of "
-            "the week (part week)")
-
-
-def _flag_counts(flag_table: pd.DataFrame) -> str:
-    if flag_table.empty:
-        return "none"
-    counts = flag_table["kind"].value_counts()
-    listed = "; ".join(f"{FLAG_TITLES[kind].lower()}: {counts[kind]}"
-                       for kind in FLAG_TITLES if kind in counts.index)
-    return f"{len(flag_table)} ({listed})"
+    return f"{week.sessions} in {plural(week.days_in_period, 'day')} (part week)"
 
 
 def _exercise_rows(summary) -> tuple[tuple[tuple[str, ...], ...], int]:

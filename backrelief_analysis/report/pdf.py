@@ -300,8 +300,9 @@ class PageFit:
 
 
 FEW_NOTES = 3  # fewer notes listed than this: the charts are drawn narrower for more
-# Steps taken, in order, when the report with no note listed still needs a third page: the reps
-# table keeps fewer rows (each left out is counted), then the charts are drawn narrower. The key
+# Steps taken, in order, when no note fits beside the full reps table and charts: the reps
+# table keeps fewer rows (each left out is counted), then the charts are drawn narrower; each
+# step lists the notes its room holds. The key
 # numbers, the flags, the outcomes and the definitions are never left out.
 _SHORTER = ((MAX_EXERCISE_ROWS, 0.85), (6, 0.85), (6, 0.7), (3, 0.6), (0, 0.5))
 
@@ -379,8 +380,8 @@ def fit_pages(content: ReportContent, pages: int = MAX_PAGES) -> PageFit:
     on the page, not a count of lines. First every note as gathered; then each note cut to one
     short line, as many of the latest as fit, the earlier ones counted ("14 earlier notes not
     listed"), with the charts a little narrower if that lists more when fewer than
-    :data:`FEW_NOTES` fit. If the report needs more room with no note listed, the steps of
-    :data:`_SHORTER` are tried in turn. The key numbers, the flags, the outcomes and the
+    :data:`FEW_NOTES` fit. If no note fits, the steps of :data:`_SHORTER` are tried in turn,
+    each listing as many of the latest notes as its room holds. The key numbers, the flags, the outcomes and the
     definitions always stay.
     """
     whole = PageFit(content)
@@ -396,12 +397,14 @@ def _shortened(content: ReportContent, pages: int) -> PageFit:
         fit = max(fit, _most_notes(short, pages, _SHORTER[0][1]), key=_listed)
     if fit is not None:
         return fit
-    fit = PageFit(_with_notes(content, 0))
+    # each step leaves more room: list as many notes as that room holds (a narrower chart may
+    # hold all of them), and the last step with none when even that is too long
     for rows, scale in _SHORTER:
-        fit = PageFit(_with_rows(fit.content, rows), scale)
-        if _pages(fit) <= pages:
-            break
-    return fit
+        fit = _most_notes(_with_rows(short, rows), pages, scale)
+        if fit is not None:
+            return fit
+    rows, scale = _SHORTER[-1]
+    return PageFit(_with_rows(_with_notes(short, 0), rows), scale)
 
 
 def render_pdf(content: ReportContent) -> bytes:

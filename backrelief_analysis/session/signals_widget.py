@@ -24,13 +24,20 @@ from ..analysis.signals import missed_planned_days
 from ..log.store import LogStore, SignalEntry, load_log, now_local
 from ..plan import Exercise, Plan
 from ..text import and_list
+from ..words.signals import BARRIER_WORDS as WORDS_BARRIER
+from ..words.signals import FELT_WORDS as WORDS_FELT
+from ..words.signals import STOP_REASON_WORDS
 from .widget_parts import Guarded, button, guard, html_box
 
-REASON_WORDS = {"pain": "Pain", "too_hard": "Too hard", "no_time": "Not enough time",
-                "other": "Other"}
-FELT_WORDS = {"easy": "Easy", "right": "About right", "hard": "Hard"}
-BARRIER_WORDS = {"no_time": "No time", "pain": "Pain", "forgot": "Forgot", "tired": "Tired",
-                 "no_place": "No place or equipment", "other": "Other"}
+
+def _buttons(words: dict[str, str]) -> dict[str, str]:
+    """A button's label for each answer: its words with a capital."""
+    return {value: text[:1].upper() + text[1:] for value, text in words.items()}
+
+
+REASON_WORDS = _buttons(STOP_REASON_WORDS)
+FELT_WORDS = _buttons(WORDS_FELT)
+BARRIER_WORDS = _buttons(WORDS_BARRIER)
 NOTE_MAX = 200  # a few words with "other", no more
 # the days before today a missed planned session is asked about
 MISSED_LOOK_BACK_DAYS = 7

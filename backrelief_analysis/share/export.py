@@ -37,6 +37,7 @@ from ..log.deidentify import neutral_exercise_ids
 from ..log.store import EXERCISE_COLUMNS, PAIN_COLUMNS, Log, require_columns, write_private
 from ..plan import Plan
 from ..text import Dates
+from ..words.signals import answer_words
 
 KINDS = ("session", "check_in", "questionnaire", "barrier")
 # a session's signals (each block cut short with its reason, how each exercise felt, which hurt)
@@ -166,11 +167,6 @@ def _session_pain(pain: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _words(values: pd.Series) -> pd.Series:
-    """A signal's value in words: ``too_hard`` reads ``too hard``."""
-    return values.str.replace("_", " ", regex=False)
-
-
 def _session_signals(exercise: pd.DataFrame, answers: pd.DataFrame,
                      names: dict[str, str]) -> pd.DataFrame:
     """Per session: ``stopped_for`` (``"Knee to chest L: no time; Bridge: pain"``), ``felt``
@@ -193,10 +189,11 @@ def _session_signals(exercise: pd.DataFrame, answers: pd.DataFrame,
     side = reasons["side"].map(_SIDE_MARK).fillna("").str.rstrip()
     note = reasons["note"].where(reasons["note"] == "", " (" + reasons["note"] + ")")
     texts = {
-        "stopped_for": reasons.assign(text=reasons["name"] + (" " + side).where(side != "", "")
-                                      + ": " + _words(reasons["value"]) + note),
+        "stopped_for": reasons.assign(
+            text=reasons["name"] + (" " + side).where(side != "", "") + ": "
+            + answer_words("stop_reason", reasons["value"]) + note),
         "felt": (felt := said.loc[said["signal"] == "felt"]).assign(
-            text=felt["name"] + " " + _words(felt["value"])),
+            text=felt["name"] + " " + answer_words("felt", felt["value"])),
         "hurt": said.loc[said["signal"] == "hurt"].assign(text=lambda f: f["name"]),
     }
     columns = {column: rows.sort_values("order", kind="stable")
@@ -214,7 +211,7 @@ def _barriers(answers: pd.DataFrame) -> pd.DataFrame:
         "session_id": "",
         "started_local": barriers["day"],  # ordered first among the rows of that day
         "date": barriers["day"],
-        "barrier": _words(barriers["value"]),
+        "barrier": answer_words("barrier", barriers["value"]),
         "note": barriers["note"],
     })  # fmt: skip
 

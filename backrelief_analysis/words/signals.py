@@ -15,12 +15,25 @@ import pandas as pd
 from ..analysis.signals import BARRIERS
 from ..text import plural
 
-EXERCISES_LABEL = "Per exercise (patient's answers)"
-BARRIERS_LABEL = "What got in the way (days)"
-MAX_EXERCISES_SAID = 4  # exercises named in the line; the rest are counted
+EXERCISES_LABEL = "Per exercise"
+BARRIERS_LABEL = "Barriers (days)"
+MAX_EXERCISES_SAID = 3  # exercises named in the line; the rest are counted
 TWICE = 2
+# each answer in words, the one place the widget's buttons, the report and the export take
+# them from (the widget starts each with a capital)
+STOP_REASON_WORDS = {"pain": "pain", "too_hard": "too hard", "no_time": "not enough time",
+                     "other": "other"}
+FELT_WORDS = {"easy": "easy", "right": "about right", "hard": "hard"}
 BARRIER_WORDS = {"no_time": "no time", "pain": "pain", "forgot": "forgot", "tired": "tired",
                  "no_place": "no place or equipment", "other": "other"}
+SIGNAL_WORDS = {"stop_reason": STOP_REASON_WORDS, "felt": FELT_WORDS, "hurt": {"yes": "hurt"},
+                "barrier": BARRIER_WORDS}
+
+
+def answer_words(signal: str, values: pd.Series) -> pd.Series:
+    """Each answer of one kind of signal in words: a ``stop_reason`` ``too_hard`` reads
+    ``too hard``, a ``barrier`` ``no_place`` reads ``no place or equipment``."""
+    return values.map(SIGNAL_WORDS[signal]).fillna(values)
 
 
 def _how_often(count: int) -> str:
@@ -30,25 +43,24 @@ def _how_often(count: int) -> str:
 
 def _exercise_words(row: pd.Series) -> str:
     """What one exercise's row says, or "" when nothing was marked about it."""
-    done = plural(int(row["times_done"]), "time")
     parts = []
     if row["hurt"]:
-        parts.append(f"hurt {row['hurt']} of {done} done")
+        parts.append(f"hurt {row['hurt']}")
+    if row["felt_hard"]:
+        parts.append(f"hard {row['felt_hard']}")
     if row["stopped_pain"]:
         parts.append(f"stopped for pain {_how_often(int(row['stopped_pain']))}")
-    if row["felt_hard"]:
-        parts.append(f"felt hard {row['felt_hard']} of {done}")
     if row["stopped_too_hard"]:
         parts.append(f"stopped as too hard {_how_often(int(row['stopped_too_hard']))}")
-    if row["felt_easy"]:
-        parts.append(f"felt easy {row['felt_easy']} of {done}")
-    return f"{row['name']} {', '.join(parts)}" if parts else ""
+    if not parts:
+        return ""
+    return f"{row['name']} ({plural(int(row['times_done']), 'time')}): {', '.join(parts)}"
 
 
 def exercise_signals_text(table: pd.DataFrame) -> str:
     """The exercises the patient marked, most pain first, then how many times were answered:
-    ``Bridge hurt 4 of 6 times done, stopped for pain twice; Back extension felt hard 3 of 5
-    times; 7 of 12 times answered``.
+    ``Bridge (6 times): hurt 4, hard 2, stopped for pain twice; Back extension (5 times): hard
+    3; 7 of 12 times answered``. Felt easy or about right is counted in the table, not here.
 
     Parameters
     ----------
@@ -73,7 +85,7 @@ def exercise_signals_text(table: pd.DataFrame) -> str:
     if len(said) > len(shown):
         shown.append(f"{plural(len(said) - len(shown), 'more exercise')} marked")
     if not said:
-        shown.append("no exercise marked as hurting, hard or easy")
+        shown.append("no exercise marked as hurting or hard")
     shown.append(f"{answered} of {plural(done, 'time')} answered")
     return "; ".join(shown)
 
@@ -100,8 +112,8 @@ def barriers_text(weekly: pd.DataFrame) -> str:
 
 
 def signal_lines(exercise_signals: pd.DataFrame, weekly_barriers: pd.DataFrame) -> list[str]:
-    """The notebook's lines: ``Per exercise (patient's answers): ...`` and ``What got in the
-    way (days): ...``, each only when it has something to say."""
+    """The notebook's lines: ``Per exercise: ...`` and ``Barriers (days): ...`` (what got in
+    the way), each only when it has something to say."""
     texts = ((EXERCISES_LABEL, exercise_signals_text(exercise_signals)),
              (BARRIERS_LABEL, barriers_text(weekly_barriers)))
     return [f"{label}: {text}." for label, text in texts if text]

@@ -106,11 +106,10 @@ def how_defined(thresholds: Thresholds, *, outcomes: bool = True,
     ]
     if signals:
         lines.insert(-1, (
-            "Per exercise: one time is one exercise in one session; the patient's last answer "
-            "counts, and a time without one is unknown. Flagged when marked as hurting or "
-            f"stopped for pain {th.exercise_pain_times} times or more, in "
-            f"{th.exercise_pain_percent:g} % or more of the times done or stopped for pain "
-            "(the kit's own setting)."))
+            "Per exercise: a time is one exercise in one session, unanswered is unknown; "
+            f"flagged at {th.exercise_pain_times}+ times hurt or stopped for pain and "
+            f"{th.exercise_pain_percent:g} %+ of its times, per {th.recent_weeks} weeks (the "
+            "kit's setting)."))
     if outcomes:
         lines.insert(-1, (
             f"Outcome questionnaires (every {th.questionnaire_every_days} days; a verdict from "

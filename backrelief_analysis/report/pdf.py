@@ -381,8 +381,8 @@ def fit_pages(content: ReportContent, pages: int = MAX_PAGES) -> PageFit:
     short line, as many of the latest as fit, the earlier ones counted ("14 earlier notes not
     listed"), with the charts a little narrower if that lists more when fewer than
     :data:`FEW_NOTES` fit. If no note fits, the steps of :data:`_SHORTER` are tried in turn,
-    each listing as many of the latest notes as its room holds. The key numbers, the flags, the outcomes and the
-    definitions always stay.
+    each listing as many of the latest notes as its room holds. The key numbers, the flags,
+    the outcomes and the definitions always stay.
     """
     whole = PageFit(content)
     return whole if _pages(whole) <= pages else _shortened(content, pages)

@@ -408,3 +408,28 @@ def test_the_demo_dashboard_charts_the_hand_computed_outcomes():
     assert peg[-1] == pytest.approx((17 / 3 - 3) / (0.3 * 17 / 3))
     assert lines["ODI: first 31, threshold 10 points"].get_ydata() == pytest.approx([0, 1.3])
     assert lines["PSFS: first 4.0, threshold 2 points"].get_ydata()[-1] == pytest.approx(1.0)
+
+
+def test_exercise_signals_chart_draws_each_count_per_exercise(tmp_path):
+    from signal_fixtures import signal_patient
+
+    folder, plan = signal_patient(tmp_path)
+    from backrelief_analysis.log.store import load_log
+
+    table = summarise(load_log(folder), plan).exercise_signals
+    ax = charts.plot_exercise_signals(table)
+    bars = {container.get_label(): [patch.get_width() for patch in container]
+            for container in ax.containers if isinstance(container, BarContainer)}
+    # one bar per exercise in each series; the plan's first exercise at the top
+    assert set(bars) == {"times done", "marked as hurting", "stopped for pain", "felt hard",
+                         "answered"}
+    for label, column in (("times done", "times_done"), ("marked as hurting", "hurt"),
+                          ("stopped for pain", "stopped_pain"), ("felt hard", "felt_hard"),
+                          ("answered", "answered")):
+        assert bars[label] == table[column].tolist(), label
+    names = dict(zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()], strict=True))
+    assert [names[y] for y in sorted(names, reverse=True)] == table["name"].tolist()
+    assert "unanswered is unknown" in ax.get_title()
+    # a log without any answer says so instead of drawing empty bars
+    empty = charts.plot_exercise_signals(table.iloc[0:0])
+    assert "No exercise done with an answer yet." in [t.get_text() for t in empty.texts]

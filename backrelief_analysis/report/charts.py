@@ -451,6 +451,52 @@ def plot_reps_and_pain(
     return ax
 
 
+# what each bar of the per-exercise chart counts, its colour and hatch (readable in greyscale)
+SIGNAL_BARS = (("hurt", "marked as hurting", "vermillion", "xx"),
+               ("stopped_pain", "stopped for pain", "purple", "\\\\"),
+               ("felt_hard", "felt hard", "orange", "//"),
+               ("answered", "answered", "sky_blue", ""))
+
+
+def plot_exercise_signals(table: pd.DataFrame, *, ax: Axes | None = None,
+                          **kwargs: object) -> Axes:
+    """What the patient said of each exercise: for each, the times it was done (a grey bar) and
+    over it how many times it was answered, felt hard, was stopped for pain and marked as
+    hurting (one thin bar each).
+
+    Parameters
+    ----------
+    table
+        :attr:`~backrelief_analysis.analysis.summary.ProgressSummary.exercise_signals` (one
+        row per exercise, with ``name``).
+    **kwargs
+        Passed to each thin bar (``ax.barh``).
+    """
+    require_columns(table, ("name", "times_done", *(column for column, *_ in SIGNAL_BARS)),
+                    "the per-exercise answers")
+    ax = new_axes(ax, (9, 1.2 + 0.7 * max(len(table), 1)))
+    title = "What the patient said of each exercise (self-reported; unanswered is unknown)"
+    if table.empty or not table["times_done"].any():
+        return _no_data(ax, title, "No exercise done with an answer yet.")
+    rows = np.arange(len(table))[::-1]  # the plan's first exercise at the top
+    ax.barh(rows, table["times_done"], height=0.85, color="#dddddd", edgecolor="#999999",
+            label="times done")
+    thin = 0.85 / (len(SIGNAL_BARS) + 1)
+    for index, (column, label, colour, hatch) in enumerate(SIGNAL_BARS):
+        offset = 0.85 / 2 - thin * (index + 1)
+        style = {"height": thin, "color": OKABE_ITO[colour], "hatch": hatch,
+                 "edgecolor": "white", "linewidth": 0, **kwargs}
+        ax.barh(rows + offset, table[column], label=label, **style)
+    ax.set_yticks(rows, table["name"])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("times (one exercise in one session)")
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    # beside the bars, never over them
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
+    return ax
+
+
 OUTCOME_STYLES = {  # colour, marker, line style: each measure reads in greyscale too
     "peg": ("blue", "o", "-"), "psfs": ("orange", "s", "--"), "odi": ("green", "^", "-."),
     "rmdq": ("purple", "D", ":"),

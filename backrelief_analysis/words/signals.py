@@ -111,6 +111,18 @@ def barriers_text(weekly: pd.DataFrame) -> str:
     return f"{listed} ({plural(weeks, 'week')} with an answer)"
 
 
+def barriers_table(weekly: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~.analysis.signals.weekly_barriers_by_patient` of one patient as a reader sees
+    it: a row per week with an answer, a column per barrier named (in words), days in cells."""
+    if weekly.empty:
+        return pd.DataFrame({"Week": pd.Series(dtype=str)})
+    wide = weekly.pivot_table(index="week", columns="barrier", values="days", aggfunc="sum",
+                              fill_value=0)
+    order = [b for b in BARRIERS if b in wide.columns]
+    wide = wide[order].rename(columns=lambda b: BARRIER_WORDS[b].capitalize())
+    return wide.reset_index().rename(columns={"week": "Week"}).rename_axis(columns=None)
+
+
 def signal_lines(exercise_signals: pd.DataFrame, weekly_barriers: pd.DataFrame) -> list[str]:
     """The notebook's lines: ``Per exercise: ...`` and ``Barriers (days): ...`` (what got in
     the way), each only when it has something to say."""

@@ -31,6 +31,18 @@ HEADERS = {
     "group": "Day before",
     "days": "Days",
     "mean_next_day_pain": "Mean pain next day (0–10)",
+    "times_done": "Times done",
+    "offered": "Times done or stopped for pain",
+    "answered": "Times answered",
+    "felt_easy": "Felt easy",
+    "felt_right": "Felt about right",
+    "felt_hard": "Felt hard",
+    "hurt": "Marked as hurting",
+    "stopped_pain": "Stopped for pain",
+    "stopped_too_hard": "Stopped: too hard",
+    "stopped_no_time": "Stopped: not enough time",
+    "stopped_other": "Stopped: other reason",
+    "pain_times": "Hurt or stopped for pain",
 }
 # ids the reader never typed: shown by name instead
 HIDDEN = ("exercise",)

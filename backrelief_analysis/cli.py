@@ -278,6 +278,91 @@ def cmd_caseload(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan_inputs(args: argparse.Namespace):  # -> tuple[Log, Plan, str]
+    """The log and the plan in force of ``plan suggest`` and ``plan next``: a bundle's own
+    log and plan, or a log folder's with the plan it accepted last (else ``--plan``)."""
+    from .log.plans import plan_in_force
+    from .log.store import now_local
+    from .plan import PlanError, parse_plan
+
+    if args.bundle is not None:
+        import tomllib
+
+        from .share.bundle import BundleError, load_files, open_bundle, read_regular
+
+        if args.data_dir is not None:
+            raise CommandError("give --data-dir or --bundle, not both")
+        try:
+            opened = open_bundle(read_regular(args.bundle), args.bundle.name)
+            log, _ = load_files(opened.files)
+            plan = parse_plan(tomllib.loads(opened.files["plan.toml"].decode("utf-8")),
+                              source=Path("plan.toml"))
+        except (BundleError, PlanError, OSError, ValueError) as error:
+            raise CommandError(f"{args.bundle}: {error}") from None
+        return log, plan, args.bundle.name
+    log, _ = _load(args.data_dir)
+    try:
+        plan = plan_in_force(log.directory, args.as_of or now_local().date(),
+                             _load_plan(args.plan))
+    except PlanError as error:
+        raise CommandError(str(error)) from None
+    return log, plan, str(log.directory)
+
+
+def cmd_plan_suggest(args: argparse.Namespace) -> int:
+    """Print each exercise's progression suggestion: a prompt for the physiotherapist."""
+    from .analysis.progression import suggest_progression
+    from .words.progression import suggestion_lines
+
+    log, plan, _ = _plan_inputs(args)
+    for line in suggestion_lines(suggest_progression(log, plan, as_of=args.as_of)):
+        print(line)
+    _say_set_aside(log)
+    return 0
+
+
+def _ids(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def cmd_plan_next(args: argparse.Namespace) -> int:
+    """Write the next plan: the accepted steps applied, its version one higher."""
+    from .analysis.progression import Step, suggest_progression
+    from .log.store import now_local, write_private
+    from .plan import next_monday, next_plan, plan_toml
+    from .words.progression import suggestion_line
+
+    if args.out.suffix.lower() != ".toml":
+        raise CommandError(f"a plan is a .toml file, so --out must end in .toml (got {args.out})")
+    up, down = _ids(args.accept), _ids(args.down)
+    if not up and not down:
+        raise CommandError("name the exercises whose step you approve: --accept "
+                           "knee_to_chest,bridge (or --down ID to step one back)")
+    log, plan, _ = _plan_inputs(args)
+    if args.out.exists() and plan.source is not None and args.out.resolve() == Path(
+            plan.source).resolve():
+        raise CommandError(f"--out {args.out} is the plan in force; write the next one beside it")
+    valid_from = args.valid_from or next_monday(now_local().date())
+    try:
+        new = next_plan(plan, [*up, *down], valid_from=valid_from,
+                        direction=dict.fromkeys(down, "down"))
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    suggested = {s.exercise: s for s in suggest_progression(log, plan, as_of=args.as_of)}
+    for exercise in [*up, *down]:
+        wanted = Step.STEP_BACK if exercise in down else Step.READY
+        hint = suggested.get(exercise)
+        if hint is not None and hint.step is not wanted:  # the physiotherapist decides
+            print(f"Note: the rule suggested otherwise. {suggestion_line(hint)}")
+    written = write_private(plan_toml(new).encode("utf-8"), args.out)
+    print(f"Wrote plan version {new.version} (from {valid_from:%A %d %B %Y}) to {written}:")
+    for change in new.changes:
+        print(f"  {change}")
+    print("Send the file to the patient: in the app, Load a plan your physiotherapist sent, "
+          "then Accept.")
+    return 0
+
+
 def cmd_reminders(args: argparse.Namespace) -> int:
     """Write an iCalendar file of weekly exercise reminders."""
     from .share.reminders import ReminderError, write_reminders
@@ -444,6 +529,38 @@ def build_parser() -> argparse.ArgumentParser:
                           "(without it, the page asks first)")
     app.set_defaults(handler=cmd_app)
 
+    plan = commands.add_parser(
+        "plan", help="progression: suggest each exercise's next step, or write the next plan",
+        description="For the physiotherapist: 'plan suggest' applies the pain-monitoring rules "
+        "to the last weeks of a log (or bundle) and says, per exercise, ready to progress, hold "
+        "the load or consider stepping back, with the reasons; 'plan next' writes the next "
+        "plan with the steps you approve. Suggestions are prompts, never applied by themselves.")
+    steps = plan.add_subparsers(dest="plan_command", metavar="ACTION", required=True)
+    suggest = steps.add_parser("suggest", help="print each exercise's suggestion",
+                               description="Print each exercise's progression suggestion.")
+    following = steps.add_parser(
+        "next", help="write the next plan with the steps you approve",
+        description="Write the next version of the plan in force: the same exercises and "
+        "settings, each accepted exercise one step up (--accept) or back (--down) as its "
+        "[exercise.progression] table says, the version one higher, valid from --valid-from "
+        "(default: next Monday) and a list of the changes.")
+    for step_parser in (suggest, following):
+        step_parser.add_argument("--data-dir", type=Path,
+                                 help="log folder (default: your log, else demo)")
+        step_parser.add_argument("--bundle", type=Path, help="a share bundle (.zip) instead")
+        step_parser.add_argument("--plan", type=Path,
+                                 help="plan file when the folder has accepted none")
+        step_parser.add_argument("--as-of", dest="as_of", type=_iso_date, metavar="DATE",
+                                 help="the analysis day (default: the log's last day)")
+    suggest.set_defaults(handler=cmd_plan_suggest)
+    following.add_argument("--accept", metavar="IDS",
+                           help="exercise ids to step up, like knee_to_chest,bridge")
+    following.add_argument("--down", metavar="IDS", help="exercise ids to step back")
+    following.add_argument("--valid-from", dest="valid_from", type=_iso_date, metavar="DATE",
+                           help="first day of the new plan (default: next Monday)")
+    following.add_argument("--out", type=Path, required=True, help="the .toml file to write")
+    following.set_defaults(handler=cmd_plan_next)
+
     reminders = commands.add_parser(
         "reminders", help="write an iCalendar file of weekly exercise reminders",
         description="Write a calendar file (.ics) with a weekly repeating reminder on the chosen "
@@ -479,8 +596,19 @@ def _check_options(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None
     if command not in commands:
         return
     sub = commands[command]
+    rest = argv[list(argv).index(command) + 1:]
+    actions = _subcommands(sub)
+    if actions:  # a command of actions (plan suggest, plan next): check the action's options
+        action = next((token for token in rest if not token.startswith("-")), None)
+        if action not in actions:
+            close = difflib.get_close_matches(action or "", list(actions), n=1, cutoff=0.6)
+            hint = (f"; did you mean {close[0]}?" if close
+                    else f"; the actions are {', '.join(actions)}")
+            sub.error(f"there is no action {action}{hint}" if action
+                      else f"name an action: {', '.join(actions)}")
+        sub, rest = actions[action], rest[rest.index(action) + 1:]
     known = [option for action in sub._actions for option in action.option_strings]
-    for token in argv[list(argv).index(command) + 1:]:
+    for token in rest:
         if token == "--":
             return
         if not token.startswith("--"):

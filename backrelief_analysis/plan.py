@@ -126,6 +126,10 @@ class Thresholds:
         defaults, 2 times and 50 %: ``shared/CLINICAL.md`` gives no number for it, so a
         physiotherapist sets their own. Pain during exercise is associated with poorer
         adherence (Jack et al. 2010).
+    progression_weeks
+        A progression suggestion looks at this many weeks back from the analysis day
+        (``shared/CLINICAL.md``, "Progression": the pain-monitoring model as a loading rule).
+        Default 2.
     """
 
     pain_change_points: float = field(default=2, metadata=_allowed(0, 10))
@@ -163,6 +167,8 @@ class Thresholds:
     # an exercise that hurt or was stopped for pain this often (and this share of its times)
     exercise_pain_times: int = field(default=2, metadata=_allowed(1, None, whole=True))
     exercise_pain_percent: float = field(default=50, metadata=_allowed(0, 100))
+    # weeks back from the analysis day a progression suggestion looks at (CLINICAL.md)
+    progression_weeks: int = field(default=2, metadata=_allowed(1, None, whole=True))
 
 
 @dataclass(frozen=True)

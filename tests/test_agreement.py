@@ -201,7 +201,12 @@ def read_report(text: str) -> dict:
 def _last_four_weeks(log, plan, whole: str) -> tuple[dict, date]:
     """The report of the period's last four ISO weeks (from the Monday of the fourth-last week
     the report lists, or the period's first day), and that first day."""
-    labels = re.findall(r"(\d{4})-W(\d{2}): \d+ ", whole)  # "5 (71 %)", "4 sessions in 5 days"
+    # "2026-W36: 5 (71 %) · W37: 4 in 5 days (part week)": the year where the list starts or
+    # the year changes, carried to the weeks after it
+    labels, year = [], None
+    for given, week in re.findall(r"(?:(\d{4})-)?W(\d{2}): \d+ ", whole):
+        year = given or year
+        labels.append((year, week))
     weeks = int(re.search(r"(\d+) ISO weeks?\)", whole)[1])
     assert len(labels) == min(weeks, MAX_WEEKS_LISTED), "every week listed is read"
     year, week = labels[-4] if len(labels) >= 4 else labels[0]

@@ -94,8 +94,20 @@ def test_summary_shares_its_frames_and_matches_each_measure_computed_alone():
     log, plan = load_log(paths.DEMO_DIR), load_plan()
     summary = summarise(log, plan)
     period = {"start": summary.start, "end": summary.end}
+    # the pain log's flags, and the exercise flag from the exercise and signals logs alone
+    from_pain = summary.flags["kind"] != flags.FlagKind.EXERCISE_PAIN
+    pd.testing.assert_frame_equal(summary.flags.loc[from_pain].reset_index(drop=True),
+                                  flags.all_flags(log.pain, plan.thresholds, **period))
+    from backrelief_analysis.analysis.periods import keyed, one_period
+    from backrelief_analysis.analysis.signals import exercise_times_by_patient
+
+    patients = one_period(summary.start, summary.end, plan=plan)
+    alone = flags.exercise_pain_by_patient(
+        exercise_times_by_patient(keyed(log.exercise), keyed(log.signals), patients), patients)
+    assert len(alone) == 1  # the demo's bridge, in its last four weeks
     pd.testing.assert_frame_equal(
-        summary.flags, flags.all_flags(log.pain, plan.thresholds, **period))
+        summary.flags.loc[~from_pain].reset_index(drop=True),
+        alone.drop(columns="patient")[list(flags.FLAG_COLUMNS)].reset_index(drop=True))
     pd.testing.assert_frame_equal(
         summary.exercise_pain_change,
         associations.exercise_pain_change(log.exercise, log.pain, plan, **period))

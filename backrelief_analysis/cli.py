@@ -278,35 +278,28 @@ def cmd_caseload(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plan_inputs(args: argparse.Namespace):  # -> tuple[Log, Plan, str]
+def _plan_inputs(args: argparse.Namespace):  # -> tuple[Log, Plan]
     """The log and the plan in force of ``plan suggest`` and ``plan next``: a bundle's own
     log and plan, or a log folder's with the plan it accepted last (else ``--plan``)."""
+    from .caseload.progression import PatientError, open_patient
     from .log.plans import plan_in_force
     from .log.store import now_local
-    from .plan import PlanError, parse_plan
+    from .plan import PlanError
 
     if args.bundle is not None:
-        import tomllib
-
-        from .share.bundle import BundleError, load_files, open_bundle, read_regular
-
         if args.data_dir is not None:
             raise CommandError("give --data-dir or --bundle, not both")
         try:
-            opened = open_bundle(read_regular(args.bundle), args.bundle.name)
-            log, _ = load_files(opened.files)
-            plan = parse_plan(tomllib.loads(opened.files["plan.toml"].decode("utf-8")),
-                              source=Path("plan.toml"))
-        except (BundleError, PlanError, OSError, ValueError) as error:
-            raise CommandError(f"{args.bundle}: {error}") from None
-        return log, plan, args.bundle.name
+            return open_patient(args.bundle, _load_plan(args.plan))
+        except PatientError as error:
+            raise CommandError(str(error)) from None
     log, _ = _load(args.data_dir)
     try:
         plan = plan_in_force(log.directory, args.as_of or now_local().date(),
                              _load_plan(args.plan))
     except PlanError as error:
         raise CommandError(str(error)) from None
-    return log, plan, str(log.directory)
+    return log, plan
 
 
 def cmd_plan_suggest(args: argparse.Namespace) -> int:
@@ -314,7 +307,7 @@ def cmd_plan_suggest(args: argparse.Namespace) -> int:
     from .analysis.progression import suggest_progression
     from .words.progression import suggestion_lines
 
-    log, plan, _ = _plan_inputs(args)
+    log, plan = _plan_inputs(args)
     for line in suggestion_lines(suggest_progression(log, plan, as_of=args.as_of)):
         print(line)
     _say_set_aside(log)
@@ -327,35 +320,25 @@ def _ids(text: str | None) -> list[str]:
 
 def cmd_plan_next(args: argparse.Namespace) -> int:
     """Write the next plan: the accepted steps applied, its version one higher."""
-    from .analysis.progression import Step, suggest_progression
-    from .log.store import now_local, write_private
-    from .plan import next_monday, next_plan, plan_toml
-    from .words.progression import suggestion_line
+    from .caseload.progression import PatientError, day_words, write_next_plan
 
-    if args.out.suffix.lower() != ".toml":
-        raise CommandError(f"a plan is a .toml file, so --out must end in .toml (got {args.out})")
     up, down = _ids(args.accept), _ids(args.down)
     if not up and not down:
         raise CommandError("name the exercises whose step you approve: --accept "
                            "knee_to_chest,bridge (or --down ID to step one back)")
-    log, plan, _ = _plan_inputs(args)
-    if args.out.exists() and plan.source is not None and args.out.resolve() == Path(
-            plan.source).resolve():
-        raise CommandError(f"--out {args.out} is the plan in force; write the next one beside it")
-    valid_from = args.valid_from or next_monday(now_local().date())
+    if args.out.suffix.lower() != ".toml":
+        raise CommandError(f"a plan is a .toml file, so --out must end in .toml (got {args.out})")
+    log, plan = _plan_inputs(args)
     try:
-        new = next_plan(plan, [*up, *down], valid_from=valid_from,
-                        direction=dict.fromkeys(down, "down"))
-    except ValueError as error:
+        written = write_next_plan(log, plan, args.out, accept=up, down=down,
+                                  valid_from=args.valid_from, as_of=args.as_of)
+    except PatientError as error:
         raise CommandError(str(error)) from None
-    suggested = {s.exercise: s for s in suggest_progression(log, plan, as_of=args.as_of)}
-    for exercise in [*up, *down]:
-        wanted = Step.STEP_BACK if exercise in down else Step.READY
-        hint = suggested.get(exercise)
-        if hint is not None and hint.step is not wanted:  # the physiotherapist decides
-            print(f"Note: the rule suggested otherwise. {suggestion_line(hint)}")
-    written = write_private(plan_toml(new).encode("utf-8"), args.out)
-    print(f"Wrote plan version {new.version} (from {valid_from:%A %d %B %Y}) to {written}:")
+    for note in written.notes:
+        print(f"Note: {note}")
+    new = written.plan
+    print(f"Wrote plan version {new.version} (from {day_words(new.valid_from)}) to "
+          f"{written.path}:")
     for change in new.changes:
         print(f"  {change}")
     print("Send the file to the patient: in the app, Load a plan your physiotherapist sent, "

@@ -253,3 +253,20 @@ def test_plan_next_refuses_a_step_in_one_sentence(tmp_path, plan_file, capsys, e
     error = capsys.readouterr().err
     assert code != 0 and words in error and "Traceback" not in error
     assert not (tmp_path / "next.toml").exists()
+
+
+def test_plan_suggest_reads_a_bundle_with_its_own_plan(tmp_path, plan_file, capsys):
+    from backrelief_analysis.share.bundle import write_bundle
+
+    write_log(tmp_path / "log")
+    bundle = write_bundle(tmp_path / "log", load_plan(plan_file), tmp_path / "share.zip",
+                          patient="Pat")
+    # the bundle's plan (with its progression tables) decides, not the default plan
+    assert main(["plan", "suggest", "--bundle", str(bundle), "--as-of", "2026-11-22"]) == 0
+    printed = capsys.readouterr().out
+    assert "Pelvic tilt: ready to progress, 12 reps (was 10)" in printed
+    assert "Back extension: no progression set in the plan" in printed
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 cut short")
+    assert main(["plan", "suggest", "--bundle", str(tmp_path / "broken.zip")]) != 0
+    error = capsys.readouterr().err
+    assert "broken.zip" in error and "Traceback" not in error

@@ -20,7 +20,7 @@ import traitlets
 
 from ..analysis.adherence import sessions_in_week
 from ..log.store import LogStore, PainEntry, load_log, now_local
-from ..plan import Plan, PlanError, load_plan
+from ..plan import Plan, PlanError
 from ..text import plural
 from . import audio
 from .active import (
@@ -36,7 +36,16 @@ from .engine import SessionBusy, SessionEngine, SessionEvent, SessionState
 from .questionnaire import due_line
 from .settings import SoundSettings, load_settings, save_settings
 from .signals_widget import BarrierQuestion, ExerciseFeelings, MissedDays, StopReason
-from .widget_parts import Guarded, button, guard, html_box, label, plan_or_problem, score_buttons
+from .widget_parts import (
+    Guarded,
+    button,
+    guard,
+    html_box,
+    label,
+    plan_or_problem,
+    score_buttons,
+    todays_plan,
+)
 
 SAFETY_HTML = (
     "<b>Safety first.</b> Stop the exercise if the pain turns sharp, if it spreads down a leg, "
@@ -134,9 +143,11 @@ class SessionWidget(Guarded, widgets.VBox):
     Parameters
     ----------
     plan
-        The plan to follow; default :func:`~backrelief_analysis.plan.load_plan` (respects
-        ``BACKRELIEF_PLAN``). A plan that cannot be read is shown as one sentence in the
-        widget, with no session, instead of an error.
+        The plan to follow; default the plan in force today for the store's diary
+        (:func:`~backrelief_analysis.session.widget_parts.todays_plan`: the latest accepted plan
+        kept in ``plans/`` that applies today, else ``BACKRELIEF_PLAN`` or the shipped plan). A
+        plan that cannot be read is shown as one sentence in the widget, with no session,
+        instead of an error.
     store
         Where to log; default ``LogStore()`` (respects ``BACKRELIEF_DATA_DIR``). The voice and
         tone switches are remembered in ``settings.json`` beside the log.
@@ -177,7 +188,7 @@ class SessionWidget(Guarded, widgets.VBox):
             return  # the running session's widget, shown again as it is
         self._built = True
         self.store = store or LogStore()
-        self.plan, problem = plan_or_problem(plan)
+        self.plan, problem = plan_or_problem(plan, self.store.directory)
         self._message = html_box("br-message")
         self._output = widgets.Output()
         self._output.add_class("br-output")
@@ -617,7 +628,7 @@ def _session_to_show_again(plan: Plan | None, store: LogStore | None) -> Session
         return None
     if plan is None:
         try:
-            plan = load_plan()
+            plan = todays_plan(widget.store.directory)
         except PlanError:
             return None
     if plan != widget.plan:
@@ -652,8 +663,8 @@ class CheckInWidget(Guarded, widgets.VBox):
     """
 
     def __init__(self, plan: Plan | None = None, store: LogStore | None = None) -> None:
-        self.plan, _problem = plan_or_problem(plan)
         self.store = store or LogStore()
+        self.plan, _problem = plan_or_problem(plan, self.store.directory)
         self._pain = score_buttons("br-checkin-pain")
         self._flare = _flare_buttons("br-checkin-flare")
         self._note = _note("br-checkin-note")

@@ -79,6 +79,20 @@ def test_a_plan_from_today_is_followed_by_the_widgets_that_pick_todays_plan(home
     assert CheckInWidget(store=LogStore(home)).plan == plan
 
 
+def test_a_session_widget_made_before_accept_follows_the_new_plan_when_shown_again(home):
+    # Voila runs the app's page ahead of its visit: the widget looks again when a page shows it
+    session = SessionWidget(store=LogStore(home))
+    given = SessionWidget(load_plan(), LogStore(home))
+    widget = NewPlanWidget(LogStore(home))
+    upload(widget, next_text(now_local().date()).encode())
+    widget._accept.click()
+    for shown in (session, given):
+        shown._on_stage_msg(shown._stage, {"action": "shown"}, [])
+    assert "Knee to chest: 5 s hold x 12 reps, each side" in session._title.value
+    assert session.engine.plan == session.plan == plan_or_problem(None, home)[0]
+    assert "Knee to chest: 5 s hold x 10 reps, each side" in given._title.value  # its own plan
+
+
 def test_without_changes_the_differences_are_computed(home):
     before = load_plan()
     after = next_plan(before, ["knee_to_chest"], valid_from=next_monday(now_local().date()))

@@ -144,7 +144,10 @@ def session_part(plan: Plan | None, store: LogStore, problem: str = "") -> widge
         return error_box(problem)
     from ..session.widget import SessionWidget
 
-    return _after_diary(SessionWidget(plan, store))
+    # no plan passed: the widget takes the plan in force for the diary (``plan``, read just
+    # before), and looks for it again each time a page shows it, since Voila runs the page's
+    # kernel ahead of the visit and a plan may have been accepted in between
+    return _after_diary(SessionWidget(None, store))
 
 
 def new_plan_part(store: LogStore) -> widgets.Widget:

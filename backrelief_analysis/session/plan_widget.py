@@ -24,6 +24,12 @@ from ..text import plural
 from .widget_parts import Guarded, button, guard, html_box, todays_plan
 
 PLAN_SUFFIX = ".toml"
+UPLOAD_WORDS = "Load a plan your physiotherapist sent"
+# ipywidgets 8 writes the count of files after the button's words, "(0)": a patient sees the
+# words alone (the page's style for the button)
+_UPLOAD_STYLE = ("<style>.br-plan-upload {font-size: 0 !important}"
+                 f".br-plan-upload::before {{content: {UPLOAD_WORDS!r}; font-size: 1.05rem}}"
+                 "</style>")
 RELOAD_WORDS = "reload the page to see it"  # the app; notebook 01 says to run it again
 _MB = 1_000_000
 
@@ -116,8 +122,10 @@ class NewPlanWidget(Guarded, widgets.VBox):
         self._again = again
         self._sent: SentPlan | None = None
         self._upload = widgets.FileUpload(
-            accept=PLAN_SUFFIX, multiple=False, description="Load a plan your physiotherapist sent",
-            layout=widgets.Layout(width="auto", height="3em"))
+            accept=PLAN_SUFFIX, multiple=False, description=UPLOAD_WORDS, tooltip=UPLOAD_WORDS,
+            icon="",
+            layout=widgets.Layout(width="auto", height="3rem", padding="0 1.2rem",
+                                  align_self="flex-start"))
         self._upload.add_class("br-plan-upload")
         self._news = html_box("br-plan-news")
         self._accept = button("Accept", "br-plan-accept", "success", "check")
@@ -131,9 +139,9 @@ class NewPlanWidget(Guarded, widgets.VBox):
         self._accept.on_click(self._on_accept_click)
         self._not_now.on_click(self._on_not_now_click)
         super().__init__(children=[
-            widgets.HTML("<div style='color:#444'>When your physiotherapist sends you a new plan "
-                         "(a file ending in .toml), load it here. Nothing changes until you "
-                         "press Accept.</div>"),
+            widgets.HTML(f"{_UPLOAD_STYLE}<div style='color:#444'>When your physiotherapist "
+                         "sends you a new plan (a file ending in .toml), load it here. Nothing "
+                         "changes until you press Accept.</div>"),
             self._upload, self._news, self._choice, self._message, self._output,
         ], layout=widgets.Layout(border="1px solid #bbb", padding="0.6em"))  # fmt: skip
         self.add_class("br-new-plan")

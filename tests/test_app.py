@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 import icalendar
@@ -89,6 +89,18 @@ def stop_app(process: subprocess.Popen) -> int:
             process.wait(timeout=10)
             raise
     return process.returncode
+
+
+def open_session_page(browser, address: str) -> tuple[Any, list[str]]:
+    """A 1280x900 page of ``browser`` at the app's ``address``, shown up to its session's Start
+    button, and the list its requests are recorded in."""
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_default_timeout(SLOW_MS)
+    urls = record_requests(page)
+    page.goto(address)
+    page.wait_for_selector(".br-session .br-start")
+    return page, urls
 
 
 FETCH_BYTES = """async (url) => {
@@ -265,12 +277,7 @@ def test_skip_with_a_reason_and_how_each_exercise_felt_reach_the_log(chromium_de
     process, address, log_dir = start_app(tmp_path, plan_text=two)
     base = URL_LINE.search(f"open {address} in your browser").group(2)
     try:
-        page = chromium_default_autoplay.new_page()
-        page.set_viewport_size({"width": 1280, "height": 900})
-        page.set_default_timeout(SLOW_MS)
-        urls = record_requests(page)
-        page.goto(address)
-        page.wait_for_selector(".br-session .br-start")
+        page, urls = open_session_page(chromium_default_autoplay, address)
         page.locator(".br-pain-before").get_by_role("button", name="4", exact=True).click()
         page.wait_for_function("() => !document.querySelector('.br-start').disabled")
         page.locator(".br-start").click()
@@ -326,12 +333,7 @@ def test_a_plan_from_the_physiotherapist_is_loaded_accepted_and_followed(
     base = URL_LINE.search(f"open {address} in your browser").group(2)
     title = ".br-session h3 + div"
     try:
-        page = chromium_default_autoplay.new_page()
-        page.set_viewport_size({"width": 1280, "height": 900})
-        page.set_default_timeout(SLOW_MS)
-        urls = record_requests(page)
-        page.goto(address)
-        page.wait_for_selector(".br-session .br-start")
+        page, urls = open_session_page(chromium_default_autoplay, address)
         assert "Knee to chest: 5 s hold x 10 reps, each side" in page.inner_text(title)
         # ipywidgets 8 keeps the upload's <input type=file> out of the page (it clicks it from
         # the button), so the file is chosen in the chooser the button opens, as a patient does

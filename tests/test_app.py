@@ -31,8 +31,10 @@ from plans import BRIDGE, PELVIC_TILT, plan_text
 from backrelief_analysis import paths
 from backrelief_analysis.app import page as app
 from backrelief_analysis.app import server
+from backrelief_analysis.log.plans import plans_dir, save_accepted
 from backrelief_analysis.log.store import load_log, now_local
 from backrelief_analysis.plan import load_plan, next_plan, plan_toml
+from backrelief_analysis.session.plan_widget import NewPlanWidget
 from backrelief_analysis.share.bundle import load_files, open_bundle
 
 SHORT_PLAN = plan_text(PELVIC_TILT, name="App test plan", target=3,
@@ -684,6 +686,27 @@ def test_a_bad_plan_is_one_sentence_and_the_rest_of_the_page_stays(demo_home, tm
     assert "bad.toml" in box.value
     (area,) = _click(app.progress_part())  # the progress needs the plan: said in one box
     assert "br-app-error" in area._dom_classes
+
+
+def test_the_page_follows_the_plan_accepted_in_the_diary(demo_home):
+    shipped = load_plan()
+    today = now_local().date()
+    save_accepted(demo_home, next_plan(shipped, ["knee_to_chest"], valid_from=today), today)
+    plan, store, problem = app.load_context()
+    assert (plan.version, problem) == (2, "")
+    session = app.session_part(plan, store, problem)
+    assert "Knee to chest: 5 s hold x 12 reps, each side" in session._title.value
+    assert isinstance(app.new_plan_part(store), NewPlanWidget)
+
+
+def test_a_kept_plan_that_cannot_be_read_is_one_sentence_on_the_page(demo_home):
+    kept = plans_dir(demo_home) / "plan-v2-2026-12-07.toml"
+    kept.parent.mkdir()
+    kept.write_text('name = "x"\n')
+    plan, store, problem = app.load_context()
+    assert plan is None
+    assert problem.startswith("Your plan could not be read, so the guided session is off:")
+    assert "plan-v2-2026-12-07.toml" in app.session_part(plan, store, problem).value
 
 
 @pytest.mark.parametrize(("host", "local"), [

@@ -121,6 +121,7 @@ def test_a_bad_file_is_one_sentence_and_nothing_is_kept(home, content, words):
     message = widget._message.value
     assert "sent.toml could not be read as a plan, so nothing was kept:" in message
     assert words in message
+    assert "plan: " not in message
     assert "Traceback" not in message and widget._output.outputs == ()
     assert widget._choice.layout.display == "none"
     assert not plans_dir(home).exists()

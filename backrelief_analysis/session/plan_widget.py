@@ -162,7 +162,9 @@ class NewPlanWidget(Guarded, widgets.VBox):
         try:
             sent = read_sent_plan(content)
         except PlanError as error:
-            self._show(f"{name} could not be read as a plan, so nothing was kept: {error}.",
+            # parse_plan names a plan without a file "plan": the file's own name is said first
+            problem = str(error).removeprefix("plan: ").rstrip(".")
+            self._show(f"{name} could not be read as a plan, so nothing was kept: {problem}.",
                        error=True)
             return
         try:

@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 import icalendar
@@ -28,9 +28,13 @@ import pytest
 from lab_pages import SLOW_MS, off_host, record_requests
 from plans import BRIDGE, PELVIC_TILT, plan_text
 
+from backrelief_analysis import paths
 from backrelief_analysis.app import page as app
 from backrelief_analysis.app import server
-from backrelief_analysis.log.store import load_log
+from backrelief_analysis.log.plans import plans_dir, save_accepted
+from backrelief_analysis.log.store import load_log, now_local
+from backrelief_analysis.plan import load_plan, next_plan, plan_toml
+from backrelief_analysis.session.plan_widget import NewPlanWidget
 from backrelief_analysis.share.bundle import load_files, open_bundle
 
 SHORT_PLAN = plan_text(PELVIC_TILT, name="App test plan", target=3,
@@ -87,6 +91,18 @@ def stop_app(process: subprocess.Popen) -> int:
             process.wait(timeout=10)
             raise
     return process.returncode
+
+
+def open_session_page(browser, address: str) -> tuple[Any, list[str]]:
+    """A 1280x900 page of ``browser`` at the app's ``address``, shown up to its session's Start
+    button, and the list its requests are recorded in."""
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_default_timeout(SLOW_MS)
+    urls = record_requests(page)
+    page.goto(address)
+    page.wait_for_selector(".br-session .br-start")
+    return page, urls
 
 
 FETCH_BYTES = """async (url) => {
@@ -263,12 +279,7 @@ def test_skip_with_a_reason_and_how_each_exercise_felt_reach_the_log(chromium_de
     process, address, log_dir = start_app(tmp_path, plan_text=two)
     base = URL_LINE.search(f"open {address} in your browser").group(2)
     try:
-        page = chromium_default_autoplay.new_page()
-        page.set_viewport_size({"width": 1280, "height": 900})
-        page.set_default_timeout(SLOW_MS)
-        urls = record_requests(page)
-        page.goto(address)
-        page.wait_for_selector(".br-session .br-start")
+        page, urls = open_session_page(chromium_default_autoplay, address)
         page.locator(".br-pain-before").get_by_role("button", name="4", exact=True).click()
         page.wait_for_function("() => !document.querySelector('.br-start').disabled")
         page.locator(".br-start").click()
@@ -306,6 +317,53 @@ def test_skip_with_a_reason_and_how_each_exercise_felt_reach_the_log(chromium_de
             ("stop_reason", "pain", session, "pelvic_tilt"),
             ("felt", "hard", session, "bridge"),
             ("hurt", "yes", session, "bridge")]
+        assert off_host(urls, base) == []
+    finally:
+        code = stop_app(process)
+    assert code == 0
+    assert "Traceback" not in (tmp_path / "app.out").read_text()
+
+
+@pytest.mark.browser
+def test_a_plan_from_the_physiotherapist_is_loaded_accepted_and_followed(
+        chromium_default_autoplay, tmp_path):
+    shipped = load_plan(paths.DEFAULT_PLAN_FILE)
+    sent = tmp_path / "plan-from-my-physio.toml"
+    sent.write_text(plan_toml(next_plan(shipped, ["knee_to_chest"],
+                                        valid_from=now_local().date())))
+    process, address, log_dir = start_app(tmp_path, plan_text=plan_toml(shipped))
+    base = URL_LINE.search(f"open {address} in your browser").group(2)
+    title = ".br-session h3 + div"
+    try:
+        page, urls = open_session_page(chromium_default_autoplay, address)
+        assert "Knee to chest: 5 s hold x 10 reps, each side" in page.inner_text(title)
+        # ipywidgets 8 keeps the upload's <input type=file> out of the page (it clicks it from
+        # the button), so the file is chosen in the chooser the button opens, as a patient does
+        with page.expect_file_chooser() as chooser:
+            page.locator(".br-plan-upload").click()
+        chooser.value.set_files(str(sent))
+        news = page.locator(".br-plan-news")
+        news.get_by_text("Your physiotherapist sent a new plan").wait_for()
+        assert "(version 2, from " in news.inner_text()
+        assert "Knee to chest: 12 reps (was 10)." in news.inner_text()
+        assert not (log_dir / "plans").exists()  # nothing kept before Accept
+        page.locator(".br-new-plan").scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / "br_app_new_plan.png"))
+        page.locator(".br-plan-accept").click()
+        page.locator(".br-plan-message").get_by_text("Saved.").wait_for()
+        assert ("Your next session follows it; reload the page to see it."
+                in page.inner_text(".br-plan-message"))
+        (kept,) = (log_dir / "plans").glob("*.toml")
+        assert kept.name == f"plan-v2-{now_local().date().isoformat()}.toml"
+        assert sent.read_text() in kept.read_text()  # kept as sent
+
+        # the page is reloaded from the kernel Voila ran ahead of the visit, before the plan was
+        # accepted: the session takes the new plan as the page shows it
+        page.reload()
+        page.wait_for_selector(".br-session .br-start")
+        page.wait_for_function(
+            f"() => document.querySelector({title!r}).innerText"
+            ".includes('Knee to chest: 5 s hold x 12 reps, each side')")
         assert off_host(urls, base) == []
     finally:
         code = stop_app(process)
@@ -628,6 +686,27 @@ def test_a_bad_plan_is_one_sentence_and_the_rest_of_the_page_stays(demo_home, tm
     assert "bad.toml" in box.value
     (area,) = _click(app.progress_part())  # the progress needs the plan: said in one box
     assert "br-app-error" in area._dom_classes
+
+
+def test_the_page_follows_the_plan_accepted_in_the_diary(demo_home):
+    shipped = load_plan()
+    today = now_local().date()
+    save_accepted(demo_home, next_plan(shipped, ["knee_to_chest"], valid_from=today), today)
+    plan, store, problem = app.load_context()
+    assert (plan.version, problem) == (2, "")
+    session = app.session_part(plan, store, problem)
+    assert "Knee to chest: 5 s hold x 12 reps, each side" in session._title.value
+    assert isinstance(app.new_plan_part(store), NewPlanWidget)
+
+
+def test_a_kept_plan_that_cannot_be_read_is_one_sentence_on_the_page(demo_home):
+    kept = plans_dir(demo_home) / "plan-v2-2026-12-07.toml"
+    kept.parent.mkdir()
+    kept.write_text('name = "x"\n')
+    plan, store, problem = app.load_context()
+    assert plan is None
+    assert problem.startswith("Your plan could not be read, so the guided session is off:")
+    assert "plan-v2-2026-12-07.toml" in app.session_part(plan, store, problem).value
 
 
 @pytest.mark.parametrize(("host", "local"), [

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from .. import paths
-from ..plan import Plan, PlanError, load_plan
-from ..session.widget_parts import html_box
+from ..plan import Plan, PlanError
+from ..session.widget_parts import html_box, todays_plan
 
 if TYPE_CHECKING:  # the store needs pandas; the app's server imports this package, not pandas
     from ..log.store import LogStore
@@ -126,12 +126,14 @@ class NewDiaryQuestion(widgets.VBox):
 
 
 def load_context() -> tuple[Plan | None, LogStore, str]:
-    """The plan and the log store, and a sentence about a plan that could not be read."""
+    """The plan in force today (the latest accepted plan kept in the log's ``plans/`` that
+    applies today, else ``--plan``, ``BACKRELIEF_PLAN`` or the shipped plan) and the log store,
+    and a sentence about a plan that could not be read."""
     from ..log.store import LogStore
 
     store = LogStore()
     try:
-        return load_plan(), store, ""
+        return todays_plan(store.directory), store, ""
     except PlanError as error:
         return None, store, f"Your plan could not be read, so the guided session is off: {error}"
 
@@ -142,7 +144,17 @@ def session_part(plan: Plan | None, store: LogStore, problem: str = "") -> widge
         return error_box(problem)
     from ..session.widget import SessionWidget
 
-    return _after_diary(SessionWidget(plan, store))
+    # no plan passed: the widget takes the plan in force for the diary (``plan``, read just
+    # before), and looks for it again each time a page shows it, since Voila runs the page's
+    # kernel ahead of the visit and a plan may have been accepted in between
+    return _after_diary(SessionWidget(None, store))
+
+
+def new_plan_part(store: LogStore) -> widgets.Widget:
+    """Load a plan the physiotherapist sent: its changes in words, kept only on Accept."""
+    from ..session.plan_widget import NewPlanWidget
+
+    return NewPlanWidget(store)
 
 
 def checkin_part(plan: Plan | None, store: LogStore) -> widgets.Widget:
@@ -209,7 +221,7 @@ def _progress_widgets() -> list[widgets.Widget]:
     from ..words.patient import patient_lines
 
     directory, is_demo = paths.analysis_dir()
-    log, plan = load_log(directory), load_plan()
+    log, plan = load_log(directory), todays_plan(directory)
     summary = summarise(log, plan)
     # the patient's own words; notebook 02 and the report keep the clinical ones
     source = ("These are the DEMO data (invented, not a real person): your own diary has no "
@@ -245,7 +257,7 @@ def _report_widgets(patient: widgets.Text) -> list[widgets.Widget]:
     from ..report.content import gather_report
 
     directory, is_demo = paths.analysis_dir()
-    log, plan = load_log(directory), load_plan()
+    log, plan = load_log(directory), todays_plan(directory)
     content = gather_report(
         log, plan, patient=patient.value.strip() or None,
         source_note="Made from the shipped demo data, not a real patient." if is_demo else "")
@@ -280,7 +292,8 @@ def _share_widgets(patient: widgets.Text, deidentify: widgets.Checkbox) -> list[
         return [error_box("Your log has no entries yet, so there is nothing of yours to share: "
                           "do a session or a check-in first.")]
     name = "share-deidentified.zip" if deidentify.value else "share.zip"
-    written = write_bundle(directory, load_plan(), report_folder(directory, False) / name,
+    written = write_bundle(directory, todays_plan(directory),
+                           report_folder(directory, False) / name,
                            patient=patient.value.strip() or None, deidentify=deidentify.value)
     what = ("It holds a random code instead of your name, no notes, and every date moved by the "
             "same number of weeks." if deidentify.value else "It holds your name as typed above.")

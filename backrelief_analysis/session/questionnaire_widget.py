@@ -35,8 +35,8 @@ class QuestionnaireWidget(Guarded, widgets.VBox):
 
     def __init__(self, plan: Plan | None = None, store: LogStore | None = None) -> None:
         # a plan with a mistake does not stop the form; only the due date is unknown
-        self.plan, _problem = plan_or_problem(plan)
         self.store = store or LogStore()
+        self.plan, _problem = plan_or_problem(plan, self.store.directory)
         self._status = html_box("br-q-status")
         self._peg = {item: score_buttons(f"br-q-peg-{item}") for item in q.PEG_QUESTIONS}
         self._names = [widgets.Text(placeholder=f"activity {number}",

@@ -20,7 +20,7 @@ import traitlets
 
 from ..analysis.adherence import sessions_in_week
 from ..log.store import LogStore, PainEntry, load_log, now_local
-from ..plan import Plan, PlanError, load_plan
+from ..plan import Plan, PlanError, same_plan
 from ..text import plural
 from . import audio
 from .active import (
@@ -36,7 +36,16 @@ from .engine import SessionBusy, SessionEngine, SessionEvent, SessionState
 from .questionnaire import due_line
 from .settings import SoundSettings, load_settings, save_settings
 from .signals_widget import BarrierQuestion, ExerciseFeelings, MissedDays, StopReason
-from .widget_parts import Guarded, button, guard, html_box, label, plan_or_problem, score_buttons
+from .widget_parts import (
+    Guarded,
+    button,
+    guard,
+    html_box,
+    label,
+    plan_or_problem,
+    score_buttons,
+    todays_plan,
+)
 
 SAFETY_HTML = (
     "<b>Safety first.</b> Stop the exercise if the pain turns sharp, if it spreads down a leg, "
@@ -134,9 +143,11 @@ class SessionWidget(Guarded, widgets.VBox):
     Parameters
     ----------
     plan
-        The plan to follow; default :func:`~backrelief_analysis.plan.load_plan` (respects
-        ``BACKRELIEF_PLAN``). A plan that cannot be read is shown as one sentence in the
-        widget, with no session, instead of an error.
+        The plan to follow; default the plan in force today for the store's diary
+        (:func:`~backrelief_analysis.session.widget_parts.todays_plan`: the latest accepted plan
+        kept in ``plans/`` that applies today, else ``BACKRELIEF_PLAN`` or the shipped plan). A
+        plan that cannot be read is shown as one sentence in the widget, with no session,
+        instead of an error.
     store
         Where to log; default ``LogStore()`` (respects ``BACKRELIEF_DATA_DIR``). The voice and
         tone switches are remembered in ``settings.json`` beside the log.
@@ -177,7 +188,7 @@ class SessionWidget(Guarded, widgets.VBox):
             return  # the running session's widget, shown again as it is
         self._built = True
         self.store = store or LogStore()
-        self.plan, problem = plan_or_problem(plan)
+        self.plan, problem = plan_or_problem(plan, self.store.directory)
         self._message = html_box("br-message")
         self._output = widgets.Output()
         self._output.add_class("br-output")
@@ -195,17 +206,16 @@ class SessionWidget(Guarded, widgets.VBox):
             self.add_class("br-session")
             return
         self._engine_options = engine_options
+        # no plan given: the widget follows the plan in force for its diary, looked for again
+        # each time a page shows it (a plan accepted, or a new version's first day, since)
+        self._follows_diary = plan is None
         self._saved = False
         self._failed = False
         self._carrying = False
         self._left_behind: ActiveSession | None = None
         self._use_engine(read_active(self.store.directory))
 
-        self._title = widgets.HTML(
-            f"<h3 style='margin:0.2em 0'>Guided session: {html.escape(self.plan.name)}</h3>"
-            f"<div style='color:#444'>{html.escape('; '.join(self.plan.summary_lines()))}."
-            f" {_about(self.engine.total_s)}.</div>"
-        )
+        self._title = widgets.HTML(self._title_html())
         self._pain_before = score_buttons("br-pain-before")
         self._before = widgets.VBox([label(PAIN_QUESTION), self._pain_before])
         self._resume_line = html_box("br-resume")
@@ -378,6 +388,28 @@ class SessionWidget(Guarded, widgets.VBox):
 
     # --- a session of this diary left running or behind in another page ---------------------
 
+    def _title_html(self) -> str:
+        return (f"<h3 style='margin:0.2em 0'>Guided session: {html.escape(self.plan.name)}</h3>"
+                f"<div style='color:#444'>{html.escape('; '.join(self.plan.summary_lines()))}."
+                f" {_about(self.engine.total_s)}.</div>")
+
+    def _follow_todays_plan(self) -> None:
+        """Take the plan in force today for the diary when it is not the one shown (only for a
+        widget made without a plan of its own, and before a session starts)."""
+        if not self._follows_diary:
+            return
+        try:
+            plan = todays_plan(self.store.directory)
+        except PlanError:
+            return  # the plan shown stays; the next page made says what is wrong
+        if same_plan(plan) == same_plan(self.plan):
+            return
+        self.plan = plan
+        self._use_engine(None)
+        self.engine.fewer_words = self._stage.fewer_words
+        self._title.value = self._title_html()
+        self._push(self.engine.state)
+
     def _use_engine(self, record: ActiveSession | None) -> None:
         """A new engine: for ``record``'s session when it is not this page's own."""
         self._left_behind = record
@@ -408,11 +440,13 @@ class SessionWidget(Guarded, widgets.VBox):
 
     def _look_again(self) -> None:
         """A page shows this widget (Voila runs a page's kernel ahead of its visit): show a
-        session started or left elsewhere since the widget was made."""
+        session started or left elsewhere since the widget was made, or else the plan in force
+        now."""
         if self.engine.task is not None or self.engine.state.status != "ready" or self._carrying:
             return
         record = read_active(self.store.directory)
         if record is None and self._left_behind is None:
+            self._follow_todays_plan()
             return
         self._use_engine(record)
         self._show_left_behind()
@@ -617,7 +651,7 @@ def _session_to_show_again(plan: Plan | None, store: LogStore | None) -> Session
         return None
     if plan is None:
         try:
-            plan = load_plan()
+            plan = todays_plan(widget.store.directory)
         except PlanError:
             return None
     if plan != widget.plan:
@@ -652,8 +686,8 @@ class CheckInWidget(Guarded, widgets.VBox):
     """
 
     def __init__(self, plan: Plan | None = None, store: LogStore | None = None) -> None:
-        self.plan, _problem = plan_or_problem(plan)
         self.store = store or LogStore()
+        self.plan, _problem = plan_or_problem(plan, self.store.directory)
         self._pain = score_buttons("br-checkin-pain")
         self._flare = _flare_buttons("br-checkin-flare")
         self._note = _note("br-checkin-note")

@@ -12,10 +12,13 @@ import functools
 import html
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
 
+from ..log.plans import plan_in_force
+from ..log.store import now_local
 from ..plan import Plan, PlanError, load_plan
 
 
@@ -64,14 +67,31 @@ def label(text: str) -> widgets.HTML:
     return widgets.HTML(f"<div style='font-size:1.05em;margin-top:0.6em'>{html.escape(text)}</div>")
 
 
-def plan_or_problem(plan: Plan | None) -> tuple[Plan | None, str]:
+def todays_plan(directory: Path) -> Plan:
+    """The plan in force today for the diary in ``directory``.
+
+    The latest plan the patient accepted (kept in ``<directory>/plans/``) that applies today;
+    without one, today's plan file (``--plan``, ``BACKRELIEF_PLAN`` or the shipped default,
+    :func:`~backrelief_analysis.plan.load_plan`).
+
+    Raises
+    ------
+    PlanError
+        The plan file, or a kept plan, cannot be read.
+    """
+    return plan_in_force(directory, now_local().date(), load_plan())
+
+
+def plan_or_problem(plan: Plan | None, directory: Path) -> tuple[Plan | None, str]:
     """The plan a widget follows, or ``None`` and the one sentence saying why it cannot be read.
 
     Parameters
     ----------
     plan
-        A plan given by the caller; ``None`` loads the default one
-        (:func:`~backrelief_analysis.plan.load_plan`).
+        A plan given by the caller; ``None`` takes the plan in force today for the diary in
+        ``directory`` (:func:`todays_plan`).
+    directory
+        The log folder of the diary.
 
     Returns
     -------
@@ -81,7 +101,7 @@ def plan_or_problem(plan: Plan | None) -> tuple[Plan | None, str]:
     if plan is not None:
         return plan, ""
     try:
-        return load_plan(), ""
+        return todays_plan(directory), ""
     except PlanError as error:
         return None, str(error)
 

@@ -31,6 +31,7 @@ from plans import BRIDGE, PELVIC_TILT, plan_text
 from backrelief_analysis import paths
 from backrelief_analysis.app import page as app
 from backrelief_analysis.app import server
+from backrelief_analysis.cli import main as cli_main
 from backrelief_analysis.log.plans import plans_dir, save_accepted
 from backrelief_analysis.log.store import load_log, now_local
 from backrelief_analysis.plan import load_plan, next_plan, plan_toml
@@ -328,13 +329,16 @@ def test_skip_with_a_reason_and_how_each_exercise_felt_reach_the_log(chromium_de
 def test_a_plan_from_the_physiotherapist_is_loaded_accepted_and_followed(
         chromium_default_autoplay, tmp_path):
     shipped = load_plan(paths.DEFAULT_PLAN_FILE)
-    sent = tmp_path / "plan-from-my-physio.toml"
-    sent.write_text(plan_toml(next_plan(shipped, ["knee_to_chest"],
-                                        valid_from=now_local().date())))
     process, address, log_dir = start_app(tmp_path, plan_text=plan_toml(shipped))
     base = URL_LINE.search(f"open {address} in your browser").group(2)
     title = ".br-session h3 + div"
     try:
+        # the physiotherapist's side of the round trip: the next plan, as the command writes it
+        sent = tmp_path / "plan-from-my-physio.toml"
+        assert cli_main(["plan", "next", "--data-dir", str(log_dir), "--plan",
+                         str(tmp_path / "plan.toml"), "--accept", "knee_to_chest",
+                         "--valid-from", now_local().date().isoformat(), "--out",
+                         str(sent)]) == 0
         page, urls = open_session_page(chromium_default_autoplay, address)
         assert "Knee to chest: 5 s hold x 10 reps, each side" in page.inner_text(title)
         # ipywidgets 8 keeps the upload's <input type=file> out of the page (it clicks it from

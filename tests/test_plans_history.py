@@ -11,6 +11,7 @@ from pathlib import Path
 import matplotlib.dates as mdates
 import pypdf
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
@@ -390,3 +391,25 @@ def test_the_demo_report_names_its_progression_within_two_pages(tmp_path: Path) 
     # left 250 + 348 = 598 (96 %), right 250 + 360 = 610 (98 %)
     assert "Knee to chest left 598 / 620 96 %" in text
     assert "Knee to chest right 610 / 620 98 %" in text
+
+
+@pytest.mark.parametrize("first_day", [date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 22)])
+def test_a_change_label_stays_inside_its_chart(tmp_path: Path, first_day: date) -> None:
+    # the weeks drawn run Mon 11-02 to Sun 11-22: a change on the last day has its label left
+    # of its line, the others right of it; every label inside the axes, clear of the edges
+    _three_weeks(tmp_path)
+    summary = summarise(load_log(tmp_path), _first(target=3, valid_from=None))
+    changes = (PlanVersion(4, first_day, ()),)
+    for ax in (charts.plot_weekly_adherence(summary.weekly_adherence, changes=changes),
+               charts.plot_reps_and_pain(summary.weekly_reps_pain, changes=changes)):
+        canvas = FigureCanvasAgg(ax.figure)  # drawn as the report draws it
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        box = ax.get_window_extent(renderer)
+        labels = [text for text in ax.figure.findobj(Text) if text.get_gid() == "plan-change"]
+        assert [text.get_text() for text in labels] == ["plan v4"]
+        label = labels[0].get_window_extent(renderer)
+        assert box.x0 <= label.x0 and label.x1 <= box.x1
+        assert box.y0 <= label.y0 and label.y1 <= box.y1
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert not label.overlaps(legend)

@@ -47,6 +47,7 @@ MIN_WEEKS_WIDE = 4
 LABEL_GAP_PT = 2.5  # between a bar's label and the line or bar top under it
 CHANGE_LABEL_Y = 0.97  # a plan change's label hangs from this height (fraction of the axes)
 CHANGE_LABEL_RISE_PT = 11  # ... or sits this far over the bar labels (under a legend)
+CHANGE_LABEL_FLIP = 0.85  # past this share of the axis' width, the label goes left of its line
 
 
 def new_axes(ax: Axes | None, size: tuple[float, float] = (9, 4)) -> Axes:
@@ -123,18 +124,23 @@ def mark_plan_changes(ax: Axes, changes: Sequence[PlanVersion], *,
     top of the bar labels) sits just over that height, under a legend at the top. The lines
     and labels carry ``gid="plan-change"``.
     """
+    low, high = ax.get_xlim()
     for change in changes:
         if change.valid_from is None:
             continue
         x = mdates.date2num(pd.Timestamp(change.valid_from))
         ax.axvline(x, color=OKABE_ITO["purple"], linestyle=":", linewidth=1.6, zorder=1.5,
                    gid="plan-change")
+        # right of the line, or left of it near the right edge (never out of the axes)
+        left = (x - low) > CHANGE_LABEL_FLIP * (high - low)
+        gap = -LABEL_GAP_PT if left else LABEL_GAP_PT
         where = ({"xy": (x, CHANGE_LABEL_Y), "xycoords": ax.get_xaxis_transform(),
-                  "xytext": (LABEL_GAP_PT, 0), "va": "top"} if above is None else
+                  "xytext": (gap, 0), "va": "top"} if above is None else
                  {"xy": (x, above), "xycoords": "data",
-                  "xytext": (LABEL_GAP_PT, CHANGE_LABEL_RISE_PT), "va": "bottom"})
-        ax.annotate(f"plan v{change.version}", textcoords="offset points", ha="left",
-                    fontsize="x-small", color=OKABE_ITO["black"], gid="plan-change",
+                  "xytext": (gap, CHANGE_LABEL_RISE_PT), "va": "bottom"})
+        ax.annotate(f"plan v{change.version}", textcoords="offset points",
+                    ha="right" if left else "left", fontsize="x-small",
+                    color=OKABE_ITO["black"], gid="plan-change",
                     bbox={"boxstyle": "square,pad=0.15", "facecolor": "white",
                           "edgecolor": "none", "alpha": 0.85}, **where)
 

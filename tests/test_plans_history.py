@@ -413,3 +413,14 @@ def test_a_change_label_stays_inside_its_chart(tmp_path: Path, first_day: date) 
         assert box.y0 <= label.y0 and label.y1 <= box.y1
         legend = ax.get_legend().get_window_extent(renderer)
         assert not label.overlaps(legend)
+
+
+def test_the_next_version_of_a_plan_with_history_extends_it(tmp_path: Path) -> None:
+    fallback = _three_versions(tmp_path)
+    folded = plan_in_force(tmp_path, date(2026, 11, 22), fallback)
+    fourth = next_plan(folded, ["pelvic_tilt"], valid_from=date(2026, 11, 30))
+    # v3's pelvic tilt of 14 reps steps to the ceiling of 15
+    assert fourth.history == (*folded.history, PlanVersion(
+        4, date(2026, 11, 30), ("Pelvic tilt: 15 reps (was 14)",)))
+    # a plan from one file has none to extend
+    assert next_plan(_first(), ["pelvic_tilt"], valid_from=date(2026, 11, 30)).history == ()

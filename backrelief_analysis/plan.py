@@ -288,6 +288,21 @@ class EarlierTarget:
 
 
 @dataclass(frozen=True)
+class PlanVersion:
+    """One accepted version of a plan: its number, first day (None: from the start) and what
+    changed from the version before, in words."""
+
+    version: int
+    valid_from: date | None
+    changes: tuple[str, ...] = ()
+
+    @property
+    def is_change(self) -> bool:
+        """Whether it changed an earlier version (a version above 1, or one naming changes)."""
+        return self.version > 1 or bool(self.changes)
+
+
+@dataclass(frozen=True)
 class Plan:
     """A home exercise plan.
 
@@ -297,6 +312,10 @@ class Plan:
     ``switch_side_s`` the pause between the two sides of an exercise. ``version`` counts the
     plan's versions from 1, ``valid_from`` is the first day this version applies (None: from
     the start) and ``changes`` says in words what changed from the version before.
+    ``history`` holds the kept versions up to this one, oldest first (attached by
+    :func:`~backrelief_analysis.log.plans.plan_in_force`; empty for a plan read from one file):
+    it says where the charts and the report mark a change. It takes no part in comparing plans:
+    it is how the plan was reached, not what it prescribes, and no plan file holds it.
     """
 
     name: str
@@ -311,6 +330,13 @@ class Plan:
     version: int = 1
     valid_from: date | None = None
     changes: tuple[str, ...] = ()
+    history: tuple[PlanVersion, ...] = field(default=(), compare=False)
+
+    def changes_between(self, first: date, last: date) -> tuple[PlanVersion, ...]:
+        """The versions of :attr:`history` that are changes (:attr:`PlanVersion.is_change`) and
+        apply from a day in ``first``..``last`` (inclusive), oldest first."""
+        return tuple(kept for kept in self.history if kept.is_change
+                     and kept.valid_from is not None and first <= kept.valid_from <= last)
 
     def target_on(self, day: date) -> int:
         """The weekly session target in force on ``day``."""
@@ -949,7 +975,10 @@ def next_plan(plan: Plan, accept: Iterable[str], *, valid_from: date,
     exercises = tuple(exercise.with_step(*steps[exercise.id]) if exercise.id in steps
                       else exercise for exercise in plan.exercises)
     changes = tuple(step_words(named[key], *steps[key]) for key in ids)
+    # a plan that knows its history passes it on, ending with the new version
+    history = (*plan.history, PlanVersion(plan.version + 1, valid_from, changes)
+               ) if plan.history else ()
     return replace(plan, exercises=exercises, version=plan.version + 1, valid_from=valid_from,
-                   changes=changes, source=None,
+                   changes=changes, source=None, history=history,
                    earlier_targets=carried_targets(plan, valid_from,
                                                    plan.target_sessions_per_week))

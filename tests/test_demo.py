@@ -11,7 +11,9 @@ import pytest
 
 from backrelief_analysis import paths
 from backrelief_analysis.log.demo import DemoStory, write_demo
+from backrelief_analysis.log.plans import plan_for_log, plan_history
 from backrelief_analysis.log.store import load_log
+from backrelief_analysis.plan import load_plan
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +28,44 @@ def test_committed_demo_data_is_what_the_generator_writes(demo: Path) -> None:
                  paths.SIGNALS_LOG_NAME):
         assert (paths.DEMO_DIR / name).read_bytes() == (demo / name).read_bytes(), (
             f"data/demo/{name} is stale: run `make demo` after changing the generator")
+    kept = sorted(path.name for path in (demo / paths.PLANS_DIR_NAME).glob("*.toml"))
+    assert kept == ["plan-v1-2026-08-31.toml", "plan-v2-2026-10-12.toml"]
+    shipped = sorted(path.name for path in (paths.DEMO_DIR / paths.PLANS_DIR_NAME).glob("*"))
+    assert shipped == kept  # and no lock file
+    for name in kept:
+        assert ((paths.DEMO_DIR / paths.PLANS_DIR_NAME / name).read_bytes()
+                == (demo / paths.PLANS_DIR_NAME / name).read_bytes()), (
+            f"data/demo/plans/{name} is stale: run `make demo` after changing the generator")
+
+
+def test_the_physiotherapist_steps_knee_to_chest_up_at_week_7(demo: Path) -> None:
+    story = DemoStory()
+    history = plan_history(demo)
+    # v1 from the first day; v2 from Monday 2026-10-12, six weeks after Monday 2026-08-31
+    assert [(plan.version, plan.valid_from) for plan in history] == [
+        (1, date(2026, 8, 31)), (2, date(2026, 8, 31) + timedelta(weeks=6))]
+    assert history[1].changes == ("Knee to chest: 12 reps (was 10)",)
+    assert "Accepted by the patient on 2026-10-09." in history[1].source.read_text("utf-8")
+    assert story.plan_change_week == 7
+    # each block prescribes the reps of its day's version: knee to chest 10 before the Monday,
+    # 12 from it; every other exercise 10 throughout; done reps are the prescribed or fewer
+    blocks = load_log(demo).exercise
+    changed = blocks["date"] >= pd.Timestamp(2026, 10, 12)
+    knee = blocks["exercise"] == "knee_to_chest"
+    assert set(blocks.loc[knee & ~changed, "reps_target"]) == {10}
+    assert set(blocks.loc[knee & changed, "reps_target"]) == {12}
+    assert set(blocks.loc[~knee, "reps_target"]) == {10}
+    assert (blocks["reps_done"] <= blocks["reps_target"]).all()
+    assert set(blocks.loc[knee & changed, "reps_done"]) == {0, 12}  # done, or one skip
+    # the plan in force on the last day is v2
+    plan = plan_for_log(load_log(demo), load_plan())
+    assert (plan.version, plan.exercise("knee_to_chest").reps) == (2, 12)
+
+
+def test_a_demo_too_short_for_the_change_keeps_one_version(tmp_path: Path) -> None:
+    write_demo(tmp_path, weeks=6)  # the change would start week 7
+    assert [plan.version for plan in plan_history(tmp_path)] == [1]
+    assert set(load_log(tmp_path).exercise["reps_target"]) == {10}
 
 
 def test_same_seed_same_log_other_seed_other_log(demo: Path, tmp_path: Path) -> None:

@@ -8,12 +8,21 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+import matplotlib.dates as mdates
+import pypdf
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
 from plans import BRIDGE, PELVIC_TILT, plan_data, plan_text
+from test_report import pdf_page_texts, pdf_text
 
+from backrelief_analysis import paths
 from backrelief_analysis.analysis.summary import summarise
 from backrelief_analysis.log.plans import (
     plan_changes,
+    plan_for_log,
     plan_history,
     plan_in_force,
     plans_dir,
@@ -24,10 +33,14 @@ from backrelief_analysis.plan import (
     EarlierTarget,
     Plan,
     PlanError,
+    PlanVersion,
+    load_plan,
     next_plan,
     parse_plan,
     plan_toml,
 )
+from backrelief_analysis.report import charts
+from backrelief_analysis.report.build import build_report
 
 ACCEPTED = datetime(2026, 12, 5, 10, 30, tzinfo=UTC)
 STEPS = {"reps_step": 2, "hold_step_s": 2, "max_reps": 15, "max_hold_s": 10}
@@ -250,3 +263,164 @@ def test_adherence_across_three_versions_matches_a_hand_count(tmp_path: Path) ->
     assert summary.adherence_percent == pytest.approx(9100 / 99)
     # the fallback alone (2 a week throughout) would count 2/2, 5/2, 6/2: not the plans' count
     assert summarise(load_log(tmp_path), fallback).weekly_adherence["target"].tolist() == [2] * 3
+
+
+# --- the history a plan carries: summary, charts, report ----------------------------------------
+
+V2 = PlanVersion(2, date(2026, 11, 9), ("Pelvic tilt: 12 reps (was 10)", "5 sessions a week"))
+V3 = PlanVersion(3, date(2026, 11, 19), ("Pelvic tilt: 14 reps (was 12)", "7 sessions a week"))
+
+
+def _three_weeks(directory: Path) -> Plan:
+    """The three versions and the sessions of the hand count above; the plan in force on
+    Sunday 2026-11-22, the log's last day."""
+    fallback = _three_versions(directory)
+    store = LogStore(directory)
+    for day in (date(2026, 11, 2), *(date(2026, 11, day) for day in (9, 16, 19, 22))):
+        _session(store, day)
+    return plan_for_log(load_log(directory), fallback)
+
+
+def test_the_plan_in_force_carries_the_versions_up_to_it(tmp_path: Path) -> None:
+    fallback = _three_versions(tmp_path)
+    v1 = PlanVersion(1, date(2026, 11, 2), ())
+    assert plan_in_force(tmp_path, date(2026, 11, 22), fallback).history == (v1, V2, V3)
+    assert plan_in_force(tmp_path, date(2026, 11, 10), fallback).history == (v1, V2)
+    # the history takes no part in comparing plans: the same prescription is the same plan
+    folded = plan_in_force(tmp_path, date(2026, 11, 22), fallback)
+    assert replace(folded, history=()) == folded
+    # a plan read from one file knows no history; the fallback comes back as given
+    assert plan_in_force(tmp_path, date(2026, 11, 1), fallback).history == ()
+
+
+def test_the_plan_for_a_log_is_the_one_in_force_on_its_last_day(tmp_path: Path) -> None:
+    plan = _three_weeks(tmp_path)
+    # the last session is on Sun 11-22: v3, pelvic tilt 10 -> 12 -> 14 reps
+    assert (plan.version, plan.exercise("pelvic_tilt").reps) == (3, 14)
+    # a log without entries has no last day: the fallback, whatever plans are kept
+    fallback = _three_versions(tmp_path / "kept")
+    assert plan_for_log(load_log(tmp_path / "kept"), fallback) is fallback
+
+
+def test_the_summary_carries_the_changes_within_its_period_without_reading_files(
+        tmp_path: Path) -> None:
+    plan = _three_weeks(tmp_path)
+    log = load_log(tmp_path)
+    # the plans folder gone: summarise reads no file, the plan carries its history
+    for path in plans_dir(tmp_path).iterdir():
+        path.unlink()
+    plans_dir(tmp_path).rmdir()
+    # v1 (11-02) is the first version and changed nothing: no mark; v2 and v3 are changes
+    assert summarise(log, plan).plan_changes == (V2, V3)
+    # a period from Mon 11-16 holds only v3 (11-19); one to Sun 11-15 only v2 (11-09)
+    assert summarise(log, plan, start="2026-11-16").plan_changes == (V3,)
+    assert summarise(log, plan, end="2026-11-15").plan_changes == (V2,)
+    # a change on the period's first day is in it
+    assert summarise(log, plan, start="2026-11-19").plan_changes == (V3,)
+    # a plan from one file (no history) marks nothing
+    assert summarise(log, replace(plan, history=())).plan_changes == ()
+
+
+def _change_marks(figure: Figure) -> tuple[list[float], list[str]]:
+    """The x (matplotlib date numbers) of every plan-change line, and every label, drawn."""
+    lines = [line.get_xdata()[0] for line in figure.findobj(Line2D)
+             if line.get_gid() == "plan-change"]
+    labels = [text.get_text() for text in figure.findobj(Text) if text.get_gid() == "plan-change"]
+    return lines, labels
+
+
+def test_the_charts_mark_each_change_with_a_line_and_its_version(tmp_path: Path) -> None:
+    plan = _three_weeks(tmp_path)
+    summary = summarise(load_log(tmp_path), plan)
+    # the lines at the midnights of Mon 11-09 and Thu 11-19
+    expected = ([mdates.date2num(date(2026, 11, 9)), mdates.date2num(date(2026, 11, 19))],
+                ["plan v2", "plan v3"])
+    drawn = charts.plot_weekly_adherence(summary.weekly_adherence, changes=summary.plan_changes)
+    assert _change_marks(drawn.figure) == expected
+    low, high = drawn.get_xlim()  # within the weeks drawn (Mon 11-02 to Sun 11-22)
+    assert all(low < x < high for x in expected[0])
+    drawn = charts.plot_reps_and_pain(summary.weekly_reps_pain, plan,
+                                      changes=summary.plan_changes)
+    assert _change_marks(drawn.figure) == expected
+    # the dashboard marks both charts: two lines and two labels each
+    lines, labels = _change_marks(charts.dashboard(summary))
+    assert sorted(labels) == ["plan v2", "plan v2", "plan v3", "plan v3"]
+    assert len(lines) == len(labels)
+    # without changes, nothing is drawn: the charts are as they were
+    assert _change_marks(charts.plot_weekly_adherence(summary.weekly_adherence).figure) == (
+        [], [])
+    quiet = summarise(load_log(tmp_path), replace(plan, history=()))
+    assert _change_marks(charts.dashboard(quiet)) == ([], [])
+
+
+def test_the_report_names_the_version_and_its_changes(tmp_path: Path) -> None:
+    plan = _three_weeks(tmp_path)
+    log = load_log(tmp_path)
+    out = build_report(log, plan, tmp_path / "report.pdf")
+    assert len(pypdf.PdfReader(out).pages) <= 2
+    text = pdf_text(out)
+    assert ("Plan version 2 from 09 Nov 2026: Pelvic tilt: 12 reps (was 10); 5 sessions a week"
+            " · version 3 from 19 Nov 2026: Pelvic tilt: 14 reps (was 12); 7 sessions a week"
+            in text)
+    # the two charts that mark the changes say so in their captions
+    assert text.count("A dotted line marks the first day of each new version of the plan") == 2
+    # de-identified: days counted from the period's first (Mon 11-02 is day 1, so 11-09 is
+    # day 8 and 11-19 day 18), and no change list (typed text, as a share bundle leaves out)
+    hidden = pdf_text(build_report(log, plan, tmp_path / "hidden.pdf", deidentify=True))
+    assert "Plan version 2 from day 8 · version 3 from day 18" in hidden
+    assert "was 10" not in hidden
+    # a period after the last change names the version in force and says nothing changed
+    late = pdf_text(build_report(log, plan, tmp_path / "late.pdf", start="2026-11-20"))
+    assert "Plan version 3 from 19 Nov 2026; no change within this period" in late
+    # a first version that never changed has no such line
+    first = pdf_text(build_report(log, replace(plan, version=1, history=()),
+                                  tmp_path / "first.pdf"))
+    assert "Plan version" not in first
+
+
+def test_the_demo_report_names_its_progression_within_two_pages(tmp_path: Path) -> None:
+    log = load_log(paths.DEMO_DIR)
+    plan = plan_for_log(log, load_plan())
+    out = build_report(log, plan, tmp_path / "demo.pdf")
+    pages = pdf_page_texts(out)
+    assert len(pages) <= 2
+    text = " ".join(pages)
+    assert "Plan version 2 from 12 Oct 2026: Knee to chest: 12 reps (was 10)" in text
+    # knee to chest, each side: 26 sessions at 10 reps before Mon 10-12 and 30 at 12 from it,
+    # 260 + 360 = 620 prescribed; one block skipped each side before, one left block after:
+    # left 250 + 348 = 598 (96 %), right 250 + 360 = 610 (98 %)
+    assert "Knee to chest left 598 / 620 96 %" in text
+    assert "Knee to chest right 610 / 620 98 %" in text
+
+
+@pytest.mark.parametrize("first_day", [date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 22)])
+def test_a_change_label_stays_inside_its_chart(tmp_path: Path, first_day: date) -> None:
+    # the weeks drawn run Mon 11-02 to Sun 11-22: a change on the last day has its label left
+    # of its line, the others right of it; every label inside the axes, clear of the edges
+    _three_weeks(tmp_path)
+    summary = summarise(load_log(tmp_path), _first(target=3, valid_from=None))
+    changes = (PlanVersion(4, first_day, ()),)
+    for ax in (charts.plot_weekly_adherence(summary.weekly_adherence, changes=changes),
+               charts.plot_reps_and_pain(summary.weekly_reps_pain, changes=changes)):
+        canvas = FigureCanvasAgg(ax.figure)  # drawn as the report draws it
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        box = ax.get_window_extent(renderer)
+        labels = [text for text in ax.figure.findobj(Text) if text.get_gid() == "plan-change"]
+        assert [text.get_text() for text in labels] == ["plan v4"]
+        label = labels[0].get_window_extent(renderer)
+        assert box.x0 <= label.x0 and label.x1 <= box.x1
+        assert box.y0 <= label.y0 and label.y1 <= box.y1
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert not label.overlaps(legend)
+
+
+def test_the_next_version_of_a_plan_with_history_extends_it(tmp_path: Path) -> None:
+    fallback = _three_versions(tmp_path)
+    folded = plan_in_force(tmp_path, date(2026, 11, 22), fallback)
+    fourth = next_plan(folded, ["pelvic_tilt"], valid_from=date(2026, 11, 30))
+    # v3's pelvic tilt of 14 reps steps to the ceiling of 15
+    assert fourth.history == (*folded.history, PlanVersion(
+        4, date(2026, 11, 30), ("Pelvic tilt: 15 reps (was 14)",)))
+    # a plan from one file has none to extend
+    assert next_plan(_first(), ["pelvic_tilt"], valid_from=date(2026, 11, 30)).history == ()

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..log.store import Log
-from ..plan import Plan
+from ..plan import Plan, PlanVersion
 from . import adherence, associations, flags, outcomes, pain, signals
 from .periods import (
     DATE_DTYPE,
@@ -84,6 +84,8 @@ class ProgressSummary:
     # after ``exercise``, in the plan's order (signals.in_plan_order)
     exercise_signals: pd.DataFrame
     weekly_barriers: pd.DataFrame  # signals.weekly_barriers_by_patient, unkeyed
+    # the plan's changes applying from a day in the period (Plan.changes_between), oldest first
+    plan_changes: tuple[PlanVersion, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -299,7 +301,8 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
     log
         From :func:`~backrelief_analysis.log.store.load_log`.
     plan
-        The plan in use: its target and thresholds.
+        The plan in use: its target and thresholds, and the changes of its ``history`` within
+        the period (a plan from :func:`~backrelief_analysis.log.plans.plan_in_force` has one).
     start, end
         Inclusive local days; by default the first and last day with any entry in either file.
 
@@ -356,4 +359,6 @@ def summarise(log: Log, plan: Plan, *, start: DayLike = None, end: DayLike = Non
         psfs_activity_changes=outcomes.psfs_activity_changes(answered, th),
         exercise_signals=signals.in_plan_order(unkeyed(keyed.exercise_signals), plan),
         weekly_barriers=unkeyed(keyed.weekly_barriers),
+        plan_changes=(() if first is None
+                      else plan.changes_between(first.date(), last.date())),
     )

@@ -1,26 +1,29 @@
 """A seeded generator of realistic, synthetic demo logs.
 
 The story of the default demo (12 weeks, Europe/London, starting Monday 2026-08-31): the plan is
-followed most days, weekends are often skipped, one week is missed entirely, one week is a flare-up
-with higher scores and flare marks, pain drifts from about 6/10 towards 3/10 with day-to-day noise,
-rest days get a check-in, pain is usually a little lower after a session than before, and one
-session is stopped part-way. Its signals (:func:`generate_signals`): the stopped block and the
-back extensions skipped in the flare-up give "pain" as their reason, most sessions say how each
-exercise felt (the bridge often "hard", and "hurt" in most of its sessions of the last four
-weeks), and rest days and missed days name what got in the way. Everything is invented; no real
-person's data is in it.
+followed most days, weekends are often skipped, one week is missed entirely, one week is a
+flare-up with higher scores and flare marks, pain drifts from about 6/10 towards 3/10 with
+day-to-day noise, rest days get a check-in, pain is usually a little lower after a session than
+before, and one session is stopped part-way. At week 7 (Monday 2026-10-12) the physiotherapist's
+progression takes effect: knee to chest from 10 to 12 reps each side (plan version 2, accepted
+on the Friday before); both versions are kept in the demo's ``plans/`` folder. Its signals
+(:func:`generate_signals`): the stopped block and the back extensions skipped in the flare-up
+give "pain" as their reason, most sessions say how each exercise felt (the bridge often "hard",
+and "hurt" in most of its sessions of the last four weeks), and rest days and missed days name
+what got in the way. Everything is invented; no real person's data is in it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from ..plan import Plan, load_plan
+from ..plan import Plan, load_plan, next_plan
+from .plans import save_accepted
 from .store import ExerciseBlock, LogStore, OutcomeEntry, PainEntry, SignalEntry, now_local
 
 DEMO_START = date(2026, 8, 31)  # a Monday, so week 1 is a whole ISO week
@@ -73,6 +76,28 @@ class DemoStory:
     pain_start: float = 6.3
     pain_end: float = 3.0
     hurting_weeks: int = 4  # the stopped exercise hurts in most sessions of the last weeks
+    # the physiotherapist's accepted progression: this exercise one step up from this week
+    plan_change_week: int = 7
+    plan_change_exercise: str = "knee_to_chest"
+    plan_accepted_days_before: int = 3  # accepted at the visit on the Friday before
+
+
+def demo_plans(plan: Plan, weeks: int, start: date = DEMO_START,
+               story: DemoStory | None = None) -> list[Plan]:
+    """The plan versions of the demo, oldest first: ``plan`` from ``start`` (version as it is),
+    then, when the story's change week falls within ``weeks``, the next version with the
+    story's exercise one step up (:func:`~backrelief_analysis.plan.next_plan`) from the
+    Monday of that week. A plan without that exercise, or whose exercise cannot step up, keeps
+    its one version."""
+    story = story or DemoStory()
+    first = replace(plan, valid_from=start, source=None, history=())
+    named = {exercise.id: exercise for exercise in plan.exercises}
+    stepping = named.get(story.plan_change_exercise)
+    if (not 1 < story.plan_change_week <= weeks or stepping is None
+            or stepping.progression is None or stepping.step_up() is None):
+        return [first]
+    changed = start + timedelta(weeks=story.plan_change_week - 1)
+    return [first, next_plan(first, [stepping.id], valid_from=changed)]
 
 
 def _local(day: date, minutes: int, zone: ZoneInfo) -> datetime:
@@ -88,7 +113,8 @@ def generate_demo(
     zone: str = DEMO_ZONE,
     story: DemoStory | None = None,
 ) -> tuple[list[ExerciseBlock], list[PainEntry]]:
-    """Generate a synthetic log of ``weeks`` weeks.
+    """Generate a synthetic log of ``weeks`` weeks, each day's blocks prescribed by the plan
+    version in force that day (:func:`demo_plans`).
 
     Parameters
     ----------
@@ -110,8 +136,8 @@ def generate_demo(
     """
     if weeks < 1:
         raise ValueError("weeks must be 1 or more")
-    plan = plan or load_plan()
     story = story or DemoStory()
+    versions = demo_plans(plan or load_plan(), weeks, start, story)
     tz = ZoneInfo(zone)
     rng = np.random.default_rng(seed)
     days = weeks * 7
@@ -131,6 +157,8 @@ def generate_demo(
     entries: list[PainEntry] = []
     for index in range(days):
         day = start + timedelta(days=index)
+        # the version in force that day: its reps are what the blocks prescribe and do
+        plan = [kept for kept in versions if kept.valid_from <= day][-1]
         pain = int(pain_today[index])
         flare_mark = "yes" if flare[index] else "no"
         if not exercised[index]:
@@ -344,7 +372,8 @@ def recent_start(weeks: int, today: date | None = None) -> date:
 def write_demo(out_dir: Path | str, weeks: int = 12, seed: int = DEMO_SEED,
                plan: Plan | None = None, *,
                start: date = DEMO_START) -> tuple[int, int, int, int]:
-    """Write a demo log into ``out_dir`` (which must not hold a log yet), from ``start``.
+    """Write a demo log into ``out_dir`` (which must not hold a log yet), from ``start``, and
+    keep its plan versions (:func:`demo_plans`) in ``out_dir/plans/`` as accepted plans.
 
     Returns
     -------
@@ -362,4 +391,9 @@ def write_demo(out_dir: Path | str, weeks: int = 12, seed: int = DEMO_SEED,
         store.extend_outcomes(occasion)
     signals = generate_signals(blocks, entries, weeks, seed, plan, start=start)
     store.extend_signals(signals)
+    story = DemoStory()
+    for number, version in enumerate(demo_plans(plan or load_plan(), weeks, start, story)):
+        accepted = version.valid_from - timedelta(
+            days=story.plan_accepted_days_before if number else 0)
+        save_accepted(out_dir, version, accepted)
     return len(blocks), len(entries), sum(len(occasion) for occasion in sets), len(signals)

@@ -25,12 +25,13 @@ from ..plan import (
     MAX_PLAN_BYTES,
     Plan,
     PlanError,
+    PlanVersion,
     carried_targets,
     load_plan,
     parse_plan,
     plan_toml,
 )
-from .store import DIR_MODE, FILE_MODE, write_private
+from .store import DIR_MODE, FILE_MODE, Log, write_private
 
 # a kept plan's file name: its version and the first day it applies
 _KEPT = re.compile(r"^plan-v([0-9]+)-[0-9]{4}-[0-9]{2}-[0-9]{2}\.toml$")
@@ -144,7 +145,9 @@ def plan_in_force(directory: Path | str, day: date, fallback: Plan) -> Plan:
     up to ``day``, ``plan_in_force(directory, day, fallback).target_on(d)`` is the target of
     ``plan_in_force(directory, d, fallback)``. A kept version's own earlier targets count only
     when it has no ``valid_from`` (it applies from the start); where the history changes them,
-    the plan has no ``source`` (its file alone would not give the same plan).
+    the plan has no ``source`` (its file alone would not give the same plan). The plan's
+    ``history`` lists the kept versions up to it, oldest first, so an analysis of the plan
+    knows when it changed without reading the folder again; the fallback is returned as given.
 
     Raises
     ------
@@ -162,9 +165,27 @@ def plan_in_force(directory: Path | str, day: date, fallback: Plan) -> Plan:
         # its file no longer says all of it: a copy of the file would lose the folded targets
         source = plan.source if earlier == plan.earlier_targets else None
         folded = replace(plan, earlier_targets=earlier, source=source)
-    return folded
+    history = tuple(PlanVersion(plan.version, plan.valid_from, plan.changes)
+                    for plan in plans[:index + 1])
+    return replace(folded, history=history)
 
 
 def plan_changes(directory: Path | str) -> list[tuple[date | None, int, tuple[str, ...]]]:
     """``(valid_from, version, changes)`` of every kept plan, oldest first: what changed when."""
     return [(plan.valid_from, plan.version, plan.changes) for plan in plan_history(directory)]
+
+
+def plan_for_log(log: Log, fallback: Plan) -> Plan:
+    """The plan ``log`` is analysed against: the one kept in its folder in force on its last
+    day with a session or pain score (what :func:`plan_in_force` gives, history and earlier
+    targets included); ``fallback`` when it has no entry or its folder keeps no plan.
+
+    Raises
+    ------
+    PlanError
+        A kept file that cannot be read (see :func:`plan_history`).
+    """
+    days = [frame["date"].max() for frame in (log.exercise, log.pain) if len(frame)]
+    if not days:
+        return fallback
+    return plan_in_force(log.directory, max(days).date(), fallback)

@@ -8,6 +8,8 @@ and each series also differs by line style, marker or hatch so it reads in greys
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
@@ -23,7 +25,7 @@ from ..analysis.outcomes import MEASURES, occasion_scores, rule
 from ..analysis.pain import PainChange
 from ..analysis.summary import ProgressSummary
 from ..log.store import require_columns
-from ..plan import ROUNDING_SLACK, Plan, Thresholds
+from ..plan import ROUNDING_SLACK, Plan, PlanVersion, Thresholds
 from ..text import WEEK_AXIS_LABEL, Dates
 from ..words.outcomes import score_decimals
 
@@ -43,6 +45,9 @@ MAX_BARS = 60  # above this many weeks, draw filled steps (one artist per series
 # the whole chart (5.5 of 7 days wide from 4 weeks on, as wide a share of the axis before)
 MIN_WEEKS_WIDE = 4
 LABEL_GAP_PT = 2.5  # between a bar's label and the line or bar top under it
+CHANGE_LABEL_Y = 0.97  # a plan change's label hangs from this height (fraction of the axes)
+CHANGE_LABEL_RISE_PT = 11  # ... or sits this far over the bar labels (under a legend)
+CHANGE_LABEL_FLIP = 0.85  # past this share of the axis' width, the label goes left of its line
 
 
 def new_axes(ax: Axes | None, size: tuple[float, float] = (9, 4)) -> Axes:
@@ -108,6 +113,36 @@ def _week_edges(week_starts: pd.Series) -> np.ndarray:
 def _bar_width(weeks: int) -> pd.Timedelta:
     """Bar width for ``weeks`` weekly bars: about a fifth of the axis up to 4 weeks."""
     return pd.Timedelta(days=5.5 * min(1.0, weeks / MIN_WEEKS_WIDE))
+
+
+def mark_plan_changes(ax: Axes, changes: Sequence[PlanVersion], *,
+                      above: float | None = None) -> None:
+    """A dotted vertical line at the first day of each plan change (its midnight: between the
+    bars of two weeks when it is a Monday), labelled "plan v2"; nothing without changes.
+
+    The label hangs from the top of the axes, or with ``above`` (a height in data units, the
+    top of the bar labels) sits just over that height, under a legend at the top. The lines
+    and labels carry ``gid="plan-change"``.
+    """
+    low, high = ax.get_xlim()
+    for change in changes:
+        if change.valid_from is None:
+            continue
+        x = mdates.date2num(pd.Timestamp(change.valid_from))
+        ax.axvline(x, color=OKABE_ITO["purple"], linestyle=":", linewidth=1.6, zorder=1.5,
+                   gid="plan-change")
+        # right of the line, or left of it near the right edge (never out of the axes)
+        left = (x - low) > CHANGE_LABEL_FLIP * (high - low)
+        gap = -LABEL_GAP_PT if left else LABEL_GAP_PT
+        where = ({"xy": (x, CHANGE_LABEL_Y), "xycoords": ax.get_xaxis_transform(),
+                  "xytext": (gap, 0), "va": "top"} if above is None else
+                 {"xy": (x, above), "xycoords": "data",
+                  "xytext": (gap, CHANGE_LABEL_RISE_PT), "va": "bottom"})
+        ax.annotate(f"plan v{change.version}", textcoords="offset points",
+                    ha="right" if left else "left", fontsize="x-small",
+                    color=OKABE_ITO["black"], gid="plan-change",
+                    bbox={"boxstyle": "square,pad=0.15", "facecolor": "white",
+                          "edgecolor": "none", "alpha": 0.85}, **where)
 
 
 def _no_data(ax: Axes, title: str, message: str) -> Axes:
@@ -190,6 +225,7 @@ def plot_weekly_adherence(
     thresholds: Thresholds | None = None,
     ax: Axes | None = None,
     dates: Dates | None = None,
+    changes: Sequence[PlanVersion] = (),
     **kwargs: object,
 ) -> Axes:
     """Sessions per ISO week as bars against the plan's target and the adherence cut-off.
@@ -206,6 +242,9 @@ def plot_weekly_adherence(
         Give the cut-off (``adherence_percent``, 80 % by default).
     dates
         Says the weeks on the axis (ISO weeks by default).
+    changes
+        Plan changes in the period (:attr:`ProgressSummary.plan_changes`), each marked by
+        :func:`mark_plan_changes`.
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.bar`.
     """
@@ -292,6 +331,9 @@ def plot_weekly_adherence(
     ax.set_title(title)
     _week_axis(ax, weekly["week_start"].iloc[0], weekly["week_start"].iloc[-1]
                + pd.Timedelta(days=6), centred=True, dates=dates)
+    # over the bar labels, under the legend
+    mark_plan_changes(ax, changes, above=float(np.maximum(
+        weekly["sessions"].to_numpy(dtype="float64"), targets).max()))
     return ax
 
 
@@ -383,6 +425,7 @@ def plot_reps_and_pain(
     *,
     ax: Axes | None = None,
     dates: Dates | None = None,
+    changes: Sequence[PlanVersion] = (),
     **kwargs: object,
 ) -> Axes:
     """Weekly reps per exercise (stacked bars) under the weekly mean pain line.
@@ -398,6 +441,9 @@ def plot_reps_and_pain(
         Gives exercise names (the ids are shown otherwise).
     dates
         Says the weeks on the axis (ISO weeks by default).
+    changes
+        Plan changes in the period (:attr:`ProgressSummary.plan_changes`), each marked by
+        :func:`mark_plan_changes`.
     **kwargs
         Passed to every :meth:`~matplotlib.axes.Axes.bar` call.
     """
@@ -448,6 +494,7 @@ def plot_reps_and_pain(
     line = pain_ax.get_legend_handles_labels()
     ax.legend(handles[0] + line[0], handles[1] + line[1], loc="upper left",
               bbox_to_anchor=(1.08, 1.0), fontsize="small", frameon=False)
+    mark_plan_changes(pain_ax, changes)  # on the twin axes: over the pain line's markers
     return ax
 
 
@@ -596,10 +643,11 @@ def dashboard(summary: ProgressSummary) -> Figure:
     plot_pain_trend(summary.daily_pain, baseline=summary.baseline, thresholds=plan.thresholds,
                     ax=figure.add_subplot(grid[0, :]))
     plot_weekly_adherence(summary.weekly_adherence, thresholds=plan.thresholds,
-                          ax=figure.add_subplot(grid[1, 0]))
+                          ax=figure.add_subplot(grid[1, 0]), changes=summary.plan_changes)
     plot_session_effect(summary.session_effects, ax=figure.add_subplot(grid[1, 1]))
     plot_calendar(summary.days_exercised, ax=figure.add_subplot(grid[2, :]))
-    plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=figure.add_subplot(grid[3, :]))
+    plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=figure.add_subplot(grid[3, :]),
+                       changes=summary.plan_changes)
     plot_outcomes(summary.outcome_scores, thresholds=plan.thresholds,
                   ax=figure.add_subplot(grid[4, :]))
     period = ("no entries yet" if summary.empty

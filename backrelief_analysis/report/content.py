@@ -56,6 +56,7 @@ MAX_NAME_CHARS = 80  # a patient's or a plan's name
 MAX_EXERCISE_CHARS = 24  # an exercise's name, in the plan's lines and in the reps table
 MAX_ACTIVITY_CHARS = 40  # a PSFS activity as the patient named it
 MAX_PLAN_LINES = 8  # exercises listed under the plan; the table below lists the ones done
+MAX_PLAN_CHANGE_CHARS = 240  # the key number naming the plan's version and its changes
 MAX_EXERCISE_ROWS = 10  # rows of the reps table; with more, the rest are counted
 WITHHELD = "withheld (de-identified report)"
 # kept although they are format characters: they join letters (emoji, Persian), never reorder
@@ -250,6 +251,9 @@ def _key_numbers(summary, dates: Dates, change: PainChange) -> tuple[KeyNumber, 
     label = ("Sessions by week" if len(recent) == len(weeks)
              else f"Sessions by week (last {len(recent)})")
     keys.append(KeyNumber(label, by_week))
+    plan_line = plan_version_text(summary, dates)
+    if plan_line:
+        keys.append(KeyNumber("Plan", plan_line))
     if change.enough_data:
         keys.append(KeyNumber(
             "Pain: baseline to latest (0-10)",
@@ -282,6 +286,28 @@ def _key_numbers(summary, dates: Dates, change: PainChange) -> tuple[KeyNumber, 
     if summary.outcome_changes.empty:  # one line here instead of a section of its own
         keys.append(KeyNumber("Outcome questionnaires", NO_QUESTIONNAIRES))
     return tuple(keys)
+
+
+def plan_version_text(summary, dates: Dates | None = None) -> str:
+    """The plan's version and its changes within the period, e.g. ``"version 2 from 12 Oct
+    2026: Knee to chest: 12 reps (was 10)"``; "" for a first version that did not change.
+
+    A de-identified report says the days as "day N" and leaves out the change lists, which
+    someone typed (as a de-identified share bundle does).
+    """
+    dates = dates or Dates.named()
+    plan = summary.plan
+    changes = summary.plan_changes
+    if plan.version <= 1 and not changes:
+        return ""
+    if not changes:  # the version in force began before the period
+        since = f" from {dates.long_day(plan.valid_from)}" if plan.valid_from else ""
+        return f"version {plan.version}{since}; no change within this period"
+    said = []
+    for kept in changes:
+        words = "" if dates.deidentify or not kept.changes else f": {'; '.join(kept.changes)}"
+        said.append(f"version {kept.version} from {dates.long_day(kept.valid_from)}{words}")
+    return _one_line(" · ".join(said), MAX_PLAN_CHANGE_CHARS)
 
 
 def _signal_numbers(summary) -> list[KeyNumber]:
@@ -578,6 +604,13 @@ def _figure(*, right: float, top: float, screen: bool = False):
     return figure, figure.add_subplot()
 
 
+def _changes_caption(summary) -> str:
+    """The sentence a chart's caption gains when it marks plan changes ("" without)."""
+    if not summary.plan_changes:
+        return ""
+    return " A dotted line marks the first day of each new version of the plan (plan v2, ...)."
+
+
 def _draw_charts(summary, dates: Dates, *, screen: bool = False) -> tuple[Chart, ...]:
     from . import charts  # deferred: matplotlib, only when charts are drawn
 
@@ -597,21 +630,23 @@ def _draw_charts(summary, dates: Dates, *, screen: bool = False) -> tuple[Chart,
     figure, ax = _figure(right=0.985, top=0.78 if summary.partial_weeks else 0.87,
                          screen=screen)
     charts.plot_weekly_adherence(summary.weekly_adherence, thresholds=plan.thresholds, ax=ax,
-                                 dates=dates)
+                                 dates=dates, changes=summary.plan_changes)
     drawn.append(_render(
         figure,
         "Sessions per week against the plan's target and the adherence cut-off; each bar shows "
         "that week's percentage of the target. A week the period cuts is marked part (dashed "
-        "outline), its target pro rata to its days.",
+        f"outline), its target pro rata to its days.{_changes_caption(summary)}",
         "Bar chart of sessions per week against the target."))
     figure, ax = _figure(right=0.69, top=0.8, screen=screen)
-    charts.plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=ax, dates=dates)
+    charts.plot_reps_and_pain(summary.weekly_reps_pain, plan, ax=ax, dates=dates,
+                              changes=summary.plan_changes)
     if screen:  # its legend takes a third of the width: half as many week ticks fit
         charts.week_ticks(ax, charts.MAX_WEEK_TICKS // 2, centred=True)
     drawn.append(_render(
         figure,
         "Reps done per week, stacked by exercise, under the weekly mean pain (right axis). "
-        "An association in a self-reported diary, not cause and effect.",
+        f"An association in a self-reported diary, not cause and effect."
+        f"{_changes_caption(summary)}",
         "Stacked bar chart of weekly reps per exercise with the weekly mean pain line."))
     return tuple(drawn)
 

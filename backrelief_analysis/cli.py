@@ -154,6 +154,18 @@ def _load_plan(plan_path: Path | None):  # -> Plan
         raise CommandError(str(error)) from None
 
 
+def _plan_for(log, plan_path: Path | None):  # -> Plan
+    """The plan a log is analysed against: the one its folder accepted last (in force on its
+    last day), else ``--plan`` or the default plan."""
+    from .log.plans import plan_for_log
+    from .plan import PlanError
+
+    try:
+        return plan_for_log(log, _load_plan(plan_path))
+    except PlanError as error:
+        raise CommandError(str(error)) from None
+
+
 def _check_period(log, start: date | None, end: date | None) -> None:
     from .share.export import check_period
 
@@ -175,7 +187,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                            "--deidentify")
     log, _ = _load(args.data_dir)
     _check_period(log, args.start, args.end)
-    plan = _load_plan(args.plan)
+    plan = _plan_for(log, args.plan)
     from .log.schema import TABLES
 
     protected = {(log.directory / table.file_name).resolve() for table in TABLES}
@@ -207,7 +219,7 @@ def _report_inputs(args: argparse.Namespace):  # -> tuple[Log, Plan, bool, str]
         raise CommandError("--patient and --deidentify contradict each other; give only one")
     log, is_demo = _load(args.data_dir)
     _check_period(log, args.start, args.end)
-    plan = _load_plan(args.plan)
+    plan = _plan_for(log, args.plan)
     note = "Made from the shipped demo data, not a real patient." if is_demo else ""
     return log, plan, is_demo, note
 

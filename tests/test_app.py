@@ -705,7 +705,7 @@ def test_the_page_follows_the_plan_accepted_in_the_diary(demo_home):
 
 def test_a_kept_plan_that_cannot_be_read_is_one_sentence_on_the_page(demo_home):
     kept = plans_dir(demo_home) / "plan-v2-2026-12-07.toml"
-    kept.parent.mkdir()
+    kept.parent.mkdir(exist_ok=True)  # the demo keeps the plan it started with there
     kept.write_text('name = "x"\n')
     plan, store, problem = app.load_context()
     assert plan is None

@@ -83,17 +83,25 @@ def exercise_times_by_patient(exercise: pd.DataFrame, signals: pd.DataFrame,
     times["date"] = day_series(times["date"])
     answers = latest_answers(signals)
     answers = answers.loc[answers["signal"] != "barrier"]
+    # each answer as the column it marks: felt_hard, hurt, stopped_pain, ...
+    column = ("felt_" + answers["value"]).where(answers["signal"] == "felt", "hurt")
+    column = ("stopped_" + answers["value"]).where(answers["signal"] == "stop_reason", column)
+    answers = answers.assign(column=column)
     # only answers about a block of the period: a stop reason names its side
     reasons = answers.loc[answers["signal"] == "stop_reason"].merge(
         blocks[[*_TIME, "side"]].drop_duplicates(), on=[*_TIME, "side"])
-    said = answers.loc[answers["signal"] != "stop_reason"].merge(times[_TIME], on=_TIME)
+    said = answers.loc[answers["signal"] != "stop_reason"]
+    rows = times[_TIME].assign(_row=np.arange(len(times)))
+    marks = pd.concat([said[[*_TIME, "column"]], reasons[[*_TIME, "column"]]]).merge(
+        rows, on=_TIME)
     table = times.assign(times_done=times["reps"] > 0)
-    for feeling in FEELINGS:
-        table = _mark(table, said.loc[(said["signal"] == "felt") & (said["value"] == feeling)],
-                      f"felt_{feeling}")
-    table = _mark(table, said.loc[said["signal"] == "hurt"], "hurt")
-    for reason in STOP_REASONS:
-        table = _mark(table, reasons.loc[reasons["value"] == reason], f"stopped_{reason}")
+    marked = (pd.crosstab(marks["_row"], marks["column"]) > 0) if len(marks) else None
+    for name in (*(f"felt_{f}" for f in FEELINGS), "hurt",
+                 *(f"stopped_{r}" for r in STOP_REASONS)):
+        flags = np.zeros(len(table), dtype=bool)
+        if marked is not None and name in marked.columns:
+            flags[marked.index.to_numpy()] = marked[name].to_numpy()
+        table[name] = flags
     table["answered"] = table[[f"felt_{f}" for f in FEELINGS]].any(axis=1) | table["hurt"]
     table["pain_times"] = table["hurt"] | table["stopped_pain"]
     table["offered"] = table["times_done"] | table["stopped_pain"]
@@ -149,14 +157,6 @@ def in_plan_order(counts: pd.DataFrame, plan: object) -> pd.DataFrame:
     table.insert(list(table.columns).index("exercise") + 1, "name",
                  [exercise_name(plan, key) for key in table["exercise"]])
     return table.drop(columns="_order").reset_index(drop=True)
-
-
-def _mark(table: pd.DataFrame, rows: pd.DataFrame, column: str) -> pd.DataFrame:
-    """``table`` (one row a time) with ``column`` True for the times ``rows`` name."""
-    named = pd.MultiIndex.from_frame(rows[_TIME]) if len(rows) else None
-    here = (pd.MultiIndex.from_frame(table[_TIME]).isin(named) if named is not None
-            else np.zeros(len(table), dtype=bool))
-    return table.assign(**{column: here})
 
 
 def exercise_pain_flags(counts: pd.DataFrame, min_times: pd.Series | int,

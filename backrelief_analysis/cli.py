@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__
-from .text import plural
+from .text import day_words, plural
 
 Handler = Callable[[argparse.Namespace], int]
 DEFAULT_CODE = "P001"  # the patient code of a de-identified export when none is given
@@ -332,7 +332,7 @@ def _ids(text: str | None) -> list[str]:
 
 def cmd_plan_next(args: argparse.Namespace) -> int:
     """Write the next plan: the accepted steps applied, its version one higher."""
-    from .caseload.progression import PatientError, day_words, write_next_plan
+    from .caseload.progression import PatientError, write_next_plan
 
     up, down = _ids(args.accept), _ids(args.down)
     if not up and not down:
@@ -349,8 +349,8 @@ def cmd_plan_next(args: argparse.Namespace) -> int:
     for note in written.notes:
         print(f"Note: {note}")
     new = written.plan
-    print(f"Wrote plan version {new.version} (from {day_words(new.valid_from)}) to "
-          f"{written.path}:")
+    first = day_words(new.valid_from, full=True, year=True)
+    print(f"Wrote plan version {new.version} (from {first}) to {written.path}:")
     for change in new.changes:
         print(f"  {change}")
     print("Send the file to the patient: in the app, Load a plan your physiotherapist sent, "

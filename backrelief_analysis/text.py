@@ -64,6 +64,19 @@ def plural(count: float, word: str) -> str:
     return f"{count:g} {word}{'' if count == 1 else 's'}"
 
 
+def day_words(day: date, *, full: bool = False, year: bool = False) -> str:
+    """A day as a person says it: ``Tue 1 Dec``; ``full``: ``Tuesday 1 December``; with
+    ``year``: ``... 2026``.
+
+    Examples
+    --------
+    >>> day_words(date(2026, 12, 7), full=True, year=True)
+    'Monday 7 December 2026'
+    """
+    text = f"{day:%A} {day.day} {day:%B}" if full else f"{day:%a} {day.day} {day:%b}"
+    return f"{text} {day.year}" if year else text
+
+
 def and_list(items: list[str]) -> str:
     """Items as a sentence lists them: ``a``, ``a and b``, ``a, b and c`` ("" for none).
 
@@ -179,4 +192,5 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-__all__ = ["BIDI_CONTROLS", "Dates", "as_date", "clean_text", "number_word", "plural"]
+__all__ = ["BIDI_CONTROLS", "Dates", "and_list", "as_date", "clean_text", "day_words",
+           "number_word", "plural"]

@@ -10,13 +10,13 @@ from test_progression import AS_OF, PLAN, write_log
 
 from backrelief_analysis.caseload.progression import (
     PatientError,
-    day_words,
     open_patient,
     write_next_plan,
 )
 from backrelief_analysis.log.plans import save_accepted
 from backrelief_analysis.plan import load_plan, next_plan
 from backrelief_analysis.share.bundle import write_bundle
+from backrelief_analysis.text import day_words
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_the_next_plan_starts_the_monday_after_the_analysis_day(tmp_path, plan):
     written = write_next_plan(log, plan, tmp_path / "next.toml", accept=["tilt"],
                               as_of="2026-11-18")  # a Wednesday: the next Monday is the 23rd
     assert written.plan.valid_from == date(2026, 11, 23)
-    assert day_words(written.plan.valid_from) == "Monday 23 November 2026"
+    assert day_words(written.plan.valid_from, full=True, year=True) == "Monday 23 November 2026"
     assert load_plan(written.path).exercise("tilt").reps == 12
     assert written.path.stat().st_mode & 0o777 == 0o600
     # over the two weeks to the 22nd every exercise is clean: stepping up what the rule finds

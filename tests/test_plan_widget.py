@@ -12,9 +12,10 @@ import pytest
 from backrelief_analysis.log.plans import plan_history, plan_in_force, plans_dir, save_accepted
 from backrelief_analysis.log.store import LogStore, now_local
 from backrelief_analysis.plan import MAX_PLAN_BYTES, load_plan, next_monday, next_plan, plan_toml
-from backrelief_analysis.session.plan_widget import NewPlanWidget, day_words, plan_differences
+from backrelief_analysis.session.plan_widget import NewPlanWidget, plan_differences
 from backrelief_analysis.session.widget import CheckInWidget, SessionWidget
 from backrelief_analysis.session.widget_parts import plan_or_problem
+from backrelief_analysis.text import day_words
 
 OWNER_ONLY = 0o600
 
@@ -43,10 +44,11 @@ def next_text(valid_from: date) -> str:
 
 def test_a_new_plan_shows_its_changes_and_accept_keeps_it(home):
     monday = next_monday(now_local().date())
+    said = day_words(monday, full=True)  # "Monday 7 December"
     widget = NewPlanWidget(LogStore(home))
     upload(widget, next_text(monday).encode())
     assert widget._news.value.count("Your physiotherapist sent a new plan") == 1
-    assert (f"Your physiotherapist sent a new plan (version 2, from {day_words(monday)}): "
+    assert (f"Your physiotherapist sent a new plan (version 2, from {said}): "
             "Knee to chest: 12 reps (was 10).") in widget._news.value
     assert widget._choice.layout.display is None
     assert not plans_dir(home).exists()  # nothing kept before Accept
@@ -56,7 +58,7 @@ def test_a_new_plan_shows_its_changes_and_accept_keeps_it(home):
     assert kept.name == f"plan-v2-{monday.isoformat()}.toml"
     assert stat.S_IMODE(kept.stat().st_mode) == OWNER_ONLY
     assert next_text(monday) in kept.read_text()  # kept as sent
-    assert (f"Saved. From {day_words(monday)} your sessions follow it; reload the page to see "
+    assert (f"Saved. From {said} your sessions follow it; reload the page to see "
             "it.") in widget._message.value
     assert widget._choice.layout.display == "none"
     in_force = plan_in_force(home, monday, load_plan())

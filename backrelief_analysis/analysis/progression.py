@@ -29,12 +29,11 @@ import pandas as pd
 
 from ..log.store import Log
 from ..plan import ROUNDING_SLACK, Exercise, Plan
+from ..text import DAYS_A_WEEK
 from .flags import FlagKind
 from .periods import DayLike, day_series, period_bounds, to_day
 from .signals import exercise_pain_flags
 from .summary import summarise
-
-DAYS_A_WEEK = 7
 
 
 class Step(StrEnum):

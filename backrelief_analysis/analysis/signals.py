@@ -12,13 +12,22 @@ frame; a one-patient call keys its frames with :func:`~.periods.keyed`.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
 from ..log.schema import SIGNAL_VALUES
-from .periods import DATE_DTYPE, PATIENT, day_series, keyed_within, week_label, week_start
+from ..text import DAYS_A_WEEK
+from .periods import (
+    DATE_DTYPE,
+    PATIENT,
+    day_series,
+    keyed,
+    keyed_within,
+    week_label,
+    week_start,
+)
 
 STOP_REASONS = SIGNAL_VALUES["stop_reason"]
 FEELINGS = SIGNAL_VALUES["felt"]
@@ -235,22 +244,20 @@ def missed_planned_days(exercise: pd.DataFrame, signals: pd.DataFrame, sessions_
     first = min(session_days)
     answered = set()
     if not signals.empty:
-        answers = latest_answers(signals.assign(**{PATIENT: 0}))
+        answers = latest_answers(keyed(signals))
         answered = set(answers.loc[answers["signal"] == "barrier", "day"].dt.date)
-    rest_allowed = max(7 - sessions_per_week, 0)
-    missed = []
-    start = max(first, today - pd.Timedelta(days=look_back_days).to_pytimedelta())
-    monday = start - pd.Timedelta(days=start.weekday()).to_pytimedelta()
-    resting = 0
-    day = monday
-    while day < today:
-        if day.weekday() == 0:
-            resting = 0
-        if day not in session_days:
-            resting += 1
-            if resting > rest_allowed and day >= start and day > first and day not in answered:
-                missed.append(day)
-        day += pd.Timedelta(days=1).to_pytimedelta()
+    rest_allowed = max(DAYS_A_WEEK - sessions_per_week, 0)
+    start = max(first, today - timedelta(days=look_back_days))
+    missed, resting = [], 0
+    # from the Monday of the first day asked about: the week's free days are counted from there
+    monday = start - timedelta(days=start.weekday())
+    for day in (monday + timedelta(days=n) for n in range((today - monday).days)):
+        resting = 0 if day.weekday() == 0 else resting
+        if day in session_days:
+            continue
+        resting += 1
+        if resting > rest_allowed and day >= start and day > first and day not in answered:
+            missed.append(day)
     return missed
 
 

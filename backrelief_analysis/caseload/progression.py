@@ -96,16 +96,9 @@ def write_next_plan(log: Log, plan: Plan, out: Path | str, *, accept: Iterable[s
     return NextPlan(new, write_private(plan_toml(new).encode("utf-8"), out), notes)
 
 
-def day_words(day: date) -> str:
-    """A plan's first day as the physiotherapist and the patient read it: ``Monday 7 December
-    2026``."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
 def ready_ids(suggestions: Iterable[Suggestion]) -> list[str]:
     """The exercises the rule finds ready to progress (what notebook 04 offers to accept)."""
     return [s.exercise for s in suggestions if s.step is Step.READY]
 
 
-__all__ = ["NextPlan", "PatientError", "day_words", "open_patient", "ready_ids",
-           "write_next_plan"]
+__all__ = ["NextPlan", "PatientError", "open_patient", "ready_ids", "write_next_plan"]

@@ -296,7 +296,6 @@ class SessionEngine:
         self._recorder: ThreadPoolExecutor | None = None
         # blocks ended by Skip exercise or Stop, most recent last: a reason may be given for them
         self.cut_short: list[int] = []
-        self.reasons: dict[int, str] = {}
         self.closed = False  # the after-score is in: nothing more is asked
 
     # --- observing ---------------------------------------------------------------------------
@@ -680,7 +679,6 @@ class SessionEngine:
         entry = SignalEntry(self._now(), "stop_reason", reason, self.session_id, exercise.id,
                             side, note=note)
         self.store.extend_signals([entry])
-        self.reasons[block] = reason
         return entry
 
     def exercises_done(self) -> list[Exercise]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import tomllib
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import ipywidgets as widgets
@@ -20,7 +19,7 @@ import ipywidgets as widgets
 from ..log.plans import plan_history, save_accepted
 from ..log.store import LogStore, now_local
 from ..plan import MAX_PLAN_BYTES, Exercise, Plan, PlanError, parse_plan, step_words
-from ..text import plural
+from ..text import day_words, plural
 from .widget_parts import Guarded, button, guard, html_box, todays_plan
 
 PLAN_SUFFIX = ".toml"
@@ -32,11 +31,6 @@ _UPLOAD_STYLE = ("<style>.br-plan-upload {font-size: 0 !important}"
                  "</style>")
 RELOAD_WORDS = "reload the page to see it"  # the app; notebook 01 says to run it again
 _MB = 1_000_000
-
-
-def day_words(day: date) -> str:
-    """A day as a patient says it: ``"Monday 7 December"``."""
-    return f"{day:%A} {day.day} {day:%B}"
 
 
 def _load_words(exercise: Exercise) -> str:
@@ -188,7 +182,7 @@ class NewPlanWidget(Guarded, widgets.VBox):
         changes = list(plan.changes) or plan_differences(current, plan)
         what = "; ".join(line.rstrip(".") for line in changes) or "no change to your exercises"
         news = (f"Your physiotherapist sent a new plan (version {plan.version}, from "
-                f"{day_words(plan.valid_from)}): {what}.")
+                f"{day_words(plan.valid_from, full=True)}): {what}.")
         self._offer(sent, f"<div style='font-size:1.1em;margin:0.4em 0'>{html.escape(news)}</div>")
 
     @guard("Could not keep the plan")
@@ -203,7 +197,7 @@ class NewPlanWidget(Guarded, widgets.VBox):
             self._show(f"Not kept: {error}.", error=True)
             return
         start = sent.plan.valid_from
-        when = (f"From {day_words(start)} your sessions follow it"
+        when = (f"From {day_words(start, full=True)} your sessions follow it"
                 if start is not None and start > now_local().date()
                 else "Your next session follows it")
         self._show(f"Saved. {when}; {self._again}.")

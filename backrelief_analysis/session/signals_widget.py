@@ -23,7 +23,7 @@ import ipywidgets as widgets
 from ..analysis.signals import missed_planned_days
 from ..log.store import LogStore, SignalEntry, load_log, now_local
 from ..plan import Exercise, Plan
-from ..text import and_list
+from ..text import and_list, day_words
 from ..words.signals import BARRIER_WORDS as WORDS_BARRIER
 from ..words.signals import FELT_WORDS as WORDS_FELT
 from ..words.signals import STOP_REASON_WORDS
@@ -58,11 +58,9 @@ def _choices(words: dict[str, str], css_class: str, width: str = "7em"
     return made
 
 
-def day_words(day: date, today: date) -> str:
-    """A day as the patient says it: ``yesterday``, or ``Tue 1 Dec``."""
-    if (today - day).days == 1:
-        return "yesterday"
-    return f"{day:%a} {day.day} {day:%b}"
+def missed_day_words(day: date, today: date) -> str:
+    """A missed day as the patient says it: ``yesterday``, or ``Tue 1 Dec``."""
+    return "yesterday" if (today - day).days == 1 else day_words(day)
 
 
 class StopReason(widgets.VBox):
@@ -268,7 +266,7 @@ class MissedDays(Guarded, widgets.VBox):
                                    self.today, look_back_days=MISSED_LOOK_BACK_DAYS)
 
     def _words(self) -> str:
-        named = [day_words(day, self.today) for day in self.days]
+        named = [missed_day_words(day, self.today) for day in self.days]
         on = "" if named[:1] == ["yesterday"] else "on "
         return (f"No session {on}{and_list(named)}. What got in the way? Optional: tap any, "
                 "then Save.")
@@ -290,4 +288,4 @@ class MissedDays(Guarded, widgets.VBox):
 
 
 __all__ = ["BARRIER_WORDS", "FELT_WORDS", "REASON_WORDS", "BarrierQuestion", "ExerciseFeelings",
-           "MissedDays", "StopReason", "day_words"]
+           "MissedDays", "StopReason", "missed_day_words"]

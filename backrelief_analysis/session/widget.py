@@ -21,7 +21,7 @@ import traitlets
 from ..analysis.adherence import sessions_in_week
 from ..log.store import LogStore, PainEntry, load_log, now_local
 from ..plan import Plan, PlanError, same_plan
-from ..text import plural
+from ..text import day_words, plural
 from . import audio
 from .active import (
     ActiveSession,
@@ -591,7 +591,7 @@ def _when(record: ActiveSession) -> str:
     started = record.started_at.astimezone()
     if started.date() == now_local().date():
         return f"{started:%H:%M}"
-    return f"{started:%a} {started.day} {started:%b}, {started:%H:%M}"
+    return f"{day_words(started.date())}, {started:%H:%M}"
 
 
 def left_behind_words(record: ActiveSession, live: bool) -> str:

@@ -31,7 +31,7 @@ from backrelief_analysis.session.active import (
     record_path,
     runs_elsewhere,
 )
-from backrelief_analysis.session.engine import SessionBusy, SessionEngine
+from backrelief_analysis.session.engine import SessionBusy, SessionClosed, SessionEngine
 
 STARTED = datetime(2026, 11, 24, 18, 5, 0, tzinfo=timezone(timedelta(hours=1)))
 PLAN = short_plan(hold=1, release=1, rest=1)  # tilt, then knee left and right; 2 reps each
@@ -258,3 +258,25 @@ def test_the_next_session_closes_one_left_behind_without_an_after_score(left_beh
     assert by_session == {record.session_id: ["completed", "stopped", "not_reached"],
                           engine.session_id: ["completed"] * 3}
     assert read_active(log).session_id == engine.session_id
+
+
+def test_a_session_finished_in_one_page_is_not_written_back_by_another(left_behind):
+    log, record = left_behind
+    plan = load_plan(log.parent / "plan.toml")
+    here = SessionEngine(plan, LogStore(log), resume=read_active(log))
+    here.finish_left_behind()
+    ended = read_active(log)
+    ahead = SessionEngine(plan, LogStore(log), resume=ended)  # a page made meanwhile
+    ahead.finish_left_behind()
+    assert read_active(log) == ended  # nothing more to write for an ended session
+    late = SessionEngine(plan, LogStore(log), resume=ended)
+    here.record_after(4)
+    assert read_active(log) is None
+    with pytest.raises(SessionClosed, match="finished in another page"):
+        late.finish_left_behind()
+    with pytest.raises(SessionClosed, match="already saved in another page"):
+        ahead.record_after(7)
+    assert read_active(log) is None  # the closed session is not brought back
+    sid = record.session_id
+    assert pain_rows(log) == [(sid, "before_session", "5"), (sid, "after_session", "4")]
+    assert [row[4] for row in blocks(log)] == ["completed", "stopped", "not_reached"]

@@ -495,15 +495,22 @@ def test_a_page_opened_while_a_session_runs_elsewhere_carries_it_on(make, plan, 
     assert "pain 6 before and 2 after" in text(find(widget, "br-saved"))
 
 
-def test_a_session_left_behind_is_offered_and_finished_with_its_pain_score(make, plan, tmp_path):
+def gone_in_knee_to_chest(plan, tmp_path) -> LogStore:
+    """A log whose session "gone" (pain 5 before, pelvic tilt done) lost its page and kernel in
+    the first release of knee to chest, left leg."""
     store = LogStore(tmp_path / "log")
     started = now_local()
     store.append_pain(PainEntry(started, 5, "before_session", "gone"))
     store.append_block(ExerciseBlock("gone", started, "tilt", "", 2, 2, 4.0, 4.0, "completed"))
-    # the page and its kernel went in the first release of knee to chest, left leg
     write_active(store.directory, ActiveSession(
         "gone", started, 5, plan.name, plan_key(plan), planned_blocks(plan), block=1,
         phase="release", reps_done=1, holds=(4.0,)))
+    return store
+
+
+def test_a_session_left_behind_is_offered_and_finished_with_its_pain_score(make, plan, tmp_path):
+    store = gone_in_knee_to_chest(plan, tmp_path)
+    started = read_active(store.directory).started_at
     widget = make()
     assert text(find(widget, "br-resume")) == (
         f"Your session of {started:%H:%M} stopped at knee to chest, left leg: carry on, or "
@@ -523,6 +530,47 @@ def test_a_session_left_behind_is_offered_and_finished_with_its_pain_score(make,
     assert log.pain[["pain", "context", "session_id"]].values.tolist() == [
         [5, "before_session", "gone"], [3, "after_session", "gone"]]
     assert read_active(store.directory) is None
+
+
+def test_a_page_made_ahead_does_not_score_a_session_finished_in_another_page(make, plan,
+                                                                             tmp_path):
+    # Voila made this page's widget ahead of the visit, while another page finished the session
+    # left behind and waited for its pain score
+    store = gone_in_knee_to_chest(plan, tmp_path)
+    first = make()
+    find(first, "br-finish").click()
+    ended = read_active(store.directory)
+    ahead = make()  # sees the ended record: only its pain score is missing
+    assert find(ahead, "br-after").layout.display != "none"
+    assert read_active(store.directory) == ended  # and writes nothing of its own
+    find(first, "br-pain-after").value = 3
+    find(first, "br-save").click()
+    assert read_active(store.directory) is None
+    press(ahead, "shown")  # the visit: the session is closed, so today's can start
+    assert find(ahead, "br-after").layout.display == "none"
+    assert text(find(ahead, "br-message")) == (
+        "This session was finished in another page.")
+    assert find(ahead, "br-pain-before").layout.display != "none"
+    assert "start_label" not in view(ahead)
+    assert read_active(store.directory) is None
+    assert load_log(store.directory).pain["context"].tolist() == [
+        "before_session", "after_session"]
+
+
+def test_a_second_pain_score_for_one_session_is_refused(make, plan, tmp_path):
+    store = gone_in_knee_to_chest(plan, tmp_path)
+    first, second = make(), make()
+    find(first, "br-finish").click()
+    find(second, "br-finish").click()  # both pages wait for the same session's score
+    find(first, "br-pain-after").value = 3
+    find(first, "br-save").click()
+    find(second, "br-pain-after").value = 6
+    find(second, "br-save").click()
+    assert text(find(second, "br-message")) == (
+        "The pain score of this session was already saved in another page.")
+    assert find(second, "br-after").layout.display == "none"
+    assert load_log(store.directory).pain[["pain", "context"]].values.tolist() == [
+        [5, "before_session"], [3, "after_session"]]
 
 
 def test_a_page_made_before_a_session_began_elsewhere_shows_it_when_shown(make, plan, tmp_path):

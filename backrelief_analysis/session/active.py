@@ -65,6 +65,10 @@ class SessionBusy(RuntimeError):
     """A session of this diary runs in another page; the message is one sentence."""
 
 
+class SessionClosed(ValueError):
+    """The session was closed (its after-score saved) in another page; one sentence."""
+
+
 @dataclass(frozen=True)
 class PlannedBlock:
     """One block of the recorded session as planned: enough to log it without the plan."""
@@ -308,6 +312,15 @@ def logged_blocks(store: LogStore, session_id: str) -> set[tuple[str, str]]:
     return set(zip(mine["exercise"], mine["side"], strict=True))
 
 
+def after_score_logged(store: LogStore, session_id: str) -> bool:
+    """Whether the pain log already holds the after-score of ``session_id``."""
+    if not store.pain_path.exists():
+        return False
+    pain = load_log(store.directory).pain
+    return bool(((pain["session_id"] == session_id)
+                 & (pain["context"] == "after_session")).any())
+
+
 def closing_blocks(record: ActiveSession, logged: set[tuple[str, str]], now: datetime
                    ) -> list[ExerciseBlock]:
     """The rows that close ``record``'s session: the block in progress ``stopped`` with its
@@ -340,6 +353,8 @@ __all__ = [
     "LiveLock",
     "PlannedBlock",
     "SessionBusy",
+    "SessionClosed",
+    "after_score_logged",
     "clear_active",
     "close_abandoned",
     "closing_blocks",

@@ -75,7 +75,7 @@ from ..log.schema import SIGNAL_VALUES
 from ..log.store import ExerciseBlock, LogStore, PainEntry, SignalEntry, now_local
 from ..plan import Exercise, Plan
 from . import active
-from .active import ActiveSession, SessionBusy
+from .active import ActiveSession, SessionBusy, SessionClosed
 from .cues import GET_READY_AHEAD_S, LEAD_INS, get_ready_apart, spoken_text
 from .steps import Step, build_blocks, build_steps
 
@@ -701,6 +701,9 @@ class SessionEngine:
         ------
         RuntimeError
             While blocks of the session could not be written (see :meth:`flush`).
+        SessionClosed
+            When the log already holds its after-score (saved in another page); nothing is
+            written.
         ValueError
             For a feeling that is not one of the three, or an exercise the plan does not name;
             nothing is written.
@@ -721,6 +724,10 @@ class SessionEngine:
             raise RuntimeError(f"{len(self.unsaved)} exercise block(s) could still not be "
                                f"written to {self.store.directory}")
         self.wait_recorded()  # no update of the record may come after its removal
+        if active.after_score_logged(self.store, self.session_id):
+            self.closed = True
+            raise SessionClosed("The pain score of this session was already saved in another "
+                                "page")
         entry = PainEntry(now, pain, "after_session", self.session_id, flare, note)
         self.store.append_pain(entry)
         self.closed = True
@@ -758,11 +765,19 @@ class SessionEngine:
         self._write_record(record.status if record.status != "ended" else "running")
         return self.start()
 
-    def finish_left_behind(self) -> list[ExerciseBlock]:
+    def finish_left_behind(self, *, remove: bool = False) -> list[ExerciseBlock]:
         """Close the session of :attr:`left_behind` without running it; the rows logged.
 
         Its block in progress is logged ``stopped`` with the reps done, the rest
-        ``not_reached``; the session then waits for its after-score (:meth:`record_after`).
+        ``not_reached``; the session then waits for its after-score (:meth:`record_after`),
+        or, with ``remove``, its record is removed (a session too old to score).
+
+        Raises
+        ------
+        SessionBusy
+            When its engine runs again in another page.
+        SessionClosed
+            When another page closed it since (its record gone, or another session's).
         """
         record = self.left_behind
         if record is None:
@@ -770,13 +785,23 @@ class SessionEngine:
         if not self._live.acquire():
             raise SessionBusy(BUSY)
         try:
-            rows = active.close_abandoned(self.store, record, self._now())
-            active.write_active(self.store.directory, replace(
-                record, block=len(record.blocks), status="ended", owner=self._owner,
-                updated_at=self._now()))
+            # the record as it is now: a page made a while ago may hold an older one
+            current = active.read_active(self.store.directory)
+            if current is None or current.session_id != record.session_id:
+                raise SessionClosed(f"Your session of {record.started_at:%H:%M} was finished "
+                                    "in another page")
+            rows = active.close_abandoned(self.store, current, self._now())
+            if remove:
+                active.clear_active(self.store.directory, current.session_id)
+            elif current.status != "ended":  # an ended record needs nothing more written
+                active.write_active(self.store.directory, replace(
+                    current, block=len(current.blocks), status="ended", owner=self._owner,
+                    updated_at=self._now()))
         finally:
             self._live.release()
         self.logged.extend(rows)
+        if remove:
+            return rows  # nothing to score: no session ends here
         self._status = "stopped"
         self._emit("state")
         self._emit("ended")
@@ -901,6 +926,7 @@ __all__ = [
     "BUSY",
     "CUES",
     "SessionBusy",
+    "SessionClosed",
     "SessionEngine",
     "SessionEvent",
     "SessionState",

@@ -9,6 +9,7 @@ in the widget (the message line and an ``Output``), never lost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import time
 from pathlib import Path
@@ -25,14 +26,12 @@ from ..text import day_words, plural
 from . import audio
 from .active import (
     ActiveSession,
-    clear_active,
-    close_abandoned,
     plan_key,
     read_active,
     runs_elsewhere,
 )
 from .cues import side_words
-from .engine import SessionBusy, SessionEngine, SessionEvent, SessionState
+from .engine import SessionBusy, SessionClosed, SessionEngine, SessionEvent, SessionState
 from .questionnaire import due_line
 from .settings import SoundSettings, load_settings, save_settings
 from .signals_widget import BarrierQuestion, ExerciseFeelings, MissedDays, StopReason
@@ -210,6 +209,7 @@ class SessionWidget(Guarded, widgets.VBox):
         # each time a page shows it (a plan accepted, or a new version's first day, since)
         self._follows_diary = plan is None
         self._saved = False
+        self._closing: str | None = None  # the session finished here, awaiting its score
         self._failed = False
         self._carrying = False
         self._left_behind: ActiveSession | None = None
@@ -370,7 +370,11 @@ class SessionWidget(Guarded, widgets.VBox):
         flare = self._flare.value or ""
         note = self._note.value.strip()
         felt, hurt = self._feelings.felt, self._feelings.hurt
-        self.engine.record_after(pain, flare, note, felt=felt, hurt=hurt)
+        try:
+            self.engine.record_after(pain, flare, note, felt=felt, hurt=hurt)
+        except SessionClosed as error:
+            self._closed_elsewhere(str(error))
+            return
         self._saved = True
         self._message.value = ""  # "please give your pain score" is done with
         for control in (self._pain_after, self._flare, self._note, self._save):
@@ -422,8 +426,8 @@ class SessionWidget(Guarded, widgets.VBox):
         live = record is not None and runs_elsewhere(self.store.directory)
         if record is not None and not live and _started_before_today(record):
             # too late to carry on or score: closed where it stopped, and today's can start
-            close_abandoned(self.store, record, now_local())
-            clear_active(self.store.directory, record.session_id)
+            with contextlib.suppress(SessionBusy, SessionClosed):  # another page was quicker
+                self.engine.finish_left_behind(remove=True)
             self._use_engine(None)
             self._show(f"Your session of {_when(record)} was left unfinished; it is logged "
                        "where it stopped.")
@@ -442,14 +446,28 @@ class SessionWidget(Guarded, widgets.VBox):
         """A page shows this widget (Voila runs a page's kernel ahead of its visit): show a
         session started or left elsewhere since the widget was made, or else the plan in force
         now."""
+        record = read_active(self.store.directory)
+        if (self._closing and not self._saved
+                and (record is None or record.session_id != self._closing)):
+            self._closed_elsewhere("This session was finished in another page")
+            return
         if self.engine.task is not None or self.engine.state.status != "ready" or self._carrying:
             return
-        record = read_active(self.store.directory)
         if record is None and self._left_behind is None:
             self._follow_todays_plan()
             return
         self._use_engine(record)
         self._show_left_behind()
+
+    def _closed_elsewhere(self, words: str) -> None:
+        """The session this page was to close was closed in another page: start afresh."""
+        self._closing = None
+        if self in _running:
+            _running.remove(self)
+        self._after.layout.display = "none"
+        self._use_engine(read_active(self.store.directory))
+        self._show_left_behind()
+        self._show(words + ".")
 
     def _carry_on(self) -> None:
         if self._left_behind is None or self._carrying or self.engine.task is not None:
@@ -492,7 +510,11 @@ class SessionWidget(Guarded, widgets.VBox):
         except SessionBusy as error:
             self._show(str(error) + ".", error=True)
             return
+        except SessionClosed as error:
+            self._closed_elsewhere(str(error))
+            return
         self._left_behind = None
+        self._closing = record.session_id
         self._finish.layout.display = "none"
         self._resume_line.value = ""
         _running[:] = [self]

@@ -754,27 +754,38 @@ def load_plan(path: Path | str | None = None) -> Plan:
         raise PlanError(f"{plan_path}: is a folder, not a plan file") from None
     except OSError as error:
         raise PlanError(f"{plan_path}: cannot be read ({error.strerror or error})") from None
+    return plan_from_bytes(raw, plan_path)
+
+
+def plan_from_bytes(raw: bytes, source: Path) -> Plan:
+    """Read and validate a plan file's bytes; ``source`` names it in every error.
+
+    Raises
+    ------
+    PlanError
+        As :func:`load_plan`: too large, not UTF-8, not TOML, nested too deeply, or not a plan.
+    """
     if len(raw) > MAX_PLAN_BYTES:
-        raise PlanError(f"{plan_path}: is larger than {MAX_PLAN_BYTES // 1_000_000} MB, far too "
+        raise PlanError(f"{source}: is larger than {MAX_PLAN_BYTES // 1_000_000} MB, far too "
                         "large for a plan file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
-        raise PlanError(f"{plan_path}: line {line} is not UTF-8 text (byte {error.start + 1} "
+        raise PlanError(f"{source}: line {line} is not UTF-8 text (byte {error.start + 1} "
                         "is not valid); save it as UTF-8") from None
     # tomllib reads nested arrays and inline tables by recursion, and a deep value is deep to
     # check: a plan nested beyond Python's limit is one sentence too, never a traceback
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise PlanError(f"{plan_path}: not valid TOML ({error})") from None
+        raise PlanError(f"{source}: not valid TOML ({error})") from None
     except RecursionError:
-        raise PlanError(f"{plan_path}: is nested too deeply to be a plan") from None
+        raise PlanError(f"{source}: is nested too deeply to be a plan") from None
     try:
-        return parse_plan(data, source=plan_path)
+        return parse_plan(data, source=source)
     except RecursionError:
-        raise PlanError(f"{plan_path}: is nested too deeply to be a plan") from None
+        raise PlanError(f"{source}: is nested too deeply to be a plan") from None
 
 
 # --- writing and stepping a plan -------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 import math
 import stat
 import zipfile
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from backrelief_analysis.caseload.table import (
     write_table,
 )
 from backrelief_analysis.cli import main
+from backrelief_analysis.log.plans import plan_for_log, save_accepted
 from backrelief_analysis.log.store import load_log
 from backrelief_analysis.plan import load_plan
 from backrelief_analysis.share.bundle import PLAN_NAME, plan_toml, write_bundle
@@ -771,3 +773,39 @@ def test_an_exercise_flag_is_sized_by_its_times_over_its_threshold(tmp_path):
     # the whole period: 6 pain times over a threshold of 2
     assert summary.numbers.loc[0, "open_flag_size"] == 3.0
     assert summary.numbers.loc[0, "open_exercise_pain"] == 1
+
+
+def test_a_folders_kept_plans_count_each_week_at_its_own_target(tmp_path):
+    root = tmp_path / "caseload"
+    _diary(root / "ann", days=42)  # 3 sessions a week, 2026-03-02 .. 04-12, plan.toml: 3 a week
+    caseload = load_caseload(root, as_of=AS_OF)
+    assert caseload.table.loc[0, "adherence_overall"] == 100
+    # the patient accepted version 2 (5 a week) from week 5, Monday 2026-03-30
+    v2 = replace(plan_of(target=5), version=2, valid_from=date(2026, 3, 30))
+    save_accepted(root / "ann", v2, date(2026, 3, 28))
+    again = load_caseload(root, as_of=AS_OF)
+    assert again.analysed == 1  # a new kept plan is a change of the folder
+    row = again.table.iloc[0]
+    # weeks 1-4: 3 of 3 each; weeks 5-6: 3 of 5 each -> (12 + 6) / (12 + 10)
+    assert row["adherence_overall"] == pytest.approx(100 * 18 / 22)
+    # the last 4 weeks, 3-6: (3 + 3 + 3 + 3) / (3 + 3 + 5 + 5)
+    assert row["adherence_4wk"] == pytest.approx(100 * 12 / 16)
+    # the same as the patient's own report, which reads the history the same way
+    log = load_log(root / "ann")
+    own = _report_numbers(log, plan_for_log(log, load_plan(root / "ann" / PLAN_NAME)),
+                          end=AS_OF)
+    assert row["adherence_overall"] == pytest.approx(own["adherence_overall"])
+    assert row["adherence_4wk"] == pytest.approx(own["adherence_4wk"])
+    assert load_caseload(root, as_of=AS_OF).analysed == 0  # and cached while nothing changes
+
+
+def test_a_kept_plan_that_cannot_be_read_costs_only_its_own_row(tmp_path):
+    root = tmp_path / "caseload"
+    _diary(root / "ann", days=14)
+    _diary(root / "bob", days=14)
+    (root / "bob" / "plans").mkdir()
+    (root / "bob" / "plans" / "plan-v2-2026-03-09.toml").write_text("not = [toml")
+    table = load_caseload(root, use_cache=False, as_of=date(2026, 3, 15)).table
+    problems = table.set_index("patient")["problem"]
+    assert problems["ann"] == ""
+    assert problems["bob"].startswith("bob/plans/plan-v2-2026-03-09.toml: not valid TOML")

@@ -37,6 +37,14 @@ def test_a_folder_opens_with_the_plan_it_accepted_last(tmp_path, plan):
     assert (in_force.version, in_force.exercise("tilt").reps) == (2, 12)
 
 
+def test_a_folder_with_its_own_plan_opens_with_it_as_the_caseload_reads_it(tmp_path, plan):
+    write_log(tmp_path / "log")
+    (tmp_path / "log" / "plan.toml").write_text(PLAN.replace("Progression test", "Own plan"),
+                                                encoding="utf-8")
+    _, in_force = open_patient(tmp_path / "log", load_plan(), day=AS_OF)
+    assert in_force.name == "Own plan"  # the kit's default is only for a folder without one
+
+
 def test_a_bundle_opens_with_its_own_plan_and_a_broken_one_is_one_sentence(tmp_path, plan):
     write_log(tmp_path / "log")
     bundle = write_bundle(tmp_path / "log", plan, tmp_path / "share.zip")

@@ -18,8 +18,15 @@ from ..analysis.periods import DayLike, to_day
 from ..analysis.progression import Step, Suggestion, suggest_progression
 from ..log.plans import plan_in_force
 from ..log.store import Log, load_log, now_local, write_private
-from ..plan import Plan, PlanError, next_monday, next_plan, parse_plan, plan_toml
-from ..share.bundle import MAX_BUNDLE_BYTES, BundleError, load_files, open_bundle, read_regular
+from ..plan import Plan, PlanError, load_plan, next_monday, next_plan, parse_plan, plan_toml
+from ..share.bundle import (
+    MAX_BUNDLE_BYTES,
+    PLAN_NAME,
+    BundleError,
+    load_files,
+    open_bundle,
+    read_regular,
+)
 from ..words.progression import suggestion_line
 
 
@@ -30,7 +37,8 @@ class PatientError(ValueError):
 def open_patient(source: Path | str, fallback: Plan, day: date | None = None
                  ) -> tuple[Log, Plan]:
     """A patient's log and the plan in force: a bundle's own, or a log folder's (the last it
-    accepted by ``day``, default today, else ``fallback``).
+    accepted by ``day``, default today, else the folder's own ``plan.toml``, as the caseload
+    reads it, else ``fallback``).
 
     Raises
     ------
@@ -40,11 +48,13 @@ def open_patient(source: Path | str, fallback: Plan, day: date | None = None
     path = Path(source)
     try:
         if path.is_dir():
-            return load_log(path), plan_in_force(path, day or now_local().date(), fallback)
+            own = path / PLAN_NAME
+            base = load_plan(own) if own.is_file() else fallback
+            return load_log(path), plan_in_force(path, day or now_local().date(), base)
         opened = open_bundle(read_regular(path, MAX_BUNDLE_BYTES), path.name)
         log, _ = load_files(opened.files)
-        plan = parse_plan(tomllib.loads(opened.files["plan.toml"].decode("utf-8")),
-                          source=Path(f"{path.name}:plan.toml"))
+        plan = parse_plan(tomllib.loads(opened.files[PLAN_NAME].decode("utf-8")),
+                          source=Path(f"{path.name}:{PLAN_NAME}"))
     except (BundleError, PlanError, OSError, ValueError) as error:
         raise PatientError(f"{path.name}: {error}") from None
     return log, plan

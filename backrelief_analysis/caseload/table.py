@@ -74,6 +74,7 @@ from ..analysis.signals import exercise_name
 from ..analysis.summary import PatientsSummary, summarise_patients
 from ..log.deidentify import NOT_IN_PLAN
 from ..log.demo import DEMO_START, DemoStory, generate_demo, generate_outcomes, generate_signals
+from ..log.plans import is_kept_name, kept_plans, plan_for_log
 from ..log.store import Log, LogError, Logs, LogStore, now_local, read_logs, write_private
 from ..plan import Plan, PlanError, Thresholds, load_plan, parse_plan
 from ..share.bundle import (
@@ -98,9 +99,10 @@ from ..words.signals import caseload_signal_text
 CACHE_NAME = ".backrelief-caseload.json"
 CACHE_KEY_NAME = ".backrelief-caseload.key"  # the cache's secret key, owner-only, beside it
 CACHE_KEY_BYTES = 32  # 256 bits, as HMAC-SHA-256 takes them
-CACHE_VERSION = 7  # 2: rows carry pain_text; 3: rows run to the caseload's as_of day; 4: and
+CACHE_VERSION = 8  # 2: rows carry pain_text; 3: rows run to the caseload's as_of day; 4: and
 # carry the outcome verdicts; 5: the days since the last entry and each reason's size; 6: each
-# entry carries its HMAC; 7: the exercise that hurt most and the largest open flag's size
+# entry carries its HMAC; 7: the exercise that hurt most and the largest open flag's size; 8: a
+# folder's kept plans (plans/) give its plan in force
 # a file changed this recently may change again within the same mtime: hash it (as git does)
 RECENT_CHANGE_NS = 2 * 10**9
 PARALLEL_FROM = 24  # fewer patients than this are read in this process: workers cost ~1 s
@@ -356,6 +358,35 @@ def folder_files(folder: Path) -> dict[str, bytes]:
     return files
 
 
+def kept_plan_files(folder: Path) -> dict[str, bytes]:
+    """The plans a log folder keeps in ``plans/`` (those the patient accepted), by file name.
+
+    Read as :func:`folder_files` reads (regular files only); a ``plans`` that is a link
+    raises :class:`~.share.bundle.BundleError` naming the folder.
+    """
+    plans = folder / paths.PLANS_DIR_NAME
+    if not _is_folder(plans):
+        if plans.is_symlink():
+            raise BundleError(f"in the folder {folder.name}, {paths.PLANS_DIR_NAME} is a link, "
+                              "and links are not followed")
+        return {}
+    files = {}
+    for entry in sorted(plans.iterdir()):
+        if is_kept_name(entry.name):
+            try:
+                files[entry.name] = read_regular(entry, MAX_MEMBER_BYTES)
+            except BundleError as error:
+                raise BundleError(f"in the folder {folder.name}/{paths.PLANS_DIR_NAME}, "
+                                  f"{error}") from None
+    return files
+
+
+def folder_key(files: dict[str, bytes], kept: dict[str, bytes], fallback_plan: str) -> str:
+    """:func:`content_key` of a log folder: its files, its kept plans and the fallback plan."""
+    kept_by_path = {f"{paths.PLANS_DIR_NAME}/{name}": data for name, data in kept.items()}
+    return content_key({**files, **kept_by_path}, fallback_plan)
+
+
 def _is_folder(path: Path) -> bool:
     """A real folder, not a link to one."""
     try:
@@ -411,6 +442,7 @@ class _Loaded:
     problem: str = ""
     files: dict | None = None
     plan: Plan | None = None
+    history: list[Plan] | None = None  # a folder's kept plans, oldest first
     period: tuple = (None, None)
 
 
@@ -423,13 +455,14 @@ def _open_source(path: Path, fallback_plan: str) -> _Loaded:
         if Path(path).is_symlink():
             raise BundleError(f"{label} is a link, and links are not followed")
         if _is_folder(path):
-            files = folder_files(path)
-            loaded.key = content_key(files, fallback_plan)
+            files, kept = folder_files(path), kept_plan_files(path)
+            loaded.key = folder_key(files, kept, fallback_plan)
             if not any(name in files for name in LOG_NAMES):
                 raise BundleError(f"the folder {label} holds no log (no {LOG_NAMES[0]} or "
                                   f"{LOG_NAMES[1]})")
             plan_text = files.get(PLAN_NAME, b"").decode("utf-8") or fallback_plan
             loaded.plan = parse_plan(tomllib.loads(plan_text), source=Path(f"{label}:{PLAN_NAME}"))
+            loaded.history = kept_plans(kept, Path(label) / paths.PLANS_DIR_NAME)
             loaded.name = label
         else:
             data = read_regular(path, MAX_BUNDLE_BYTES)
@@ -473,6 +506,8 @@ def _finish(loaded: _Loaded, read: Callable[[], tuple]) -> _Loaded:
             loaded.as_of = max(entries).date() + timedelta(days=loaded.shared_days)
         # a period the manifest names must make sense before any analysis sees it
         period_bounds([log.exercise["date"], log.pain["date"]], start, end)
+        if loaded.history:  # each week at the plan of its time, as the patient's own report
+            loaded.plan = plan_for_log(log, loaded.plan, loaded.history)
         loaded.patient = Patient(log, loaded.plan, start, end)
         loaded.notes = "; ".join(notes)
     except Exception as error:  # any error of one source is its row's sentence
@@ -812,6 +847,13 @@ def _stat_key(path: Path, fallback_plan: str) -> str | None:
     files = [path / name for name in (*LOG_NAMES, *OPTIONAL_NAMES, PLAN_NAME)] \
         if folder else [path]
     parts = [hashlib.sha256(fallback_plan.encode()).hexdigest() if folder else ""]
+    plans = path / paths.PLANS_DIR_NAME
+    if folder and os.path.lexists(plans):
+        if not _is_folder(plans):
+            return None
+        kept = sorted(entry for entry in plans.iterdir() if is_kept_name(entry.name))
+        parts.append(",".join(entry.name for entry in kept))
+        files += kept
     now = time.time_ns()
     for file in files:
         try:
@@ -834,7 +876,7 @@ def _source_key(path: Path, fallback_plan: str) -> str | None:
         if Path(path).is_symlink():
             return None
         if _is_folder(path):
-            return content_key(folder_files(path), fallback_plan)
+            return folder_key(folder_files(path), kept_plan_files(path), fallback_plan)
         return content_key(read_regular(path, MAX_BUNDLE_BYTES))
     except Exception:  # a source that cannot be read is read again, and says why in its row
         return None

@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from ..plan import (
     carried_targets,
     load_plan,
     parse_plan,
+    plan_from_bytes,
     plan_toml,
 )
 from .store import DIR_MODE, FILE_MODE, Log, write_private
@@ -116,7 +118,24 @@ def plan_history(directory: Path | str) -> list[Plan]:
     folder = plans_dir(directory)
     if not folder.is_dir():
         return []
-    plans = [load_plan(path) for path in sorted(folder.iterdir()) if _KEPT.match(path.name)]
+    return _checked([load_plan(path) for path in sorted(folder.iterdir())
+                     if is_kept_name(path.name)])
+
+
+def is_kept_name(name: str) -> bool:
+    """Whether ``name`` is the name of a kept plan, ``plan-v<version>-<valid_from>.toml``."""
+    return _KEPT.match(name) is not None
+
+
+def kept_plans(files: Mapping[str, bytes], where: Path | str) -> list[Plan]:
+    """:func:`plan_history` of plan files already read: ``files`` maps the kept files' names
+    (others are left out) to their bytes, and ``where`` names their folder in errors."""
+    return _checked([plan_from_bytes(files[name], Path(where) / name)
+                     for name in sorted(files) if is_kept_name(name)])
+
+
+def _checked(plans: list[Plan]) -> list[Plan]:
+    """Kept plans by version; two of one version raise a ``PlanError`` naming both."""
     plans.sort(key=lambda plan: plan.version)
     for before, after in itertools.pairwise(plans):
         if before.version == after.version:
@@ -154,7 +173,11 @@ def plan_in_force(directory: Path | str, day: date, fallback: Plan) -> Plan:
     PlanError
         A kept file that cannot be read (see :func:`plan_history`).
     """
-    plans = plan_history(directory)
+    return fold_history(plan_history(directory), day, fallback)
+
+
+def fold_history(plans: list[Plan], day: date, fallback: Plan) -> Plan:
+    """:func:`plan_in_force` of kept ``plans`` (oldest version first), already read."""
     index = _in_force(plans, day)
     if index is None:
         return fallback
@@ -175,10 +198,11 @@ def plan_changes(directory: Path | str) -> list[tuple[date | None, int, tuple[st
     return [(plan.valid_from, plan.version, plan.changes) for plan in plan_history(directory)]
 
 
-def plan_for_log(log: Log, fallback: Plan) -> Plan:
+def plan_for_log(log: Log, fallback: Plan, history: list[Plan] | None = None) -> Plan:
     """The plan ``log`` is analysed against: the one kept in its folder in force on its last
     day with a session or pain score (what :func:`plan_in_force` gives, history and earlier
     targets included); ``fallback`` when it has no entry or its folder keeps no plan.
+    ``history`` gives the kept plans already read (:func:`kept_plans`) in place of the folder's.
 
     Raises
     ------
@@ -188,4 +212,5 @@ def plan_for_log(log: Log, fallback: Plan) -> Plan:
     days = [frame["date"].max() for frame in (log.exercise, log.pain) if len(frame)]
     if not days:
         return fallback
-    return plan_in_force(log.directory, max(days).date(), fallback)
+    plans = plan_history(log.directory) if history is None else history
+    return fold_history(plans, max(days).date(), fallback)

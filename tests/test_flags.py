@@ -207,9 +207,23 @@ def test_the_exercise_flag_is_raised_at_its_threshold_not_below(tmp_path):
 
 def test_the_exercise_flag_is_grouped_and_sized_like_the_others(tmp_path):
     flagged = _exercise_flags(tmp_path)
-    groups = flags.flag_groups(flagged)
+    assert flagged["exercise"].tolist() == ["bridge"]
+    names = {"bridge": "Bridge", "knee_to_chest": "Knee to chest"}
+    groups = flags.flag_groups(flagged, names)
     assert groups["title"].tolist() == [flags.FLAG_TITLES[flags.FlagKind.EXERCISE_PAIN]]
     assert groups["worst_text"].iloc[0] == (
-        "most times one exercise hurt or was stopped for pain 5 (flagged from 2)")
+        "Bridge: hurt or stopped for pain up to 5 times (flagged from 2)")
+    # two exercises flagged: both named, in order of their first flag, and the worst one
+    second = flagged.assign(exercise="knee_to_chest", value=3.0,
+                            date=flagged["date"] + pd.Timedelta(days=1))
+    both = flags.flag_groups(pd.concat([flagged, second], ignore_index=True), names)
+    assert both["count"].tolist() == [2]
+    assert both["worst_text"].iloc[0] == (
+        "Bridge and Knee to chest: hurt or stopped for pain up to 5 times (Bridge; flagged "
+        "from 2)")
+    # more than most_named: the first named, the rest counted
+    assert flags.flag_groups(pd.concat([flagged, second], ignore_index=True), names,
+                             most_named=1)["worst_text"].iloc[0].startswith("2 more: ")
+    assert flags.flag_groups(flagged)["worst_text"].iloc[0].startswith("bridge: ")  # no names
     # its size in units of its threshold: 5 times over 2; any other flag is one
     assert flags.flag_sizes(flagged).tolist() == [2.5]

@@ -880,8 +880,7 @@ def test_the_report_shows_the_exercise_and_barrier_lines(tmp_path: Path, suffix:
     assert f"Barriers (days) {BARRIER_LINE}." in text
     # the Bridge flag: one, from s1 to s5, 5 times against a threshold of 2
     assert ("An exercise often hurt or was stopped for pain: 1 time, 2026-03-02 to "
-            "2026-03-11; most times one exercise hurt or was stopped for pain 5 (flagged "
-            "from 2).") in text
+            "2026-03-11; Bridge: hurt or stopped for pain up to 5 times (flagged from 2).") in text
     assert ("flagged at 2+ times hurt or stopped for pain and 50 %+ of its times, per 4 weeks"
             in text)
     if suffix == ".pdf":

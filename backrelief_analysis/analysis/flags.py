@@ -28,6 +28,7 @@ Silbernagel et al. (2007), tested in Achilles tendinopathy; the numbers are sett
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 import numpy as np
@@ -35,6 +36,7 @@ import pandas as pd
 
 from ..log.store import require_columns
 from ..plan import ROUNDING_SLACK, Thresholds
+from ..text import and_list
 from .pain import (
     ThresholdsOnly,
     daily_pain_by_patient,
@@ -69,7 +71,8 @@ class FlagKind(StrEnum):
     EXERCISE_PAIN = "exercise_pain"
 
 
-FLAG_COLUMNS = ("date", "end_date", "kind", "session_id", "value", "limit", "sentence")
+FLAG_COLUMNS = ("date", "end_date", "kind", "session_id", "exercise", "value", "limit",
+                "sentence")
 FLAG_TITLES = {
     FlagKind.PAIN_AFTER: "Pain after a session above the acceptable level",
     FlagKind.NOT_SETTLED: "Pain not settled by the next day",
@@ -86,14 +89,16 @@ def _empty() -> pd.DataFrame:
         PATIENT: pd.Series(dtype=object),
         "date": pd.Series(dtype=DATE_DTYPE), "end_date": pd.Series(dtype=DATE_DTYPE),
         "kind": pd.Series(dtype=object), "session_id": pd.Series(dtype=str),
-        "value": pd.Series(dtype="float64"), "limit": pd.Series(dtype="float64"),
+        "exercise": pd.Series(dtype=str), "value": pd.Series(dtype="float64"),
+        "limit": pd.Series(dtype="float64"),
         "sentence": pd.Series(dtype=str),
     })  # fmt: skip
 
 
 def _frame(patient: pd.Series, date: pd.Series, kind: FlagKind, value: pd.Series,
            limit: pd.Series | float, sentence: pd.Series, *, end_date: pd.Series | None = None,
-           session_id: pd.Series | None = None) -> pd.DataFrame:
+           session_id: pd.Series | None = None, exercise: pd.Series | None = None
+           ) -> pd.DataFrame:
     if len(date) == 0:
         return _empty()
     date = day_series(pd.Series(date).reset_index(drop=True))
@@ -104,6 +109,7 @@ def _frame(patient: pd.Series, date: pd.Series, kind: FlagKind, value: pd.Series
             pd.Series(end_date).reset_index(drop=True)),
         "kind": kind,
         "session_id": "" if session_id is None else session_id.reset_index(drop=True).astype(str),
+        "exercise": "" if exercise is None else exercise.reset_index(drop=True).astype(str),
         "value": pd.Series(value).reset_index(drop=True).astype("float64"),
         "limit": (pd.Series(limit).reset_index(drop=True).astype("float64")
                   if isinstance(limit, pd.Series) else float(limit)),
@@ -387,7 +393,8 @@ def exercise_pain_by_patient(times: pd.DataFrame, patients: pd.DataFrame) -> pd.
                 + " times (" + span + f"). {PROMPT}")
     limit = _per_row(patients, "exercise_pain_times", flagged[PATIENT])
     return _frame(flagged[PATIENT], flagged["first"], FlagKind.EXERCISE_PAIN,
-                  flagged["pain_times"], limit, sentence, end_date=flagged["last"])
+                  flagged["pain_times"], limit, sentence, end_date=flagged["last"],
+                  exercise=flagged["exercise"])
 
 
 def flag_sizes(flag_table: pd.DataFrame) -> pd.Series:
@@ -443,18 +450,24 @@ _WORST = {
     "not_settled": "worst next-day first score {value:g}/10",
     "rising": "highest weekly mean {value:.1f}/10",
     "flare": "longest run {value:g} day(s)",
-    FlagKind.EXERCISE_PAIN: "most times one exercise hurt or was stopped for pain {value:g} "
-                            "(flagged from {limit:g})",
+    FlagKind.EXERCISE_PAIN: "{names}: hurt or stopped for pain up to {value:g} times "
+                            "({worst_name}flagged from {limit:g})",
 }
 
 
-def flag_groups(flag_table: pd.DataFrame) -> pd.DataFrame:
+def flag_groups(flag_table: pd.DataFrame, names: Mapping[str, str] | None = None, *,
+                most_named: int = 3) -> pd.DataFrame:
     """One row per kind of flag: how many, the first and last day, and the worst value.
 
     Parameters
     ----------
     flag_table
         :func:`all_flags`.
+    names
+        Exercise ids to the names to say in :attr:`FlagKind.EXERCISE_PAIN`'s text (an id
+        without one is said as it is).
+    most_named
+        Exercises named in that text at most; the rest are counted.
 
     Returns
     -------
@@ -471,10 +484,19 @@ def flag_groups(flag_table: pd.DataFrame) -> pd.DataFrame:
         if group.empty:
             continue
         worst = group.loc[group["value"].idxmax()]
+        # the exercises flagged, in order of their first flag; the worst named when not alone
+        said = [(names or {}).get(exercise, exercise)
+                for exercise in dict.fromkeys(group["exercise"])]
+        worst_name = f"{(names or {}).get(worst['exercise'], worst['exercise'])}; " \
+            if len(said) > 1 else ""
+        if len(said) > most_named:
+            said = [*said[:most_named - 1], f"{len(said) - most_named + 1} more"]
         rows.append({"kind": kind, "title": title, "count": len(group),
                      "first": group["date"].min(), "last": group["end_date"].max(),
                      "worst": worst["value"],
                      "worst_text": _WORST[kind].format(value=worst["value"],
-                                                       limit=worst["limit"])})
+                                                       limit=worst["limit"],
+                                                       names=and_list(said),
+                                                       worst_name=worst_name)})
     return pd.DataFrame(rows, columns=["kind", "title", "count", "first", "last", "worst",
                                        "worst_text"])

@@ -364,7 +364,9 @@ def _flag_items(summary, dates: Dates) -> tuple[tuple[Item, ...], str]:
     """One line per kind of flag (count, first and last day, worst value); the scores behind
     them are in the log, which the share file holds."""
     items = []
-    for row in flag_groups(summary.flags).itertuples(index=False):
+    names = {exercise.id: _one_line(exercise.name, MAX_EXERCISE_CHARS)
+             for exercise in summary.plan.exercises}
+    for row in flag_groups(summary.flags, names).itertuples(index=False):
         times = f"{row.count} time{'s' if row.count != 1 else ''}"
         span = (f"on {dates.day(row.first)}" if row.first == row.last
                 else f"{dates.day(row.first)} to {dates.day(row.last)}")

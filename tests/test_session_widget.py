@@ -569,6 +569,7 @@ def test_a_second_pain_score_for_one_session_is_refused(make, plan, tmp_path):
     assert text(find(second, "br-message")) == (
         "The pain score of this session was already saved in another page.")
     assert find(second, "br-after").layout.display == "none"
+    assert find(second, "br-pain-after").value is None  # the 6 was not saved: not kept either
     assert load_log(store.directory).pain[["pain", "context"]].values.tolist() == [
         [5, "before_session"], [3, "after_session"]]
 

@@ -465,6 +465,7 @@ class SessionWidget(Guarded, widgets.VBox):
         if self in _running:
             _running.remove(self)
         self._after.layout.display = "none"
+        self._pain_after.value = None  # a score given for it here was never saved
         self._use_engine(read_active(self.store.directory))
         self._show_left_behind()
         self._show(words + ".")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import os
 import re
@@ -581,7 +582,14 @@ def _raw(table: Table, rows: list[list[str]]) -> pd.DataFrame:
 
 
 def empty_frame(table: Table) -> pd.DataFrame:
-    """The table with no rows, every column typed as a loaded log's."""
+    """The table with no rows, every column typed as a loaded log's (a new frame each call)."""
+    return _typed_empty(table).copy()
+
+
+@functools.cache
+def _typed_empty(table: Table) -> pd.DataFrame:
+    # typed once: checking even no rows costs pandas ~15 ms a table, and a caseload of old
+    # logs without the newer files asks for thousands
     return validate_frame(_raw(table, []), table, [], [])
 
 

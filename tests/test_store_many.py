@@ -151,3 +151,28 @@ def test_a_long_and_a_short_row_in_one_plain_file_are_the_stores_problems(tmp_pa
     for patient, name in enumerate(order):
         _assert_same_as_the_store(logs, patient, folders[name])
     assert [bool(found) for found in logs.problems] == [False, True, False, False]
+
+
+def test_notes_with_commas_and_quote_marks_read_together_are_the_stores_own(tmp_path: Path):
+    # quoted notes on one line each go through the joined read; a note across two lines, a
+    # short row next to a comma in a quoted fixed value, go file by file: all read as the store
+    folders = write_odd_logs(tmp_path)
+    notes = ['tight, sore, better', 'a "pull", then "easier"', ',,,', '"', 'end,']
+    for index, note in enumerate(notes):
+        path = folders["plain"].parent / f"notes{index}" / "pain_log.csv"
+        path.parent.mkdir()
+        (path.parent / "exercise_log.csv").write_bytes(
+            (folders["plain"] / "exercise_log.csv").read_bytes())
+        lines = (folders["plain"] / "pain_log.csv").read_text(encoding="utf-8").splitlines()
+        quoted = '"' + note.replace('"', '""') + '"'
+        lines[2 + index] = lines[2 + index].rsplit(",", 1)[0] + "," + quoted
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        folders[f"notes{index}"] = path.parent
+    order = [*(f"notes{index}" for index in range(len(notes))), "quoted", "short",
+             "choice_comma", "plain"]
+    logs = read_logs([folders[name] for name in order])
+    for patient, name in enumerate(order):
+        _assert_same_as_the_store(logs, patient, folders[name])
+    assert [bool(found) for found in logs.problems] == [False] * 6 + [True, True, False]
+    log = logs.log(1, folders["notes1"])
+    assert 'a "pull", then "easier"' in log.pain["note"].tolist()

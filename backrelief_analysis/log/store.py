@@ -1135,12 +1135,21 @@ def _read_many(table: Table, files: list[bytes | None], notes: list[_Notes],
     parsed: dict[int, pd.DataFrame] = {}
     alone: set[int] = set()
     plain = _plain_bodies(table, files)
-    joined = read_fast(b"".join([_header(table), *plain.values()]), table) if plain else None
-    counts = [body.count(b"\n") for body in plain.values()]
-    if joined is not None and len(joined) == sum(counts):
-        for patient, start, count in zip(plain, np.cumsum(counts) - counts, counts,
-                                         strict=True):
-            parsed[patient] = joined.iloc[start:start + count]
+    for group in (plain, _quoted_bodies(table, files, plain)):
+        # each group read at once: a file of one that fails sends only its group to be
+        # read file by file
+        joined = read_fast(b"".join([_header(table), *group.values()]), table) \
+            if group else None
+        counts = [body.count(b"\n") for body in group.values()]
+        # a line is at most one row, so the same total is the same count in every file
+        if joined is None or len(joined) != sum(counts):
+            continue
+        starts = np.cumsum(counts) - counts
+        exact = _separators_add_up(joined, table, group, starts, counts) \
+            if group is not plain else np.ones(len(counts), dtype=bool)
+        for patient, start, count, whole in zip(group, starts, counts, exact, strict=True):
+            if whole:  # else read on its own, which names what is wrong
+                parsed[patient] = joined.iloc[start:start + count]
     for patient, data in enumerate(files):
         if data is None:
             own[patient, name] = empty_frame(table)
@@ -1208,6 +1217,44 @@ def _plain_bodies(table: Table, files: list[bytes | None]) -> dict[int, bytes]:
         if body.count(b",") == width * body.count(b"\n"):
             plain[patient] = body
     return plain
+
+
+def _quoted_bodies(table: Table, files: list[bytes | None], plain: dict[int, bytes]
+                   ) -> dict[int, bytes]:
+    """The rows of the files that are not plain only for their quoted text (notes with a
+    comma): the header first, a newline last, no carriage return, and an even number of quote
+    marks before each newline, so no quoted text runs across lines and each line is one row.
+
+    Their separators are checked once they are read (:func:`read_fast` counts every comma a
+    row or a quoted text does not account for), and the rows read against the lines.
+    """
+    header = _header(table)
+    quoted = {}
+    for patient, data in enumerate(files):
+        if (patient in plain or data is None or len(data) <= len(header)
+                or not data.startswith(header) or not data.endswith(b"\n")
+                or b"\r" in data or b'"' not in data):
+            continue
+        body = np.frombuffer(data, dtype=np.uint8)[len(header):]
+        marks = np.cumsum(body == ord('"'))
+        if not (marks[body == ord("\n")] % 2).any():
+            quoted[patient] = data[len(header):]
+    return quoted
+
+
+def _separators_add_up(frame: pd.DataFrame, table: Table, bodies: dict[int, bytes],
+                       starts: np.ndarray, counts: list[int]) -> np.ndarray:
+    """For each file of a joined read, whether its commas are all accounted for: those between
+    its rows' fields and those inside its free text. A short row in one file and a comma in a
+    quoted fixed value in another add up in the whole; file by file they do not."""
+    texts = [c.name for c in table.columns if c.kind == "text" and c.choices is None]
+    inside = np.zeros(len(frame), dtype=np.int64)
+    for name in texts:
+        inside += frame[name].fillna("").str.count(",").to_numpy(dtype=np.int64)
+    per_file = np.add.reduceat(inside, starts) if len(frame) else inside
+    between = (len(table.names) - 1) * np.asarray(counts, dtype=np.int64)
+    found = np.array([body.count(b",") for body in bodies.values()], dtype=np.int64)
+    return found == between + per_file
 
 
 def _repeating(raw: pd.DataFrame, typed: pd.DataFrame, table: Table, keys: np.ndarray

@@ -262,7 +262,8 @@ def cmd_share(args: argparse.Namespace) -> int:
 
 def cmd_caseload(args: argparse.Namespace) -> int:
     """Read every bundle and log folder of a folder into one table, most in need first."""
-    from .caseload.table import display_table, load_caseload, write_table
+    from .caseload.table import load_caseload
+    from .caseload.view import display_table, write_table
 
     if args.out is not None and args.out.suffix.lower() not in (".csv", ".html"):
         raise CommandError(f"--out must end in .csv or .html (got {args.out})")

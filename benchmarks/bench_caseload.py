@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from backrelief_analysis import __version__
-from backrelief_analysis.caseload.table import CACHE_NAME
+from backrelief_analysis.caseload.cache import CACHE_NAME
 from backrelief_analysis.log.demo import DemoStory, generate_demo, generate_outcomes
 from backrelief_analysis.log.store import LogStore, load_log
 from backrelief_analysis.paths import EXERCISE_LOG_NAME, OUTCOMES_LOG_NAME, PAIN_LOG_NAME

@@ -28,7 +28,9 @@ from plans import KNEE_TO_CHEST, PELVIC_TILT, plan_text
 
 from backrelief_analysis.analysis.outcomes import MEASURES
 from backrelief_analysis.analysis.summary import summarise
-from backrelief_analysis.caseload.table import display_table, load_caseload, write_demo_caseload
+from backrelief_analysis.caseload.demo import write_demo_caseload
+from backrelief_analysis.caseload.table import load_caseload
+from backrelief_analysis.caseload.view import display_table
 from backrelief_analysis.cli import main
 from backrelief_analysis.log.demo import write_demo
 from backrelief_analysis.log.store import DuplicateRowWarning, TornLineWarning, load_log

@@ -17,12 +17,11 @@ from analysis_fixtures import full, plan_of, score, session, write_log
 from signal_fixtures import signal_patient
 
 from backrelief_analysis.analysis.summary import summarise, summarise_patients
-from backrelief_analysis.caseload.table import (
-    CACHE_NAME,
-    CACHE_VERSION,
+from backrelief_analysis.caseload.cache import CACHE_NAME, CACHE_VERSION
+from backrelief_analysis.caseload.table import load_caseload
+from backrelief_analysis.caseload.view import (
     caseload_html,
     display_table,
-    load_caseload,
     small_multiples,
     write_table,
 )

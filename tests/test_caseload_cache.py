@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from backrelief_analysis import paths
-from backrelief_analysis.caseload import table as caseload
+from backrelief_analysis.caseload import cache
 from backrelief_analysis.caseload.table import load_caseload
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
@@ -19,7 +19,7 @@ DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 @pytest.fixture
 def two_patients(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # every file counts as changed long enough ago for its times to be trusted
-    monkeypatch.setattr(caseload, "RECENT_CHANGE_NS", 0)
+    monkeypatch.setattr(cache, "RECENT_CHANGE_NS", 0)
     root = tmp_path / "caseload"
     for name in ("amy", "ben"):
         shutil.copytree(DEMO, root / name)

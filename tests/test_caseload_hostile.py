@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from analysis_fixtures import full, plan_of, score, write_log
 
-from backrelief_analysis.caseload.table import CACHE_NAME, load_caseload
+from backrelief_analysis.caseload.cache import CACHE_NAME
+from backrelief_analysis.caseload.table import load_caseload
 from backrelief_analysis.share import bundle
 from backrelief_analysis.share.bundle import (
     MAX_REPORT_BYTES,

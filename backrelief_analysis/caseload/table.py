@@ -41,22 +41,11 @@ two seconds of being looked at, as git does), and analyses only what changed.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import hmac
-import json
 import os
-import secrets
-import stat
-import tempfile
-import time
-import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from functools import partial
-from html import escape
+from datetime import date
 from itertools import pairwise
 from multiprocessing import get_context
 from pathlib import Path
@@ -64,47 +53,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__, paths
+from .. import paths
 from ..analysis.flags import FLAG_TITLES, FlagKind
 from ..analysis.outcomes import MEASURES, OUTCOME_NEEDS, outcome_changes_by_patient, rule
 from ..analysis.outcomes import Verdict as OutcomeVerdict
 from ..analysis.pain import Verdict
-from ..analysis.periods import PATIENT, DayLike, period_bounds, to_day
+from ..analysis.periods import PATIENT, to_day
 from ..analysis.signals import exercise_name
 from ..analysis.summary import PatientsSummary, summarise_patients
 from ..log.deidentify import NOT_IN_PLAN
-from ..log.demo import DEMO_START, DemoStory, generate_demo, generate_outcomes, generate_signals
-from ..log.plans import is_kept_name, kept_plans, plan_for_log
-from ..log.store import Log, LogError, Logs, LogStore, now_local, read_logs, write_private
-from ..plan import Plan, PlanError, Thresholds, load_plan, parse_plan
-from ..share.bundle import (
-    LOG_NAMES,
-    MAX_BUNDLE_BYTES,
-    MAX_MEMBER_BYTES,
-    OPTIONAL_NAMES,
-    PLAN_NAME,
-    SHARED_DAYS,
-    BundleError,
-    load_files,
-    open_bundle,
-    read_regular,
-    write_bundle,
-)
-from ..share.export import write_export
+from ..log.store import now_local
+from ..plan import Plan, Thresholds
 from ..text import clean_text, plural
 from ..words.flags import FLAG_WORDS
 from ..words.outcomes import caseload_outcome_text, measures_text
 from ..words.signals import caseload_signal_text
+from .cache import CACHE_NAME, Result, from_json, load_cache, save_cache, source_key, stat_key
+from .files import find_sources
+from .sources import Loaded, load_batch, load_source, source_sentence
 
-CACHE_NAME = ".backrelief-caseload.json"
-CACHE_KEY_NAME = ".backrelief-caseload.key"  # the cache's secret key, owner-only, beside it
-CACHE_KEY_BYTES = 32  # 256 bits, as HMAC-SHA-256 takes them
-CACHE_VERSION = 8  # 2: rows carry pain_text; 3: rows run to the caseload's as_of day; 4: and
-# carry the outcome verdicts; 5: the days since the last entry and each reason's size; 6: each
-# entry carries its HMAC; 7: the exercise that hurt most and the largest open flag's size; 8: a
-# folder's kept plans (plans/) give its plan in force
-# a file changed this recently may change again within the same mtime: hash it (as git does)
-RECENT_CHANGE_NS = 2 * 10**9
 PARALLEL_FROM = 24  # fewer patients than this are read in this process: workers cost ~1 s
 CHUNK = 125  # most patients per task sent to a worker
 PRIORITY_RULE = (
@@ -212,16 +179,6 @@ def exercise_pain_cells(summary: PatientsSummary, deidentified: dict) -> dict:
 
 
 @dataclass(frozen=True)
-class Patient:
-    """One loaded patient: the log, the plan, the report's period (None: the log's own)."""
-
-    log: Log
-    plan: Plan
-    start: DayLike = None
-    end: DayLike = None
-
-
-@dataclass(frozen=True)
 class OutcomeCell:
     """A patient's outcome questionnaires in the caseload: the cell's text and, for the order,
     each measure's typed verdict (measure id to :class:`~.analysis.outcomes.Verdict`)."""
@@ -310,245 +267,9 @@ def _empty_row(problem: str, note: str = "") -> dict:
     return row
 
 
-@dataclass(frozen=True)
-class _Result:
-    """What reading one source gives: its row, weekly series and content key (JSON-ready)."""
-
-    source: str
-    key: str
-    row: dict
-    weekly: list
-
-    def as_json(self) -> dict:
-        return {"key": self.key, "row": _json_row(self.row), "weekly": self.weekly}
-
-
-def _json_row(row: dict) -> dict:
-    return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-
-
-def _from_json(source: str, entry: dict) -> _Result:
-    row = {k: (float("nan") if v is None else v) for k, v in entry["row"].items()}
-    return _Result(source, entry["key"], row, entry["weekly"])
-
-
-def _first_sentence(error: Exception) -> str:
-    if isinstance(error, LogError) and error.problems:
-        more = len(error.problems) - 1
-        extra = f" (and {more} more problem{'s' if more != 1 else ''})" if more else ""
-        return f"{error.problems[0]}{extra}"
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
-
-
-def folder_files(folder: Path) -> dict[str, bytes]:
-    """The files of a log folder a caseload reads (logs and plan), by name.
-
-    Only regular files are read (:func:`~.share.bundle.read_regular`): a link, a device or a
-    FIFO in their place raises :class:`~.share.bundle.BundleError` naming the folder.
-    """
-    files = {}
-    for name in (*LOG_NAMES, *OPTIONAL_NAMES, PLAN_NAME):
-        try:
-            files[name] = read_regular(folder / name, MAX_MEMBER_BYTES)
-        except FileNotFoundError:
-            continue
-        except BundleError as error:
-            raise BundleError(f"in the folder {folder.name}, {error}") from None
-    return files
-
-
-def kept_plan_files(folder: Path) -> dict[str, bytes]:
-    """The plans a log folder keeps in ``plans/`` (those the patient accepted), by file name.
-
-    Read as :func:`folder_files` reads (regular files only); a ``plans`` that is a link
-    raises :class:`~.share.bundle.BundleError` naming the folder.
-    """
-    plans = folder / paths.PLANS_DIR_NAME
-    if not _is_folder(plans):
-        if plans.is_symlink():
-            raise BundleError(f"in the folder {folder.name}, {paths.PLANS_DIR_NAME} is a link, "
-                              "and links are not followed")
-        return {}
-    files = {}
-    for entry in sorted(plans.iterdir()):
-        if is_kept_name(entry.name):
-            try:
-                files[entry.name] = read_regular(entry, MAX_MEMBER_BYTES)
-            except BundleError as error:
-                raise BundleError(f"in the folder {folder.name}/{paths.PLANS_DIR_NAME}, "
-                                  f"{error}") from None
-    return files
-
-
-def folder_key(files: dict[str, bytes], kept: dict[str, bytes], fallback_plan: str) -> str:
-    """:func:`content_key` of a log folder: its files, its kept plans and the fallback plan."""
-    kept_by_path = {f"{paths.PLANS_DIR_NAME}/{name}": data for name, data in kept.items()}
-    return content_key({**files, **kept_by_path}, fallback_plan)
-
-
-def _is_folder(path: Path) -> bool:
-    """A real folder, not a link to one."""
-    try:
-        return stat.S_ISDIR(os.lstat(path).st_mode)
-    except OSError:
-        return False
-
-
-def content_key(files: dict[str, bytes] | bytes, fallback_plan: str = "") -> str:
-    """SHA-256 over a source's bytes (and the plan it is read with), with the kit's version."""
-    digest = hashlib.sha256(f"{__version__}\0{CACHE_VERSION}\0".encode())
-    if isinstance(files, bytes):
-        digest.update(files)
-    else:
-        for name in sorted(files):
-            digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
-        if PLAN_NAME not in files:
-            digest.update(b"plan\0" + fallback_plan.encode())
-    return digest.hexdigest()
-
-
-_KIT_ERRORS = (BundleError, PlanError, tomllib.TOMLDecodeError, UnicodeDecodeError, OSError,
-               ValueError)  # problems the kit says in its own sentence
-
-
-def _sentence(label: str, error: BaseException) -> str:
-    """Any error met while opening or reading one source, as that row's one sentence."""
-    if isinstance(error, _KIT_ERRORS):
-        return _first_sentence(error)  # type: ignore[arg-type]
-    if isinstance(error, MemoryError):
-        return f"{label} is too large to read"
-    if isinstance(error, RecursionError):
-        return f"{label} holds data nested too deeply to read"
-    return f"{label} could not be read ({type(error).__name__})"
-
-
-@dataclass
-class _Loaded:
-    """One source after reading: its key, name and patient, or the problem that stopped it.
-
-    Between :func:`_open_source` and :func:`_finish` it holds the files, plan and period.
-    """
-
-    source: str
-    stem: str
-    key: str
-    name: str = ""
-    patient: Patient | None = None
-    as_of: date | None = None  # a de-identified bundle's own last day (its dates are moved)
-    deidentified: bool = False
-    shared_days: int | None = None  # a de-identified bundle's last entry, days before sharing
-    notes: str = ""
-    problem: str = ""
-    files: dict | None = None
-    plan: Plan | None = None
-    history: list[Plan] | None = None  # a folder's kept plans, oldest first
-    period: tuple = (None, None)
-
-
-def _open_source(path: Path, fallback_plan: str) -> _Loaded:
-    """A bundle checked and opened, or a log folder's files, with the plan; any problem
-    becomes one sentence."""
-    label = path.name
-    loaded = _Loaded(label, path.stem, "")
-    try:
-        if Path(path).is_symlink():
-            raise BundleError(f"{label} is a link, and links are not followed")
-        if _is_folder(path):
-            files, kept = folder_files(path), kept_plan_files(path)
-            loaded.key = folder_key(files, kept, fallback_plan)
-            if not any(name in files for name in LOG_NAMES):
-                raise BundleError(f"the folder {label} holds no log (no {LOG_NAMES[0]} or "
-                                  f"{LOG_NAMES[1]})")
-            plan_text = files.get(PLAN_NAME, b"").decode("utf-8") or fallback_plan
-            loaded.plan = parse_plan(tomllib.loads(plan_text), source=Path(f"{label}:{PLAN_NAME}"))
-            loaded.history = kept_plans(kept, Path(label) / paths.PLANS_DIR_NAME)
-            loaded.name = label
-        else:
-            data = read_regular(path, MAX_BUNDLE_BYTES)
-            loaded.key = content_key(data)
-            opened = open_bundle(data, label)
-            # only the logs are kept for the batch: the report and the zip are released now
-            files = {name: data for name, data in opened.files.items()
-                     if name in (*LOG_NAMES, *OPTIONAL_NAMES)}
-            loaded.plan = opened.plan
-            loaded.name, loaded.period = opened.patient or path.stem, (opened.start, opened.end)
-            if opened.manifest.get("deidentified"):
-                loaded.deidentified = True
-                loaded.as_of = _manifest_end(opened.manifest)
-                days = opened.manifest.get(SHARED_DAYS)
-                if isinstance(days, int) and not isinstance(days, bool) and days >= 0:
-                    loaded.shared_days = days
-        loaded.files = files
-    except Exception as error:  # any error of one source is its row's sentence, never everyone's
-        loaded.problem = _sentence(label, error)
-        loaded.files = None
-    return loaded
-
-
-def _manifest_end(manifest: dict) -> date | None:
-    """The last day of a bundle's period as its manifest records it (None when it does not)."""
-    period = manifest.get("period")
-    try:
-        return date.fromisoformat(period["end"])
-    except (TypeError, KeyError, ValueError):
-        return None
-
-
-def _finish(loaded: _Loaded, read: Callable[[], tuple]) -> _Loaded:
-    """An opened source's log (``read()`` gives the log and its notes) and period checked."""
-    try:
-        log, notes = read()
-        start, end = loaded.period
-        entries = [*log.exercise["date"], *log.pain["date"]]
-        if loaded.shared_days is not None and entries:
-            # its day of sharing, in its own moved dates: measured to it, not to its last entry
-            loaded.as_of = max(entries).date() + timedelta(days=loaded.shared_days)
-        # a period the manifest names must make sense before any analysis sees it
-        period_bounds([log.exercise["date"], log.pain["date"]], start, end)
-        if loaded.history:  # each week at the plan of its time, as the patient's own report
-            loaded.plan = plan_for_log(log, loaded.plan, loaded.history)
-        loaded.patient = Patient(log, loaded.plan, start, end)
-        loaded.notes = "; ".join(notes)
-    except Exception as error:  # any error of one source is its row's sentence
-        loaded.problem = _sentence(loaded.source, error)
-    loaded.files = None
-    return loaded
-
-
-def _load_source(path: Path, fallback_plan: str, workdir: Path | None = None) -> _Loaded:
-    """Read one bundle or log folder with the store's own loader; any problem becomes one
-    sentence."""
-    loaded = _open_source(path, fallback_plan)
-    if loaded.problem:
-        return loaded
-    return _finish(loaded, partial(load_files, loaded.files, workdir))
-
-
-def _load_batch(names: list[str], fallback_plan: str) -> list[_Loaded]:
-    """:func:`_load_source` of many sources, their logs read at once by the store
-    (:func:`~backrelief_analysis.log.store.read_logs`)."""
-    def log_and_notes(logs: Logs, patient: int) -> tuple[Log, list[str]]:
-        return logs.log(patient), [note.splitlines()[0] for note in logs.warned[patient]]
-
-    loaded = [_open_source(Path(name), fallback_plan) for name in names]
-    opened = [item for item in loaded if not item.problem]
-    if not opened:
-        return loaded
-    try:
-        logs = read_logs([item.files for item in opened])
-        reads = [partial(log_and_notes, logs, patient) for patient in range(len(opened))]
-    except Exception:  # only the source that stops the batch may say so: each on its own
-        reads = [partial(lambda files: log_and_notes(read_logs([files]), 0), item.files)
-                 for item in opened]
-    for item, read in zip(opened, reads, strict=True):
-        _finish(item, read)
-    return loaded
-
-
-def _result(loaded: _Loaded, row: dict, weekly: list) -> _Result:
+def _result(loaded: Loaded, row: dict, weekly: list) -> Result:
     row = {"patient": loaded.name, **row, "note": loaded.notes}
-    return _Result(loaded.source, loaded.key, row, weekly)
+    return Result(loaded.source, loaded.key, row, weekly)
 
 
 def _weekly_rows(summary: PatientsSummary) -> dict[object, list]:
@@ -567,12 +288,12 @@ def _weekly_rows(summary: PatientsSummary) -> dict[object, list]:
     return {keys[a]: values[a:b] for a, b in pairwise(bounds)}
 
 
-def _problem(loaded: _Loaded) -> _Result:
-    return _Result(loaded.source, loaded.key,
+def _problem(loaded: Loaded) -> Result:
+    return Result(loaded.source, loaded.key,
                    {"patient": loaded.stem, **_empty_row(loaded.problem)}, [])
 
 
-def _rows(loaded: list[_Loaded], as_of: date | None) -> list[_Result]:
+def _rows(loaded: list[Loaded], as_of: date | None) -> list[Result]:
     """:func:`_rows_together`; should a batch fail as a whole, each source alone, so only the
     source that fails says so, in its row."""
     try:
@@ -580,11 +301,11 @@ def _rows(loaded: list[_Loaded], as_of: date | None) -> list[_Result]:
     except Exception as error:
         if len(loaded) > 1:
             return [result for item in loaded for result in _rows([item], as_of)]
-        loaded[0].problem = _sentence(loaded[0].source, error)
+        loaded[0].problem = source_sentence(loaded[0].source, error)
         return [_problem(loaded[0])]
 
 
-def _rows_together(loaded: list[_Loaded], as_of: date | None) -> list[_Result]:
+def _rows_together(loaded: list[Loaded], as_of: date | None) -> list[Result]:
     """Every readable source's row and weekly series from one call of
     :func:`~backrelief_analysis.analysis.summary.summarise_patients` (any number of patients); a
     source that could not be read keeps its problem."""
@@ -640,7 +361,7 @@ def _rows_together(loaded: list[_Loaded], as_of: date | None) -> list[_Result]:
     return results
 
 
-def _check_day(item: _Loaded, as_of: date | None) -> None:
+def _check_day(item: Loaded, as_of: date | None) -> None:
     """A bundle whose chosen period starts after the day the numbers run to gets a problem."""
     if item.problem or item.as_of is not None or as_of is None or item.patient.start is None:
         return
@@ -650,35 +371,19 @@ def _check_day(item: _Loaded, as_of: date | None) -> None:
                         f"the numbers run to ({as_of:%Y-%m-%d})")
 
 
-def read_source(path: Path, fallback_plan: str, *, as_of: date | None = None) -> _Result:
+def read_source(path: Path, fallback_plan: str, *, as_of: date | None = None) -> Result:
     """One patient's row and weekly series, from one bundle or log folder (``as_of``: the day
     the numbers run to, by default the period's last day; see :func:`load_caseload`)."""
-    return _rows([_load_source(Path(path), fallback_plan)], as_of)[0]
+    return _rows([load_source(Path(path), fallback_plan)], as_of)[0]
 
 
-def _read_batch(task: tuple[list[str], str, date | None]) -> list[_Result]:
+def _read_batch(task: tuple[list[str], str, date | None]) -> list[Result]:
     """Rows of a batch of sources, all analysed in one call."""
     names, fallback_plan, as_of = task
-    return _rows(_load_batch(names, fallback_plan), as_of)
+    return _rows(load_batch(names, fallback_plan), as_of)
 
 
 # --- the caseload ---------------------------------------------------------------------------------
-
-
-def find_sources(directory: Path) -> list[Path]:
-    """The bundles (``*.zip``) and folders directly inside ``directory``, by name.
-
-    ``directory`` itself counts as one patient when it holds a log. Hidden entries are skipped.
-    """
-    folder = Path(directory)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"there is no caseload folder at {folder}")
-    found = [entry for entry in sorted(folder.iterdir())
-             if not entry.name.startswith(".")
-             and (entry.is_dir() or entry.suffix.lower() == ".zip")]
-    if any((folder / name).is_file() for name in LOG_NAMES):
-        found.insert(0, folder)
-    return found
 
 
 @dataclass(frozen=True)
@@ -767,121 +472,6 @@ def _priority(table: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns=[*order[1:-1], *HIDDEN]).reset_index(drop=True)
 
 
-MAX_CACHE_BYTES = MAX_BUNDLE_BYTES  # a cache of thousands of rows is a few MB
-
-
-def _owner_only(path: Path) -> bool:
-    """A regular file (not a link) of this user that no one else may read or write."""
-    info = os.lstat(path)
-    return (stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid()
-            and not info.st_mode & 0o077)
-
-
-def _cache_key(folder: Path, *, create: bool) -> bytes | None:
-    """The secret the cache's entries are signed with, kept owner-only beside the cache; a
-    new one when there is none to trust and ``create`` (the old entries then no longer count)."""
-    path = folder / CACHE_KEY_NAME
-    with contextlib.suppress(Exception):
-        if _owner_only(path):
-            key = read_regular(path, CACHE_KEY_BYTES)
-            if len(key) == CACHE_KEY_BYTES:
-                return key
-    if not create:
-        return None
-    key = secrets.token_bytes(CACHE_KEY_BYTES)
-    try:
-        write_private(key, path)
-    except (OSError, ValueError):
-        return None  # a read-only caseload folder still opens, only without a cache
-    return key
-
-
-def _signature(key: bytes, name: str, as_of: date, entry: dict) -> str:
-    """HMAC-SHA-256 of one cache entry, its source's name and the day it runs to."""
-    text = json.dumps([name, as_of.isoformat(), entry], sort_keys=True)
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def _load_cache(path: Path, as_of: date) -> dict[str, dict]:
-    """The cache's entries that can be trusted: from an owner-only cache of this kit's
-    version, each signed with the owner-only key (an edited entry is read again)."""
-    try:
-        key = _cache_key(path.parent, create=False)
-        if key is None or not _owner_only(path):
-            return {}
-        cached = json.loads(read_regular(path, MAX_CACHE_BYTES).decode("utf-8"))
-        if (cached.get("version") == CACHE_VERSION and cached.get("kit") == __version__
-                and cached.get("as_of") == as_of.isoformat()):
-            trusted = {}
-            for name, signed in dict(cached["entries"]).items():
-                entry = {k: v for k, v in signed.items() if k != "mac"}
-                if hmac.compare_digest(str(signed.get("mac")),
-                                       _signature(key, name, as_of, entry)):
-                    trusted[name] = entry
-            return trusted
-    except Exception:  # no cache, one from another version, or not ours: read everything
-        pass
-    return {}
-
-
-def _save_cache(path: Path, results: Iterable[_Result], as_of: date,
-                stats: dict[str, str]) -> None:
-    key = _cache_key(path.parent, create=True)
-    if key is None:
-        return
-    entries = {result.source: {**result.as_json(), "stat": stats.get(result.source)}
-               for result in results}
-    record = {"version": CACHE_VERSION, "kit": __version__, "as_of": as_of.isoformat(),
-              "entries": {name: {**entry, "mac": _signature(key, name, as_of, entry)}
-                          for name, entry in entries.items()}}
-    # a read-only caseload folder still opens, only without a cache
-    with contextlib.suppress(OSError, ValueError):
-        write_private(json.dumps(record).encode("utf-8"), path)
-
-
-def _stat_key(path: Path, fallback_plan: str) -> str | None:
-    """Size, times and inode of a source's files (and the plan a folder is read with): while
-    they stay the same the files do too, and the cache need not hash them again. None when a
-    file changed too recently to tell a later change by its time."""
-    folder = _is_folder(path)
-    files = [path / name for name in (*LOG_NAMES, *OPTIONAL_NAMES, PLAN_NAME)] \
-        if folder else [path]
-    parts = [hashlib.sha256(fallback_plan.encode()).hexdigest() if folder else ""]
-    plans = path / paths.PLANS_DIR_NAME
-    if folder and os.path.lexists(plans):
-        if not _is_folder(plans):
-            return None
-        kept = sorted(entry for entry in plans.iterdir() if is_kept_name(entry.name))
-        parts.append(",".join(entry.name for entry in kept))
-        files += kept
-    now = time.time_ns()
-    for file in files:
-        try:
-            info = os.lstat(file)  # a link's own times: a link is never read, nor cached
-        except FileNotFoundError:
-            parts.append("-")
-            continue
-        except OSError:
-            return None
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        if now - max(info.st_mtime_ns, info.st_ctime_ns) < RECENT_CHANGE_NS:
-            return None
-        parts.append(f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}")
-    return "/".join(parts)
-
-
-def _source_key(path: Path, fallback_plan: str) -> str | None:
-    try:
-        if Path(path).is_symlink():
-            return None
-        if _is_folder(path):
-            return folder_key(folder_files(path), kept_plan_files(path), fallback_plan)
-        return content_key(read_regular(path, MAX_BUNDLE_BYTES))
-    except Exception:  # a source that cannot be read is read again, and says why in its row
-        return None
-
-
 def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
                   workers: int | None = None, use_cache: bool = True,
                   as_of: date | str | None = None) -> Caseload:
@@ -922,35 +512,35 @@ def load_caseload(directory: Path | str, plan_path: Path | str | None = None, *,
     plan_file = Path(plan_path) if plan_path is not None else paths.plan_file()
     fallback_plan = plan_file.read_text(encoding="utf-8")
     cache_path = folder / CACHE_NAME
-    cached = _load_cache(cache_path, day) if use_cache else {}
-    results: dict[Path, _Result] = {}
+    cached = load_cache(cache_path, day) if use_cache else {}
+    results: dict[Path, Result] = {}
     todo: list[Path] = []
     # taken before any file is read: kept in the cache only if still the same afterwards
-    stats = {source: _stat_key(source, fallback_plan) for source in sources} if use_cache \
+    stats = {source: stat_key(source, fallback_plan) for source in sources} if use_cache \
         else {}
     for source in sources:
         entry = cached.get(source.name)
         same_stat = stats[source] is not None and stats[source] == entry.get("stat") \
             if entry is not None else False
         if entry is not None and (same_stat
-                                  or _source_key(source, fallback_plan) == entry.get("key")):
-            results[source] = _from_json(source.name, entry)
+                                  or source_key(source, fallback_plan) == entry.get("key")):
+            results[source] = from_json(source.name, entry)
         else:
             todo.append(source)
     results.update(zip(todo, _analyse(todo, fallback_plan, workers, day), strict=True))
     ordered = [results[source] for source in sources]
     if use_cache and (ordered or cache_path.exists()):  # an empty folder is left as it was
         unchanged = {source.name: stat for source, stat in stats.items()
-                     if stat is not None and _stat_key(source, fallback_plan) == stat}
+                     if stat is not None and stat_key(source, fallback_plan) == stat}
         same = not todo and set(cached) == {source.name for source in sources} and all(
             entry.get("stat") == unchanged.get(name) for name, entry in cached.items())
         if not same:  # a cache that would be written as it is stays as it is
-            _save_cache(cache_path, ordered, day, unchanged)
+            save_cache(cache_path, ordered, day, unchanged)
     return _assemble(ordered, len(todo), day)
 
 
 def _analyse(todo: list[Path], fallback_plan: str, workers: int | None,
-             as_of: date) -> list[_Result]:
+             as_of: date) -> list[Result]:
     count = workers if workers is not None else (os.cpu_count() or 1)
     if count <= 1 or (len(todo) < PARALLEL_FROM and workers is None):
         return _read_batch(([str(path) for path in todo], fallback_plan, as_of))
@@ -984,7 +574,7 @@ def _mark_repeats(rows: list[dict]) -> None:
             row["note"] = f"{row['note']}; {note}" if row["note"] else note
 
 
-def _assemble(results: list[_Result], analysed: int, as_of: date) -> Caseload:
+def _assemble(results: list[Result], analysed: int, as_of: date) -> Caseload:
     # the one place rows are made into the table: every text shown is cleaned here
     rows = [_shown({"source": result.source, **result.row}) for result in results]
     _mark_repeats(rows)
@@ -1005,239 +595,12 @@ def _assemble(results: list[_Result], analysed: int, as_of: date) -> Caseload:
     return Caseload(table, weekly, analysed, as_of)
 
 
-# --- showing it -----------------------------------------------------------------------------------
-
-
-def display_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The table as a physiotherapist reads it: rounded, pain as ``baseline → latest`` in the
-    report's words (the change as shown agrees with the means as shown and the verdict)."""
-
-    def number(values: pd.Series, spec: str) -> pd.Series:
-        return values.map(lambda v: "" if pd.isna(v) else format(v, spec))
-
-    def last_entry(days: float, to_sharing: bool) -> str:
-        if pd.isna(days):
-            return ""
-        if to_sharing:  # a de-identified bundle cannot be dated: measured to its sharing
-            return ("on the day of sharing" if days == 0
-                    else f"{plural(int(days), 'day')} before sharing")
-        return "today" if days == 0 else f"{plural(int(days), 'day')} ago"
-
-    shown = pd.DataFrame({
-        "patient": table["patient"],
-        "needs a look because": table["why"],
-        "weeks": table["weeks"],
-        "last session": table["last_session"],
-        "last entry": [last_entry(days, shared) for days, shared
-                       in zip(table["days_since_entry"], table["to_sharing"], strict=True)],
-        "adherence, last 4 weeks (%)": number(table["adherence_4wk"], ".0f"),
-        "adherence, overall (%)": number(table["adherence_overall"], ".0f"),
-        "pain baseline → latest": table["pain_text"],
-        "pain verdict": table["pain_verdict"],
-        "outcomes": table["outcomes"],
-        "open flags": table["open_flag_kinds"],
-        "exercise that hurt": table["exercise_pain"],
-        "problem": table["problem"],
-    })  # fmt: skip
-    return shown
-
-
-# each tier of the order as the HTML page heads it: a mark that needs no colour, then words
-TIERS = {1: ("✖", "Could not be read: fix these files first"),
-         2: ("▲", "Needs a look"),
-         3: ("●", "Adherence below the cut-off"),
-         4: ("○", "Everyone else")}
-NUMBER_COLUMNS = ("weeks", "adherence, last 4 weeks (%)", "adherence, overall (%)")
-DAY_COLUMNS = ("last session", "last entry")  # kept on one line
-CASELOAD_STYLE = (
-    "body{font-family:sans-serif;margin:1.5em;color:#1a1a1a}"
-    "table{border-collapse:collapse;margin-bottom:1.5em}"
-    "td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}"
-    "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td.day{white-space:nowrap}"
-    "h2{font-size:1.1em;margin:1.2em 0 .4em;padding-left:.4em;border-left:6px solid #999}"
-    ".tier-1 h2{border-color:#d55e00}.tier-2 h2{border-color:#e69f00}"
-    ".tier-3 h2{border-color:#56b4e9}.tier-4 h2{border-color:#999}"
-)
-PAGE_NOTE = ("Self-reported diaries: associations, not causes; flags are prompts to talk, not "
-             "instructions. Not medical advice.")
-
-
-def caseload_html(caseload: Caseload, *, made: date | None = None) -> str:
-    """The caseload as one HTML page: a group per tier with its mark and heading, the reasons
-    in words, names isolated (``<bdi>``, so a right-to-left name cannot reorder its row),
-    numbers aligned, the day it was made and the day its numbers run to."""
-    table = caseload.table
-    shown = display_table(table)
-    made = made or now_local().date()
-    parts = [f"<p>Made {made:%Y-%m-%d}; numbers up to {caseload.as_of:%Y-%m-%d}. "
-             f"{plural(len(table), 'patient')}.</p>"]
-    for tier, (mark, heading) in TIERS.items():
-        rows = shown.loc[(table["priority"] == tier).to_numpy()]
-        if rows.empty:
-            continue
-        # a file that could not be read has a name and its problem, nothing else
-        columns = (["patient", "problem"] if tier == 1
-                   else [column for column in rows.columns if column != "problem"])
-        head = "".join(f"<th{' class=num' if column in NUMBER_COLUMNS else ''}>"
-                       f"{escape(column)}</th>" for column in columns)
-        body = []
-        for record in rows[columns].to_dict("records"):
-            cells = []
-            for column in columns:
-                value = "" if pd.isna(record[column]) else escape(str(record[column]))
-                if column == "patient":
-                    value = f"<bdi>{value}</bdi>"
-                kind = (" class=num" if column in NUMBER_COLUMNS
-                        else " class=day" if column in DAY_COLUMNS else "")
-                cells.append(f"<td{kind}>{value}</td>")
-            body.append(f"<tr>{''.join(cells)}</tr>")
-        parts.append(f"<section class='tier-{tier}'><h2><span aria-hidden='true'>{mark}"
-                     f"</span> {escape(heading)} ({len(rows)})</h2><table><thead><tr>{head}"
-                     f"</tr></thead><tbody>{''.join(body)}</tbody></table></section>")
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Caseload</title>"
-            f"<style>{CASELOAD_STYLE}</style></head><body><h1>Caseload</h1>{''.join(parts)}"
-            f"<p>Order: {escape(PRIORITY_RULE)}</p><p>{escape(PAGE_NOTE)}</p></body></html>")
-
-
-def write_table(caseload: Caseload, out: Path) -> Path:
-    """Write the caseload as ``.csv`` (spreadsheet-safe, every number) or ``.html``
-    (:func:`caseload_html`)."""
-    suffix = out.suffix.lower()
-    if suffix == ".csv":
-        return write_export(caseload.table, out)
-    if suffix == ".html":
-        return write_private(caseload_html(caseload).encode("utf-8"), out)
-    raise ValueError(f"the caseload is written as .csv or .html, not {out.name}")
-
-
-def plot_patient_weeks(weekly: pd.DataFrame, *, title: str = "", ax=None, **kwargs):
-    """One patient's weekly adherence (bars, right axis) and weekly mean pain (line).
-
-    ``weekly`` is that patient's rows of :attr:`Caseload.weekly`. Returns the pain Axes.
-    """
-    from matplotlib.ticker import MaxNLocator
-
-    # deferred: matplotlib is needed only to draw, not to read a caseload
-    from ..report.charts import OKABE_ITO, new_axes
-
-    ax = new_axes(ax, (3, 2))
-    bars = ax.twinx()
-    bars.bar(weekly["week"], weekly["adherence"].clip(upper=150), width=0.8,
-             color=OKABE_ITO["sky_blue"], alpha=0.5, hatch="//", edgecolor="white")
-    bars.axhline(100, color=OKABE_ITO["blue"], linewidth=0.8, linestyle=":")
-    bars.set_ylim(0, 150)
-    bars.set_yticks([0, 100])
-    bars.tick_params(labelsize=6)
-    ax.set_zorder(bars.get_zorder() + 1)
-    ax.patch.set_visible(False)
-    ax.plot(weekly["week"], weekly["pain"], **{"color": OKABE_ITO["vermillion"], "marker": ".",
-                                                "linewidth": 1.5, **kwargs})
-    ax.set_ylim(0, 10)
-    ax.set_yticks([0, 5, 10])
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
-    ax.tick_params(labelsize=6)
-    ax.set_title(title, fontsize=8)
-    return ax
-
-
-def small_multiples(caseload: Caseload, limit: int = 12, columns: int = 4):
-    """A grid of :func:`plot_patient_weeks`, one per patient, in the table's order."""
-    from matplotlib.figure import Figure
-
-    readable = caseload.table.loc[caseload.table["problem"] == ""].head(limit)
-    count = max(len(readable), 1)
-    rows = -(-count // columns)
-    figure = Figure(figsize=(2.6 * columns, 1.9 * rows + 0.6), layout="constrained")
-    axes = np.atleast_1d(figure.subplots(rows, columns, sharex=False, squeeze=False)).ravel()
-    by_source = dict(tuple(caseload.weekly.groupby("source")))
-    for ax, row in zip(axes, readable.itertuples(index=False), strict=False):
-        plot_patient_weeks(by_source.get(row.source, caseload.weekly.iloc[0:0]),
-                           title=str(row.patient), ax=ax)
-    for ax in axes[len(readable):]:
-        ax.set_visible(False)
-    figure.suptitle("Weekly mean pain (line, 0–10, left axis) and sessions as % of the "
-                    "weekly target (bars, right axis; dotted: 100 %)", fontsize=9)
-    figure.supxlabel("week of follow-up", fontsize=8)
-    return figure
-
-
-STOPS_AFTER_WEEKS = 8  # the demo caseload's second patient stops exercising then
-
-
-def _demo_weeks(index: int) -> int:
-    """How many weeks the demo caseload's patient number ``index`` (from 0) has logged."""
-    return 10 + 2 * index
-
-
-def demo_caseload_day(patients: int = 4) -> date:
-    """The day the demo caseload's numbers run to: the last day of its diaries.
-
-    The demo is made from fixed dates, so the notebook shows it as of this day, not today.
-    """
-    return DEMO_START + timedelta(weeks=_demo_weeks(patients - 1), days=-1)
-
-
-def write_demo_caseload(folder: Path | str, patients: int = 4) -> Path:
-    """A caseload of synthetic demo patients as share bundles, and one damaged bundle.
-
-    Each patient is a demo log (:func:`~backrelief_analysis.log.demo.generate_demo`) with its own
-    seed, length and story, so the rows differ; ``damaged.zip`` shows how a problem reads.
-    """
-    out = Path(folder)
-    out.mkdir(mode=0o700, parents=True, exist_ok=True)
-    plan = load_plan(paths.DEFAULT_PLAN_FILE)
-    stories = [DemoStory(), DemoStory(missed_week=9, flare_week=10, pain_start=4.0,
-                                      pain_end=6.5),
-               DemoStory(missed_week=3, flare_week=4, pain_start=7.0, pain_end=5.5,
-                         hurting_weeks=0),
-               DemoStory(missed_week=6, flare_week=2, pain_start=5.0, pain_end=1.5,
-                         hurting_weeks=2)]
-    with tempfile.TemporaryDirectory() as work:
-        for index in range(patients):
-            log_dir = Path(work) / str(index)
-            weeks, story = _demo_weeks(index), stories[index % len(stories)]
-            # every diary ends on the demo's day: the patients began at different times
-            start = DEMO_START + timedelta(weeks=_demo_weeks(patients - 1) - weeks)
-            blocks, entries = generate_demo(weeks, seed=index + 1, plan=plan, start=start,
-                                            story=story)
-            if index % len(stories) == 1:  # this patient stops exercising after week 8 ...
-                cut = start.toordinal() + STOPS_AFTER_WEEKS * 7
-                blocks = [b for b in blocks if b.session_started_at.date().toordinal() < cut]
-                # ... and so gives no more session scores, only rest-day check-ins
-                held = {block.session_id for block in blocks}
-                entries = [entry for entry in entries
-                           if not entry.session_id or entry.session_id in held]
-            store = LogStore(log_dir)
-            store.extend_blocks(blocks)
-            store.extend_pain(entries)
-            store.extend_signals(generate_signals(blocks, entries, weeks, seed=index + 1,
-                                                  plan=plan, start=start, story=story))
-            for occasion in generate_outcomes(weeks, seed=index + 1, start=start, story=story):
-                store.extend_outcomes(occasion)
-            write_bundle(log_dir, plan, out / f"demo-patient-{index + 1}.zip",
-                         patient=f"Demo patient {index + 1}",
-                         source_note="Synthetic demo data, not a real patient.")
-    (out / "damaged.zip").write_bytes(b"PK\x03\x04 this bundle was cut short in transit")
-    return out
-
 
 __all__ = [
-    "CACHE_NAME",
-    "CACHE_VERSION",
     "COLUMNS",
     "PRIORITY_RULE",
     "Caseload",
-    "caseload_html",
-    "content_key",
-    "demo_caseload_day",
-    "display_table",
-    "find_sources",
-    "folder_files",
     "load_caseload",
     "outcome_summary",
-    "plot_patient_weeks",
     "read_source",
-    "small_multiples",
-    "write_demo_caseload",
-    "write_table",
 ]

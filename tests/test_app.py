@@ -755,6 +755,27 @@ def test_the_token_is_taken_out_of_each_request(uri, token, left):
     assert "token=" not in repr(request) and "token=" not in request.full_url()
 
 
+def test_the_stop_shuts_every_kernel_down_even_one_that_went_meanwhile(tmp_path):
+    # a page reloaded just before Ctrl-C: Voila shuts its kernel down while the stop runs, so
+    # the list of kernels the stop read names one that is gone (it said 404 and exited 1)
+    import asyncio
+    from types import SimpleNamespace
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    async def stop_with_a_stale_list() -> list[str]:
+        manager = AsyncMappingKernelManager(connection_dir=str(tmp_path))
+        first, second = (await manager.start_kernel(), await manager.start_kernel())
+        await manager.shutdown_kernel(first, now=True)  # went with its page
+        stale = SimpleNamespace(list_kernel_ids=lambda: [first, second],
+                                shutdown_kernel=manager.shutdown_kernel,
+                                shutdown_all=manager.shutdown_all)
+        await server.app_class()._shut_kernels_down(SimpleNamespace(kernel_manager=stale))
+        return manager.list_kernel_ids()
+
+    assert asyncio.run(stop_with_a_stale_list()) == []
+
+
 def test_ctrl_c_right_after_a_visit_stops_quietly(tmp_path):
     process, address, _ = start_app(tmp_path)
     try:

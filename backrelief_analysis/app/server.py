@@ -23,6 +23,7 @@ browser would send it the cookie.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
 import os
@@ -363,11 +364,25 @@ def app_class():
             # starting prints that interrupt's traceback. Every logged block is on disk
             # already; the one in progress is lost, as in any stop.
             try:
-                run_sync(self.kernel_manager.shutdown_all)(now=True)
+                run_sync(self._shut_kernels_down)()
                 shutil.rmtree(self.connection_dir, ignore_errors=True)
             finally:  # the page holding the token goes, however the stop went
                 if self._browser_file is not None:
                     Path(self._browser_file).unlink(missing_ok=True)
+
+        async def _shut_kernels_down(self) -> None:
+            """Every kernel at once, one by one: a kernel Voila shuts down meanwhile (its page
+            went just before the Ctrl-C) is gone, not an error; then Voila's own shutdown_all
+            for the kernels it still makes ahead."""
+            from jupyter_core.utils import ensure_async
+            from tornado.web import HTTPError
+
+            manager, gone = self.kernel_manager, (HTTPError, KeyError, RuntimeError)
+            for kernel_id in list(manager.list_kernel_ids()):
+                with contextlib.suppress(*gone):
+                    await ensure_async(manager.shutdown_kernel(kernel_id, now=True))
+            with contextlib.suppress(*gone):
+                await ensure_async(manager.shutdown_all(now=True))
 
         def launch_browser(self) -> None:
             """Open the address with its token through an owner-only file, as Jupyter does."""
